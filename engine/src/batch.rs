@@ -1,0 +1,359 @@
+//! The unit of work: one Arrow `RecordBatch` plus its provenance.
+//!
+//! Columns carry the Connect record (see [`columns`]). `key` and `value` are either **raw**
+//! (`Binary`, straight from the Kafka payload, not parsed) or **decoded** (a typed Arrow array
+//! whose field metadata carries the Connect schema, see [`schema`](crate::schema)). Provenance
+//! lives beside the columns, not in them: for a sink batch it is the offset range per
+//! topic-partition the batch was read from, for a source batch the last source offset per source
+//! partition. A transform that drops every row still leaves the provenance intact, so offsets
+//! still advance.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, BinaryBuilder, DictionaryArray, Int32Array, Int64Array, ListBuilder,
+    RecordBatch, StringArray, StringDictionaryBuilder, StructBuilder, TimestampMillisecondArray,
+};
+use arrow::datatypes::{DataType, Field, Fields, Int32Type, Schema, SchemaRef, TimeUnit};
+
+use crate::error::{Error, Result};
+
+/// Column names of a Connect record batch. One place, so no stage spells them differently.
+pub mod columns {
+    /// Kafka topic; `Dictionary(Int32, Utf8)` on batches read from Kafka, `Utf8` or dictionary
+    /// on source batches.
+    pub const TOPIC: &str = "topic";
+    /// Kafka partition, `Int32`, nullable on source batches (null = let the partitioner choose).
+    pub const PARTITION: &str = "partition";
+    /// Kafka offset, `Int64`; only on batches read from Kafka.
+    pub const OFFSET: &str = "offset";
+    /// Record timestamp, `Timestamp(Millisecond)`, nullable.
+    pub const TIMESTAMP: &str = "timestamp";
+    /// Record key: raw `Binary` or a decoded typed array.
+    pub const KEY: &str = "key";
+    /// Record value: raw `Binary` or a decoded typed array.
+    pub const VALUE: &str = "value";
+    /// Record headers: `List<Struct<key: Utf8, value: Binary>>`.
+    pub const HEADERS: &str = "headers";
+    /// Child names of a header struct.
+    pub const HEADER_KEY: &str = "key";
+    pub const HEADER_VALUE: &str = "value";
+}
+
+/// A Kafka topic-partition.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: i32,
+}
+
+impl TopicPartition {
+    pub fn new(topic: impl Into<String>, partition: i32) -> Self {
+        TopicPartition { topic: topic.into(), partition }
+    }
+}
+
+impl std::fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
+}
+
+/// Kafka offsets per topic-partition. In commit maps the value is the *next* offset to read,
+/// as in Kafka's consumer-group commits.
+pub type OffsetMap = BTreeMap<TopicPartition, i64>;
+
+/// The range of Kafka offsets a sink batch was built from, for one topic-partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetRange {
+    /// First offset in the batch (inclusive).
+    pub first: i64,
+    /// Last offset in the batch (inclusive).
+    pub last: i64,
+}
+
+/// A source partition or source offset map as Kafka Connect stores it (JSON object).
+pub type SourceMap = serde_json::Map<String, serde_json::Value>;
+
+/// Where a batch came from: what becomes committable once the batch is durable.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Provenance {
+    /// Built in memory (tests, benches); commits nothing.
+    #[default]
+    None,
+    /// Read from Kafka: offset range per topic-partition.
+    Sink(BTreeMap<TopicPartition, OffsetRange>),
+    /// Produced by a source task: the last source offset per source partition, in poll order.
+    Source(Vec<(SourceMap, SourceMap)>),
+}
+
+impl Provenance {
+    /// The consumer-group commit (next offset to read) that covers this batch.
+    pub fn commit_offsets(&self) -> OffsetMap {
+        match self {
+            Provenance::Sink(ranges) => ranges.iter().map(|(tp, r)| (tp.clone(), r.last + 1)).collect(),
+            _ => OffsetMap::new(),
+        }
+    }
+}
+
+/// One Arrow record batch plus its provenance.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub records: RecordBatch,
+    pub provenance: Provenance,
+}
+
+impl Batch {
+    pub fn new(records: RecordBatch, provenance: Provenance) -> Self {
+        Batch { records, provenance }
+    }
+
+    pub fn num_rows(&self) -> usize {
+        self.records.num_rows()
+    }
+
+    /// A column by name.
+    pub fn column(&self, name: &str) -> Option<&ArrayRef> {
+        self.records.column_by_name(name)
+    }
+
+    /// The field of a column by name.
+    pub fn field(&self, name: &str) -> Option<Arc<Field>> {
+        self.records.schema().field_with_name(name).ok().map(|f| Arc::new(f.clone()))
+    }
+
+    /// Replace (or add) a column, keeping every other column and the provenance.
+    pub fn with_column(&self, field: Arc<Field>, array: ArrayRef) -> Result<Batch> {
+        let schema = self.records.schema();
+        let mut fields: Vec<Arc<Field>> = schema.fields().iter().cloned().collect();
+        let mut cols: Vec<ArrayRef> = self.records.columns().to_vec();
+        match schema.index_of(field.name()) {
+            Ok(i) => {
+                fields[i] = field;
+                cols[i] = array;
+            }
+            Err(_) => {
+                fields.push(field);
+                cols.push(array);
+            }
+        }
+        let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+        Ok(Batch { records: RecordBatch::try_new(schema, cols)?, provenance: self.provenance.clone() })
+    }
+
+    /// Keep only rows where `mask` is true; provenance is unchanged, so offsets still advance
+    /// past the dropped rows.
+    pub fn filter(&self, mask: &arrow::array::BooleanArray) -> Result<Batch> {
+        let records = arrow::compute::filter_record_batch(&self.records, mask)?;
+        Ok(Batch { records, provenance: self.provenance.clone() })
+    }
+
+    /// The topic of row `i` (topic column may be Utf8 or a dictionary of Utf8).
+    pub fn topic_at(&self, i: usize) -> Option<&str> {
+        let col = self.column(columns::TOPIC)?;
+        topic_at(col, i)
+    }
+}
+
+/// The topic string at row `i` of a topic column (Utf8 or `Dictionary(Int32, Utf8)`).
+pub fn topic_at(col: &ArrayRef, i: usize) -> Option<&str> {
+    if col.is_null(i) {
+        return None;
+    }
+    if let Some(s) = col.as_any().downcast_ref::<StringArray>() {
+        return Some(s.value(i));
+    }
+    let dict = col.as_any().downcast_ref::<DictionaryArray<Int32Type>>()?;
+    let values = dict.values().as_any().downcast_ref::<StringArray>()?;
+    Some(values.value(dict.keys().value(i) as usize))
+}
+
+/// Arrow type of the `headers` column.
+pub fn headers_type() -> DataType {
+    DataType::List(Arc::new(Field::new("item", DataType::Struct(header_fields()), true)))
+}
+
+fn header_fields() -> Fields {
+    Fields::from(vec![
+        Field::new(columns::HEADER_KEY, DataType::Utf8, false),
+        Field::new(columns::HEADER_VALUE, DataType::Binary, true),
+    ])
+}
+
+/// Schema of a raw batch as read from Kafka: every column, key and value as raw bytes.
+pub fn raw_kafka_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new(columns::TOPIC, DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), false),
+        Field::new(columns::PARTITION, DataType::Int32, false),
+        Field::new(columns::OFFSET, DataType::Int64, false),
+        Field::new(columns::TIMESTAMP, DataType::Timestamp(TimeUnit::Millisecond, None), true),
+        Field::new(columns::KEY, DataType::Binary, true),
+        Field::new(columns::VALUE, DataType::Binary, true),
+        Field::new(columns::HEADERS, headers_type(), true),
+    ]))
+}
+
+/// Appends Kafka records one at a time into the columns of a raw batch. This is the one place
+/// where records enter the columnar world; payload bytes are copied once into Arrow buffers.
+pub struct RawBatchBuilder {
+    topic: StringDictionaryBuilder<Int32Type>,
+    partition: Vec<i32>,
+    offset: Vec<i64>,
+    timestamp: Vec<Option<i64>>,
+    key: BinaryBuilder,
+    value: BinaryBuilder,
+    headers: ListBuilder<StructBuilder>,
+    ranges: BTreeMap<TopicPartition, OffsetRange>,
+    bytes: usize,
+}
+
+impl std::fmt::Debug for RawBatchBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawBatchBuilder({} rows)", self.offset.len())
+    }
+}
+
+/// One Kafka header as borrowed from the consumer.
+pub type HeaderRef<'a> = (&'a str, Option<&'a [u8]>);
+
+impl RawBatchBuilder {
+    pub fn with_capacity(rows: usize, payload_bytes: usize) -> Self {
+        RawBatchBuilder {
+            topic: StringDictionaryBuilder::new(),
+            partition: Vec::with_capacity(rows),
+            offset: Vec::with_capacity(rows),
+            timestamp: Vec::with_capacity(rows),
+            key: BinaryBuilder::with_capacity(rows, payload_bytes / 8),
+            value: BinaryBuilder::with_capacity(rows, payload_bytes),
+            headers: ListBuilder::new(StructBuilder::from_fields(header_fields(), 0)),
+            ranges: BTreeMap::new(),
+            bytes: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.offset.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.offset.is_empty()
+    }
+
+    /// Payload bytes appended so far (keys + values).
+    pub fn payload_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn append<'a>(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+        timestamp: Option<i64>,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: impl IntoIterator<Item = HeaderRef<'a>>,
+    ) {
+        self.topic.append_value(topic);
+        self.partition.push(partition);
+        self.offset.push(offset);
+        self.timestamp.push(timestamp);
+        self.key.append_option(key);
+        self.value.append_option(value);
+        self.bytes += key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len);
+        let entries = self.headers.values();
+        let mut any = false;
+        for (k, v) in headers {
+            any = true;
+            entries
+                .field_builder::<arrow::array::StringBuilder>(0)
+                .expect("header key builder")
+                .append_value(k);
+            entries
+                .field_builder::<BinaryBuilder>(1)
+                .expect("header value builder")
+                .append_option(v);
+            entries.append(true);
+        }
+        // A record without headers gets an empty list (not null), like Connect's empty Headers.
+        let _ = any;
+        self.headers.append(true);
+        // Ranges are tracked per partition; Kafka hands out offsets in order within one.
+        let tp = TopicPartition::new(topic, partition);
+        match self.ranges.get_mut(&tp) {
+            Some(r) => r.last = r.last.max(offset),
+            None => {
+                self.ranges.insert(tp, OffsetRange { first: offset, last: offset });
+            }
+        }
+    }
+
+    /// Finish into a batch and reset the builder for reuse.
+    pub fn finish(&mut self) -> Result<Batch> {
+        let topic: ArrayRef = Arc::new(self.topic.finish());
+        let partition: ArrayRef = Arc::new(Int32Array::from(std::mem::take(&mut self.partition)));
+        let offset: ArrayRef = Arc::new(Int64Array::from(std::mem::take(&mut self.offset)));
+        let timestamp: ArrayRef =
+            Arc::new(TimestampMillisecondArray::from(std::mem::take(&mut self.timestamp)));
+        let key: ArrayRef = Arc::new(self.key.finish());
+        let value: ArrayRef = Arc::new(self.value.finish());
+        let headers: ArrayRef = Arc::new(self.headers.finish());
+        let records = RecordBatch::try_new(
+            raw_kafka_schema(),
+            vec![topic, partition, offset, timestamp, key, value, headers],
+        )
+        .map_err(|e| Error::bug(format!("raw batch assembly: {e}")))?;
+        self.bytes = 0;
+        Ok(Batch::new(records, Provenance::Sink(std::mem::take(&mut self.ranges))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{BinaryArray, BooleanArray, ListArray};
+
+    fn sample() -> Batch {
+        let mut b = RawBatchBuilder::with_capacity(4, 64);
+        b.append("t", 0, 10, Some(1), None, Some(b"a"), [("h", Some(&b"1"[..]))]);
+        b.append("t", 0, 11, None, Some(b"k"), Some(b"bb"), []);
+        b.append("u", 3, 7, Some(3), None, None, []);
+        b.finish().unwrap()
+    }
+
+    #[test]
+    fn raw_builder_records_columns_and_provenance() {
+        let batch = sample();
+        assert_eq!(batch.num_rows(), 3);
+        assert_eq!(batch.topic_at(2), Some("u"));
+        let value = batch.column(columns::VALUE).unwrap().as_any().downcast_ref::<BinaryArray>().unwrap();
+        assert_eq!(value.value(1), b"bb");
+        assert!(value.is_null(2));
+        let headers = batch.column(columns::HEADERS).unwrap().as_any().downcast_ref::<ListArray>().unwrap();
+        assert_eq!(headers.value_length(0), 1);
+        assert_eq!(headers.value_length(1), 0);
+        let commit = batch.provenance.commit_offsets();
+        assert_eq!(commit[&TopicPartition::new("t", 0)], 12);
+        assert_eq!(commit[&TopicPartition::new("u", 3)], 8);
+    }
+
+    #[test]
+    fn filter_keeps_provenance_even_when_all_rows_drop() {
+        let batch = sample();
+        let none = batch.filter(&BooleanArray::from(vec![false, false, false])).unwrap();
+        assert_eq!(none.num_rows(), 0);
+        assert_eq!(none.provenance.commit_offsets(), batch.provenance.commit_offsets());
+    }
+
+    #[test]
+    fn with_column_replaces_in_place() {
+        let batch = sample();
+        let v: ArrayRef = Arc::new(StringArray::from(vec![Some("x"), None, Some("z")]));
+        let out = batch.with_column(Arc::new(Field::new(columns::VALUE, DataType::Utf8, true)), v).unwrap();
+        assert_eq!(out.records.num_columns(), batch.records.num_columns());
+        assert_eq!(out.field(columns::VALUE).unwrap().data_type(), &DataType::Utf8);
+    }
+}

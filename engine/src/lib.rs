@@ -1,0 +1,13 @@
+//! The Strait runtime: batch model, plugin traits, task drivers, offsets, herders, REST API.
+//!
+//! Dependencies point one way: `connectors → formats → engine`. The engine never names a
+//! connector; the binary fills the [`registry::Registry`].
+
+pub mod batch;
+pub mod config;
+pub mod error;
+pub mod plugin;
+pub mod registry;
+pub mod schema;
+
+pub use error::{Error, Fault, Result};

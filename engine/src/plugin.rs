@@ -1,0 +1,335 @@
+//! Plugin traits: connectors, source and sink tasks, converters.
+//!
+//! A connector is written against the typed [`Connector`] trait (with its own config type) and
+//! registered through [`connector_plugin`], which erases it into an object-safe
+//! [`ConnectorPlugin`] that the registry, the REST layer and the herders use.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BinaryArray};
+use arrow::datatypes::Field;
+use async_trait::async_trait;
+
+use crate::batch::{Batch, OffsetMap, SourceMap, TopicPartition};
+use crate::config::{ConfigDef, ConfigValue, Props};
+use crate::error::{Error, Result};
+
+/// Kind of plugin, spelled as Kafka Connect's `PluginType` in REST responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PluginType {
+    Sink,
+    Source,
+    Transformation,
+    Predicate,
+    Converter,
+    HeaderConverter,
+}
+
+impl PluginType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PluginType::Sink => "sink",
+            PluginType::Source => "source",
+            PluginType::Transformation => "transformation",
+            PluginType::Predicate => "predicate",
+            PluginType::Converter => "converter",
+            PluginType::HeaderConverter => "header_converter",
+        }
+    }
+}
+
+/// Static description of a plugin: its Java class name, extra aliases, type and version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginInfo {
+    /// The fully qualified Java class name users already put in their configs.
+    pub class: &'static str,
+    /// Extra names accepted besides the Java-derived aliases (simple name, and simple name
+    /// without its type suffix), e.g. `blackhole`.
+    pub extra_aliases: &'static [&'static str],
+    pub kind: PluginType,
+    pub version: &'static str,
+}
+
+impl PluginInfo {
+    /// Every name this plugin answers to: the class name, the simple name, the simple name
+    /// without its type suffix (`Connector`, `Converter`, …), and the extra aliases.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = vec![self.class.to_string()];
+        let simple = self.class.rsplit('.').next().unwrap_or(self.class);
+        names.push(simple.to_string());
+        let suffix = match self.kind {
+            PluginType::Sink | PluginType::Source => "Connector",
+            PluginType::Converter | PluginType::HeaderConverter => "Converter",
+            PluginType::Transformation => "Transformation",
+            PluginType::Predicate => "Predicate",
+        };
+        if let Some(short) = simple.strip_suffix(suffix) {
+            if !short.is_empty() {
+                names.push(short.to_string());
+            }
+        }
+        names.extend(self.extra_aliases.iter().map(|s| s.to_string()));
+        names.dedup();
+        names
+    }
+}
+
+/// Source or sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectorType {
+    Source,
+    Sink,
+}
+
+/// A connector, written against its own typed config.
+pub trait Connector: Send + Sync + 'static {
+    /// The parsed, validated configuration of this connector.
+    type Config: Send + Sync + 'static;
+
+    fn info() -> PluginInfo;
+
+    fn connector_type() -> ConnectorType;
+
+    /// The connector's own keys (framework keys are added by the runtime).
+    fn config_def() -> ConfigDef;
+
+    /// Parse and check the config. Pure: no I/O.
+    fn parse(props: &Props) -> Result<Self::Config>;
+
+    /// Per-key validation results beyond what `config_def` checks (cross-key rules). The
+    /// default reports what the definition reports.
+    fn validate(props: &Props) -> Vec<ConfigValue> {
+        Self::config_def().validate(props)
+    }
+
+    /// The Java task class name, put into every task config as `task.class`.
+    fn task_class() -> &'static str;
+
+    /// Split the work into at most `max_tasks` task configs.
+    fn task_configs(config: &Self::Config, props: &Props, max_tasks: usize) -> Result<Vec<Props>>;
+
+    /// Build a task from its task config.
+    fn create_task(task_props: &Props) -> Result<TaskInstance>;
+
+    /// Hook of the REST offsets API (KIP-875): check an alteration. `Ok(true)` means the
+    /// connector manages the offsets itself and altered them; `Ok(false)` lets the framework do it.
+    fn alter_offsets(_props: &Props, _offsets: &[(SourceMap, Option<SourceMap>)]) -> Result<bool> {
+        Ok(false)
+    }
+}
+
+/// A task instance built from a task config.
+pub enum TaskInstance {
+    Source(Box<dyn SourceTask>),
+    Sink(Box<dyn SinkTask>),
+}
+
+impl std::fmt::Debug for TaskInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TaskInstance::Source(_) => f.write_str("TaskInstance::Source"),
+            TaskInstance::Sink(_) => f.write_str("TaskInstance::Sink"),
+        }
+    }
+}
+
+/// Object-safe twin of [`Connector`], used by the registry, REST layer and herders.
+pub trait ConnectorPlugin: Send + Sync {
+    fn info(&self) -> PluginInfo;
+    fn connector_type(&self) -> ConnectorType;
+    fn config_def(&self) -> ConfigDef;
+    fn validate(&self, props: &Props) -> Vec<ConfigValue>;
+    fn check(&self, props: &Props) -> Result<()>;
+    fn task_class(&self) -> &'static str;
+    fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>>;
+    fn create_task(&self, task_props: &Props) -> Result<TaskInstance>;
+    fn alter_offsets(&self, props: &Props, offsets: &[(SourceMap, Option<SourceMap>)]) -> Result<bool>;
+}
+
+struct Erased<C>(PhantomData<fn() -> C>);
+
+impl<C: Connector> ConnectorPlugin for Erased<C> {
+    fn info(&self) -> PluginInfo {
+        C::info()
+    }
+    fn connector_type(&self) -> ConnectorType {
+        C::connector_type()
+    }
+    fn config_def(&self) -> ConfigDef {
+        C::config_def()
+    }
+    fn validate(&self, props: &Props) -> Vec<ConfigValue> {
+        C::validate(props)
+    }
+    fn check(&self, props: &Props) -> Result<()> {
+        C::parse(props).map(|_| ())
+    }
+    fn task_class(&self) -> &'static str {
+        C::task_class()
+    }
+    fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>> {
+        let config = C::parse(props)?;
+        C::task_configs(&config, props, max_tasks)
+    }
+    fn create_task(&self, task_props: &Props) -> Result<TaskInstance> {
+        C::create_task(task_props)
+    }
+    fn alter_offsets(&self, props: &Props, offsets: &[(SourceMap, Option<SourceMap>)]) -> Result<bool> {
+        C::alter_offsets(props, offsets)
+    }
+}
+
+/// Erase a typed connector for registration.
+pub fn connector_plugin<C: Connector>() -> Arc<dyn ConnectorPlugin> {
+    Arc::new(Erased::<C>(PhantomData))
+}
+
+/// Read access to committed source offsets, handed to source tasks at start.
+pub trait OffsetReader: Send + Sync {
+    fn offset(&self, partition: &SourceMap) -> Option<SourceMap>;
+}
+
+/// What a source task gets at start.
+#[derive(Clone)]
+pub struct SourceTaskContext {
+    pub connector: String,
+    pub task_id: u32,
+    pub offsets: Arc<dyn OffsetReader>,
+}
+
+impl std::fmt::Debug for SourceTaskContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SourceTaskContext({}-{})", self.connector, self.task_id)
+    }
+}
+
+/// A source task produces batches: columns `topic` (Utf8), `value` and optionally `key`,
+/// `partition`, `timestamp`, `headers` (see [`columns`](crate::batch::columns)), with decoded
+/// (typed) key and value, and [`Provenance::Source`](crate::batch::Provenance) offsets.
+#[async_trait]
+pub trait SourceTask: Send {
+    async fn start(&mut self, ctx: SourceTaskContext) -> Result<()>;
+    /// The next batch, or `None` when nothing is available right now (the runtime polls
+    /// again). An error fails the task, as an exception from `poll` does in Kafka Connect.
+    async fn poll(&mut self) -> Result<Option<Batch>>;
+    /// Called after offsets were committed.
+    async fn commit(&mut self) -> Result<()> {
+        Ok(())
+    }
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether a sink needs key and value decoded into typed columns, or takes raw bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkInput {
+    /// Key and value as the payload bytes, never parsed.
+    Raw,
+    /// Key and value decoded by the configured converters.
+    Decoded,
+}
+
+/// What a sink task gets at start.
+#[derive(Debug, Clone)]
+pub struct SinkTaskContext {
+    pub connector: String,
+    pub task_id: u32,
+}
+
+/// A sink task consumes batches read from Kafka.
+#[async_trait]
+pub trait SinkTask: Send {
+    fn input(&self) -> SinkInput {
+        SinkInput::Decoded
+    }
+    async fn start(&mut self, ctx: SinkTaskContext) -> Result<()>;
+    async fn open(&mut self, _partitions: &[TopicPartition]) -> Result<()> {
+        Ok(())
+    }
+    async fn close(&mut self, _partitions: &[TopicPartition]) -> Result<()> {
+        Ok(())
+    }
+    async fn put(&mut self, batch: Batch) -> Result<()>;
+    /// Called before the runtime commits. `consumed` holds, per partition, the next offset after
+    /// everything passed to `put`. Returns what is durable now and may be committed; the runtime
+    /// never commits more than that. The default flushes and returns `consumed`.
+    async fn pre_commit(&mut self, consumed: &OffsetMap) -> Result<OffsetMap> {
+        self.flush(consumed).await?;
+        Ok(consumed.clone())
+    }
+    async fn flush(&mut self, _consumed: &OffsetMap) -> Result<()> {
+        Ok(())
+    }
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A record that failed in a batch stage, by row index.
+#[derive(Debug)]
+pub struct RowError {
+    pub row: usize,
+    pub error: Error,
+}
+
+/// Result of decoding a column of payloads.
+#[derive(Debug)]
+pub struct Decoded {
+    /// Field carrying the Connect schema (see [`schema`](crate::schema)); named by the caller.
+    pub field: Field,
+    pub array: ArrayRef,
+    /// Rows that could not be decoded; they are null in `array` and must be routed per
+    /// `errors.tolerance` by the runtime.
+    pub errors: Vec<RowError>,
+}
+
+/// Converts between Kafka payload bytes and typed Arrow columns, a whole column at a time.
+pub trait Converter: Send + Sync {
+    /// Encode a typed column (with its Connect schema on `field`) into payload bytes, one per
+    /// row. Null rows become null payloads unless the format encodes nulls (e.g. JSON envelope).
+    fn from_connect(&self, field: &Field, column: &ArrayRef) -> Result<BinaryArray>;
+    /// Decode payloads into a typed column.
+    fn to_connect(&self, payloads: &BinaryArray) -> Result<Decoded>;
+}
+
+/// Registration entry of a converter.
+#[derive(Clone)]
+pub struct ConverterPlugin {
+    pub info: PluginInfo,
+    pub config_def: fn() -> ConfigDef,
+    /// Build from the converter's own props (prefix stripped) and whether it converts keys.
+    pub create: fn(props: &Props, is_key: bool) -> Result<Arc<dyn Converter>>,
+}
+
+impl std::fmt::Debug for ConverterPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ConverterPlugin({})", self.info.class)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugin_names_follow_java_alias_rules() {
+        let info = PluginInfo {
+            class: "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            extra_aliases: &[],
+            kind: PluginType::Source,
+            version: "1",
+        };
+        assert_eq!(
+            info.names(),
+            vec![
+                "org.apache.kafka.connect.file.FileStreamSourceConnector",
+                "FileStreamSourceConnector",
+                "FileStreamSource"
+            ]
+        );
+    }
+}
