@@ -11,3 +11,8 @@ pub mod registry;
 pub mod schema;
 
 pub use error::{Error, Fault, Result};
+pub mod connector_config;
+pub mod kafka;
+pub mod offsets;
+pub mod runtime;
+pub mod worker_config;

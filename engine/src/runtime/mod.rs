@@ -1,0 +1,256 @@
+//! Task drivers: one tokio task per connector task, bounded channels, owned spawns.
+//!
+//! * [`source`]: `poll` → encode with converters → produce → commit offsets of acked batches.
+//! * [`sink`]: consume (dedicated poll thread) → raw batch → decode what the sink needs →
+//!   `put` → `pre_commit` → commit only what the task reports durable.
+//!
+//! Stop, pause and shutdown are cancellation with a defined commit point: a stopping driver
+//! commits what is durable, then stops its task.
+
+pub mod sink;
+pub mod source;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{with_prefix, Props};
+use crate::connector_config::FrameworkConfig;
+use crate::error::{Error, Result};
+use crate::offsets::OffsetStore;
+use crate::plugin::{ConnectorPlugin, Converter};
+use crate::registry::Registry;
+use crate::worker_config::WorkerConfig;
+
+/// Observed state of a connector or task, spelled as Kafka Connect spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum State {
+    Unassigned,
+    Running,
+    Paused,
+    Failed,
+    Restarting,
+    Stopped,
+}
+
+/// A state plus the failure trace, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub state: State,
+    pub trace: Option<String>,
+}
+
+impl Status {
+    pub fn new(state: State) -> Self {
+        Status { state, trace: None }
+    }
+}
+
+/// Shared, updatable status of one task.
+#[derive(Debug, Clone)]
+pub struct StatusCell(Arc<Mutex<Status>>);
+
+impl StatusCell {
+    pub fn new(state: State) -> Self {
+        StatusCell(Arc::new(Mutex::new(Status::new(state))))
+    }
+    pub fn get(&self) -> Status {
+        self.0.lock().expect("status lock").clone()
+    }
+    pub fn set(&self, state: State) {
+        *self.0.lock().expect("status lock") = Status::new(state);
+    }
+    pub fn fail(&self, error: &Error) {
+        *self.0.lock().expect("status lock") = Status { state: State::Failed, trace: Some(error.trace()) };
+    }
+}
+
+/// Counters of one task, named after Kafka Connect's task metrics.
+#[derive(Debug, Default)]
+pub struct TaskMetrics {
+    /// `source-record-poll-total` / `sink-record-read-total`.
+    pub records_in: AtomicU64,
+    /// `source-record-write-total` / `sink-record-send-total`.
+    pub records_out: AtomicU64,
+    /// Payload bytes written (sources) or read (sinks).
+    pub bytes: AtomicU64,
+    /// `deadletterqueue-produce-total`.
+    pub dlq_records: AtomicU64,
+    /// Records skipped under `errors.tolerance=all` (`total-records-skipped`).
+    pub records_skipped: AtomicU64,
+    /// `offset-commit-completion-total`.
+    pub offset_commits: AtomicU64,
+}
+
+impl TaskMetrics {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// What every task driver shares: worker config, plugins, offsets, identity.
+pub struct WorkerContext {
+    pub config: WorkerConfig,
+    pub registry: Registry,
+    pub offsets: Arc<dyn OffsetStore>,
+    pub worker_id: String,
+}
+
+impl std::fmt::Debug for WorkerContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "WorkerContext({})", self.worker_id)
+    }
+}
+
+impl WorkerContext {
+    /// Build the key or value converter of a connector: the connector's override (with the
+    /// connector's `key.converter.` options) or else the worker's (with the worker's options),
+    /// as `Worker.startTask` does.
+    pub fn converter(&self, connector_props: &Props, is_key: bool) -> Result<Arc<dyn Converter>> {
+        let key = if is_key { "key.converter" } else { "value.converter" };
+        let prefix = format!("{key}.");
+        match connector_props.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            Some(class) => self.registry.converter(class, &with_prefix(connector_props, &prefix), is_key),
+            None => {
+                let class = if is_key { &self.config.key_converter } else { &self.config.value_converter };
+                self.registry.converter(class, &with_prefix(&self.config.originals, &prefix), is_key)
+            }
+        }
+    }
+}
+
+/// Everything needed to run one task.
+#[derive(Clone)]
+pub struct TaskSpec {
+    pub connector: String,
+    pub task_id: u32,
+    pub connector_props: Props,
+    pub task_props: Props,
+    pub framework: FrameworkConfig,
+    pub plugin: Arc<dyn ConnectorPlugin>,
+    pub worker: Arc<WorkerContext>,
+}
+
+impl std::fmt::Debug for TaskSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TaskSpec({}-{})", self.connector, self.task_id)
+    }
+}
+
+/// Handle on a running task driver. Dropping it aborts the driver; [`TaskHandle::stop`] stops it
+/// gracefully at its commit point.
+#[derive(Debug)]
+pub struct TaskHandle {
+    pub id: u32,
+    pub status: StatusCell,
+    pub metrics: Arc<TaskMetrics>,
+    cancel: CancellationToken,
+    paused: watch::Sender<bool>,
+    join: Option<JoinHandle<()>>,
+}
+
+impl TaskHandle {
+    /// Start a task driver; `paused` starts it in PAUSED state.
+    pub fn spawn(spec: TaskSpec, paused: bool) -> TaskHandle {
+        let status = StatusCell::new(State::Unassigned);
+        let metrics = Arc::new(TaskMetrics::default());
+        let cancel = CancellationToken::new();
+        let (paused_tx, paused_rx) = watch::channel(paused);
+        let id = spec.task_id;
+        let ctx = DriverContext { spec, status: status.clone(), metrics: metrics.clone(), cancel: cancel.clone(), paused: paused_rx };
+        let join = tokio::spawn(async move {
+            let connector_type = ctx.spec.plugin.connector_type();
+            let task = ctx.spec.plugin.create_task(&ctx.spec.task_props);
+            match (task, connector_type) {
+                (Ok(crate::plugin::TaskInstance::Source(t)), _) => source::run(ctx, t).await,
+                (Ok(crate::plugin::TaskInstance::Sink(t)), _) => sink::run(ctx, t).await,
+                (Err(e), _) => {
+                    tracing::error!(task = %format!("{}-{}", ctx.spec.connector, ctx.spec.task_id), error = %e, "task could not be created");
+                    ctx.status.fail(&e);
+                }
+            }
+        });
+        TaskHandle { id, status, metrics, cancel, paused: paused_tx, join: Some(join) }
+    }
+
+    pub fn pause(&self) {
+        let _ = self.paused.send(true);
+    }
+
+    pub fn resume(&self) {
+        let _ = self.paused.send(false);
+    }
+
+    /// Stop gracefully: the driver commits what is durable and stops its task. Waits at most
+    /// `timeout`, then aborts.
+    pub async fn stop(mut self, timeout: Duration) {
+        self.cancel.cancel();
+        if let Some(join) = self.join.take() {
+            let abort = join.abort_handle();
+            if tokio::time::timeout(timeout, join).await.is_err() {
+                tracing::warn!(task = self.id, "task did not stop in time; aborting it");
+                abort.abort();
+            }
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.join.as_ref().map(|j| j.is_finished()).unwrap_or(true)
+    }
+}
+
+impl Drop for TaskHandle {
+    fn drop(&mut self) {
+        if let Some(join) = self.join.take() {
+            self.cancel.cancel();
+            join.abort();
+        }
+    }
+}
+
+/// What a driver gets.
+pub(crate) struct DriverContext {
+    pub spec: TaskSpec,
+    pub status: StatusCell,
+    pub metrics: Arc<TaskMetrics>,
+    pub cancel: CancellationToken,
+    pub paused: watch::Receiver<bool>,
+}
+
+impl DriverContext {
+    pub fn name(&self) -> String {
+        format!("{}-{}", self.spec.connector, self.spec.task_id)
+    }
+
+    /// Record a failure: FAILED status with trace, logged once.
+    pub fn fail(&self, error: &Error) {
+        tracing::error!(task = %self.name(), error = %error, "task failed");
+        self.status.fail(error);
+    }
+
+    /// Wait while paused; returns false if cancelled meanwhile.
+    pub async fn wait_while_paused(&mut self) -> bool {
+        if !*self.paused.borrow() {
+            return true;
+        }
+        self.status.set(State::Paused);
+        loop {
+            tokio::select! {
+                _ = self.cancel.cancelled() => return false,
+                changed = self.paused.changed() => {
+                    if changed.is_err() { return false; }
+                    if !*self.paused.borrow() {
+                        self.status.set(State::Running);
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,609 @@
+//! Sink task driver.
+//!
+//! A dedicated thread polls the consumer (group `connect-<connector>`, auto-commit off) and
+//! appends records straight into Arrow builders; whole raw batches cross a bounded channel to the
+//! async driver, so a slow sink slows the consumer and memory stays bounded. The driver decodes
+//! key and value only when the sink asks for decoded input, routes undecodable records per
+//! `errors.tolerance` (fail the task, or skip them and write the original bytes to the DLQ),
+//! calls `put`, and every `offset.flush.interval.ms` asks the task (`pre_commit`) which offsets
+//! are durable. Only those are committed, and never beyond what was consumed (at-least-once).
+//! Partition revocation and stop commit synchronously after `pre_commit`.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arrow::array::{Array, ArrayRef, BinaryArray, BooleanArray, Int32Array, Int64Array, ListArray, StructArray};
+use arrow::datatypes::Field;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use tokio::sync::mpsc;
+
+use super::{DriverContext, State, TaskMetrics};
+use crate::batch::{columns, topic_at, Batch, OffsetMap, RawBatchBuilder, TopicPartition};
+use crate::connector_config::Tolerance;
+use crate::error::{Error, Result, Stage};
+use crate::kafka::{client_config, create, ClientRole};
+use crate::plugin::{Converter, RowError, SinkInput, SinkTask, SinkTaskContext};
+
+/// Most records per batch handed to the task.
+const MAX_BATCH_RECORDS: usize = 8192;
+/// Most payload bytes per batch.
+const MAX_BATCH_BYTES: usize = 8 << 20;
+
+enum Event {
+    Batch(Batch),
+    Assigned(Vec<TopicPartition>),
+    /// Partitions are being revoked; reply with the offsets safe to commit for them.
+    Revoked(Vec<TopicPartition>, std::sync::mpsc::Sender<OffsetMap>),
+    Error(Error),
+}
+
+enum Command {
+    Commit(OffsetMap, Option<std::sync::mpsc::Sender<Result<()>>>),
+    Pause(bool),
+}
+
+/// Consumer context: turns rebalances into events for the driver, and flushes the batch being
+/// built before partitions go away so no record of a revoked partition is put after `close`.
+struct SinkConsumerContext {
+    events: mpsc::Sender<Event>,
+    building: Mutex<RawBatchBuilder>,
+    closing: AtomicBool,
+}
+
+impl ClientContext for SinkConsumerContext {}
+
+impl ConsumerContext for SinkConsumerContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if self.closing.load(Ordering::Acquire) {
+            return;
+        }
+        if let Rebalance::Revoke(tpl) = rebalance {
+            let tps = to_tps(tpl);
+            if tps.is_empty() {
+                return;
+            }
+            self.send_building();
+            let (tx, rx) = std::sync::mpsc::channel();
+            if self.events.blocking_send(Event::Revoked(tps, tx)).is_err() {
+                return;
+            }
+            if let Ok(offsets) = rx.recv_timeout(Duration::from_secs(60)) {
+                if !offsets.is_empty() {
+                    if let Err(e) = consumer.commit(&to_tpl(&offsets), CommitMode::Sync) {
+                        tracing::warn!(error = %e, "offset commit on partition revocation failed");
+                    }
+                }
+            }
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if self.closing.load(Ordering::Acquire) {
+            return;
+        }
+        if let Rebalance::Assign(tpl) = rebalance {
+            let _ = self.events.blocking_send(Event::Assigned(to_tps(tpl)));
+        }
+    }
+}
+
+impl SinkConsumerContext {
+    fn send_building(&self) {
+        let batch = {
+            let mut b = self.building.lock().expect("builder lock");
+            if b.is_empty() {
+                return;
+            }
+            b.finish()
+        };
+        match batch {
+            Ok(batch) => {
+                let _ = self.events.blocking_send(Event::Batch(batch));
+            }
+            Err(e) => {
+                let _ = self.events.blocking_send(Event::Error(e));
+            }
+        }
+    }
+}
+
+fn to_tps(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
+    tpl.elements().iter().map(|e| TopicPartition::new(e.topic(), e.partition())).collect()
+}
+
+fn to_tpl(offsets: &OffsetMap) -> TopicPartitionList {
+    let mut tpl = TopicPartitionList::new();
+    for (tp, off) in offsets {
+        let _ = tpl.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*off));
+    }
+    tpl
+}
+
+/// Framework consumer settings (`Worker.baseConsumerConfigs`).
+fn consumer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
+    vec![
+        ("group.id", format!("connect-{connector}")),
+        ("client.id", format!("connector-consumer-{connector}-{task}")),
+        ("enable.auto.commit", "false".into()),
+        ("enable.auto.offset.store", "false".into()),
+        ("auto.offset.reset", "earliest".into()),
+        ("fetch.wait.max.ms", "100".into()),
+        ("queued.max.messages.kbytes", "65536".into()),
+    ]
+}
+
+/// The poll thread: owns the consumer, builds raw batches, executes commits.
+fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>, commands: std::sync::mpsc::Receiver<Command>, stop: Arc<AtomicBool>) {
+    let ctx = consumer.context();
+    let mut paused = false;
+    while !stop.load(Ordering::Acquire) {
+        while let Ok(cmd) = commands.try_recv() {
+            match cmd {
+                Command::Commit(offsets, reply) => {
+                    if offsets.is_empty() {
+                        if let Some(r) = reply {
+                            let _ = r.send(Ok(()));
+                        }
+                        continue;
+                    }
+                    let mode = if reply.is_some() { CommitMode::Sync } else { CommitMode::Async };
+                    let result = consumer.commit(&to_tpl(&offsets), mode).map_err(Error::from);
+                    if let Err(e) = &result {
+                        tracing::warn!(error = %e, "offset commit failed; the next commit retries");
+                    }
+                    if let Some(r) = reply {
+                        let _ = r.send(result);
+                    }
+                }
+                Command::Pause(p) if p != paused => {
+                    if let Ok(assignment) = consumer.assignment() {
+                        let r = if p { consumer.pause(&assignment) } else { consumer.resume(&assignment) };
+                        if let Err(e) = r {
+                            tracing::warn!(error = %e, "pausing/resuming partitions failed");
+                        }
+                    }
+                    paused = p;
+                }
+                Command::Pause(_) => {}
+            }
+        }
+        let has_pending = !ctx.building.lock().expect("builder lock").is_empty();
+        let timeout = if has_pending { Duration::ZERO } else { Duration::from_millis(100) };
+        match consumer.poll(timeout) {
+            Some(Ok(msg)) => {
+                let full = {
+                    let mut b = ctx.building.lock().expect("builder lock");
+                    let headers = msg.headers();
+                    let header_iter = headers.into_iter().flat_map(|h| h.iter()).map(|h: Header<'_, &[u8]>| {
+                        // Header keys are strings in Kafka; invalid UTF-8 is replaced, not dropped.
+                        (h.key, h.value)
+                    });
+                    b.append(
+                        msg.topic(),
+                        msg.partition(),
+                        msg.offset(),
+                        msg.timestamp().to_millis(),
+                        msg.key(),
+                        msg.payload(),
+                        header_iter,
+                    );
+                    b.len() >= MAX_BATCH_RECORDS || b.payload_bytes() >= MAX_BATCH_BYTES
+                };
+                if full {
+                    ctx.send_building();
+                }
+            }
+            Some(Err(e)) => {
+                let err = Error::from(e);
+                if err.is_retriable() {
+                    tracing::debug!(error = %err, "transient consumer error");
+                } else {
+                    tracing::warn!(error = %err, "consumer error");
+                }
+            }
+            None => ctx.send_building(),
+        }
+    }
+    // Closing: no more events; the driver already committed.
+    ctx.closing.store(true, Ordering::Release);
+    consumer.unsubscribe();
+}
+
+pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
+    let spec = ctx.spec.clone();
+    let worker = spec.worker.clone();
+    let input = task.input();
+    let (events_tx, mut events) = mpsc::channel::<Event>(4);
+    let setup = || -> Result<_> {
+        let cfg = client_config(
+            &worker.config.bootstrap_servers,
+            ClientRole::Consumer,
+            &consumer_base(&spec.connector, spec.task_id),
+            &worker.config.originals,
+            &spec.connector_props,
+        )?;
+        let context = SinkConsumerContext {
+            events: events_tx.clone(),
+            building: Mutex::new(RawBatchBuilder::with_capacity(MAX_BATCH_RECORDS, 1 << 20)),
+            closing: AtomicBool::new(false),
+        };
+        let consumer: BaseConsumer<SinkConsumerContext> = {
+            use rdkafka::config::FromClientConfigAndContext;
+            BaseConsumer::from_config_and_context(&cfg, context)
+                .map_err(|e| Error::from(e).context("creating sink task consumer"))?
+        };
+        match &spec.framework.topics_regex {
+            Some(re) => consumer.subscribe(&[&format!("^{}", re.trim_start_matches('^'))])?,
+            None => {
+                let topics: Vec<&str> = spec.framework.topics.iter().map(String::as_str).collect();
+                consumer.subscribe(&topics)?;
+            }
+        }
+        let converters = match input {
+            SinkInput::Raw => None,
+            SinkInput::Decoded => {
+                Some((worker.converter(&spec.connector_props, true)?, worker.converter(&spec.connector_props, false)?))
+            }
+        };
+        let dlq = match &spec.framework.dlq_topic {
+            Some(topic) => {
+                let cfg = client_config(
+                    &worker.config.bootstrap_servers,
+                    ClientRole::Producer,
+                    &[("client.id", format!("connector-dlq-producer-{}-{}", spec.connector, spec.task_id)), ("acks", "all".into())],
+                    &worker.config.originals,
+                    &spec.connector_props,
+                )?;
+                Some((topic.clone(), create::<FutureProducer>(&cfg, "dead letter queue producer")?))
+            }
+            None => None,
+        };
+        Ok((consumer, converters, dlq))
+    };
+    let (consumer, converters, dlq) = match setup() {
+        Ok(x) => x,
+        Err(e) => return ctx.fail(&e),
+    };
+    drop(events_tx);
+    if let Err(e) = task.start(SinkTaskContext { connector: spec.connector.clone(), task_id: spec.task_id }).await {
+        return ctx.fail(&e);
+    }
+    let (cmd_tx, cmd_rx) = std::sync::mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let poller = {
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name(format!("strait-consumer-{}", ctx.name()))
+            .spawn(move || poll_loop(consumer, cmd_rx, stop))
+            .expect("spawn consumer thread")
+    };
+    ctx.status.set(State::Running);
+    tracing::info!(task = %ctx.name(), "sink task started");
+
+    let mut consumed = OffsetMap::new();
+    let mut committed = OffsetMap::new();
+    let mut assigned: BTreeSet<TopicPartition> = BTreeSet::new();
+    let mut flush_tick = tokio::time::interval(worker.config.offset_flush_interval.max(Duration::from_millis(10)));
+    flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    flush_tick.tick().await;
+    let mut failure: Option<Error> = None;
+    let mut paused = *ctx.paused.borrow();
+    if paused {
+        let _ = cmd_tx.send(Command::Pause(true));
+        ctx.status.set(State::Paused);
+    }
+
+    loop {
+        tokio::select! {
+            _ = ctx.cancel.cancelled() => break,
+            changed = ctx.paused.changed() => {
+                if changed.is_err() { break; }
+                let now = *ctx.paused.borrow();
+                if now != paused {
+                    paused = now;
+                    let _ = cmd_tx.send(Command::Pause(paused));
+                    ctx.status.set(if paused { State::Paused } else { State::Running });
+                    if paused {
+                        // Java requests a commit when a sink task is paused.
+                        if let Err(e) = commit(&ctx, &mut *task, &consumed, &mut committed, &assigned, &cmd_tx, false).await {
+                            failure = Some(e);
+                            break;
+                        }
+                    }
+                }
+            }
+            ev = events.recv() => match ev {
+                Some(Event::Batch(batch)) => {
+                    let next = batch.provenance.commit_offsets();
+                    match deliver(&ctx, &mut *task, batch, converters.as_ref(), dlq.as_ref()).await {
+                        Ok(()) => {
+                            for (tp, off) in next {
+                                if assigned.contains(&tp) {
+                                    consumed.insert(tp, off);
+                                }
+                            }
+                        }
+                        Err(e) => { failure = Some(e); break; }
+                    }
+                }
+                Some(Event::Assigned(tps)) => {
+                    assigned.extend(tps.iter().cloned());
+                    if let Err(e) = task.open(&tps).await { failure = Some(e); break; }
+                }
+                Some(Event::Revoked(tps, reply)) => {
+                    let mine: OffsetMap = consumed.iter().filter(|(tp, _)| tps.contains(tp)).map(|(k, v)| (k.clone(), *v)).collect();
+                    let durable = match task.pre_commit(&mine).await {
+                        Ok(d) => clamp(d, &mine),
+                        Err(e) => { tracing::warn!(task = %ctx.name(), error = %e, "pre_commit failed on revocation; not committing"); OffsetMap::new() }
+                    };
+                    let _ = reply.send(durable);
+                    if let Err(e) = task.close(&tps).await { failure = Some(e); break; }
+                    for tp in &tps {
+                        assigned.remove(tp);
+                        consumed.remove(tp);
+                        committed.remove(tp);
+                    }
+                }
+                Some(Event::Error(e)) => { failure = Some(e); break; }
+                None => break,
+            },
+            _ = flush_tick.tick() => {
+                if let Err(e) = commit(&ctx, &mut *task, &consumed, &mut committed, &assigned, &cmd_tx, false).await {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+
+    // Defined commit point: commit what the task reports durable (synchronously), then close.
+    if failure.is_none() {
+        if let Err(e) = commit(&ctx, &mut *task, &consumed, &mut committed, &assigned, &cmd_tx, true).await {
+            failure = Some(e);
+        }
+    }
+    let all: Vec<TopicPartition> = assigned.iter().cloned().collect();
+    if let Err(e) = task.close(&all).await {
+        tracing::warn!(task = %ctx.name(), error = %e, "error closing partitions");
+    }
+    if let Err(e) = task.stop().await {
+        tracing::warn!(task = %ctx.name(), error = %e, "error stopping sink task");
+    }
+    stop.store(true, Ordering::Release);
+    // Drain events so a poll thread blocked on a full channel can see the stop flag.
+    events.close();
+    while events.try_recv().is_ok() {}
+    let _ = tokio::task::spawn_blocking(move || poller.join()).await;
+    match failure {
+        Some(e) => ctx.fail(&e),
+        None => {
+            ctx.status.set(State::Unassigned);
+            tracing::info!(task = %ctx.name(), "sink task stopped");
+        }
+    }
+}
+
+/// Only offsets of consumed partitions, never beyond the consumed position (Java ignores others).
+fn clamp(durable: OffsetMap, consumed: &OffsetMap) -> OffsetMap {
+    durable
+        .into_iter()
+        .filter_map(|(tp, off)| match consumed.get(&tp) {
+            Some(&c) if off <= c => Some((tp, off)),
+            Some(_) => {
+                tracing::warn!(partition = %tp, "task returned an offset beyond what was consumed; ignored");
+                None
+            }
+            None => None,
+        })
+        .collect()
+}
+
+async fn commit(
+    ctx: &DriverContext,
+    task: &mut dyn SinkTask,
+    consumed: &OffsetMap,
+    committed: &mut OffsetMap,
+    assigned: &BTreeSet<TopicPartition>,
+    cmd_tx: &std::sync::mpsc::Sender<Command>,
+    sync: bool,
+) -> Result<()> {
+    if consumed == committed && !sync {
+        return Ok(());
+    }
+    let durable = clamp(task.pre_commit(consumed).await?, consumed);
+    let durable: OffsetMap = durable.into_iter().filter(|(tp, _)| assigned.contains(tp)).collect();
+    let changed: OffsetMap = durable.iter().filter(|(tp, off)| committed.get(*tp) != Some(off)).map(|(k, v)| (k.clone(), *v)).collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    if sync {
+        let (tx, rx) = std::sync::mpsc::channel();
+        if cmd_tx.send(Command::Commit(changed.clone(), Some(tx))).is_ok() {
+            let timeout = ctx.spec.worker.config.offset_flush_timeout.max(Duration::from_secs(1));
+            let r = tokio::task::spawn_blocking(move || rx.recv_timeout(timeout)).await;
+            match r {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => tracing::warn!(task = %ctx.name(), error = %e, "final offset commit failed"),
+                _ => tracing::warn!(task = %ctx.name(), "final offset commit timed out"),
+            }
+        }
+    } else if cmd_tx.send(Command::Commit(changed.clone(), None)).is_err() {
+        return Err(Error::bug("consumer thread is gone"));
+    }
+    committed.extend(changed);
+    TaskMetrics::add(&ctx.metrics.offset_commits, 1);
+    Ok(())
+}
+
+/// Decode (if needed), route errors, and put one batch, retrying retriable put failures.
+async fn deliver(
+    ctx: &DriverContext,
+    task: &mut dyn SinkTask,
+    batch: Batch,
+    converters: Option<&(Arc<dyn Converter>, Arc<dyn Converter>)>,
+    dlq: Option<&(String, FutureProducer)>,
+) -> Result<()> {
+    let rows = batch.num_rows();
+    TaskMetrics::add(&ctx.metrics.records_in, rows as u64);
+    let batch = match converters {
+        None => batch,
+        Some((key_conv, value_conv)) => decode(ctx, batch, &**key_conv, &**value_conv, dlq).await?,
+    };
+    let delivered = batch.num_rows() as u64;
+    let mut delay = Duration::from_millis(300);
+    let started = Instant::now();
+    loop {
+        match task.put(batch.clone()).await {
+            Ok(()) => break,
+            Err(e) if e.is_retriable() && started.elapsed() < Duration::from_secs(600) => {
+                tracing::warn!(task = %ctx.name(), error = %e, "retriable error from put; retrying the batch");
+                tokio::select! {
+                    _ = ctx.cancel.cancelled() => return Err(e),
+                    _ = tokio::time::sleep(delay) => {}
+                }
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    TaskMetrics::add(&ctx.metrics.records_out, delivered);
+    Ok(())
+}
+
+/// Decode key and value; rows that fail are handled per `errors.tolerance` and removed.
+async fn decode(
+    ctx: &DriverContext,
+    batch: Batch,
+    key_conv: &dyn Converter,
+    value_conv: &dyn Converter,
+    dlq: Option<&(String, FutureProducer)>,
+) -> Result<Batch> {
+    let raw_col = |name: &str| -> Result<BinaryArray> {
+        batch
+            .column(name)
+            .and_then(|c| c.as_any().downcast_ref::<BinaryArray>().cloned())
+            .ok_or_else(|| Error::bug(format!("raw batch column {name} is not binary")))
+    };
+    let key = key_conv.to_connect(&raw_col(columns::KEY)?)?;
+    let value = value_conv.to_connect(&raw_col(columns::VALUE)?)?;
+    let mut failed: Vec<(usize, Stage, &Error)> = Vec::new();
+    failed.extend(key.errors.iter().map(|RowError { row, error }| (*row, Stage::KeyConverter, error)));
+    failed.extend(value.errors.iter().map(|RowError { row, error }| (*row, Stage::ValueConverter, error)));
+    if let Some((row, stage, error)) = failed.first() {
+        if ctx.spec.framework.tolerance == Tolerance::None {
+            let offset = batch.column(columns::OFFSET).and_then(|c| c.as_any().downcast_ref::<Int64Array>().map(|o| o.value(*row)));
+            return Err(Error::data(format!(
+                "Tolerance exceeded in error handler: error in stage {} for record at offset {} of topic {}: {}",
+                stage.as_str(),
+                offset.unwrap_or(-1),
+                batch.topic_at(*row).unwrap_or("?"),
+                error.message()
+            )));
+        }
+    }
+    let mut keep = vec![true; batch.num_rows()];
+    for (row, stage, error) in &failed {
+        if !keep[*row] {
+            continue;
+        }
+        keep[*row] = false;
+        if ctx.spec.framework.log_errors {
+            tracing::error!(task = %ctx.name(), stage = stage.as_str(), row, error = %error, "error processing record (tolerated)");
+        }
+        if let Some((topic, producer)) = dlq {
+            send_to_dlq(ctx, &batch, *row, *stage, error, topic, producer).await?;
+        }
+    }
+    TaskMetrics::add(&ctx.metrics.records_skipped, keep.iter().filter(|k| !**k).count() as u64);
+    let decoded = batch
+        .with_column(Arc::new(rename(key.field, columns::KEY)), key.array)?
+        .with_column(Arc::new(rename(value.field, columns::VALUE)), value.array)?;
+    if keep.iter().all(|k| *k) {
+        Ok(decoded)
+    } else {
+        decoded.filter(&BooleanArray::from(keep))
+    }
+}
+
+fn rename(field: Field, name: &str) -> Field {
+    if field.name() == name {
+        field
+    } else {
+        field.with_name(name)
+    }
+}
+
+/// Write the original raw record to the dead letter queue, with context headers if enabled, and
+/// wait for the broker's ack: the record's offset is committed only after the DLQ has it.
+async fn send_to_dlq(
+    ctx: &DriverContext,
+    batch: &Batch,
+    row: usize,
+    stage: Stage,
+    error: &Error,
+    dlq_topic: &str,
+    producer: &FutureProducer,
+) -> Result<()> {
+    let bin = |name: &str| batch.column(name).and_then(|c| c.as_any().downcast_ref::<BinaryArray>().cloned());
+    let key = bin(columns::KEY);
+    let value = bin(columns::VALUE);
+    let key = key.as_ref().filter(|k| !k.is_null(row)).map(|k| k.value(row).to_vec());
+    let value = value.as_ref().filter(|v| !v.is_null(row)).map(|v| v.value(row).to_vec());
+    let topic_col: ArrayRef = batch.column(columns::TOPIC).cloned().ok_or_else(|| Error::bug("no topic column"))?;
+    let topic = topic_at(&topic_col, row).unwrap_or_default().to_string();
+    let partition = batch.column(columns::PARTITION).and_then(|c| c.as_any().downcast_ref::<Int32Array>().map(|a| a.value(row)));
+    let offset = batch.column(columns::OFFSET).and_then(|c| c.as_any().downcast_ref::<Int64Array>().map(|a| a.value(row)));
+    let mut headers = OwnedHeaders::new();
+    if let Some(list) = batch.column(columns::HEADERS).and_then(|c| c.as_any().downcast_ref::<ListArray>().cloned()) {
+        let entries = list.value(row);
+        if let Some(s) = entries.as_any().downcast_ref::<StructArray>() {
+            if let (Some(k), Some(v)) = (
+                s.column(0).as_any().downcast_ref::<arrow::array::StringArray>(),
+                s.column(1).as_any().downcast_ref::<BinaryArray>(),
+            ) {
+                for j in 0..s.len() {
+                    headers = headers.insert(Header { key: k.value(j), value: (!v.is_null(j)).then(|| v.value(j)) });
+                }
+            }
+        }
+    }
+    if ctx.spec.framework.dlq_context_headers {
+        let p = partition.map(|p| p.to_string()).unwrap_or_default();
+        let o = offset.map(|o| o.to_string()).unwrap_or_default();
+        let task_id = ctx.spec.task_id.to_string();
+        let trace = error.trace();
+        let pairs: [(&str, Option<&str>); 10] = [
+            ("__connect.errors.topic", Some(&topic)),
+            ("__connect.errors.partition", Some(&p)),
+            ("__connect.errors.offset", Some(&o)),
+            ("__connect.errors.connector.name", Some(&ctx.spec.connector)),
+            ("__connect.errors.task.id", Some(&task_id)),
+            ("__connect.errors.stage", Some(stage.as_str())),
+            ("__connect.errors.class.name", Some("io.strait.converter")),
+            ("__connect.errors.exception.class.name", Some(error.java_class())),
+            ("__connect.errors.exception.message", Some(error.message())),
+            ("__connect.errors.exception.stacktrace", Some(&trace)),
+        ];
+        for (k, v) in pairs {
+            headers = headers.insert(Header { key: k, value: v.map(str::as_bytes) });
+        }
+    }
+    let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(dlq_topic).headers(headers);
+    if let Some(k) = &key {
+        record = record.key(k.as_slice());
+    }
+    if let Some(v) = &value {
+        record = record.payload(v.as_slice());
+    }
+    producer
+        .send(record, Duration::from_secs(30))
+        .await
+        .map_err(|(e, _)| Error::from(e).context(format!("writing to dead letter queue {dlq_topic}")))?;
+    TaskMetrics::add(&ctx.metrics.dlq_records, 1);
+    Ok(())
+}

@@ -1,0 +1,330 @@
+//! Source task driver.
+//!
+//! `poll` → encode key and value columns with the converters → produce every row → remember the
+//! batch's source offsets beside an ack counter. Every `offset.flush.interval.ms`, and once more
+//! on stop or failure, the offsets of the longest prefix of fully acknowledged batches are written
+//! to the offset store and flushed; only then is the task's `commit` called. So offsets never
+//! pass data Kafka has not acknowledged (at-least-once; a crash re-sends at most what was
+//! produced after the last flush).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arrow::array::{Array, ArrayRef, BinaryArray, Int32Array, ListArray, StructArray, TimestampMillisecondArray};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::ClientContext;
+
+use super::{DriverContext, State, TaskMetrics};
+use crate::batch::{columns, topic_at, Batch, Provenance, SourceMap};
+use crate::connector_config::Tolerance;
+use crate::error::{Error, Result};
+use crate::kafka::{client_config, ClientRole};
+use crate::offsets::ConnectorOffsetReader;
+use crate::plugin::{SourceTask, SourceTaskContext};
+
+/// Acknowledgement state of one produced batch.
+#[derive(Debug, Default)]
+pub(crate) struct BatchAck {
+    remaining: AtomicUsize,
+    failure: Mutex<Option<String>>,
+}
+
+impl BatchAck {
+    fn done(&self) -> bool {
+        self.remaining.load(Ordering::Acquire) == 0
+    }
+}
+
+/// librdkafka delivery callbacks count down the batch's ack counter.
+pub(crate) struct AckContext;
+
+impl ClientContext for AckContext {}
+
+impl ProducerContext for AckContext {
+    type DeliveryOpaque = Arc<BatchAck>;
+    fn delivery(&self, result: &DeliveryResult<'_>, ack: Self::DeliveryOpaque) {
+        if let Err((e, _)) = result {
+            let mut f = ack.failure.lock().expect("ack lock");
+            if f.is_none() {
+                *f = Some(e.to_string());
+            }
+        }
+        ack.remaining.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+struct Pending {
+    ack: Arc<BatchAck>,
+    offsets: Vec<(SourceMap, SourceMap)>,
+}
+
+/// Framework producer settings (`Worker.baseProducerConfigs`), tuned for librdkafka.
+/// Deviation: idempotence is on (Java turns it off and uses one in-flight request instead);
+/// both keep per-partition order, idempotence also avoids duplicates from internal retries.
+fn producer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
+    vec![
+        ("client.id", format!("connector-producer-{connector}-{task}")),
+        ("acks", "all".into()),
+        ("enable.idempotence", "true".into()),
+        ("linger.ms", "5".into()),
+        ("batch.num.messages", "10000".into()),
+        ("queue.buffering.max.messages", "500000".into()),
+        ("queue.buffering.max.kbytes", "262144".into()),
+        ("message.timeout.ms", "2147483647".into()),
+    ]
+}
+
+pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
+    let spec = ctx.spec.clone();
+    let worker = spec.worker.clone();
+    let setup = || -> Result<_> {
+        let cfg = client_config(
+            &worker.config.bootstrap_servers,
+            ClientRole::Producer,
+            &producer_base(&spec.connector, spec.task_id),
+            &worker.config.originals,
+            &spec.connector_props,
+        )?;
+        let producer: ThreadedProducer<AckContext> = {
+            use rdkafka::config::FromClientConfigAndContext;
+            ThreadedProducer::from_config_and_context(&cfg, AckContext).map_err(|e| {
+                Error::from(e).context("creating source task producer")
+            })?
+        };
+        let key = worker.converter(&spec.connector_props, true)?;
+        let value = worker.converter(&spec.connector_props, false)?;
+        Ok((producer, key, value))
+    };
+    let (producer, key_conv, value_conv) = match setup() {
+        Ok(x) => x,
+        Err(e) => return ctx.fail(&e),
+    };
+    let start_ctx = SourceTaskContext {
+        connector: spec.connector.clone(),
+        task_id: spec.task_id,
+        offsets: Arc::new(ConnectorOffsetReader { connector: spec.connector.clone(), store: worker.offsets.clone() }),
+    };
+    if let Err(e) = task.start(start_ctx).await {
+        return ctx.fail(&e);
+    }
+    ctx.status.set(State::Running);
+    tracing::info!(task = %ctx.name(), "source task started");
+
+    let flush_interval = worker.config.offset_flush_interval;
+    let mut pending: VecDeque<Pending> = VecDeque::new();
+    let mut last_commit = Instant::now();
+    let mut failure: Option<Error> = None;
+
+    loop {
+        if ctx.cancel.is_cancelled() {
+            break;
+        }
+        if !ctx.wait_while_paused().await {
+            break;
+        }
+        let polled = tokio::select! {
+            _ = ctx.cancel.cancelled() => break,
+            r = task.poll() => r,
+        };
+        match polled {
+            Ok(Some(batch)) => {
+                if let Err(e) = produce_batch(&ctx, &producer, &*key_conv, &*value_conv, batch, &mut pending).await {
+                    failure = Some(e);
+                    break;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+        if last_commit.elapsed() >= flush_interval {
+            if let Err(e) = commit_acked(&ctx, &mut pending, &mut *task).await {
+                failure = Some(e);
+                break;
+            }
+            last_commit = Instant::now();
+        }
+    }
+
+    // Defined commit point: wait (bounded) for outstanding acks, commit what is acknowledged.
+    let deadline = Instant::now() + worker.config.offset_flush_timeout.max(Duration::from_millis(100));
+    while pending.iter().any(|p| !p.ack.done()) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    if let Err(e) = commit_acked(&ctx, &mut pending, &mut *task).await {
+        failure.get_or_insert(e);
+    }
+    if !pending.is_empty() {
+        tracing::warn!(task = %ctx.name(), batches = pending.len(), "stopping with unacknowledged batches; their offsets are not committed");
+    }
+    if let Err(e) = task.stop().await {
+        tracing::warn!(task = %ctx.name(), error = %e, "error stopping source task");
+    }
+    let _ = producer.flush(Duration::from_secs(1));
+    match failure {
+        Some(e) => ctx.fail(&e),
+        None => {
+            ctx.status.set(State::Unassigned);
+            tracing::info!(task = %ctx.name(), "source task stopped");
+        }
+    }
+}
+
+/// Encode and produce one batch, recording its offsets as pending.
+async fn produce_batch(
+    ctx: &DriverContext,
+    producer: &ThreadedProducer<AckContext>,
+    key_conv: &dyn crate::plugin::Converter,
+    value_conv: &dyn crate::plugin::Converter,
+    batch: Batch,
+    pending: &mut VecDeque<Pending>,
+) -> Result<()> {
+    let rows = batch.num_rows();
+    TaskMetrics::add(&ctx.metrics.records_in, rows as u64);
+    let offsets = match &batch.provenance {
+        Provenance::Source(o) => o.clone(),
+        _ => Vec::new(),
+    };
+    let ack = Arc::new(BatchAck::default());
+    if rows > 0 {
+        let encoded = encode(&batch, key_conv, value_conv);
+        let (keys, values) = match encoded {
+            Ok(kv) => kv,
+            Err(e) if ctx.spec.framework.tolerance == Tolerance::All => {
+                // Converter stage errors are tolerable (KIP-298): skip the batch's records.
+                tracing::warn!(task = %ctx.name(), error = %e, rows, "skipping records that could not be converted");
+                TaskMetrics::add(&ctx.metrics.records_skipped, rows as u64);
+                pending.push_back(Pending { ack, offsets });
+                return Ok(());
+            }
+            Err(e) => return Err(Error::data(format!("Tolerance exceeded in error handler: {e}"))),
+        };
+        let topic_col = batch
+            .column(columns::TOPIC)
+            .ok_or_else(|| Error::bug("source batch has no topic column"))?
+            .clone();
+        let partitions = batch.column(columns::PARTITION).and_then(|c| c.as_any().downcast_ref::<Int32Array>().cloned());
+        let timestamps = batch
+            .column(columns::TIMESTAMP)
+            .and_then(|c| c.as_any().downcast_ref::<TimestampMillisecondArray>().cloned());
+        let headers = batch.column(columns::HEADERS).and_then(|c| c.as_any().downcast_ref::<ListArray>().cloned());
+        ack.remaining.store(rows, Ordering::Release);
+        let mut bytes = 0u64;
+        for i in 0..rows {
+            let topic = topic_at(&topic_col, i).ok_or_else(|| Error::data(format!("record {i} has no topic")))?;
+            let key = (!keys.is_null(i)).then(|| keys.value(i));
+            let value = (!values.is_null(i)).then(|| values.value(i));
+            bytes += key.map_or(0, <[u8]>::len) as u64 + value.map_or(0, <[u8]>::len) as u64;
+            let mut record: BaseRecord<'_, [u8], [u8], Arc<BatchAck>> = BaseRecord::with_opaque_to(topic, ack.clone());
+            if let Some(k) = key {
+                record = record.key(k);
+            }
+            if let Some(v) = value {
+                record = record.payload(v);
+            }
+            if let Some(p) = partitions.as_ref().filter(|p| !p.is_null(i)) {
+                record = record.partition(p.value(i));
+            }
+            if let Some(t) = timestamps.as_ref().filter(|t| !t.is_null(i)) {
+                record = record.timestamp(t.value(i));
+            }
+            if let Some(h) = headers.as_ref().filter(|h| !h.is_null(i)) {
+                record = record.headers(owned_headers(&h.value(i)));
+            }
+            let mut record = record;
+            loop {
+                match producer.send(record) {
+                    Ok(()) => break,
+                    Err((rdkafka::error::KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull), r)) => {
+                        // Back-pressure: librdkafka's queue is full; let the I/O thread drain it.
+                        record = r;
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                    Err((e, _)) => {
+                        ack.remaining.fetch_sub(rows - i, Ordering::AcqRel);
+                        return Err(Error::from(e).context("producing source record"));
+                    }
+                }
+            }
+        }
+        TaskMetrics::add(&ctx.metrics.records_out, rows as u64);
+        TaskMetrics::add(&ctx.metrics.bytes, bytes);
+    }
+    pending.push_back(Pending { ack, offsets });
+    Ok(())
+}
+
+fn owned_headers(entries: &ArrayRef) -> OwnedHeaders {
+    let mut out = OwnedHeaders::new();
+    if let Some(s) = entries.as_any().downcast_ref::<StructArray>() {
+        let keys = s.column(0).as_any().downcast_ref::<arrow::array::StringArray>();
+        let values = s.column(1).as_any().downcast_ref::<BinaryArray>();
+        if let (Some(keys), Some(values)) = (keys, values) {
+            for j in 0..s.len() {
+                let value = (!values.is_null(j)).then(|| values.value(j));
+                out = out.insert(Header { key: keys.value(j), value });
+            }
+        }
+    }
+    out
+}
+
+/// Encode key and value columns; a batch without a key column gets null keys.
+fn encode(
+    batch: &Batch,
+    key_conv: &dyn crate::plugin::Converter,
+    value_conv: &dyn crate::plugin::Converter,
+) -> Result<(BinaryArray, BinaryArray)> {
+    let rows = batch.num_rows();
+    let keys = match (batch.field(columns::KEY), batch.column(columns::KEY)) {
+        (Some(f), Some(c)) => key_conv.from_connect(&f, c)?,
+        _ => BinaryArray::from(vec![None::<&[u8]>; rows]),
+    };
+    let values = match (batch.field(columns::VALUE), batch.column(columns::VALUE)) {
+        (Some(f), Some(c)) => value_conv.from_connect(&f, c)?,
+        _ => BinaryArray::from(vec![None::<&[u8]>; rows]),
+    };
+    if keys.len() != rows || values.len() != rows {
+        return Err(Error::bug("converter returned a column of the wrong length"));
+    }
+    Ok((keys, values))
+}
+
+/// Commit the offsets of the longest prefix of fully acknowledged batches.
+async fn commit_acked(ctx: &DriverContext, pending: &mut VecDeque<Pending>, task: &mut dyn SourceTask) -> Result<()> {
+    let mut latest: Vec<(SourceMap, SourceMap)> = Vec::new();
+    let mut committed_any = false;
+    while pending.front().map(|p| p.ack.done()).unwrap_or(false) {
+        let p = pending.pop_front().expect("front exists");
+        if let Some(msg) = p.ack.failure.lock().expect("ack lock").take() {
+            if ctx.spec.framework.tolerance == Tolerance::None {
+                return Err(Error::external(format!("Unrecoverable exception from producer send callback: {msg}"), false));
+            }
+            tracing::warn!(task = %ctx.name(), error = %msg, "skipping records whose send failed (errors.tolerance=all)");
+        }
+        for (partition, offset) in p.offsets {
+            match latest.iter_mut().find(|(p, _)| *p == partition) {
+                Some(entry) => entry.1 = offset,
+                None => latest.push((partition, offset)),
+            }
+        }
+        committed_any = true;
+    }
+    if !committed_any {
+        return Ok(());
+    }
+    if !latest.is_empty() {
+        let store = ctx.spec.worker.offsets.clone();
+        store.put(&ctx.spec.connector, latest.into_iter().map(|(p, o)| (p, Some(o))).collect());
+        tokio::task::spawn_blocking(move || store.flush())
+            .await
+            .map_err(|e| Error::bug(format!("offset flush panicked: {e}")))??;
+        TaskMetrics::add(&ctx.metrics.offset_commits, 1);
+    }
+    task.commit().await
+}
