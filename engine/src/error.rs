@@ -61,6 +61,9 @@ pub struct Error {
     retriable: bool,
     message: String,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    /// HTTP status to answer with when this error reaches the REST API, where Kafka Connect's
+    /// mapping differs from what the fault implies (e.g. 500 for an unknown connector class).
+    http_status: Option<u16>,
 }
 
 /// Result alias used across Strait.
@@ -68,7 +71,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(fault: Fault, message: impl Into<String>) -> Self {
-        Error { fault, retriable: false, message: message.into(), source: None }
+        Error { fault, retriable: false, message: message.into(), source: None, http_status: None }
     }
     /// The user's configuration is wrong.
     pub fn config(message: impl Into<String>) -> Self {
@@ -103,6 +106,20 @@ impl Error {
     pub fn context(mut self, context: impl fmt::Display) -> Self {
         self.message = format!("{context}: {}", self.message);
         self
+    }
+    /// Answer with this HTTP status in the REST API.
+    pub fn with_http_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
+    }
+    /// The HTTP status for the REST API: explicit, else derived from the fault.
+    pub fn http_status(&self) -> u16 {
+        self.http_status.unwrap_or(match self.fault {
+            Fault::Config => 400,
+            Fault::NotFound => 404,
+            Fault::Conflict => 409,
+            _ => 500,
+        })
     }
     pub fn fault(&self) -> Fault {
         self.fault

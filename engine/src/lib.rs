@@ -16,3 +16,6 @@ pub mod kafka;
 pub mod offsets;
 pub mod runtime;
 pub mod worker_config;
+pub mod herder;
+pub mod rest;
+pub mod standalone;

@@ -1,0 +1,223 @@
+//! Herders own connector and task lifecycle, configs and assignment. The [`Herder`] trait is what
+//! the REST API talks to; standalone mode implements it in memory ([`standalone`]), distributed
+//! mode will implement it on Kafka's internal topics and group coordinator.
+//!
+//! The entity types here serialize to Kafka Connect's REST JSON shapes (field names, order,
+//! omitted-when-empty rules).
+
+pub mod standalone;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::batch::SourceMap;
+use crate::config::{ConfigKey, ConfigValue, InitialState, Props};
+use crate::error::Result;
+use crate::plugin::ConnectorType;
+use crate::registry::Registry;
+use crate::runtime::State;
+
+/// Desired state of a connector (persisted in distributed mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TargetState {
+    Started,
+    Paused,
+    Stopped,
+}
+
+impl From<InitialState> for TargetState {
+    fn from(s: InitialState) -> Self {
+        match s {
+            InitialState::Running => TargetState::Started,
+            InitialState::Paused => TargetState::Paused,
+            InitialState::Stopped => TargetState::Stopped,
+        }
+    }
+}
+
+/// `{"connector": "<name>", "task": <n>}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectorTaskId {
+    pub connector: String,
+    pub task: u32,
+}
+
+/// `GET /connectors/{c}` and create/update responses.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectorInfo {
+    pub name: String,
+    pub config: Props,
+    pub tasks: Vec<ConnectorTaskId>,
+    #[serde(rename = "type")]
+    pub kind: ConnectorTypeName,
+}
+
+/// `source` | `sink` | `unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectorTypeName {
+    Source,
+    Sink,
+    Unknown,
+}
+
+impl From<Option<ConnectorType>> for ConnectorTypeName {
+    fn from(t: Option<ConnectorType>) -> Self {
+        match t {
+            Some(ConnectorType::Source) => ConnectorTypeName::Source,
+            Some(ConnectorType::Sink) => ConnectorTypeName::Sink,
+            None => ConnectorTypeName::Unknown,
+        }
+    }
+}
+
+/// Connector part of a status: `{"state", "worker_id", "trace"?}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConnectorState {
+    pub state: State,
+    pub worker_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+/// Task part of a status: `{"id", "state", "worker_id", "trace"?}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskState {
+    pub id: u32,
+    pub state: State,
+    pub worker_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+/// `GET /connectors/{c}/status`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConnectorStateInfo {
+    pub name: String,
+    pub connector: ConnectorState,
+    pub tasks: Vec<TaskState>,
+    #[serde(rename = "type")]
+    pub kind: ConnectorTypeName,
+}
+
+/// `GET /connectors/{c}/tasks` element.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskInfo {
+    pub id: ConnectorTaskId,
+    pub config: Props,
+}
+
+/// One element of `ConnectorOffsets.offsets`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConnectorOffset {
+    pub partition: SourceMap,
+    pub offset: Option<SourceMap>,
+}
+
+/// `GET /connectors/{c}/offsets`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConnectorOffsets {
+    pub offsets: Vec<ConnectorOffset>,
+}
+
+/// `definition` of a ConfigInfo (also the element of `/connector-plugins/{p}/config`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigKeyInfo {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: crate::config::ConfigType,
+    pub required: bool,
+    pub default_value: Option<String>,
+    pub importance: crate::config::Importance,
+    pub documentation: String,
+    pub group: Option<String>,
+    pub order: i32,
+    pub width: crate::config::Width,
+    pub display_name: String,
+    pub dependents: Vec<String>,
+}
+
+impl From<&ConfigKey> for ConfigKeyInfo {
+    fn from(k: &ConfigKey) -> Self {
+        use crate::config::Default;
+        ConfigKeyInfo {
+            name: k.name.clone(),
+            ty: k.ty,
+            required: k.default == Default::Required,
+            default_value: match &k.default {
+                Default::Value(v) => Some(v.clone()),
+                _ => None,
+            },
+            importance: k.importance,
+            documentation: k.documentation.clone(),
+            group: k.group.clone(),
+            order: k.order,
+            width: k.width,
+            display_name: k.display_name.clone(),
+            dependents: k.dependents.clone(),
+        }
+    }
+}
+
+/// One entry of `ConfigInfos.configs`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigInfo {
+    pub definition: Option<ConfigKeyInfo>,
+    pub value: Option<ConfigValue>,
+}
+
+/// Validation response.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigInfos {
+    pub name: String,
+    pub error_count: usize,
+    pub groups: Vec<String>,
+    pub configs: Vec<ConfigInfo>,
+}
+
+/// The control-plane operations of a worker, as the REST API needs them.
+#[async_trait]
+pub trait Herder: Send + Sync {
+    /// `<advertised host>:<port>`, shown as `worker_id` in statuses.
+    fn worker_id(&self) -> String;
+    /// The Kafka cluster id, if it could be looked up.
+    fn kafka_cluster_id(&self) -> Option<String>;
+    /// Whether start-up is complete (standalone: all command-line connectors submitted).
+    fn is_ready(&self) -> bool;
+    fn registry(&self) -> &Registry;
+
+    async fn connectors(&self) -> Vec<String>;
+    async fn connector_info(&self, name: &str) -> Result<ConnectorInfo>;
+    async fn connector_config(&self, name: &str) -> Result<Props>;
+    /// Create (or, with `allow_replace`, update) a connector. Returns whether it was created.
+    async fn put_connector_config(
+        &self,
+        name: &str,
+        config: Props,
+        allow_replace: bool,
+        initial_state: Option<InitialState>,
+    ) -> Result<(bool, ConnectorInfo)>;
+    /// KIP-477: set keys with values, remove keys with `None`.
+    async fn patch_connector_config(&self, name: &str, patch: BTreeMap<String, Option<String>>) -> Result<ConnectorInfo>;
+    async fn delete_connector(&self, name: &str) -> Result<()>;
+    async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo>;
+    async fn task_status(&self, name: &str, task: u32) -> Result<TaskState>;
+    async fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>>;
+    async fn pause_connector(&self, name: &str) -> Result<()>;
+    async fn resume_connector(&self, name: &str) -> Result<()>;
+    async fn stop_connector(&self, name: &str) -> Result<()>;
+    /// Legacy restart (both flags false) returns `None`; otherwise the KIP-745 plan.
+    async fn restart_connector(&self, name: &str, include_tasks: bool, only_failed: bool) -> Result<Option<ConnectorStateInfo>>;
+    async fn restart_task(&self, name: &str, task: u32) -> Result<()>;
+    /// Validate a connector config, like `PUT /connector-plugins/{p}/config/validate`.
+    async fn validate(&self, config: &Props) -> Result<ConfigInfos>;
+    async fn connector_offsets(&self, name: &str) -> Result<ConnectorOffsets>;
+    /// Alter (values) or reset (`None`) offsets of a STOPPED connector; returns the message.
+    async fn alter_offsets(&self, name: &str, offsets: Vec<ConnectorOffset>) -> Result<String>;
+    async fn reset_offsets(&self, name: &str) -> Result<String>;
+    /// Stop every connector gracefully (final offset commits).
+    async fn shutdown(&self);
+}

@@ -1,0 +1,162 @@
+//! Standalone worker assembly (`connect-standalone.sh worker.properties [connector files…]`):
+//! offsets file, herder, REST server, command-line connectors, graceful shutdown.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+use crate::config::{decode_properties_bytes, parse_connector_file_at, parse_properties, Props};
+use crate::error::{Error, Result};
+use crate::herder::standalone::StandaloneHerder;
+use crate::herder::Herder;
+use crate::offsets::FileOffsetStore;
+use crate::registry::Registry;
+use crate::runtime::WorkerContext;
+use crate::worker_config::WorkerConfig;
+
+/// Read a worker properties file.
+pub fn read_worker_properties(path: &std::path::Path) -> Result<Props> {
+    if path.as_os_str().is_empty() {
+        return Ok(Props::new());
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::from(e).context(format!("reading worker config {}", path.display())))?;
+    parse_properties(&decode_properties_bytes(&bytes)).map_err(|e| e.context(format!("worker config {}", path.display())))
+}
+
+/// Look up the Kafka cluster id, proving the cluster is reachable (Java fails start-up without it).
+pub fn lookup_cluster_id(config: &WorkerConfig, timeout: Duration) -> Result<Option<String>> {
+    let cfg = crate::kafka::client_config(
+        &config.bootstrap_servers,
+        crate::kafka::ClientRole::Admin,
+        &[],
+        &config.originals,
+        &Props::new(),
+    )?;
+    let consumer: BaseConsumer = crate::kafka::create(&cfg, "admin")?;
+    consumer.fetch_metadata(None, timeout).map_err(|e| {
+        Error::external(
+            format!("Failed to connect to and describe Kafka cluster at {}: {e}", config.bootstrap_servers),
+            true,
+        )
+    })?;
+    Ok(consumer.client().fetch_cluster_id(timeout))
+}
+
+/// A running standalone worker.
+pub struct StandaloneWorker {
+    pub herder: Arc<StandaloneHerder>,
+    pub rest_addr: SocketAddr,
+    rest_shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    rest_join: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for StandaloneWorker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StandaloneWorker({})", self.rest_addr)
+    }
+}
+
+impl StandaloneWorker {
+    /// Start: validate config, open offsets, reach Kafka, serve REST, submit connectors.
+    pub async fn start(worker_props: Props, connector_files: &[PathBuf], registry: Registry) -> Result<Self> {
+        let config = WorkerConfig::from_props(&worker_props)?;
+        let offsets_file = config.offset_storage_file.clone().ok_or_else(|| {
+            Error::config("Missing required configuration \"offset.storage.file.filename\" which has no default value.")
+        })?;
+        // Parse every connector file before touching anything, so a bad file fails fast.
+        let mut submissions = Vec::new();
+        for path in connector_files {
+            let bytes = std::fs::read(path).map_err(|e| Error::from(e).context(format!("reading connector config {}", path.display())))?;
+            let text = decode_properties_bytes(&bytes);
+            submissions.push(parse_connector_file_at(&text, &path.display().to_string())?);
+        }
+        for class in [&config.key_converter, &config.value_converter] {
+            registry.converter_plugin(class)?;
+        }
+        let offsets = Arc::new(FileOffsetStore::open(&offsets_file)?);
+        let cluster_id = {
+            let c = config.clone();
+            tokio::task::spawn_blocking(move || lookup_cluster_id(&c, Duration::from_secs(30)))
+                .await
+                .map_err(|e| Error::bug(format!("cluster lookup panicked: {e}")))??
+        };
+        let (host, port) = config.rest_listener()?;
+        let bind_ip: IpAddr = if host.is_empty() { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else {
+            tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .ok()
+                .and_then(|mut a| a.next())
+                .map(|a| a.ip())
+                .ok_or_else(|| Error::config(format!("Could not resolve listener host {host}")))?
+        };
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind_ip, port))
+            .await
+            .map_err(|e| Error::config(format!("REST listener could not bind {bind_ip}:{port}: {e}")))?;
+        let bound = listener.local_addr()?;
+        let advertised_host = config.rest_advertised_host_name.clone().unwrap_or_else(|| {
+            if host.is_empty() { local_hostname() } else { host.clone() }
+        });
+        let advertised_port = config.rest_advertised_port.unwrap_or(bound.port());
+        let worker = Arc::new(WorkerContext {
+            config,
+            registry,
+            offsets,
+            worker_id: format!("{advertised_host}:{advertised_port}"),
+        });
+        let herder = Arc::new(StandaloneHerder::new(worker, cluster_id));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (rest_addr, rest_join) = crate::rest::serve(herder.clone() as Arc<dyn Herder>, listener, async {
+            let _ = rx.await;
+        })
+        .await?;
+        for s in submissions {
+            if let Err(e) = herder.put_connector_config(&s.name, s.config, false, s.initial_state).await {
+                herder.shutdown().await;
+                return Err(e.context(format!("Failed to create connector {}", s.name)));
+            }
+        }
+        herder.set_ready();
+        tracing::info!(%rest_addr, "Strait standalone worker started");
+        Ok(StandaloneWorker { herder, rest_addr, rest_shutdown: Some(tx), rest_join: Some(rest_join) })
+    }
+
+    /// Stop every connector at its commit point, then the REST server.
+    pub async fn shutdown(mut self) {
+        self.herder.shutdown().await;
+        if let Some(tx) = self.rest_shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(j) = self.rest_join.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), j).await;
+        }
+        tracing::info!("Strait standalone worker stopped");
+    }
+}
+
+fn local_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Resolve on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
