@@ -1,0 +1,31 @@
+//! Connectors: one module per connector, each registering its Java class name (and, through
+//! [`PluginInfo::names`](strait_engine::plugin::PluginInfo::names), its short aliases).
+//!
+//! | Module | Class | Kind |
+//! |---|---|---|
+//! | [`file`](mod@file) | `org.apache.kafka.connect.file.FileStreamSourceConnector` | source |
+//! | [`file`](mod@file) | `org.apache.kafka.connect.file.FileStreamSinkConnector` | sink |
+//! | [`datagen`] | `io.confluent.kafka.connect.datagen.DatagenConnector` | source |
+//! | [`blackhole`] | `io.strait.connect.blackhole.BlackholeSinkConnector` (alias `blackhole`) | sink |
+//!
+//! [`connectors`] is the one explicit table the binary hands to the engine's registry.
+
+use std::sync::Arc;
+
+use strait_engine::plugin::{connector_plugin, ConnectorPlugin};
+
+pub mod blackhole;
+pub mod datagen;
+pub mod file;
+
+pub use blackhole::{blackhole_stats, reset_blackhole_stats};
+
+/// Every connector of this crate, erased for the registry.
+pub fn connectors() -> Vec<Arc<dyn ConnectorPlugin>> {
+    vec![
+        connector_plugin::<file::FileStreamSourceConnector>(),
+        connector_plugin::<file::FileStreamSinkConnector>(),
+        connector_plugin::<datagen::DatagenConnector>(),
+        connector_plugin::<blackhole::BlackholeSinkConnector>(),
+    ]
+}
