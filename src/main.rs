@@ -1,1 +1,111 @@
-fn main() {}
+//! The `strait` binary: a Kafka Connect worker with a columnar data plane.
+//!
+//! `strait standalone worker.properties [connector.properties|connector.json …]` behaves like
+//! `connect-standalone.sh`; `strait demo` runs an embedded end-to-end pipeline with no external
+//! service. This file only parses the command line and wires the plugin registry.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use strait_engine::registry::Registry;
+use strait_engine::standalone::{read_worker_properties, shutdown_signal, StandaloneWorker};
+
+mod demo;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser, Debug)]
+#[command(name = "strait", version, about = "A Kafka Connect worker with an Apache Arrow data plane")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a standalone worker, like connect-standalone.sh.
+    Standalone {
+        /// worker.properties, then connector configs (.properties or .json)
+        files: Vec<PathBuf>,
+    },
+    /// Run the embedded demo: datagen → embedded Kafka-protocol broker → sink, no external service.
+    Demo(demo::DemoArgs),
+    /// List the connectors and converters this build provides.
+    Plugins,
+}
+
+/// Every plugin this binary ships.
+fn registry() -> Registry {
+    Registry::new().with_connectors(strait_connectors::connectors()).with_converters(strait_formats::converters())
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("STRAIT_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info,librdkafka=warn,rdkafka=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+const USAGE: &str = "Usage: strait standalone worker.properties [connector1.properties connector2.json ...]";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("could not start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Command::Standalone { files } => {
+            init_logging();
+            // Same exit codes as ConnectStandalone: usage 1, start-up error 2, failure to start
+            // Connect or to create a command-line connector 3.
+            let Some((worker_file, connector_files)) = files.split_first() else {
+                eprintln!("{USAGE}");
+                return ExitCode::from(1);
+            };
+            runtime.block_on(async {
+                let props = match read_worker_properties(worker_file) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::error!("Stopping due to error: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                let worker = match StandaloneWorker::start(props, connector_files, registry()).await {
+                    Ok(w) => w,
+                    Err(e) => {
+                        tracing::error!("Failed to start Strait: {e}");
+                        let creating = e.message().starts_with("Failed to create connector");
+                        return ExitCode::from(if creating || e.fault() != strait_engine::Fault::Config { 3 } else { 2 });
+                    }
+                };
+                shutdown_signal().await;
+                tracing::info!("Strait is shutting down");
+                worker.shutdown().await;
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Demo(args) => {
+            init_logging();
+            match runtime.block_on(demo::run(args, registry())) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("demo failed: {e:#}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Plugins => {
+            for info in registry().plugin_infos() {
+                println!("{:<18} {}", info.kind.as_str(), info.class);
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}

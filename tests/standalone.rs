@@ -1,0 +1,364 @@
+//! End-to-end tests of `strait standalone` against a real Apache Kafka broker.
+//!
+//! The broker comes from `cargo xtask services up kafka` (or `cargo xtask test`, which starts it
+//! and sets `STRAIT_TEST_BOOTSTRAP`). Each test runs the real binary as a child process, so
+//! crash tests can `kill -9` it.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bootstrap() -> String {
+    std::env::var("STRAIT_TEST_BOOTSTRAP").expect(
+        "STRAIT_TEST_BOOTSTRAP is not set: these tests need a real Kafka broker; run `cargo xtask test` \
+         (or `cargo xtask services up kafka` and export STRAIT_TEST_BOOTSTRAP=127.0.0.1:9092)",
+    )
+}
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Worker {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Worker {
+    fn start(dir: &Path, name: &str, worker_extra: &str, connectors: &[(&str, String)]) -> Worker {
+        let port = free_port();
+        let worker = dir.join(format!("{name}-worker.properties"));
+        std::fs::write(
+            &worker,
+            format!(
+                "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename={}\noffset.flush.interval.ms=500\nlisteners=http://127.0.0.1:{port}\nproducer.message.max.bytes=2000000\n{worker_extra}\n",
+                bootstrap(),
+                dir.join("connect.offsets").display()
+            ),
+        )
+        .unwrap();
+        let mut args = vec![worker.display().to_string()];
+        for (file, content) in connectors {
+            let path = dir.join(file);
+            std::fs::write(&path, content).unwrap();
+            args.push(path.display().to_string());
+        }
+        let log = dir.join(format!("{name}.log"));
+        let child = Command::new(env!("CARGO_BIN_EXE_strait"))
+            .arg("standalone")
+            .args(&args)
+            .env("STRAIT_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Worker { child, port, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM and wait for a clean exit.
+    fn stop(mut self) {
+        let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                assert!(s.success(), "worker exited with {s}; log:\n{}", self.log());
+                return;
+            }
+            assert!(Instant::now() < deadline, "worker did not stop; log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        http(self.port, "GET", path)
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Minimal HTTP/1.1 client (keeps the test free of an HTTP client dependency).
+fn http(port: u16, method: &str, path: &str) -> (u16, serde_json::Value) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status: u16 = resp.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = resp.split("\r\n\r\n").nth(1).unwrap_or("");
+    // Bodies are small JSON; tolerate chunked encoding by taking the JSON between the first
+    // '{'/'[' and the last '}'/']'.
+    let start = body.find(['{', '[']).unwrap_or(0);
+    let end = body.rfind(['}', ']']).map(|e| e + 1).unwrap_or(body.len());
+    (status, serde_json::from_str(&body[start..end]).unwrap_or(serde_json::Value::Null))
+}
+
+fn wait_rest(w: &Worker) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", w.port)).is_err() {
+        assert!(Instant::now() < deadline, "REST never came up; log:\n{}", w.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn line_count(path: &Path) -> usize {
+    std::fs::read(path).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0)
+}
+
+fn wait_lines(w: &Worker, path: &Path, at_least: usize, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let n = line_count(path);
+        if n >= at_least {
+            return;
+        }
+        assert!(Instant::now() < deadline, "only {n} of {at_least} lines arrived; log:\n{}", w.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn file_pair(topic: &str, input: &Path, output: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "source.properties",
+            format!(
+                "name={topic}-source\nconnector.class=FileStreamSource\ntasks.max=1\nfile={}\ntopic={topic}\n",
+                input.display()
+            ),
+        ),
+        (
+            "sink.json",
+            serde_json::json!({"name": format!("{topic}-sink"), "config": {
+                "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                "tasks.max": "1", "file": output.display().to_string(), "topics": topic}})
+            .to_string(),
+        ),
+    ]
+}
+
+/// Unique, varied lines: multi-byte UTF-8, empty lines, long lines.
+fn make_lines(n: usize, from: usize) -> String {
+    let mut out = String::new();
+    for i in from..from + n {
+        match i % 10 {
+            0 => out.push_str(&format!("{i:07} héllo wörld — 日本語 🚀 {i}")),
+            3 => {} // an empty line carries no id; counted by position only
+            7 => out.push_str(&format!("{i:07} {}", "x".repeat(300))),
+            _ => out.push_str(&format!("{i:07} line {i}")),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn file_to_kafka_to_file_round_trip_is_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("roundtrip");
+    let input = dir.path().join("in.txt");
+    let output = dir.path().join("out.txt");
+    let mut text = make_lines(100_000, 0);
+    text.push_str(&format!("{}\n", "M".repeat(1_000_000)));
+    text.push('\n');
+    text.push_str(&make_lines(100_000, 100_000));
+    std::fs::write(&input, &text).unwrap();
+    let expected_lines = text.matches('\n').count();
+    assert!(expected_lines >= 200_000);
+    let w = Worker::start(dir.path(), "w", "", &file_pair(&topic, &input, &output));
+    wait_lines(&w, &output, expected_lines, Duration::from_secs(180));
+    std::thread::sleep(Duration::from_millis(500));
+    let got = std::fs::read(&output).unwrap();
+    assert_eq!(got.len(), text.len(), "output size differs");
+    assert!(got == text.as_bytes(), "output is not byte-identical to input");
+    let (code, status) = w.get(&format!("/connectors/{topic}-source/status"));
+    assert_eq!(code, 200);
+    assert_eq!(status["connector"]["state"], "RUNNING");
+    assert_eq!(status["tasks"][0]["state"], "RUNNING");
+    w.stop();
+}
+
+#[test]
+fn kill_9_mid_stream_then_restart_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("crash");
+    let input = dir.path().join("in.txt");
+    let output = dir.path().join("out.txt");
+    let total = 300_000;
+    let text: String = (0..total).map(|i| format!("record-{i:07}\n")).collect();
+    std::fs::write(&input, &text).unwrap();
+    let conns = file_pair(&topic, &input, &output);
+    let w = Worker::start(dir.path(), "w1", "", &conns);
+    wait_lines(&w, &output, 20_000, Duration::from_secs(120));
+    let before = line_count(&output);
+    w.kill9();
+    assert!(before < total, "the pipeline finished before the crash; make the input larger");
+    let w = Worker::start(dir.path(), "w2", "", &conns);
+    wait_lines(&w, &output, total, Duration::from_secs(180));
+    std::thread::sleep(Duration::from_secs(1));
+    let out = std::fs::read_to_string(&output).unwrap();
+    let mut seen = vec![false; total];
+    for line in out.lines() {
+        let i: usize = line.strip_prefix("record-").unwrap().parse().unwrap();
+        seen[i] = true;
+    }
+    let missing: Vec<usize> = seen.iter().enumerate().filter(|(_, s)| !**s).map(|(i, _)| i).take(5).collect();
+    assert!(missing.is_empty(), "records lost after kill -9: first missing {missing:?}");
+    w.stop();
+}
+
+#[test]
+fn graceful_stop_then_restart_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("graceful");
+    let input = dir.path().join("in.txt");
+    let output = dir.path().join("out.txt");
+    let first: String = (0..50_000).map(|i| format!("r{i}\n")).collect();
+    std::fs::write(&input, &first).unwrap();
+    let conns = file_pair(&topic, &input, &output);
+    let w = Worker::start(dir.path(), "w1", "", &conns);
+    wait_lines(&w, &output, 50_000, Duration::from_secs(120));
+    w.stop();
+    let second: String = (50_000..60_000).map(|i| format!("r{i}\n")).collect();
+    std::fs::OpenOptions::new().append(true).open(&input).unwrap().write_all(second.as_bytes()).unwrap();
+    let w = Worker::start(dir.path(), "w2", "", &conns);
+    wait_lines(&w, &output, 60_000, Duration::from_secs(120));
+    std::thread::sleep(Duration::from_secs(2));
+    let out = std::fs::read_to_string(&output).unwrap();
+    assert_eq!(out, format!("{first}{second}"), "duplicates or gaps after a graceful restart");
+    w.stop();
+}
+
+#[test]
+fn datagen_iterations_are_honoured_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("datagen");
+    let output = dir.path().join("out.txt");
+    let conns = vec![
+        (
+            "datagen.properties",
+            format!("name={topic}-gen\nconnector.class=DatagenConnector\ntasks.max=2\nkafka.topic={topic}\nquickstart=users\nmax.interval=0\niterations=1500\nrandom.seed=7\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n"),
+        ),
+        (
+            "sink.properties",
+            format!("name={topic}-sink\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n", output.display()),
+        ),
+    ];
+    let w = Worker::start(dir.path(), "w", "", &conns);
+    wait_rest(&w);
+    wait_lines(&w, &output, 3000, Duration::from_secs(120));
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(line_count(&output), 3000, "datagen produced more than iterations × tasks");
+    let out = std::fs::read_to_string(&output).unwrap();
+    assert!(out.lines().all(|l| l.contains("userid")), "users records carry userid");
+    let (code, status) = w.get(&format!("/connectors/{topic}-gen/status"));
+    assert_eq!(code, 200);
+    for t in status["tasks"].as_array().unwrap() {
+        assert_eq!(t["state"], "FAILED", "Java's datagen fails the task after its iterations: {status}");
+        assert!(t["trace"].as_str().unwrap().contains("generated the configured 1500 number of messages"));
+    }
+    w.stop();
+}
+
+fn run_to_exit(dir: &Path, worker_props: &str, connectors: &[(&str, &str)]) -> (i32, String) {
+    let worker = dir.join("worker.properties");
+    std::fs::write(&worker, worker_props).unwrap();
+    let mut args = vec![worker.display().to_string()];
+    for (file, content) in connectors {
+        let p = dir.join(file);
+        std::fs::write(&p, content).unwrap();
+        args.push(p.display().to_string());
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_strait")).arg("standalone").args(&args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn bad_configs_fail_start_up_with_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!(
+        "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename={}\nlisteners=http://127.0.0.1:{}\n",
+        bootstrap(),
+        dir.path().join("o").display(),
+        free_port()
+    );
+    let (code, err) = run_to_exit(dir.path(), &base, &[("c.properties", "name=c\nconnector.class=FileStreamSource\n")]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("Missing required configuration \\\"topic\\\"") || err.contains("Missing required configuration \"topic\""), "{err}");
+
+    let (code, err) = run_to_exit(dir.path(), &base, &[("c.properties", "name=c\nconnector.class=com.example.Nope\n")]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("Failed to find any class that implements Connector and which name matches com.example.Nope"), "{err}");
+
+    let (code, err) = run_to_exit(dir.path(), &base, &[("c.properties", "name=c\nconnector.class=FileStreamSource\ntopic=\\u00zz\n")]);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("Malformed \\uxxxx encoding"), "{err}");
+
+    let (code, err) = run_to_exit(dir.path(), "bootstrap.servers=x:1\n", &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("\"key.converter\""), "{err}");
+}
+
+#[test]
+fn non_json_records_fail_the_task_or_go_to_the_dlq() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("badjson");
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "{\"a\":1}\nnot json\n{\"a\":2}\n").unwrap();
+    let strict_out = dir.path().join("strict.txt");
+    let tolerant_out = dir.path().join("tolerant.txt");
+    let dlq_out = dir.path().join("dlq.txt");
+    let dlq = format!("{topic}-dlq");
+    let json = "value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n";
+    let conns = vec![
+        ("src.properties", format!("name={topic}-src\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n", input.display())),
+        ("strict.properties", format!("name={topic}-strict\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n{json}", strict_out.display())),
+        (
+            "tolerant.properties",
+            format!("name={topic}-tolerant\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n{json}errors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.context.headers.enable=true\n", tolerant_out.display()),
+        ),
+        ("dlq.properties", format!("name={topic}-dlqreader\nconnector.class=FileStreamSink\nfile={}\ntopics={dlq}\n", dlq_out.display())),
+    ];
+    let w = Worker::start(dir.path(), "w", "", &conns);
+    wait_rest(&w);
+    wait_lines(&w, &tolerant_out, 2, Duration::from_secs(90));
+    wait_lines(&w, &dlq_out, 1, Duration::from_secs(90));
+    assert_eq!(std::fs::read_to_string(&dlq_out).unwrap(), "not json\n", "the DLQ holds the original bytes");
+    let tolerant = std::fs::read_to_string(&tolerant_out).unwrap();
+    assert_eq!(tolerant.lines().count(), 2, "good records still delivered: {tolerant}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, status) = w.get(&format!("/connectors/{topic}-strict/status"));
+        if status["tasks"][0]["state"] == "FAILED" {
+            let trace = status["tasks"][0]["trace"].as_str().unwrap();
+            assert!(trace.contains("Tolerance exceeded in error handler"), "{trace}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "strict sink never failed: {status}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Nothing after the bad record was written by the strict sink.
+    let strict = std::fs::read_to_string(&strict_out).unwrap_or_default();
+    assert!(strict.lines().count() <= 1, "strict sink wrote past the bad record: {strict}");
+    w.stop();
+}
