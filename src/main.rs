@@ -41,11 +41,12 @@ fn registry() -> Registry {
     Registry::new().with_connectors(strait_connectors::connectors()).with_converters(strait_formats::converters())
 }
 
-fn init_logging() {
+/// Logs go to stderr; `STRAIT_LOG` (or `RUST_LOG`) overrides `default`.
+fn init_logging(default: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("STRAIT_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info,librdkafka=warn,rdkafka=warn"));
+        .unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }
 
@@ -62,7 +63,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Standalone { files } => {
-            init_logging();
+            init_logging("info,librdkafka=warn,rdkafka=warn");
             // Same exit codes as ConnectStandalone: usage 1, start-up error 2, failure to start
             // Connect or to create a command-line connector 3.
             let Some((worker_file, connector_files)) = files.split_first() else {
@@ -92,7 +93,8 @@ fn main() -> ExitCode {
             })
         }
         Command::Demo(args) => {
-            init_logging();
+            // The progress line is the demo's interface; failures come back with their trace.
+            init_logging("error,strait_engine::runtime=off");
             match runtime.block_on(demo::run(args, registry())) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

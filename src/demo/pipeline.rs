@@ -57,6 +57,9 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
         }
         None => {
             let broker = EmbeddedBroker::start("127.0.0.1:0".parse()?).await?;
+            // Create the topic up front: a consumer that subscribes before the producer's first
+            // record would otherwise wait a metadata refresh to see it.
+            broker.create_topic("pageviews", 1)?;
             let bootstrap = broker.bootstrap_servers();
             (Some(broker), bootstrap, "pageviews".to_string())
         }
