@@ -479,6 +479,11 @@ impl ConfigDef {
         self
     }
 
+    /// A definition made of these keys exactly as given (orders included).
+    pub fn from_keys(keys: Vec<ConfigKey>) -> Self {
+        ConfigDef { keys }
+    }
+
     pub fn keys(&self) -> &[ConfigKey] {
         &self.keys
     }
@@ -521,6 +526,15 @@ impl ConfigDef {
                 }
                 if let Err(e) = parse_key(k, raw) {
                     cv.errors.push(e.message().to_string());
+                    // A value Java cannot parse is reported as null, and Java then runs the
+                    // validator on that null: a range adds "Value must be non-null" (so
+                    // `tasks.max=x` has two errors).
+                    if raw.is_some_and(|t| parse_type(k, t).is_err()) {
+                        cv.value = None;
+                        if matches!(k.validator, Validator::Range { .. }) {
+                            cv.errors.push(format!("Invalid value null for configuration {}: Value must be non-null", k.name));
+                        }
+                    }
                 }
                 cv
             })

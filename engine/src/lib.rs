@@ -18,4 +18,6 @@ pub mod runtime;
 pub mod worker_config;
 pub mod herder;
 pub mod rest;
+/// Process logging with live, REST-adjustable levels (`strait_engine::logging::init()`).
+pub use rest::logging;
 pub mod standalone;

@@ -35,6 +35,10 @@ pub const PARAMETERS: &str = "connect.parameters";
 pub const DEFAULT: &str = "connect.default";
 /// Present with value `"true"` when the column has no Connect schema (schemaless data).
 pub const SCHEMALESS: &str = "connect.schemaless";
+/// Connect's `optional` flag (`"true"`/`"false"`) where it differs from the Arrow nullability: a
+/// top-level column with a required schema is still nullable (tombstones, rows that failed to
+/// decode), and Arrow map keys are never nullable even when the key schema is optional.
+pub const OPTIONAL: &str = "connect.optional";
 
 /// Logical type names, as Kafka Connect spells them.
 pub mod logical {

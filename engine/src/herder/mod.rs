@@ -5,7 +5,11 @@
 //! The entity types here serialize to Kafka Connect's REST JSON shapes (field names, order,
 //! omitted-when-empty rules).
 
+pub mod java_defs;
+pub mod offsets;
 pub mod standalone;
+pub mod topics;
+pub mod validate;
 
 use std::collections::BTreeMap;
 
@@ -74,23 +78,33 @@ impl From<Option<ConnectorType>> for ConnectorTypeName {
     }
 }
 
-/// Connector part of a status: `{"state", "worker_id", "trace"?}`.
+/// Connector part of a status: `{"state", "worker_id", "version"?, "trace"?}`. Kafka Connect
+/// 4.x (KIP-891) reports the plugin version; `trace` is omitted when empty.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConnectorState {
     pub state: State,
     pub worker_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "is_empty_trace")]
     pub trace: Option<String>,
 }
 
-/// Task part of a status: `{"id", "state", "worker_id", "trace"?}`.
+/// Task part of a status: `{"id", "state", "worker_id", "version"?, "trace"?}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TaskState {
     pub id: u32,
     pub state: State,
     pub worker_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "is_empty_trace")]
     pub trace: Option<String>,
+}
+
+/// Java's `@JsonInclude(NON_EMPTY)` on `trace`: absent when null or empty.
+fn is_empty_trace(t: &Option<String>) -> bool {
+    t.as_deref().is_none_or(str::is_empty)
 }
 
 /// `GET /connectors/{c}/status`.
@@ -123,7 +137,8 @@ pub struct ConnectorOffsets {
     pub offsets: Vec<ConnectorOffset>,
 }
 
-/// `definition` of a ConfigInfo (also the element of `/connector-plugins/{p}/config`).
+/// `definition` of a ConfigInfo (also the element of `/connector-plugins/{p}/config`). Field
+/// order is Java's serialization order (`order` comes last).
 #[derive(Debug, Clone, Serialize)]
 pub struct ConfigKeyInfo {
     pub name: String,
@@ -134,10 +149,10 @@ pub struct ConfigKeyInfo {
     pub importance: crate::config::Importance,
     pub documentation: String,
     pub group: Option<String>,
-    pub order: i32,
     pub width: crate::config::Width,
     pub display_name: String,
     pub dependents: Vec<String>,
+    pub order: i32,
 }
 
 impl From<&ConfigKey> for ConfigKeyInfo {
@@ -154,10 +169,10 @@ impl From<&ConfigKey> for ConfigKeyInfo {
             importance: k.importance,
             documentation: k.documentation.clone(),
             group: k.group.clone(),
-            order: k.order,
             width: k.width,
             display_name: k.display_name.clone(),
             dependents: k.dependents.clone(),
+            order: k.order,
         }
     }
 }
@@ -176,6 +191,28 @@ pub struct ConfigInfos {
     pub error_count: usize,
     pub groups: Vec<String>,
     pub configs: Vec<ConfigInfo>,
+}
+
+/// A connector config as a request carries it: JSON `null` values are kept (and rejected by
+/// validation with Java's message).
+pub type RawConfig = BTreeMap<String, Option<String>>;
+
+/// One requested offset change: source partition → new offset (`None` = reset).
+pub type OffsetEntry = (Option<SourceMap>, Option<SourceMap>);
+
+/// Drop null-valued keys (after validation proved there are none, or for display).
+pub fn non_null(raw: &RawConfig) -> Props {
+    raw.iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone())))
+        .collect()
+}
+
+/// Every value present (`Some`), for validating a config that cannot hold nulls.
+pub fn to_raw(props: &Props) -> RawConfig {
+    props
+        .iter()
+        .map(|(k, v)| (k.clone(), Some(v.clone())))
+        .collect()
 }
 
 /// The control-plane operations of a worker, as the REST API needs them.
@@ -201,7 +238,11 @@ pub trait Herder: Send + Sync {
         initial_state: Option<InitialState>,
     ) -> Result<(bool, ConnectorInfo)>;
     /// KIP-477: set keys with values, remove keys with `None`.
-    async fn patch_connector_config(&self, name: &str, patch: BTreeMap<String, Option<String>>) -> Result<ConnectorInfo>;
+    async fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> Result<ConnectorInfo>;
     async fn delete_connector(&self, name: &str) -> Result<()>;
     async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo>;
     async fn task_status(&self, name: &str, task: u32) -> Result<TaskState>;
@@ -210,14 +251,34 @@ pub trait Herder: Send + Sync {
     async fn resume_connector(&self, name: &str) -> Result<()>;
     async fn stop_connector(&self, name: &str) -> Result<()>;
     /// Legacy restart (both flags false) returns `None`; otherwise the KIP-745 plan.
-    async fn restart_connector(&self, name: &str, include_tasks: bool, only_failed: bool) -> Result<Option<ConnectorStateInfo>>;
+    async fn restart_connector(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<Option<ConnectorStateInfo>>;
     async fn restart_task(&self, name: &str, task: u32) -> Result<()>;
-    /// Validate a connector config, like `PUT /connector-plugins/{p}/config/validate`.
-    async fn validate(&self, config: &Props) -> Result<ConfigInfos>;
+    /// Validate a connector config, like `PUT /connector-plugins/{p}/config/validate`. Null
+    /// values are reported as errors on their keys, as Java does.
+    async fn validate(&self, config: &RawConfig) -> Result<ConfigInfos>;
     async fn connector_offsets(&self, name: &str) -> Result<ConnectorOffsets>;
-    /// Alter (values) or reset (`None`) offsets of a STOPPED connector; returns the message.
-    async fn alter_offsets(&self, name: &str, offsets: Vec<ConnectorOffset>) -> Result<String>;
+    /// Alter offsets of a STOPPED connector (`None` offset = reset that partition); returns the
+    /// success message. Partitions may be `None` as in a Java request body.
+    async fn alter_offsets(&self, name: &str, offsets: Vec<OffsetEntry>) -> Result<String>;
     async fn reset_offsets(&self, name: &str) -> Result<String>;
+    /// KIP-558 active topics of a connector (empty for unknown connectors).
+    async fn connector_active_topics(&self, name: &str) -> Result<Vec<String>>;
+    /// Forget a connector's active topics (no-op for unknown connectors).
+    async fn reset_connector_active_topics(&self, name: &str) -> Result<()>;
+    /// `PUT /admin/loggers/{ns}?scope=cluster`. Standalone: this worker is the whole cluster.
+    async fn set_cluster_logger_level(
+        &self,
+        namespace: &str,
+        level: crate::rest::logging::Level,
+    ) -> Result<()> {
+        crate::rest::logging::global().set_level(namespace, level);
+        Ok(())
+    }
     /// Stop every connector gracefully (final offset commits).
     async fn shutdown(&self);
 }

@@ -1,6 +1,15 @@
 //! Standalone herder: connector configs in memory, source offsets in the offsets file, every
 //! task on this worker (Kafka Connect's `StandaloneHerder`).
 //!
+//! Lifecycle, as Java's standalone herder runs it:
+//! * the *connector instance* (here: the checked config) is started in its target state, which
+//!   gives the connector status RUNNING, PAUSED or STOPPED, or FAILED with a trace;
+//! * tasks are (re)generated only while the target state is STARTED, and replaced only when
+//!   their configs changed (a config update or legacy restart that changes nothing leaves
+//!   running tasks alone);
+//! * a connector created PAUSED or STOPPED has no tasks until it is resumed; stop releases the
+//!   tasks and empties the task set, which is what allows offsets to be modified.
+//!
 //! Offsets are committed by the task drivers (see [`runtime`](crate::runtime)); on stop, pause
 //! and shutdown the drivers commit at their defined commit point before their tasks stop.
 
@@ -11,12 +20,17 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 
+use super::offsets::{self, SinkGroup};
+use super::topics::{TopicTracker, TrackedPlugin};
+use super::validate::{find_connector, invalid_config_message, validate_connector_config};
 use super::{
-    ConfigInfo, ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorOffset, ConnectorOffsets, ConnectorState,
-    ConnectorStateInfo, ConnectorTaskId, Herder, TargetState, TaskInfo, TaskState,
+    ConfigInfos, ConnectorInfo, ConnectorOffset, ConnectorOffsets, ConnectorState,
+    ConnectorStateInfo, ConnectorTaskId, Herder, OffsetEntry, RawConfig, TargetState, TaskInfo,
+    TaskState,
 };
-use crate::config::{ConfigValue, InitialState, Props};
-use crate::connector_config::{framework_def, framework_rules, FrameworkConfig};
+use crate::batch::{SourceMap, TopicPartition};
+use crate::config::{InitialState, Props};
+use crate::connector_config::FrameworkConfig;
 use crate::error::{Error, Result};
 use crate::plugin::{ConnectorPlugin, ConnectorType};
 use crate::registry::Registry;
@@ -24,17 +38,29 @@ use crate::runtime::{State, Status, TaskHandle, TaskSpec, WorkerContext};
 
 struct Entry {
     config: Props,
-    plugin: Option<Arc<dyn ConnectorPlugin>>,
+    plugin: Arc<dyn ConnectorPlugin>,
     target: TargetState,
+    /// Status of the connector instance.
     status: Status,
+    /// The committed task set (empty while stopped, or before the first start).
     task_configs: Vec<Props>,
     tasks: Vec<TaskHandle>,
+}
+
+impl Entry {
+    fn kind(&self) -> ConnectorType {
+        self.plugin.connector_type()
+    }
+    fn version(&self) -> Option<String> {
+        Some(self.plugin.info().version.to_string())
+    }
 }
 
 /// The standalone herder.
 pub struct StandaloneHerder {
     worker: Arc<WorkerContext>,
     connectors: Mutex<BTreeMap<String, Entry>>,
+    topics: Arc<TopicTracker>,
     ready: AtomicBool,
     cluster_id: Option<String>,
 }
@@ -45,9 +71,19 @@ impl std::fmt::Debug for StandaloneHerder {
     }
 }
 
+fn not_found(name: &str) -> Error {
+    Error::not_found(format!("Connector {name} not found"))
+}
+
 impl StandaloneHerder {
     pub fn new(worker: Arc<WorkerContext>, cluster_id: Option<String>) -> Self {
-        StandaloneHerder { worker, connectors: Mutex::new(BTreeMap::new()), ready: AtomicBool::new(false), cluster_id }
+        StandaloneHerder {
+            worker,
+            connectors: Mutex::new(BTreeMap::new()),
+            topics: Arc::new(TopicTracker::new()),
+            ready: AtomicBool::new(false),
+            cluster_id,
+        }
     }
 
     /// Mark start-up complete (after the command-line connectors were submitted).
@@ -62,51 +98,96 @@ impl StandaloneHerder {
     /// Per-task metrics of a connector, for progress displays and benchmarks.
     pub async fn task_metrics(&self, name: &str) -> Vec<Arc<crate::runtime::TaskMetrics>> {
         let map = self.connectors.lock().await;
-        map.get(name).map(|e| e.tasks.iter().map(|t| t.metrics.clone()).collect()).unwrap_or_default()
-    }
-
-    fn not_found(name: &str) -> Error {
-        Error::not_found(format!("Connector {name} not found"))
+        map.get(name)
+            .map(|e| e.tasks.iter().map(|t| t.metrics.clone()).collect())
+            .unwrap_or_default()
     }
 
     fn info_of(name: &str, e: &Entry) -> ConnectorInfo {
         ConnectorInfo {
             name: name.to_string(),
             config: e.config.clone(),
-            tasks: (0..e.task_configs.len() as u32).map(|task| ConnectorTaskId { connector: name.to_string(), task }).collect(),
-            kind: e.plugin.as_ref().map(|p| p.connector_type()).into(),
+            tasks: (0..e.task_configs.len() as u32)
+                .map(|task| ConnectorTaskId {
+                    connector: name.to_string(),
+                    task,
+                })
+                .collect(),
+            kind: Some(e.kind()).into(),
         }
     }
 
-    /// Start the connector per its target state: generate task configs and start tasks.
-    /// Failures leave the connector FAILED with a trace, as Java does.
-    fn start(&self, name: &str, e: &mut Entry) {
-        e.tasks.clear();
-        e.task_configs.clear();
-        if e.target == TargetState::Stopped {
-            e.status = Status::new(State::Stopped);
-            return;
-        }
-        match self.generate_tasks(name, e) {
-            Ok(specs) => {
-                let paused = e.target == TargetState::Paused;
-                e.tasks = specs.into_iter().map(|s| TaskHandle::spawn(s, paused)).collect();
-                e.status = Status::new(if paused { State::Paused } else { State::Running });
-                tracing::info!(connector = name, tasks = e.tasks.len(), "connector started");
+    fn shutdown_timeout(&self) -> std::time::Duration {
+        self.worker
+            .config
+            .task_shutdown_graceful_timeout
+            .max(std::time::Duration::from_secs(1))
+    }
+
+    /// Start the connector instance in its target state: check the config, set the status.
+    /// Returns whether it started (a failure leaves it FAILED with a trace, as in Java).
+    fn start_connector(&self, name: &str, e: &mut Entry) -> bool {
+        let checked =
+            FrameworkConfig::parse(e.kind(), &e.config).and_then(|_| e.plugin.check(&e.config));
+        match checked {
+            Ok(()) => {
+                e.status = Status::new(match e.target {
+                    TargetState::Started => State::Running,
+                    TargetState::Paused => State::Paused,
+                    TargetState::Stopped => State::Stopped,
+                });
+                true
             }
             Err(err) => {
                 tracing::error!(connector = name, error = %err, "connector failed to start");
-                e.status = Status { state: State::Failed, trace: Some(err.trace()) };
+                e.status = Status {
+                    state: State::Failed,
+                    trace: Some(err.trace()),
+                };
+                false
             }
         }
     }
 
-    fn generate_tasks(&self, name: &str, e: &mut Entry) -> Result<Vec<TaskSpec>> {
-        let plugin = e.plugin.clone().ok_or_else(|| Error::config("connector class is not available"))?;
-        let framework = FrameworkConfig::parse(plugin.connector_type(), &e.config)?;
-        plugin.check(&e.config)?;
-        let mut configs = plugin.task_configs(&e.config, framework.tasks_max)?;
-        let enforce = e.config.get("tasks.max.enforce").map(|v| v.trim() != "false").unwrap_or(true);
+    /// Java's `updateConnectorTasks`: while the connector runs with target STARTED, regenerate
+    /// its task configs and replace the tasks if the configs changed (or tasks are missing).
+    async fn update_tasks(&self, name: &str, e: &mut Entry) {
+        if e.target != TargetState::Started || e.status.state != State::Running {
+            return;
+        }
+        let configs = match self.generate_task_configs(name, e) {
+            Ok(c) => c,
+            Err(err) => {
+                tracing::error!(connector = name, error = %err, "connector failed to generate task configs");
+                e.status = Status {
+                    state: State::Failed,
+                    trace: Some(err.trace()),
+                };
+                return;
+            }
+        };
+        if configs == e.task_configs && e.tasks.len() == configs.len() {
+            return;
+        }
+        self.stop_tasks(e).await;
+        e.task_configs = configs;
+        let ids: Vec<u32> = (0..e.task_configs.len() as u32).collect();
+        self.spawn_tasks(name, e, &ids);
+        tracing::info!(
+            connector = name,
+            tasks = e.tasks.len(),
+            "connector tasks started"
+        );
+    }
+
+    fn generate_task_configs(&self, name: &str, e: &Entry) -> Result<Vec<Props>> {
+        let framework = FrameworkConfig::parse(e.kind(), &e.config)?;
+        let mut configs = e.plugin.task_configs(&e.config, framework.tasks_max)?;
+        let enforce = e
+            .config
+            .get("tasks.max.enforce")
+            .map(|v| v.trim() != "false")
+            .unwrap_or(true);
         if enforce && configs.len() > framework.tasks_max {
             return Err(Error::config(format!(
                 "The connector {name} has generated {} tasks, which is greater than {}, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with 'tasks.max.enforce' set to false; however, this option will be removed in a future release of Kafka Connect.",
@@ -115,102 +196,282 @@ impl StandaloneHerder {
             )));
         }
         for c in &mut configs {
-            c.insert("task.class".into(), plugin.task_class().to_string());
+            c.insert("task.class".into(), e.plugin.task_class().to_string());
             for k in ["topics", "topics.regex"] {
                 if let Some(v) = e.config.get(k) {
                     c.insert(k.into(), v.clone());
                 }
             }
         }
-        e.task_configs = configs.clone();
-        Ok(configs
-            .into_iter()
-            .enumerate()
-            .map(|(i, task_props)| TaskSpec {
+        Ok(configs)
+    }
+
+    /// Start (or restart, replacing the handle) tasks `ids` from the committed task configs,
+    /// paused if the target state says so.
+    fn spawn_tasks(&self, name: &str, e: &mut Entry, ids: &[u32]) {
+        let framework = match FrameworkConfig::parse(e.kind(), &e.config) {
+            Ok(f) => f,
+            Err(err) => {
+                e.status = Status {
+                    state: State::Failed,
+                    trace: Some(err.trace()),
+                };
+                return;
+            }
+        };
+        let plugin = TrackedPlugin::wrap(e.plugin.clone(), name, self.topics.clone());
+        let paused = e.target == TargetState::Paused;
+        for &id in ids {
+            let Some(task_props) = e.task_configs.get(id as usize).cloned() else {
+                continue;
+            };
+            let spec = TaskSpec {
                 connector: name.to_string(),
-                task_id: i as u32,
+                task_id: id,
                 connector_props: e.config.clone(),
                 task_props,
                 framework: framework.clone(),
                 plugin: plugin.clone(),
                 worker: self.worker.clone(),
-            })
-            .collect())
+            };
+            let handle = TaskHandle::spawn(spec, paused);
+            match e.tasks.iter().position(|t| t.id == id) {
+                Some(i) => e.tasks[i] = handle,
+                None => e.tasks.push(handle),
+            }
+        }
+        e.tasks.sort_by_key(|t| t.id);
     }
 
     async fn stop_tasks(&self, e: &mut Entry) {
-        let timeout = self.worker.config.task_shutdown_graceful_timeout.max(std::time::Duration::from_secs(1));
+        let timeout = self.shutdown_timeout();
         let tasks = std::mem::take(&mut e.tasks);
         futures::future::join_all(tasks.into_iter().map(|t| t.stop(timeout))).await;
     }
 
-    /// The full validation pipeline; `Err` only for unknown classes and missing type.
-    fn validate_config(&self, config: &Props) -> Result<ConfigInfos> {
-        let class = config.get("connector.class").map(|s| s.trim().to_string()).ok_or_else(|| {
-            Error::config(format!("Connector config {} contains no connector type", java_map(config)))
-        })?;
-        let plugin = self.worker.registry.connector(&class).map_err(|e| e.with_http_status(500))?;
-        let kind = plugin.connector_type();
-        let connector_def = plugin.config_def();
-        // The plugin's own definition wins when a name is defined in both places.
-        let def = framework_def(kind);
-        let mut values: Vec<ConfigValue> = def.validate(config);
-        framework_rules(kind, config, &mut values);
-        let mut infos: Vec<ConfigInfo> = Vec::new();
-        let mut groups = def.groups();
-        for (key, value) in def.keys().iter().zip(values) {
-            if connector_def.key(&key.name).is_some() {
-                continue;
+    async fn stop_task_ids(&self, e: &mut Entry, ids: &[u32]) {
+        let timeout = self.shutdown_timeout();
+        let (stopping, keep): (Vec<TaskHandle>, Vec<TaskHandle>) = std::mem::take(&mut e.tasks)
+            .into_iter()
+            .partition(|t| ids.contains(&t.id));
+        e.tasks = keep;
+        futures::future::join_all(stopping.into_iter().map(|t| t.stop(timeout))).await;
+    }
+
+    /// Move to a new target state (Java's `onConnectorTargetStateChange`).
+    async fn set_target(&self, name: &str, e: &mut Entry, target: TargetState) {
+        let was = e.target;
+        e.target = target;
+        match target {
+            TargetState::Stopped => {
+                self.stop_tasks(e).await;
+                e.task_configs.clear();
+                e.status = Status::new(State::Stopped);
             }
-            infos.push(ConfigInfo { definition: Some(ConfigKeyInfo::from(key)), value: Some(value) });
+            TargetState::Paused => {
+                for t in &e.tasks {
+                    t.pause();
+                }
+                if was == TargetState::Stopped {
+                    self.start_connector(name, e);
+                } else if e.status.state != State::Failed {
+                    e.status = Status::new(State::Paused);
+                }
+            }
+            TargetState::Started => {
+                for t in &e.tasks {
+                    t.resume();
+                }
+                if was == TargetState::Stopped {
+                    self.start_connector(name, e);
+                } else if e.status.state != State::Failed {
+                    e.status = Status::new(State::Running);
+                }
+                self.update_tasks(name, e).await;
+            }
         }
-        // Converter classes must exist.
-        for key in ["key.converter", "value.converter"] {
-            if let Some(cls) = config.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-                if self.worker.registry.converter_plugin(cls).is_err() {
-                    if let Some(info) = infos.iter_mut().find(|i| i.value.as_ref().map(|v| v.name.as_str()) == Some(key)) {
-                        if let Some(v) = info.value.as_mut() {
-                            v.errors.push(format!("Invalid value {cls} for configuration {key}: Class {cls} could not be found."));
-                        }
+    }
+
+    fn state_info(&self, name: &str, e: &Entry) -> ConnectorStateInfo {
+        let worker_id = self.worker.worker_id.clone();
+        ConnectorStateInfo {
+            name: name.to_string(),
+            connector: ConnectorState {
+                state: e.status.state,
+                worker_id: worker_id.clone(),
+                version: e.version(),
+                trace: e.status.trace.clone(),
+            },
+            tasks: e
+                .tasks
+                .iter()
+                .map(|t| {
+                    let s = t.status.get();
+                    TaskState {
+                        id: t.id,
+                        state: s.state,
+                        worker_id: worker_id.clone(),
+                        version: e.version(),
+                        trace: s.trace,
                     }
-                }
+                })
+                .collect(),
+            kind: Some(e.kind()).into(),
+        }
+    }
+
+    /// Config, plugin and whether offsets may be modified now, for the offsets API (which
+    /// then talks to Kafka without holding the herder lock).
+    async fn stopped_connector(&self, name: &str) -> Result<(Props, Arc<dyn ConnectorPlugin>)> {
+        let map = self.connectors.lock().await;
+        let e = map.get(name).ok_or_else(|| not_found(name))?;
+        if e.target != TargetState::Stopped || !e.task_configs.is_empty() || !e.tasks.is_empty() {
+            return Err(offsets::not_stopped(name));
+        }
+        Ok((e.config.clone(), e.plugin.clone()))
+    }
+
+    async fn alter_sink_offsets(
+        &self,
+        name: &str,
+        config: &Props,
+        plugin: &dyn ConnectorPlugin,
+        entries: &[OffsetEntry],
+    ) -> Result<String> {
+        let parsed = offsets::parse_sink_offsets(entries)?;
+        let hook: Vec<(SourceMap, Option<SourceMap>)> = parsed
+            .iter()
+            .map(|(tp, o)| offsets::sink_offset_maps(tp, *o))
+            .collect();
+        let managed = plugin
+            .alter_offsets(config, &hook)
+            .map_err(|e| offsets::hook_error(name, e))?;
+        let group = SinkGroup::new(&self.worker.config, name, config);
+        let writes: Vec<(TopicPartition, i64)> = parsed
+            .iter()
+            .filter_map(|(tp, o)| o.map(|o| (tp.clone(), o)))
+            .collect();
+        let resets: Vec<&TopicPartition> = parsed
+            .iter()
+            .filter(|(_, o)| o.is_none())
+            .map(|(tp, _)| tp)
+            .collect();
+        let group = Arc::new(group);
+        let final_offsets = if resets.is_empty() {
+            writes
+        } else {
+            // No per-partition delete in librdkafka: rewrite the (member-less) group without them.
+            let g = group.clone();
+            let mut current = blocking(move || g.committed()).await?;
+            current.retain(|(tp, _)| !resets.contains(&tp) && !writes.iter().any(|(w, _)| w == tp));
+            current.extend(writes);
+            group.delete().await?;
+            current
+        };
+        let g = group.clone();
+        blocking(move || g.commit(&final_offsets)).await?;
+        Ok(offsets::success_message(managed, false))
+    }
+
+    async fn alter_source_offsets(
+        &self,
+        name: &str,
+        config: &Props,
+        plugin: &dyn ConnectorPlugin,
+        entries: Vec<OffsetEntry>,
+        reset: bool,
+    ) -> Result<String> {
+        offsets::validate_source_offsets(&entries)?;
+        // A null partition has nowhere to be stored; Java writes a meaningless key, we skip it.
+        let writes: Vec<(SourceMap, Option<SourceMap>)> = entries
+            .into_iter()
+            .filter_map(|(p, o)| p.map(|p| (p, o)))
+            .collect();
+        let managed = plugin
+            .alter_offsets(config, &writes)
+            .map_err(|e| offsets::hook_error(name, e))?;
+        if !writes.is_empty() {
+            let store = self.worker.offsets.clone();
+            store.put(name, writes);
+            blocking(move || store.flush())
+                .await
+                .map_err(|e| e.with_http_status(500))?;
+        }
+        Ok(offsets::success_message(managed, reset))
+    }
+
+    /// Create or update; `check_name` is off for patches (see `patch_connector_config`).
+    async fn put_config(
+        &self,
+        name: &str,
+        mut config: Props,
+        allow_replace: bool,
+        initial_state: Option<InitialState>,
+        check_name: bool,
+    ) -> Result<(bool, ConnectorInfo)> {
+        match config.get("name") {
+            Some(n) if check_name && n != name => {
+                return Err(Error::config(format!(
+                    "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
+                )))
+            }
+            Some(_) => {}
+            None => {
+                config.insert("name".into(), name.to_string());
             }
         }
-        let connector_values = plugin.validate(config);
-        for key in connector_def.keys() {
-            let value = connector_values.iter().find(|v| v.name == key.name).cloned();
-            infos.push(ConfigInfo { definition: Some(ConfigKeyInfo::from(key)), value });
-            if let Some(g) = &key.group {
-                if !groups.contains(g) {
-                    groups.push(g.clone());
-                }
-            }
+        let infos = validate_connector_config(
+            &self.worker.registry,
+            &self.worker.config,
+            &super::to_raw(&config),
+        )?;
+        if infos.error_count > 0 {
+            return Err(Error::config(invalid_config_message(&infos)));
         }
-        let error_count = infos.iter().filter_map(|i| i.value.as_ref()).map(|v| v.errors.len()).sum();
-        Ok(ConfigInfos { name: class, error_count, groups, configs: infos })
+        let plugin = find_connector(&self.worker.registry, &config["connector.class"])?;
+        let mut map = self.connectors.lock().await;
+        let created = match map.get_mut(name) {
+            Some(e) => {
+                if !allow_replace {
+                    return Err(Error::conflict(format!("Connector {name} already exists")));
+                }
+                e.config = config;
+                e.plugin = plugin;
+                // Restart the connector instance in its current target state (a STOPPED one
+                // stays STOPPED), then regenerate tasks if it runs.
+                self.start_connector(name, e);
+                self.update_tasks(name, e).await;
+                false
+            }
+            None => {
+                let target = initial_state
+                    .map(TargetState::from)
+                    .unwrap_or(TargetState::Started);
+                let mut e = Entry {
+                    config,
+                    plugin,
+                    target,
+                    status: Status::new(State::Unassigned),
+                    task_configs: Vec::new(),
+                    tasks: Vec::new(),
+                };
+                // A connector created PAUSED or STOPPED has no tasks until resumed (KIP-980).
+                self.start_connector(name, &mut e);
+                self.update_tasks(name, &mut e).await;
+                tracing::info!(connector = name, state = ?e.status.state, "connector created");
+                map.insert(name.to_string(), e);
+                true
+            }
+        };
+        Ok((created, Self::info_of(name, &map[name])))
     }
 }
 
-/// Java's `Map.toString()` form, used in some error messages: `{a=1, b=2}`.
-fn java_map(m: &Props) -> String {
-    let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!("{{{}}}", parts.join(", "))
-}
-
-fn invalid_config_message(infos: &ConfigInfos) -> String {
-    let errors: Vec<String> = infos
-        .configs
-        .iter()
-        .filter_map(|c| c.value.as_ref())
-        .flat_map(|v| v.errors.iter().cloned())
-        .collect();
-    let mut msg = format!("Connector configuration is invalid and contains the following {} error(s):\n", errors.len());
-    for e in &errors {
-        msg.push_str(e);
-        msg.push('\n');
-    }
-    msg.push_str("You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`");
-    msg
+/// Run blocking Kafka client work off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::bug(format!("blocking task panicked: {e}")))?
 }
 
 #[async_trait]
@@ -237,76 +498,34 @@ impl Herder for StandaloneHerder {
 
     async fn connector_info(&self, name: &str) -> Result<ConnectorInfo> {
         let map = self.connectors.lock().await;
-        map.get(name).map(|e| Self::info_of(name, e)).ok_or_else(|| Self::not_found(name))
+        map.get(name)
+            .map(|e| Self::info_of(name, e))
+            .ok_or_else(|| not_found(name))
     }
 
     async fn connector_config(&self, name: &str) -> Result<Props> {
         let map = self.connectors.lock().await;
-        map.get(name).map(|e| e.config.clone()).ok_or_else(|| Self::not_found(name))
+        map.get(name)
+            .map(|e| e.config.clone())
+            .ok_or_else(|| not_found(name))
     }
 
     async fn put_connector_config(
         &self,
         name: &str,
-        mut config: Props,
+        config: Props,
         allow_replace: bool,
         initial_state: Option<InitialState>,
     ) -> Result<(bool, ConnectorInfo)> {
-        match config.get("name") {
-            Some(n) if n != name => {
-                return Err(Error::config(format!(
-                    "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
-                )))
-            }
-            Some(_) => {}
-            None => {
-                config.insert("name".into(), name.to_string());
-            }
-        }
-        let infos = self.validate_config(&config)?;
-        if infos.error_count > 0 {
-            return Err(Error::config(invalid_config_message(&infos)));
-        }
-        let plugin = self.worker.registry.connector(&config["connector.class"])?;
-        let mut map = self.connectors.lock().await;
-        let created = match map.get_mut(name) {
-            Some(existing) => {
-                if !allow_replace {
-                    return Err(Error::conflict(format!("Connector {name} already exists")));
-                }
-                self.stop_tasks(existing).await;
-                existing.config = config;
-                existing.plugin = Some(plugin);
-                let mut e = std::mem::replace(existing, placeholder());
-                self.start(name, &mut e);
-                *existing = e;
-                false
-            }
-            None => {
-                let target = initial_state.map(TargetState::from).unwrap_or(TargetState::Started);
-                let mut e = Entry {
-                    config,
-                    plugin: Some(plugin),
-                    target,
-                    status: Status::new(State::Unassigned),
-                    task_configs: Vec::new(),
-                    tasks: Vec::new(),
-                };
-                // A connector created PAUSED has no tasks until it is resumed (KIP-980).
-                if target == TargetState::Paused {
-                    e.status = Status::new(State::Paused);
-                } else {
-                    self.start(name, &mut e);
-                }
-                map.insert(name.to_string(), e);
-                true
-            }
-        };
-        let info = Self::info_of(name, &map[name]);
-        Ok((created, info))
+        self.put_config(name, config, allow_replace, initial_state, true)
+            .await
     }
 
-    async fn patch_connector_config(&self, name: &str, patch: BTreeMap<String, Option<String>>) -> Result<ConnectorInfo> {
+    async fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> Result<ConnectorInfo> {
         let mut config = self.connector_config(name).await?;
         for (k, v) in patch {
             match v {
@@ -318,41 +537,33 @@ impl Herder for StandaloneHerder {
                 }
             }
         }
-        // The resource does not re-check `name` (Java quirk), but our store is keyed by the URL
-        // name, which stays authoritative.
-        config.insert("name".into(), name.to_string());
-        Ok(self.put_connector_config(name, config, true, None).await?.1)
+        // Java does not re-check `name` on a patch (quirk kept: the stored `name` may then
+        // differ from the connector's name, which stays the URL's).
+        Ok(self.put_config(name, config, true, None, false).await?.1)
     }
 
     async fn delete_connector(&self, name: &str) -> Result<()> {
         let mut map = self.connectors.lock().await;
-        let mut e = map.remove(name).ok_or_else(|| Self::not_found(name))?;
+        let mut e = map.remove(name).ok_or_else(|| not_found(name))?;
         self.stop_tasks(&mut e).await;
+        self.topics.clear(name);
         tracing::info!(connector = name, "connector deleted");
         Ok(())
     }
 
     async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo> {
         let map = self.connectors.lock().await;
-        let e = map.get(name).ok_or_else(|| Error::not_found(format!("No status found for connector {name}")))?;
-        let worker_id = self.worker.worker_id.clone();
-        Ok(ConnectorStateInfo {
-            name: name.to_string(),
-            connector: ConnectorState { state: e.status.state, worker_id: worker_id.clone(), trace: e.status.trace.clone() },
-            tasks: e
-                .tasks
-                .iter()
-                .map(|t| {
-                    let s = t.status.get();
-                    TaskState { id: t.id, state: s.state, worker_id: worker_id.clone(), trace: s.trace }
-                })
-                .collect(),
-            kind: e.plugin.as_ref().map(|p| p.connector_type()).into(),
-        })
+        let e = map
+            .get(name)
+            .ok_or_else(|| Error::not_found(format!("No status found for connector {name}")))?;
+        Ok(self.state_info(name, e))
     }
 
     async fn task_status(&self, name: &str, task: u32) -> Result<TaskState> {
-        let status = self.connector_status(name).await.map_err(|_| Error::not_found(format!("No status found for task {name}-{task}")))?;
+        let status = self
+            .connector_status(name)
+            .await
+            .map_err(|_| Error::not_found(format!("No status found for task {name}-{task}")))?;
         status
             .tasks
             .into_iter()
@@ -362,199 +573,222 @@ impl Herder for StandaloneHerder {
 
     async fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>> {
         let map = self.connectors.lock().await;
-        let e = map.get(name).ok_or_else(|| Self::not_found(name))?;
+        let e = map.get(name).ok_or_else(|| not_found(name))?;
         Ok(e.task_configs
             .iter()
             .enumerate()
-            .map(|(i, c)| TaskInfo { id: ConnectorTaskId { connector: name.to_string(), task: i as u32 }, config: c.clone() })
+            .map(|(i, c)| TaskInfo {
+                id: ConnectorTaskId {
+                    connector: name.to_string(),
+                    task: i as u32,
+                },
+                config: c.clone(),
+            })
             .collect())
     }
 
     async fn pause_connector(&self, name: &str) -> Result<()> {
         let mut map = self.connectors.lock().await;
-        let e = map.get_mut(name).ok_or_else(|| Error::not_found(format!("Unknown connector {name}")))?;
-        e.target = TargetState::Paused;
-        for t in &e.tasks {
-            t.pause();
-        }
-        if e.status.state != State::Failed {
-            e.status = Status::new(State::Paused);
-        }
+        let e = map
+            .get_mut(name)
+            .ok_or_else(|| Error::not_found(format!("Unknown connector {name}")))?;
+        self.set_target(name, e, TargetState::Paused).await;
         Ok(())
     }
 
     async fn resume_connector(&self, name: &str) -> Result<()> {
         let mut map = self.connectors.lock().await;
-        let e = map.get_mut(name).ok_or_else(|| Error::not_found(format!("Unknown connector {name}")))?;
-        let was = e.target;
-        e.target = TargetState::Started;
-        if was == TargetState::Stopped || e.tasks.is_empty() {
-            let mut entry = std::mem::replace(e, placeholder());
-            self.start(name, &mut entry);
-            *e = entry;
-        } else {
-            for t in &e.tasks {
-                t.resume();
-            }
-            if e.status.state != State::Failed {
-                e.status = Status::new(State::Running);
-            }
-        }
+        let e = map
+            .get_mut(name)
+            .ok_or_else(|| Error::not_found(format!("Unknown connector {name}")))?;
+        self.set_target(name, e, TargetState::Started).await;
         Ok(())
     }
 
     async fn stop_connector(&self, name: &str) -> Result<()> {
         let mut map = self.connectors.lock().await;
+        // Java's standalone herder fails here with an IllegalArgumentException (a 500).
         let e = map
             .get_mut(name)
-            .ok_or_else(|| Error::config(format!("No connector `{name}` configured")).with_http_status(500))?;
-        e.target = TargetState::Stopped;
-        self.stop_tasks(e).await;
-        e.task_configs.clear();
-        e.status = Status::new(State::Stopped);
+            .ok_or_else(|| Error::bug(format!("No connector `{name}` configured")))?;
+        self.set_target(name, e, TargetState::Stopped).await;
         Ok(())
     }
 
-    async fn restart_connector(&self, name: &str, include_tasks: bool, only_failed: bool) -> Result<Option<ConnectorStateInfo>> {
+    async fn restart_connector(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<Option<ConnectorStateInfo>> {
         let mut map = self.connectors.lock().await;
-        let e = map.get_mut(name).ok_or_else(|| Error::not_found(format!("Unknown connector: {name}")))?;
         if !include_tasks && !only_failed {
-            // Legacy restart: only the Connector instance; regenerate task configs and, if they
-            // changed, restart the tasks.
-            if e.target != TargetState::Stopped && e.status.state == State::Failed || e.tasks.is_empty() && e.target == TargetState::Started {
-                let mut entry = std::mem::replace(e, placeholder());
-                self.stop_tasks(&mut entry).await;
-                self.start(name, &mut entry);
-                *e = entry;
-            }
+            // Legacy restart: the connector instance only; tasks are replaced only if their
+            // configs changed. (Java's standalone herder answers an unknown name with a 500
+            // from a NullPointerException; we answer its intended 404.)
+            let e = map.get_mut(name).ok_or_else(|| not_found(name))?;
+            self.start_connector(name, e);
+            self.update_tasks(name, e).await;
             return Ok(None);
         }
+        let e = map
+            .get_mut(name)
+            .ok_or_else(|| Error::not_found(format!("Unknown connector: {name}")))?;
         let restart_connector = !only_failed || e.status.state == State::Failed;
-        let worker_id = self.worker.worker_id.clone();
-        let mut plan_tasks = Vec::new();
-        let mut to_restart = Vec::new();
-        for t in &e.tasks {
-            let s = t.status.get();
-            let restart = include_tasks && (!only_failed || s.state == State::Failed);
-            if restart {
-                to_restart.push(t.id);
+        let mut plan = self.state_info(name, e);
+        let mut task_ids = Vec::new();
+        for t in &mut plan.tasks {
+            if include_tasks && (!only_failed || t.state == State::Failed) {
+                t.state = State::Restarting;
+                task_ids.push(t.id);
             }
-            plan_tasks.push(TaskState {
-                id: t.id,
-                state: if restart { State::Restarting } else { s.state },
-                worker_id: worker_id.clone(),
-                trace: if restart { None } else { s.trace },
-            });
         }
-        let plan = ConnectorStateInfo {
-            name: name.to_string(),
-            connector: ConnectorState {
-                state: if restart_connector { State::Restarting } else { e.status.state },
-                worker_id: worker_id.clone(),
-                trace: if restart_connector { None } else { e.status.trace.clone() },
-            },
-            tasks: plan_tasks,
-            kind: e.plugin.as_ref().map(|p| p.connector_type()).into(),
-        };
-        if e.target == TargetState::Stopped {
-            return Ok(Some(plan));
+        if restart_connector {
+            plan.connector.state = State::Restarting;
         }
-        if restart_connector && e.status.state == State::Failed {
-            let mut entry = std::mem::replace(e, placeholder());
-            self.stop_tasks(&mut entry).await;
-            self.start(name, &mut entry);
-            *e = entry;
-        } else if !to_restart.is_empty() {
-            self.restart_tasks(name, e, &to_restart).await?;
+        tracing::info!(connector = name, restart_connector, tasks = ?task_ids, "restarting");
+        if !task_ids.is_empty() {
+            self.stop_task_ids(e, &task_ids).await;
+        }
+        if restart_connector {
+            e.status = Status::new(State::Restarting);
+            self.start_connector(name, e);
+            if e.tasks.is_empty() && task_ids.is_empty() {
+                self.update_tasks(name, e).await;
+            }
+        }
+        if !task_ids.is_empty() {
+            self.spawn_tasks(name, e, &task_ids);
         }
         Ok(Some(plan))
     }
 
     async fn restart_task(&self, name: &str, task: u32) -> Result<()> {
         let mut map = self.connectors.lock().await;
-        let e = map.get_mut(name).ok_or_else(|| Error::not_found(format!("Unknown connector: {name}")))?;
-        if (task as usize) >= e.tasks.len() {
-            return Err(Error::not_found(format!("Unknown task: {name}-{task}")));
+        // Java's standalone herder answers an unknown connector with a 500; we answer 404.
+        let e = map.get_mut(name).ok_or_else(|| not_found(name))?;
+        if (task as usize) >= e.task_configs.len() {
+            return Err(Error::not_found(format!("Task {name}-{task} not found")));
         }
-        self.restart_tasks(name, e, &[task]).await
+        self.stop_task_ids(e, &[task]).await;
+        self.spawn_tasks(name, e, &[task]);
+        Ok(())
     }
 
-    async fn validate(&self, config: &Props) -> Result<ConfigInfos> {
-        self.validate_config(config)
+    async fn validate(&self, config: &RawConfig) -> Result<ConfigInfos> {
+        validate_connector_config(&self.worker.registry, &self.worker.config, config)
     }
 
     async fn connector_offsets(&self, name: &str) -> Result<ConnectorOffsets> {
-        let map = self.connectors.lock().await;
-        let e = map.get(name).ok_or_else(|| Self::not_found(name))?;
-        match e.plugin.as_ref().map(|p| p.connector_type()) {
-            Some(ConnectorType::Source) => Ok(ConnectorOffsets {
-                offsets: self
+        let (kind, config) = {
+            let map = self.connectors.lock().await;
+            let e = map.get(name).ok_or_else(|| not_found(name))?;
+            (e.kind(), e.config.clone())
+        };
+        let offsets = match kind {
+            ConnectorType::Source => self
+                .worker
+                .offsets
+                .connector_offsets(name)
+                .into_iter()
+                .map(|(partition, offset)| ConnectorOffset {
+                    partition,
+                    offset: Some(offset),
+                })
+                .collect(),
+            ConnectorType::Sink => {
+                let group = SinkGroup::new(&self.worker.config, name, &config);
+                blocking(move || group.committed())
+                    .await
+                    .map_err(|e| e.with_http_status(500))?
+                    .into_iter()
+                    .map(|(tp, o)| {
+                        let (partition, offset) = offsets::sink_offset_maps(&tp, Some(o));
+                        ConnectorOffset { partition, offset }
+                    })
+                    .collect()
+            }
+        };
+        Ok(ConnectorOffsets { offsets })
+    }
+
+    async fn alter_offsets(&self, name: &str, entries: Vec<OffsetEntry>) -> Result<String> {
+        let (config, plugin) = self.stopped_connector(name).await?;
+        match plugin.connector_type() {
+            ConnectorType::Sink => {
+                self.alter_sink_offsets(name, &config, &*plugin, &entries)
+                    .await
+            }
+            ConnectorType::Source => {
+                self.alter_source_offsets(name, &config, &*plugin, entries, false)
+                    .await
+            }
+        }
+    }
+
+    async fn reset_offsets(&self, name: &str) -> Result<String> {
+        let (config, plugin) = self.stopped_connector(name).await?;
+        match plugin.connector_type() {
+            ConnectorType::Sink => {
+                let group = Arc::new(SinkGroup::new(&self.worker.config, name, &config));
+                let g = group.clone();
+                let current = blocking(move || g.committed()).await.map_err(|e| {
+                    Error::external(format!("Failed to list offsets prior to resetting offsets for sink connector {name}"), true)
+                        .with_source(e)
+                        .with_http_status(500)
+                })?;
+                let hook: Vec<(SourceMap, Option<SourceMap>)> = current
+                    .iter()
+                    .map(|(tp, _)| (offsets::sink_offset_maps(tp, None).0, None))
+                    .collect();
+                let managed = plugin
+                    .alter_offsets(&config, &hook)
+                    .map_err(|e| offsets::hook_error(name, e))?;
+                group.delete().await?;
+                Ok(offsets::success_message(managed, true))
+            }
+            ConnectorType::Source => {
+                let entries: Vec<OffsetEntry> = self
                     .worker
                     .offsets
                     .connector_offsets(name)
                     .into_iter()
-                    .map(|(partition, offset)| ConnectorOffset { partition, offset: Some(offset) })
-                    .collect(),
-            }),
-            _ => Err(Error::unsupported("Reading sink connector offsets through the REST API is not supported by Strait yet")),
+                    .map(|(p, _)| (Some(p), None))
+                    .collect();
+                self.alter_source_offsets(name, &config, &*plugin, entries, true)
+                    .await
+            }
         }
     }
 
-    async fn alter_offsets(&self, _name: &str, _offsets: Vec<ConnectorOffset>) -> Result<String> {
-        Err(Error::unsupported("Altering connector offsets is not supported by Strait yet"))
+    async fn connector_active_topics(&self, name: &str) -> Result<Vec<String>> {
+        if !self.worker.config.topic_tracking_enable {
+            return Err(Error::config("Topic tracking is disabled.").with_http_status(403));
+        }
+        Ok(self.topics.topics(name))
     }
 
-    async fn reset_offsets(&self, _name: &str) -> Result<String> {
-        Err(Error::unsupported("Resetting connector offsets is not supported by Strait yet"))
+    async fn reset_connector_active_topics(&self, name: &str) -> Result<()> {
+        if !self.worker.config.topic_tracking_enable {
+            return Err(Error::config("Topic tracking is disabled.").with_http_status(403));
+        }
+        if !self.worker.config.topic_tracking_allow_reset {
+            return Err(Error::config("Topic tracking reset is disabled.").with_http_status(403));
+        }
+        self.topics.clear(name);
+        Ok(())
     }
 
     async fn shutdown(&self) {
         let mut map = self.connectors.lock().await;
-        let entries: Vec<&mut Entry> = map.values_mut().collect();
-        let timeout = self.worker.config.task_shutdown_graceful_timeout.max(std::time::Duration::from_secs(1));
+        let timeout = self.shutdown_timeout();
         let mut stops = Vec::new();
-        for e in entries {
+        for e in map.values_mut() {
             for t in std::mem::take(&mut e.tasks) {
                 stops.push(t.stop(timeout));
             }
         }
         futures::future::join_all(stops).await;
         tracing::info!("all connectors stopped");
-    }
-}
-
-impl StandaloneHerder {
-    async fn restart_tasks(&self, name: &str, e: &mut Entry, ids: &[u32]) -> Result<()> {
-        let plugin = e.plugin.clone().ok_or_else(|| Error::config("connector class is not available"))?;
-        let framework = FrameworkConfig::parse(plugin.connector_type(), &e.config)?;
-        let timeout = self.worker.config.task_shutdown_graceful_timeout.max(std::time::Duration::from_secs(1));
-        let paused = e.target == TargetState::Paused;
-        for &id in ids {
-            let idx = e.tasks.iter().position(|t| t.id == id).ok_or_else(|| Error::not_found(format!("Unknown task: {name}-{id}")))?;
-            let old = e.tasks.remove(idx);
-            old.stop(timeout).await;
-            let spec = TaskSpec {
-                connector: name.to_string(),
-                task_id: id,
-                connector_props: e.config.clone(),
-                task_props: e.task_configs[id as usize].clone(),
-                framework: framework.clone(),
-                plugin: plugin.clone(),
-                worker: self.worker.clone(),
-            };
-            e.tasks.insert(idx, TaskHandle::spawn(spec, paused));
-        }
-        Ok(())
-    }
-}
-
-fn placeholder() -> Entry {
-    Entry {
-        config: Props::new(),
-        plugin: None,
-        target: TargetState::Stopped,
-        status: Status::new(State::Unassigned),
-        task_configs: Vec::new(),
-        tasks: Vec::new(),
     }
 }

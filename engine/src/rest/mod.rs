@@ -1,31 +1,43 @@
 //! Kafka Connect's worker REST API on axum: same paths, status codes, JSON shapes and error body
-//! (`{"error_code": …, "message": …}`) everywhere, including unknown routes and malformed bodies.
+//! (`{"error_code": …, "message": …}`) everywhere, including unknown routes (404), wrong
+//! methods (405), unsupported media types (415), unacceptable `Accept` headers (406) and
+//! malformed bodies (500, as Jackson binding errors are in Java).
+//!
+//! * [`connectors`]: `/connectors/**`; [`plugins`]: `/connector-plugins/**`;
+//!   [`admin`]: `/`, `/health`, `/admin/loggers/**`.
+//! * [`body`]: the pure body parsers (also the fuzz target's entry point).
+//! * [`logging`]: the live, reloadable log levels behind `/admin/loggers`.
+//!
+//! Like Jersey, the server ignores one trailing slash (`/connectors/` is `/connectors`).
 
-use std::collections::BTreeMap;
+pub mod admin;
+pub mod body;
+pub mod connectors;
+pub mod logging;
+pub mod plugins;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::{Json, Router, ServiceExt};
+use serde_json::json;
+use tower::Layer;
 
-use crate::config::{json_scalar_to_string, InitialState, Props};
 use crate::error::Error;
-use crate::herder::{ConnectorOffset, Herder};
-use crate::plugin::PluginType;
+use crate::herder::Herder;
 
 /// Version reported by `GET /` and plugin listings.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-type Shared = Arc<dyn Herder>;
+pub(crate) type Shared = Arc<dyn Herder>;
 
 /// A REST error with Kafka Connect's body.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestError {
     pub status: u16,
     pub message: String,
@@ -33,49 +45,213 @@ pub struct RestError {
 
 impl RestError {
     pub fn new(status: u16, message: impl Into<String>) -> Self {
-        RestError { status, message: message.into() }
+        RestError {
+            status,
+            message: message.into(),
+        }
     }
 }
 
 impl From<Error> for RestError {
     fn from(e: Error) -> Self {
-        RestError { status: e.http_status(), message: e.message().to_string() }
+        RestError {
+            status: e.http_status(),
+            message: e.message().to_string(),
+        }
     }
 }
 
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(json!({"error_code": self.status, "message": self.message}))).into_response()
+        (
+            status,
+            Json(json!({"error_code": self.status, "message": self.message})),
+        )
+            .into_response()
     }
 }
 
-type RestResult<T> = Result<T, RestError>;
+pub(crate) type RestResult<T> = Result<T, RestError>;
+
+/// Every route: `(method, path template)`, in the router's syntax. The OpenAPI test checks
+/// that each is documented.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/health"),
+    ("GET", "/connectors"),
+    ("POST", "/connectors"),
+    ("GET", "/connectors/{name}"),
+    ("DELETE", "/connectors/{name}"),
+    ("GET", "/connectors/{name}/config"),
+    ("PUT", "/connectors/{name}/config"),
+    ("PATCH", "/connectors/{name}/config"),
+    ("GET", "/connectors/{name}/status"),
+    ("GET", "/connectors/{name}/tasks"),
+    ("GET", "/connectors/{name}/tasks-config"),
+    ("GET", "/connectors/{name}/tasks/{task}/status"),
+    ("POST", "/connectors/{name}/tasks/{task}/restart"),
+    ("POST", "/connectors/{name}/restart"),
+    ("PUT", "/connectors/{name}/pause"),
+    ("PUT", "/connectors/{name}/resume"),
+    ("PUT", "/connectors/{name}/stop"),
+    ("GET", "/connectors/{name}/topics"),
+    ("PUT", "/connectors/{name}/topics/reset"),
+    ("GET", "/connectors/{name}/offsets"),
+    ("PATCH", "/connectors/{name}/offsets"),
+    ("DELETE", "/connectors/{name}/offsets"),
+    ("GET", "/connector-plugins"),
+    ("GET", "/connector-plugins/{plugin}/config"),
+    ("PUT", "/connector-plugins/{plugin}/config/validate"),
+    ("GET", "/admin/loggers"),
+    ("GET", "/admin/loggers/{logger}"),
+    ("PUT", "/admin/loggers/{logger}"),
+];
 
 /// Build the router.
 pub fn router(herder: Shared) -> Router {
+    use connectors as c;
     Router::new()
-        .route("/", get(server_info))
-        .route("/health", get(health))
-        .route("/connectors", get(list_connectors).post(create_connector))
-        .route("/connectors/{name}", get(get_connector).delete(delete_connector))
-        .route("/connectors/{name}/config", get(get_config).put(put_config).patch(patch_config))
-        .route("/connectors/{name}/status", get(get_status))
-        .route("/connectors/{name}/tasks", get(get_tasks))
-        .route("/connectors/{name}/tasks-config", get(get_tasks_config))
-        .route("/connectors/{name}/tasks/{task}/status", get(get_task_status))
-        .route("/connectors/{name}/tasks/{task}/restart", post(restart_task))
-        .route("/connectors/{name}/restart", post(restart_connector))
-        .route("/connectors/{name}/pause", put(pause))
-        .route("/connectors/{name}/resume", put(resume))
-        .route("/connectors/{name}/stop", put(stop))
-        .route("/connectors/{name}/offsets", get(get_offsets).patch(patch_offsets).delete(delete_offsets))
-        .route("/connector-plugins", get(list_plugins))
-        .route("/connector-plugins/{plugin}/config", get(plugin_config))
-        .route("/connector-plugins/{plugin}/config/validate", put(validate))
+        .route("/", get(admin::server_info))
+        .route("/health", get(admin::health))
+        .route("/connectors", get(c::list).post(c::create))
+        .route("/connectors/{name}", get(c::info).delete(c::delete))
+        .route(
+            "/connectors/{name}/config",
+            get(c::get_config).put(c::put_config).patch(c::patch_config),
+        )
+        .route("/connectors/{name}/status", get(c::status))
+        .route("/connectors/{name}/tasks", get(c::tasks))
+        .route("/connectors/{name}/tasks-config", get(c::tasks_config))
+        .route(
+            "/connectors/{name}/tasks/{task}/status",
+            get(c::task_status),
+        )
+        .route(
+            "/connectors/{name}/tasks/{task}/restart",
+            post(c::restart_task),
+        )
+        .route("/connectors/{name}/restart", post(c::restart))
+        .route("/connectors/{name}/pause", put(c::pause))
+        .route("/connectors/{name}/resume", put(c::resume))
+        .route("/connectors/{name}/stop", put(c::stop))
+        .route("/connectors/{name}/topics", get(c::topics))
+        .route("/connectors/{name}/topics/reset", put(c::reset_topics))
+        .route(
+            "/connectors/{name}/offsets",
+            get(c::get_offsets)
+                .patch(c::patch_offsets)
+                .delete(c::delete_offsets),
+        )
+        .route("/connector-plugins", get(plugins::list))
+        .route("/connector-plugins/{plugin}/config", get(plugins::config))
+        .route(
+            "/connector-plugins/{plugin}/config/validate",
+            put(plugins::validate),
+        )
+        .route("/admin/loggers", get(admin::loggers))
+        .route(
+            "/admin/loggers/{logger}",
+            get(admin::logger).put(admin::set_logger),
+        )
+        .route_layer(axum::middleware::from_fn(media_types))
+        // Jetty buffers any request size; keep a bound, but far above real configs.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(json_errors))
         .fallback(|| async { RestError::new(404, "HTTP 404 Not Found") })
-        .method_not_allowed_fallback(|| async { RestError::new(405, "HTTP 405 Method Not Allowed") })
+        .method_not_allowed_fallback(|| async {
+            RestError::new(405, "HTTP 405 Method Not Allowed")
+        })
         .with_state(herder)
+}
+
+/// Largest request body accepted (axum's default of 2 MiB is below what Java accepts).
+pub const MAX_BODY_BYTES: usize = 64 << 20;
+
+/// Errors raised by the HTTP stack itself (bad percent-encoding, body too large, …) get the
+/// Kafka Connect error body too; their status is kept.
+async fn json_errors(resp: Response) -> Response {
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.to_str().unwrap_or("").starts_with("application/json"));
+    if resp.status().as_u16() < 400 || is_json {
+        return resp;
+    }
+    let status = resp.status().as_u16();
+    let text = axum::body::to_bytes(resp.into_body(), 64 << 10)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    let message = if text.is_empty() {
+        format!("HTTP {status} {reason}")
+    } else {
+        text
+    };
+    RestError::new(status, message).into_response()
+}
+
+/// Jersey's content negotiation for resources that consume and produce `application/json`:
+/// any other request `Content-Type` is 415, an `Accept` that excludes JSON is 406.
+async fn media_types(req: Request, next: Next) -> Response {
+    if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+        if !is_json(ct) {
+            return RestError::new(415, "HTTP 415 Unsupported Media Type").into_response();
+        }
+    }
+    if let Some(accept) = req.headers().get(header::ACCEPT) {
+        if !accepts_json(accept) {
+            return RestError::new(406, "HTTP 406 Not Acceptable").into_response();
+        }
+    }
+    next.run(req).await
+}
+
+fn is_json(v: &HeaderValue) -> bool {
+    let s = v.to_str().unwrap_or("");
+    s.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .eq_ignore_ascii_case("application/json")
+}
+
+fn accepts_json(v: &HeaderValue) -> bool {
+    let s = v.to_str().unwrap_or("");
+    s.split(',').any(|range| {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let refused = parts.any(|p| matches!(p.trim().split_once('='), Some(("q", q)) if q.trim().parse::<f32>().ok() == Some(0.0)));
+        !refused && matches!(media.as_str(), "*/*" | "*" | "application/*" | "application/json")
+    })
+}
+
+/// Handlers that bind a body need a JSON `Content-Type` (Jersey answers 415 without one).
+pub(crate) fn require_json(headers: &HeaderMap) -> RestResult<()> {
+    match headers.get(header::CONTENT_TYPE) {
+        Some(ct) if is_json(ct) => Ok(()),
+        _ => Err(RestError::new(415, "HTTP 415 Unsupported Media Type")),
+    }
+}
+
+/// Drop one trailing slash, as Jersey matches `/connectors/` like `/connectors`.
+fn trim_trailing_slash(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = &path[..path.len() - 1];
+        let new = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(uri) = new.parse::<Uri>() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
 }
 
 /// Serve the API on `listener` until `shutdown` resolves.
@@ -85,9 +261,12 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> crate::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let bound = listener.local_addr()?;
-    let app = router(herder);
+    let app = tower::util::MapRequestLayer::new(trim_trailing_slash).layer(router(herder));
     let join = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        if let Err(e) = axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
             tracing::error!(error = %e, "REST server failed");
         }
     });
@@ -95,319 +274,70 @@ pub async fn serve(
     Ok((bound, join))
 }
 
-/// Parse a JSON body the way Jackson would reject it: malformed → 500 with Jackson-like text.
-fn parse_json(body: &Bytes) -> RestResult<Value> {
-    if body.is_empty() {
-        return Err(RestError::new(500, "No content to map due to end-of-input"));
-    }
-    serde_json::from_slice(body).map_err(|e| RestError::new(500, format!("Unexpected character or end-of-input: {e}")))
-}
-
-/// A `Map<String,String>` body: scalars coerced to strings, nulls kept, objects/arrays rejected.
-fn parse_string_map(value: &Value) -> RestResult<BTreeMap<String, Option<String>>> {
-    let obj = value.as_object().ok_or_else(|| {
-        RestError::new(500, format!("Cannot deserialize value of type `java.util.HashMap<java.lang.String,java.lang.String>` from {}", json_kind(value)))
-    })?;
-    obj.iter()
-        .map(|(k, v)| {
-            json_scalar_to_string(v)
-                .map(|s| (k.clone(), s))
-                .ok_or_else(|| RestError::new(500, format!("Cannot deserialize value of type `java.lang.String` from {} (field \"{k}\")", json_kind(v))))
-        })
-        .collect()
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Array(_) => "Array value (token `JsonToken.START_ARRAY`)",
-        Value::Object(_) => "Object value (token `JsonToken.START_OBJECT`)",
-        Value::String(_) => "String value",
-        Value::Number(_) => "Number value",
-        Value::Bool(_) => "Boolean value",
-        Value::Null => "null value",
-    }
-}
-
-/// Null values are a validation error in Kafka Connect.
-fn non_null(map: BTreeMap<String, Option<String>>) -> RestResult<Props> {
-    let mut out = Props::new();
-    for (k, v) in map {
-        match v {
-            Some(v) => {
-                out.insert(k, v);
-            }
-            None => return Err(RestError::new(400, "Null value can not be supplied as the configuration value.")),
-        }
-    }
-    Ok(out)
-}
-
-fn json_response(status: StatusCode, value: impl serde::Serialize) -> Response {
+pub(crate) fn json_response(status: StatusCode, value: impl serde::Serialize) -> Response {
     (status, Json(value)).into_response()
 }
 
-fn location(name: &str) -> HeaderValue {
+/// `Location: /connectors/<url-encoded name>` of a created connector.
+pub(crate) fn location(name: &str) -> HeaderValue {
     let encoded: String = name
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect();
-    HeaderValue::from_str(&format!("/connectors/{encoded}")).unwrap_or(HeaderValue::from_static("/connectors"))
+    HeaderValue::from_str(&format!("/connectors/{encoded}"))
+        .unwrap_or(HeaderValue::from_static("/connectors"))
 }
 
-async fn server_info(State(h): State<Shared>) -> Response {
-    json_response(
-        StatusCode::OK,
-        json!({"version": VERSION, "commit": option_env!("STRAIT_GIT_COMMIT").unwrap_or("unknown"), "kafka_cluster_id": h.kafka_cluster_id()}),
-    )
+/// Java's lenient boolean query parameter: only `true` (any case) is true.
+pub(crate) fn query_bool(v: Option<&str>) -> bool {
+    v.is_some_and(|s| s.eq_ignore_ascii_case("true"))
 }
 
-async fn health(State(h): State<Shared>) -> Response {
-    if h.is_ready() {
-        json_response(StatusCode::OK, json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}))
-    } else {
-        json_response(StatusCode::SERVICE_UNAVAILABLE, json!({"status": "starting", "message": "Worker is still starting up."}))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_type_rules() {
+        assert!(is_json(&HeaderValue::from_static(
+            "application/json; charset=utf-8"
+        )));
+        assert!(!is_json(&HeaderValue::from_static("application/*")));
+        assert!(!is_json(&HeaderValue::from_static("text/plain")));
+        assert!(accepts_json(&HeaderValue::from_static(
+            "text/html, */*;q=0.8"
+        )));
+        assert!(!accepts_json(&HeaderValue::from_static("text/plain")));
+        assert!(!accepts_json(&HeaderValue::from_static(
+            "application/json;q=0"
+        )));
     }
-}
 
-async fn list_connectors(State(h): State<Shared>, Query(q): Query<Vec<(String, String)>>) -> RestResult<Response> {
-    let names = h.connectors().await;
-    let expands: Vec<&str> = q.iter().filter(|(k, _)| k == "expand").map(|(_, v)| v.as_str()).collect();
-    if q.iter().all(|(k, _)| k != "expand") {
-        return Ok(json_response(StatusCode::OK, names));
+    #[test]
+    fn trailing_slash_is_trimmed_keeping_the_query() {
+        let req = Request::builder()
+            .uri("/connectors/?expand=info")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(trim_trailing_slash(req).uri(), "/connectors?expand=info");
+        let req = Request::builder()
+            .uri("/")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(trim_trailing_slash(req).uri(), "/");
     }
-    let mut out = serde_json::Map::new();
-    for name in names {
-        let mut entry = serde_json::Map::new();
-        for e in &expands {
-            match *e {
-                "status" => {
-                    if let Ok(s) = h.connector_status(&name).await {
-                        entry.insert("status".into(), serde_json::to_value(s).unwrap_or(Value::Null));
-                    }
-                }
-                "info" => {
-                    if let Ok(i) = h.connector_info(&name).await {
-                        entry.insert("info".into(), serde_json::to_value(i).unwrap_or(Value::Null));
-                    }
-                }
-                other => tracing::info!(expand = other, "Ignoring unknown expansion type"),
-            }
-        }
-        out.insert(name, Value::Object(entry));
+
+    #[tokio::test]
+    async fn stack_errors_get_the_error_body() {
+        let plain = (StatusCode::PAYLOAD_TOO_LARGE, "too big").into_response();
+        let resp = json_errors(plain).await;
+        assert_eq!(resp.status(), 413);
+        let body = axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], br#"{"error_code":413,"message":"too big"}"#);
     }
-    Ok(json_response(StatusCode::OK, Value::Object(out)))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateRequest {
-    name: Option<String>,
-    config: Option<Value>,
-    initial_state: Option<String>,
-}
-
-async fn create_connector(State(h): State<Shared>, body: Bytes) -> RestResult<Response> {
-    let value = parse_json(&body)?;
-    let req: CreateRequest = serde_json::from_value(value).map_err(|e| {
-        let msg = e.to_string();
-        if msg.contains("unknown field") {
-            RestError::new(500, format!("Unrecognized field {msg}"))
-        } else {
-            RestError::new(500, format!("Cannot deserialize value: {msg}"))
-        }
-    })?;
-    let name = req.name.unwrap_or_default().trim().to_string();
-    let config = match &req.config {
-        Some(c) => non_null(parse_string_map(c)?)?,
-        None => Props::new(),
-    };
-    let initial = req.initial_state.as_deref().map(InitialState::parse).transpose().map_err(|e| RestError::new(500, e.message()))?;
-    if let Some(n) = config.get("name") {
-        if *n != name {
-            return Err(RestError::new(400, format!("Connector name configuration ({n}) doesn't match connector name in the URL ({name})")));
-        }
-    }
-    let (_, info) = h.put_connector_config(&name, config, false, initial).await?;
-    let mut resp = json_response(StatusCode::CREATED, info);
-    resp.headers_mut().insert(header::LOCATION, location(&name));
-    Ok(resp)
-}
-
-async fn get_connector(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<Response> {
-    Ok(json_response(StatusCode::OK, h.connector_info(&name).await?))
-}
-
-async fn delete_connector(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<StatusCode> {
-    h.delete_connector(&name).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn get_config(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<Response> {
-    Ok(json_response(StatusCode::OK, h.connector_config(&name).await?))
-}
-
-async fn put_config(State(h): State<Shared>, Path(name): Path<String>, body: Bytes) -> RestResult<Response> {
-    let config = non_null(parse_string_map(&parse_json(&body)?)?)?;
-    let (created, info) = h.put_connector_config(&name, config, true, None).await?;
-    if created {
-        let mut resp = json_response(StatusCode::CREATED, info);
-        resp.headers_mut().insert(header::LOCATION, location(&name));
-        Ok(resp)
-    } else {
-        Ok(json_response(StatusCode::OK, info))
-    }
-}
-
-async fn patch_config(State(h): State<Shared>, Path(name): Path<String>, body: Bytes) -> RestResult<Response> {
-    let patch = parse_string_map(&parse_json(&body)?)?;
-    Ok(json_response(StatusCode::OK, h.patch_connector_config(&name, patch).await?))
-}
-
-async fn get_status(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<Response> {
-    Ok(json_response(StatusCode::OK, h.connector_status(&name).await?))
-}
-
-async fn get_tasks(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<Response> {
-    Ok(json_response(StatusCode::OK, h.task_configs(&name).await?))
-}
-
-async fn get_tasks_config(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<Response> {
-    tracing::warn!("The 'GET /connectors/{{connector}}/tasks-config' endpoint is deprecated and will be removed in the next major release.");
-    let tasks = h.task_configs(&name).await?;
-    if tasks.is_empty() {
-        return Err(RestError::new(404, format!("Connector {name} not found")));
-    }
-    let map: serde_json::Map<String, Value> =
-        tasks.into_iter().map(|t| (format!("{}-{}", t.id.connector, t.id.task), serde_json::to_value(t.config).unwrap_or(Value::Null))).collect();
-    Ok(json_response(StatusCode::OK, Value::Object(map)))
-}
-
-fn task_id(name: &str, raw: &str) -> RestResult<u32> {
-    raw.parse().map_err(|_| RestError::new(404, format!("No status found for task {name}-{raw}")))
-}
-
-async fn get_task_status(State(h): State<Shared>, Path((name, task)): Path<(String, String)>) -> RestResult<Response> {
-    let t = task_id(&name, &task)?;
-    Ok(json_response(StatusCode::OK, h.task_status(&name, t).await?))
-}
-
-async fn restart_task(State(h): State<Shared>, Path((name, task)): Path<(String, String)>) -> RestResult<StatusCode> {
-    let t: u32 = task.parse().map_err(|_| RestError::new(404, format!("Unknown task: {name}-{task}")))?;
-    h.restart_task(&name, t).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct RestartQuery {
-    include_tasks: Option<String>,
-    only_failed: Option<String>,
-}
-
-fn query_bool(v: &Option<String>) -> bool {
-    v.as_deref().map(|s| s.eq_ignore_ascii_case("true")).unwrap_or(false)
-}
-
-async fn restart_connector(State(h): State<Shared>, Path(name): Path<String>, Query(q): Query<RestartQuery>) -> RestResult<Response> {
-    match h.restart_connector(&name, query_bool(&q.include_tasks), query_bool(&q.only_failed)).await? {
-        None => Ok(StatusCode::NO_CONTENT.into_response()),
-        Some(plan) => Ok(json_response(StatusCode::ACCEPTED, plan)),
-    }
-}
-
-async fn pause(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<StatusCode> {
-    h.pause_connector(&name).await?;
-    Ok(StatusCode::ACCEPTED)
-}
-
-async fn resume(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<StatusCode> {
-    h.resume_connector(&name).await?;
-    Ok(StatusCode::ACCEPTED)
-}
-
-async fn stop(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<StatusCode> {
-    h.stop_connector(&name).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn get_offsets(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<Response> {
-    Ok(json_response(StatusCode::OK, h.connector_offsets(&name).await?))
-}
-
-async fn patch_offsets(State(h): State<Shared>, Path(name): Path<String>, body: Bytes) -> RestResult<Response> {
-    let value = parse_json(&body)?;
-    let obj = value.as_object().ok_or_else(|| RestError::new(500, format!("Cannot deserialize value of type `ConnectorOffsets` from {}", json_kind(&value))))?;
-    if let Some(k) = obj.keys().find(|k| *k != "offsets") {
-        return Err(RestError::new(500, format!("Unrecognized field \"{k}\" (class org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets), not marked as ignorable")));
-    }
-    let list = match obj.get("offsets") {
-        Some(Value::Array(a)) if !a.is_empty() => a,
-        _ => return Err(RestError::new(400, "Partitions / offsets need to be provided for an alter offsets request")),
-    };
-    let mut offsets = Vec::new();
-    for item in list {
-        let o = item.as_object().ok_or_else(|| RestError::new(500, format!("Cannot construct instance of `ConnectorOffset` from {}", json_kind(item))))?;
-        let partition = o.get("partition").and_then(Value::as_object).cloned().unwrap_or_default();
-        let offset = match o.get("offset") {
-            Some(Value::Object(m)) => Some(m.clone()),
-            _ => None,
-        };
-        offsets.push(ConnectorOffset { partition, offset });
-    }
-    let message = h.alter_offsets(&name, offsets).await?;
-    Ok(json_response(StatusCode::OK, json!({"message": message})))
-}
-
-async fn delete_offsets(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<Response> {
-    let message = h.reset_offsets(&name).await?;
-    Ok(json_response(StatusCode::OK, json!({"message": message})))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct PluginQuery {
-    connectors_only: Option<String>,
-}
-
-async fn list_plugins(State(h): State<Shared>, Query(q): Query<PluginQuery>) -> Response {
-    let connectors_only = q.connectors_only.as_deref().map(|s| !s.eq_ignore_ascii_case("false")).unwrap_or(true);
-    let order = [PluginType::Sink, PluginType::Source, PluginType::Transformation, PluginType::Predicate, PluginType::Converter, PluginType::HeaderConverter];
-    let mut infos = h.registry().plugin_infos();
-    infos.retain(|i| !connectors_only || matches!(i.kind, PluginType::Sink | PluginType::Source));
-    infos.sort_by_key(|i| (order.iter().position(|k| *k == i.kind).unwrap_or(9), i.class));
-    let out: Vec<Value> = infos.into_iter().map(|i| json!({"class": i.class, "type": i.kind.as_str(), "version": i.version})).collect();
-    json_response(StatusCode::OK, out)
-}
-
-async fn plugin_config(State(h): State<Shared>, Path(plugin): Path<String>) -> RestResult<Response> {
-    let registry = h.registry();
-    if let Ok(c) = registry.connector(&plugin) {
-        let def = c.config_def().merge(&crate::connector_config::framework_def(c.connector_type()));
-        let keys: Vec<crate::herder::ConfigKeyInfo> = def.keys().iter().map(Into::into).collect();
-        return Ok(json_response(StatusCode::OK, keys));
-    }
-    if let Ok(c) = registry.converter_plugin(&plugin) {
-        let keys: Vec<crate::herder::ConfigKeyInfo> = (c.config_def)().keys().iter().map(Into::into).collect();
-        return Ok(json_response(StatusCode::OK, keys));
-    }
-    Err(RestError::new(404, format!("Unknown plugin {plugin}.")))
-}
-
-async fn validate(State(h): State<Shared>, Path(plugin): Path<String>, _headers: HeaderMap, body: Bytes) -> RestResult<Response> {
-    let config = non_null(parse_string_map(&parse_json(&body)?)?)?;
-    let strip = |s: &str| s.trim().strip_suffix("Connector").unwrap_or(s.trim()).to_string();
-    match config.get("connector.class") {
-        Some(class) if !strip(class).ends_with(&strip(&plugin)) => {
-            return Err(RestError::new(400, format!("Included connector type {class} does not match request type {plugin}")));
-        }
-        Some(_) => {}
-        None => {
-            let parts: Vec<String> = config.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            return Err(RestError::new(400, format!("Connector config {{{}}} contains no connector type", parts.join(", "))));
-        }
-    }
-    Ok(json_response(StatusCode::OK, h.validate(&config).await?))
 }

@@ -1,0 +1,152 @@
+//! Converter throughput on D1 (about 150-byte flat JSON objects, 6 fields), one column of
+//! 10,000 records per call, as a sink task decodes a consumer batch:
+//!
+//! - `json_schemaless_d1`: Strait's JsonConverter (`schemas.enable=false`, steady state: the
+//!   inferred type is cached) against arrow-json's raw `Decoder` given the schema, on the same
+//!   bytes in the same run;
+//! - `json_envelope_d1`: envelope decode and encode (Java-identical output);
+//! - `json_schemaless_encode_d1`: plain JSON encode of the decoded column;
+//! - `string_converter` and `byte_array_converter`: both directions.
+//!
+//! Each group reports bytes/s; the `_rows` groups report records/s for the same work.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, BinaryArray};
+use arrow_json::ReaderBuilder;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use strait_bench::{binary_column, d1_envelope, d1_json, d1_schema};
+use strait_engine::config::Props;
+use strait_engine::plugin::{Converter, ConverterPlugin};
+
+const ROWS: usize = 10_000;
+
+fn converter(class: &str, props: &[(&str, &str)]) -> Arc<dyn Converter> {
+    let plugin: ConverterPlugin = strait_formats::converters()
+        .into_iter()
+        .find(|p| p.info.class == class)
+        .expect("converter registered");
+    let props: Props = props
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    (plugin.create)(&props, false).expect("converter builds")
+}
+
+fn bytes_of(col: &BinaryArray) -> u64 {
+    col.value_data().len() as u64
+}
+
+fn arrow_json_decode(payloads: &BinaryArray) -> usize {
+    let mut decoder = ReaderBuilder::new(d1_schema())
+        .with_batch_size(ROWS)
+        .build_decoder()
+        .expect("decoder");
+    for p in payloads.iter().flatten() {
+        decoder.decode(p).expect("decode");
+    }
+    decoder.flush().expect("flush").map_or(0, |b| b.num_rows())
+}
+
+fn json_schemaless(c: &mut Criterion) {
+    let payloads = binary_column(&d1_json(ROWS, 1));
+    let json = converter(
+        "org.apache.kafka.connect.json.JsonConverter",
+        &[("schemas.enable", "false")],
+    );
+    json.to_connect(&payloads).expect("warm-up decode");
+    for (name, throughput) in [
+        ("json_schemaless_d1", Throughput::Bytes(bytes_of(&payloads))),
+        ("json_schemaless_d1_rows", Throughput::Elements(ROWS as u64)),
+    ] {
+        let mut g = c.benchmark_group(name);
+        g.throughput(throughput);
+        g.bench_function("strait_json_converter", |b| {
+            b.iter(|| black_box(json.to_connect(black_box(&payloads)).expect("decode")))
+        });
+        g.bench_function("arrow_json_decoder", |b| {
+            b.iter(|| black_box(arrow_json_decode(black_box(&payloads))))
+        });
+        g.finish();
+    }
+
+    let decoded = json.to_connect(&payloads).expect("decode");
+    let mut g = c.benchmark_group("json_schemaless_encode_d1");
+    g.throughput(Throughput::Bytes(bytes_of(&payloads)));
+    g.bench_function("from_connect", |b| {
+        b.iter(|| {
+            black_box(
+                json.from_connect(&decoded.field, black_box(&decoded.array))
+                    .expect("encode"),
+            )
+        })
+    });
+    g.finish();
+}
+
+fn json_envelope(c: &mut Criterion) {
+    let payloads = binary_column(&d1_envelope(ROWS, 2));
+    let json = converter("org.apache.kafka.connect.json.JsonConverter", &[]);
+    let decoded = json.to_connect(&payloads).expect("decode");
+    assert!(decoded.errors.is_empty());
+    let encoded = json
+        .from_connect(&decoded.field, &decoded.array)
+        .expect("encode");
+    assert_eq!(encoded, payloads, "envelope encode reproduces the input");
+    for (name, throughput) in [
+        ("json_envelope_d1", Throughput::Bytes(bytes_of(&payloads))),
+        ("json_envelope_d1_rows", Throughput::Elements(ROWS as u64)),
+    ] {
+        let mut g = c.benchmark_group(name);
+        g.throughput(throughput);
+        g.bench_function("to_connect", |b| {
+            b.iter(|| black_box(json.to_connect(black_box(&payloads)).expect("decode")))
+        });
+        g.bench_function("from_connect", |b| {
+            b.iter(|| {
+                black_box(
+                    json.from_connect(&decoded.field, black_box(&decoded.array))
+                        .expect("encode"),
+                )
+            })
+        });
+        g.finish();
+    }
+}
+
+fn string_and_bytes(c: &mut Criterion) {
+    let payloads = binary_column(&d1_json(ROWS, 3));
+    for (group, class) in [
+        (
+            "string_converter",
+            "org.apache.kafka.connect.storage.StringConverter",
+        ),
+        (
+            "byte_array_converter",
+            "org.apache.kafka.connect.converters.ByteArrayConverter",
+        ),
+    ] {
+        let conv = converter(class, &[]);
+        let decoded = conv.to_connect(&payloads).expect("decode");
+        let column: ArrayRef = decoded.array.clone();
+        assert_eq!(column.len(), ROWS);
+        let mut g = c.benchmark_group(group);
+        g.throughput(Throughput::Bytes(bytes_of(&payloads)));
+        g.bench_function("to_connect", |b| {
+            b.iter(|| black_box(conv.to_connect(black_box(&payloads)).expect("decode")))
+        });
+        g.bench_function("from_connect", |b| {
+            b.iter(|| {
+                black_box(
+                    conv.from_connect(&decoded.field, black_box(&column))
+                        .expect("encode"),
+                )
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, json_schemaless, json_envelope, string_and_bytes);
+criterion_main!(benches);

@@ -1,0 +1,247 @@
+//! Connector config validation, shared by every herder: the pipeline behind
+//! `PUT /connector-plugins/{p}/config/validate` and the check before a create or update
+//! (Java's `AbstractHerder.validateConnectorConfig`).
+//!
+//! Order of the result, as in Java: framework keys (in definition order, minus keys the
+//! connector defines itself), then undeclared keys that carried a JSON `null`, then the
+//! connector's own keys. `error_count` is the number of error messages across all values.
+
+use super::java_defs::framework_def_java;
+use super::{ConfigInfo, ConfigInfos, ConfigKeyInfo, RawConfig};
+use crate::config::{ConfigValue, Props, Validator};
+use crate::connector_config::framework_rules;
+use crate::error::{Error, Result};
+use crate::plugin::{ConnectorPlugin, PluginType};
+use crate::registry::Registry;
+use crate::worker_config::WorkerConfig;
+
+/// Java's error for a null config value.
+pub const NULL_VALUE_ERROR: &str = "Null value can not be supplied as the configuration value.";
+
+/// Java's `Map.toString()` form, used in some error messages: `{a=1, b=2}`.
+pub fn java_map(m: &RawConfig) -> String {
+    let parts: Vec<String> = m
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("null")))
+        .collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// `Connector config {…} contains no connector type` (a 400 on create).
+pub fn no_connector_type(config: &RawConfig) -> Error {
+    Error::config(format!(
+        "Connector config {} contains no connector type",
+        java_map(config)
+    ))
+}
+
+/// Find a connector plugin; the error is Kafka Connect 4.x's, listing every installed
+/// connector the way Java prints its plugin descriptors (sorted by class).
+pub fn find_connector(
+    registry: &Registry,
+    class: &str,
+) -> Result<std::sync::Arc<dyn ConnectorPlugin>> {
+    registry.connector(class).map_err(|_| {
+        let mut descs: Vec<String> = registry
+            .connectors()
+            .iter()
+            .map(|c| {
+                let info = c.info();
+                let t = info.kind.as_str();
+                format!(
+                    "PluginDesc{{klass=class {c}, name='{c}', version='{v}', encodedVersion={v}, type={t}, typeName='{t}', location='classpath'}}",
+                    c = info.class,
+                    v = info.version
+                )
+            })
+            .collect();
+        descs.sort();
+        Error::config(format!(
+            "Failed to find any class that implements Connector and which name matches {}, available connectors are: {}",
+            class.trim(),
+            descs.join(", ")
+        ))
+    })
+}
+
+/// Run the whole pipeline. `Err` only when there is no `connector.class` or it is unknown.
+/// The worker's converters default the connector's (Java 4.1 shows them as the defaults).
+pub fn validate_connector_config(
+    registry: &Registry,
+    worker: &WorkerConfig,
+    config: &RawConfig,
+) -> Result<ConfigInfos> {
+    let class = match config.get("connector.class") {
+        Some(Some(c)) => c.trim().to_string(),
+        _ => return Err(no_connector_type(config)),
+    };
+    let plugin = find_connector(registry, &class)?;
+    let kind = plugin.connector_type();
+    let props: Props = super::non_null(config);
+    let connector_def = plugin.config_def();
+
+    let def = framework_def_java(kind);
+    let mut values: Vec<ConfigValue> = def.validate(&props);
+    framework_rules(kind, &props, &mut values);
+    let mut infos: Vec<ConfigInfo> = Vec::new();
+    let mut groups = def.groups();
+    for (key, mut value) in def.keys().iter().zip(values) {
+        // The plugin's own definition wins when a name is defined in both places.
+        if connector_def.key(&key.name).is_some() {
+            continue;
+        }
+        let mut definition = ConfigKeyInfo::from(key);
+        let worker_class = match key.name.as_str() {
+            "key.converter" => Some(&worker.key_converter),
+            "value.converter" => Some(&worker.value_converter),
+            "header.converter" => Some(&worker.header_converter),
+            _ => None,
+        };
+        if let Some(class) = worker_class {
+            definition.default_value = Some(class.clone());
+            if value.value.is_none() {
+                value.value = Some(class.clone());
+            }
+            check_converter(registry, &key.name, &props, &mut value);
+        }
+        infos.push(ConfigInfo {
+            definition: Some(definition),
+            value: Some(value),
+        });
+    }
+    // Null values: an error on the key's own entry, or an entry without definition.
+    for (name, _) in config.iter().filter(|(_, v)| v.is_none()) {
+        match infos
+            .iter_mut()
+            .find(|i| i.value.as_ref().is_some_and(|v| v.name == *name))
+        {
+            Some(i) => {
+                let errors = &mut i.value.as_mut().expect("value present").errors;
+                // Java validates the null itself first, and a range rejects it.
+                let ranged = def
+                    .key(name)
+                    .is_some_and(|k| matches!(k.validator, Validator::Range { .. }));
+                if ranged {
+                    errors.push(format!(
+                        "Invalid value null for configuration {name}: Value must be non-null"
+                    ));
+                }
+                errors.push(NULL_VALUE_ERROR.into());
+            }
+            None if connector_def.key(name).is_none() => infos.push(ConfigInfo {
+                definition: None,
+                value: Some(ConfigValue {
+                    name: name.clone(),
+                    value: None,
+                    recommended_values: Vec::new(),
+                    errors: vec![NULL_VALUE_ERROR.into()],
+                    visible: true,
+                }),
+            }),
+            None => {}
+        }
+    }
+    let connector_values = plugin.validate(&props);
+    for key in connector_def.keys() {
+        let mut value = connector_values
+            .iter()
+            .find(|v| v.name == key.name)
+            .cloned();
+        if matches!(config.get(&key.name), Some(None)) {
+            if let Some(v) = value.as_mut() {
+                v.errors.push(NULL_VALUE_ERROR.into());
+            }
+        }
+        infos.push(ConfigInfo {
+            definition: Some(ConfigKeyInfo::from(key)),
+            value,
+        });
+        if let Some(g) = &key.group {
+            if !groups.contains(g) {
+                groups.push(g.clone());
+            }
+        }
+    }
+    let error_count = infos
+        .iter()
+        .filter_map(|i| i.value.as_ref())
+        .map(|v| v.errors.len())
+        .sum();
+    Ok(ConfigInfos {
+        name: class,
+        error_count,
+        groups,
+        configs: infos,
+    })
+}
+
+/// Converter keys: the class must be installed; recommended values list what is installed.
+fn check_converter(registry: &Registry, key: &str, props: &Props, value: &mut ConfigValue) {
+    let mut classes: Vec<String> = registry
+        .plugin_infos()
+        .into_iter()
+        .filter(|i| matches!(i.kind, PluginType::Converter | PluginType::HeaderConverter))
+        .map(|i| i.class.to_string())
+        .collect();
+    classes.sort();
+    classes.dedup();
+    value.recommended_values = classes;
+    if let Some(cls) = props.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        // The header converter is not pluggable yet; any class is accepted and ignored.
+        if key != "header.converter" && registry.converter_plugin(cls).is_err() {
+            // A class Java cannot load is reported with a null value.
+            value.value = None;
+            value.errors.push(format!(
+                "Invalid value {cls} for configuration {key}: Class {cls} could not be found."
+            ));
+        }
+    }
+}
+
+/// The 400 message of a create/update with an invalid config (Java's exact layout).
+pub fn invalid_config_message(infos: &ConfigInfos) -> String {
+    let errors: Vec<&String> = infos
+        .configs
+        .iter()
+        .filter_map(|c| c.value.as_ref())
+        .flat_map(|v| v.errors.iter())
+        .collect();
+    let mut msg = format!(
+        "Connector configuration is invalid and contains the following {} error(s):\n",
+        errors.len()
+    );
+    for e in errors {
+        msg.push_str(e);
+        msg.push('\n');
+    }
+    msg.push_str("You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`");
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_map_prints_nulls() {
+        let mut m = RawConfig::new();
+        m.insert("a".into(), Some("1".into()));
+        m.insert("b".into(), None);
+        assert_eq!(java_map(&m), "{a=1, b=null}");
+        assert_eq!(
+            no_connector_type(&RawConfig::new()).message(),
+            "Connector config {} contains no connector type"
+        );
+    }
+
+    #[test]
+    fn unknown_class_lists_installed_connectors() {
+        let err = find_connector(&Registry::new(), " Nope ")
+            .err()
+            .expect("empty registry");
+        assert_eq!(
+            err.message(),
+            "Failed to find any class that implements Connector and which name matches Nope, available connectors are: "
+        );
+    }
+}

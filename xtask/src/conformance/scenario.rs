@@ -1,0 +1,771 @@
+//! The one scripted scenario run against both workers, in order. Placeholders (`${SRC}`,
+//! `${TOPIC}`, …) are filled per side before sending and put back into answers before
+//! comparing, so each side can have its own topic and output file.
+//!
+//! Coverage: server info and health, plugin listing and definitions, validation (good, bad,
+//! mismatched, classless), create / duplicate / list / expand, status, info, config get / put /
+//! patch, tasks, topics, pause, resume, the restart matrix (legacy, `includeTasks`,
+//! `onlyFailed`, on a healthy and on a failed connector), task restart, stop, source and sink
+//! offsets (get / patch / reset and their errors), `initial_state`, unknown connectors, unknown
+//! routes and methods, media types, malformed bodies, and loggers.
+
+use serde_json::{json, Value};
+
+use super::diff::Cmp;
+
+/// A condition on a polled body.
+pub type Pred = Box<dyn Fn(&Value) -> bool>;
+
+pub enum Step {
+    /// Send to both sides and compare the answers.
+    Check(Call),
+    /// Send to both sides; the answers are not compared (setup, cleanup).
+    Do(Call),
+    /// Poll `GET path` on each side until the condition holds (a timeout is a difference).
+    Wait {
+        id: String,
+        path: String,
+        what: &'static str,
+        pred: Pred,
+    },
+}
+
+pub struct Call {
+    pub id: String,
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<String>,
+    /// `Content-Type` to send with the body (default `application/json`); `Some("")` = none.
+    pub content_type: Option<&'static str>,
+    pub accept: Option<&'static str>,
+    pub cmp: Cmp,
+    /// Retry a side answering 500 (e.g. sink offsets while the stopped task's consumer is
+    /// still leaving its group; Java's own message says to retry).
+    pub retry_500: bool,
+}
+
+fn call(id: &str, method: &'static str, path: &str, body: Option<Value>) -> Call {
+    Call {
+        id: id.to_string(),
+        method,
+        path: path.to_string(),
+        body: body.map(|b| b.to_string()),
+        content_type: None,
+        accept: None,
+        cmp: Cmp::default(),
+        retry_500: false,
+    }
+}
+
+fn check(id: &str, method: &'static str, path: &str, body: Option<Value>) -> Step {
+    Step::Check(call(id, method, path, body))
+}
+
+fn check_with(id: &str, method: &'static str, path: &str, body: Option<Value>, cmp: Cmp) -> Step {
+    Step::Check(Call {
+        cmp,
+        ..call(id, method, path, body)
+    })
+}
+
+fn raw(id: &str, method: &'static str, path: &str, body: &str) -> Step {
+    Step::Check(Call {
+        body: Some(body.to_string()),
+        ..call(id, method, path, None)
+    })
+}
+
+fn get(id: &str, path: &str) -> Step {
+    check(id, "GET", path, None)
+}
+
+fn wait(id: &str, path: &str, what: &'static str, pred: impl Fn(&Value) -> bool + 'static) -> Step {
+    Step::Wait {
+        id: id.to_string(),
+        path: path.to_string(),
+        what,
+        pred: Box::new(pred),
+    }
+}
+
+fn sets(globs: &[&'static str]) -> Cmp {
+    Cmp {
+        sets: globs.to_vec(),
+        ..Cmp::default()
+    }
+}
+
+fn ours() -> Cmp {
+    Cmp {
+        key_prefix: Some("${".into()),
+        sets: vec!["$"],
+        ..Cmp::default()
+    }
+}
+
+/// The body is a map (key order unspecified).
+fn map() -> Cmp {
+    Cmp {
+        maps: vec!["$"],
+        ..Cmp::default()
+    }
+}
+
+fn states(v: &Value) -> (String, Vec<String>) {
+    let c = v["connector"]["state"].as_str().unwrap_or("").to_string();
+    let t = v["tasks"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|t| t["state"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    (c, t)
+}
+
+fn is(connector: &'static str, tasks: &'static [&'static str]) -> impl Fn(&Value) -> bool {
+    move |v| {
+        let (c, t) = states(v);
+        c == connector && t == tasks
+    }
+}
+
+/// The scenario. `in_len` is the byte length of the source input file.
+pub fn steps(in_len: usize) -> Vec<Step> {
+    let src = "/connectors/${SRC}";
+    let snk = "/connectors/${SNK}";
+    let bad = "/connectors/${BAD}";
+    let src_config = json!({"connector.class": "FileStreamSource", "file": "${IN}", "topic": "${TOPIC}", "tasks.max": "1"});
+    let offsets_of =
+        move |v: &Value| v["offsets"][0]["offset"]["position"].as_u64() == Some(in_len as u64);
+    let mut s = vec![
+        // Worker and plugins.
+        get("root", "/"),
+        get("health", "/health"),
+        check_with(
+            "plugins.connectors",
+            "GET",
+            "/connector-plugins",
+            None,
+            sets(&["$"]),
+        ),
+        check_with(
+            "plugins.all",
+            "GET",
+            "/connector-plugins?connectorsOnly=false",
+            None,
+            sets(&["$"]),
+        ),
+        check_with(
+            "plugins.config.source",
+            "GET",
+            "/connector-plugins/FileStreamSource/config",
+            None,
+            sets(&["$"]),
+        ),
+        check_with(
+            "plugins.config.sink",
+            "GET",
+            "/connector-plugins/org.apache.kafka.connect.file.FileStreamSinkConnector/config",
+            None,
+            sets(&["$"]),
+        ),
+        check_with(
+            "plugins.config.converter",
+            "GET",
+            "/connector-plugins/JsonConverter/config",
+            None,
+            sets(&["$"]),
+        ),
+        get("plugins.config.unknown", "/connector-plugins/Nope/config"),
+        // Validation.
+        check_with(
+            "validate.good",
+            "PUT",
+            "/connector-plugins/FileStreamSource/config/validate",
+            Some(
+                json!({"connector.class": "FileStreamSource", "name": "${SRC}", "file": "${IN}", "topic": "${TOPIC}"}),
+            ),
+            sets(&["$.configs", "$.configs[*].value.recommended_values"]),
+        ),
+        check_with(
+            "validate.bad",
+            "PUT",
+            "/connector-plugins/FileStreamSource/config/validate",
+            Some(
+                json!({"connector.class": "FileStreamSource", "tasks.max": "0", "key.converter": "Nope", "batch.size": "x"}),
+            ),
+            sets(&["$.configs", "$.configs[*].value.recommended_values"]),
+        ),
+        check_with(
+            "validate.sink-topics",
+            "PUT",
+            "/connector-plugins/FileStreamSink/config/validate",
+            Some(
+                json!({"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "name": "x"}),
+            ),
+            sets(&["$.configs", "$.configs[*].value.recommended_values"]),
+        ),
+        check(
+            "validate.mismatch",
+            "PUT",
+            "/connector-plugins/FileStreamSink/config/validate",
+            Some(json!({"connector.class": "FileStreamSource"})),
+        ),
+        check(
+            "validate.no-class",
+            "PUT",
+            "/connector-plugins/FileStreamSource/config/validate",
+            Some(json!({})),
+        ),
+        // Create, list, status.
+        check(
+            "create.source",
+            "POST",
+            "/connectors",
+            Some(json!({"name": "${SRC}", "config": src_config})),
+        ),
+        check(
+            "create.duplicate",
+            "POST",
+            "/connectors",
+            Some(json!({"name": "${SRC}", "config": src_config})),
+        ),
+        check_with("list", "GET", "/connectors", None, ours()),
+        wait(
+            "wait.running",
+            &format!("{src}/status"),
+            "source RUNNING",
+            is("RUNNING", &["RUNNING"]),
+        ),
+        get("status", &format!("{src}/status")),
+        check_with(
+            "expand",
+            "GET",
+            "/connectors?expand=status&expand=info",
+            None,
+            ours(),
+        ),
+        check_with(
+            "expand.unknown",
+            "GET",
+            "/connectors?expand=foo",
+            None,
+            ours(),
+        ),
+        get("info", src),
+        check_with("config.get", "GET", &format!("{src}/config"), None, map()),
+        get("tasks", &format!("{src}/tasks")),
+        get("task.status", &format!("{src}/tasks/0/status")),
+        get("task.status.unknown", &format!("{src}/tasks/5/status")),
+        get("task.status.not-a-number", &format!("{src}/tasks/x/status")),
+        get("tasks-config", &format!("{src}/tasks-config")),
+        wait(
+            "wait.topics",
+            &format!("{src}/topics"),
+            "active topics",
+            |v| {
+                v.as_object()
+                    .and_then(|o| o.values().next())
+                    .is_some_and(|t| t["topics"].as_array().is_some_and(|a| !a.is_empty()))
+            },
+        ),
+        get("topics", &format!("{src}/topics")),
+        wait(
+            "wait.offsets",
+            &format!("{src}/offsets"),
+            "whole file committed",
+            offsets_of,
+        ),
+        get("offsets.get", &format!("{src}/offsets")),
+        // Config updates.
+        check(
+            "config.put",
+            "PUT",
+            &format!("{src}/config"),
+            Some(
+                json!({"connector.class": "FileStreamSource", "file": "${IN}", "topic": "${TOPIC}", "tasks.max": "1", "batch.size": "100"}),
+            ),
+        ),
+        check(
+            "config.patch",
+            "PATCH",
+            &format!("{src}/config"),
+            Some(json!({"batch.size": 50, "tasks.max": null})),
+        ),
+        check_with(
+            "config.get.patched",
+            "GET",
+            &format!("{src}/config"),
+            None,
+            map(),
+        ),
+        check(
+            "config.put.name-mismatch",
+            "PUT",
+            &format!("{src}/config"),
+            Some(json!({"connector.class": "FileStreamSource", "name": "other"})),
+        ),
+        wait(
+            "wait.running.patched",
+            &format!("{src}/status"),
+            "source RUNNING",
+            is("RUNNING", &["RUNNING"]),
+        ),
+        // A connector whose task fails at start: FAILED with a trace, and the restart matrix.
+        check(
+            "create.failing",
+            "PUT",
+            &format!("{bad}/config"),
+            Some(
+                json!({"connector.class": "FileStreamSink", "topics": "${TOPIC}", "file": "/nonexistent/conformance/dir/out.txt"}),
+            ),
+        ),
+        wait(
+            "wait.failed",
+            &format!("{bad}/status"),
+            "task FAILED",
+            is("RUNNING", &["FAILED"]),
+        ),
+        get("failed.status", &format!("{bad}/status")),
+        get("failed.task.status", &format!("{bad}/tasks/0/status")),
+        check(
+            "restart.failed.only-failed",
+            "POST",
+            &format!("{bad}/restart?onlyFailed=true"),
+            None,
+        ),
+        check(
+            "restart.failed.tasks-only-failed",
+            "POST",
+            &format!("{bad}/restart?includeTasks=true&onlyFailed=true"),
+            None,
+        ),
+        wait(
+            "wait.failed.again",
+            &format!("{bad}/status"),
+            "task FAILED",
+            is("RUNNING", &["FAILED"]),
+        ),
+        check(
+            "task.restart.failed",
+            "POST",
+            &format!("{bad}/tasks/0/restart"),
+            None,
+        ),
+        wait(
+            "wait.failed.third",
+            &format!("{bad}/status"),
+            "task FAILED",
+            is("RUNNING", &["FAILED"]),
+        ),
+        check("stop.failed", "PUT", &format!("{bad}/stop"), None),
+        get("status.failed-stopped", &format!("{bad}/status")),
+        // Java's standalone herder answers 404 here but then starts a phantom task 9 (FAILED
+        // with a NullPointerException), so this runs on the connector about to be deleted.
+        check(
+            "task.restart.unknown",
+            "POST",
+            &format!("{bad}/tasks/9/restart"),
+            None,
+        ),
+        check("delete.failed", "DELETE", bad, None),
+        // Pause, resume, restarts on a healthy connector.
+        check("pause", "PUT", &format!("{src}/pause"), None),
+        check("pause.again", "PUT", &format!("{src}/pause"), None),
+        wait(
+            "wait.paused",
+            &format!("{src}/status"),
+            "PAUSED",
+            is("PAUSED", &["PAUSED"]),
+        ),
+        get("status.paused", &format!("{src}/status")),
+        check(
+            "restart.legacy.paused",
+            "POST",
+            &format!("{src}/restart"),
+            None,
+        ),
+        check(
+            "restart.all.paused",
+            "POST",
+            &format!("{src}/restart?includeTasks=true"),
+            None,
+        ),
+        wait(
+            "wait.paused.after-restart",
+            &format!("{src}/status"),
+            "PAUSED",
+            is("PAUSED", &["PAUSED"]),
+        ),
+        check("resume", "PUT", &format!("{src}/resume"), None),
+        check("resume.again", "PUT", &format!("{src}/resume"), None),
+        wait(
+            "wait.resumed",
+            &format!("{src}/status"),
+            "RUNNING",
+            is("RUNNING", &["RUNNING"]),
+        ),
+        check(
+            "restart.only-failed.none",
+            "POST",
+            &format!("{src}/restart?onlyFailed=true"),
+            None,
+        ),
+        check(
+            "restart.tasks-only-failed.none",
+            "POST",
+            &format!("{src}/restart?includeTasks=true&onlyFailed=true"),
+            None,
+        ),
+        check(
+            "restart.all",
+            "POST",
+            &format!("{src}/restart?includeTasks=true"),
+            None,
+        ),
+        wait(
+            "wait.restarted",
+            &format!("{src}/status"),
+            "RUNNING",
+            is("RUNNING", &["RUNNING"]),
+        ),
+        check("restart.legacy", "POST", &format!("{src}/restart"), None),
+        check(
+            "restart.lenient-bool",
+            "POST",
+            &format!("{src}/restart?includeTasks=yes"),
+            None,
+        ),
+        check(
+            "task.restart",
+            "POST",
+            &format!("{src}/tasks/0/restart"),
+            None,
+        ),
+        wait(
+            "wait.task-restarted",
+            &format!("{src}/status"),
+            "RUNNING",
+            is("RUNNING", &["RUNNING"]),
+        ),
+        // Source offsets.
+        wait(
+            "wait.offsets.again",
+            &format!("{src}/offsets"),
+            "whole file committed",
+            offsets_of,
+        ),
+        check(
+            "offsets.patch.running",
+            "PATCH",
+            &format!("{src}/offsets"),
+            Some(
+                json!({"offsets": [{"partition": {"filename": "${IN}"}, "offset": {"position": 6}}]}),
+            ),
+        ),
+        check(
+            "offsets.reset.running",
+            "DELETE",
+            &format!("{src}/offsets"),
+            None,
+        ),
+        check("stop", "PUT", &format!("{src}/stop"), None),
+        check("stop.again", "PUT", &format!("{src}/stop"), None),
+        get("status.stopped", &format!("{src}/status")),
+        get("info.stopped", src),
+        get("tasks.stopped", &format!("{src}/tasks")),
+        get("offsets.get.stopped", &format!("{src}/offsets")),
+        check(
+            "offsets.patch",
+            "PATCH",
+            &format!("{src}/offsets"),
+            Some(
+                json!({"offsets": [{"partition": {"filename": "${IN}"}, "offset": {"position": 6}}]}),
+            ),
+        ),
+        get("offsets.get.patched", &format!("{src}/offsets")),
+        check(
+            "offsets.patch.not-primitive",
+            "PATCH",
+            &format!("{src}/offsets"),
+            Some(
+                json!({"offsets": [{"partition": {"filename": "${IN}"}, "offset": {"position": [1]}}]}),
+            ),
+        ),
+        check(
+            "offsets.patch.connector-check",
+            "PATCH",
+            &format!("{src}/offsets"),
+            Some(json!({"offsets": [{"partition": {"file": "${IN}"}, "offset": {"position": 1}}]})),
+        ),
+        check(
+            "offsets.patch.empty",
+            "PATCH",
+            &format!("{src}/offsets"),
+            Some(json!({})),
+        ),
+        check(
+            "offsets.patch.null-list",
+            "PATCH",
+            &format!("{src}/offsets"),
+            Some(json!({"offsets": null})),
+        ),
+        raw(
+            "offsets.patch.array",
+            "PATCH",
+            &format!("{src}/offsets"),
+            "[]",
+        ),
+        raw(
+            "offsets.patch.unknown-field",
+            "PATCH",
+            &format!("{src}/offsets"),
+            r#"{"key":[]}"#,
+        ),
+        raw(
+            "offsets.patch.number-element",
+            "PATCH",
+            &format!("{src}/offsets"),
+            r#"{"offsets":[123]}"#,
+        ),
+        check("offsets.reset", "DELETE", &format!("{src}/offsets"), None),
+        get("offsets.get.reset", &format!("{src}/offsets")),
+        check(
+            "offsets.reset.again",
+            "DELETE",
+            &format!("{src}/offsets"),
+            None,
+        ),
+        check("resume.from-stopped", "PUT", &format!("{src}/resume"), None),
+        wait(
+            "wait.running.from-stopped",
+            &format!("{src}/status"),
+            "RUNNING",
+            is("RUNNING", &["RUNNING"]),
+        ),
+        // Sink created STOPPED (KIP-980): offsets before its first run, then run it.
+        check(
+            "sink.create.stopped",
+            "POST",
+            "/connectors",
+            Some(
+                json!({"name": "${SNK}", "config": {"connector.class": "FileStreamSink", "topics": "${TOPIC}", "file": "${OUT}"}, "initial_state": "STOPPED"}),
+            ),
+        ),
+        get("sink.status.stopped", &format!("{snk}/status")),
+        get("sink.info.stopped", snk),
+        get("sink.offsets.empty", &format!("{snk}/offsets")),
+        check(
+            "sink.offsets.patch",
+            "PATCH",
+            &format!("{snk}/offsets"),
+            Some(
+                json!({"offsets": [{"partition": {"kafka_topic": "${TOPIC}", "kafka_partition": 0}, "offset": {"kafka_offset": 2}}]}),
+            ),
+        ),
+        check_with(
+            "sink.offsets.get",
+            "GET",
+            &format!("{snk}/offsets"),
+            None,
+            sets(&["$.offsets"]),
+        ),
+        check(
+            "sink.offsets.bad-partition",
+            "PATCH",
+            &format!("{snk}/offsets"),
+            Some(
+                json!({"offsets": [{"partition": {"kafka_topic": "${TOPIC}", "kafka_partition": "x"}, "offset": {"kafka_offset": 2}}]}),
+            ),
+        ),
+        check(
+            "sink.offsets.missing-keys",
+            "PATCH",
+            &format!("{snk}/offsets"),
+            Some(
+                json!({"offsets": [{"partition": {"kafka_topic": "${TOPIC}"}, "offset": {"kafka_offset": 2}}]}),
+            ),
+        ),
+        check(
+            "sink.offsets.bad-offset",
+            "PATCH",
+            &format!("{snk}/offsets"),
+            Some(
+                json!({"offsets": [{"partition": {"kafka_topic": "${TOPIC}", "kafka_partition": "0"}, "offset": {"kafka_offset": "2.5"}}]}),
+            ),
+        ),
+        check(
+            "sink.offsets.null-partition",
+            "PATCH",
+            &format!("{snk}/offsets"),
+            Some(json!({"offsets": [{"offset": {"kafka_offset": 1}}]})),
+        ),
+        check(
+            "sink.offsets.reset-partition",
+            "PATCH",
+            &format!("{snk}/offsets"),
+            Some(
+                json!({"offsets": [{"partition": {"kafka_topic": "${TOPIC}", "kafka_partition": 0}, "offset": null}]}),
+            ),
+        ),
+        get(
+            "sink.offsets.after-partition-reset",
+            &format!("{snk}/offsets"),
+        ),
+        check(
+            "sink.pause.from-stopped",
+            "PUT",
+            &format!("{snk}/pause"),
+            None,
+        ),
+        get("sink.status.paused", &format!("{snk}/status")),
+        check("sink.resume", "PUT", &format!("{snk}/resume"), None),
+        wait(
+            "wait.sink.running",
+            &format!("{snk}/status"),
+            "sink RUNNING",
+            is("RUNNING", &["RUNNING"]),
+        ),
+        wait(
+            "wait.sink.offsets",
+            &format!("{snk}/offsets"),
+            "sink committed",
+            |v| v["offsets"].as_array().is_some_and(|a| !a.is_empty()),
+        ),
+        wait(
+            "wait.sink.topics",
+            &format!("{snk}/topics"),
+            "sink active topics",
+            |v| {
+                v.as_object()
+                    .and_then(|o| o.values().next())
+                    .is_some_and(|t| t["topics"].as_array().is_some_and(|a| !a.is_empty()))
+            },
+        ),
+        get("sink.topics", &format!("{snk}/topics")),
+        check("sink.stop", "PUT", &format!("{snk}/stop"), None),
+        Step::Check(Call {
+            retry_500: true,
+            ..call(
+                "sink.offsets.reset",
+                "DELETE",
+                &format!("{snk}/offsets"),
+                None,
+            )
+        }),
+        get("sink.offsets.reset.get", &format!("{snk}/offsets")),
+        check("sink.delete", "DELETE", snk, None),
+    ];
+    // Unknown connector, every route.
+    let nope = "/connectors/nope-${RUN}";
+    for (id, method, path, body) in [
+        ("unknown.info", "GET", nope.to_string(), None),
+        ("unknown.status", "GET", format!("{nope}/status"), None),
+        ("unknown.config", "GET", format!("{nope}/config"), None),
+        (
+            "unknown.patch",
+            "PATCH",
+            format!("{nope}/config"),
+            Some(json!({"a": "b"})),
+        ),
+        ("unknown.tasks", "GET", format!("{nope}/tasks"), None),
+        (
+            "unknown.task-status",
+            "GET",
+            format!("{nope}/tasks/0/status"),
+            None,
+        ),
+        ("unknown.pause", "PUT", format!("{nope}/pause"), None),
+        ("unknown.resume", "PUT", format!("{nope}/resume"), None),
+        ("unknown.stop", "PUT", format!("{nope}/stop"), None),
+        ("unknown.restart", "POST", format!("{nope}/restart"), None),
+        (
+            "unknown.restart-plan",
+            "POST",
+            format!("{nope}/restart?includeTasks=true"),
+            None,
+        ),
+        (
+            "unknown.task-restart",
+            "POST",
+            format!("{nope}/tasks/0/restart"),
+            None,
+        ),
+        ("unknown.offsets", "GET", format!("{nope}/offsets"), None),
+        (
+            "unknown.offsets-reset",
+            "DELETE",
+            format!("{nope}/offsets"),
+            None,
+        ),
+        ("unknown.topics", "GET", format!("{nope}/topics"), None),
+        (
+            "unknown.topics-reset",
+            "PUT",
+            format!("{nope}/topics/reset"),
+            None,
+        ),
+        ("unknown.delete", "DELETE", nope.to_string(), None),
+    ] {
+        s.push(check(id, method, &path, body));
+    }
+    s.extend([
+        // Routing, media types, malformed bodies.
+        get("route.unknown", "/nope"),
+        get("route.unknown.nested", &format!("{src}/tasks/0")),
+        check("route.method", "DELETE", "/connectors", None),
+        check_with("route.trailing-slash", "GET", "/connectors/", None, ours()),
+        Step::Check(Call { content_type: Some("text/plain"), ..call("media.unsupported", "POST", "/connectors", Some(json!({}))) }),
+        Step::Check(Call { accept: Some("text/plain"), ..call("media.not-acceptable", "GET", "/connectors", None) }),
+        raw("body.malformed", "POST", "/connectors", "{bad"),
+        raw("body.array", "POST", "/connectors", "[]"),
+        raw("body.string", "POST", "/connectors", "\"x\""),
+        raw("body.empty", "POST", "/connectors", ""),
+        raw("body.unknown-field", "POST", "/connectors", r#"{"name":"conf-x","foo":1}"#),
+        raw("body.nested-value", "POST", "/connectors", r#"{"name":"conf-x","config":{"a":{"b":1}}}"#),
+        raw("body.no-config", "POST", "/connectors", r#"{"name":"conf-x"}"#),
+        raw("body.bad-initial-state", "POST", "/connectors", r#"{"name":"conf-x","config":{"connector.class":"FileStreamSource"},"initial_state":"foo"}"#),
+        check("body.name-mismatch", "POST", "/connectors", Some(json!({"name": "conf-x", "config": {"connector.class": "FileStreamSource", "name": "conf-y"}}))),
+        check("body.null-value", "POST", "/connectors", Some(json!({"name": "conf-x", "config": {"connector.class": "FileStreamSource", "topic": "t", "x": null}}))),
+        check("body.no-class", "POST", "/connectors", Some(json!({"name": "conf-x", "config": {}}))),
+        check("body.unknown-class", "POST", "/connectors", Some(json!({"name": "conf-x", "config": {"connector.class": "Nope"}}))),
+        check("body.invalid-config", "POST", "/connectors", Some(json!({"name": "conf-x", "config": {"connector.class": "FileStreamSource", "tasks.max": "x"}}))),
+        check("body.empty-name", "POST", "/connectors", Some(json!({"name": "", "config": {"connector.class": "FileStreamSource", "topic": "t"}}))),
+        raw("body.put-config-array", "PUT", &format!("{src}/config"), "[]"),
+        raw("body.put-config-empty", "PUT", &format!("{src}/config"), ""),
+        // Loggers.
+        check("loggers.set", "PUT", "/admin/loggers/org.apache.kafka.connect.runtime.WorkerSourceTask", Some(json!({"level": "DEBUG"}))),
+        get("loggers.get", "/admin/loggers/org.apache.kafka.connect.runtime.WorkerSourceTask"),
+        check("loggers.set.same", "PUT", "/admin/loggers/org.apache.kafka.connect.runtime.WorkerSourceTask", Some(json!({"level": "debug"}))),
+        check("loggers.set.cluster", "PUT", "/admin/loggers/org.apache.kafka.connect.runtime.WorkerSourceTask?scope=cluster", Some(json!({"level": "INFO"}))),
+        get("loggers.get.after-cluster", "/admin/loggers/org.apache.kafka.connect.runtime.WorkerSourceTask"),
+        check("loggers.set.new", "PUT", "/admin/loggers/conformance.logger.${RUN}", Some(json!({"level": "ERROR"}))),
+        get("loggers.get.new", "/admin/loggers/conformance.logger.${RUN}"),
+        check("loggers.invalid-level", "PUT", "/admin/loggers/conformance.logger.${RUN}", Some(json!({"level": "LOUD"}))),
+        check("loggers.missing-level", "PUT", "/admin/loggers/conformance.logger.${RUN}", Some(json!({"lvl": "INFO"}))),
+        raw("loggers.array", "PUT", "/admin/loggers/conformance.logger.${RUN}", "[]"),
+        get("loggers.root", "/admin/loggers/root"),
+        get("loggers.root.case", "/admin/loggers/ROOT"),
+        get("loggers.unknown", "/admin/loggers/conformance.unknown.${RUN}"),
+        check_with(
+            "loggers.all",
+            "GET",
+            "/admin/loggers",
+            None,
+            Cmp {
+                only_keys: Some(vec!["root".into(), "org.apache.kafka.connect.runtime.WorkerSourceTask".into(), "conformance.logger.${RUN}".into()]),
+                maps: vec!["$"],
+                ..Cmp::default()
+            },
+        ),
+        Step::Do(call("loggers.restore", "PUT", "/admin/loggers/org.apache.kafka.connect.runtime.WorkerSourceTask", Some(json!({"level": "WARN"})))),
+        // Delete stops and forgets.
+        check("delete", "DELETE", src, None),
+        get("deleted.info", src),
+        get("deleted.status", &format!("{src}/status")),
+        check_with("list.final", "GET", "/connectors", None, ours()),
+    ]);
+    s
+}

@@ -1,0 +1,59 @@
+//! `cargo xtask golden`: regenerate the JsonConverter golden vectors from the Java reference.
+//!
+//! Builds the Maven harness in `xtask/golden/` (owned separately) and runs
+//! `strait.golden.Main`, which writes `formats/tests/golden/json_converter.jsonl`. Review the
+//! diff before committing: a change means Kafka's JsonConverter and our expectations differ.
+
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+
+use crate::say;
+use crate::util::{self, fmt_dur, Ctx};
+
+const OUTPUT: &str = "formats/tests/golden/json_converter.jsonl";
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(ctx: &Ctx, _args: Args) -> Result<()> {
+    let pom = ctx.root.join("xtask/golden/pom.xml");
+    if !pom.exists() {
+        bail!(
+            "{} does not exist yet: the Java golden harness (Maven project, main class \
+             strait.golden.Main) has not been written, so there is nothing to run",
+            pom.display()
+        );
+    }
+    util::require_tool(
+        "java",
+        "install a JDK 17+ (Debian: openjdk-17-jdk-headless)",
+    )?;
+    util::require_tool("mvn", "install Maven 3.x (Debian: maven)")?;
+
+    let t0 = Instant::now();
+    say!("golden: building the harness (mvn package)…");
+    util::run_quiet(Command::new("mvn").current_dir(&ctx.root).args([
+        "-B",
+        "-q",
+        "-f",
+        "xtask/golden/pom.xml",
+        "package",
+    ]))?;
+    say!(
+        "golden: built in {}; generating {OUTPUT}",
+        fmt_dur(t0.elapsed())
+    );
+    if let Some(parent) = ctx.root.join(OUTPUT).parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    util::run_checked(Command::new("java").current_dir(&ctx.root).args([
+        "-cp",
+        "xtask/golden/target/golden.jar:xtask/golden/target/lib/*",
+        "strait.golden.Main",
+        OUTPUT,
+    ]))?;
+    say!("golden: wrote {OUTPUT} in {}", fmt_dur(t0.elapsed()));
+    Ok(())
+}

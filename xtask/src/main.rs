@@ -1,0 +1,62 @@
+//! `cargo xtask`: Strait's developer CLI.
+//!
+//! One module per subcommand; to add one, write `src/<name>.rs` with an `Args` struct (clap
+//! derive) and a `run(&Ctx, Args) -> Result<()>`, then add a variant to [`Command`] and a line
+//! to `main`. Shared helpers (paths, processes, tiny TCP/HTTP probes) live in [`util`].
+//!
+//! The crate is deliberately small (clap + anyhow, std networking, shell-outs to `java`/`mvn`/
+//! `cargo`) so that it compiles in seconds on a cold machine.
+
+mod conformance;
+mod fuzz;
+mod golden;
+mod services;
+mod test;
+mod util;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Strait developer tasks", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start, stop and inspect the real services tests run against (Kafka, reference Connect, …).
+    Services(services::Args),
+    /// Start the services the tests need, run the whole workspace's tests, stop what was started.
+    Test(test::Args),
+    /// Run cargo-fuzz targets (`fuzz/`): one target, `--list`, or a `--smoke` pass over all.
+    Fuzz(fuzz::Args),
+    /// Regenerate the JsonConverter golden vectors with the Java harness in `xtask/golden/`.
+    Golden(golden::Args),
+    /// Run one REST scenario against Apache Kafka Connect and Strait side by side; diff them.
+    Conformance(conformance::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let ctx = match util::Ctx::new() {
+        Ok(ctx) => ctx,
+        Err(e) => fail(e),
+    };
+    let result: Result<()> = match cli.command {
+        Command::Services(args) => services::run(&ctx, args),
+        Command::Test(args) => test::run(&ctx, args),
+        Command::Fuzz(args) => fuzz::run(&ctx, args),
+        Command::Golden(args) => golden::run(&ctx, args),
+        Command::Conformance(args) => conformance::run(&ctx, args),
+    };
+    if let Err(e) = result {
+        fail(e);
+    }
+}
+
+fn fail(e: anyhow::Error) -> ! {
+    eprintln!("xtask: error: {e:#}");
+    std::process::exit(1);
+}

@@ -1,0 +1,152 @@
+//! `cargo xtask test [-- extra args]`: the project's one test command.
+//!
+//! 1. Starts the services the integration tests need (those already up are reused and left
+//!    running; only the ones started here are stopped at the end, whatever the outcome).
+//! 2. Optionally (`--fuzz-smoke`, or `CI=true`) runs every fuzz target for a few seconds.
+//! 3. Runs the whole workspace's tests with `STRAIT_TEST_*` variables pointing at the services:
+//!    `cargo nextest run --workspace --no-fail-fast` when cargo-nextest is installed (plus
+//!    `cargo test --doc` first, which nextest does not run), else `cargo test --workspace
+//!    --no-fail-fast`.
+//!
+//! The test runner's own summary is the last thing printed on success (teardown is silent
+//! unless it fails), so a log's last test-summary line is the runner's.
+
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::services::{self, Service};
+use crate::util::{self, fmt_dur, Ctx};
+use crate::{fuzz, say};
+
+/// What the workspace's tests need today. Add names here as integration tests grow.
+const DEFAULT_SERVICES: &[&str] = &["kafka"];
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Services to start before the tests (comma separated); `none` starts nothing.
+    #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_SERVICES.iter().map(|s| s.to_string()))]
+    services: Vec<String>,
+    /// Also run the fuzz smoke pass first (implied when CI=true).
+    #[arg(long)]
+    fuzz_smoke: bool,
+    /// Seconds per target for the fuzz smoke pass.
+    #[arg(long, default_value_t = fuzz::DEFAULT_SMOKE_SECONDS)]
+    fuzz_seconds: u64,
+    /// Use `cargo test` even when cargo-nextest is installed.
+    #[arg(long)]
+    no_nextest: bool,
+    /// Extra arguments for the test runner (after `--`).
+    #[arg(last = true)]
+    extra: Vec<String>,
+}
+
+fn ci() -> bool {
+    std::env::var("CI")
+        .map(|v| !v.is_empty() && v != "false" && v != "0")
+        .unwrap_or(false)
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let t_all = Instant::now();
+    let wanted: Vec<&dyn Service> = if args.services.iter().any(|s| s == "none") {
+        Vec::new()
+    } else {
+        args.services
+            .iter()
+            .map(|n| services::find(n))
+            .collect::<Result<_>>()?
+    };
+
+    // Stop exactly the services this run launched (dependencies included), never ones that
+    // were already up (a developer's, or a colleague's concurrent run).
+    let mut guard = Teardown {
+        ctx,
+        started: Vec::new(),
+    };
+    for s in &wanted {
+        services::up_tracked(ctx, *s, &mut guard.started)?;
+    }
+
+    let mut env: Vec<(&str, &str)> = Vec::new();
+    for s in services::registry() {
+        if services::running_pid(ctx, *s).is_some() {
+            env.extend_from_slice(s.env());
+        }
+    }
+    for (k, v) in &env {
+        say!("{k}={v}");
+    }
+
+    let mut fuzz_failed = false;
+    if args.fuzz_smoke || ci() {
+        if let Err(e) = fuzz::smoke(ctx, args.fuzz_seconds) {
+            say!("fuzz smoke FAILED: {e:#}");
+            fuzz_failed = true;
+        }
+    }
+
+    let nextest =
+        !args.no_nextest && util::succeeds(Command::new("cargo").args(["nextest", "--version"]));
+    let mut ok = true;
+    if nextest {
+        // nextest does not run doctests; run them first so nextest's summary comes last.
+        let mut doc = Command::new("cargo");
+        doc.args(["test", "--workspace", "--doc", "--no-fail-fast"]);
+        ok &= run_tests(ctx, &mut doc, &env)?;
+    }
+    let mut cmd = Command::new("cargo");
+    if nextest {
+        cmd.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+    } else {
+        cmd.args(["test", "--workspace", "--no-fail-fast"]);
+    }
+    cmd.args(&args.extra);
+    say!(
+        "running {} (services + setup took {})",
+        util::describe(&cmd),
+        fmt_dur(t_all.elapsed())
+    );
+    ok &= run_tests(ctx, &mut cmd, &env)?;
+
+    // Stop what we started before deciding the exit code (quietly: keep the summary last).
+    drop(guard);
+    if fuzz_failed {
+        say!("fuzz smoke failed (see above)");
+    }
+    if !ok || fuzz_failed {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn run_tests(ctx: &Ctx, cmd: &mut Command, env: &[(&str, &str)]) -> Result<bool> {
+    cmd.current_dir(&ctx.root);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", util::describe(cmd)))?;
+    Ok(status.success())
+}
+
+/// Stops the services this run started, on every exit path (including `?` and panics).
+struct Teardown<'a> {
+    ctx: &'a Ctx,
+    started: Vec<&'static dyn Service>,
+}
+
+impl Drop for Teardown<'_> {
+    fn drop(&mut self) {
+        for s in self.started.iter().rev() {
+            if let Some(pid) = services::running_pid(self.ctx, *s) {
+                if let Err(e) = util::terminate(pid, s.process_marker(), s.stop_grace()) {
+                    say!("{}: could not stop pid {pid}: {e:#}", s.name());
+                }
+                let _ = std::fs::remove_file(s.pid_file(self.ctx));
+            }
+        }
+    }
+}
