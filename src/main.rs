@@ -41,13 +41,18 @@ fn registry() -> Registry {
     Registry::new().with_connectors(strait_connectors::connectors()).with_converters(strait_formats::converters())
 }
 
-/// Logs go to stderr; `STRAIT_LOG` (or `RUST_LOG`) overrides `default`.
-fn init_logging(default: &str) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("STRAIT_LOG")
-        .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+/// Logs go to stderr through the engine's reloadable filter, so `/admin/loggers` changes what
+/// is logged at run time. `STRAIT_LOG` (or `RUST_LOG`) overrides `default`.
+fn init_logging(default: Option<&str>) {
+    let overridden = std::env::var_os("STRAIT_LOG").is_some() || std::env::var_os("RUST_LOG").is_some();
+    match default {
+        Some(directives) if !overridden => {
+            strait_engine::logging::init_with(directives, std::io::stderr);
+        }
+        _ => {
+            strait_engine::logging::init();
+        }
+    }
 }
 
 const USAGE: &str = "Usage: strait standalone worker.properties [connector1.properties connector2.json ...]";
@@ -63,7 +68,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Standalone { files } => {
-            init_logging("info,librdkafka=warn,rdkafka=warn");
+            init_logging(None);
             // Same exit codes as ConnectStandalone: usage 1, start-up error 2, failure to start
             // Connect or to create a command-line connector 3.
             let Some((worker_file, connector_files)) = files.split_first() else {
@@ -94,7 +99,7 @@ fn main() -> ExitCode {
         }
         Command::Demo(args) => {
             // The progress line is the demo's interface; failures come back with their trace.
-            init_logging("error,strait_engine::runtime=off");
+            init_logging(Some("error,strait_engine::runtime=off"));
             match runtime.block_on(demo::run(args, registry())) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

@@ -136,7 +136,7 @@ fn source_config_def() -> ConfigDef {
             Default::Value(DEFAULT_TASK_BATCH_SIZE.to_string()),
             Validator::None,
             Importance::Low,
-            "The maximum number of records the Source task can read from file one time",
+            "The maximum number of records the source task can read from the file each time it is polled",
         )
 }
 
@@ -212,8 +212,9 @@ impl Connector for FileStreamSourceConnector {
     }
 
     /// Java's checks (KIP-875): no alteration with stdin; offsets null or `{"position": <long ≥ 0>}`;
-    /// partitions with a `filename`. The framework then writes them (`Ok(false)`); the task checks
-    /// the position against the file when it opens it.
+    /// partitions with a `filename`. Like Java it answers `true` (the framework still writes the
+    /// offsets; the answer selects the REST message); the task checks the position against the
+    /// file when it opens it.
     fn alter_offsets(props: &Props, offsets: &[(SourceMap, Option<SourceMap>)]) -> Result<bool> {
         let config = FileSourceConfig::parse(props)?;
         if config.file.is_none() {
@@ -245,7 +246,7 @@ impl Connector for FileStreamSourceConnector {
                 )));
             }
         }
-        Ok(false)
+        Ok(true)
     }
 }
 
@@ -614,6 +615,12 @@ impl Connector for FileStreamSinkConnector {
         Ok(vec![task; max_tasks])
     }
 
+    /// Java's FileStreamSinkConnector accepts any alteration of its (framework-managed)
+    /// consumer-group offsets and answers `true`, which selects the REST message.
+    fn alter_offsets(_props: &Props, _offsets: &[(SourceMap, Option<SourceMap>)]) -> Result<bool> {
+        Ok(true)
+    }
+
     fn create_task(task_props: &Props) -> Result<TaskInstance> {
         let config = FileSinkConfig::parse(task_props)?;
         Ok(TaskInstance::Sink(Box::new(FileStreamSinkTask::new(
@@ -677,7 +684,12 @@ impl FileStreamSinkTask {
                 tokio::task::spawn_blocking(move || {
                     let mut res = (&*file).write_all(&buf);
                     if res.is_ok() && sync {
-                        res = file.sync_data();
+                        // Character devices and pipes (/dev/null, a FIFO) cannot be synced and
+                        // say EINVAL; there is nothing more to make durable for them.
+                        res = match file.sync_data() {
+                            Err(e) if e.raw_os_error() == Some(22) => Ok(()),
+                            other => other,
+                        };
                     }
                     buf.clear();
                     (buf, res)
@@ -910,11 +922,25 @@ mod tests {
     }
 
     #[test]
+    fn sink_to_dev_null_flushes_without_error() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let props = props(&[("topics", "t"), ("file", "/dev/null")]);
+            let TaskInstance::Sink(mut task) = FileStreamSinkConnector::create_task(&props).unwrap() else {
+                panic!("sink task expected");
+            };
+            task.start(strait_engine::plugin::SinkTaskContext { connector: "c".into(), task_id: 0 }).await.unwrap();
+            task.flush(&strait_engine::batch::OffsetMap::new()).await.unwrap();
+            task.stop().await.unwrap();
+        });
+    }
+
+    #[test]
     fn alter_offsets_follows_java_checks() {
         let p = props(&[("topic", "t"), ("file", "/tmp/x")]);
         let part = source_partition("/tmp/x");
         let ok = [(part.clone(), Some(source_offset(5))), (part.clone(), None)];
-        assert!(!FileStreamSourceConnector::alter_offsets(&p, &ok).unwrap());
+        assert!(FileStreamSourceConnector::alter_offsets(&p, &ok).unwrap());
         let neg = [(part.clone(), Some(source_offset(-1)))];
         let e = FileStreamSourceConnector::alter_offsets(&p, &neg).unwrap_err();
         assert!(

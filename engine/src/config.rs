@@ -484,6 +484,20 @@ impl ConfigDef {
         ConfigDef { keys }
     }
 
+    /// Renumber `order` within every group starting at `first`. Java's configs differ: most
+    /// count from 1 (`++orderInGroup`), a few from 0 (`orderInGroup++`, e.g. JsonConverterConfig).
+    pub fn with_orders_from(mut self, first: i32) -> Self {
+        let mut next: BTreeMap<String, i32> = BTreeMap::new();
+        for k in &mut self.keys {
+            if let Some(g) = &k.group {
+                let n = next.entry(g.clone()).or_insert(first);
+                k.order = *n;
+                *n += 1;
+            }
+        }
+        self
+    }
+
     pub fn keys(&self) -> &[ConfigKey] {
         &self.keys
     }

@@ -114,8 +114,10 @@ pub trait Connector: Send + Sync + 'static {
     /// Build a task from its task config.
     fn create_task(task_props: &Props) -> Result<TaskInstance>;
 
-    /// Hook of the REST offsets API (KIP-875): check an alteration. `Ok(true)` means the
-    /// connector manages the offsets itself and altered them; `Ok(false)` lets the framework do it.
+    /// Hook of the REST offsets API (KIP-875): check an alteration before the framework writes
+    /// it. `Ok(true)` says the connector is fully handled by the framework's offsets (REST answers
+    /// "altered successfully"); `Ok(false)` (Java's default) adds that externally managed offsets
+    /// must be altered elsewhere. An error rejects the request.
     fn alter_offsets(_props: &Props, _offsets: &[(SourceMap, Option<SourceMap>)]) -> Result<bool> {
         Ok(false)
     }
@@ -288,6 +290,8 @@ pub struct Decoded {
 }
 
 /// Converts between Kafka payload bytes and typed Arrow columns, a whole column at a time.
+/// Method names mirror Java's `Converter` (`fromConnectData` / `toConnectData`).
+#[allow(clippy::wrong_self_convention)]
 pub trait Converter: Send + Sync {
     /// Encode a typed column (with its Connect schema on `field`) into payload bytes, one per
     /// row. Null rows become null payloads unless the format encodes nulls (e.g. JSON envelope).

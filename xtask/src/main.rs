@@ -7,6 +7,7 @@
 //! The crate is deliberately small (clap + anyhow, std networking, shell-outs to `java`/`mvn`/
 //! `cargo`) so that it compiles in seconds on a cold machine.
 
+mod bench;
 mod conformance;
 mod fuzz;
 mod golden;
@@ -36,6 +37,8 @@ enum Command {
     Golden(golden::Args),
     /// Run one REST scenario against Apache Kafka Connect and Strait side by side; diff them.
     Conformance(conformance::Args),
+    /// End-to-end benchmark: Datagen → Kafka → blackhole / file sink, beside JVM Kafka Connect.
+    Bench(bench::Args),
 }
 
 fn main() {
@@ -50,6 +53,7 @@ fn main() {
         Command::Fuzz(args) => fuzz::run(&ctx, args),
         Command::Golden(args) => golden::run(&ctx, args),
         Command::Conformance(args) => conformance::run(&ctx, args),
+        Command::Bench(args) => bench::run(&ctx, args),
     };
     if let Err(e) = result {
         fail(e);

@@ -47,11 +47,16 @@ enum Command {
     Pause(bool),
 }
 
-/// Consumer context: turns rebalances into events for the driver, and flushes the batch being
-/// built before partitions go away so no record of a revoked partition is put after `close`.
+/// Consumer context: turns rebalances into events for the driver, flushes the batch being built
+/// before partitions go away (so no record of a revoked partition is put after `close`), and
+/// executes the driver's commands. While the channel to the driver is full it keeps executing
+/// commands and watching the stop flag, so a final commit is never stuck behind a full channel.
 struct SinkConsumerContext {
     events: mpsc::Sender<Event>,
     building: Mutex<RawBatchBuilder>,
+    commands: Mutex<std::sync::mpsc::Receiver<Command>>,
+    stop: Arc<AtomicBool>,
+    paused: AtomicBool,
     closing: AtomicBool,
 }
 
@@ -67,9 +72,9 @@ impl ConsumerContext for SinkConsumerContext {
             if tps.is_empty() {
                 return;
             }
-            self.send_building();
+            self.send_building(consumer);
             let (tx, rx) = std::sync::mpsc::channel();
-            if self.events.blocking_send(Event::Revoked(tps, tx)).is_err() {
+            if !self.send(consumer, Event::Revoked(tps, tx)) {
                 return;
             }
             if let Ok(offsets) = rx.recv_timeout(Duration::from_secs(60)) {
@@ -82,18 +87,41 @@ impl ConsumerContext for SinkConsumerContext {
         }
     }
 
-    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if self.closing.load(Ordering::Acquire) {
             return;
         }
         if let Rebalance::Assign(tpl) = rebalance {
-            let _ = self.events.blocking_send(Event::Assigned(to_tps(tpl)));
+            if self.paused.load(Ordering::Acquire) {
+                // Newly assigned partitions of a paused task stay paused.
+                let _ = consumer.pause(tpl);
+            }
+            self.send(consumer, Event::Assigned(to_tps(tpl)));
         }
     }
 }
 
 impl SinkConsumerContext {
-    fn send_building(&self) {
+    /// Send an event to the driver; while the channel is full, run commands. Returns false
+    /// when the driver is gone or stopping.
+    fn send(&self, consumer: &BaseConsumer<Self>, mut event: Event) -> bool {
+        loop {
+            match self.events.try_send(event) {
+                Ok(()) => return true,
+                Err(mpsc::error::TrySendError::Closed(_)) => return false,
+                Err(mpsc::error::TrySendError::Full(e)) => {
+                    event = e;
+                    self.run_commands(consumer);
+                    if self.stop.load(Ordering::Acquire) {
+                        return false;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
+    }
+
+    fn send_building(&self, consumer: &BaseConsumer<Self>) {
         let batch = {
             let mut b = self.building.lock().expect("builder lock");
             if b.is_empty() {
@@ -102,11 +130,40 @@ impl SinkConsumerContext {
             b.finish()
         };
         match batch {
-            Ok(batch) => {
-                let _ = self.events.blocking_send(Event::Batch(batch));
-            }
-            Err(e) => {
-                let _ = self.events.blocking_send(Event::Error(e));
+            Ok(batch) => self.send(consumer, Event::Batch(batch)),
+            Err(e) => self.send(consumer, Event::Error(e)),
+        };
+    }
+
+    /// Execute pending commands: commits (async, or sync with a reply) and pause/resume.
+    fn run_commands(&self, consumer: &BaseConsumer<Self>) {
+        let commands = self.commands.lock().expect("commands lock");
+        while let Ok(cmd) = commands.try_recv() {
+            match cmd {
+                Command::Commit(offsets, reply) => {
+                    let result = if offsets.is_empty() {
+                        Ok(())
+                    } else {
+                        let mode = if reply.is_some() { CommitMode::Sync } else { CommitMode::Async };
+                        consumer.commit(&to_tpl(&offsets), mode).map_err(Error::from)
+                    };
+                    if let Err(e) = &result {
+                        tracing::warn!(error = %e, "offset commit failed; the next commit retries");
+                    }
+                    if let Some(r) = reply {
+                        let _ = r.send(result);
+                    }
+                }
+                Command::Pause(p) => {
+                    if p != self.paused.swap(p, Ordering::AcqRel) {
+                        if let Ok(assignment) = consumer.assignment() {
+                            let r = if p { consumer.pause(&assignment) } else { consumer.resume(&assignment) };
+                            if let Err(e) = r {
+                                tracing::warn!(error = %e, "pausing/resuming partitions failed");
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -138,40 +195,10 @@ fn consumer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
 }
 
 /// The poll thread: owns the consumer, builds raw batches, executes commits.
-fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>, commands: std::sync::mpsc::Receiver<Command>, stop: Arc<AtomicBool>) {
+fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
     let ctx = consumer.context();
-    let mut paused = false;
-    while !stop.load(Ordering::Acquire) {
-        while let Ok(cmd) = commands.try_recv() {
-            match cmd {
-                Command::Commit(offsets, reply) => {
-                    if offsets.is_empty() {
-                        if let Some(r) = reply {
-                            let _ = r.send(Ok(()));
-                        }
-                        continue;
-                    }
-                    let mode = if reply.is_some() { CommitMode::Sync } else { CommitMode::Async };
-                    let result = consumer.commit(&to_tpl(&offsets), mode).map_err(Error::from);
-                    if let Err(e) = &result {
-                        tracing::warn!(error = %e, "offset commit failed; the next commit retries");
-                    }
-                    if let Some(r) = reply {
-                        let _ = r.send(result);
-                    }
-                }
-                Command::Pause(p) if p != paused => {
-                    if let Ok(assignment) = consumer.assignment() {
-                        let r = if p { consumer.pause(&assignment) } else { consumer.resume(&assignment) };
-                        if let Err(e) = r {
-                            tracing::warn!(error = %e, "pausing/resuming partitions failed");
-                        }
-                    }
-                    paused = p;
-                }
-                Command::Pause(_) => {}
-            }
-        }
+    while !ctx.stop.load(Ordering::Acquire) {
+        ctx.run_commands(&consumer);
         let has_pending = !ctx.building.lock().expect("builder lock").is_empty();
         let timeout = if has_pending { Duration::ZERO } else { Duration::from_millis(100) };
         match consumer.poll(timeout) {
@@ -179,10 +206,7 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>, commands: std::sync::m
                 let full = {
                     let mut b = ctx.building.lock().expect("builder lock");
                     let headers = msg.headers();
-                    let header_iter = headers.into_iter().flat_map(|h| h.iter()).map(|h: Header<'_, &[u8]>| {
-                        // Header keys are strings in Kafka; invalid UTF-8 is replaced, not dropped.
-                        (h.key, h.value)
-                    });
+                    let header_iter = headers.into_iter().flat_map(|h| h.iter()).map(|h: Header<'_, &[u8]>| (h.key, h.value));
                     b.append(
                         msg.topic(),
                         msg.partition(),
@@ -195,7 +219,7 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>, commands: std::sync::m
                     b.len() >= MAX_BATCH_RECORDS || b.payload_bytes() >= MAX_BATCH_BYTES
                 };
                 if full {
-                    ctx.send_building();
+                    ctx.send_building(&consumer);
                 }
             }
             Some(Err(e)) => {
@@ -206,10 +230,11 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>, commands: std::sync::m
                     tracing::warn!(error = %err, "consumer error");
                 }
             }
-            None => ctx.send_building(),
+            None => ctx.send_building(&consumer),
         }
     }
-    // Closing: no more events; the driver already committed.
+    // Closing: the driver already committed; run what it sent last, then leave the group.
+    ctx.run_commands(&consumer);
     ctx.closing.store(true, Ordering::Release);
     consumer.unsubscribe();
 }
@@ -219,7 +244,10 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
     let worker = spec.worker.clone();
     let input = task.input();
     let (events_tx, mut events) = mpsc::channel::<Event>(4);
-    let setup = || -> Result<_> {
+    let (cmd_tx, cmd_rx) = std::sync::mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut cmd_rx = Some(cmd_rx);
+    let mut setup = || -> Result<_> {
         let cfg = client_config(
             &worker.config.bootstrap_servers,
             ClientRole::Consumer,
@@ -230,6 +258,9 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         let context = SinkConsumerContext {
             events: events_tx.clone(),
             building: Mutex::new(RawBatchBuilder::with_capacity(MAX_BATCH_RECORDS, 1 << 20)),
+            commands: Mutex::new(cmd_rx.take().ok_or_else(|| Error::bug("consumer set up twice"))?),
+            stop: stop.clone(),
+            paused: AtomicBool::new(false),
             closing: AtomicBool::new(false),
         };
         let consumer: BaseConsumer<SinkConsumerContext> = {
@@ -273,15 +304,10 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
     if let Err(e) = task.start(SinkTaskContext { connector: spec.connector.clone(), task_id: spec.task_id }).await {
         return ctx.fail(&e);
     }
-    let (cmd_tx, cmd_rx) = std::sync::mpsc::channel();
-    let stop = Arc::new(AtomicBool::new(false));
-    let poller = {
-        let stop = stop.clone();
-        std::thread::Builder::new()
-            .name(format!("strait-consumer-{}", ctx.name()))
-            .spawn(move || poll_loop(consumer, cmd_rx, stop))
-            .expect("spawn consumer thread")
-    };
+    let poller = std::thread::Builder::new()
+        .name(format!("strait-consumer-{}", ctx.name()))
+        .spawn(move || poll_loop(consumer))
+        .expect("spawn consumer thread");
     ctx.status.set(State::Running);
     tracing::info!(task = %ctx.name(), "sink task started");
 

@@ -109,7 +109,8 @@ pub fn config_def() -> ConfigDef {
         .define(
             CONVERTER_TYPE,
             ConfigType::String,
-            Dflt::Null,
+            // Required in Java's ConverterConfig; the runtime always supplies it.
+            Dflt::Required,
             Validator::OneOf(&["key", "value", "header"]),
             Importance::Low,
             "How this converter will be used.",
@@ -161,6 +162,7 @@ pub fn config_def() -> ConfigDef {
             Width::Medium,
             "Replace null with default",
         )
+        .with_orders_from(0)
 }
 
 /// Registration entry.
@@ -199,7 +201,10 @@ enum Input<'a> {
 impl JsonConverter {
     /// Build from the converter's own (prefix-stripped) props.
     pub fn new(props: &Props, is_key: bool) -> Result<Self> {
-        let parsed = config_def().parse(props)?;
+        // Java's Worker always passes `converter.type`; callers here say it with `is_key`.
+        let mut props = props.clone();
+        props.entry(CONVERTER_TYPE.to_string()).or_insert_with(|| if is_key { "key" } else { "value" }.to_string());
+        let parsed = config_def().parse(&props)?;
         let decimal = parsed
             .string(DECIMAL_FORMAT)
             .unwrap_or("BASE64")

@@ -1,0 +1,315 @@
+//! End-to-end benchmark driver (run through `cargo xtask bench`).
+//!
+//! Follows `benchmarking.md`'s protocol: pre-load a topic, stop the producer, then time the
+//! system under test draining it; report records per CPU-second of the measured process
+//! (utime+stime from /proc), wall time and peak RSS (VmHWM). Scenarios, on one real broker:
+//!
+//! 1. `source`: Strait Datagen (`users`, JSON) → Kafka, until every record is acknowledged.
+//! 2. `drain`: Strait blackhole sink draining that topic (raw, never decoded).
+//! 3. `drain-file`: Strait FileStreamSink into /dev/null with ByteArrayConverter.
+//! 4. `drain-peer`: Apache Kafka Connect (JVM, same broker, same topic) doing exactly that — the
+//!    cheapest sink the published connect jars offer (their Mock/Verifiable connectors are not
+//!    discoverable as plugins).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+
+struct Args {
+    bootstrap: String,
+    records: u64,
+    partitions: i32,
+    strait: PathBuf,
+    java_libs: Option<PathBuf>,
+    work: PathBuf,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut a = Args {
+        bootstrap: "127.0.0.1:9092".into(),
+        records: 2_000_000,
+        partitions: 16,
+        strait: PathBuf::from("target/release/strait"),
+        java_libs: None,
+        work: std::env::temp_dir().join("strait-bench"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut val = || it.next().with_context(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--bootstrap" => a.bootstrap = val()?,
+            "--records" => a.records = val()?.parse()?,
+            "--partitions" => a.partitions = val()?.parse()?,
+            "--strait" => a.strait = val()?.into(),
+            "--java-libs" => a.java_libs = Some(val()?.into()),
+            "--work" => a.work = val()?.into(),
+            other => bail!("unknown flag {other}"),
+        }
+    }
+    Ok(a)
+}
+
+/// CPU seconds (utime+stime) and peak RSS (bytes) of a live process.
+fn proc_usage(pid: u32) -> Result<(f64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after = &stat[stat.rfind(')').context("stat format")? + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f[11].parse::<f64>()? + f[12].parse::<f64>()?;
+    // SAFETY-free: the clock tick rate is 100 on Linux x86-64 (USER_HZ).
+    let cpu = ticks / 100.0;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024;
+    Ok((cpu, hwm))
+}
+
+fn consumer(bootstrap: &str, group: &str) -> Result<BaseConsumer> {
+    Ok(ClientConfig::new().set("bootstrap.servers", bootstrap).set("group.id", group).set("enable.auto.commit", "false").create()?)
+}
+
+/// Sum of high watermarks of a topic.
+fn topic_end(c: &BaseConsumer, topic: &str, partitions: i32) -> Result<u64> {
+    let mut sum = 0;
+    for p in 0..partitions {
+        let (_, high) = c.fetch_watermarks(topic, p, Duration::from_secs(10))?;
+        sum += high.max(0) as u64;
+    }
+    Ok(sum)
+}
+
+/// Sum of a group's committed offsets on a topic.
+fn committed(c: &BaseConsumer, topic: &str, partitions: i32) -> Result<u64> {
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions {
+        tpl.add_partition(topic, p);
+    }
+    let got = c.committed_offsets(tpl, Duration::from_secs(10))?;
+    Ok(got
+        .elements()
+        .iter()
+        .map(|e| match e.offset() {
+            Offset::Offset(o) => o.max(0) as u64,
+            _ => 0,
+        })
+        .sum())
+}
+
+struct Measured {
+    scenario: &'static str,
+    records: u64,
+    wall: Duration,
+    cpu: f64,
+    rss: u64,
+}
+
+impl Measured {
+    fn row(&self) -> String {
+        format!(
+            "| {} | {} | {:.2} s | {:.2} s | {:.0} | {:.0} MB |",
+            self.scenario,
+            self.records,
+            self.wall.as_secs_f64(),
+            self.cpu,
+            self.records as f64 / self.cpu.max(1e-9),
+            self.rss as f64 / 1e6
+        )
+    }
+}
+
+/// Run `child` until `done()` holds; sample its CPU and RSS just before stopping it.
+/// Kills the process if the driver bails out, so no worker outlives a failed run.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn measure(scenario: &'static str, records: u64, child: Child, log: &Path, mut done: impl FnMut() -> Result<bool>) -> Result<Measured> {
+    let mut guard = Guard(child);
+    let child = &mut guard.0;
+    let started = Instant::now();
+    let pid = child.id();
+    let mut last = (0.0, 0);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            bail!("{scenario}: process exited early ({status}); log {}:\n{}", log.display(), tail(log));
+        }
+        last = proc_usage(pid).unwrap_or(last);
+        if done()? {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(900) {
+            let _ = child.kill();
+            bail!("{scenario}: did not finish in 15 minutes; log:\n{}", tail(log));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let wall = started.elapsed();
+    let (cpu, rss) = proc_usage(pid).unwrap_or(last);
+    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait()?.is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(Measured { scenario, records, wall, cpu, rss })
+}
+
+fn tail(log: &Path) -> String {
+    let s = std::fs::read_to_string(log).unwrap_or_default();
+    s.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").map(|l| l.local_addr().map(|a| a.port()).unwrap_or(0)).unwrap_or(0)
+}
+
+fn strait_worker(a: &Args, name: &str, connector: &str, converters: &str) -> Result<(Child, PathBuf)> {
+    let dir = a.work.join(name);
+    std::fs::create_dir_all(&dir)?;
+    let worker = dir.join("worker.properties");
+    std::fs::write(
+        &worker,
+        format!(
+            "bootstrap.servers={}\n{converters}\noffset.storage.file.filename={}\noffset.flush.interval.ms=1000\nlisteners=http://127.0.0.1:{}\n",
+            a.bootstrap,
+            dir.join("connect.offsets").display(),
+            free_port()
+        ),
+    )?;
+    let conn = dir.join("connector.properties");
+    std::fs::write(&conn, connector)?;
+    let log = dir.join("worker.log");
+    let child = Command::new(&a.strait)
+        .arg("standalone")
+        .arg(&worker)
+        .arg(&conn)
+        .env("STRAIT_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log)?)
+        .spawn()
+        .with_context(|| format!("starting {}", a.strait.display()))?;
+    Ok((child, log))
+}
+
+fn main() -> Result<()> {
+    let mut a = parse_args()?;
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    // A fresh directory per run: a previous run's offsets file would make Datagen resume past
+    // its iterations and produce nothing.
+    a.work = a.work.join(format!("run-{stamp}"));
+    std::fs::create_dir_all(&a.work)?;
+    let topic = format!("bench-users-{stamp}");
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new().set("bootstrap.servers", &a.bootstrap).create()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let created = rt.block_on(admin.create_topics(
+        &[NewTopic::new(&topic, a.partitions, TopicReplication::Fixed(1))],
+        &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
+    ))?;
+    for r in created {
+        r.map_err(|(t, e)| anyhow::anyhow!("creating topic {t}: {e}"))?;
+    }
+    let probe = consumer(&a.bootstrap, &format!("bench-probe-{stamp}"))?;
+    let mut results = Vec::new();
+
+    // 1. Source: Datagen users (JSON, schemaless) → Kafka, two tasks.
+    let per_task = a.records / 2;
+    let total = per_task * 2;
+    let (child, log) = strait_worker(
+        &a,
+        "source",
+        &format!("name=bench-gen\nconnector.class=DatagenConnector\ntasks.max=2\nkafka.topic={topic}\nquickstart=users\nmax.interval=0\niterations={per_task}\nrandom.seed=1\n"),
+        "key.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false",
+    )?;
+    results.push(measure("Strait source: datagen users → Kafka (JSON)", total, child, &log, || Ok(topic_end(&probe, &topic, a.partitions).unwrap_or(0) >= total))?);
+    let bytes_hint = total;
+
+    // 2. Sink drain: Strait blackhole.
+    let (child, log) = strait_worker(
+        &a,
+        "drain",
+        &format!("name=bench-drain-{stamp}\nconnector.class=blackhole\ntasks.max=1\ntopics={topic}\n"),
+        "key.converter=org.apache.kafka.connect.converters.ByteArrayConverter\nvalue.converter=org.apache.kafka.connect.converters.ByteArrayConverter",
+    )?;
+    let group = consumer(&a.bootstrap, &format!("connect-bench-drain-{stamp}"))?;
+    results.push(measure("Strait drain: Kafka → blackhole", total, child, &log, || Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total))?);
+
+    // 3. Strait FileStreamSink to /dev/null, the same work the JVM peer does.
+    let (child, log) = strait_worker(
+        &a,
+        "drain-file",
+        &format!("name=bench-file-{stamp}\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile=/dev/null\n"),
+        "key.converter=org.apache.kafka.connect.converters.ByteArrayConverter\nvalue.converter=org.apache.kafka.connect.converters.ByteArrayConverter",
+    )?;
+    let group = consumer(&a.bootstrap, &format!("connect-bench-file-{stamp}"))?;
+    results.push(measure("Strait drain: Kafka → FileStreamSink(/dev/null)", total, child, &log, || Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total))?);
+
+    // 4. Peer: Apache Kafka Connect (JVM) draining the same topic the same way.
+    if let Some(libs) = &a.java_libs {
+        let dir = a.work.join("peer");
+        std::fs::create_dir_all(&dir)?;
+        let worker = dir.join("worker.properties");
+        std::fs::write(
+            &worker,
+            format!(
+                "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.converters.ByteArrayConverter\nvalue.converter=org.apache.kafka.connect.converters.ByteArrayConverter\noffset.storage.file.filename={}\noffset.flush.interval.ms=1000\nlisteners=http://127.0.0.1:{}\n",
+                a.bootstrap,
+                dir.join("connect.offsets").display(),
+                free_port()
+            ),
+        )?;
+        let conn = dir.join("connector.properties");
+        std::fs::write(&conn, format!("name=bench-peer-{stamp}\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile=/dev/null\n"))?;
+        let log = dir.join("worker.log");
+        let log4j = libs.parent().map(|p| p.join("log4j2.properties")).filter(|p| p.exists());
+        let mut cmd = Command::new("java");
+        cmd.args(["-Xms256m", "-Xmx2g"]);
+        if let Some(l) = log4j {
+            cmd.arg(format!("-Dlog4j2.configurationFile={}", l.display()));
+        }
+        let child = cmd
+            .arg("-cp")
+            .arg(format!("{}/*", libs.display()))
+            .arg("org.apache.kafka.connect.cli.ConnectStandalone")
+            .arg(&worker)
+            .arg(&conn)
+            .stdout(std::fs::File::create(&log)?)
+            .stderr(Stdio::null())
+            .spawn()?;
+        let group = consumer(&a.bootstrap, &format!("connect-bench-peer-{stamp}"))?;
+        results.push(measure("Kafka Connect 4.1 (JVM) drain: Kafka → FileStreamSink(/dev/null)", total, child, &log, || {
+            // Lookups fail transiently while the topic's leaders settle; that is "not yet".
+            Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total)
+        })?);
+    }
+
+    println!("\nTopic {topic}: {bytes_hint} records, {} partitions, broker {}", a.partitions, a.bootstrap);
+    println!("| scenario | records | wall | CPU | records per CPU-second | peak RSS |");
+    println!("|---|---|---|---|---|---|");
+    for r in &results {
+        println!("{}", r.row());
+    }
+    if results.len() == 4 {
+        let ours = results[2].records as f64 / results[2].cpu.max(1e-9);
+        let peer = results[3].records as f64 / results[3].cpu.max(1e-9);
+        println!(
+            "\nSame work (FileStreamSink to /dev/null), Strait / JVM Connect: {:.1}× records per CPU-second, {:.2}× peak RSS",
+            ours / peer,
+            results[2].rss as f64 / results[3].rss.max(1) as f64
+        );
+    }
+    Ok(())
+}
