@@ -34,6 +34,9 @@ pub struct Args {
     /// Seconds per target for the fuzz smoke pass.
     #[arg(long, default_value_t = fuzz::DEFAULT_SMOKE_SECONDS)]
     fuzz_seconds: u64,
+    /// Also run the REST conformance scenario against Apache Kafka Connect (implied when CI=true).
+    #[arg(long)]
+    conformance: bool,
     /// Use `cargo test` even when cargo-nextest is installed.
     #[arg(long)]
     no_nextest: bool,
@@ -87,14 +90,30 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         }
     }
 
+    let mut conformance_failed = false;
+    if args.conformance || ci() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            args: crate::conformance::Args,
+        }
+        let conf = Wrapper::parse_from(["conformance"]).args;
+        if let Err(e) = crate::conformance::run(ctx, conf) {
+            say!("conformance FAILED: {e:#}");
+            conformance_failed = true;
+        }
+    }
+
     let nextest =
         !args.no_nextest && util::succeeds(Command::new("cargo").args(["nextest", "--version"]));
     let mut ok = true;
+    let mut tally = Tally::default();
     if nextest {
         // nextest does not run doctests; run them first so nextest's summary comes last.
         let mut doc = Command::new("cargo");
         doc.args(["test", "--workspace", "--doc", "--no-fail-fast"]);
-        ok &= run_tests(ctx, &mut doc, &env)?;
+        ok &= run_tests(ctx, &mut doc, &env, &mut tally)?;
     }
     let mut cmd = Command::new("cargo");
     if nextest {
@@ -108,28 +127,74 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         util::describe(&cmd),
         fmt_dur(t_all.elapsed())
     );
-    ok &= run_tests(ctx, &mut cmd, &env)?;
+    ok &= run_tests(ctx, &mut cmd, &env, &mut tally)?;
 
     // Stop what we started before deciding the exit code (quietly: keep the summary last).
     drop(guard);
     if fuzz_failed {
         say!("fuzz smoke failed (see above)");
     }
-    if !ok || fuzz_failed {
+    if conformance_failed {
+        say!("conformance failed (see above)");
+    }
+    // The closing line: what the whole run did, in the plain form any reader understands.
+    // (nextest prints its own closing summary.)
+    if !nextest {
+        println!("summary: {} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);
+    }
+    if !ok || fuzz_failed || conformance_failed {
         std::process::exit(1);
     }
     Ok(())
 }
 
-fn run_tests(ctx: &Ctx, cmd: &mut Command, env: &[(&str, &str)]) -> Result<bool> {
+/// Totals over every test binary of a run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+}
+
+impl Tally {
+    /// Add the counts of one `test result: …` line from libtest.
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else { return };
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(what), Some(n)) = (words.next(), words.next()) else { continue };
+            let Ok(n) = n.parse::<u64>() else { continue };
+            match what {
+                "passed" => self.passed += n,
+                "failed" => self.failed += n,
+                "ignored" => self.ignored += n,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Run a test command, echoing its output live while totalling libtest's result lines (the
+/// per-binary lines end with doc-tests of the last crate, often `0 passed`; the closing total
+/// line printed by [`run`] says what the whole run did).
+fn run_tests(ctx: &Ctx, cmd: &mut Command, env: &[(&str, &str)], tally: &mut Tally) -> Result<bool> {
+    use std::io::{BufRead, BufReader, Write};
     cmd.current_dir(&ctx.root);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let status = cmd
-        .status()
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
         .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", util::describe(cmd)))?;
-    Ok(status.success())
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut out = std::io::stdout().lock();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        tally.add_line(&line);
+        writeln!(out, "{line}")?;
+    }
+    Ok(child.wait()?.success())
 }
 
 /// Stops the services this run started, on every exit path (including `?` and panics).
@@ -148,5 +213,19 @@ impl Drop for Teardown<'_> {
                 let _ = std::fs::remove_file(s.pid_file(self.ctx));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tally;
+
+    #[test]
+    fn tally_sums_libtest_result_lines() {
+        let mut t = Tally::default();
+        t.add_line("test result: ok. 16 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 10.32s");
+        t.add_line("test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1s");
+        t.add_line("running 3 tests");
+        assert_eq!(t, Tally { passed: 19, failed: 2, ignored: 1 });
     }
 }
