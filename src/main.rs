@@ -17,7 +17,11 @@ mod demo;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser, Debug)]
-#[command(name = "strait", version, about = "A Kafka Connect worker with an Apache Arrow data plane")]
+#[command(
+    name = "strait",
+    version,
+    about = "A Kafka Connect worker with an Apache Arrow data plane"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,13 +42,16 @@ enum Command {
 
 /// Every plugin this binary ships.
 fn registry() -> Registry {
-    Registry::new().with_connectors(strait_connectors::connectors()).with_converters(strait_formats::converters())
+    Registry::new()
+        .with_connectors(strait_connectors::connectors())
+        .with_converters(strait_formats::converters())
 }
 
 /// Logs go to stderr through the engine's reloadable filter, so `/admin/loggers` changes what
 /// is logged at run time. `STRAIT_LOG` (or `RUST_LOG`) overrides `default`.
 fn init_logging(default: Option<&str>) {
-    let overridden = std::env::var_os("STRAIT_LOG").is_some() || std::env::var_os("RUST_LOG").is_some();
+    let overridden =
+        std::env::var_os("STRAIT_LOG").is_some() || std::env::var_os("RUST_LOG").is_some();
     match default {
         Some(directives) if !overridden => {
             strait_engine::logging::init_with(directives, std::io::stderr);
@@ -55,11 +62,15 @@ fn init_logging(default: Option<&str>) {
     }
 }
 
-const USAGE: &str = "Usage: strait standalone worker.properties [connector1.properties connector2.json ...]";
+const USAGE: &str =
+    "Usage: strait standalone worker.properties [connector1.properties connector2.json ...]";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("could not start the async runtime: {e}");
@@ -83,12 +94,19 @@ fn main() -> ExitCode {
                         return ExitCode::from(2);
                     }
                 };
-                let worker = match StandaloneWorker::start(props, connector_files, registry()).await {
+                let worker = match StandaloneWorker::start(props, connector_files, registry()).await
+                {
                     Ok(w) => w,
                     Err(e) => {
                         tracing::error!("Failed to start Strait: {e}");
                         let creating = e.message().starts_with("Failed to create connector");
-                        return ExitCode::from(if creating || e.fault() != strait_engine::Fault::Config { 3 } else { 2 });
+                        return ExitCode::from(
+                            if creating || e.fault() != strait_engine::Fault::Config {
+                                3
+                            } else {
+                                2
+                            },
+                        );
                     }
                 };
                 shutdown_signal().await;

@@ -18,12 +18,19 @@ fn bootstrap() -> String {
 }
 
 fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{prefix}-{}-{nanos}", std::process::id())
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Worker {
@@ -74,7 +81,11 @@ impl Worker {
 
     /// SIGTERM and wait for a clean exit.
     fn stop(mut self) {
-        let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
         assert!(status.success());
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -82,7 +93,11 @@ impl Worker {
                 assert!(s.success(), "worker exited with {s}; log:\n{}", self.log());
                 return;
             }
-            assert!(Instant::now() < deadline, "worker did not stop; log:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "worker did not stop; log:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -111,19 +126,28 @@ fn http(port: u16, method: &str, path: &str) -> (u16, serde_json::Value) {
     // '{'/'[' and the last '}'/']'.
     let start = body.find(['{', '[']).unwrap_or(0);
     let end = body.rfind(['}', ']']).map(|e| e + 1).unwrap_or(body.len());
-    (status, serde_json::from_str(&body[start..end]).unwrap_or(serde_json::Value::Null))
+    (
+        status,
+        serde_json::from_str(&body[start..end]).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 fn wait_rest(w: &Worker) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", w.port)).is_err() {
-        assert!(Instant::now() < deadline, "REST never came up; log:\n{}", w.log());
+        assert!(
+            Instant::now() < deadline,
+            "REST never came up; log:\n{}",
+            w.log()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn line_count(path: &Path) -> usize {
-    std::fs::read(path).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0)
+    std::fs::read(path)
+        .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+        .unwrap_or(0)
 }
 
 fn wait_lines(w: &Worker, path: &Path, at_least: usize, timeout: Duration) {
@@ -133,7 +157,11 @@ fn wait_lines(w: &Worker, path: &Path, at_least: usize, timeout: Duration) {
         if n >= at_least {
             return;
         }
-        assert!(Instant::now() < deadline, "only {n} of {at_least} lines arrived; log:\n{}", w.log());
+        assert!(
+            Instant::now() < deadline,
+            "only {n} of {at_least} lines arrived; log:\n{}",
+            w.log()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -190,7 +218,10 @@ fn file_to_kafka_to_file_round_trip_is_byte_identical() {
     std::thread::sleep(Duration::from_millis(500));
     let got = std::fs::read(&output).unwrap();
     assert_eq!(got.len(), text.len(), "output size differs");
-    assert!(got == text.as_bytes(), "output is not byte-identical to input");
+    assert!(
+        got == text.as_bytes(),
+        "output is not byte-identical to input"
+    );
     let (code, status) = w.get(&format!("/connectors/{topic}-source/status"));
     assert_eq!(code, 200);
     assert_eq!(status["connector"]["state"], "RUNNING");
@@ -212,7 +243,10 @@ fn kill_9_mid_stream_then_restart_loses_nothing() {
     wait_lines(&w, &output, 20_000, Duration::from_secs(120));
     let before = line_count(&output);
     w.kill9();
-    assert!(before < total, "the pipeline finished before the crash; make the input larger");
+    assert!(
+        before < total,
+        "the pipeline finished before the crash; make the input larger"
+    );
     let w = Worker::start(dir.path(), "w2", "", &conns);
     wait_lines(&w, &output, total, Duration::from_secs(180));
     std::thread::sleep(Duration::from_secs(1));
@@ -222,8 +256,17 @@ fn kill_9_mid_stream_then_restart_loses_nothing() {
         let i: usize = line.strip_prefix("record-").unwrap().parse().unwrap();
         seen[i] = true;
     }
-    let missing: Vec<usize> = seen.iter().enumerate().filter(|(_, s)| !**s).map(|(i, _)| i).take(5).collect();
-    assert!(missing.is_empty(), "records lost after kill -9: first missing {missing:?}");
+    let missing: Vec<usize> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !**s)
+        .map(|(i, _)| i)
+        .take(5)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "records lost after kill -9: first missing {missing:?}"
+    );
     w.stop();
 }
 
@@ -240,12 +283,21 @@ fn graceful_stop_then_restart_duplicates_nothing() {
     wait_lines(&w, &output, 50_000, Duration::from_secs(120));
     w.stop();
     let second: String = (50_000..60_000).map(|i| format!("r{i}\n")).collect();
-    std::fs::OpenOptions::new().append(true).open(&input).unwrap().write_all(second.as_bytes()).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&input)
+        .unwrap()
+        .write_all(second.as_bytes())
+        .unwrap();
     let w = Worker::start(dir.path(), "w2", "", &conns);
     wait_lines(&w, &output, 60_000, Duration::from_secs(120));
     std::thread::sleep(Duration::from_secs(2));
     let out = std::fs::read_to_string(&output).unwrap();
-    assert_eq!(out, format!("{first}{second}"), "duplicates or gaps after a graceful restart");
+    assert_eq!(
+        out,
+        format!("{first}{second}"),
+        "duplicates or gaps after a graceful restart"
+    );
     w.stop();
 }
 
@@ -268,14 +320,27 @@ fn datagen_iterations_are_honoured_exactly() {
     wait_rest(&w);
     wait_lines(&w, &output, 3000, Duration::from_secs(120));
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(line_count(&output), 3000, "datagen produced more than iterations × tasks");
+    assert_eq!(
+        line_count(&output),
+        3000,
+        "datagen produced more than iterations × tasks"
+    );
     let out = std::fs::read_to_string(&output).unwrap();
-    assert!(out.lines().all(|l| l.contains("userid")), "users records carry userid");
+    assert!(
+        out.lines().all(|l| l.contains("userid")),
+        "users records carry userid"
+    );
     let (code, status) = w.get(&format!("/connectors/{topic}-gen/status"));
     assert_eq!(code, 200);
     for t in status["tasks"].as_array().unwrap() {
-        assert_eq!(t["state"], "FAILED", "Java's datagen fails the task after its iterations: {status}");
-        assert!(t["trace"].as_str().unwrap().contains("generated the configured 1500 number of messages"));
+        assert_eq!(
+            t["state"], "FAILED",
+            "Java's datagen fails the task after its iterations: {status}"
+        );
+        assert!(t["trace"]
+            .as_str()
+            .unwrap()
+            .contains("generated the configured 1500 number of messages"));
     }
     w.stop();
 }
@@ -289,8 +354,15 @@ fn run_to_exit(dir: &Path, worker_props: &str, connectors: &[(&str, &str)]) -> (
         std::fs::write(&p, content).unwrap();
         args.push(p.display().to_string());
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_strait")).arg("standalone").args(&args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_strait"))
+        .arg("standalone")
+        .args(&args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -302,15 +374,34 @@ fn bad_configs_fail_start_up_with_clear_errors() {
         dir.path().join("o").display(),
         free_port()
     );
-    let (code, err) = run_to_exit(dir.path(), &base, &[("c.properties", "name=c\nconnector.class=FileStreamSource\n")]);
+    let (code, err) = run_to_exit(
+        dir.path(),
+        &base,
+        &[("c.properties", "name=c\nconnector.class=FileStreamSource\n")],
+    );
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("Missing required configuration \\\"topic\\\"") || err.contains("Missing required configuration \"topic\""), "{err}");
+    assert!(
+        err.contains("Missing required configuration \\\"topic\\\"")
+            || err.contains("Missing required configuration \"topic\""),
+        "{err}"
+    );
 
-    let (code, err) = run_to_exit(dir.path(), &base, &[("c.properties", "name=c\nconnector.class=com.example.Nope\n")]);
+    let (code, err) = run_to_exit(
+        dir.path(),
+        &base,
+        &[("c.properties", "name=c\nconnector.class=com.example.Nope\n")],
+    );
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("Failed to find any class that implements Connector and which name matches com.example.Nope"), "{err}");
 
-    let (code, err) = run_to_exit(dir.path(), &base, &[("c.properties", "name=c\nconnector.class=FileStreamSource\ntopic=\\u00zz\n")]);
+    let (code, err) = run_to_exit(
+        dir.path(),
+        &base,
+        &[(
+            "c.properties",
+            "name=c\nconnector.class=FileStreamSource\ntopic=\\u00zz\n",
+        )],
+    );
     assert_ne!(code, 0, "{err}");
     assert!(err.contains("Malformed \\uxxxx encoding"), "{err}");
 
@@ -343,22 +434,39 @@ fn non_json_records_fail_the_task_or_go_to_the_dlq() {
     wait_rest(&w);
     wait_lines(&w, &tolerant_out, 2, Duration::from_secs(90));
     wait_lines(&w, &dlq_out, 1, Duration::from_secs(90));
-    assert_eq!(std::fs::read_to_string(&dlq_out).unwrap(), "not json\n", "the DLQ holds the original bytes");
+    assert_eq!(
+        std::fs::read_to_string(&dlq_out).unwrap(),
+        "not json\n",
+        "the DLQ holds the original bytes"
+    );
     let tolerant = std::fs::read_to_string(&tolerant_out).unwrap();
-    assert_eq!(tolerant.lines().count(), 2, "good records still delivered: {tolerant}");
+    assert_eq!(
+        tolerant.lines().count(),
+        2,
+        "good records still delivered: {tolerant}"
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, status) = w.get(&format!("/connectors/{topic}-strict/status"));
         if status["tasks"][0]["state"] == "FAILED" {
             let trace = status["tasks"][0]["trace"].as_str().unwrap();
-            assert!(trace.contains("Tolerance exceeded in error handler"), "{trace}");
+            assert!(
+                trace.contains("Tolerance exceeded in error handler"),
+                "{trace}"
+            );
             break;
         }
-        assert!(Instant::now() < deadline, "strict sink never failed: {status}");
+        assert!(
+            Instant::now() < deadline,
+            "strict sink never failed: {status}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     // Nothing after the bad record was written by the strict sink.
     let strict = std::fs::read_to_string(&strict_out).unwrap_or_default();
-    assert!(strict.lines().count() <= 1, "strict sink wrote past the bad record: {strict}");
+    assert!(
+        strict.lines().count() <= 1,
+        "strict sink wrote past the bad record: {strict}"
+    );
     w.stop();
 }

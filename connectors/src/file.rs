@@ -923,14 +923,26 @@ mod tests {
 
     #[test]
     fn sink_to_dev_null_flushes_without_error() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let props = props(&[("topics", "t"), ("file", "/dev/null")]);
-            let TaskInstance::Sink(mut task) = FileStreamSinkConnector::create_task(&props).unwrap() else {
+            let TaskInstance::Sink(mut task) =
+                FileStreamSinkConnector::create_task(&props).unwrap()
+            else {
                 panic!("sink task expected");
             };
-            task.start(strait_engine::plugin::SinkTaskContext { connector: "c".into(), task_id: 0 }).await.unwrap();
-            task.flush(&strait_engine::batch::OffsetMap::new()).await.unwrap();
+            task.start(strait_engine::plugin::SinkTaskContext {
+                connector: "c".into(),
+                task_id: 0,
+            })
+            .await
+            .unwrap();
+            task.flush(&strait_engine::batch::OffsetMap::new())
+                .await
+                .unwrap();
             task.stop().await.unwrap();
         });
     }

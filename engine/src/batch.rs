@@ -50,7 +50,10 @@ pub struct TopicPartition {
 
 impl TopicPartition {
     pub fn new(topic: impl Into<String>, partition: i32) -> Self {
-        TopicPartition { topic: topic.into(), partition }
+        TopicPartition {
+            topic: topic.into(),
+            partition,
+        }
     }
 }
 
@@ -92,7 +95,10 @@ impl Provenance {
     /// The consumer-group commit (next offset to read) that covers this batch.
     pub fn commit_offsets(&self) -> OffsetMap {
         match self {
-            Provenance::Sink(ranges) => ranges.iter().map(|(tp, r)| (tp.clone(), r.last + 1)).collect(),
+            Provenance::Sink(ranges) => ranges
+                .iter()
+                .map(|(tp, r)| (tp.clone(), r.last + 1))
+                .collect(),
             _ => OffsetMap::new(),
         }
     }
@@ -107,7 +113,10 @@ pub struct Batch {
 
 impl Batch {
     pub fn new(records: RecordBatch, provenance: Provenance) -> Self {
-        Batch { records, provenance }
+        Batch {
+            records,
+            provenance,
+        }
     }
 
     pub fn num_rows(&self) -> usize {
@@ -121,7 +130,11 @@ impl Batch {
 
     /// The field of a column by name.
     pub fn field(&self, name: &str) -> Option<Arc<Field>> {
-        self.records.schema().field_with_name(name).ok().map(|f| Arc::new(f.clone()))
+        self.records
+            .schema()
+            .field_with_name(name)
+            .ok()
+            .map(|f| Arc::new(f.clone()))
     }
 
     /// Replace (or add) a column, keeping every other column and the provenance.
@@ -140,14 +153,20 @@ impl Batch {
             }
         }
         let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
-        Ok(Batch { records: RecordBatch::try_new(schema, cols)?, provenance: self.provenance.clone() })
+        Ok(Batch {
+            records: RecordBatch::try_new(schema, cols)?,
+            provenance: self.provenance.clone(),
+        })
     }
 
     /// Keep only rows where `mask` is true; provenance is unchanged, so offsets still advance
     /// past the dropped rows.
     pub fn filter(&self, mask: &arrow::array::BooleanArray) -> Result<Batch> {
         let records = arrow::compute::filter_record_batch(&self.records, mask)?;
-        Ok(Batch { records, provenance: self.provenance.clone() })
+        Ok(Batch {
+            records,
+            provenance: self.provenance.clone(),
+        })
     }
 
     /// The topic of row `i` (topic column may be Utf8 or a dictionary of Utf8).
@@ -172,7 +191,11 @@ pub fn topic_at(col: &ArrayRef, i: usize) -> Option<&str> {
 
 /// Arrow type of the `headers` column.
 pub fn headers_type() -> DataType {
-    DataType::List(Arc::new(Field::new("item", DataType::Struct(header_fields()), true)))
+    DataType::List(Arc::new(Field::new(
+        "item",
+        DataType::Struct(header_fields()),
+        true,
+    )))
 }
 
 fn header_fields() -> Fields {
@@ -185,10 +208,18 @@ fn header_fields() -> Fields {
 /// Schema of a raw batch as read from Kafka: every column, key and value as raw bytes.
 pub fn raw_kafka_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
-        Field::new(columns::TOPIC, DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), false),
+        Field::new(
+            columns::TOPIC,
+            DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+            false,
+        ),
         Field::new(columns::PARTITION, DataType::Int32, false),
         Field::new(columns::OFFSET, DataType::Int64, false),
-        Field::new(columns::TIMESTAMP, DataType::Timestamp(TimeUnit::Millisecond, None), true),
+        Field::new(
+            columns::TIMESTAMP,
+            DataType::Timestamp(TimeUnit::Millisecond, None),
+            true,
+        ),
         Field::new(columns::KEY, DataType::Binary, true),
         Field::new(columns::VALUE, DataType::Binary, true),
         Field::new(columns::HEADERS, headers_type(), true),
@@ -286,7 +317,13 @@ impl RawBatchBuilder {
         match self.ranges.get_mut(&tp) {
             Some(r) => r.last = r.last.max(offset),
             None => {
-                self.ranges.insert(tp, OffsetRange { first: offset, last: offset });
+                self.ranges.insert(
+                    tp,
+                    OffsetRange {
+                        first: offset,
+                        last: offset,
+                    },
+                );
             }
         }
     }
@@ -296,8 +333,9 @@ impl RawBatchBuilder {
         let topic: ArrayRef = Arc::new(self.topic.finish());
         let partition: ArrayRef = Arc::new(Int32Array::from(std::mem::take(&mut self.partition)));
         let offset: ArrayRef = Arc::new(Int64Array::from(std::mem::take(&mut self.offset)));
-        let timestamp: ArrayRef =
-            Arc::new(TimestampMillisecondArray::from(std::mem::take(&mut self.timestamp)));
+        let timestamp: ArrayRef = Arc::new(TimestampMillisecondArray::from(std::mem::take(
+            &mut self.timestamp,
+        )));
         let key: ArrayRef = Arc::new(self.key.finish());
         let value: ArrayRef = Arc::new(self.value.finish());
         let headers: ArrayRef = Arc::new(self.headers.finish());
@@ -307,7 +345,10 @@ impl RawBatchBuilder {
         )
         .map_err(|e| Error::bug(format!("raw batch assembly: {e}")))?;
         self.bytes = 0;
-        Ok(Batch::new(records, Provenance::Sink(std::mem::take(&mut self.ranges))))
+        Ok(Batch::new(
+            records,
+            Provenance::Sink(std::mem::take(&mut self.ranges)),
+        ))
     }
 }
 
@@ -318,7 +359,15 @@ mod tests {
 
     fn sample() -> Batch {
         let mut b = RawBatchBuilder::with_capacity(4, 64);
-        b.append("t", 0, 10, Some(1), None, Some(b"a"), [("h", Some(&b"1"[..]))]);
+        b.append(
+            "t",
+            0,
+            10,
+            Some(1),
+            None,
+            Some(b"a"),
+            [("h", Some(&b"1"[..]))],
+        );
         b.append("t", 0, 11, None, Some(b"k"), Some(b"bb"), []);
         b.append("u", 3, 7, Some(3), None, None, []);
         b.finish().unwrap()
@@ -329,10 +378,20 @@ mod tests {
         let batch = sample();
         assert_eq!(batch.num_rows(), 3);
         assert_eq!(batch.topic_at(2), Some("u"));
-        let value = batch.column(columns::VALUE).unwrap().as_any().downcast_ref::<BinaryArray>().unwrap();
+        let value = batch
+            .column(columns::VALUE)
+            .unwrap()
+            .as_any()
+            .downcast_ref::<BinaryArray>()
+            .unwrap();
         assert_eq!(value.value(1), b"bb");
         assert!(value.is_null(2));
-        let headers = batch.column(columns::HEADERS).unwrap().as_any().downcast_ref::<ListArray>().unwrap();
+        let headers = batch
+            .column(columns::HEADERS)
+            .unwrap()
+            .as_any()
+            .downcast_ref::<ListArray>()
+            .unwrap();
         assert_eq!(headers.value_length(0), 1);
         assert_eq!(headers.value_length(1), 0);
         let commit = batch.provenance.commit_offsets();
@@ -343,17 +402,30 @@ mod tests {
     #[test]
     fn filter_keeps_provenance_even_when_all_rows_drop() {
         let batch = sample();
-        let none = batch.filter(&BooleanArray::from(vec![false, false, false])).unwrap();
+        let none = batch
+            .filter(&BooleanArray::from(vec![false, false, false]))
+            .unwrap();
         assert_eq!(none.num_rows(), 0);
-        assert_eq!(none.provenance.commit_offsets(), batch.provenance.commit_offsets());
+        assert_eq!(
+            none.provenance.commit_offsets(),
+            batch.provenance.commit_offsets()
+        );
     }
 
     #[test]
     fn with_column_replaces_in_place() {
         let batch = sample();
         let v: ArrayRef = Arc::new(StringArray::from(vec![Some("x"), None, Some("z")]));
-        let out = batch.with_column(Arc::new(Field::new(columns::VALUE, DataType::Utf8, true)), v).unwrap();
+        let out = batch
+            .with_column(
+                Arc::new(Field::new(columns::VALUE, DataType::Utf8, true)),
+                v,
+            )
+            .unwrap();
         assert_eq!(out.records.num_columns(), batch.records.num_columns());
-        assert_eq!(out.field(columns::VALUE).unwrap().data_type(), &DataType::Utf8);
+        assert_eq!(
+            out.field(columns::VALUE).unwrap().data_type(),
+            &DataType::Utf8
+        );
     }
 }

@@ -80,7 +80,11 @@ impl<'a> Iterator for NaturalLines<'a> {
         match self.rest.find(['\n', '\r']) {
             Some(pos) => {
                 let line = &self.rest[..pos];
-                let skip = if self.rest[pos..].starts_with("\r\n") { 2 } else { 1 };
+                let skip = if self.rest[pos..].starts_with("\r\n") {
+                    2
+                } else {
+                    1
+                };
                 self.rest = &self.rest[pos + skip..];
                 Some(line)
             }
@@ -95,7 +99,9 @@ impl<'a> Iterator for NaturalLines<'a> {
 
 impl<'a> LogicalLines<'a> {
     fn new(input: &'a str) -> Self {
-        LogicalLines { natural: NaturalLines { rest: input }.enumerate().peekable() }
+        LogicalLines {
+            natural: NaturalLines { rest: input }.enumerate().peekable(),
+        }
     }
 
     fn next_line(&mut self) -> Option<(usize, String)> {
@@ -144,7 +150,10 @@ fn unescape(chars: &[char], line_no: usize) -> Result<String> {
             'r' => out.push('\r'),
             'f' => out.push('\x0c'),
             'u' => {
-                let hex: String = chars.get(i..i + 4).map(|s| s.iter().collect()).unwrap_or_default();
+                let hex: String = chars
+                    .get(i..i + 4)
+                    .map(|s| s.iter().collect())
+                    .unwrap_or_default();
                 let code = (hex.len() == 4)
                     .then(|| u32::from_str_radix(&hex, 16).ok())
                     .flatten()
@@ -157,7 +166,10 @@ fn unescape(chars: &[char], line_no: usize) -> Result<String> {
                     && chars.get(i) == Some(&'\\')
                     && chars.get(i + 1) == Some(&'u')
                 {
-                    let low: String = chars.get(i + 2..i + 6).map(|s| s.iter().collect()).unwrap_or_default();
+                    let low: String = chars
+                        .get(i + 2..i + 6)
+                        .map(|s| s.iter().collect())
+                        .unwrap_or_default();
                     if let Ok(low) = u32::from_str_radix(&low, 16) {
                         if (0xDC00..0xE000).contains(&low) {
                             let combined = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
@@ -237,7 +249,9 @@ pub fn parse_connector_file_at(text: &str, origin: &str) -> Result<ConnectorSubm
         let flat: Option<Props> = obj
             .iter()
             .map(|(k, v)| match v {
-                serde_json::Value::String(_) | serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {
+                serde_json::Value::String(_)
+                | serde_json::Value::Number(_)
+                | serde_json::Value::Bool(_) => {
                     json_scalar_to_string(v).flatten().map(|s| (k.clone(), s))
                 }
                 _ => None,
@@ -249,7 +263,11 @@ pub fn parse_connector_file_at(text: &str, origin: &str) -> Result<ConnectorSubm
                     "Connector configuration at '{origin}' is missing the mandatory 'name' configuration"
                 ))
             })?;
-            return Ok(ConnectorSubmission { name, config, initial_state: None });
+            return Ok(ConnectorSubmission {
+                name,
+                config,
+                initial_state: None,
+            });
         }
         // Form 2: {"name":…, "config":{…}, "initial_state":…}; unknown fields ignored.
         if let Some(serde_json::Value::Object(cfg)) = obj.get("config") {
@@ -290,19 +308,30 @@ pub fn parse_connector_file_at(text: &str, origin: &str) -> Result<ConnectorSubm
                 Some(serde_json::Value::String(s)) => Some(InitialState::parse(s)?),
                 Some(serde_json::Value::Null) | None => None,
                 Some(other) => {
-                    return Err(Error::config(format!("Invalid initial_state {other} at '{origin}'")))
+                    return Err(Error::config(format!(
+                        "Invalid initial_state {other} at '{origin}'"
+                    )))
                 }
             };
-            return Ok(ConnectorSubmission { name, config, initial_state });
+            return Ok(ConnectorSubmission {
+                name,
+                config,
+                initial_state,
+            });
         }
     }
-    let config = parse_properties(text).map_err(|e| e.context(format!("Failed to read '{origin}'")))?;
+    let config =
+        parse_properties(text).map_err(|e| e.context(format!("Failed to read '{origin}'")))?;
     let name = config.get("name").cloned().ok_or_else(|| {
         Error::config(format!(
             "Connector configuration at '{origin}' is missing the mandatory 'name' configuration"
         ))
     })?;
-    Ok(ConnectorSubmission { name, config, initial_state: None })
+    Ok(ConnectorSubmission {
+        name,
+        config,
+        initial_state: None,
+    })
 }
 
 /// [`parse_connector_file_at`] without a file name.
@@ -359,7 +388,10 @@ pub enum Default {
 pub enum Validator {
     None,
     /// `ConfigDef.Range.atLeast` / `between` (inclusive).
-    Range { min: Option<f64>, max: Option<f64> },
+    Range {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
     /// `ConfigDef.ValidString.in` (case-sensitive).
     OneOf(&'static [&'static str]),
     /// `ConfigDef.CaseInsensitiveValidString.in`.
@@ -437,7 +469,13 @@ impl ConfigDef {
         display_name: &str,
     ) -> Self {
         let order = match group {
-            Some(g) => self.keys.iter().filter(|k| k.group.as_deref() == Some(g)).count() as i32 + 1,
+            Some(g) => {
+                self.keys
+                    .iter()
+                    .filter(|k| k.group.as_deref() == Some(g))
+                    .count() as i32
+                    + 1
+            }
             None => -1,
         };
         self.keys.push(ConfigKey {
@@ -466,7 +504,17 @@ impl ConfigDef {
         importance: Importance,
         documentation: &str,
     ) -> Self {
-        self.define(name, ty, default, validator, importance, documentation, None, Width::None, name)
+        self.define(
+            name,
+            ty,
+            default,
+            validator,
+            importance,
+            documentation,
+            None,
+            Width::None,
+            name,
+        )
     }
 
     /// Add every key of `other` that this def does not define yet (this def wins on clashes).
@@ -546,7 +594,10 @@ impl ConfigDef {
                     if raw.is_some_and(|t| parse_type(k, t).is_err()) {
                         cv.value = None;
                         if matches!(k.validator, Validator::Range { .. }) {
-                            cv.errors.push(format!("Invalid value null for configuration {}: Value must be non-null", k.name));
+                            cv.errors.push(format!(
+                                "Invalid value null for configuration {}: Value must be non-null",
+                                k.name
+                            ));
                         }
                     }
                 }
@@ -561,17 +612,25 @@ impl ConfigDef {
         for k in &self.keys {
             values.insert(k.name.clone(), parse_key(k, props.get(&k.name))?);
         }
-        Ok(ParsedConfig { values, originals: props.clone() })
+        Ok(ParsedConfig {
+            values,
+            originals: props.clone(),
+        })
     }
 
     /// Every validation error, one line each, as `key: message` (for CLI start-up errors).
     pub fn errors(&self, props: &Props) -> Vec<String> {
-        self.validate(props).into_iter().flat_map(|v| v.errors).collect()
+        self.validate(props)
+            .into_iter()
+            .flat_map(|v| v.errors)
+            .collect()
     }
 }
 
 fn invalid(value: &str, name: &str, message: &str) -> Error {
-    Error::config(format!("Invalid value {value} for configuration {name}: {message}"))
+    Error::config(format!(
+        "Invalid value {value} for configuration {name}: {message}"
+    ))
 }
 
 fn parse_key(k: &ConfigKey, raw: Option<&String>) -> Result<Value> {
@@ -597,18 +656,30 @@ fn parse_type(k: &ConfigKey, text: &str) -> Result<Value> {
         ConfigType::Boolean => match t.to_ascii_lowercase().as_str() {
             "true" => Value::Bool(true),
             "false" => Value::Bool(false),
-            _ => return Err(invalid(t, &k.name, "Expected value to be either true or false")),
+            _ => {
+                return Err(invalid(
+                    t,
+                    &k.name,
+                    "Expected value to be either true or false",
+                ))
+            }
         },
-        ConfigType::Int => Value::Int(t.parse().map_err(|_| invalid(t, &k.name, "Not a number of type INT"))?),
-        ConfigType::Short => {
-            Value::Short(t.parse().map_err(|_| invalid(t, &k.name, "Not a number of type SHORT"))?)
-        }
-        ConfigType::Long => {
-            Value::Long(t.parse().map_err(|_| invalid(t, &k.name, "Not a number of type LONG"))?)
-        }
-        ConfigType::Double => {
-            Value::Double(t.parse().map_err(|_| invalid(t, &k.name, "Not a number of type DOUBLE"))?)
-        }
+        ConfigType::Int => Value::Int(
+            t.parse()
+                .map_err(|_| invalid(t, &k.name, "Not a number of type INT"))?,
+        ),
+        ConfigType::Short => Value::Short(
+            t.parse()
+                .map_err(|_| invalid(t, &k.name, "Not a number of type SHORT"))?,
+        ),
+        ConfigType::Long => Value::Long(
+            t.parse()
+                .map_err(|_| invalid(t, &k.name, "Not a number of type LONG"))?,
+        ),
+        ConfigType::Double => Value::Double(
+            t.parse()
+                .map_err(|_| invalid(t, &k.name, "Not a number of type DOUBLE"))?,
+        ),
         ConfigType::String => Value::Str(t.to_string()),
         ConfigType::Password => Value::Password(text.to_string()),
         ConfigType::Class => Value::Class(t.to_string()),
@@ -633,15 +704,29 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
                 Value::Double(d) => *d,
                 _ => return Ok(()),
             };
-            let fmt = |x: f64| if x.fract() == 0.0 { format!("{}", x as i64) } else { x.to_string() };
+            let fmt = |x: f64| {
+                if x.fract() == 0.0 {
+                    format!("{}", x as i64)
+                } else {
+                    x.to_string()
+                }
+            };
             if let Some(min) = min {
                 if n < *min {
-                    return Err(invalid(text.trim(), &k.name, &format!("Value must be at least {}", fmt(*min))));
+                    return Err(invalid(
+                        text.trim(),
+                        &k.name,
+                        &format!("Value must be at least {}", fmt(*min)),
+                    ));
                 }
             }
             if let Some(max) = max {
                 if n > *max {
-                    return Err(invalid(text.trim(), &k.name, &format!("Value must be no more than {}", fmt(*max))));
+                    return Err(invalid(
+                        text.trim(),
+                        &k.name,
+                        &format!("Value must be no more than {}", fmt(*max)),
+                    ));
                 }
             }
             Ok(())
@@ -655,7 +740,11 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
             if ok {
                 Ok(())
             } else {
-                Err(invalid(s, &k.name, &format!("String must be one of: {}", allowed.join(", "))))
+                Err(invalid(
+                    s,
+                    &k.name,
+                    &format!("String must be one of: {}", allowed.join(", ")),
+                ))
             }
         }
         Validator::NonEmptyString => match v {
@@ -781,17 +870,25 @@ mod tests {
     #[test]
     fn malformed_unicode_escape_is_an_error_naming_the_line() {
         let err = parse_properties("ok=1\nbad=\\u12G4\n").unwrap_err();
-        assert!(err.message().contains("Malformed \\uxxxx encoding on line 2"), "{err}");
+        assert!(
+            err.message()
+                .contains("Malformed \\uxxxx encoding on line 2"),
+            "{err}"
+        );
     }
 
     #[test]
     fn connector_file_three_forms() {
-        let flat = parse_connector_file(r#"{"name":"a","connector.class":"FileStreamSource","tasks.max":1}"#).unwrap();
+        let flat = parse_connector_file(
+            r#"{"name":"a","connector.class":"FileStreamSource","tasks.max":1}"#,
+        )
+        .unwrap();
         assert_eq!(flat.name, "a");
         assert_eq!(flat.config["tasks.max"], "1");
-        let nested =
-            parse_connector_file(r#"{"name":" b ","config":{"connector.class":"X"},"initial_state":"paused","extra":1}"#)
-                .unwrap();
+        let nested = parse_connector_file(
+            r#"{"name":" b ","config":{"connector.class":"X"},"initial_state":"paused","extra":1}"#,
+        )
+        .unwrap();
         assert_eq!(nested.name, "b");
         assert_eq!(nested.config["name"], "b");
         assert_eq!(nested.initial_state, Some(InitialState::Paused));
@@ -806,24 +903,56 @@ mod tests {
             e.message(),
             "Connector configuration at 'c.properties' is missing the mandatory 'name' configuration"
         );
-        let e = parse_connector_file_at(r#"{"name":"a","config":{"name":"b"}}"#, "c.json").unwrap_err();
+        let e =
+            parse_connector_file_at(r#"{"name":"a","config":{"name":"b"}}"#, "c.json").unwrap_err();
         assert!(e.message().contains("doesn't match"));
     }
 
     fn def() -> ConfigDef {
         ConfigDef::new()
-            .simple("file", ConfigType::String, Default::Required, Validator::NonEmptyString, Importance::High, "f")
+            .simple(
+                "file",
+                ConfigType::String,
+                Default::Required,
+                Validator::NonEmptyString,
+                Importance::High,
+                "f",
+            )
             .simple(
                 "batch.size",
                 ConfigType::Int,
                 Default::Value("2000".into()),
-                Validator::Range { min: Some(1.0), max: None },
+                Validator::Range {
+                    min: Some(1.0),
+                    max: None,
+                },
                 Importance::Low,
                 "b",
             )
-            .simple("mode", ConfigType::String, Default::Value("a".into()), Validator::OneOf(&["a", "b"]), Importance::Low, "m")
-            .simple("flag", ConfigType::Boolean, Default::Value("false".into()), Validator::None, Importance::Low, "x")
-            .simple("topics", ConfigType::List, Default::Value("".into()), Validator::None, Importance::Low, "t")
+            .simple(
+                "mode",
+                ConfigType::String,
+                Default::Value("a".into()),
+                Validator::OneOf(&["a", "b"]),
+                Importance::Low,
+                "m",
+            )
+            .simple(
+                "flag",
+                ConfigType::Boolean,
+                Default::Value("false".into()),
+                Validator::None,
+                Importance::Low,
+                "x",
+            )
+            .simple(
+                "topics",
+                ConfigType::List,
+                Default::Value("".into()),
+                Validator::None,
+                Importance::Low,
+                "t",
+            )
     }
 
     #[test]

@@ -5,7 +5,9 @@
 
 use regex::Regex;
 
-use crate::config::{ConfigDef, ConfigType, ConfigValue, Default, Importance, Props, Validator, Width};
+use crate::config::{
+    ConfigDef, ConfigType, ConfigValue, Default, Importance, Props, Validator, Width,
+};
 use crate::error::{Error, Result};
 use crate::plugin::ConnectorType;
 
@@ -81,16 +83,23 @@ pub fn framework_rules(kind: ConnectorType, props: &Props, values: &mut [ConfigV
     };
     let non_empty = |k: &str| props.get(k).map(|v| !v.trim().is_empty()).unwrap_or(false);
     if non_empty("transforms") {
-        add("transforms", "Single Message Transforms are not supported by Strait yet".into());
+        add(
+            "transforms",
+            "Single Message Transforms are not supported by Strait yet".into(),
+        );
     }
     if non_empty("predicates") {
-        add("predicates", "Predicates are not supported by Strait yet".into());
+        add(
+            "predicates",
+            "Predicates are not supported by Strait yet".into(),
+        );
     }
     if kind == ConnectorType::Sink {
         let has_topics = non_empty("topics");
         let has_regex = non_empty("topics.regex");
         if has_topics && has_regex {
-            let msg = "topics and topics.regex are mutually exclusive options, but both are set.".to_string();
+            let msg = "topics and topics.regex are mutually exclusive options, but both are set."
+                .to_string();
             add("topics", msg.clone());
             add("topics.regex", msg);
         } else if !has_topics && !has_regex {
@@ -103,7 +112,10 @@ pub fn framework_rules(kind: ConnectorType, props: &Props, values: &mut [ConfigV
                 add("topics.regex", format!("Invalid regex: {e}"));
             }
         }
-        let dlq = props.get("errors.deadletterqueue.topic.name").map(|s| s.trim()).unwrap_or("");
+        let dlq = props
+            .get("errors.deadletterqueue.topic.name")
+            .map(|s| s.trim())
+            .unwrap_or("");
         if !dlq.is_empty() && has_topics {
             let topics: Vec<&str> = props["topics"].split(',').map(str::trim).collect();
             if topics.contains(&dlq) {
@@ -152,24 +164,40 @@ impl FrameworkConfig {
             return Err(Error::config(errors.join("\n")));
         }
         let c = def.parse(props)?;
-        let non_empty = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let non_empty = |s: Option<&str>| {
+            s.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         Ok(FrameworkConfig {
             name: c.string("name").unwrap_or_default().to_string(),
             tasks_max: c.int("tasks.max").unwrap_or(1).max(1) as usize,
             key_converter: non_empty(c.string("key.converter")),
             value_converter: non_empty(c.string("value.converter")),
-            tolerance: if c.string("errors.tolerance").unwrap_or("none").eq_ignore_ascii_case("all") {
+            tolerance: if c
+                .string("errors.tolerance")
+                .unwrap_or("none")
+                .eq_ignore_ascii_case("all")
+            {
                 Tolerance::All
             } else {
                 Tolerance::None
             },
             log_errors: c.bool("errors.log.enable").unwrap_or(false),
             log_include_messages: c.bool("errors.log.include.messages").unwrap_or(false),
-            topics: c.list("topics").into_iter().filter(|t| !t.is_empty()).collect(),
+            topics: c
+                .list("topics")
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect(),
             topics_regex: non_empty(c.string("topics.regex")),
             dlq_topic: non_empty(c.string("errors.deadletterqueue.topic.name")),
-            dlq_replication_factor: c.short("errors.deadletterqueue.topic.replication.factor").unwrap_or(3),
-            dlq_context_headers: c.bool("errors.deadletterqueue.context.headers.enable").unwrap_or(false),
+            dlq_replication_factor: c
+                .short("errors.deadletterqueue.topic.replication.factor")
+                .unwrap_or(3),
+            dlq_context_headers: c
+                .bool("errors.deadletterqueue.context.headers.enable")
+                .unwrap_or(false),
         })
     }
 }
@@ -179,16 +207,30 @@ mod tests {
     use super::*;
 
     fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn sink_requires_exactly_one_of_topics_or_regex() {
-        let e = FrameworkConfig::parse(ConnectorType::Sink, &props(&[("name", "s"), ("connector.class", "X")])).unwrap_err();
-        assert!(e.message().contains("Must configure one of topics or topics.regex"));
         let e = FrameworkConfig::parse(
             ConnectorType::Sink,
-            &props(&[("name", "s"), ("connector.class", "X"), ("topics", "a"), ("topics.regex", "a.*")]),
+            &props(&[("name", "s"), ("connector.class", "X")]),
+        )
+        .unwrap_err();
+        assert!(e
+            .message()
+            .contains("Must configure one of topics or topics.regex"));
+        let e = FrameworkConfig::parse(
+            ConnectorType::Sink,
+            &props(&[
+                ("name", "s"),
+                ("connector.class", "X"),
+                ("topics", "a"),
+                ("topics.regex", "a.*"),
+            ]),
         )
         .unwrap_err();
         assert!(e.message().contains("mutually exclusive"));
@@ -198,10 +240,19 @@ mod tests {
     fn dlq_may_not_be_a_consumed_topic() {
         let e = FrameworkConfig::parse(
             ConnectorType::Sink,
-            &props(&[("name", "s"), ("connector.class", "X"), ("topics", "a, dlq"), ("errors.deadletterqueue.topic.name", "dlq")]),
+            &props(&[
+                ("name", "s"),
+                ("connector.class", "X"),
+                ("topics", "a, dlq"),
+                ("errors.deadletterqueue.topic.name", "dlq"),
+            ]),
         )
         .unwrap_err();
-        assert!(e.message().contains("The DLQ topic 'dlq' may not be included"), "{e}");
+        assert!(
+            e.message()
+                .contains("The DLQ topic 'dlq' may not be included"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -218,15 +269,32 @@ mod tests {
     fn parses_typed_values() {
         let c = FrameworkConfig::parse(
             ConnectorType::Sink,
-            &props(&[("name", "s"), ("connector.class", "X"), ("topics", "a,b"), ("tasks.max", "3"), ("errors.tolerance", "ALL")]),
+            &props(&[
+                ("name", "s"),
+                ("connector.class", "X"),
+                ("topics", "a,b"),
+                ("tasks.max", "3"),
+                ("errors.tolerance", "ALL"),
+            ]),
         )
         .unwrap();
         assert_eq!(c.tasks_max, 3);
         assert_eq!(c.topics, vec!["a", "b"]);
         assert_eq!(c.tolerance, Tolerance::All);
-        let e = FrameworkConfig::parse(ConnectorType::Source, &props(&[("name", ""), ("connector.class", "X"), ("tasks.max", "0")]))
-            .unwrap_err();
-        assert!(e.message().contains("Invalid value  for configuration name: String may not be empty"), "{e}");
-        assert!(e.message().contains("Invalid value 0 for configuration tasks.max: Value must be at least 1"), "{e}");
+        let e = FrameworkConfig::parse(
+            ConnectorType::Source,
+            &props(&[("name", ""), ("connector.class", "X"), ("tasks.max", "0")]),
+        )
+        .unwrap_err();
+        assert!(
+            e.message()
+                .contains("Invalid value  for configuration name: String may not be empty"),
+            "{e}"
+        );
+        assert!(
+            e.message()
+                .contains("Invalid value 0 for configuration tasks.max: Value must be at least 1"),
+            "{e}"
+        );
     }
 }

@@ -71,7 +71,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(fault: Fault, message: impl Into<String>) -> Self {
-        Error { fault, retriable: false, message: message.into(), source: None, http_status: None }
+        Error {
+            fault,
+            retriable: false,
+            message: message.into(),
+            source: None,
+            http_status: None,
+        }
     }
     /// The user's configuration is wrong.
     pub fn config(message: impl Into<String>) -> Self {
@@ -83,7 +89,10 @@ impl Error {
     }
     /// An external system failed; `retriable` says whether trying again can help.
     pub fn external(message: impl Into<String>, retriable: bool) -> Self {
-        Error { retriable, ..Self::new(Fault::External, message) }
+        Error {
+            retriable,
+            ..Self::new(Fault::External, message)
+        }
     }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(Fault::NotFound, message)
@@ -134,7 +143,8 @@ impl Error {
     /// This is what task and connector statuses show in their `trace` field.
     pub fn trace(&self) -> String {
         let mut out = format!("{}: {}", self.java_class(), self.message);
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = self.source.as_deref().map(|e| e as _);
+        let mut cause: Option<&(dyn std::error::Error + 'static)> =
+            self.source.as_deref().map(|e| e as _);
         while let Some(c) = cause {
             out.push_str(&format!("\nCaused by: {c}"));
             cause = c.source();
@@ -178,7 +188,9 @@ impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         let retriable = matches!(
             e.kind(),
-            std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            std::io::ErrorKind::Interrupted
+                | std::io::ErrorKind::WouldBlock
+                | std::io::ErrorKind::TimedOut
         );
         Error::external(e.to_string(), retriable).with_source(e)
     }
@@ -186,7 +198,10 @@ impl From<std::io::Error> for Error {
 
 impl From<rdkafka::error::KafkaError> for Error {
     fn from(e: rdkafka::error::KafkaError) -> Self {
-        let retriable = e.rdkafka_error_code().map(is_retriable_kafka_code).unwrap_or(false);
+        let retriable = e
+            .rdkafka_error_code()
+            .map(is_retriable_kafka_code)
+            .unwrap_or(false);
         Error::external(format!("kafka: {e}"), retriable).with_source(e)
     }
 }
@@ -229,7 +244,10 @@ mod tests {
     #[test]
     fn retriable_external_maps_to_retriable_exception() {
         let e = Error::external("broker down", true);
-        assert_eq!(e.java_class(), "org.apache.kafka.connect.errors.RetriableException");
+        assert_eq!(
+            e.java_class(),
+            "org.apache.kafka.connect.errors.RetriableException"
+        );
         assert_eq!(e.context("producing").message(), "producing: broker down");
     }
 }

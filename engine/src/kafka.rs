@@ -78,9 +78,9 @@ pub fn client_config(
 /// Create a client, turning librdkafka's config errors into config errors naming the key.
 pub fn create<T: rdkafka::config::FromClientConfig>(cfg: &ClientConfig, what: &str) -> Result<T> {
     cfg.create().map_err(|e| match e {
-        rdkafka::error::KafkaError::ClientConfig(_, ref desc, ref key, ref value) => Error::config(format!(
-            "Invalid {what} client setting {key}={value}: {desc}"
-        )),
+        rdkafka::error::KafkaError::ClientConfig(_, ref desc, ref key, ref value) => Error::config(
+            format!("Invalid {what} client setting {key}={value}: {desc}"),
+        ),
         other => Error::from(other).context(format!("creating {what}")),
     })
 }
@@ -96,7 +96,14 @@ mod tests {
         worker.insert("producer.key.serializer".into(), "x".into());
         let mut conn = Props::new();
         conn.insert("producer.override.linger.ms".into(), "7".into());
-        let cfg = client_config("b:1", ClientRole::Producer, &[("acks", "all".into())], &worker, &conn).unwrap();
+        let cfg = client_config(
+            "b:1",
+            ClientRole::Producer,
+            &[("acks", "all".into())],
+            &worker,
+            &conn,
+        )
+        .unwrap();
         assert_eq!(cfg.get("linger.ms"), Some("7"));
         assert_eq!(cfg.get("acks"), Some("all"));
         assert_eq!(cfg.get("key.serializer"), None);
@@ -107,7 +114,14 @@ mod tests {
     fn unknown_librdkafka_key_is_a_config_error_naming_it() {
         let mut conn = Props::new();
         conn.insert("producer.override.no.such.setting".into(), "1".into());
-        let cfg = client_config("127.0.0.1:1", ClientRole::Producer, &[], &Props::new(), &conn).unwrap();
+        let cfg = client_config(
+            "127.0.0.1:1",
+            ClientRole::Producer,
+            &[],
+            &Props::new(),
+            &conn,
+        )
+        .unwrap();
         let Err(err) = create::<rdkafka::producer::BaseProducer>(&cfg, "producer") else {
             panic!("librdkafka accepted an unknown setting");
         };

@@ -12,12 +12,12 @@ pub mod schema;
 
 pub use error::{Error, Fault, Result};
 pub mod connector_config;
+pub mod herder;
 pub mod kafka;
 pub mod offsets;
+pub mod rest;
 pub mod runtime;
 pub mod worker_config;
-pub mod herder;
-pub mod rest;
 /// Process logging with live, REST-adjustable levels (`strait_engine::logging::init()`).
 pub use rest::logging;
 pub mod standalone;

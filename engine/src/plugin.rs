@@ -148,7 +148,11 @@ pub trait ConnectorPlugin: Send + Sync {
     fn task_class(&self) -> &'static str;
     fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>>;
     fn create_task(&self, task_props: &Props) -> Result<TaskInstance>;
-    fn alter_offsets(&self, props: &Props, offsets: &[(SourceMap, Option<SourceMap>)]) -> Result<bool>;
+    fn alter_offsets(
+        &self,
+        props: &Props,
+        offsets: &[(SourceMap, Option<SourceMap>)],
+    ) -> Result<bool>;
 }
 
 struct Erased<C>(PhantomData<fn() -> C>);
@@ -179,7 +183,11 @@ impl<C: Connector> ConnectorPlugin for Erased<C> {
     fn create_task(&self, task_props: &Props) -> Result<TaskInstance> {
         C::create_task(task_props)
     }
-    fn alter_offsets(&self, props: &Props, offsets: &[(SourceMap, Option<SourceMap>)]) -> Result<bool> {
+    fn alter_offsets(
+        &self,
+        props: &Props,
+        offsets: &[(SourceMap, Option<SourceMap>)],
+    ) -> Result<bool> {
         C::alter_offsets(props, offsets)
     }
 }

@@ -17,7 +17,14 @@ pub struct Registry {
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registry")
-            .field("connectors", &self.connectors.iter().map(|c| c.info().class).collect::<Vec<_>>())
+            .field(
+                "connectors",
+                &self
+                    .connectors
+                    .iter()
+                    .map(|c| c.info().class)
+                    .collect::<Vec<_>>(),
+            )
             .field("converters", &self.converters)
             .finish()
     }
@@ -28,12 +35,18 @@ impl Registry {
         Self::default()
     }
 
-    pub fn with_connectors(mut self, connectors: impl IntoIterator<Item = Arc<dyn ConnectorPlugin>>) -> Self {
+    pub fn with_connectors(
+        mut self,
+        connectors: impl IntoIterator<Item = Arc<dyn ConnectorPlugin>>,
+    ) -> Self {
         self.connectors.extend(connectors);
         self
     }
 
-    pub fn with_converters(mut self, converters: impl IntoIterator<Item = ConverterPlugin>) -> Self {
+    pub fn with_converters(
+        mut self,
+        converters: impl IntoIterator<Item = ConverterPlugin>,
+    ) -> Self {
         self.converters.extend(converters);
         self
     }
@@ -65,21 +78,33 @@ impl Registry {
     /// Find a converter by class name or alias.
     pub fn converter_plugin(&self, name: &str) -> Result<&ConverterPlugin> {
         let name = name.trim();
-        self.converters.iter().find(|c| c.info.names().iter().any(|n| n == name)).ok_or_else(|| {
-            Error::config(format!(
+        self.converters
+            .iter()
+            .find(|c| c.info.names().iter().any(|n| n == name))
+            .ok_or_else(|| {
+                Error::config(format!(
                 "Invalid value {name} for configuration converter: Class {name} could not be found."
             ))
-        })
+            })
     }
 
     /// Build a converter: `class` is the converter class, `props` its prefix-stripped options.
-    pub fn converter(&self, class: &str, props: &Props, is_key: bool) -> Result<Arc<dyn Converter>> {
+    pub fn converter(
+        &self,
+        class: &str,
+        props: &Props,
+        is_key: bool,
+    ) -> Result<Arc<dyn Converter>> {
         let plugin = self.converter_plugin(class)?;
         (plugin.create)(props, is_key)
     }
 
     /// Every plugin description, for `/connector-plugins`.
     pub fn plugin_infos(&self) -> Vec<PluginInfo> {
-        self.connectors.iter().map(|c| c.info()).chain(self.converters.iter().map(|c| c.info.clone())).collect()
+        self.connectors
+            .iter()
+            .map(|c| c.info())
+            .chain(self.converters.iter().map(|c| c.info.clone()))
+            .collect()
     }
 }

@@ -22,8 +22,10 @@ pub fn read_worker_properties(path: &std::path::Path) -> Result<Props> {
     if path.as_os_str().is_empty() {
         return Ok(Props::new());
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::from(e).context(format!("reading worker config {}", path.display())))?;
-    parse_properties(&decode_properties_bytes(&bytes)).map_err(|e| e.context(format!("worker config {}", path.display())))
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::from(e).context(format!("reading worker config {}", path.display())))?;
+    parse_properties(&decode_properties_bytes(&bytes))
+        .map_err(|e| e.context(format!("worker config {}", path.display())))
 }
 
 /// Look up the Kafka cluster id, proving the cluster is reachable (Java fails start-up without it).
@@ -38,7 +40,10 @@ pub fn lookup_cluster_id(config: &WorkerConfig, timeout: Duration) -> Result<Opt
     let consumer: BaseConsumer = crate::kafka::create(&cfg, "admin")?;
     consumer.fetch_metadata(None, timeout).map_err(|e| {
         Error::external(
-            format!("Failed to connect to and describe Kafka cluster at {}: {e}", config.bootstrap_servers),
+            format!(
+                "Failed to connect to and describe Kafka cluster at {}: {e}",
+                config.bootstrap_servers
+            ),
             true,
         )
     })?;
@@ -61,7 +66,11 @@ impl std::fmt::Debug for StandaloneWorker {
 
 impl StandaloneWorker {
     /// Start: validate config, open offsets, reach Kafka, serve REST, submit connectors.
-    pub async fn start(worker_props: Props, connector_files: &[PathBuf], registry: Registry) -> Result<Self> {
+    pub async fn start(
+        worker_props: Props,
+        connector_files: &[PathBuf],
+        registry: Registry,
+    ) -> Result<Self> {
         let config = WorkerConfig::from_props(&worker_props)?;
         let offsets_file = config.offset_storage_file.clone().ok_or_else(|| {
             Error::config("Missing required configuration \"offset.storage.file.filename\" which has no default value.")
@@ -69,7 +78,9 @@ impl StandaloneWorker {
         // Parse every connector file before touching anything, so a bad file fails fast.
         let mut submissions = Vec::new();
         for path in connector_files {
-            let bytes = std::fs::read(path).map_err(|e| Error::from(e).context(format!("reading connector config {}", path.display())))?;
+            let bytes = std::fs::read(path).map_err(|e| {
+                Error::from(e).context(format!("reading connector config {}", path.display()))
+            })?;
             let text = decode_properties_bytes(&bytes);
             submissions.push(parse_connector_file_at(&text, &path.display().to_string())?);
         }
@@ -84,7 +95,9 @@ impl StandaloneWorker {
                 .map_err(|e| Error::bug(format!("cluster lookup panicked: {e}")))??
         };
         let (host, port) = config.rest_listener()?;
-        let bind_ip: IpAddr = if host.is_empty() { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else {
+        let bind_ip: IpAddr = if host.is_empty() {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        } else {
             tokio::net::lookup_host((host.as_str(), 0))
                 .await
                 .ok()
@@ -94,10 +107,18 @@ impl StandaloneWorker {
         };
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind_ip, port))
             .await
-            .map_err(|e| Error::config(format!("REST listener could not bind {bind_ip}:{port}: {e}")))?;
+            .map_err(|e| {
+                Error::config(format!(
+                    "REST listener could not bind {bind_ip}:{port}: {e}"
+                ))
+            })?;
         let bound = listener.local_addr()?;
         let advertised_host = config.rest_advertised_host_name.clone().unwrap_or_else(|| {
-            if host.is_empty() { local_hostname() } else { host.clone() }
+            if host.is_empty() {
+                local_hostname()
+            } else {
+                host.clone()
+            }
         });
         let advertised_port = config.rest_advertised_port.unwrap_or(bound.port());
         let worker = Arc::new(WorkerContext {
@@ -108,19 +129,28 @@ impl StandaloneWorker {
         });
         let herder = Arc::new(StandaloneHerder::new(worker, cluster_id));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (rest_addr, rest_join) = crate::rest::serve(herder.clone() as Arc<dyn Herder>, listener, async {
-            let _ = rx.await;
-        })
-        .await?;
+        let (rest_addr, rest_join) =
+            crate::rest::serve(herder.clone() as Arc<dyn Herder>, listener, async {
+                let _ = rx.await;
+            })
+            .await?;
         for s in submissions {
-            if let Err(e) = herder.put_connector_config(&s.name, s.config, false, s.initial_state).await {
+            if let Err(e) = herder
+                .put_connector_config(&s.name, s.config, false, s.initial_state)
+                .await
+            {
                 herder.shutdown().await;
                 return Err(e.context(format!("Failed to create connector {}", s.name)));
             }
         }
         herder.set_ready();
         tracing::info!(%rest_addr, "Strait standalone worker started");
-        Ok(StandaloneWorker { herder, rest_addr, rest_shutdown: Some(tx), rest_join: Some(rest_join) })
+        Ok(StandaloneWorker {
+            herder,
+            rest_addr,
+            rest_shutdown: Some(tx),
+            rest_join: Some(rest_join),
+        })
     }
 
     /// Stop every connector at its commit point, then the REST server.
@@ -149,7 +179,8 @@ fn local_hostname() -> String {
 pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use crate::config::{with_prefix, ConfigDef, ConfigType, Default, Importance, Props, Validator, Width};
+use crate::config::{
+    with_prefix, ConfigDef, ConfigType, Default, Importance, Props, Validator, Width,
+};
 use crate::error::{Error, Result};
 
 /// Keys accepted for compatibility that have no effect in Strait.
@@ -68,16 +70,44 @@ impl WorkerConfig {
         let def = worker_config_def();
         let errors = def.errors(props);
         if !errors.is_empty() {
-            return Err(Error::config(format!("Invalid worker configuration:\n  {}", errors.join("\n  "))));
+            return Err(Error::config(format!(
+                "Invalid worker configuration:\n  {}",
+                errors.join("\n  ")
+            )));
         }
+        // `rest.host.name` / `rest.port` predate `listeners` (Kafka removed them in 3.0). Old
+        // worker files still carry them, so they are honoured when `listeners` is absent.
+        let mut props = props.clone();
         if props.contains_key("rest.port") || props.contains_key("rest.host.name") {
-            return Err(Error::config(
-                "rest.port and rest.host.name were removed in Kafka 3.0; use listeners=http://host:port instead",
-            ));
+            if props.contains_key("listeners") {
+                tracing::warn!("rest.host.name / rest.port are ignored because listeners is set");
+            } else {
+                let port = props
+                    .get("rest.port")
+                    .map(|p| p.trim().to_string())
+                    .unwrap_or_else(|| "8083".into());
+                if port.parse::<u16>().is_err() {
+                    return Err(Error::config(format!(
+                        "Invalid value {port} for configuration rest.port: Not a number of type INT"
+                    )));
+                }
+                let host = props
+                    .get("rest.host.name")
+                    .map(|h| h.trim().to_string())
+                    .unwrap_or_default();
+                tracing::warn!(
+                    "rest.host.name / rest.port are deprecated (removed from Kafka Connect in 3.0); using listeners=http://{host}:{port}"
+                );
+                props.insert("listeners".into(), format!("http://{host}:{port}"));
+            }
         }
+        let props = &props;
         for key in IGNORED_KEYS {
             if props.contains_key(*key) {
-                tracing::warn!(key, "worker configuration key has no effect in Strait and is ignored");
+                tracing::warn!(
+                    key,
+                    "worker configuration key has no effect in Strait and is ignored"
+                );
             }
         }
         let c = def.parse(props)?;
@@ -108,7 +138,11 @@ impl WorkerConfig {
     /// The first listener as (host, port). Kafka's form is `protocol://host:port`; an empty host
     /// binds every interface. Only `http` is supported for now (TLS listeners are rejected).
     pub fn rest_listener(&self) -> Result<(String, u16)> {
-        let first = self.listeners.first().map(String::as_str).unwrap_or("http://:8083");
+        let first = self
+            .listeners
+            .first()
+            .map(String::as_str)
+            .unwrap_or("http://:8083");
         let (proto, rest) = first
             .split_once("://")
             .ok_or_else(|| Error::config(format!("Could not parse listener URL {first}")))?;
@@ -117,9 +151,12 @@ impl WorkerConfig {
                 "Listener protocol {proto} is not supported yet (only http)"
             )));
         }
-        let (host, port) =
-            rest.rsplit_once(':').ok_or_else(|| Error::config(format!("Could not parse listener URL {first}")))?;
-        let port: u16 = port.parse().map_err(|_| Error::config(format!("Invalid port in listener {first}")))?;
+        let (host, port) = rest
+            .rsplit_once(':')
+            .ok_or_else(|| Error::config(format!("Could not parse listener URL {first}")))?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| Error::config(format!("Invalid port in listener {first}")))?;
         Ok((host.trim_matches(['[', ']']).to_string(), port))
     }
 }
@@ -140,7 +177,10 @@ mod tests {
         assert_eq!(w.offset_flush_timeout, Duration::from_secs(5));
         assert_eq!(w.rest_listener().unwrap(), ("".to_string(), 8083));
         assert_eq!(w.client_props("producer.")["linger.ms"], "5");
-        assert_eq!(w.header_converter, "org.apache.kafka.connect.storage.SimpleHeaderConverter");
+        assert_eq!(
+            w.header_converter,
+            "org.apache.kafka.connect.storage.SimpleHeaderConverter"
+        );
     }
 
     #[test]
@@ -151,11 +191,37 @@ mod tests {
     }
 
     #[test]
-    fn removed_rest_port_is_rejected_with_a_hint() {
-        let mut p = parse_properties("key.converter=a\nvalue.converter=b\nrest.port=8083").unwrap();
-        assert!(WorkerConfig::from_props(&p).unwrap_err().message().contains("listeners="));
+    fn legacy_rest_port_is_honoured_without_listeners() {
+        let mut p = parse_properties(
+            "key.converter=a\nvalue.converter=b\nrest.port=9999\nrest.host.name=127.0.0.1",
+        )
+        .unwrap();
+        assert_eq!(
+            WorkerConfig::from_props(&p)
+                .unwrap()
+                .rest_listener()
+                .unwrap(),
+            ("127.0.0.1".to_string(), 9999)
+        );
+        p.insert("listeners".into(), "http://:8084".into());
+        assert_eq!(
+            WorkerConfig::from_props(&p)
+                .unwrap()
+                .rest_listener()
+                .unwrap(),
+            ("".to_string(), 8084)
+        );
+        p.insert("rest.port".into(), "x".into());
+        p.remove("listeners");
+        assert!(WorkerConfig::from_props(&p)
+            .unwrap_err()
+            .message()
+            .contains("rest.port"));
         p.remove("rest.port");
         p.insert("listeners".into(), "https://:8443".into());
-        assert!(WorkerConfig::from_props(&p).unwrap().rest_listener().is_err());
+        assert!(WorkerConfig::from_props(&p)
+            .unwrap()
+            .rest_listener()
+            .is_err());
     }
 }

@@ -41,7 +41,8 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
     if args.records == 0 {
         bail!("--records must be at least 1");
     }
-    std::fs::create_dir_all(&args.output).with_context(|| format!("creating {}", args.output.display()))?;
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("creating {}", args.output.display()))?;
     let out_dir = args.output.canonicalize()?;
     let data_file = out_dir.join("pageviews.txt");
     let offsets_file = out_dir.join("connect.offsets");
@@ -52,7 +53,9 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
 
     let (broker, bootstrap, topic) = match &args.bootstrap_servers {
         Some(b) => {
-            let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs();
             (None, b.clone(), format!("strait-demo-pageviews-{stamp}"))
         }
         None => {
@@ -67,8 +70,13 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
     let rest_port = match std::net::TcpListener::bind(("127.0.0.1", args.rest_port)) {
         Ok(l) => l.local_addr()?.port(),
         Err(_) => {
-            eprintln!("port {} is busy; serving the REST API on a free port instead", args.rest_port);
-            std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port()
+            eprintln!(
+                "port {} is busy; serving the REST API on a free port instead",
+                args.rest_port
+            );
+            std::net::TcpListener::bind("127.0.0.1:0")?
+                .local_addr()?
+                .port()
         }
     };
 
@@ -97,16 +105,32 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
     let props = strait_engine::standalone::read_worker_properties(&worker_file)?;
     let worker = StandaloneWorker::start(props, &[source_file, sink_file], registry).await?;
     match &broker {
-        Some(_) => eprintln!("Strait demo: embedded broker at {bootstrap}, REST API at http://{}", worker.rest_addr),
-        None => eprintln!("Strait demo: Kafka at {bootstrap}, REST API at http://{}", worker.rest_addr),
+        Some(_) => eprintln!(
+            "Strait demo: embedded broker at {bootstrap}, REST API at http://{}",
+            worker.rest_addr
+        ),
+        None => eprintln!(
+            "Strait demo: Kafka at {bootstrap}, REST API at http://{}",
+            worker.rest_addr
+        ),
     }
 
     let herder = worker.herder.clone();
     let progress = Progress::new(Some(args.records));
     let result: anyhow::Result<u64> = async {
         loop {
-            let produced: u64 = herder.task_metrics("demo-datagen").await.iter().map(|m| m.records_out.load(Ordering::Relaxed)).sum();
-            let delivered: u64 = herder.task_metrics("demo-sink").await.iter().map(|m| m.records_out.load(Ordering::Relaxed)).sum();
+            let produced: u64 = herder
+                .task_metrics("demo-datagen")
+                .await
+                .iter()
+                .map(|m| m.records_out.load(Ordering::Relaxed))
+                .sum();
+            let delivered: u64 = herder
+                .task_metrics("demo-sink")
+                .await
+                .iter()
+                .map(|m| m.records_out.load(Ordering::Relaxed))
+                .sum();
             let bytes = std::fs::metadata(&data_file).map(|m| m.len()).unwrap_or(0);
             progress.update(produced, delivered, bytes);
             if delivered >= args.records {
@@ -117,9 +141,16 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
             for name in ["demo-datagen", "demo-sink"] {
                 let status = herder.connector_status(name).await?;
                 for t in status.tasks {
-                    let expected_end = name == "demo-datagen" && t.trace.as_deref().is_some_and(|s| s.contains("generated the configured"));
+                    let expected_end = name == "demo-datagen"
+                        && t.trace
+                            .as_deref()
+                            .is_some_and(|s| s.contains("generated the configured"));
                     if t.state == State::Failed && !expected_end {
-                        bail!("task {name}-{} failed:\n{}", t.id, t.trace.unwrap_or_default());
+                        bail!(
+                            "task {name}-{} failed:\n{}",
+                            t.id,
+                            t.trace.unwrap_or_default()
+                        );
                     }
                 }
             }
@@ -135,7 +166,9 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
         }
     };
     if args.keep_running {
-        eprintln!("\nAll {delivered} records delivered; the worker keeps running. Press Ctrl-C to stop.");
+        eprintln!(
+            "\nAll {delivered} records delivered; the worker keeps running. Press Ctrl-C to stop."
+        );
         strait_engine::standalone::shutdown_signal().await;
     }
     worker.shutdown().await;
@@ -143,6 +176,9 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
         b.shutdown().await?;
     }
     let bytes = std::fs::metadata(&data_file).map(|m| m.len()).unwrap_or(0);
-    progress.finish(&Summary::new(delivered, 1, bytes, started.elapsed()).with_destination(out_dir.display().to_string()));
+    progress.finish(
+        &Summary::new(delivered, 1, bytes, started.elapsed())
+            .with_destination(out_dir.display().to_string()),
+    );
     Ok(())
 }

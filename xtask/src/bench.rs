@@ -30,11 +30,18 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let kafka = services::find("kafka")?;
     let outcome = services::up(ctx, kafka)?;
-    util::run_checked(
-        Command::new("cargo")
-            .current_dir(&ctx.root)
-            .args(["build", "--release", "-p", "strait", "-p", "strait-bench", "--bin", "strait", "--bin", "e2e"]),
-    )?;
+    util::run_checked(Command::new("cargo").current_dir(&ctx.root).args([
+        "build",
+        "--release",
+        "-p",
+        "strait",
+        "-p",
+        "strait-bench",
+        "--bin",
+        "strait",
+        "--bin",
+        "e2e",
+    ]))?;
     let mut cmd = Command::new(ctx.root.join("target/release/e2e"));
     cmd.current_dir(&ctx.root)
         .arg("--records")
@@ -44,7 +51,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         .arg("--strait")
         .arg(ctx.root.join("target/release/strait"));
     if !args.no_peer {
-        cmd.arg("--java-libs").arg(ctx.services_dir.join("kafka/libs"));
+        cmd.arg("--java-libs")
+            .arg(ctx.services_dir.join("kafka/libs"));
     }
     let result = util::run_checked(&mut cmd);
     if args.stop_services && outcome == services::Outcome::Started {

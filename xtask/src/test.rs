@@ -140,7 +140,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     // The closing line: what the whole run did, in the plain form any reader understands.
     // (nextest prints its own closing summary.)
     if !nextest {
-        println!("summary: {} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);
+        println!(
+            "summary: {} passed, {} failed, {} skipped",
+            tally.passed, tally.failed, tally.ignored
+        );
     }
     if !ok || fuzz_failed || conformance_failed {
         std::process::exit(1);
@@ -159,10 +162,14 @@ pub struct Tally {
 impl Tally {
     /// Add the counts of one `test result: …` line from libtest.
     fn add_line(&mut self, line: &str) {
-        let Some(rest) = line.trim().strip_prefix("test result: ") else { return };
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
         for part in rest.split(';') {
             let mut words = part.split_whitespace().rev();
-            let (Some(what), Some(n)) = (words.next(), words.next()) else { continue };
+            let (Some(what), Some(n)) = (words.next(), words.next()) else {
+                continue;
+            };
             let Ok(n) = n.parse::<u64>() else { continue };
             match what {
                 "passed" => self.passed += n,
@@ -177,7 +184,12 @@ impl Tally {
 /// Run a test command, echoing its output live while totalling libtest's result lines (the
 /// per-binary lines end with doc-tests of the last crate, often `0 passed`; the closing total
 /// line printed by [`run`] says what the whole run did).
-fn run_tests(ctx: &Ctx, cmd: &mut Command, env: &[(&str, &str)], tally: &mut Tally) -> Result<bool> {
+fn run_tests(
+    ctx: &Ctx,
+    cmd: &mut Command,
+    env: &[(&str, &str)],
+    tally: &mut Tally,
+) -> Result<bool> {
     use std::io::{BufRead, BufReader, Write};
     cmd.current_dir(&ctx.root);
     for (k, v) in env {
@@ -226,6 +238,13 @@ mod tests {
         t.add_line("test result: ok. 16 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 10.32s");
         t.add_line("test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1s");
         t.add_line("running 3 tests");
-        assert_eq!(t, Tally { passed: 19, failed: 2, ignored: 1 });
+        assert_eq!(
+            t,
+            Tally {
+                passed: 19,
+                failed: 2,
+                ignored: 1
+            }
+        );
     }
 }

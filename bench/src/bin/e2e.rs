@@ -75,7 +75,11 @@ fn proc_usage(pid: u32) -> Result<(f64, u64)> {
 }
 
 fn consumer(bootstrap: &str, group: &str) -> Result<BaseConsumer> {
-    Ok(ClientConfig::new().set("bootstrap.servers", bootstrap).set("group.id", group).set("enable.auto.commit", "false").create()?)
+    Ok(ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()?)
 }
 
 /// Sum of high watermarks of a topic.
@@ -138,7 +142,13 @@ impl Drop for Guard {
     }
 }
 
-fn measure(scenario: &'static str, records: u64, child: Child, log: &Path, mut done: impl FnMut() -> Result<bool>) -> Result<Measured> {
+fn measure(
+    scenario: &'static str,
+    records: u64,
+    child: Child,
+    log: &Path,
+    mut done: impl FnMut() -> Result<bool>,
+) -> Result<Measured> {
     let mut guard = Guard(child);
     let child = &mut guard.0;
     let started = Instant::now();
@@ -146,7 +156,11 @@ fn measure(scenario: &'static str, records: u64, child: Child, log: &Path, mut d
     let mut last = (0.0, 0);
     loop {
         if let Some(status) = child.try_wait()? {
-            bail!("{scenario}: process exited early ({status}); log {}:\n{}", log.display(), tail(log));
+            bail!(
+                "{scenario}: process exited early ({status}); log {}:\n{}",
+                log.display(),
+                tail(log)
+            );
         }
         last = proc_usage(pid).unwrap_or(last);
         if done()? {
@@ -154,30 +168,56 @@ fn measure(scenario: &'static str, records: u64, child: Child, log: &Path, mut d
         }
         if started.elapsed() > Duration::from_secs(900) {
             let _ = child.kill();
-            bail!("{scenario}: did not finish in 15 minutes; log:\n{}", tail(log));
+            bail!(
+                "{scenario}: did not finish in 15 minutes; log:\n{}",
+                tail(log)
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     let wall = started.elapsed();
     let (cpu, rss) = proc_usage(pid).unwrap_or(last);
-    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status();
     let deadline = Instant::now() + Duration::from_secs(20);
     while child.try_wait()?.is_none() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    Ok(Measured { scenario, records, wall, cpu, rss })
+    Ok(Measured {
+        scenario,
+        records,
+        wall,
+        cpu,
+        rss,
+    })
 }
 
 fn tail(log: &Path) -> String {
     let s = std::fs::read_to_string(log).unwrap_or_default();
-    s.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+    s.lines()
+        .rev()
+        .take(30)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").map(|l| l.local_addr().map(|a| a.port()).unwrap_or(0)).unwrap_or(0)
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .map(|l| l.local_addr().map(|a| a.port()).unwrap_or(0))
+        .unwrap_or(0)
 }
 
-fn strait_worker(a: &Args, name: &str, connector: &str, converters: &str) -> Result<(Child, PathBuf)> {
+fn strait_worker(
+    a: &Args,
+    name: &str,
+    connector: &str,
+    converters: &str,
+) -> Result<(Child, PathBuf)> {
     let dir = a.work.join(name);
     std::fs::create_dir_all(&dir)?;
     let worker = dir.join("worker.properties");
@@ -207,16 +247,26 @@ fn strait_worker(a: &Args, name: &str, connector: &str, converters: &str) -> Res
 
 fn main() -> Result<()> {
     let mut a = parse_args()?;
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
     // A fresh directory per run: a previous run's offsets file would make Datagen resume past
     // its iterations and produce nothing.
     a.work = a.work.join(format!("run-{stamp}"));
     std::fs::create_dir_all(&a.work)?;
     let topic = format!("bench-users-{stamp}");
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new().set("bootstrap.servers", &a.bootstrap).create()?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", &a.bootstrap)
+        .create()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let created = rt.block_on(admin.create_topics(
-        &[NewTopic::new(&topic, a.partitions, TopicReplication::Fixed(1))],
+        &[NewTopic::new(
+            &topic,
+            a.partitions,
+            TopicReplication::Fixed(1),
+        )],
         &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
     ))?;
     for r in created {
@@ -234,7 +284,13 @@ fn main() -> Result<()> {
         &format!("name=bench-gen\nconnector.class=DatagenConnector\ntasks.max=2\nkafka.topic={topic}\nquickstart=users\nmax.interval=0\niterations={per_task}\nrandom.seed=1\n"),
         "key.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false",
     )?;
-    results.push(measure("Strait source: datagen users → Kafka (JSON)", total, child, &log, || Ok(topic_end(&probe, &topic, a.partitions).unwrap_or(0) >= total))?);
+    results.push(measure(
+        "Strait source: datagen users → Kafka (JSON)",
+        total,
+        child,
+        &log,
+        || Ok(topic_end(&probe, &topic, a.partitions).unwrap_or(0) >= total),
+    )?);
     let bytes_hint = total;
 
     // 2. Sink drain: Strait blackhole.
@@ -245,7 +301,13 @@ fn main() -> Result<()> {
         "key.converter=org.apache.kafka.connect.converters.ByteArrayConverter\nvalue.converter=org.apache.kafka.connect.converters.ByteArrayConverter",
     )?;
     let group = consumer(&a.bootstrap, &format!("connect-bench-drain-{stamp}"))?;
-    results.push(measure("Strait drain: Kafka → blackhole", total, child, &log, || Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total))?);
+    results.push(measure(
+        "Strait drain: Kafka → blackhole",
+        total,
+        child,
+        &log,
+        || Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total),
+    )?);
 
     // 3. Strait FileStreamSink to /dev/null, the same work the JVM peer does.
     let (child, log) = strait_worker(
@@ -255,7 +317,13 @@ fn main() -> Result<()> {
         "key.converter=org.apache.kafka.connect.converters.ByteArrayConverter\nvalue.converter=org.apache.kafka.connect.converters.ByteArrayConverter",
     )?;
     let group = consumer(&a.bootstrap, &format!("connect-bench-file-{stamp}"))?;
-    results.push(measure("Strait drain: Kafka → FileStreamSink(/dev/null)", total, child, &log, || Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total))?);
+    results.push(measure(
+        "Strait drain: Kafka → FileStreamSink(/dev/null)",
+        total,
+        child,
+        &log,
+        || Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total),
+    )?);
 
     // 4. Peer: Apache Kafka Connect (JVM) draining the same topic the same way.
     if let Some(libs) = &a.java_libs {
@@ -274,7 +342,10 @@ fn main() -> Result<()> {
         let conn = dir.join("connector.properties");
         std::fs::write(&conn, format!("name=bench-peer-{stamp}\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile=/dev/null\n"))?;
         let log = dir.join("worker.log");
-        let log4j = libs.parent().map(|p| p.join("log4j2.properties")).filter(|p| p.exists());
+        let log4j = libs
+            .parent()
+            .map(|p| p.join("log4j2.properties"))
+            .filter(|p| p.exists());
         let mut cmd = Command::new("java");
         cmd.args(["-Xms256m", "-Xmx2g"]);
         if let Some(l) = log4j {
@@ -290,13 +361,22 @@ fn main() -> Result<()> {
             .stderr(Stdio::null())
             .spawn()?;
         let group = consumer(&a.bootstrap, &format!("connect-bench-peer-{stamp}"))?;
-        results.push(measure("Kafka Connect 4.1 (JVM) drain: Kafka → FileStreamSink(/dev/null)", total, child, &log, || {
-            // Lookups fail transiently while the topic's leaders settle; that is "not yet".
-            Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total)
-        })?);
+        results.push(measure(
+            "Kafka Connect 4.1 (JVM) drain: Kafka → FileStreamSink(/dev/null)",
+            total,
+            child,
+            &log,
+            || {
+                // Lookups fail transiently while the topic's leaders settle; that is "not yet".
+                Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total)
+            },
+        )?);
     }
 
-    println!("\nTopic {topic}: {bytes_hint} records, {} partitions, broker {}", a.partitions, a.bootstrap);
+    println!(
+        "\nTopic {topic}: {bytes_hint} records, {} partitions, broker {}",
+        a.partitions, a.bootstrap
+    );
     println!("| scenario | records | wall | CPU | records per CPU-second | peak RSS |");
     println!("|---|---|---|---|---|---|");
     for r in &results {

@@ -24,7 +24,12 @@ pub type Entries = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
 /// Serialize entries as Java's `ObjectOutputStream` writes a `HashMap<byte[],byte[]>`.
 pub fn write_hashmap(entries: &[(Vec<u8>, Option<Vec<u8>>)]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + entries.iter().map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len) + 16).sum::<usize>());
+    let mut out = Vec::with_capacity(
+        64 + entries
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len) + 16)
+            .sum::<usize>(),
+    );
     out.extend_from_slice(&STREAM_MAGIC);
     out.extend_from_slice(&STREAM_VERSION);
     out.push(TC_OBJECT);
@@ -39,8 +44,8 @@ pub fn write_hashmap(entries: &[(Vec<u8>, Option<Vec<u8>>)]) -> Vec<u8> {
     write_utf(&mut out, "threshold");
     out.push(TC_ENDBLOCKDATA);
     out.push(TC_NULL); // no serializable superclass
-    // Same sizing as a HashMap filled by put(): table length a power of two >= 16 that keeps
-    // the load under 0.75.
+                       // Same sizing as a HashMap filled by put(): table length a power of two >= 16 that keeps
+                       // the load under 0.75.
     let mut capacity: u32 = 16;
     while (entries.len() as f64) > capacity as f64 * 0.75 {
         capacity *= 2;
@@ -93,7 +98,11 @@ pub fn read_hashmap(bytes: &[u8]) -> Result<Entries> {
     if bytes.is_empty() {
         return Ok(Vec::new());
     }
-    let mut r = Reader { b: bytes, pos: 0, handles: Vec::new() };
+    let mut r = Reader {
+        b: bytes,
+        pos: 0,
+        handles: Vec::new(),
+    };
     match r.read_map() {
         Ok(entries) => Ok(entries),
         Err(ReadError::Eof) => Ok(Vec::new()),
@@ -252,24 +261,31 @@ mod tests {
     /// written by Java 17's ObjectOutputStream (hand-assembled from the serialization spec and
     /// checked against a real Java run).
     const JAVA_ONE_ENTRY: &[u8] = &[
-        0xAC, 0xED, 0x00, 0x05, 0x73, 0x72, 0x00, 0x11, b'j', b'a', b'v', b'a', b'.', b'u', b't', b'i', b'l', b'.',
-        b'H', b'a', b's', b'h', b'M', b'a', b'p', 0x05, 0x07, 0xDA, 0xC1, 0xC3, 0x16, 0x60, 0xD1, 0x03, 0x00, 0x02,
-        0x46, 0x00, 0x0A, b'l', b'o', b'a', b'd', b'F', b'a', b'c', b't', b'o', b'r', 0x49, 0x00, 0x09, b't', b'h',
-        b'r', b'e', b's', b'h', b'o', b'l', b'd', 0x78, 0x70, 0x3F, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x77,
-        0x08, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x01, 0x75, 0x72, 0x00, 0x02, b'[', b'B', 0xAC, 0xF3, 0x17,
-        0xF8, 0x06, 0x08, 0x54, 0xE0, 0x02, 0x00, 0x00, 0x78, 0x70, 0x00, 0x00, 0x00, 0x01, b'k', 0x75, 0x71, 0x00,
-        0x7E, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, b'v', 0x78,
+        0xAC, 0xED, 0x00, 0x05, 0x73, 0x72, 0x00, 0x11, b'j', b'a', b'v', b'a', b'.', b'u', b't',
+        b'i', b'l', b'.', b'H', b'a', b's', b'h', b'M', b'a', b'p', 0x05, 0x07, 0xDA, 0xC1, 0xC3,
+        0x16, 0x60, 0xD1, 0x03, 0x00, 0x02, 0x46, 0x00, 0x0A, b'l', b'o', b'a', b'd', b'F', b'a',
+        b'c', b't', b'o', b'r', 0x49, 0x00, 0x09, b't', b'h', b'r', b'e', b's', b'h', b'o', b'l',
+        b'd', 0x78, 0x70, 0x3F, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x77, 0x08, 0x00, 0x00,
+        0x00, 0x10, 0x00, 0x00, 0x00, 0x01, 0x75, 0x72, 0x00, 0x02, b'[', b'B', 0xAC, 0xF3, 0x17,
+        0xF8, 0x06, 0x08, 0x54, 0xE0, 0x02, 0x00, 0x00, 0x78, 0x70, 0x00, 0x00, 0x00, 0x01, b'k',
+        0x75, 0x71, 0x00, 0x7E, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, b'v', 0x78,
     ];
 
     #[test]
     fn writes_javas_exact_bytes() {
-        assert_eq!(write_hashmap(&[(b"k".to_vec(), Some(b"v".to_vec()))]), JAVA_ONE_ENTRY);
+        assert_eq!(
+            write_hashmap(&[(b"k".to_vec(), Some(b"v".to_vec()))]),
+            JAVA_ONE_ENTRY
+        );
     }
 
     #[test]
     fn round_trips_entries_and_nulls() {
         let entries = vec![
-            (br#"["c",{"filename":"a"}]"#.to_vec(), Some(br#"{"position":30}"#.to_vec())),
+            (
+                br#"["c",{"filename":"a"}]"#.to_vec(),
+                Some(br#"{"position":30}"#.to_vec()),
+            ),
             (b"k2".to_vec(), None),
             (b"k3".to_vec(), Some(vec![])),
         ];
@@ -287,10 +303,15 @@ mod tests {
 
     #[test]
     fn many_entries_grow_capacity_like_java() {
-        let entries: Vec<_> = (0..13).map(|i| (vec![i as u8], Some(vec![i as u8]))).collect();
+        let entries: Vec<_> = (0..13)
+            .map(|i| (vec![i as u8], Some(vec![i as u8])))
+            .collect();
         let bytes = write_hashmap(&entries);
         // capacity 32 for 13 entries (13 > 16 * 0.75)
-        let pos = bytes.windows(2).position(|w| w == [TC_BLOCKDATA, 8]).unwrap();
+        let pos = bytes
+            .windows(2)
+            .position(|w| w == [TC_BLOCKDATA, 8])
+            .unwrap();
         assert_eq!(&bytes[pos + 2..pos + 6], &32u32.to_be_bytes());
         assert_eq!(read_hashmap(&bytes).unwrap(), entries);
     }

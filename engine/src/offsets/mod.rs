@@ -18,7 +18,8 @@ use crate::plugin::OffsetReader;
 
 /// The offsets-topic key for a source partition: `["<connector>",{…partition…}]`, compact.
 pub fn offset_key(connector: &str, partition: &SourceMap) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!([connector, partition])).expect("JSON of strings and maps")
+    serde_json::to_vec(&serde_json::json!([connector, partition]))
+        .expect("JSON of strings and maps")
 }
 
 /// Decode a key written by [`offset_key`] (or by a Java worker); `None` for keys of other shapes,
@@ -27,7 +28,9 @@ pub fn parse_offset_key(key: &[u8]) -> Option<(String, SourceMap)> {
     let v: serde_json::Value = serde_json::from_slice(key).ok()?;
     let arr = v.as_array()?;
     match (arr.len(), arr.first()?, arr.get(1)?) {
-        (2, serde_json::Value::String(c), serde_json::Value::Object(p)) => Some((c.clone(), p.clone())),
+        (2, serde_json::Value::String(c), serde_json::Value::Object(p)) => {
+            Some((c.clone(), p.clone()))
+        }
         _ => None,
     }
 }
@@ -89,10 +92,15 @@ impl FileOffsetStore {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                return Err(Error::from(e).context(format!("reading offsets file {}", path.display())));
+                return Err(
+                    Error::from(e).context(format!("reading offsets file {}", path.display()))
+                );
             }
         }
-        Ok(FileOffsetStore { path, data: Mutex::new(data) })
+        Ok(FileOffsetStore {
+            path,
+            data: Mutex::new(data),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -104,7 +112,10 @@ impl OffsetStore for FileOffsetStore {
     fn get(&self, connector: &str, partition: &SourceMap) -> Option<SourceMap> {
         let key = offset_key(connector, partition);
         let data = self.data.lock().expect("offsets lock");
-        let value = data.index.get(&key).and_then(|&i| data.entries[i].1.as_ref())?;
+        let value = data
+            .index
+            .get(&key)
+            .and_then(|&i| data.entries[i].1.as_ref())?;
         match serde_json::from_slice(value) {
             Ok(serde_json::Value::Object(m)) => Some(m),
             _ => None,
@@ -187,7 +198,10 @@ mod tests {
 
     #[test]
     fn key_is_javas_compact_json() {
-        let k = offset_key("local-file-source", &map(serde_json::json!({"filename": "test.txt"})));
+        let k = offset_key(
+            "local-file-source",
+            &map(serde_json::json!({"filename": "test.txt"})),
+        );
         assert_eq!(k, br#"["local-file-source",{"filename":"test.txt"}]"#);
         assert_eq!(parse_offset_key(&k).unwrap().0, "local-file-source");
         assert!(parse_offset_key(b"[1,2]").is_none());
@@ -200,9 +214,15 @@ mod tests {
         let p = map(serde_json::json!({"filename": "a.txt"}));
         {
             let store = FileOffsetStore::open(&path).unwrap();
-            store.put("c", vec![(p.clone(), Some(map(serde_json::json!({"position": 30}))))]);
+            store.put(
+                "c",
+                vec![(p.clone(), Some(map(serde_json::json!({"position": 30}))))],
+            );
             store.flush().unwrap();
-            store.put("c", vec![(p.clone(), Some(map(serde_json::json!({"position": 99}))))]);
+            store.put(
+                "c",
+                vec![(p.clone(), Some(map(serde_json::json!({"position": 99}))))],
+            );
         }
         let store = FileOffsetStore::open(&path).unwrap();
         assert_eq!(store.get("c", &p).unwrap()["position"], 30);

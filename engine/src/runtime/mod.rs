@@ -67,7 +67,10 @@ impl StatusCell {
         *self.0.lock().expect("status lock") = Status::new(state);
     }
     pub fn fail(&self, error: &Error) {
-        *self.0.lock().expect("status lock") = Status { state: State::Failed, trace: Some(error.trace()) };
+        *self.0.lock().expect("status lock") = Status {
+            state: State::Failed,
+            trace: Some(error.trace()),
+        };
     }
 }
 
@@ -113,13 +116,32 @@ impl WorkerContext {
     /// connector's `key.converter.` options) or else the worker's (with the worker's options),
     /// as `Worker.startTask` does.
     pub fn converter(&self, connector_props: &Props, is_key: bool) -> Result<Arc<dyn Converter>> {
-        let key = if is_key { "key.converter" } else { "value.converter" };
+        let key = if is_key {
+            "key.converter"
+        } else {
+            "value.converter"
+        };
         let prefix = format!("{key}.");
-        match connector_props.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-            Some(class) => self.registry.converter(class, &with_prefix(connector_props, &prefix), is_key),
+        match connector_props
+            .get(key)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
+            Some(class) => {
+                self.registry
+                    .converter(class, &with_prefix(connector_props, &prefix), is_key)
+            }
             None => {
-                let class = if is_key { &self.config.key_converter } else { &self.config.value_converter };
-                self.registry.converter(class, &with_prefix(&self.config.originals, &prefix), is_key)
+                let class = if is_key {
+                    &self.config.key_converter
+                } else {
+                    &self.config.value_converter
+                };
+                self.registry.converter(
+                    class,
+                    &with_prefix(&self.config.originals, &prefix),
+                    is_key,
+                )
             }
         }
     }
@@ -163,7 +185,13 @@ impl TaskHandle {
         let cancel = CancellationToken::new();
         let (paused_tx, paused_rx) = watch::channel(paused);
         let id = spec.task_id;
-        let ctx = DriverContext { spec, status: status.clone(), metrics: metrics.clone(), cancel: cancel.clone(), paused: paused_rx };
+        let ctx = DriverContext {
+            spec,
+            status: status.clone(),
+            metrics: metrics.clone(),
+            cancel: cancel.clone(),
+            paused: paused_rx,
+        };
         let join = tokio::spawn(async move {
             let connector_type = ctx.spec.plugin.connector_type();
             let task = ctx.spec.plugin.create_task(&ctx.spec.task_props);
@@ -176,7 +204,14 @@ impl TaskHandle {
                 }
             }
         });
-        TaskHandle { id, status, metrics, cancel, paused: paused_tx, join: Some(join) }
+        TaskHandle {
+            id,
+            status,
+            metrics,
+            cancel,
+            paused: paused_tx,
+            join: Some(join),
+        }
     }
 
     pub fn pause(&self) {

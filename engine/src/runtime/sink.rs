@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrow::array::{Array, ArrayRef, BinaryArray, BooleanArray, Int32Array, Int64Array, ListArray, StructArray};
+use arrow::array::{
+    Array, ArrayRef, BinaryArray, BooleanArray, Int32Array, Int64Array, ListArray, StructArray,
+};
 use arrow::datatypes::Field;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
@@ -144,8 +146,14 @@ impl SinkConsumerContext {
                     let result = if offsets.is_empty() {
                         Ok(())
                     } else {
-                        let mode = if reply.is_some() { CommitMode::Sync } else { CommitMode::Async };
-                        consumer.commit(&to_tpl(&offsets), mode).map_err(Error::from)
+                        let mode = if reply.is_some() {
+                            CommitMode::Sync
+                        } else {
+                            CommitMode::Async
+                        };
+                        consumer
+                            .commit(&to_tpl(&offsets), mode)
+                            .map_err(Error::from)
                     };
                     if let Err(e) = &result {
                         tracing::warn!(error = %e, "offset commit failed; the next commit retries");
@@ -157,7 +165,11 @@ impl SinkConsumerContext {
                 Command::Pause(p) => {
                     if p != self.paused.swap(p, Ordering::AcqRel) {
                         if let Ok(assignment) = consumer.assignment() {
-                            let r = if p { consumer.pause(&assignment) } else { consumer.resume(&assignment) };
+                            let r = if p {
+                                consumer.pause(&assignment)
+                            } else {
+                                consumer.resume(&assignment)
+                            };
                             if let Err(e) = r {
                                 tracing::warn!(error = %e, "pausing/resuming partitions failed");
                             }
@@ -170,7 +182,10 @@ impl SinkConsumerContext {
 }
 
 fn to_tps(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
-    tpl.elements().iter().map(|e| TopicPartition::new(e.topic(), e.partition())).collect()
+    tpl.elements()
+        .iter()
+        .map(|e| TopicPartition::new(e.topic(), e.partition()))
+        .collect()
 }
 
 fn to_tpl(offsets: &OffsetMap) -> TopicPartitionList {
@@ -185,7 +200,10 @@ fn to_tpl(offsets: &OffsetMap) -> TopicPartitionList {
 fn consumer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
     vec![
         ("group.id", format!("connect-{connector}")),
-        ("client.id", format!("connector-consumer-{connector}-{task}")),
+        (
+            "client.id",
+            format!("connector-consumer-{connector}-{task}"),
+        ),
         ("enable.auto.commit", "false".into()),
         ("enable.auto.offset.store", "false".into()),
         ("auto.offset.reset", "earliest".into()),
@@ -200,13 +218,20 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
     while !ctx.stop.load(Ordering::Acquire) {
         ctx.run_commands(&consumer);
         let has_pending = !ctx.building.lock().expect("builder lock").is_empty();
-        let timeout = if has_pending { Duration::ZERO } else { Duration::from_millis(100) };
+        let timeout = if has_pending {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(100)
+        };
         match consumer.poll(timeout) {
             Some(Ok(msg)) => {
                 let full = {
                     let mut b = ctx.building.lock().expect("builder lock");
                     let headers = msg.headers();
-                    let header_iter = headers.into_iter().flat_map(|h| h.iter()).map(|h: Header<'_, &[u8]>| (h.key, h.value));
+                    let header_iter = headers
+                        .into_iter()
+                        .flat_map(|h| h.iter())
+                        .map(|h: Header<'_, &[u8]>| (h.key, h.value));
                     b.append(
                         msg.topic(),
                         msg.partition(),
@@ -258,7 +283,11 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         let context = SinkConsumerContext {
             events: events_tx.clone(),
             building: Mutex::new(RawBatchBuilder::with_capacity(MAX_BATCH_RECORDS, 1 << 20)),
-            commands: Mutex::new(cmd_rx.take().ok_or_else(|| Error::bug("consumer set up twice"))?),
+            commands: Mutex::new(
+                cmd_rx
+                    .take()
+                    .ok_or_else(|| Error::bug("consumer set up twice"))?,
+            ),
             stop: stop.clone(),
             paused: AtomicBool::new(false),
             closing: AtomicBool::new(false),
@@ -277,20 +306,30 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         }
         let converters = match input {
             SinkInput::Raw => None,
-            SinkInput::Decoded => {
-                Some((worker.converter(&spec.connector_props, true)?, worker.converter(&spec.connector_props, false)?))
-            }
+            SinkInput::Decoded => Some((
+                worker.converter(&spec.connector_props, true)?,
+                worker.converter(&spec.connector_props, false)?,
+            )),
         };
         let dlq = match &spec.framework.dlq_topic {
             Some(topic) => {
                 let cfg = client_config(
                     &worker.config.bootstrap_servers,
                     ClientRole::Producer,
-                    &[("client.id", format!("connector-dlq-producer-{}-{}", spec.connector, spec.task_id)), ("acks", "all".into())],
+                    &[
+                        (
+                            "client.id",
+                            format!("connector-dlq-producer-{}-{}", spec.connector, spec.task_id),
+                        ),
+                        ("acks", "all".into()),
+                    ],
                     &worker.config.originals,
                     &spec.connector_props,
                 )?;
-                Some((topic.clone(), create::<FutureProducer>(&cfg, "dead letter queue producer")?))
+                Some((
+                    topic.clone(),
+                    create::<FutureProducer>(&cfg, "dead letter queue producer")?,
+                ))
             }
             None => None,
         };
@@ -301,7 +340,13 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         Err(e) => return ctx.fail(&e),
     };
     drop(events_tx);
-    if let Err(e) = task.start(SinkTaskContext { connector: spec.connector.clone(), task_id: spec.task_id }).await {
+    if let Err(e) = task
+        .start(SinkTaskContext {
+            connector: spec.connector.clone(),
+            task_id: spec.task_id,
+        })
+        .await
+    {
         return ctx.fail(&e);
     }
     let poller = std::thread::Builder::new()
@@ -314,7 +359,12 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
     let mut consumed = OffsetMap::new();
     let mut committed = OffsetMap::new();
     let mut assigned: BTreeSet<TopicPartition> = BTreeSet::new();
-    let mut flush_tick = tokio::time::interval(worker.config.offset_flush_interval.max(Duration::from_millis(10)));
+    let mut flush_tick = tokio::time::interval(
+        worker
+            .config
+            .offset_flush_interval
+            .max(Duration::from_millis(10)),
+    );
     flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     flush_tick.tick().await;
     let mut failure: Option<Error> = None;
@@ -389,7 +439,17 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
 
     // Defined commit point: commit what the task reports durable (synchronously), then close.
     if failure.is_none() {
-        if let Err(e) = commit(&ctx, &mut *task, &consumed, &mut committed, &assigned, &cmd_tx, true).await {
+        if let Err(e) = commit(
+            &ctx,
+            &mut *task,
+            &consumed,
+            &mut committed,
+            &assigned,
+            &cmd_tx,
+            true,
+        )
+        .await
+        {
             failure = Some(e);
         }
     }
@@ -442,19 +502,36 @@ async fn commit(
         return Ok(());
     }
     let durable = clamp(task.pre_commit(consumed).await?, consumed);
-    let durable: OffsetMap = durable.into_iter().filter(|(tp, _)| assigned.contains(tp)).collect();
-    let changed: OffsetMap = durable.iter().filter(|(tp, off)| committed.get(*tp) != Some(off)).map(|(k, v)| (k.clone(), *v)).collect();
+    let durable: OffsetMap = durable
+        .into_iter()
+        .filter(|(tp, _)| assigned.contains(tp))
+        .collect();
+    let changed: OffsetMap = durable
+        .iter()
+        .filter(|(tp, off)| committed.get(*tp) != Some(off))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
     if changed.is_empty() {
         return Ok(());
     }
     if sync {
         let (tx, rx) = std::sync::mpsc::channel();
-        if cmd_tx.send(Command::Commit(changed.clone(), Some(tx))).is_ok() {
-            let timeout = ctx.spec.worker.config.offset_flush_timeout.max(Duration::from_secs(1));
+        if cmd_tx
+            .send(Command::Commit(changed.clone(), Some(tx)))
+            .is_ok()
+        {
+            let timeout = ctx
+                .spec
+                .worker
+                .config
+                .offset_flush_timeout
+                .max(Duration::from_secs(1));
             let r = tokio::task::spawn_blocking(move || rx.recv_timeout(timeout)).await;
             match r {
                 Ok(Ok(Ok(()))) => {}
-                Ok(Ok(Err(e))) => tracing::warn!(task = %ctx.name(), error = %e, "final offset commit failed"),
+                Ok(Ok(Err(e))) => {
+                    tracing::warn!(task = %ctx.name(), error = %e, "final offset commit failed")
+                }
                 _ => tracing::warn!(task = %ctx.name(), "final offset commit timed out"),
             }
         }
@@ -518,11 +595,24 @@ async fn decode(
     let key = key_conv.to_connect(&raw_col(columns::KEY)?)?;
     let value = value_conv.to_connect(&raw_col(columns::VALUE)?)?;
     let mut failed: Vec<(usize, Stage, &Error)> = Vec::new();
-    failed.extend(key.errors.iter().map(|RowError { row, error }| (*row, Stage::KeyConverter, error)));
-    failed.extend(value.errors.iter().map(|RowError { row, error }| (*row, Stage::ValueConverter, error)));
+    failed.extend(
+        key.errors
+            .iter()
+            .map(|RowError { row, error }| (*row, Stage::KeyConverter, error)),
+    );
+    failed.extend(
+        value
+            .errors
+            .iter()
+            .map(|RowError { row, error }| (*row, Stage::ValueConverter, error)),
+    );
     if let Some((row, stage, error)) = failed.first() {
         if ctx.spec.framework.tolerance == Tolerance::None {
-            let offset = batch.column(columns::OFFSET).and_then(|c| c.as_any().downcast_ref::<Int64Array>().map(|o| o.value(*row)));
+            let offset = batch.column(columns::OFFSET).and_then(|c| {
+                c.as_any()
+                    .downcast_ref::<Int64Array>()
+                    .map(|o| o.value(*row))
+            });
             return Err(Error::data(format!(
                 "Tolerance exceeded in error handler: error in stage {} for record at offset {} of topic {}: {}",
                 stage.as_str(),
@@ -545,7 +635,10 @@ async fn decode(
             send_to_dlq(ctx, &batch, *row, *stage, error, topic, producer).await?;
         }
     }
-    TaskMetrics::add(&ctx.metrics.records_skipped, keep.iter().filter(|k| !**k).count() as u64);
+    TaskMetrics::add(
+        &ctx.metrics.records_skipped,
+        keep.iter().filter(|k| !**k).count() as u64,
+    );
     let decoded = batch
         .with_column(Arc::new(rename(key.field, columns::KEY)), key.array)?
         .with_column(Arc::new(rename(value.field, columns::VALUE)), value.array)?;
@@ -575,25 +668,54 @@ async fn send_to_dlq(
     dlq_topic: &str,
     producer: &FutureProducer,
 ) -> Result<()> {
-    let bin = |name: &str| batch.column(name).and_then(|c| c.as_any().downcast_ref::<BinaryArray>().cloned());
+    let bin = |name: &str| {
+        batch
+            .column(name)
+            .and_then(|c| c.as_any().downcast_ref::<BinaryArray>().cloned())
+    };
     let key = bin(columns::KEY);
     let value = bin(columns::VALUE);
-    let key = key.as_ref().filter(|k| !k.is_null(row)).map(|k| k.value(row).to_vec());
-    let value = value.as_ref().filter(|v| !v.is_null(row)).map(|v| v.value(row).to_vec());
-    let topic_col: ArrayRef = batch.column(columns::TOPIC).cloned().ok_or_else(|| Error::bug("no topic column"))?;
+    let key = key
+        .as_ref()
+        .filter(|k| !k.is_null(row))
+        .map(|k| k.value(row).to_vec());
+    let value = value
+        .as_ref()
+        .filter(|v| !v.is_null(row))
+        .map(|v| v.value(row).to_vec());
+    let topic_col: ArrayRef = batch
+        .column(columns::TOPIC)
+        .cloned()
+        .ok_or_else(|| Error::bug("no topic column"))?;
     let topic = topic_at(&topic_col, row).unwrap_or_default().to_string();
-    let partition = batch.column(columns::PARTITION).and_then(|c| c.as_any().downcast_ref::<Int32Array>().map(|a| a.value(row)));
-    let offset = batch.column(columns::OFFSET).and_then(|c| c.as_any().downcast_ref::<Int64Array>().map(|a| a.value(row)));
+    let partition = batch.column(columns::PARTITION).and_then(|c| {
+        c.as_any()
+            .downcast_ref::<Int32Array>()
+            .map(|a| a.value(row))
+    });
+    let offset = batch.column(columns::OFFSET).and_then(|c| {
+        c.as_any()
+            .downcast_ref::<Int64Array>()
+            .map(|a| a.value(row))
+    });
     let mut headers = OwnedHeaders::new();
-    if let Some(list) = batch.column(columns::HEADERS).and_then(|c| c.as_any().downcast_ref::<ListArray>().cloned()) {
+    if let Some(list) = batch
+        .column(columns::HEADERS)
+        .and_then(|c| c.as_any().downcast_ref::<ListArray>().cloned())
+    {
         let entries = list.value(row);
         if let Some(s) = entries.as_any().downcast_ref::<StructArray>() {
             if let (Some(k), Some(v)) = (
-                s.column(0).as_any().downcast_ref::<arrow::array::StringArray>(),
+                s.column(0)
+                    .as_any()
+                    .downcast_ref::<arrow::array::StringArray>(),
                 s.column(1).as_any().downcast_ref::<BinaryArray>(),
             ) {
                 for j in 0..s.len() {
-                    headers = headers.insert(Header { key: k.value(j), value: (!v.is_null(j)).then(|| v.value(j)) });
+                    headers = headers.insert(Header {
+                        key: k.value(j),
+                        value: (!v.is_null(j)).then(|| v.value(j)),
+                    });
                 }
             }
         }
@@ -611,12 +733,18 @@ async fn send_to_dlq(
             ("__connect.errors.task.id", Some(&task_id)),
             ("__connect.errors.stage", Some(stage.as_str())),
             ("__connect.errors.class.name", Some("io.strait.converter")),
-            ("__connect.errors.exception.class.name", Some(error.java_class())),
+            (
+                "__connect.errors.exception.class.name",
+                Some(error.java_class()),
+            ),
             ("__connect.errors.exception.message", Some(error.message())),
             ("__connect.errors.exception.stacktrace", Some(&trace)),
         ];
         for (k, v) in pairs {
-            headers = headers.insert(Header { key: k, value: v.map(str::as_bytes) });
+            headers = headers.insert(Header {
+                key: k,
+                value: v.map(str::as_bytes),
+            });
         }
     }
     let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(dlq_topic).headers(headers);
@@ -629,7 +757,9 @@ async fn send_to_dlq(
     producer
         .send(record, Duration::from_secs(30))
         .await
-        .map_err(|(e, _)| Error::from(e).context(format!("writing to dead letter queue {dlq_topic}")))?;
+        .map_err(|(e, _)| {
+            Error::from(e).context(format!("writing to dead letter queue {dlq_topic}"))
+        })?;
     TaskMetrics::add(&ctx.metrics.dlq_records, 1);
     Ok(())
 }

@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrow::array::{Array, ArrayRef, BinaryArray, Int32Array, ListArray, StructArray, TimestampMillisecondArray};
+use arrow::array::{
+    Array, ArrayRef, BinaryArray, Int32Array, ListArray, StructArray, TimestampMillisecondArray,
+};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::ClientContext;
@@ -66,7 +68,10 @@ struct Pending {
 /// both keep per-partition order, idempotence also avoids duplicates from internal retries.
 fn producer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
     vec![
-        ("client.id", format!("connector-producer-{connector}-{task}")),
+        (
+            "client.id",
+            format!("connector-producer-{connector}-{task}"),
+        ),
         ("acks", "all".into()),
         ("enable.idempotence", "true".into()),
         ("linger.ms", "5".into()),
@@ -90,9 +95,8 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
         )?;
         let producer: ThreadedProducer<AckContext> = {
             use rdkafka::config::FromClientConfigAndContext;
-            ThreadedProducer::from_config_and_context(&cfg, AckContext).map_err(|e| {
-                Error::from(e).context("creating source task producer")
-            })?
+            ThreadedProducer::from_config_and_context(&cfg, AckContext)
+                .map_err(|e| Error::from(e).context("creating source task producer"))?
         };
         let key = worker.converter(&spec.connector_props, true)?;
         let value = worker.converter(&spec.connector_props, false)?;
@@ -105,7 +109,10 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
     let start_ctx = SourceTaskContext {
         connector: spec.connector.clone(),
         task_id: spec.task_id,
-        offsets: Arc::new(ConnectorOffsetReader { connector: spec.connector.clone(), store: worker.offsets.clone() }),
+        offsets: Arc::new(ConnectorOffsetReader {
+            connector: spec.connector.clone(),
+            store: worker.offsets.clone(),
+        }),
     };
     if let Err(e) = task.start(start_ctx).await {
         return ctx.fail(&e);
@@ -131,7 +138,16 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
         };
         match polled {
             Ok(Some(batch)) => {
-                if let Err(e) = produce_batch(&ctx, &producer, &*key_conv, &*value_conv, batch, &mut pending).await {
+                if let Err(e) = produce_batch(
+                    &ctx,
+                    &producer,
+                    &*key_conv,
+                    &*value_conv,
+                    batch,
+                    &mut pending,
+                )
+                .await
+                {
                     failure = Some(e);
                     break;
                 }
@@ -152,7 +168,11 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
     }
 
     // Defined commit point: wait (bounded) for outstanding acks, commit what is acknowledged.
-    let deadline = Instant::now() + worker.config.offset_flush_timeout.max(Duration::from_millis(100));
+    let deadline = Instant::now()
+        + worker
+            .config
+            .offset_flush_timeout
+            .max(Duration::from_millis(100));
     while pending.iter().any(|p| !p.ack.done()) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -202,25 +222,37 @@ async fn produce_batch(
                 pending.push_back(Pending { ack, offsets });
                 return Ok(());
             }
-            Err(e) => return Err(Error::data(format!("Tolerance exceeded in error handler: {e}"))),
+            Err(e) => {
+                return Err(Error::data(format!(
+                    "Tolerance exceeded in error handler: {e}"
+                )))
+            }
         };
         let topic_col = batch
             .column(columns::TOPIC)
             .ok_or_else(|| Error::bug("source batch has no topic column"))?
             .clone();
-        let partitions = batch.column(columns::PARTITION).and_then(|c| c.as_any().downcast_ref::<Int32Array>().cloned());
-        let timestamps = batch
-            .column(columns::TIMESTAMP)
-            .and_then(|c| c.as_any().downcast_ref::<TimestampMillisecondArray>().cloned());
-        let headers = batch.column(columns::HEADERS).and_then(|c| c.as_any().downcast_ref::<ListArray>().cloned());
+        let partitions = batch
+            .column(columns::PARTITION)
+            .and_then(|c| c.as_any().downcast_ref::<Int32Array>().cloned());
+        let timestamps = batch.column(columns::TIMESTAMP).and_then(|c| {
+            c.as_any()
+                .downcast_ref::<TimestampMillisecondArray>()
+                .cloned()
+        });
+        let headers = batch
+            .column(columns::HEADERS)
+            .and_then(|c| c.as_any().downcast_ref::<ListArray>().cloned());
         ack.remaining.store(rows, Ordering::Release);
         let mut bytes = 0u64;
         for i in 0..rows {
-            let topic = topic_at(&topic_col, i).ok_or_else(|| Error::data(format!("record {i} has no topic")))?;
+            let topic = topic_at(&topic_col, i)
+                .ok_or_else(|| Error::data(format!("record {i} has no topic")))?;
             let key = (!keys.is_null(i)).then(|| keys.value(i));
             let value = (!values.is_null(i)).then(|| values.value(i));
             bytes += key.map_or(0, <[u8]>::len) as u64 + value.map_or(0, <[u8]>::len) as u64;
-            let mut record: BaseRecord<'_, [u8], [u8], Arc<BatchAck>> = BaseRecord::with_opaque_to(topic, ack.clone());
+            let mut record: BaseRecord<'_, [u8], [u8], Arc<BatchAck>> =
+                BaseRecord::with_opaque_to(topic, ack.clone());
             if let Some(k) = key {
                 record = record.key(k);
             }
@@ -240,7 +272,12 @@ async fn produce_batch(
             loop {
                 match producer.send(record) {
                     Ok(()) => break,
-                    Err((rdkafka::error::KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull), r)) => {
+                    Err((
+                        rdkafka::error::KafkaError::MessageProduction(
+                            rdkafka::types::RDKafkaErrorCode::QueueFull,
+                        ),
+                        r,
+                    )) => {
                         // Back-pressure: librdkafka's queue is full; let the I/O thread drain it.
                         record = r;
                         tokio::time::sleep(Duration::from_millis(1)).await;
@@ -262,12 +299,18 @@ async fn produce_batch(
 fn owned_headers(entries: &ArrayRef) -> OwnedHeaders {
     let mut out = OwnedHeaders::new();
     if let Some(s) = entries.as_any().downcast_ref::<StructArray>() {
-        let keys = s.column(0).as_any().downcast_ref::<arrow::array::StringArray>();
+        let keys = s
+            .column(0)
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>();
         let values = s.column(1).as_any().downcast_ref::<BinaryArray>();
         if let (Some(keys), Some(values)) = (keys, values) {
             for j in 0..s.len() {
                 let value = (!values.is_null(j)).then(|| values.value(j));
-                out = out.insert(Header { key: keys.value(j), value });
+                out = out.insert(Header {
+                    key: keys.value(j),
+                    value,
+                });
             }
         }
     }
@@ -290,20 +333,29 @@ fn encode(
         _ => BinaryArray::from(vec![None::<&[u8]>; rows]),
     };
     if keys.len() != rows || values.len() != rows {
-        return Err(Error::bug("converter returned a column of the wrong length"));
+        return Err(Error::bug(
+            "converter returned a column of the wrong length",
+        ));
     }
     Ok((keys, values))
 }
 
 /// Commit the offsets of the longest prefix of fully acknowledged batches.
-async fn commit_acked(ctx: &DriverContext, pending: &mut VecDeque<Pending>, task: &mut dyn SourceTask) -> Result<()> {
+async fn commit_acked(
+    ctx: &DriverContext,
+    pending: &mut VecDeque<Pending>,
+    task: &mut dyn SourceTask,
+) -> Result<()> {
     let mut latest: Vec<(SourceMap, SourceMap)> = Vec::new();
     let mut committed_any = false;
     while pending.front().map(|p| p.ack.done()).unwrap_or(false) {
         let p = pending.pop_front().expect("front exists");
         if let Some(msg) = p.ack.failure.lock().expect("ack lock").take() {
             if ctx.spec.framework.tolerance == Tolerance::None {
-                return Err(Error::external(format!("Unrecoverable exception from producer send callback: {msg}"), false));
+                return Err(Error::external(
+                    format!("Unrecoverable exception from producer send callback: {msg}"),
+                    false,
+                ));
             }
             tracing::warn!(task = %ctx.name(), error = %msg, "skipping records whose send failed (errors.tolerance=all)");
         }
@@ -320,7 +372,10 @@ async fn commit_acked(ctx: &DriverContext, pending: &mut VecDeque<Pending>, task
     }
     if !latest.is_empty() {
         let store = ctx.spec.worker.offsets.clone();
-        store.put(&ctx.spec.connector, latest.into_iter().map(|(p, o)| (p, Some(o))).collect());
+        store.put(
+            &ctx.spec.connector,
+            latest.into_iter().map(|(p, o)| (p, Some(o))).collect(),
+        );
         tokio::task::spawn_blocking(move || store.flush())
             .await
             .map_err(|e| Error::bug(format!("offset flush panicked: {e}")))??;

@@ -203,7 +203,9 @@ impl JsonConverter {
     pub fn new(props: &Props, is_key: bool) -> Result<Self> {
         // Java's Worker always passes `converter.type`; callers here say it with `is_key`.
         let mut props = props.clone();
-        props.entry(CONVERTER_TYPE.to_string()).or_insert_with(|| if is_key { "key" } else { "value" }.to_string());
+        props
+            .entry(CONVERTER_TYPE.to_string())
+            .or_insert_with(|| if is_key { "key" } else { "value" }.to_string());
         let parsed = config_def().parse(&props)?;
         let decimal = parsed
             .string(DECIMAL_FORMAT)
