@@ -470,3 +470,25 @@ fn non_json_records_fail_the_task_or_go_to_the_dlq() {
     );
     w.stop();
 }
+
+#[test]
+fn demo_runs_end_to_end_without_any_external_service() {
+    // No STRAIT_TEST_BOOTSTRAP here: the demo brings its own embedded broker.
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_strait"))
+        .args(["demo", "--records", "20000", "--rest-port", "0", "--output"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "demo failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("20,000 records"), "summary missing: {stdout}");
+    let data = std::fs::read_to_string(out_dir.join("pageviews.txt")).unwrap();
+    assert_eq!(data.lines().count(), 20_000);
+    assert!(data.lines().all(|l| l.starts_with("Struct{viewtime=") && l.contains("userid=User_")));
+    for f in ["worker.properties", "datagen-pageviews.properties", "file-sink.properties"] {
+        assert!(out_dir.join(f).exists(), "{f} not written");
+    }
+}
