@@ -484,11 +484,20 @@ fn demo_runs_end_to_end_without_any_external_service() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "demo failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("20,000 records"), "summary missing: {stdout}");
+    assert!(
+        stdout.contains("20,000 records"),
+        "summary missing: {stdout}"
+    );
     let data = std::fs::read_to_string(out_dir.join("pageviews.txt")).unwrap();
     assert_eq!(data.lines().count(), 20_000);
-    assert!(data.lines().all(|l| l.starts_with("Struct{viewtime=") && l.contains("userid=User_")));
-    for f in ["worker.properties", "datagen-pageviews.properties", "file-sink.properties"] {
+    assert!(data
+        .lines()
+        .all(|l| l.starts_with("Struct{viewtime=") && l.contains("userid=User_")));
+    for f in [
+        "worker.properties",
+        "datagen-pageviews.properties",
+        "file-sink.properties",
+    ] {
         assert!(out_dir.join(f).exists(), "{f} not written");
     }
 }

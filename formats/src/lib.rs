@@ -10,7 +10,7 @@
 //! never a failed batch or a panic.
 
 pub mod bytearray;
-mod java;
+pub mod java;
 pub mod json;
 pub mod string;
 

@@ -290,93 +290,20 @@ fn base64_into(bytes: &[u8], out: &mut Vec<u8>) {
     out.truncate(start + n);
 }
 
-/// `Double.toString`: plain notation for 10^-3 <= |d| < 10^7, else computerized scientific
-/// notation; always at least one digit after the point; shortest digits that round-trip (as the
-/// JDK does since 19).
+/// `Double.toString`, with JDK 17's digits (shared with the converters, see
+/// [`strait_formats::java`]).
 pub fn java_double(d: f64, out: &mut Vec<u8>) {
-    java_floating(d, d.abs(), || format!("{d}"), || format!("{d:e}"), out)
+    strait_formats::java::write_double(out, d)
 }
 
-/// `Float.toString`, same rules as [`java_double`] on the shortest `f32` digits.
+/// `Float.toString`, with JDK 17's digits.
 pub fn java_float(f: f32, out: &mut Vec<u8>) {
-    java_floating(
-        f as f64,
-        f.abs() as f64,
-        || format!("{f}"),
-        || format!("{f:e}"),
-        out,
-    )
-}
-
-fn java_floating(
-    v: f64,
-    abs: f64,
-    plain: impl FnOnce() -> String,
-    sci: impl FnOnce() -> String,
-    out: &mut Vec<u8>,
-) {
-    if v.is_nan() {
-        out.extend_from_slice(b"NaN");
-    } else if v.is_infinite() {
-        out.extend_from_slice(if v > 0.0 { b"Infinity" } else { b"-Infinity" });
-    } else if v == 0.0 {
-        out.extend_from_slice(if v.is_sign_negative() {
-            b"-0.0"
-        } else {
-            b"0.0"
-        });
-    } else if (1e-3..1e7).contains(&abs) {
-        let s = plain();
-        out.extend_from_slice(s.as_bytes());
-        if !s.contains('.') {
-            out.extend_from_slice(b".0");
-        }
-    } else {
-        let s = sci();
-        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-        out.extend_from_slice(mantissa.as_bytes());
-        if !mantissa.contains('.') {
-            out.extend_from_slice(b".0");
-        }
-        out.push(b'E');
-        out.extend_from_slice(exp.as_bytes());
-    }
+    strait_formats::java::write_float(out, f)
 }
 
 /// `BigDecimal.toString` of `unscaled × 10^-scale`.
 pub fn java_big_decimal(unscaled: i128, scale: i8, out: &mut Vec<u8>) {
-    if unscaled < 0 {
-        out.push(b'-');
-    }
-    let digits = unscaled.unsigned_abs().to_string();
-    let digits = digits.as_bytes();
-    let scale = scale as i64;
-    let adjusted = -scale + (digits.len() as i64 - 1);
-    if scale >= 0 && adjusted >= -6 {
-        if scale == 0 {
-            out.extend_from_slice(digits);
-        } else if digits.len() as i64 > scale {
-            let point = digits.len() - scale as usize;
-            out.extend_from_slice(&digits[..point]);
-            out.push(b'.');
-            out.extend_from_slice(&digits[point..]);
-        } else {
-            out.extend_from_slice(b"0.");
-            out.resize(out.len() + (scale as usize - digits.len()), b'0');
-            out.extend_from_slice(digits);
-        }
-    } else {
-        out.push(digits[0]);
-        if digits.len() > 1 {
-            out.push(b'.');
-            out.extend_from_slice(&digits[1..]);
-        }
-        out.push(b'E');
-        if adjusted >= 0 {
-            out.push(b'+');
-        }
-        let _ = write!(out, "{adjusted}");
-    }
+    strait_formats::java::write_big_decimal(out, unscaled, scale as i32)
 }
 
 /// `java.util.Date#toString` in UTC: `EEE MMM dd HH:mm:ss zzz yyyy`.
