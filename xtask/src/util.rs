@@ -396,10 +396,12 @@ pub fn http_get(host_port: &str, path: &str) -> Result<(u16, String)> {
     let mut s = TcpStream::connect_timeout(&sa, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
     s.set_write_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        s,
+    // One write: `write!` on a raw socket may send the request in pieces, and a server that
+    // answers and closes after the first piece makes the client see a connection reset.
+    let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {host_port}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-    )?;
+    );
+    s.write_all(request.as_bytes())?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf)?;
     let text = String::from_utf8_lossy(&buf);
@@ -431,9 +433,25 @@ mod tests {
         let addr = l.local_addr().unwrap().to_string();
         let h = thread::spawn(move || {
             let (mut s, _) = l.accept().unwrap();
-            let mut got = vec![0u8; read];
-            let n = s.read(&mut got).unwrap();
-            got.truncate(n);
+            // Read the whole request before answering, as a real server would: a complete HTTP
+            // head, or a complete Kafka frame (4-byte length prefix), or `read` bytes.
+            let mut got = Vec::new();
+            let mut chunk = vec![0u8; read];
+            let complete = |g: &[u8]| {
+                g.len() >= read
+                    || g.windows(4).any(|w| w == b"\r\n\r\n")
+                    || (g.len() >= 4
+                        && !g.starts_with(b"GET ")
+                        && g.len()
+                            >= 4 + i32::from_be_bytes([g[0], g[1], g[2], g[3]]).max(0) as usize)
+            };
+            while !complete(&got) {
+                let n = s.read(&mut chunk).unwrap();
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&chunk[..n]);
+            }
             s.write_all(&reply).unwrap();
             got
         });

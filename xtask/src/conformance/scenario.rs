@@ -620,6 +620,14 @@ pub fn steps(in_len: usize) -> Vec<Step> {
             &format!("{snk}/pause"),
             None,
         ),
+        // Java writes the PAUSED status asynchronously after the 202; compare once it shows.
+        wait(
+            "wait.sink.paused",
+            &format!("{snk}/status"),
+            "sink PAUSED",
+            // Paused from STOPPED: no tasks until it is resumed.
+            is("PAUSED", &[]),
+        ),
         get("sink.status.paused", &format!("{snk}/status")),
         check("sink.resume", "PUT", &format!("{snk}/resume"), None),
         wait(
