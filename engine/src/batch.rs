@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BinaryBuilder, DictionaryArray, Int32Array, Int64Array, ListBuilder,
-    RecordBatch, StringArray, StringDictionaryBuilder, StructBuilder, TimestampMillisecondArray,
+    Array, ArrayRef, BinaryArray, BinaryBuilder, DictionaryArray, Int32Array, Int64Array,
+    ListArray, ListBuilder, RecordBatch, StringArray, StringDictionaryBuilder, StructArray,
+    StructBuilder, TimestampMillisecondArray,
 };
 use arrow::datatypes::{DataType, Field, Fields, Int32Type, Schema, SchemaRef, TimeUnit};
 
@@ -178,15 +179,59 @@ impl Batch {
 
 /// The topic string at row `i` of a topic column (Utf8 or `Dictionary(Int32, Utf8)`).
 pub fn topic_at(col: &ArrayRef, i: usize) -> Option<&str> {
-    if col.is_null(i) {
-        return None;
+    TopicColumn::new(col)?.get(i)
+}
+
+/// A topic column resolved once (downcasts done), for per-row lookups on batch paths.
+#[derive(Debug, Clone, Copy)]
+pub enum TopicColumn<'a> {
+    Plain(&'a StringArray),
+    Dictionary {
+        keys: &'a Int32Array,
+        values: &'a StringArray,
+    },
+}
+
+impl<'a> TopicColumn<'a> {
+    /// `None` when the column is neither Utf8 nor a dictionary of Utf8.
+    pub fn new(col: &'a ArrayRef) -> Option<Self> {
+        if let Some(s) = col.as_any().downcast_ref::<StringArray>() {
+            return Some(TopicColumn::Plain(s));
+        }
+        let dict = col.as_any().downcast_ref::<DictionaryArray<Int32Type>>()?;
+        let values = dict.values().as_any().downcast_ref::<StringArray>()?;
+        Some(TopicColumn::Dictionary {
+            keys: dict.keys(),
+            values,
+        })
     }
-    if let Some(s) = col.as_any().downcast_ref::<StringArray>() {
-        return Some(s.value(i));
+
+    /// The topic of row `i`, `None` when null.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        match self {
+            TopicColumn::Plain(s) => (!s.is_null(i)).then(|| s.value(i)),
+            TopicColumn::Dictionary { keys, values } => {
+                (!keys.is_null(i)).then(|| values.value(keys.value(i) as usize))
+            }
+        }
     }
-    let dict = col.as_any().downcast_ref::<DictionaryArray<Int32Type>>()?;
-    let values = dict.values().as_any().downcast_ref::<StringArray>()?;
-    Some(values.value(dict.keys().value(i) as usize))
+}
+
+/// The headers of row `row` of a `headers` column, as (key, value) pairs; none for a null row.
+pub fn header_entries(headers: &ListArray, row: usize) -> impl Iterator<Item = HeaderRef<'_>> + '_ {
+    let entries = headers.values().as_any().downcast_ref::<StructArray>();
+    let keys = entries.and_then(|s| s.column(0).as_any().downcast_ref::<StringArray>());
+    let values = entries.and_then(|s| s.column(1).as_any().downcast_ref::<BinaryArray>());
+    let offsets = headers.value_offsets();
+    let range = if headers.is_null(row) {
+        0..0
+    } else {
+        offsets[row] as usize..offsets[row + 1] as usize
+    };
+    range.filter_map(move |j| {
+        let (keys, values) = (keys?, values?);
+        Some((keys.value(j), (!values.is_null(j)).then(|| values.value(j))))
+    })
 }
 
 /// Arrow type of the `headers` column.
@@ -355,7 +400,7 @@ impl RawBatchBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{BinaryArray, BooleanArray, ListArray};
+    use arrow::array::BooleanArray;
 
     fn sample() -> Batch {
         let mut b = RawBatchBuilder::with_capacity(4, 64);

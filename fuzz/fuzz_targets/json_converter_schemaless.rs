@@ -1,49 +1,10 @@
-//! JsonConverter with `schemas.enable=false` (schemaless, inferred types) on arbitrary bytes.
-//!
-//! The first input byte picks the options (decimal format, `replace.null.with.default`, key or
-//! value, a leading tombstone) and how many payloads (1–3) the rest splits into, at newlines.
-//! Decoding must never panic and must keep one row per payload; whatever it decodes must encode,
-//! and that encoding must decode again without row errors.
+//! JsonConverter with `schemas.enable=false` (schemaless, inferred types) on arbitrary bytes
+//! (property in `json_common.rs`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use strait_engine::config::Props;
-use strait_engine::plugin::Converter;
-use strait_formats::json::JsonConverter;
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&ctl, rest)) = data.split_first() else {
-        return;
-    };
-    let props = Props::from([
-        ("schemas.enable".to_string(), "false".to_string()),
-        (
-            "decimal.format".to_string(),
-            if ctl & 1 != 0 { "NUMERIC" } else { "BASE64" }.to_string(),
-        ),
-        (
-            "replace.null.with.default".to_string(),
-            (ctl & 2 == 0).to_string(),
-        ),
-    ]);
-    let conv = JsonConverter::new(&props, ctl & 4 != 0).expect("valid options");
-    let pieces = 1 + (ctl >> 4) as usize % 3;
-    let mut payloads: Vec<Option<&[u8]>> = rest.splitn(pieces, |&b| b == b'\n').map(Some).collect();
-    if ctl & 8 != 0 {
-        payloads.insert(0, None);
-    }
-    let column = strait_formats::payload_column(payloads.iter().copied());
-    let Ok(decoded) = conv.to_connect(&column) else {
-        return;
-    };
-    assert_eq!(decoded.array.len(), payloads.len());
-    let encoded = conv
-        .from_connect(&decoded.field, &decoded.array)
-        .expect("decoded columns encode");
-    let again = conv.to_connect(&encoded).expect("re-decode");
-    assert!(
-        again.errors.is_empty(),
-        "re-decoding our own output failed: {:?}",
-        again.errors
-    );
-});
+#[path = "json_common.rs"]
+mod json_common;
+
+fuzz_target!(|data: &[u8]| json_common::run(data, false));

@@ -14,9 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrow::array::{
-    Array, ArrayRef, BinaryArray, BooleanArray, Int32Array, Int64Array, ListArray, StructArray,
-};
+use arrow::array::{Array, ArrayRef, BinaryArray, BooleanArray, Int32Array, Int64Array, ListArray};
 use arrow::datatypes::Field;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
@@ -25,7 +23,9 @@ use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tokio::sync::mpsc;
 
 use super::{DriverContext, State, TaskMetrics};
-use crate::batch::{columns, topic_at, Batch, OffsetMap, RawBatchBuilder, TopicPartition};
+use crate::batch::{
+    columns, header_entries, topic_at, Batch, OffsetMap, RawBatchBuilder, TopicPartition,
+};
 use crate::connector_config::Tolerance;
 use crate::error::{Error, Result, Stage};
 use crate::kafka::{client_config, create, ClientRole};
@@ -701,23 +701,10 @@ async fn send_to_dlq(
     let mut headers = OwnedHeaders::new();
     if let Some(list) = batch
         .column(columns::HEADERS)
-        .and_then(|c| c.as_any().downcast_ref::<ListArray>().cloned())
+        .and_then(|c| c.as_any().downcast_ref::<ListArray>())
     {
-        let entries = list.value(row);
-        if let Some(s) = entries.as_any().downcast_ref::<StructArray>() {
-            if let (Some(k), Some(v)) = (
-                s.column(0)
-                    .as_any()
-                    .downcast_ref::<arrow::array::StringArray>(),
-                s.column(1).as_any().downcast_ref::<BinaryArray>(),
-            ) {
-                for j in 0..s.len() {
-                    headers = headers.insert(Header {
-                        key: k.value(j),
-                        value: (!v.is_null(j)).then(|| v.value(j)),
-                    });
-                }
-            }
+        for (key, value) in header_entries(list, row) {
+            headers = headers.insert(Header { key, value });
         }
     }
     if ctx.spec.framework.dlq_context_headers {

@@ -12,15 +12,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrow::array::{
-    Array, ArrayRef, BinaryArray, Int32Array, ListArray, StructArray, TimestampMillisecondArray,
-};
+use arrow::array::{Array, BinaryArray, Int32Array, ListArray, TimestampMillisecondArray};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::ClientContext;
 
 use super::{DriverContext, State, TaskMetrics};
-use crate::batch::{columns, topic_at, Batch, Provenance, SourceMap};
+use crate::batch::{columns, header_entries, Batch, Provenance, SourceMap, TopicColumn};
 use crate::connector_config::Tolerance;
 use crate::error::{Error, Result};
 use crate::kafka::{client_config, ClientRole};
@@ -230,8 +228,13 @@ async fn produce_batch(
         };
         let topic_col = batch
             .column(columns::TOPIC)
-            .ok_or_else(|| Error::bug("source batch has no topic column"))?
-            .clone();
+            .ok_or_else(|| Error::bug("source batch has no topic column"))?;
+        let topics = TopicColumn::new(topic_col).ok_or_else(|| {
+            Error::bug(format!(
+                "source batch topic column is {}, not Utf8",
+                topic_col.data_type()
+            ))
+        })?;
         let partitions = batch
             .column(columns::PARTITION)
             .and_then(|c| c.as_any().downcast_ref::<Int32Array>().cloned());
@@ -246,7 +249,8 @@ async fn produce_batch(
         ack.remaining.store(rows, Ordering::Release);
         let mut bytes = 0u64;
         for i in 0..rows {
-            let topic = topic_at(&topic_col, i)
+            let topic = topics
+                .get(i)
                 .ok_or_else(|| Error::data(format!("record {i} has no topic")))?;
             let key = (!keys.is_null(i)).then(|| keys.value(i));
             let value = (!values.is_null(i)).then(|| values.value(i));
@@ -266,9 +270,11 @@ async fn produce_batch(
                 record = record.timestamp(t.value(i));
             }
             if let Some(h) = headers.as_ref().filter(|h| !h.is_null(i)) {
-                record = record.headers(owned_headers(&h.value(i)));
+                let owned = header_entries(h, i).fold(OwnedHeaders::new(), |acc, (key, value)| {
+                    acc.insert(Header { key, value })
+                });
+                record = record.headers(owned);
             }
-            let mut record = record;
             loop {
                 match producer.send(record) {
                     Ok(()) => break,
@@ -294,27 +300,6 @@ async fn produce_batch(
     }
     pending.push_back(Pending { ack, offsets });
     Ok(())
-}
-
-fn owned_headers(entries: &ArrayRef) -> OwnedHeaders {
-    let mut out = OwnedHeaders::new();
-    if let Some(s) = entries.as_any().downcast_ref::<StructArray>() {
-        let keys = s
-            .column(0)
-            .as_any()
-            .downcast_ref::<arrow::array::StringArray>();
-        let values = s.column(1).as_any().downcast_ref::<BinaryArray>();
-        if let (Some(keys), Some(values)) = (keys, values) {
-            for j in 0..s.len() {
-                let value = (!values.is_null(j)).then(|| values.value(j));
-                out = out.insert(Header {
-                    key: keys.value(j),
-                    value,
-                });
-            }
-        }
-    }
-    out
 }
 
 /// Encode key and value columns; a batch without a key column gets null keys.
