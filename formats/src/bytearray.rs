@@ -6,9 +6,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, BinaryArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field};
-use strait_engine::config::{
-    ConfigDef, ConfigType, Default as Dflt, Importance, Props, Validator, Width,
-};
+use strait_engine::config::{ConfigDef, Default as Dflt, Props};
 use strait_engine::plugin::{Converter, ConverterPlugin, Decoded, PluginInfo, PluginType};
 use strait_engine::{Error, Result};
 
@@ -19,17 +17,7 @@ pub const CLASS: &str = "org.apache.kafka.connect.converters.ByteArrayConverter"
 
 /// Java's `ConverterConfig` keys (ByteArrayConverter has no others).
 pub fn config_def() -> ConfigDef {
-    ConfigDef::new().define(
-        "converter.type",
-        ConfigType::String,
-        Dflt::Null,
-        Validator::OneOf(&["key", "value", "header"]),
-        Importance::Low,
-        "How this converter will be used.",
-        None,
-        Width::None,
-        "converter.type",
-    )
+    crate::converter_config_def(Dflt::Null)
 }
 
 /// Registration entry.

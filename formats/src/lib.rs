@@ -17,6 +17,25 @@ pub mod string;
 use arrow::array::BinaryArray;
 use strait_engine::plugin::ConverterPlugin;
 
+/// Java's `ConverterConfig` key `converter.type`, which every converter's definition starts
+/// with. `default` differs per converter as in the Java definitions Strait mirrors.
+pub(crate) fn converter_config_def(
+    default: strait_engine::config::Default,
+) -> strait_engine::config::ConfigDef {
+    use strait_engine::config::{ConfigDef, ConfigType, Importance, Validator, Width};
+    ConfigDef::new().define(
+        "converter.type",
+        ConfigType::String,
+        default,
+        Validator::OneOf(&["key", "value", "header"]),
+        Importance::Low,
+        "How this converter will be used.",
+        None,
+        Width::None,
+        "converter.type",
+    )
+}
+
 /// Every converter of this crate, for the registry. Aliases (`JsonConverter`, `Json`, …) derive
 /// from the class names.
 pub fn converters() -> Vec<ConverterPlugin> {

@@ -35,29 +35,17 @@ const ENCODING: &str = "converter.encoding";
 
 /// The `ConfigDef` of Java's `StringConverterConfig`.
 pub fn config_def() -> ConfigDef {
-    ConfigDef::new()
-        .define(
-            "converter.type",
-            ConfigType::String,
-            Dflt::Null,
-            Validator::OneOf(&["key", "value", "header"]),
-            Importance::Low,
-            "How this converter will be used.",
-            None,
-            Width::None,
-            "converter.type",
-        )
-        .define(
-            ENCODING,
-            ConfigType::String,
-            Dflt::Value("UTF8".into()),
-            Validator::None,
-            Importance::High,
-            "The name of the Java character set to use for encoding strings as byte arrays.",
-            None,
-            Width::Medium,
-            "Encoding",
-        )
+    crate::converter_config_def(Dflt::Null).define(
+        ENCODING,
+        ConfigType::String,
+        Dflt::Value("UTF8".into()),
+        Validator::None,
+        Importance::High,
+        "The name of the Java character set to use for encoding strings as byte arrays.",
+        None,
+        Width::Medium,
+        "Encoding",
+    )
 }
 
 /// Registration entry.

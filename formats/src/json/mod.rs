@@ -105,19 +105,8 @@ impl Default for Opts {
 
 /// The `ConfigDef` of Java's `JsonConverterConfig` (plus `ConverterConfig`'s `converter.type`).
 pub fn config_def() -> ConfigDef {
-    ConfigDef::new()
-        .define(
-            CONVERTER_TYPE,
-            ConfigType::String,
-            // Required in Java's ConverterConfig; the runtime always supplies it.
-            Dflt::Required,
-            Validator::OneOf(&["key", "value", "header"]),
-            Importance::Low,
-            "How this converter will be used.",
-            None,
-            Width::None,
-            CONVERTER_TYPE,
-        )
+    // Required in Java's ConverterConfig; the runtime always supplies it.
+    crate::converter_config_def(Dflt::Required)
         .define(
             SCHEMAS_ENABLE,
             ConfigType::Boolean,
