@@ -399,6 +399,32 @@ fn bad_configs_fail_start_up_with_clear_errors() {
         &base,
         &[(
             "c.properties",
+            "name=c\nconnector.class=FileStreamSource\ntopic=t\nheader.converter=com.example.NopeConverter\n",
+        )],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("Class com.example.NopeConverter could not be found"),
+        "{err}"
+    );
+
+    // SimpleHeaderConverter is a header converter only, as in Java.
+    let (code, err) = run_to_exit(
+        dir.path(),
+        &base,
+        &[(
+            "c.properties",
+            "name=c\nconnector.class=FileStreamSource\ntopic=t\nvalue.converter=SimpleHeaderConverter\n",
+        )],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("does not implement"), "{err}");
+
+    let (code, err) = run_to_exit(
+        dir.path(),
+        &base,
+        &[(
+            "c.properties",
             "name=c\nconnector.class=FileStreamSource\ntopic=\\u00zz\n",
         )],
     );
@@ -464,6 +490,116 @@ fn non_json_records_fail_the_task_or_go_to_the_dlq() {
     }
     // Nothing after the bad record was written by the strict sink.
     let strict = std::fs::read_to_string(&strict_out).unwrap_or_default();
+    assert!(
+        strict.lines().count() <= 1,
+        "strict sink wrote past the bad record: {strict}"
+    );
+    w.stop();
+}
+
+/// Produce `(value, headers)` records to `topic` with a real Kafka producer, waiting for acks.
+fn produce_with_headers(topic: &str, records: &[(&str, &[(&str, &[u8])])]) {
+    use rdkafka::message::{Header, OwnedHeaders};
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let producer: BaseProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .unwrap();
+    for (value, headers) in records {
+        let headers = headers
+            .iter()
+            .fold(OwnedHeaders::new(), |acc, (key, value)| {
+                acc.insert(Header {
+                    key,
+                    value: Some(*value),
+                })
+            });
+        producer
+            .send(
+                BaseRecord::<(), str>::to(topic)
+                    .payload(*value)
+                    .headers(headers),
+            )
+            .map_err(|(e, _)| e)
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+}
+
+#[test]
+fn header_converter_errors_fail_the_task_or_go_to_the_dlq() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("badheader");
+    produce_with_headers(
+        &topic,
+        &[
+            ("one", &[("h", b"{\"n\":1}")]),
+            ("two", &[("ok", b"2"), ("h", b"not json")]),
+            ("three", &[]),
+        ],
+    );
+    let out = |name: &str| dir.path().join(format!("{name}.txt"));
+    let dlq = format!("{topic}-dlq");
+    let json_headers = "header.converter=org.apache.kafka.connect.json.JsonConverter\nheader.converter.schemas.enable=false\n";
+    let sink = |name: &str, extra: &str| {
+        (
+            "",
+            format!(
+                "name={topic}-{name}\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n{extra}",
+                out(name).display()
+            ),
+        )
+    };
+    let mut conns = vec![
+        sink("default", ""),
+        sink("strict", json_headers),
+        sink(
+            "tolerant",
+            &format!("{json_headers}errors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.context.headers.enable=true\n"),
+        ),
+        (
+            "",
+            format!(
+                "name={topic}-dlqreader\nconnector.class=FileStreamSink\nfile={}\ntopics={dlq}\n",
+                out("dlq").display()
+            ),
+        ),
+    ];
+    let files = [
+        "default.properties",
+        "strict.properties",
+        "tolerant.properties",
+        "dlq.properties",
+    ];
+    for (conn, file) in conns.iter_mut().zip(files) {
+        conn.0 = file;
+    }
+    let w = Worker::start(dir.path(), "w", "", &conns);
+    wait_rest(&w);
+    // The default SimpleHeaderConverter reads any bytes: every record is delivered.
+    wait_lines(&w, &out("default"), 3, Duration::from_secs(90));
+    wait_lines(&w, &out("tolerant"), 2, Duration::from_secs(90));
+    wait_lines(&w, &out("dlq"), 1, Duration::from_secs(90));
+    assert_eq!(
+        std::fs::read_to_string(out("tolerant")).unwrap(),
+        "one\nthree\n"
+    );
+    assert_eq!(std::fs::read_to_string(out("dlq")).unwrap(), "two\n");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, status) = w.get(&format!("/connectors/{topic}-strict/status"));
+        if status["tasks"][0]["state"] == "FAILED" {
+            let trace = status["tasks"][0]["trace"].as_str().unwrap();
+            assert!(trace.contains("error in stage HEADER_CONVERTER"), "{trace}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "strict sink never failed: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let strict = std::fs::read_to_string(out("strict")).unwrap_or_default();
     assert!(
         strict.lines().count() <= 1,
         "strict sink wrote past the bad record: {strict}"

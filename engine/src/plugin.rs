@@ -61,7 +61,9 @@ impl PluginInfo {
         names.push(simple.to_string());
         let suffix = match self.kind {
             PluginType::Sink | PluginType::Source => "Connector",
-            PluginType::Converter | PluginType::HeaderConverter => "Converter",
+            PluginType::Converter => "Converter",
+            // Java prunes the type's simple name: `SimpleHeaderConverter` → `Simple`.
+            PluginType::HeaderConverter => "HeaderConverter",
             PluginType::Transformation => "Transformation",
             PluginType::Predicate => "Predicate",
         };

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::config::Props;
 use crate::error::{Error, Result};
-use crate::plugin::{ConnectorPlugin, Converter, ConverterPlugin, PluginInfo};
+use crate::plugin::{ConnectorPlugin, Converter, ConverterPlugin, PluginInfo, PluginType};
 
 #[derive(Clone, Default)]
 pub struct Registry {
@@ -75,16 +75,58 @@ impl Registry {
             })
     }
 
-    /// Find a converter by class name or alias.
+    /// Find a key/value converter by class name or alias.
     pub fn converter_plugin(&self, name: &str) -> Result<&ConverterPlugin> {
+        self.converter_of_kind(name, PluginType::Converter, "converter")
+    }
+
+    /// Find a header converter by class name or alias.
+    pub fn header_converter_plugin(&self, name: &str) -> Result<&ConverterPlugin> {
+        self.converter_of_kind(name, PluginType::HeaderConverter, "header.converter")
+    }
+
+    /// The converter a config key (`key.converter`, `value.converter`, `header.converter`)
+    /// names; errors name that key.
+    pub fn converter_for_key(&self, key: &str, name: &str) -> Result<&ConverterPlugin> {
+        let kind = if key == "header.converter" {
+            PluginType::HeaderConverter
+        } else {
+            PluginType::Converter
+        };
+        self.converter_of_kind(name, kind, key)
+    }
+
+    /// Java resolves an alias to a class whatever the plugin type the alias came from (`Json`
+    /// names JsonConverter as a header converter too), then checks the class implements the
+    /// interface the key asks for.
+    fn converter_of_kind(
+        &self,
+        name: &str,
+        kind: PluginType,
+        key: &str,
+    ) -> Result<&ConverterPlugin> {
         let name = name.trim();
-        self.converters
+        let class = self
+            .converters
             .iter()
             .find(|c| c.info.names().iter().any(|n| n == name))
+            .map(|c| c.info.class)
             .ok_or_else(|| {
                 Error::config(format!(
-                "Invalid value {name} for configuration converter: Class {name} could not be found."
-            ))
+                    "Invalid value {name} for configuration {key}: Class {name} could not be found."
+                ))
+            })?;
+        self.converters
+            .iter()
+            .find(|c| c.info.class == class && c.info.kind == kind)
+            .ok_or_else(|| {
+                let interface = match kind {
+                    PluginType::HeaderConverter => "org.apache.kafka.connect.storage.HeaderConverter",
+                    _ => "org.apache.kafka.connect.storage.Converter",
+                };
+                Error::config(format!(
+                    "Invalid value {class} for configuration {key}: Class {class} does not implement {interface}."
+                ))
             })
     }
 
@@ -97,6 +139,15 @@ impl Registry {
     ) -> Result<Arc<dyn Converter>> {
         let plugin = self.converter_plugin(class)?;
         (plugin.create)(props, is_key)
+    }
+
+    /// Build a header converter: `props` are its prefix-stripped options; `converter.type` is
+    /// set to `header` as Java's worker does.
+    pub fn header_converter(&self, class: &str, props: &Props) -> Result<Arc<dyn Converter>> {
+        let plugin = self.header_converter_plugin(class)?;
+        let mut props = props.clone();
+        props.insert("converter.type".into(), "header".into());
+        (plugin.create)(&props, false)
     }
 
     /// Every plugin description, for `/connector-plugins`.

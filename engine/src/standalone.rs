@@ -87,6 +87,7 @@ impl StandaloneWorker {
         for class in [&config.key_converter, &config.value_converter] {
             registry.converter_plugin(class)?;
         }
+        registry.header_converter_plugin(&config.header_converter)?;
         let offsets = Arc::new(FileOffsetStore::open(&offsets_file)?);
         let cluster_id = {
             let c = config.clone();

@@ -3,7 +3,12 @@
 //!
 //! - [`bytearray`]: `org.apache.kafka.connect.converters.ByteArrayConverter` (bytes as they are),
 //! - [`string`]: `org.apache.kafka.connect.storage.StringConverter` (UTF-8 text),
-//! - [`json`]: `org.apache.kafka.connect.json.JsonConverter` (schema envelope or plain JSON).
+//! - [`json`]: `org.apache.kafka.connect.json.JsonConverter` (schema envelope or plain JSON),
+//! - [`simple_header`]: `org.apache.kafka.connect.storage.SimpleHeaderConverter` (the default
+//!   `header.converter`).
+//!
+//! ByteArray, String and Json are also header converters, as in Java: each is registered twice,
+//! once per plugin type, so `/connector-plugins` lists them as Java does.
 //!
 //! Every converter works a whole column at a time (see
 //! [`Converter`](strait_engine::plugin::Converter)); a malformed record becomes a row error,
@@ -12,10 +17,11 @@
 pub mod bytearray;
 pub mod java;
 pub mod json;
+pub mod simple_header;
 pub mod string;
 
 use arrow::array::BinaryArray;
-use strait_engine::plugin::ConverterPlugin;
+use strait_engine::plugin::{ConverterPlugin, PluginType};
 
 /// Java's `ConverterConfig` key `converter.type`, which every converter's definition starts
 /// with. `default` differs per converter as in the Java definitions Strait mirrors.
@@ -39,7 +45,16 @@ pub(crate) fn converter_config_def(
 /// Every converter of this crate, for the registry. Aliases (`JsonConverter`, `Json`, …) derive
 /// from the class names.
 pub fn converters() -> Vec<ConverterPlugin> {
-    vec![bytearray::plugin(), string::plugin(), json::plugin()]
+    let converters = [bytearray::plugin(), string::plugin(), json::plugin()];
+    let headers = converters.clone().map(|mut plugin| {
+        plugin.info.kind = PluginType::HeaderConverter;
+        plugin
+    });
+    converters
+        .into_iter()
+        .chain(headers)
+        .chain([simple_header::plugin()])
+        .collect()
 }
 
 /// A raw payload column (what converters decode), for tests, benches and fuzz targets that do
@@ -71,5 +86,53 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn header_converters_resolve_like_java() {
+        let registry = Registry::new().with_converters(converters());
+        for name in [
+            "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+            "SimpleHeaderConverter",
+            "Simple",
+            "StringConverter",
+            "ByteArray",
+            // Java resolves an alias to its class whatever type it was derived from.
+            "Json",
+        ] {
+            assert!(
+                registry.header_converter(name, &Default::default()).is_ok(),
+                "{name}"
+            );
+        }
+        let err = registry
+            .converter_for_key("value.converter", "SimpleHeaderConverter")
+            .unwrap_err();
+        assert!(err.message().contains("does not implement"), "{err}");
+        let err = registry
+            .converter_for_key("header.converter", "com.example.Nope")
+            .unwrap_err();
+        assert_eq!(
+            err.message(),
+            "Invalid value com.example.Nope for configuration header.converter: Class com.example.Nope could not be found."
+        );
+        let headers = registry
+            .plugin_infos()
+            .into_iter()
+            .filter(|i| i.kind == PluginType::HeaderConverter)
+            .count();
+        assert_eq!(headers, 4, "listed once per header converter class");
+    }
+
+    #[test]
+    fn json_header_converter_reports_rows_it_cannot_read() {
+        let registry = Registry::new().with_converters(converters());
+        let props = [("schemas.enable".to_string(), "false".to_string())].into();
+        let c = registry.header_converter("Json", &props).unwrap();
+        let decoded = c
+            .to_connect(&payload_column([Some(&b"1"[..]), Some(b"nope")]))
+            .unwrap();
+        assert_eq!(decoded.errors.len(), 1);
+        assert_eq!(decoded.errors[0].row, 1);
     }
 }

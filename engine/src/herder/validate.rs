@@ -177,23 +177,25 @@ pub fn validate_connector_config(
 
 /// Converter keys: the class must be installed; recommended values list what is installed.
 fn check_converter(registry: &Registry, key: &str, props: &Props, value: &mut ConfigValue) {
+    let kind = if key == "header.converter" {
+        PluginType::HeaderConverter
+    } else {
+        PluginType::Converter
+    };
     let mut classes: Vec<String> = registry
         .plugin_infos()
         .into_iter()
-        .filter(|i| matches!(i.kind, PluginType::Converter | PluginType::HeaderConverter))
+        .filter(|i| i.kind == kind)
         .map(|i| i.class.to_string())
         .collect();
     classes.sort();
     classes.dedup();
     value.recommended_values = classes;
     if let Some(cls) = props.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        // The header converter is not pluggable yet; any class is accepted and ignored.
-        if key != "header.converter" && registry.converter_plugin(cls).is_err() {
+        if let Err(e) = registry.converter_for_key(key, cls) {
             // A class Java cannot load is reported with a null value.
             value.value = None;
-            value.errors.push(format!(
-                "Invalid value {cls} for configuration {key}: Class {cls} could not be found."
-            ));
+            value.errors.push(e.message().to_string());
         }
     }
 }

@@ -63,7 +63,10 @@ pub async fn config(State(h): State<Shared>, Path(plugin): Path<String>) -> Rest
         let keys: Vec<ConfigKeyInfo> = def.keys().iter().map(Into::into).collect();
         return Ok(json_response(StatusCode::OK, keys));
     }
-    if let Ok(c) = registry.converter_plugin(&plugin) {
+    let converter = registry
+        .converter_plugin(&plugin)
+        .or_else(|_| registry.header_converter_plugin(&plugin));
+    if let Ok(c) = converter {
         let keys: Vec<ConfigKeyInfo> = (c.config_def)().keys().iter().map(Into::into).collect();
         return Ok(json_response(StatusCode::OK, keys));
     }

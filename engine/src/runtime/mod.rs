@@ -116,33 +116,41 @@ impl WorkerContext {
     /// connector's `key.converter.` options) or else the worker's (with the worker's options),
     /// as `Worker.startTask` does.
     pub fn converter(&self, connector_props: &Props, is_key: bool) -> Result<Arc<dyn Converter>> {
-        let key = if is_key {
-            "key.converter"
+        let (key, worker_class) = if is_key {
+            ("key.converter", &self.config.key_converter)
         } else {
-            "value.converter"
+            ("value.converter", &self.config.value_converter)
         };
+        let (class, props) = self.converter_choice(connector_props, key, worker_class);
+        self.registry
+            .converter_for_key(key, class)
+            .and_then(|plugin| (plugin.create)(&props, is_key))
+    }
+
+    /// Build the header converter of a connector, chosen the same way (`header.converter`,
+    /// default `SimpleHeaderConverter`).
+    pub fn header_converter(&self, connector_props: &Props) -> Result<Arc<dyn Converter>> {
+        let key = "header.converter";
+        let (class, props) =
+            self.converter_choice(connector_props, key, &self.config.header_converter);
+        self.registry.header_converter(class, &props)
+    }
+
+    /// The connector's class for `key` and its `key.` options, or else the worker's.
+    fn converter_choice<'a>(
+        &'a self,
+        connector_props: &'a Props,
+        key: &str,
+        worker_class: &'a str,
+    ) -> (&'a str, Props) {
         let prefix = format!("{key}.");
         match connector_props
             .get(key)
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
         {
-            Some(class) => {
-                self.registry
-                    .converter(class, &with_prefix(connector_props, &prefix), is_key)
-            }
-            None => {
-                let class = if is_key {
-                    &self.config.key_converter
-                } else {
-                    &self.config.value_converter
-                };
-                self.registry.converter(
-                    class,
-                    &with_prefix(&self.config.originals, &prefix),
-                    is_key,
-                )
-            }
+            Some(class) => (class, with_prefix(connector_props, &prefix)),
+            None => (worker_class, with_prefix(&self.config.originals, &prefix)),
         }
     }
 }

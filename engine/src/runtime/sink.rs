@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrow::array::{Array, ArrayRef, BinaryArray, BooleanArray, Int32Array, Int64Array, ListArray};
+use arrow::array::{
+    Array, ArrayRef, BinaryArray, BooleanArray, Int32Array, Int64Array, ListArray, StructArray,
+};
 use arrow::datatypes::Field;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
@@ -306,10 +308,11 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         }
         let converters = match input {
             SinkInput::Raw => None,
-            SinkInput::Decoded => Some((
-                worker.converter(&spec.connector_props, true)?,
-                worker.converter(&spec.connector_props, false)?,
-            )),
+            SinkInput::Decoded => Some(Converters {
+                key: worker.converter(&spec.connector_props, true)?,
+                value: worker.converter(&spec.connector_props, false)?,
+                header: worker.header_converter(&spec.connector_props)?,
+            }),
         };
         let dlq = match &spec.framework.dlq_topic {
             Some(topic) => {
@@ -548,14 +551,14 @@ async fn deliver(
     ctx: &DriverContext,
     task: &mut dyn SinkTask,
     batch: Batch,
-    converters: Option<&(Arc<dyn Converter>, Arc<dyn Converter>)>,
+    converters: Option<&Converters>,
     dlq: Option<&(String, FutureProducer)>,
 ) -> Result<()> {
     let rows = batch.num_rows();
     TaskMetrics::add(&ctx.metrics.records_in, rows as u64);
     let batch = match converters {
         None => batch,
-        Some((key_conv, value_conv)) => decode(ctx, batch, &**key_conv, &**value_conv, dlq).await?,
+        Some(converters) => decode(ctx, batch, converters, dlq).await?,
     };
     let delivered = batch.num_rows() as u64;
     let mut delay = Duration::from_millis(300);
@@ -578,12 +581,24 @@ async fn deliver(
     Ok(())
 }
 
-/// Decode key and value; rows that fail are handled per `errors.tolerance` and removed.
+/// The converters of a sink that reads decoded records.
+struct Converters {
+    key: Arc<dyn Converter>,
+    value: Arc<dyn Converter>,
+    header: Arc<dyn Converter>,
+}
+
+/// Decode key and value and check the header values; rows that fail any of the three stages
+/// are handled per `errors.tolerance` and removed.
+///
+/// Header values stay raw bytes in the batch (no Strait sink reads typed headers yet), but they
+/// go through the header converter as in Java's `WorkerSinkTask`, so a header the configured
+/// converter cannot read (e.g. not JSON under `header.converter=JsonConverter`) is a
+/// `HEADER_CONVERTER` error, tolerated or not like a key or value error.
 async fn decode(
     ctx: &DriverContext,
     batch: Batch,
-    key_conv: &dyn Converter,
-    value_conv: &dyn Converter,
+    converters: &Converters,
     dlq: Option<&(String, FutureProducer)>,
 ) -> Result<Batch> {
     let raw_col = |name: &str| -> Result<BinaryArray> {
@@ -592,8 +607,9 @@ async fn decode(
             .and_then(|c| c.as_any().downcast_ref::<BinaryArray>().cloned())
             .ok_or_else(|| Error::bug(format!("raw batch column {name} is not binary")))
     };
-    let key = key_conv.to_connect(&raw_col(columns::KEY)?)?;
-    let value = value_conv.to_connect(&raw_col(columns::VALUE)?)?;
+    let key = converters.key.to_connect(&raw_col(columns::KEY)?)?;
+    let value = converters.value.to_connect(&raw_col(columns::VALUE)?)?;
+    let header_errors = header_errors(&batch, &*converters.header)?;
     let mut failed: Vec<(usize, Stage, &Error)> = Vec::new();
     failed.extend(
         key.errors
@@ -606,6 +622,13 @@ async fn decode(
             .iter()
             .map(|RowError { row, error }| (*row, Stage::ValueConverter, error)),
     );
+    failed.extend(
+        header_errors
+            .iter()
+            .map(|RowError { row, error }| (*row, Stage::HeaderConverter, error)),
+    );
+    // Report the first failing record, whichever stage it failed in.
+    failed.sort_by_key(|(row, stage, _)| (*row, *stage as u8));
     if let Some((row, stage, error)) = failed.first() {
         if ctx.spec.framework.tolerance == Tolerance::None {
             let offset = batch.column(columns::OFFSET).and_then(|c| {
@@ -647,6 +670,41 @@ async fn decode(
     } else {
         decoded.filter(&BooleanArray::from(keep))
     }
+}
+
+/// Run every header value of the batch through the header converter in one call (the values
+/// of all rows are one flat column) and map its errors back to their rows.
+fn header_errors(batch: &Batch, converter: &dyn Converter) -> Result<Vec<RowError>> {
+    let Some(headers) = batch
+        .column(columns::HEADERS)
+        .and_then(|c| c.as_any().downcast_ref::<ListArray>())
+    else {
+        return Ok(Vec::new());
+    };
+    let Some(values) = headers
+        .values()
+        .as_any()
+        .downcast_ref::<StructArray>()
+        .and_then(|entries| entries.column(1).as_any().downcast_ref::<BinaryArray>())
+    else {
+        return Err(Error::bug(
+            "headers column is not a list of key/value structs",
+        ));
+    };
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let decoded = converter.to_connect(values)?;
+    let offsets = headers.value_offsets();
+    Ok(decoded
+        .errors
+        .into_iter()
+        .map(|RowError { row: entry, error }| {
+            // The row whose header range holds this entry.
+            let row = offsets.partition_point(|&start| start as usize <= entry) - 1;
+            RowError { row, error }
+        })
+        .collect())
 }
 
 fn rename(field: Field, name: &str) -> Field {

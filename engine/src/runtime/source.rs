@@ -98,6 +98,10 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
         };
         let key = worker.converter(&spec.connector_props, true)?;
         let value = worker.converter(&spec.connector_props, false)?;
+        // Built so a bad `header.converter` fails the task at start as in Java. Source
+        // connectors in Strait emit header values already serialized, so it has no rows to
+        // convert (none of Strait's sources write headers yet).
+        worker.header_converter(&spec.connector_props)?;
         Ok((producer, key, value))
     };
     let (producer, key_conv, value_conv) = match setup() {

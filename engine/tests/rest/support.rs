@@ -69,6 +69,21 @@ fn string_converter() -> ConverterPlugin {
     }
 }
 
+/// The worker's default header converter class, backed by the same UTF-8 double (the engine's
+/// tests cannot see the real converters of `strait-formats`).
+fn header_converter() -> ConverterPlugin {
+    ConverterPlugin {
+        info: PluginInfo {
+            class: "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+            extra_aliases: &[],
+            kind: PluginType::HeaderConverter,
+            version: "1.0",
+        },
+        config_def: ConfigDef::new,
+        create: |_, _| Ok(Arc::new(Utf8Converter)),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Counting source: one partition `{"task": i}` per task, rows `row-<n>`, offset `{"position": n+1}`.
 
@@ -311,7 +326,7 @@ pub fn registry() -> Registry {
             connector_plugin::<CounterSource>(),
             connector_plugin::<RecordingSink>(),
         ])
-        .with_converters([string_converter()])
+        .with_converters([string_converter(), header_converter()])
 }
 
 /// The broker from `cargo xtask test` / `cargo xtask services up kafka`.
