@@ -144,6 +144,22 @@ fn wait_rest(w: &Worker) {
     }
 }
 
+/// Wait until task 0 of `connector` is FAILED and return its trace.
+fn wait_task_failed(w: &Worker, connector: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, status) = w.get(&format!("/connectors/{connector}/status"));
+        if status["tasks"][0]["state"] == "FAILED" {
+            return status["tasks"][0]["trace"].as_str().unwrap().to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{connector} never failed: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn line_count(path: &Path) -> usize {
     std::fs::read(path)
         .map(|b| b.iter().filter(|&&c| c == b'\n').count())
@@ -452,9 +468,11 @@ fn non_json_records_fail_the_task_or_go_to_the_dlq() {
         ("strict.properties", format!("name={topic}-strict\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n{json}", strict_out.display())),
         (
             "tolerant.properties",
-            format!("name={topic}-tolerant\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n{json}errors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.context.headers.enable=true\n", tolerant_out.display()),
+            format!("name={topic}-tolerant\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n{json}errors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.context.headers.enable=true\nerrors.deadletterqueue.topic.replication.factor=1\n", tolerant_out.display()),
         ),
         ("dlq.properties", format!("name={topic}-dlqreader\nconnector.class=FileStreamSink\nfile={}\ntopics={dlq}\n", dlq_out.display())),
+        // Java's default DLQ replication factor (3) cannot be met by a one-broker cluster.
+        ("rf3.properties", format!("name={topic}-rf3\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n{json}errors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}-rf3\n", dir.path().join("rf3.txt").display())),
     ];
     let w = Worker::start(dir.path(), "w", "", &conns);
     wait_rest(&w);
@@ -471,23 +489,28 @@ fn non_json_records_fail_the_task_or_go_to_the_dlq() {
         2,
         "good records still delivered: {tolerant}"
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, status) = w.get(&format!("/connectors/{topic}-strict/status"));
-        if status["tasks"][0]["state"] == "FAILED" {
-            let trace = status["tasks"][0]["trace"].as_str().unwrap();
-            assert!(
-                trace.contains("Tolerance exceeded in error handler"),
-                "{trace}"
-            );
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "strict sink never failed: {status}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    // The worker created the DLQ topic as Java does: one partition.
+    use rdkafka::consumer::Consumer;
+    let admin: rdkafka::consumer::BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .unwrap();
+    let metadata = admin
+        .fetch_metadata(Some(&dlq), Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(metadata.topics()[0].partitions().len(), 1);
+    let trace = wait_task_failed(&w, &format!("{topic}-rf3"));
+    assert!(
+        trace.contains(&format!(
+            "Could not initialize dead letter queue with topic={dlq}-rf3"
+        )),
+        "{trace}"
+    );
+    let trace = wait_task_failed(&w, &format!("{topic}-strict"));
+    assert!(
+        trace.contains("Tolerance exceeded in error handler"),
+        "{trace}"
+    );
     // Nothing after the bad record was written by the strict sink.
     let strict = std::fs::read_to_string(&strict_out).unwrap_or_default();
     assert!(
@@ -555,7 +578,7 @@ fn header_converter_errors_fail_the_task_or_go_to_the_dlq() {
         sink("strict", json_headers),
         sink(
             "tolerant",
-            &format!("{json_headers}errors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.context.headers.enable=true\n"),
+            &format!("{json_headers}errors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.context.headers.enable=true\nerrors.deadletterqueue.topic.replication.factor=1\n"),
         ),
         (
             "",
@@ -585,20 +608,8 @@ fn header_converter_errors_fail_the_task_or_go_to_the_dlq() {
         "one\nthree\n"
     );
     assert_eq!(std::fs::read_to_string(out("dlq")).unwrap(), "two\n");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, status) = w.get(&format!("/connectors/{topic}-strict/status"));
-        if status["tasks"][0]["state"] == "FAILED" {
-            let trace = status["tasks"][0]["trace"].as_str().unwrap();
-            assert!(trace.contains("error in stage HEADER_CONVERTER"), "{trace}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "strict sink never failed: {status}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let trace = wait_task_failed(&w, &format!("{topic}-strict"));
+    assert!(trace.contains("error in stage HEADER_CONVERTER"), "{trace}");
     let strict = std::fs::read_to_string(out("strict")).unwrap_or_default();
     assert!(
         strict.lines().count() <= 1,

@@ -342,6 +342,11 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         Ok(x) => x,
         Err(e) => return ctx.fail(&e),
     };
+    if let Some((topic, _)) = &dlq {
+        if let Err(e) = ensure_dlq_topic(&spec, topic).await {
+            return ctx.fail(&e);
+        }
+    }
     drop(events_tx);
     if let Err(e) = task
         .start(SinkTaskContext {
@@ -713,6 +718,72 @@ fn rename(field: Field, name: &str) -> Field {
     } else {
         field.with_name(name)
     }
+}
+
+/// Create the dead letter queue topic when it does not exist, as Java's
+/// `DeadLetterQueueReporter` does when the task starts: one partition, replication factor
+/// `errors.deadletterqueue.topic.replication.factor` (default 3, so a single-broker cluster needs
+/// it set to 1, as with Java). A failure fails the task before it reads anything.
+async fn ensure_dlq_topic(spec: &super::TaskSpec, topic: &str) -> Result<()> {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    use rdkafka::types::RDKafkaErrorCode;
+
+    const TIMEOUT: Duration = Duration::from_secs(30);
+    let worker = &spec.worker;
+    let cfg = client_config(
+        &worker.config.bootstrap_servers,
+        ClientRole::Admin,
+        &[(
+            "client.id",
+            format!("connector-dlq-adminclient-{}", spec.connector),
+        )],
+        &worker.config.originals,
+        &spec.connector_props,
+    )?;
+    let admin: AdminClient<DefaultClientContext> = create(&cfg, "dead letter queue admin")?;
+    let failed = |cause: String| {
+        Error::external(
+            format!("Could not initialize dead letter queue with topic={topic}"),
+            false,
+        )
+        .with_source(std::io::Error::other(cause))
+    };
+    // List every topic (asking for one by name could auto-create it with broker defaults).
+    // Metadata calls block, so the client visits a blocking thread and comes back.
+    let wanted = topic.to_string();
+    let (admin, listed) = tokio::task::spawn_blocking(move || {
+        let listed = admin
+            .inner()
+            .fetch_metadata(None, TIMEOUT)
+            .map(|m| m.topics().iter().any(|t| t.name() == wanted));
+        (admin, listed)
+    })
+    .await
+    .map_err(|e| Error::bug(format!("DLQ topic lookup panicked: {e}")))?;
+    match listed {
+        Ok(true) => return Ok(()),
+        Ok(false) => {}
+        Err(e) => return Err(failed(e.to_string())),
+    }
+    tracing::warn!(connector = %spec.connector, %topic, "dead letter queue topic does not exist; creating it");
+    let new_topic = NewTopic::new(
+        topic,
+        1,
+        TopicReplication::Fixed(spec.framework.dlq_replication_factor.into()),
+    );
+    let opts = AdminOptions::new().operation_timeout(Some(TIMEOUT));
+    let results = admin
+        .create_topics([&new_topic], &opts)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((_, code)) => return Err(failed(code.to_string())),
+        }
+    }
+    Ok(())
 }
 
 /// Write the original raw record to the dead letter queue, with context headers if enabled, and
