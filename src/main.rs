@@ -2,8 +2,10 @@
 //!
 //! `strait standalone worker.properties [connector.properties|connector.json …]` behaves like
 //! `connect-standalone.sh`; `strait demo` runs an embedded end-to-end pipeline with no external
-//! service. This file only parses the command line and wires the plugin registry.
+//! service; `strait docs config` prints the configuration reference generated from the code.
+//! This file only parses the command line and wires the plugin registry.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,6 +14,7 @@ use strait_engine::registry::Registry;
 use strait_engine::standalone::{read_worker_properties, shutdown_signal, StandaloneWorker};
 
 mod demo;
+mod docs;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -38,6 +41,18 @@ enum Command {
     Demo(demo::DemoArgs),
     /// List the connectors and converters this build provides.
     Plugins,
+    /// Print reference documentation generated from this build's definitions.
+    Docs {
+        #[command(subcommand)]
+        page: DocsPage,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DocsPage {
+    /// The configuration reference (Markdown): worker, connector framework, connector and
+    /// converter keys. `cargo xtask docs` writes it to docs/configuration.md.
+    Config,
 }
 
 /// Every plugin this binary ships.
@@ -131,6 +146,20 @@ fn main() -> ExitCode {
                 println!("{:<18} {}", info.kind.as_str(), info.class);
             }
             ExitCode::SUCCESS
+        }
+        Command::Docs {
+            page: DocsPage::Config,
+        } => {
+            let text = docs::configuration_reference(&registry());
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // `strait docs config | head`: the reader has what it wanted.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("could not write the reference: {e}");
+                    ExitCode::from(1)
+                }
+            }
         }
     }
 }

@@ -1,4 +1,6 @@
-//! End-to-end tests of `strait standalone` against a real Apache Kafka broker.
+//! End-to-end tests of the `strait` binary: `strait standalone` against a real Apache Kafka
+//! broker, `strait demo`, and the drift check of the generated configuration reference
+//! (`docs/configuration.md`, DESIGN §6 habit 1), which needs no service.
 //!
 //! The broker comes from `cargo xtask services up kafka` (or `cargo xtask test`, which starts it
 //! and sets `STRAIT_TEST_BOOTSTRAP`). Each test runs the real binary as a child process, so
@@ -646,5 +648,38 @@ fn demo_runs_end_to_end_without_any_external_service() {
         "file-sink.properties",
     ] {
         assert!(out_dir.join(f).exists(), "{f} not written");
+    }
+}
+
+/// The committed configuration reference must be exactly what `strait docs config` generates
+/// from the config definitions in the code.
+#[test]
+fn committed_configuration_reference_matches_the_code() {
+    let out = Command::new(env!("CARGO_BIN_EXE_strait"))
+        .args(["docs", "config"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "strait docs config failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md");
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .replace("\r\n", "\n");
+    if committed != generated {
+        let line = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| committed.lines().count().min(generated.lines().count()))
+            + 1;
+        panic!(
+            "docs/configuration.md is out of date with the config definitions in the code \
+             (first difference at line {line}): run `cargo xtask docs` to regenerate it, then \
+             commit it"
+        );
     }
 }

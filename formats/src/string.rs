@@ -38,7 +38,7 @@ pub fn config_def() -> ConfigDef {
     crate::converter_config_def(Dflt::Null).define(
         ENCODING,
         ConfigType::String,
-        Dflt::Value("UTF8".into()),
+        Dflt::Value("UTF-8".into()),
         Validator::None,
         Importance::High,
         "The name of the Java character set to use for encoding strings as byte arrays.",
@@ -88,7 +88,7 @@ impl StringConverter {
         ];
         let mut effective = vec![(
             ENCODING.to_string(),
-            parsed.string(ENCODING).unwrap_or("UTF8").to_string(),
+            parsed.string(ENCODING).unwrap_or("UTF-8").to_string(),
         )];
         effective.extend(
             keys.iter()

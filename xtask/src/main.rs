@@ -9,6 +9,7 @@
 
 mod bench;
 mod conformance;
+mod docs;
 mod fuzz;
 mod golden;
 mod services;
@@ -39,6 +40,9 @@ enum Command {
     Conformance(conformance::Args),
     /// End-to-end benchmark: Datagen → Kafka → blackhole / file sink, beside JVM Kafka Connect.
     Bench(bench::Args),
+    /// Regenerate docs/configuration.md from the code's config definitions (`--check`: fail
+    /// if the committed file is out of date).
+    Docs(docs::Args),
 }
 
 fn main() {
@@ -54,6 +58,7 @@ fn main() {
         Command::Golden(args) => golden::run(&ctx, args),
         Command::Conformance(args) => conformance::run(&ctx, args),
         Command::Bench(args) => bench::run(&ctx, args),
+        Command::Docs(args) => docs::run(&ctx, args),
     };
     if let Err(e) = result {
         fail(e);

@@ -178,6 +178,20 @@ pub fn steps(in_len: usize) -> Vec<Step> {
             None,
             sets(&["$"]),
         ),
+        check_with(
+            "plugins.config.string-converter",
+            "GET",
+            "/connector-plugins/StringConverter/config",
+            None,
+            sets(&["$"]),
+        ),
+        check_with(
+            "plugins.config.header-converter",
+            "GET",
+            "/connector-plugins/org.apache.kafka.connect.storage.SimpleHeaderConverter/config",
+            None,
+            sets(&["$"]),
+        ),
         get("plugins.config.unknown", "/connector-plugins/Nope/config"),
         // Validation.
         check_with(
