@@ -2,8 +2,9 @@
 //! 10,000 records per call, as a sink task decodes a consumer batch:
 //!
 //! - `json_schemaless_d1`: Strait's JsonConverter (`schemas.enable=false`, steady state: the
-//!   inferred type is cached) against arrow-json's raw `Decoder` given the schema, on the same
-//!   bytes in the same run;
+//!   inferred type is cached) against arrow-json's raw `Decoder` given the schema, and against
+//!   simd-json parsing each record (into a reused buffer) with its fields appended to Arrow
+//!   builders, on the same bytes in the same run;
 //! - `json_envelope_d1`: envelope decode and encode (Java-identical output);
 //! - `json_schemaless_encode_d1`: plain JSON encode of the decoded column;
 //! - `string_converter` and `byte_array_converter`: both directions.
@@ -49,6 +50,41 @@ fn arrow_json_decode(payloads: &BinaryArray) -> usize {
     decoder.flush().expect("flush").map_or(0, |b| b.num_rows())
 }
 
+/// The simd-json peer: what decoding D1 into Arrow costs when simd-json does the parsing (the
+/// record is copied first: simd-json parses in place and payloads are immutable Arrow buffers).
+fn simd_json_decode(payloads: &BinaryArray) -> usize {
+    use arrow::array::{Float64Builder, Int64Builder, StringBuilder};
+    use simd_json::prelude::*;
+
+    let mut id = Int64Builder::with_capacity(payloads.len());
+    let mut ts = Int64Builder::with_capacity(payloads.len());
+    let mut score = Float64Builder::with_capacity(payloads.len());
+    let mut strings: [StringBuilder; 3] = Default::default();
+    let mut scratch = Vec::new();
+    let mut buffers = simd_json::Buffers::default();
+    for p in payloads.iter().flatten() {
+        scratch.clear();
+        scratch.extend_from_slice(p);
+        let value = simd_json::to_borrowed_value_with_buffers(&mut scratch, &mut buffers)
+            .expect("valid JSON");
+        id.append_option(value.get("id").and_then(|v| v.as_i64()));
+        ts.append_option(value.get("ts").and_then(|v| v.as_i64()));
+        score.append_option(value.get("score").and_then(|v| v.as_f64()));
+        for (builder, key) in strings.iter_mut().zip(["name", "email", "city"]) {
+            builder.append_option(value.get(key).and_then(|v| v.as_str()));
+        }
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(id.finish()),
+        Arc::new(strings[0].finish()),
+        Arc::new(strings[1].finish()),
+        Arc::new(strings[2].finish()),
+        Arc::new(score.finish()),
+        Arc::new(ts.finish()),
+    ];
+    columns[0].len()
+}
+
 fn json_schemaless(c: &mut Criterion) {
     let payloads = binary_column(&d1_json(ROWS, 1));
     let json = converter(
@@ -56,6 +92,8 @@ fn json_schemaless(c: &mut Criterion) {
         &[("schemas.enable", "false")],
     );
     json.to_connect(&payloads).expect("warm-up decode");
+    assert_eq!(arrow_json_decode(&payloads), ROWS, "peers decode every row");
+    assert_eq!(simd_json_decode(&payloads), ROWS, "peers decode every row");
     for (name, throughput) in [
         ("json_schemaless_d1", Throughput::Bytes(bytes_of(&payloads))),
         ("json_schemaless_d1_rows", Throughput::Elements(ROWS as u64)),
@@ -67,6 +105,9 @@ fn json_schemaless(c: &mut Criterion) {
         });
         g.bench_function("arrow_json_decoder", |b| {
             b.iter(|| black_box(arrow_json_decode(black_box(&payloads))))
+        });
+        g.bench_function("simd_json_to_arrow", |b| {
+            b.iter(|| black_box(simd_json_decode(black_box(&payloads))))
         });
         g.finish();
     }

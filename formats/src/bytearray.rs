@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, BinaryArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field};
-use strait_engine::config::{ConfigDef, Default as Dflt, Props};
+use strait_engine::config::{ConfigDef, Props};
 use strait_engine::plugin::{Converter, ConverterPlugin, Decoded, PluginInfo, PluginType};
 use strait_engine::{Error, Result};
 
@@ -17,7 +17,7 @@ pub const CLASS: &str = "org.apache.kafka.connect.converters.ByteArrayConverter"
 
 /// Java's `ConverterConfig` keys (ByteArrayConverter has no others).
 pub fn config_def() -> ConfigDef {
-    crate::converter_config_def(Dflt::Null)
+    crate::converter_config_def()
 }
 
 /// Registration entry.
@@ -42,7 +42,7 @@ pub struct ByteArrayConverter {
 
 impl ByteArrayConverter {
     pub fn new(props: &Props, is_key: bool) -> Result<Self> {
-        config_def().parse(props)?;
+        config_def().parse(&crate::with_converter_type(props, is_key))?;
         Ok(ByteArrayConverter {
             column: if is_key { "key" } else { "value" },
         })

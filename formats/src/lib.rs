@@ -24,22 +24,35 @@ use arrow::array::BinaryArray;
 use strait_engine::plugin::{ConverterPlugin, PluginType};
 
 /// Java's `ConverterConfig` key `converter.type`, which every converter's definition starts
-/// with. `default` differs per converter as in the Java definitions Strait mirrors.
-pub(crate) fn converter_config_def(
-    default: strait_engine::config::Default,
-) -> strait_engine::config::ConfigDef {
-    use strait_engine::config::{ConfigDef, ConfigType, Importance, Validator, Width};
+/// with. Required, as in Java, where the worker always supplies it.
+pub(crate) fn converter_config_def() -> strait_engine::config::ConfigDef {
+    use strait_engine::config::{ConfigDef, ConfigType, Default, Importance, Validator, Width};
     ConfigDef::new().define(
-        "converter.type",
+        CONVERTER_TYPE,
         ConfigType::String,
-        default,
+        Default::Required,
         Validator::OneOf(&["key", "value", "header"]),
         Importance::Low,
         "How this converter will be used.",
         None,
         Width::None,
-        "converter.type",
+        CONVERTER_TYPE,
     )
+}
+
+const CONVERTER_TYPE: &str = "converter.type";
+
+/// A converter's props with `converter.type` filled in from `is_key` when the caller did not
+/// say (Java's worker always passes it; direct callers here say it with `is_key`).
+pub(crate) fn with_converter_type(
+    props: &strait_engine::config::Props,
+    is_key: bool,
+) -> strait_engine::config::Props {
+    let mut props = props.clone();
+    props
+        .entry(CONVERTER_TYPE.to_string())
+        .or_insert_with(|| if is_key { "key" } else { "value" }.to_string());
+    props
 }
 
 /// Every converter of this crate, for the registry. Aliases (`JsonConverter`, `Json`, …) derive

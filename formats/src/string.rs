@@ -35,7 +35,7 @@ const ENCODING: &str = "converter.encoding";
 
 /// The `ConfigDef` of Java's `StringConverterConfig`.
 pub fn config_def() -> ConfigDef {
-    crate::converter_config_def(Dflt::Null).define(
+    crate::converter_config_def().define(
         ENCODING,
         ConfigType::String,
         Dflt::Value("UTF-8".into()),
@@ -77,7 +77,7 @@ fn is_utf8(name: &str) -> bool {
 
 impl StringConverter {
     pub fn new(props: &Props, is_key: bool) -> Result<Self> {
-        let parsed = config_def().parse(props)?;
+        let parsed = config_def().parse(&crate::with_converter_type(props, is_key))?;
         let side = if is_key { "key" } else { "value" };
         // Java's StringSerializer/StringDeserializer read these before `converter.encoding`.
         let keys = [

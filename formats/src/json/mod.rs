@@ -81,7 +81,6 @@ const SCHEMAS_ENABLE: &str = "schemas.enable";
 const SCHEMAS_CACHE_SIZE: &str = "schemas.cache.size";
 const DECIMAL_FORMAT: &str = "decimal.format";
 const REPLACE_NULL_WITH_DEFAULT: &str = "replace.null.with.default";
-const CONVERTER_TYPE: &str = "converter.type";
 
 const ENVELOPE_ERROR: &str = "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.";
 const SERIALIZATION_ERROR: &str =
@@ -105,8 +104,7 @@ impl Default for Opts {
 
 /// The `ConfigDef` of Java's `JsonConverterConfig` (plus `ConverterConfig`'s `converter.type`).
 pub fn config_def() -> ConfigDef {
-    // Required in Java's ConverterConfig; the runtime always supplies it.
-    crate::converter_config_def(Dflt::Required)
+    crate::converter_config_def()
         .define(
             SCHEMAS_ENABLE,
             ConfigType::Boolean,
@@ -190,12 +188,7 @@ enum Input<'a> {
 impl JsonConverter {
     /// Build from the converter's own (prefix-stripped) props.
     pub fn new(props: &Props, is_key: bool) -> Result<Self> {
-        // Java's Worker always passes `converter.type`; callers here say it with `is_key`.
-        let mut props = props.clone();
-        props
-            .entry(CONVERTER_TYPE.to_string())
-            .or_insert_with(|| if is_key { "key" } else { "value" }.to_string());
-        let parsed = config_def().parse(&props)?;
+        let parsed = config_def().parse(&crate::with_converter_type(props, is_key))?;
         let decimal = parsed
             .string(DECIMAL_FORMAT)
             .unwrap_or("BASE64")
