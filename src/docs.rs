@@ -102,7 +102,7 @@ pub fn configuration_reference(registry: &Registry) -> String {
 
 /// One section per plugin class, sorted by class name. A class registered under several kinds
 /// (e.g. JsonConverter as converter and header converter) gets one section when its keys are
-/// the same for every kind; an alias that only some of those kinds answer to says which.
+/// the same for every kind, with the union of the aliases.
 fn plugin_sections(out: &mut String, plugins: impl Iterator<Item = (PluginInfo, ConfigDef)>) {
     struct Section {
         class: &'static str,
@@ -146,22 +146,9 @@ fn plugin_sections(out: &mut String, plugins: impl Iterator<Item = (PluginInfo, 
                 aliases.push(alias);
             }
         }
-        let aliases: Vec<String> = aliases
-            .into_iter()
-            .map(|alias| {
-                let only: Vec<&str> = s
-                    .kinds
-                    .iter()
-                    .filter(|(_, names)| names.contains(alias))
-                    .map(|(kind, _)| *kind)
-                    .collect();
-                if only.len() == kinds.len() {
-                    code(alias)
-                } else {
-                    format!("{} (as {})", code(alias), only.join(", "))
-                }
-            })
-            .collect();
+        // Aliases name a class, whatever kind they were derived from (as in Java), so every
+        // alias works for every kind listed.
+        let aliases: Vec<String> = aliases.into_iter().map(|alias| code(alias)).collect();
         if !aliases.is_empty() {
             let _ = write!(out, " Aliases: {}.", aliases.join(", "));
         }
