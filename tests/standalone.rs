@@ -348,6 +348,19 @@ fn datagen_iterations_are_honoured_exactly() {
         out.lines().all(|l| l.contains("userid")),
         "users records carry userid"
     );
+    // Every record carries Java Datagen's int64 headers, as SimpleHeaderConverter text.
+    let mut iterations: Vec<Vec<i64>> = vec![Vec::new(); 2];
+    for headers in consume_headers(&topic, 3000) {
+        let keys: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["task.generation", "task.id", "current.iteration"]);
+        let number = |i: usize| -> i64 { headers[i].1.parse().unwrap() };
+        assert_eq!(number(0), 0, "first generation");
+        iterations[number(1) as usize].push(number(2));
+    }
+    for mut per_task in iterations {
+        per_task.sort_unstable();
+        assert_eq!(per_task, (0..1500).collect::<Vec<i64>>());
+    }
     let (code, status) = w.get(&format!("/connectors/{topic}-gen/status"));
     assert_eq!(code, 200);
     for t in status["tasks"].as_array().unwrap() {
@@ -520,6 +533,43 @@ fn non_json_records_fail_the_task_or_go_to_the_dlq() {
         "strict sink wrote past the bad record: {strict}"
     );
     w.stop();
+}
+
+/// The headers of the first `n` records of `topic` (all partitions), as UTF-8 text.
+fn consume_headers(topic: &str, n: usize) -> Vec<Vec<(String, String)>> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::{Headers, Message};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("headers-reader"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut out = Vec::new();
+    while out.len() < n {
+        assert!(
+            Instant::now() < deadline,
+            "read only {} of {n} records",
+            out.len()
+        );
+        let Some(message) = consumer.poll(Duration::from_millis(500)) else {
+            continue;
+        };
+        let message = message.unwrap();
+        let headers = message.headers().map_or_else(Vec::new, |h| {
+            h.iter()
+                .map(|h| {
+                    let value = String::from_utf8(h.value.unwrap_or_default().to_vec()).unwrap();
+                    (h.key.to_string(), value)
+                })
+                .collect()
+        });
+        out.push(headers);
+    }
+    out
 }
 
 /// Produce `(value, headers)` records to `topic` with a real Kafka producer, waiting for acks.

@@ -35,7 +35,13 @@ pub mod columns {
     pub const KEY: &str = "key";
     /// Record value: raw `Binary` or a decoded typed array.
     pub const VALUE: &str = "value";
-    /// Record headers: `List<Struct<key: Utf8, value: Binary>>`.
+    /// Record headers: `List<Struct<key: Utf8, value: Binary>>`, serialized as in Kafka.
+    ///
+    /// A source batch may carry typed headers instead: a `Struct` with one child per header key
+    /// (in header order, a null child value being a header with a null value), each typed with
+    /// its Connect schema like `key` and `value`. The source driver serializes each child with
+    /// the connector's `header.converter`, one column per header key, as Java's worker runs
+    /// the header converter over a `SourceRecord`'s `ConnectHeaders`.
     pub const HEADERS: &str = "headers";
     /// Child names of a header struct.
     pub const HEADER_KEY: &str = "key";

@@ -136,6 +136,15 @@ impl WorkerContext {
         self.registry.header_converter(class, &props)
     }
 
+    /// The key, value and header converters of a connector.
+    pub(crate) fn converters(&self, connector_props: &Props) -> Result<Converters> {
+        Ok(Converters {
+            key: self.converter(connector_props, true)?,
+            value: self.converter(connector_props, false)?,
+            header: self.header_converter(connector_props)?,
+        })
+    }
+
     /// The connector's class for `key` and its `key.` options, or else the worker's.
     fn converter_choice<'a>(
         &'a self,
@@ -153,6 +162,13 @@ impl WorkerContext {
             None => (worker_class, with_prefix(&self.config.originals, &prefix)),
         }
     }
+}
+
+/// The converters a task driver applies (built once per task).
+pub(crate) struct Converters {
+    pub key: Arc<dyn Converter>,
+    pub value: Arc<dyn Converter>,
+    pub header: Arc<dyn Converter>,
 }
 
 /// Everything needed to run one task.

@@ -24,7 +24,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tokio::sync::mpsc;
 
-use super::{DriverContext, State, TaskMetrics};
+use super::{Converters, DriverContext, State, TaskMetrics};
 use crate::batch::{
     columns, header_entries, topic_at, Batch, OffsetMap, RawBatchBuilder, TopicPartition,
 };
@@ -308,11 +308,7 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         }
         let converters = match input {
             SinkInput::Raw => None,
-            SinkInput::Decoded => Some(Converters {
-                key: worker.converter(&spec.connector_props, true)?,
-                value: worker.converter(&spec.connector_props, false)?,
-                header: worker.header_converter(&spec.connector_props)?,
-            }),
+            SinkInput::Decoded => Some(worker.converters(&spec.connector_props)?),
         };
         let dlq = match &spec.framework.dlq_topic {
             Some(topic) => {
@@ -584,13 +580,6 @@ async fn deliver(
     }
     TaskMetrics::add(&ctx.metrics.records_out, delivered);
     Ok(())
-}
-
-/// The converters of a sink that reads decoded records.
-struct Converters {
-    key: Arc<dyn Converter>,
-    value: Arc<dyn Converter>,
-    header: Arc<dyn Converter>,
 }
 
 /// Decode key and value and check the header values; rows that fail any of the three stages

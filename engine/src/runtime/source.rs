@@ -12,12 +12,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrow::array::{Array, BinaryArray, Int32Array, ListArray, TimestampMillisecondArray};
+use arrow::array::{
+    Array, BinaryArray, Int32Array, ListArray, StructArray, TimestampMillisecondArray,
+};
+use arrow::datatypes::DataType;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::ClientContext;
 
-use super::{DriverContext, State, TaskMetrics};
+use super::{Converters, DriverContext, State, TaskMetrics};
 use crate::batch::{columns, header_entries, Batch, Provenance, SourceMap, TopicColumn};
 use crate::connector_config::Tolerance;
 use crate::error::{Error, Result};
@@ -96,15 +99,9 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
             ThreadedProducer::from_config_and_context(&cfg, AckContext)
                 .map_err(|e| Error::from(e).context("creating source task producer"))?
         };
-        let key = worker.converter(&spec.connector_props, true)?;
-        let value = worker.converter(&spec.connector_props, false)?;
-        // Built so a bad `header.converter` fails the task at start as in Java. Source
-        // connectors in Strait emit header values already serialized, so it has no rows to
-        // convert (none of Strait's sources write headers yet).
-        worker.header_converter(&spec.connector_props)?;
-        Ok((producer, key, value))
+        Ok((producer, worker.converters(&spec.connector_props)?))
     };
-    let (producer, key_conv, value_conv) = match setup() {
+    let (producer, converters) = match setup() {
         Ok(x) => x,
         Err(e) => return ctx.fail(&e),
     };
@@ -140,15 +137,8 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
         };
         match polled {
             Ok(Some(batch)) => {
-                if let Err(e) = produce_batch(
-                    &ctx,
-                    &producer,
-                    &*key_conv,
-                    &*value_conv,
-                    batch,
-                    &mut pending,
-                )
-                .await
+                if let Err(e) =
+                    produce_batch(&ctx, &producer, &converters, batch, &mut pending).await
                 {
                     failure = Some(e);
                     break;
@@ -201,8 +191,7 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
 async fn produce_batch(
     ctx: &DriverContext,
     producer: &ThreadedProducer<AckContext>,
-    key_conv: &dyn crate::plugin::Converter,
-    value_conv: &dyn crate::plugin::Converter,
+    converters: &Converters,
     batch: Batch,
     pending: &mut VecDeque<Pending>,
 ) -> Result<()> {
@@ -214,8 +203,8 @@ async fn produce_batch(
     };
     let ack = Arc::new(BatchAck::default());
     if rows > 0 {
-        let encoded = encode(&batch, key_conv, value_conv);
-        let (keys, values) = match encoded {
+        let encoded = encode(&batch, converters);
+        let (keys, values, typed_headers) = match encoded {
             Ok(kv) => kv,
             Err(e) if ctx.spec.framework.tolerance == Tolerance::All => {
                 // Converter stage errors are tolerable (KIP-298): skip the batch's records.
@@ -247,6 +236,7 @@ async fn produce_batch(
                 .downcast_ref::<TimestampMillisecondArray>()
                 .cloned()
         });
+        // Headers arrive serialized (a list of key/value pairs) or typed (encoded above).
         let headers = batch
             .column(columns::HEADERS)
             .and_then(|c| c.as_any().downcast_ref::<ListArray>().cloned());
@@ -278,6 +268,17 @@ async fn produce_batch(
                     acc.insert(Header { key, value })
                 });
                 record = record.headers(owned);
+            } else if !typed_headers.is_empty() {
+                let owned = typed_headers.iter().fold(
+                    OwnedHeaders::new_with_capacity(typed_headers.len()),
+                    |acc, (key, values)| {
+                        acc.insert(Header {
+                            key: key.as_str(),
+                            value: (!values.is_null(i)).then(|| values.value(i)),
+                        })
+                    },
+                );
+                record = record.headers(owned);
             }
             loop {
                 match producer.send(record) {
@@ -307,26 +308,44 @@ async fn produce_batch(
 }
 
 /// Encode key and value columns; a batch without a key column gets null keys.
-fn encode(
-    batch: &Batch,
-    key_conv: &dyn crate::plugin::Converter,
-    value_conv: &dyn crate::plugin::Converter,
-) -> Result<(BinaryArray, BinaryArray)> {
+/// Encoded key and value columns, and the typed headers encoded per header key.
+type Encoded = (BinaryArray, BinaryArray, Vec<(String, BinaryArray)>);
+
+/// Run the key and value columns through their converters, and typed headers (a `headers`
+/// column that is a struct with one typed child per header key, see
+/// [`columns::HEADERS`](crate::batch::columns::HEADERS)) through the header converter, one
+/// column per header key.
+fn encode(batch: &Batch, converters: &Converters) -> Result<Encoded> {
     let rows = batch.num_rows();
     let keys = match (batch.field(columns::KEY), batch.column(columns::KEY)) {
-        (Some(f), Some(c)) => key_conv.from_connect(&f, c)?,
+        (Some(f), Some(c)) => converters.key.from_connect(&f, c)?,
         _ => BinaryArray::from(vec![None::<&[u8]>; rows]),
     };
     let values = match (batch.field(columns::VALUE), batch.column(columns::VALUE)) {
-        (Some(f), Some(c)) => value_conv.from_connect(&f, c)?,
+        (Some(f), Some(c)) => converters.value.from_connect(&f, c)?,
         _ => BinaryArray::from(vec![None::<&[u8]>; rows]),
     };
-    if keys.len() != rows || values.len() != rows {
+    let mut headers = Vec::new();
+    if let (Some(field), Some(column)) = (
+        batch.field(columns::HEADERS),
+        batch.column(columns::HEADERS),
+    ) {
+        if let (DataType::Struct(fields), Some(typed)) = (
+            field.data_type(),
+            column.as_any().downcast_ref::<StructArray>(),
+        ) {
+            for (field, column) in fields.iter().zip(typed.columns()) {
+                let encoded = converters.header.from_connect(field, column)?;
+                headers.push((field.name().clone(), encoded));
+            }
+        }
+    }
+    if keys.len() != rows || values.len() != rows || headers.iter().any(|(_, h)| h.len() != rows) {
         return Err(Error::bug(
             "converter returned a column of the wrong length",
         ));
     }
-    Ok((keys, values))
+    Ok((keys, values, headers))
 }
 
 /// Commit the offsets of the longest prefix of fully acknowledged batches.
