@@ -15,7 +15,8 @@
 //!   both parse back to the same number.
 //! - [`write_big_decimal`]: `BigDecimal.toString` (scientific notation when the scale is negative
 //!   or the adjusted exponent is below -6).
-//! - [`java_class`]: the Java class Connect would hold for a value of an Arrow type, for error
+//! - [`java_class`] / [`java_class_name`]: the Java class Connect would hold for a value of an
+//!   Arrow type, and [`connect_type_name`]: the Connect schema type of a column, for error
 //!   messages that read like Kafka Connect's.
 
 use std::fmt::Write as _;
@@ -527,7 +528,16 @@ fn double_to_string(v: f64) -> String {
 /// The Java class Kafka Connect uses for values of this Arrow type, as `Class.toString()` prints
 /// it (`class java.lang.Integer`), for error messages that read like Kafka Connect's.
 pub fn java_class(dt: &DataType) -> String {
-    let class = match dt {
+    match java_class_name(dt) {
+        Some(class) => format!("class {class} (Arrow type {dt})"),
+        None => format!("Arrow type {dt}"),
+    }
+}
+
+/// The name of the Java class Kafka Connect uses for values of this Arrow type
+/// (`java.lang.Integer`), if Connect has one.
+pub fn java_class_name(dt: &DataType) -> Option<&'static str> {
+    Some(match dt {
         DataType::Int8 => "java.lang.Byte",
         DataType::Int16 => "java.lang.Short",
         DataType::Int32 => "java.lang.Integer",
@@ -549,9 +559,34 @@ pub fn java_class(dt: &DataType) -> String {
         DataType::Date32 | DataType::Date64 | DataType::Time32(_) | DataType::Timestamp(_, _) => {
             "java.util.Date"
         }
-        _ => return format!("Arrow type {dt}"),
-    };
-    format!("class {class} (Arrow type {dt})")
+        _ => return None,
+    })
+}
+
+/// Connect's `Schema.Type` of a column of this Arrow type, as Java prints `schema.type()`
+/// (`INT32`; logical types print their base type: a Date is `INT32`, a Decimal `BYTES`), if the
+/// Arrow type is one Connect schemas map to.
+pub fn connect_type_name(dt: &DataType) -> Option<&'static str> {
+    Some(match dt {
+        DataType::Int8 => "INT8",
+        DataType::Int16 => "INT16",
+        DataType::Int32 | DataType::Date32 | DataType::Time32(_) => "INT32",
+        DataType::Int64 | DataType::Timestamp(_, _) => "INT64",
+        DataType::Float32 => "FLOAT32",
+        DataType::Float64 => "FLOAT64",
+        DataType::Boolean => "BOOLEAN",
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "STRING",
+        DataType::Binary
+        | DataType::LargeBinary
+        | DataType::BinaryView
+        | DataType::FixedSizeBinary(_)
+        | DataType::Decimal128(_, _)
+        | DataType::Decimal256(_, _) => "BYTES",
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) => "ARRAY",
+        DataType::Map(_, _) => "MAP",
+        DataType::Struct(_) => "STRUCT",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

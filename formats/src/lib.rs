@@ -4,11 +4,15 @@
 //! - [`bytearray`]: `org.apache.kafka.connect.converters.ByteArrayConverter` (bytes as they are),
 //! - [`string`]: `org.apache.kafka.connect.storage.StringConverter` (UTF-8 text),
 //! - [`json`]: `org.apache.kafka.connect.json.JsonConverter` (schema envelope or plain JSON),
+//! - [`primitive`]: `org.apache.kafka.connect.converters.BooleanConverter`, `DoubleConverter`,
+//!   `FloatConverter`, `IntegerConverter`, `LongConverter` and `ShortConverter` (one fixed-width
+//!   big-endian value per payload, as Kafka's serializers write it),
 //! - [`simple_header`]: `org.apache.kafka.connect.storage.SimpleHeaderConverter` (the default
 //!   `header.converter`).
 //!
-//! ByteArray, String and Json are also header converters, as in Java: each is registered twice,
-//! once per plugin type, so `/connector-plugins` lists them as Java does.
+//! ByteArray, String, Json and the primitive converters are also header converters, as in Java:
+//! each is registered twice, once per plugin type, so `/connector-plugins` lists them as Java
+//! does.
 //!
 //! Every converter works a whole column at a time (see
 //! [`Converter`](strait_engine::plugin::Converter)); a malformed record becomes a row error,
@@ -17,6 +21,7 @@
 pub mod bytearray;
 pub mod java;
 pub mod json;
+pub mod primitive;
 pub mod simple_header;
 pub mod string;
 
@@ -58,11 +63,16 @@ pub(crate) fn with_converter_type(
 /// Every converter of this crate, for the registry. Aliases (`JsonConverter`, `Json`, …) derive
 /// from the class names.
 pub fn converters() -> Vec<ConverterPlugin> {
-    let converters = [bytearray::plugin(), string::plugin(), json::plugin()];
-    let headers = converters.clone().map(|mut plugin| {
-        plugin.info.kind = PluginType::HeaderConverter;
-        plugin
-    });
+    let mut converters = vec![bytearray::plugin(), string::plugin(), json::plugin()];
+    converters.extend(primitive::plugins());
+    let headers: Vec<ConverterPlugin> = converters
+        .iter()
+        .cloned()
+        .map(|mut plugin| {
+            plugin.info.kind = PluginType::HeaderConverter;
+            plugin
+        })
+        .collect();
     converters
         .into_iter()
         .chain(headers)
@@ -93,6 +103,12 @@ mod tests {
             "org.apache.kafka.connect.json.JsonConverter",
             "JsonConverter",
             "Json",
+            "org.apache.kafka.connect.converters.BooleanConverter",
+            "DoubleConverter",
+            "Float",
+            "IntegerConverter",
+            "Long",
+            "org.apache.kafka.connect.converters.ShortConverter",
         ] {
             assert!(
                 registry.converter(name, &Default::default(), false).is_ok(),
@@ -112,6 +128,9 @@ mod tests {
             "ByteArray",
             // Java resolves an alias to its class whatever type it was derived from.
             "Json",
+            "org.apache.kafka.connect.converters.LongConverter",
+            "BooleanConverter",
+            "Short",
         ] {
             assert!(
                 registry.header_converter(name, &Default::default()).is_ok(),
@@ -134,7 +153,7 @@ mod tests {
             .into_iter()
             .filter(|i| i.kind == PluginType::HeaderConverter)
             .count();
-        assert_eq!(headers, 4, "listed once per header converter class");
+        assert_eq!(headers, 10, "listed once per header converter class");
     }
 
     #[test]
@@ -147,5 +166,22 @@ mod tests {
             .unwrap();
         assert_eq!(decoded.errors.len(), 1);
         assert_eq!(decoded.errors[0].row, 1);
+    }
+
+    #[test]
+    fn primitive_header_converters_read_and_write_like_java() {
+        let registry = Registry::new().with_converters(converters());
+        let c = registry
+            .header_converter(
+                "org.apache.kafka.connect.converters.IntegerConverter",
+                &Default::default(),
+            )
+            .unwrap();
+        let payloads = payload_column([Some(&[0, 0, 1, 0][..]), Some(b"x"), None]);
+        let decoded = c.to_connect(&payloads).unwrap();
+        assert_eq!(decoded.errors.len(), 1);
+        assert_eq!(decoded.errors[0].row, 1);
+        let back = c.from_connect(&decoded.field, &decoded.array).unwrap();
+        assert_eq!(back, payload_column([Some(&[0, 0, 1, 0][..]), None, None]));
     }
 }
