@@ -11,7 +11,9 @@
 
 use std::fmt::Write as _;
 
-use strait_engine::config::{ConfigDef, ConfigKey, ConfigType, Default, Importance, Validator};
+use strait_engine::config::{
+    format_bound, ConfigDef, ConfigKey, ConfigType, Default, Importance, Validator,
+};
 use strait_engine::connector_config::{base_def, sink_def, source_def};
 use strait_engine::plugin::PluginInfo;
 use strait_engine::registry::Registry;
@@ -212,21 +214,12 @@ fn default_text(default: &Default) -> String {
 fn valid_values(validator: &Validator) -> String {
     match validator {
         Validator::None => String::new(),
-        Validator::Range { min, max } => {
-            let n = |x: f64| {
-                if x.fract() == 0.0 && x.abs() < 1e15 {
-                    format!("{}", x as i64)
-                } else {
-                    x.to_string()
-                }
-            };
-            match (min, max) {
-                (Some(lo), Some(hi)) => format!("[{},...,{}]", n(*lo), n(*hi)),
-                (Some(lo), None) => format!("[{},...]", n(*lo)),
-                (None, Some(hi)) => format!("[...,{}]", n(*hi)),
-                (None, None) => String::new(),
-            }
-        }
+        Validator::Range { min, max } => match (min, max) {
+            (Some(lo), Some(hi)) => format!("[{},...,{}]", format_bound(*lo), format_bound(*hi)),
+            (Some(lo), None) => format!("[{},...]", format_bound(*lo)),
+            (None, Some(hi)) => format!("[...,{}]", format_bound(*hi)),
+            (None, None) => String::new(),
+        },
         Validator::OneOf(values) => one_of(values),
         Validator::OneOfIgnoreCase(values) => format!("{} (case-insensitive)", one_of(values)),
         Validator::NonEmptyString => "non-empty string".into(),

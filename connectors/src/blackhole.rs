@@ -18,8 +18,7 @@ use async_trait::async_trait;
 use strait_engine::batch::{columns, Batch, OffsetMap};
 use strait_engine::config::{ConfigDef, Props};
 use strait_engine::plugin::{
-    Connector, ConnectorType, PluginInfo, PluginType, SinkInput, SinkTask, SinkTaskContext,
-    TaskInstance,
+    Connector, PluginInfo, PluginType, SinkInput, SinkTask, SinkTaskContext, TaskInstance,
 };
 use strait_engine::Result;
 
@@ -58,10 +57,6 @@ impl Connector for BlackholeSinkConnector {
             kind: PluginType::Sink,
             version: VERSION,
         }
-    }
-
-    fn connector_type() -> ConnectorType {
-        ConnectorType::Sink
     }
 
     fn config_def() -> ConfigDef {

@@ -56,7 +56,7 @@ use strait_engine::config::{
     ConfigDef, ConfigType, ConfigValue, Default, Importance, Props, Validator,
 };
 use strait_engine::plugin::{
-    Connector, ConnectorType, PluginInfo, PluginType, SourceTask, SourceTaskContext, TaskInstance,
+    Connector, PluginInfo, PluginType, SourceTask, SourceTaskContext, TaskInstance,
 };
 use strait_engine::schema;
 use strait_engine::{Error, Result};
@@ -799,10 +799,6 @@ impl Connector for DatagenConnector {
             kind: PluginType::Source,
             version: VERSION,
         }
-    }
-
-    fn connector_type() -> ConnectorType {
-        ConnectorType::Source
     }
 
     fn config_def() -> ConfigDef {

@@ -53,8 +53,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 use strait_engine::batch::{columns, Batch, OffsetMap, Provenance, SourceMap};
 use strait_engine::config::{ConfigDef, ConfigType, Default, Importance, Props, Validator};
 use strait_engine::plugin::{
-    Connector, ConnectorType, PluginInfo, PluginType, SinkInput, SinkTask, SinkTaskContext,
-    SourceTask, SourceTaskContext, TaskInstance,
+    Connector, PluginInfo, PluginType, SinkInput, SinkTask, SinkTaskContext, SourceTask,
+    SourceTaskContext, TaskInstance,
 };
 use strait_engine::schema;
 use strait_engine::{Error, Result};
@@ -175,10 +175,6 @@ impl Connector for FileStreamSourceConnector {
             kind: PluginType::Source,
             version: VERSION,
         }
-    }
-
-    fn connector_type() -> ConnectorType {
-        ConnectorType::Source
     }
 
     fn config_def() -> ConfigDef {
@@ -590,10 +586,6 @@ impl Connector for FileStreamSinkConnector {
             kind: PluginType::Sink,
             version: VERSION,
         }
-    }
-
-    fn connector_type() -> ConnectorType {
-        ConnectorType::Sink
     }
 
     fn config_def() -> ConfigDef {

@@ -693,6 +693,15 @@ fn parse_type(k: &ConfigKey, text: &str) -> Result<Value> {
     })
 }
 
+/// A range bound as Java prints it: whole numbers without a fraction (`0`, not `0.0`).
+pub fn format_bound(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{}", x as i64)
+    } else {
+        x.to_string()
+    }
+}
+
 fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
     match &k.validator {
         Validator::None => Ok(()),
@@ -704,19 +713,12 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
                 Value::Double(d) => *d,
                 _ => return Ok(()),
             };
-            let fmt = |x: f64| {
-                if x.fract() == 0.0 {
-                    format!("{}", x as i64)
-                } else {
-                    x.to_string()
-                }
-            };
             if let Some(min) = min {
                 if n < *min {
                     return Err(invalid(
                         text.trim(),
                         &k.name,
-                        &format!("Value must be at least {}", fmt(*min)),
+                        &format!("Value must be at least {}", format_bound(*min)),
                     ));
                 }
             }
@@ -725,7 +727,7 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
                     return Err(invalid(
                         text.trim(),
                         &k.name,
-                        &format!("Value must be no more than {}", fmt(*max)),
+                        &format!("Value must be no more than {}", format_bound(*max)),
                     ));
                 }
             }

@@ -93,7 +93,13 @@ pub trait Connector: Send + Sync + 'static {
 
     fn info() -> PluginInfo;
 
-    fn connector_type() -> ConnectorType;
+    /// Source or sink, as the plugin type in [`info`](Connector::info) says.
+    fn connector_type() -> ConnectorType {
+        match Self::info().kind {
+            PluginType::Sink => ConnectorType::Sink,
+            _ => ConnectorType::Source,
+        }
+    }
 
     /// The connector's own keys (framework keys are added by the runtime).
     fn config_def() -> ConfigDef;
@@ -308,6 +314,55 @@ pub trait Converter: Send + Sync {
     fn from_connect(&self, field: &Field, column: &ArrayRef) -> Result<BinaryArray>;
     /// Decode payloads into a typed column.
     fn to_connect(&self, payloads: &BinaryArray) -> Result<Decoded>;
+}
+
+/// What a converter is configured for: the config key naming it, the plugin type it must have,
+/// and the `converter.type` the worker passes it (Java's `Worker.startTask` does the same for
+/// all three).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConverterRole {
+    Key,
+    Value,
+    Header,
+}
+
+impl ConverterRole {
+    pub const ALL: [ConverterRole; 3] = [
+        ConverterRole::Key,
+        ConverterRole::Value,
+        ConverterRole::Header,
+    ];
+
+    /// `key.converter`, `value.converter` or `header.converter`.
+    pub fn config_key(self) -> &'static str {
+        match self {
+            ConverterRole::Key => "key.converter",
+            ConverterRole::Value => "value.converter",
+            ConverterRole::Header => "header.converter",
+        }
+    }
+
+    /// The role a converter config key stands for.
+    pub fn from_config_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.config_key() == key)
+    }
+
+    /// The plugin type a class must be registered as to fill this role.
+    pub fn plugin_type(self) -> PluginType {
+        match self {
+            ConverterRole::Header => PluginType::HeaderConverter,
+            _ => PluginType::Converter,
+        }
+    }
+
+    /// The value of `converter.type`.
+    pub fn converter_type(self) -> &'static str {
+        match self {
+            ConverterRole::Key => "key",
+            ConverterRole::Value => "value",
+            ConverterRole::Header => "header",
+        }
+    }
 }
 
 /// Registration entry of a converter.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::config::Props;
 use crate::error::{Error, Result};
-use crate::plugin::{ConnectorPlugin, Converter, ConverterPlugin, PluginInfo, PluginType};
+use crate::plugin::{ConnectorPlugin, Converter, ConverterPlugin, ConverterRole, PluginInfo};
 
 #[derive(Clone, Default)]
 pub struct Registry {
@@ -75,37 +75,14 @@ impl Registry {
             })
     }
 
-    /// Find a key/value converter by class name or alias.
-    pub fn converter_plugin(&self, name: &str) -> Result<&ConverterPlugin> {
-        self.converter_of_kind(name, PluginType::Converter, "converter")
-    }
-
-    /// Find a header converter by class name or alias.
-    pub fn header_converter_plugin(&self, name: &str) -> Result<&ConverterPlugin> {
-        self.converter_of_kind(name, PluginType::HeaderConverter, "header.converter")
-    }
-
-    /// The converter a config key (`key.converter`, `value.converter`, `header.converter`)
-    /// names; errors name that key.
-    pub fn converter_for_key(&self, key: &str, name: &str) -> Result<&ConverterPlugin> {
-        let kind = if key == "header.converter" {
-            PluginType::HeaderConverter
-        } else {
-            PluginType::Converter
-        };
-        self.converter_of_kind(name, kind, key)
-    }
-
+    /// The converter class (name or alias) configured for `role`; errors name the role's key.
+    ///
     /// Java resolves an alias to a class whatever the plugin type the alias came from (`Json`
     /// names JsonConverter as a header converter too), then checks the class implements the
-    /// interface the key asks for.
-    fn converter_of_kind(
-        &self,
-        name: &str,
-        kind: PluginType,
-        key: &str,
-    ) -> Result<&ConverterPlugin> {
+    /// interface the role needs.
+    pub fn converter_plugin(&self, role: ConverterRole, name: &str) -> Result<&ConverterPlugin> {
         let name = name.trim();
+        let key = role.config_key();
         let class = self
             .converters
             .iter()
@@ -118,10 +95,10 @@ impl Registry {
             })?;
         self.converters
             .iter()
-            .find(|c| c.info.class == class && c.info.kind == kind)
+            .find(|c| c.info.class == class && c.info.kind == role.plugin_type())
             .ok_or_else(|| {
-                let interface = match kind {
-                    PluginType::HeaderConverter => "org.apache.kafka.connect.storage.HeaderConverter",
+                let interface = match role {
+                    ConverterRole::Header => "org.apache.kafka.connect.storage.HeaderConverter",
                     _ => "org.apache.kafka.connect.storage.Converter",
                 };
                 Error::config(format!(
@@ -130,24 +107,18 @@ impl Registry {
             })
     }
 
-    /// Build a converter: `class` is the converter class, `props` its prefix-stripped options.
+    /// Build the converter `class` for `role` from its prefix-stripped options, with
+    /// `converter.type` set for the role as Java's worker sets it.
     pub fn converter(
         &self,
+        role: ConverterRole,
         class: &str,
         props: &Props,
-        is_key: bool,
     ) -> Result<Arc<dyn Converter>> {
-        let plugin = self.converter_plugin(class)?;
-        (plugin.create)(props, is_key)
-    }
-
-    /// Build a header converter: `props` are its prefix-stripped options; `converter.type` is
-    /// set to `header` as Java's worker does.
-    pub fn header_converter(&self, class: &str, props: &Props) -> Result<Arc<dyn Converter>> {
-        let plugin = self.header_converter_plugin(class)?;
+        let plugin = self.converter_plugin(role, class)?;
         let mut props = props.clone();
-        props.insert("converter.type".into(), "header".into());
-        (plugin.create)(&props, false)
+        props.insert("converter.type".into(), role.converter_type().into());
+        (plugin.create)(&props, role == ConverterRole::Key)
     }
 
     /// Every plugin description, for `/connector-plugins`.

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::herder::standalone::StandaloneHerder;
 use crate::herder::Herder;
 use crate::offsets::FileOffsetStore;
+use crate::plugin::ConverterRole;
 use crate::registry::Registry;
 use crate::runtime::WorkerContext;
 use crate::worker_config::WorkerConfig;
@@ -84,10 +85,9 @@ impl StandaloneWorker {
             let text = decode_properties_bytes(&bytes);
             submissions.push(parse_connector_file_at(&text, &path.display().to_string())?);
         }
-        for class in [&config.key_converter, &config.value_converter] {
-            registry.converter_plugin(class)?;
+        for role in ConverterRole::ALL {
+            registry.converter_plugin(role, config.converter_class(role))?;
         }
-        registry.header_converter_plugin(&config.header_converter)?;
         let offsets = Arc::new(FileOffsetStore::open(&offsets_file)?);
         let cluster_id = {
             let c = config.clone();

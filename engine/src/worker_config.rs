@@ -8,6 +8,7 @@ use crate::config::{
     with_prefix, ConfigDef, ConfigType, Default, Importance, Props, Validator, Width,
 };
 use crate::error::{Error, Result};
+use crate::plugin::ConverterRole;
 
 /// Keys accepted for compatibility that have no effect in Strait.
 pub const IGNORED_KEYS: &[&str] = &[
@@ -131,6 +132,15 @@ impl WorkerConfig {
     }
 
     /// Worker-level client overrides: `producer.*`, `consumer.*`, `admin.*` with prefix stripped.
+    /// The worker's converter class for `role`.
+    pub fn converter_class(&self, role: ConverterRole) -> &str {
+        match role {
+            ConverterRole::Key => &self.key_converter,
+            ConverterRole::Value => &self.value_converter,
+            ConverterRole::Header => &self.header_converter,
+        }
+    }
+
     pub fn client_props(&self, prefix: &str) -> Props {
         with_prefix(&self.originals, prefix)
     }

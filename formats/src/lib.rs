@@ -89,6 +89,7 @@ pub fn payload_column<'a>(payloads: impl IntoIterator<Item = Option<&'a [u8]>>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strait_engine::plugin::ConverterRole;
     use strait_engine::registry::Registry;
 
     #[test]
@@ -111,7 +112,9 @@ mod tests {
             "org.apache.kafka.connect.converters.ShortConverter",
         ] {
             assert!(
-                registry.converter(name, &Default::default(), false).is_ok(),
+                registry
+                    .converter(ConverterRole::Value, name, &Default::default())
+                    .is_ok(),
                 "{name}"
             );
         }
@@ -133,16 +136,18 @@ mod tests {
             "Short",
         ] {
             assert!(
-                registry.header_converter(name, &Default::default()).is_ok(),
+                registry
+                    .converter(ConverterRole::Header, name, &Default::default())
+                    .is_ok(),
                 "{name}"
             );
         }
         let err = registry
-            .converter_for_key("value.converter", "SimpleHeaderConverter")
+            .converter_plugin(ConverterRole::Value, "SimpleHeaderConverter")
             .unwrap_err();
         assert!(err.message().contains("does not implement"), "{err}");
         let err = registry
-            .converter_for_key("header.converter", "com.example.Nope")
+            .converter_plugin(ConverterRole::Header, "com.example.Nope")
             .unwrap_err();
         assert_eq!(
             err.message(),
@@ -160,7 +165,9 @@ mod tests {
     fn json_header_converter_reports_rows_it_cannot_read() {
         let registry = Registry::new().with_converters(converters());
         let props = [("schemas.enable".to_string(), "false".to_string())].into();
-        let c = registry.header_converter("Json", &props).unwrap();
+        let c = registry
+            .converter(ConverterRole::Header, "Json", &props)
+            .unwrap();
         let decoded = c
             .to_connect(&payload_column([Some(&b"1"[..]), Some(b"nope")]))
             .unwrap();
@@ -172,7 +179,8 @@ mod tests {
     fn primitive_header_converters_read_and_write_like_java() {
         let registry = Registry::new().with_converters(converters());
         let c = registry
-            .header_converter(
+            .converter(
+                ConverterRole::Header,
                 "org.apache.kafka.connect.converters.IntegerConverter",
                 &Default::default(),
             )

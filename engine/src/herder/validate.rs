@@ -11,7 +11,7 @@ use super::{ConfigInfo, ConfigInfos, ConfigKeyInfo, RawConfig};
 use crate::config::{ConfigValue, Props, Validator};
 use crate::connector_config::framework_rules;
 use crate::error::{Error, Result};
-use crate::plugin::{ConnectorPlugin, PluginType};
+use crate::plugin::{ConnectorPlugin, ConverterRole};
 use crate::registry::Registry;
 use crate::worker_config::WorkerConfig;
 
@@ -91,18 +91,13 @@ pub fn validate_connector_config(
             continue;
         }
         let mut definition = ConfigKeyInfo::from(key);
-        let worker_class = match key.name.as_str() {
-            "key.converter" => Some(&worker.key_converter),
-            "value.converter" => Some(&worker.value_converter),
-            "header.converter" => Some(&worker.header_converter),
-            _ => None,
-        };
-        if let Some(class) = worker_class {
-            definition.default_value = Some(class.clone());
+        if let Some(role) = ConverterRole::from_config_key(&key.name) {
+            let class = worker.converter_class(role);
+            definition.default_value = Some(class.to_string());
             if value.value.is_none() {
-                value.value = Some(class.clone());
+                value.value = Some(class.to_string());
             }
-            check_converter(registry, &key.name, &props, &mut value);
+            check_converter(registry, role, &props, &mut value);
         }
         infos.push(ConfigInfo {
             definition: Some(definition),
@@ -176,23 +171,24 @@ pub fn validate_connector_config(
 }
 
 /// Converter keys: the class must be installed; recommended values list what is installed.
-fn check_converter(registry: &Registry, key: &str, props: &Props, value: &mut ConfigValue) {
-    let kind = if key == "header.converter" {
-        PluginType::HeaderConverter
-    } else {
-        PluginType::Converter
-    };
+fn check_converter(
+    registry: &Registry,
+    role: ConverterRole,
+    props: &Props,
+    value: &mut ConfigValue,
+) {
     let mut classes: Vec<String> = registry
         .plugin_infos()
         .into_iter()
-        .filter(|i| i.kind == kind)
+        .filter(|i| i.kind == role.plugin_type())
         .map(|i| i.class.to_string())
         .collect();
     classes.sort();
     classes.dedup();
     value.recommended_values = classes;
-    if let Some(cls) = props.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        if let Err(e) = registry.converter_for_key(key, cls) {
+    let configured = props.get(role.config_key()).map(|s| s.trim());
+    if let Some(cls) = configured.filter(|s| !s.is_empty()) {
+        if let Err(e) = registry.converter_plugin(role, cls) {
             // A class Java cannot load is reported with a null value.
             value.value = None;
             value.errors.push(e.message().to_string());

@@ -11,7 +11,7 @@ use super::connectors::{query_pairs, query_param};
 use super::{body, json_response, require_json, RestError, RestResult, Shared};
 use crate::herder::java_defs::framework_def_java;
 use crate::herder::ConfigKeyInfo;
-use crate::plugin::PluginType;
+use crate::plugin::{ConverterRole, PluginType};
 
 /// Listing order when `connectorsOnly=false`; within a type, by class name.
 const ORDER: [PluginType; 6] = [
@@ -64,8 +64,8 @@ pub async fn config(State(h): State<Shared>, Path(plugin): Path<String>) -> Rest
         return Ok(json_response(StatusCode::OK, keys));
     }
     let converter = registry
-        .converter_plugin(&plugin)
-        .or_else(|_| registry.header_converter_plugin(&plugin));
+        .converter_plugin(ConverterRole::Value, &plugin)
+        .or_else(|_| registry.converter_plugin(ConverterRole::Header, &plugin));
     if let Ok(c) = converter {
         let keys: Vec<ConfigKeyInfo> = (c.config_def)().keys().iter().map(Into::into).collect();
         return Ok(json_response(StatusCode::OK, keys));

@@ -23,7 +23,7 @@ use crate::config::{with_prefix, Props};
 use crate::connector_config::FrameworkConfig;
 use crate::error::{Error, Result};
 use crate::offsets::OffsetStore;
-use crate::plugin::{ConnectorPlugin, Converter};
+use crate::plugin::{ConnectorPlugin, Converter, ConverterRole};
 use crate::registry::Registry;
 use crate::worker_config::WorkerConfig;
 
@@ -112,55 +112,37 @@ impl std::fmt::Debug for WorkerContext {
 }
 
 impl WorkerContext {
-    /// Build the key or value converter of a connector: the connector's override (with the
-    /// connector's `key.converter.` options) or else the worker's (with the worker's options),
-    /// as `Worker.startTask` does.
-    pub fn converter(&self, connector_props: &Props, is_key: bool) -> Result<Arc<dyn Converter>> {
-        let (key, worker_class) = if is_key {
-            ("key.converter", &self.config.key_converter)
-        } else {
-            ("value.converter", &self.config.value_converter)
-        };
-        let (class, props) = self.converter_choice(connector_props, key, worker_class);
-        self.registry
-            .converter_for_key(key, class)
-            .and_then(|plugin| (plugin.create)(&props, is_key))
-    }
-
-    /// Build the header converter of a connector, chosen the same way (`header.converter`,
-    /// default `SimpleHeaderConverter`).
-    pub fn header_converter(&self, connector_props: &Props) -> Result<Arc<dyn Converter>> {
-        let key = "header.converter";
-        let (class, props) =
-            self.converter_choice(connector_props, key, &self.config.header_converter);
-        self.registry.header_converter(class, &props)
-    }
-
-    /// The key, value and header converters of a connector.
-    pub(crate) fn converters(&self, connector_props: &Props) -> Result<Converters> {
-        Ok(Converters {
-            key: self.converter(connector_props, true)?,
-            value: self.converter(connector_props, false)?,
-            header: self.header_converter(connector_props)?,
-        })
-    }
-
-    /// The connector's class for `key` and its `key.` options, or else the worker's.
-    fn converter_choice<'a>(
-        &'a self,
-        connector_props: &'a Props,
-        key: &str,
-        worker_class: &'a str,
-    ) -> (&'a str, Props) {
+    /// Build a connector's converter for `role`: the connector's override (with the connector's
+    /// `<role key>.` options) or else the worker's (with the worker's options), as
+    /// `Worker.startTask` does.
+    pub fn converter(
+        &self,
+        connector_props: &Props,
+        role: ConverterRole,
+    ) -> Result<Arc<dyn Converter>> {
+        let key = role.config_key();
         let prefix = format!("{key}.");
-        match connector_props
+        let (class, props) = match connector_props
             .get(key)
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
         {
             Some(class) => (class, with_prefix(connector_props, &prefix)),
-            None => (worker_class, with_prefix(&self.config.originals, &prefix)),
-        }
+            None => (
+                self.config.converter_class(role),
+                with_prefix(&self.config.originals, &prefix),
+            ),
+        };
+        self.registry.converter(role, class, &props)
+    }
+
+    /// The key, value and header converters of a connector.
+    pub(crate) fn converters(&self, connector_props: &Props) -> Result<Converters> {
+        Ok(Converters {
+            key: self.converter(connector_props, ConverterRole::Key)?,
+            value: self.converter(connector_props, ConverterRole::Value)?,
+            header: self.converter(connector_props, ConverterRole::Header)?,
+        })
     }
 }
 

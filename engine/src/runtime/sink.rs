@@ -353,10 +353,13 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
     {
         return ctx.fail(&e);
     }
-    let poller = std::thread::Builder::new()
+    let poller = match std::thread::Builder::new()
         .name(format!("strait-consumer-{}", ctx.name()))
         .spawn(move || poll_loop(consumer))
-        .expect("spawn consumer thread");
+    {
+        Ok(poller) => poller,
+        Err(e) => return ctx.fail(&Error::from(e).context("starting the sink consumer thread")),
+    };
     ctx.status.set(State::Running);
     tracing::info!(task = %ctx.name(), "sink task started");
 

@@ -307,11 +307,11 @@ async fn produce_batch(
     Ok(())
 }
 
-/// Encode key and value columns; a batch without a key column gets null keys.
 /// Encoded key and value columns, and the typed headers encoded per header key.
 type Encoded = (BinaryArray, BinaryArray, Vec<(String, BinaryArray)>);
 
-/// Run the key and value columns through their converters, and typed headers (a `headers`
+/// Run the key and value columns through their converters (a batch without a key column gets
+/// null keys), and typed headers (a `headers`
 /// column that is a struct with one typed child per header key, see
 /// [`columns::HEADERS`](crate::batch::columns::HEADERS)) through the header converter, one
 /// column per header key.

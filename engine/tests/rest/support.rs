@@ -21,8 +21,8 @@ use strait_engine::config::{ConfigDef, ConfigType, Default, Importance, Props, V
 use strait_engine::herder::standalone::StandaloneHerder;
 use strait_engine::herder::Herder;
 use strait_engine::plugin::{
-    connector_plugin, Connector, ConnectorType, Converter, ConverterPlugin, Decoded, PluginInfo,
-    PluginType, SinkTask, SinkTaskContext, SourceTask, SourceTaskContext, TaskInstance,
+    connector_plugin, Connector, Converter, ConverterPlugin, Decoded, PluginInfo, PluginType,
+    SinkTask, SinkTaskContext, SourceTask, SourceTaskContext, TaskInstance,
 };
 use strait_engine::registry::Registry;
 use strait_engine::standalone::StandaloneWorker;
@@ -129,9 +129,6 @@ impl Connector for CounterSource {
             kind: PluginType::Source,
             version: "1.0",
         }
-    }
-    fn connector_type() -> ConnectorType {
-        ConnectorType::Source
     }
     fn config_def() -> ConfigDef {
         source_def()
@@ -264,9 +261,6 @@ impl Connector for RecordingSink {
             kind: PluginType::Sink,
             version: "1.0",
         }
-    }
-    fn connector_type() -> ConnectorType {
-        ConnectorType::Sink
     }
     fn config_def() -> ConfigDef {
         sink_def()
