@@ -144,6 +144,11 @@ pub struct FrameworkConfig {
     pub key_converter: Option<String>,
     pub value_converter: Option<String>,
     pub tolerance: Tolerance,
+    /// `errors.retry.timeout`: how long a retriable failure in the converter and transformation
+    /// stages is retried; `None` retries forever (-1), zero never retries.
+    pub retry_timeout: Option<std::time::Duration>,
+    /// `errors.retry.delay.max.ms`: cap of the exponential backoff between retries.
+    pub retry_delay_max: std::time::Duration,
     pub log_errors: bool,
     pub log_include_messages: bool,
     pub topics: Vec<String>,
@@ -183,6 +188,13 @@ impl FrameworkConfig {
             } else {
                 Tolerance::None
             },
+            retry_timeout: match c.long("errors.retry.timeout").unwrap_or(0) {
+                ms if ms < 0 => None,
+                ms => Some(std::time::Duration::from_millis(ms as u64)),
+            },
+            retry_delay_max: std::time::Duration::from_millis(
+                c.long("errors.retry.delay.max.ms").unwrap_or(60_000).max(0) as u64,
+            ),
             log_errors: c.bool("errors.log.enable").unwrap_or(false),
             log_include_messages: c.bool("errors.log.include.messages").unwrap_or(false),
             topics: c
