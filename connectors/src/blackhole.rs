@@ -172,10 +172,7 @@ mod tests {
     async fn counts_records_and_payload_bytes_and_commits_everything() {
         let mut task = BlackholeSinkTask::default();
         assert_eq!(task.input(), SinkInput::Raw);
-        task.start(SinkTaskContext {
-            connector: "bh".into(),
-            task_id: 0,
-        })
+        task.start(SinkTaskContext::new("bh", 0))
         .await
         .unwrap();
         let before = blackhole_stats();

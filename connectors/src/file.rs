@@ -926,10 +926,7 @@ mod tests {
             else {
                 panic!("sink task expected");
             };
-            task.start(strait_engine::plugin::SinkTaskContext {
-                connector: "c".into(),
-                task_id: 0,
-            })
+            task.start(strait_engine::plugin::SinkTaskContext::new("c", 0))
             .await
             .unwrap();
             task.flush(&strait_engine::batch::OffsetMap::new())
@@ -1171,10 +1168,7 @@ mod tests {
         let mut task = FileStreamSinkTask::new(FileSinkConfig {
             file: Some(path.to_str().unwrap().into()),
         });
-        task.start(SinkTaskContext {
-            connector: "sink".into(),
-            task_id: 0,
-        })
+        task.start(SinkTaskContext::new("sink", 0))
         .await
         .unwrap();
 
@@ -1226,10 +1220,7 @@ mod tests {
             file: Some(path.to_str().unwrap().into()),
         });
         let err = task
-            .start(SinkTaskContext {
-                connector: "sink".into(),
-                task_id: 0,
-            })
+            .start(SinkTaskContext::new("sink", 0))
             .await
             .unwrap_err();
         assert!(

@@ -229,10 +229,7 @@ async fn file_source_to_file_sink_round_trip() {
             .unwrap(),
     );
     assert_eq!(dst.input(), SinkInput::Decoded);
-    dst.start(SinkTaskContext {
-        connector: "dst".into(),
-        task_id: 0,
-    })
+    dst.start(SinkTaskContext::new("dst", 0))
     .await
     .unwrap();
 
@@ -314,10 +311,7 @@ async fn datagen_into_file_sink_prints_structs() {
         sink.create_task(&props(&[("file", output.to_str().unwrap())]))
             .unwrap(),
     );
-    dst.start(SinkTaskContext {
-        connector: "dst".into(),
-        task_id: 0,
-    })
+    dst.start(SinkTaskContext::new("dst", 0))
     .await
     .unwrap();
     dst.put(batch).await.unwrap();
@@ -342,10 +336,7 @@ async fn blackhole_counts_through_the_registry() {
     let plugin = r.connector("blackhole").unwrap();
     let mut task = sink_task(plugin.create_task(&props(&[])).unwrap());
     assert_eq!(task.input(), SinkInput::Raw);
-    task.start(SinkTaskContext {
-        connector: "bh".into(),
-        task_id: 0,
-    })
+    task.start(SinkTaskContext::new("bh", 0))
     .await
     .unwrap();
     let mut builder = strait_engine::batch::RawBatchBuilder::with_capacity(2, 16);

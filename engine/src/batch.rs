@@ -116,6 +116,10 @@ impl Provenance {
 pub struct Batch {
     pub records: RecordBatch,
     pub provenance: Provenance,
+    /// For a sink batch whose key and value were decoded: the record's original Kafka payloads
+    /// (`key`, `value`, Binary), row-aligned with `records`. The dead letter queue writes these,
+    /// as Java writes the original consumer record, whatever stage failed.
+    pub original: Option<RecordBatch>,
 }
 
 impl Batch {
@@ -123,6 +127,7 @@ impl Batch {
         Batch {
             records,
             provenance,
+            original: None,
         }
     }
 
@@ -163,6 +168,7 @@ impl Batch {
         Ok(Batch {
             records: RecordBatch::try_new(schema, cols)?,
             provenance: self.provenance.clone(),
+            original: self.original.clone(),
         })
     }
 
@@ -170,9 +176,14 @@ impl Batch {
     /// past the dropped rows.
     pub fn filter(&self, mask: &arrow::array::BooleanArray) -> Result<Batch> {
         let records = arrow::compute::filter_record_batch(&self.records, mask)?;
+        let original = match &self.original {
+            Some(o) => Some(arrow::compute::filter_record_batch(o, mask)?),
+            None => None,
+        };
         Ok(Batch {
             records,
             provenance: self.provenance.clone(),
+            original,
         })
     }
 

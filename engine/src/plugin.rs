@@ -4,6 +4,7 @@
 //! registered through [`connector_plugin`], which erases it into an object-safe
 //! [`ConnectorPlugin`] that the registry, the REST layer and the herders use.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -251,11 +252,143 @@ pub enum SinkInput {
     Decoded,
 }
 
-/// What a sink task gets at start.
-#[derive(Debug, Clone)]
+/// What a sink task gets at start: its identity, and Java's `SinkTaskContext` requests to the
+/// runtime (assignment, pause/resume, request-commit, rewind, a redelivery timeout) plus an
+/// errant record reporter.
+///
+/// Requests are recorded here and carried out by the task driver between calls into the task
+/// (after `put`, `open`, `pre_commit`), as Java's `WorkerSinkTask` does. The handle is cheap to
+/// clone; a task may keep it and use it from `put`, `pre_commit` or `close`.
+#[derive(Clone)]
 pub struct SinkTaskContext {
     pub connector: String,
     pub task_id: u32,
+    shared: Arc<SinkContextShared>,
+}
+
+/// State shared between a task's [`SinkTaskContext`] and its driver.
+#[derive(Default)]
+pub(crate) struct SinkContextShared {
+    pub(crate) assignment: std::sync::Mutex<BTreeSet<TopicPartition>>,
+    pub(crate) requests: std::sync::Mutex<SinkRequests>,
+    /// Partitions whose `pre_commit` is the last before they are revoked, while it runs.
+    pub(crate) revoking: std::sync::Mutex<Vec<TopicPartition>>,
+    pub(crate) reporter: Option<Arc<dyn ErrantRecordReporter>>,
+}
+
+/// Requests a task made through its context that the driver has not carried out yet.
+#[derive(Debug, Default)]
+pub(crate) struct SinkRequests {
+    /// Partition → paused (true) or resumed (false), in request order per partition.
+    pub(crate) pause: BTreeMap<TopicPartition, bool>,
+    /// Next offset to read per partition (Java's `SinkTaskContext.offset`).
+    pub(crate) rewind: OffsetMap,
+    /// Redelivery backoff after a retriable `put` failure (Java's `SinkTaskContext.timeout`).
+    pub(crate) timeout: Option<std::time::Duration>,
+    pub(crate) commit: bool,
+}
+
+impl std::fmt::Debug for SinkTaskContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SinkTaskContext({}-{})", self.connector, self.task_id)
+    }
+}
+
+impl SinkTaskContext {
+    /// A context not attached to a running driver (tests, benches): requests are recorded and
+    /// nothing acts on them; there is no errant record reporter.
+    pub fn new(connector: impl Into<String>, task_id: u32) -> Self {
+        SinkTaskContext {
+            connector: connector.into(),
+            task_id,
+            shared: Arc::default(),
+        }
+    }
+
+    pub(crate) fn attached(connector: String, task_id: u32, shared: Arc<SinkContextShared>) -> Self {
+        SinkTaskContext {
+            connector,
+            task_id,
+            shared,
+        }
+    }
+
+    fn requests(&self) -> std::sync::MutexGuard<'_, SinkRequests> {
+        self.shared.requests.lock().expect("sink context lock")
+    }
+
+    /// The partitions currently assigned to this task.
+    pub fn assignment(&self) -> BTreeSet<TopicPartition> {
+        self.shared
+            .assignment
+            .lock()
+            .expect("sink context lock")
+            .clone()
+    }
+
+    /// Stop consuming these partitions until [`resume`](Self::resume) (the task's own pause,
+    /// independent of pausing the connector).
+    pub fn pause(&self, partitions: &[TopicPartition]) {
+        let mut r = self.requests();
+        for tp in partitions {
+            r.pause.insert(tp.clone(), true);
+        }
+    }
+
+    /// Resume partitions paused with [`pause`](Self::pause).
+    pub fn resume(&self, partitions: &[TopicPartition]) {
+        let mut r = self.requests();
+        for tp in partitions {
+            r.pause.insert(tp.clone(), false);
+        }
+    }
+
+    /// Rewind (or skip) consumption: the next record read from each partition is the one at
+    /// the given offset. Records of those partitions already read but not yet given to `put`
+    /// are dropped, as Java's consumer seek drops its fetch buffer.
+    pub fn offset(&self, offsets: &OffsetMap) {
+        self.requests()
+            .rewind
+            .extend(offsets.iter().map(|(k, v)| (k.clone(), *v)));
+    }
+
+    /// After a retriable `put` failure, redeliver the same batch after this long (Java's
+    /// `SinkTaskContext.timeout`); without it the batch is redelivered at the next offset commit
+    /// interval.
+    pub fn timeout(&self, backoff: std::time::Duration) {
+        self.requests().timeout = Some(backoff);
+    }
+
+    /// Ask for an offset commit (`pre_commit`) as soon as possible.
+    pub fn request_commit(&self) {
+        self.requests().commit = true;
+    }
+
+    /// During `pre_commit`: the partitions about to be revoked (their last commit before
+    /// `close`); empty for periodic commits and the final commit on stop.
+    pub fn revoking(&self) -> Vec<TopicPartition> {
+        self.shared
+            .revoking
+            .lock()
+            .expect("sink context lock")
+            .clone()
+    }
+
+    /// Java's `errantRecordReporter()`: where a task reports single records it cannot write.
+    /// `None` outside a running driver.
+    pub fn errant_record_reporter(&self) -> Option<Arc<dyn ErrantRecordReporter>> {
+        self.shared.reporter.clone()
+    }
+}
+
+/// Reports records a sink task could not write (Java's `ErrantRecordReporter`, KIP-610). The
+/// runtime handles each per `errors.tolerance`: with `none` the report fails (the task should
+/// return the error from `put`, failing the task); with `all` the record is logged if
+/// `errors.log.enable` is set and written to the dead letter queue, with its original key,
+/// value and headers, before any offset covering it is committed.
+pub trait ErrantRecordReporter: Send + Sync {
+    /// Report row `row` of `batch` (a batch the task received in `put`) as failed with `error`.
+    fn report(&self, batch: &Batch, row: usize, error: Error) -> Result<()>;
 }
 
 /// A sink task consumes batches read from Kafka.

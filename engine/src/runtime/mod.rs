@@ -7,6 +7,7 @@
 //! Stop, pause and shutdown are cancellation with a defined commit point: a stopping driver
 //! commits what is durable, then stops its task.
 
+mod retry;
 pub mod sink;
 pub mod source;
 
@@ -120,6 +121,11 @@ impl WorkerContext {
         connector_props: &Props,
         role: ConverterRole,
     ) -> Result<Arc<dyn Converter>> {
+        self.named_converter(connector_props, role).map(|c| c.converter)
+    }
+
+    /// [`converter`](Self::converter) with the Java class name it resolved to.
+    fn named_converter(&self, connector_props: &Props, role: ConverterRole) -> Result<Named> {
         let key = role.config_key();
         let prefix = format!("{key}.");
         let (class, props) = match connector_props
@@ -133,24 +139,41 @@ impl WorkerContext {
                 with_prefix(&self.config.originals, &prefix),
             ),
         };
-        self.registry.converter(role, class, &props)
+        Ok(Named {
+            class: self.registry.converter_plugin(role, class)?.info.class,
+            converter: self.registry.converter(role, class, &props)?,
+        })
     }
 
     /// The key, value and header converters of a connector.
     pub(crate) fn converters(&self, connector_props: &Props) -> Result<Converters> {
         Ok(Converters {
-            key: self.converter(connector_props, ConverterRole::Key)?,
-            value: self.converter(connector_props, ConverterRole::Value)?,
-            header: self.converter(connector_props, ConverterRole::Header)?,
+            key: self.named_converter(connector_props, ConverterRole::Key)?,
+            value: self.named_converter(connector_props, ConverterRole::Value)?,
+            header: self.named_converter(connector_props, ConverterRole::Header)?,
         })
+    }
+}
+
+/// A converter and the Java class it was configured as (Java writes that class into log lines
+/// and `__connect.errors.class.name` DLQ headers when the converter fails).
+pub(crate) struct Named {
+    pub class: &'static str,
+    pub converter: Arc<dyn Converter>,
+}
+
+impl std::ops::Deref for Named {
+    type Target = dyn Converter;
+    fn deref(&self) -> &Self::Target {
+        &*self.converter
     }
 }
 
 /// The converters a task driver applies (built once per task).
 pub(crate) struct Converters {
-    pub key: Arc<dyn Converter>,
-    pub value: Arc<dyn Converter>,
-    pub header: Arc<dyn Converter>,
+    pub key: Named,
+    pub value: Named,
+    pub header: Named,
 }
 
 /// Everything needed to run one task.

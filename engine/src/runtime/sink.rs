@@ -2,65 +2,159 @@
 //!
 //! A dedicated thread polls the consumer (group `connect-<connector>`, auto-commit off) and
 //! appends records straight into Arrow builders; whole raw batches cross a bounded channel to the
-//! async driver, so a slow sink slows the consumer and memory stays bounded. The driver decodes
-//! key and value only when the sink asks for decoded input, routes undecodable records per
-//! `errors.tolerance` (fail the task, or skip them and write the original bytes to the DLQ),
-//! calls `put`, and every `offset.flush.interval.ms` asks the task (`pre_commit`) which offsets
-//! are durable. Only those are committed, and never beyond what was consumed (at-least-once).
-//! Partition revocation and stop commit synchronously after `pre_commit`.
+//! async driver. When the channel is full the thread pauses its partitions and keeps polling, so
+//! a slow sink slows the consumer, memory stays bounded, and the group membership holds
+//! (`max.poll.interval.ms` counts time between polls). The driver decodes key and value only
+//! when the sink asks for decoded input, retries retriable converter failures per
+//! `errors.retry.timeout`, routes records that still fail per `errors.tolerance` (fail the task,
+//! or skip them and write the original record to the DLQ), and calls `put`.
+//!
+//! A retriable failure of `put` is what Java's `WorkerSinkTask` makes of a `RetriableException`:
+//! every assigned partition is paused, the consumer keeps polling, and the same batch is
+//! redelivered after the backoff the task asked for (`SinkTaskContext::timeout`, else the offset
+//! commit interval), for as long as it stays retriable. Rebalances are served meanwhile.
+//!
+//! Offsets: every `offset.flush.interval.ms` (or when the task requests it, or is paused) the
+//! task's `pre_commit` says which offsets are durable; only those are committed, never beyond
+//! what was put, and only after the DLQ acknowledged every record reported before. A commit
+//! counts as done only when the broker confirms it; a failed one is sent again at the next
+//! interval. On revocation the task's `pre_commit` (with `SinkTaskContext::revoking` set) and a
+//! synchronous commit run before the partitions go to another member, however long the final
+//! flush takes; then `close`. At-least-once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use arrow::array::{
-    Array, ArrayRef, BinaryArray, BooleanArray, Int32Array, Int64Array, ListArray, StructArray,
+    Array, ArrayRef, BinaryArray, BooleanArray, Int32Array, Int64Array, ListArray, RecordBatch,
+    StructArray, TimestampMillisecondArray,
 };
-use arrow::datatypes::Field;
+use arrow::datatypes::{DataType, Field, Schema};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::KafkaResult;
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
+use super::retry::RetryPolicy;
 use super::{Converters, DriverContext, State, TaskMetrics};
 use crate::batch::{
-    columns, header_entries, topic_at, Batch, OffsetMap, RawBatchBuilder, TopicPartition,
+    columns, header_entries, topic_at, Batch, OffsetMap, Provenance, RawBatchBuilder,
+    TopicPartition,
 };
 use crate::connector_config::Tolerance;
 use crate::error::{Error, Result, Stage};
 use crate::kafka::{client_config, create, ClientRole};
-use crate::plugin::{Converter, RowError, SinkInput, SinkTask, SinkTaskContext};
+use crate::plugin::{
+    Converter, Decoded, ErrantRecordReporter, RowError, SinkContextShared, SinkInput, SinkTask,
+    SinkTaskContext,
+};
 
 /// Most records per batch handed to the task.
 const MAX_BATCH_RECORDS: usize = 8192;
 /// Most payload bytes per batch.
 const MAX_BATCH_BYTES: usize = 8 << 20;
+/// The class Java names as executing when a task reports an errant record (`TASK_PUT`).
+const SINK_TASK_CLASS: &str = "org.apache.kafka.connect.sink.SinkTask";
 
 enum Event {
     Batch(Batch),
     Assigned(Vec<TopicPartition>),
-    /// Partitions are being revoked; reply with the offsets safe to commit for them.
+    /// Partitions are being revoked; reply with the offsets safe to commit for them. The
+    /// consumer thread waits for the reply (or for the driver to go away) before it lets them go.
     Revoked(Vec<TopicPartition>, std::sync::mpsc::Sender<OffsetMap>),
+    /// A rewind was carried out: what is read from these partitions from now on starts at the
+    /// requested offsets.
+    Seeked(Vec<TopicPartition>),
     Error(Error),
 }
 
+/// Why the whole assignment is paused (each reason is set and cleared on its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PauseReason {
+    /// The connector is paused.
+    Connector,
+    /// A batch waits for redelivery after a retriable `put` failure.
+    Redelivery,
+}
+
 enum Command {
+    /// Commit these offsets; with a reply channel synchronously, else asynchronously (the broker's
+    /// answer arrives in the commit callback).
     Commit(OffsetMap, Option<std::sync::mpsc::Sender<Result<()>>>),
-    Pause(bool),
+    Pause(PauseReason, bool),
+    /// The task paused (true) or resumed (false) single partitions.
+    PausePartitions(BTreeMap<TopicPartition, bool>),
+    /// Rewind: the next record read from each partition is the one at the offset.
+    Seek(OffsetMap),
+}
+
+/// Which partitions should be paused, for every reason at once.
+#[derive(Debug, Default)]
+struct PauseState {
+    connector: bool,
+    redelivery: bool,
+    /// The channel to the driver is full.
+    backpressure: bool,
+    /// Paused by the task through its context.
+    partitions: BTreeSet<TopicPartition>,
+    /// What is paused in the consumer now.
+    applied: BTreeSet<TopicPartition>,
+}
+
+impl PauseState {
+    fn all(&self) -> bool {
+        self.connector || self.redelivery || self.backpressure
+    }
+
+    /// Pause and resume partitions of the assignment until the consumer matches the state.
+    fn apply(&mut self, consumer: &BaseConsumer<SinkConsumerContext>) {
+        let Ok(assignment) = consumer.assignment() else {
+            return;
+        };
+        let assigned = to_tps(&assignment);
+        let want: BTreeSet<TopicPartition> = assigned
+            .iter()
+            .filter(|tp| self.all() || self.partitions.contains(tp))
+            .cloned()
+            .collect();
+        let pause: Vec<&TopicPartition> = want.difference(&self.applied).collect();
+        let resume: Vec<&TopicPartition> = self
+            .applied
+            .iter()
+            .filter(|tp| !want.contains(tp) && assigned.contains(tp))
+            .collect();
+        if !pause.is_empty() {
+            if let Err(e) = consumer.pause(&tpl_of(pause)) {
+                tracing::warn!(error = %e, "pausing partitions failed");
+            }
+        }
+        if !resume.is_empty() {
+            if let Err(e) = consumer.resume(&tpl_of(resume)) {
+                tracing::warn!(error = %e, "resuming partitions failed");
+            }
+        }
+        self.applied = want;
+    }
 }
 
 /// Consumer context: turns rebalances into events for the driver, flushes the batch being built
-/// before partitions go away (so no record of a revoked partition is put after `close`), and
-/// executes the driver's commands. While the channel to the driver is full it keeps executing
-/// commands and watching the stop flag, so a final commit is never stuck behind a full channel.
+/// before partitions go away (so no record of a revoked partition is put after `close`), records
+/// which commits the broker confirmed, and executes the driver's commands.
 struct SinkConsumerContext {
     events: mpsc::Sender<Event>,
     building: Mutex<RawBatchBuilder>,
+    /// A finished event the full channel did not take yet; it goes before anything else.
+    held: Mutex<Option<Event>>,
     commands: Mutex<std::sync::mpsc::Receiver<Command>>,
+    pause: Mutex<PauseState>,
+    /// Offsets the broker confirmed as committed (shared with the driver).
+    confirmed: Arc<Mutex<OffsetMap>>,
     stop: Arc<AtomicBool>,
-    paused: AtomicBool,
     closing: AtomicBool,
 }
 
@@ -76,17 +170,27 @@ impl ConsumerContext for SinkConsumerContext {
             if tps.is_empty() {
                 return;
             }
-            self.send_building(consumer);
+            self.send_building(consumer, false);
             let (tx, rx) = std::sync::mpsc::channel();
-            if !self.send(consumer, Event::Revoked(tps, tx)) {
+            if !self.send(consumer, Event::Revoked(tps.clone(), tx), false) {
                 return;
             }
-            if let Ok(offsets) = rx.recv_timeout(Duration::from_secs(60)) {
+            // No time limit: handing the partitions over while the task may still write them
+            // would let two tasks write the same records. The driver always answers, or drops
+            // the sender when it stops.
+            if let Ok(offsets) = rx.recv() {
                 if !offsets.is_empty() {
-                    if let Err(e) = consumer.commit(&to_tpl(&offsets), CommitMode::Sync) {
-                        tracing::warn!(error = %e, "offset commit on partition revocation failed");
+                    match consumer.commit(&to_tpl(&offsets), CommitMode::Sync) {
+                        Ok(()) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "offset commit on partition revocation failed")
+                        }
                     }
                 }
+            }
+            let mut pause = self.pause.lock().expect("pause lock");
+            for tp in &tps {
+                pause.applied.remove(tp);
             }
         }
     }
@@ -96,19 +200,77 @@ impl ConsumerContext for SinkConsumerContext {
             return;
         }
         if let Rebalance::Assign(tpl) = rebalance {
-            if self.paused.load(Ordering::Acquire) {
-                // Newly assigned partitions of a paused task stay paused.
-                let _ = consumer.pause(tpl);
+            let tps = to_tps(tpl);
+            {
+                // Newly assigned partitions start unpaused in the consumer; pause what the
+                // state says (a paused task's new partitions stay paused).
+                let mut pause = self.pause.lock().expect("pause lock");
+                for tp in &tps {
+                    pause.applied.remove(tp);
+                }
+                pause.apply(consumer);
             }
-            self.send(consumer, Event::Assigned(to_tps(tpl)));
+            self.send(consumer, Event::Assigned(tps), false);
+        }
+    }
+
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        match result {
+            Ok(()) => {
+                let mut confirmed = self.confirmed.lock().expect("confirmed lock");
+                for e in offsets.elements() {
+                    if let Offset::Offset(o) = e.offset() {
+                        confirmed.insert(TopicPartition::new(e.topic(), e.partition()), o);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "offset commit failed; the next commit sends it again")
+            }
         }
     }
 }
 
 impl SinkConsumerContext {
-    /// Send an event to the driver; while the channel is full, run commands. Returns false
-    /// when the driver is gone or stopping.
-    fn send(&self, consumer: &BaseConsumer<Self>, mut event: Event) -> bool {
+    /// Send an event to the driver after any held one. In the poll loop (`may_hold`), a full
+    /// channel holds the event and pauses every partition, so the loop keeps polling; in a
+    /// rebalance callback (no polling possible) it waits, running commands meanwhile. Returns
+    /// false when the driver is gone or stopping.
+    fn send(&self, consumer: &BaseConsumer<Self>, event: Event, may_hold: bool) -> bool {
+        let mut held = self.held.lock().expect("held lock");
+        if held.is_some() {
+            if may_hold {
+                // Only the poll loop builds batches, and it does not finish one while another
+                // is held: this cannot happen, but keeping order matters more than the bound.
+                drop(held);
+                return self.send_blocking(consumer, event);
+            }
+            let first = held.take().expect("held event");
+            drop(held);
+            if !self.send_blocking(consumer, first) {
+                return false;
+            }
+            self.set_backpressure(consumer, false);
+            return self.send_blocking(consumer, event);
+        }
+        match self.events.try_send(event) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Full(e)) if may_hold => {
+                *held = Some(e);
+                drop(held);
+                self.set_backpressure(consumer, true);
+                true
+            }
+            Err(mpsc::error::TrySendError::Full(e)) => {
+                drop(held);
+                self.send_blocking(consumer, e)
+            }
+        }
+    }
+
+    /// Wait until the channel takes the event, running commands meanwhile.
+    fn send_blocking(&self, consumer: &BaseConsumer<Self>, mut event: Event) -> bool {
         loop {
             match self.events.try_send(event) {
                 Ok(()) => return true,
@@ -125,7 +287,35 @@ impl SinkConsumerContext {
         }
     }
 
-    fn send_building(&self, consumer: &BaseConsumer<Self>) {
+    /// Try to hand the held event over; true when nothing is held any more.
+    fn release_held(&self, consumer: &BaseConsumer<Self>) -> bool {
+        let mut held = self.held.lock().expect("held lock");
+        let Some(event) = held.take() else {
+            return true;
+        };
+        match self.events.try_send(event) {
+            Ok(()) => {
+                drop(held);
+                self.set_backpressure(consumer, false);
+                true
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => true,
+            Err(mpsc::error::TrySendError::Full(e)) => {
+                *held = Some(e);
+                false
+            }
+        }
+    }
+
+    fn set_backpressure(&self, consumer: &BaseConsumer<Self>, on: bool) {
+        let mut pause = self.pause.lock().expect("pause lock");
+        if pause.backpressure != on {
+            pause.backpressure = on;
+            pause.apply(consumer);
+        }
+    }
+
+    fn send_building(&self, consumer: &BaseConsumer<Self>, may_hold: bool) {
         let batch = {
             let mut b = self.building.lock().expect("builder lock");
             if b.is_empty() {
@@ -134,12 +324,12 @@ impl SinkConsumerContext {
             b.finish()
         };
         match batch {
-            Ok(batch) => self.send(consumer, Event::Batch(batch)),
-            Err(e) => self.send(consumer, Event::Error(e)),
+            Ok(batch) => self.send(consumer, Event::Batch(batch), may_hold),
+            Err(e) => self.send(consumer, Event::Error(e), may_hold),
         };
     }
 
-    /// Execute pending commands: commits (async, or sync with a reply) and pause/resume.
+    /// Execute pending commands: commits, pauses and rewinds.
     fn run_commands(&self, consumer: &BaseConsumer<Self>) {
         let commands = self.commands.lock().expect("commands lock");
         while let Ok(cmd) = commands.try_recv() {
@@ -164,19 +354,41 @@ impl SinkConsumerContext {
                         let _ = r.send(result);
                     }
                 }
-                Command::Pause(p) => {
-                    if p != self.paused.swap(p, Ordering::AcqRel) {
-                        if let Ok(assignment) = consumer.assignment() {
-                            let r = if p {
-                                consumer.pause(&assignment)
-                            } else {
-                                consumer.resume(&assignment)
-                            };
-                            if let Err(e) = r {
-                                tracing::warn!(error = %e, "pausing/resuming partitions failed");
-                            }
+                Command::Pause(reason, on) => {
+                    let mut pause = self.pause.lock().expect("pause lock");
+                    match reason {
+                        PauseReason::Connector => pause.connector = on,
+                        PauseReason::Redelivery => pause.redelivery = on,
+                    }
+                    pause.apply(consumer);
+                }
+                Command::PausePartitions(changes) => {
+                    let mut pause = self.pause.lock().expect("pause lock");
+                    for (tp, on) in changes {
+                        if on {
+                            pause.partitions.insert(tp);
+                        } else {
+                            pause.partitions.remove(&tp);
                         }
                     }
+                    pause.apply(consumer);
+                }
+                Command::Seek(offsets) => {
+                    // What was read before the seek must not reach the task after it: finish
+                    // the batch being built (the driver drops its rows of these partitions
+                    // until it sees `Seeked`).
+                    self.send_building(consumer, false);
+                    for (tp, offset) in &offsets {
+                        if let Err(e) = consumer.seek(
+                            &tp.topic,
+                            tp.partition,
+                            Offset::Offset(*offset),
+                            Duration::from_secs(10),
+                        ) {
+                            tracing::warn!(partition = %tp, offset, error = %e, "rewinding the partition failed");
+                        }
+                    }
+                    self.send(consumer, Event::Seeked(offsets.into_keys().collect()), false);
                 }
             }
         }
@@ -188,6 +400,14 @@ fn to_tps(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
         .iter()
         .map(|e| TopicPartition::new(e.topic(), e.partition()))
         .collect()
+}
+
+fn tpl_of<'a>(tps: impl IntoIterator<Item = &'a TopicPartition>) -> TopicPartitionList {
+    let mut tpl = TopicPartitionList::new();
+    for tp in tps {
+        tpl.add_partition(&tp.topic, tp.partition);
+    }
+    tpl
 }
 
 fn to_tpl(offsets: &OffsetMap) -> TopicPartitionList {
@@ -214,12 +434,14 @@ fn consumer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// The poll thread: owns the consumer, builds raw batches, executes commits.
+/// The poll thread: owns the consumer, builds raw batches, executes commands. It polls at
+/// least every 100 ms whatever the driver does, which keeps the group membership.
 fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
     let ctx = consumer.context();
     while !ctx.stop.load(Ordering::Acquire) {
         ctx.run_commands(&consumer);
-        let has_pending = !ctx.building.lock().expect("builder lock").is_empty();
+        let free = ctx.release_held(&consumer);
+        let has_pending = free && !ctx.building.lock().expect("builder lock").is_empty();
         let timeout = if has_pending {
             Duration::ZERO
         } else {
@@ -245,8 +467,10 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
                     );
                     b.len() >= MAX_BATCH_RECORDS || b.payload_bytes() >= MAX_BATCH_BYTES
                 };
-                if full {
-                    ctx.send_building(&consumer);
+                // While an event is held the partitions are paused: records still queued in the
+                // client join the batch being built instead of making a second held one.
+                if full && free {
+                    ctx.send_building(&consumer, true);
                 }
             }
             Some(Err(e)) => {
@@ -257,7 +481,8 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
                     tracing::warn!(error = %err, "consumer error");
                 }
             }
-            None => ctx.send_building(&consumer),
+            None if free => ctx.send_building(&consumer, true),
+            None => {}
         }
     }
     // Closing: the driver already committed; run what it sent last, then leave the group.
@@ -266,13 +491,14 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
     consumer.unsubscribe();
 }
 
-pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
+pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
     let spec = ctx.spec.clone();
     let worker = spec.worker.clone();
     let input = task.input();
-    let (events_tx, mut events) = mpsc::channel::<Event>(4);
+    let (events_tx, events) = mpsc::channel::<Event>(4);
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
+    let confirmed: Arc<Mutex<OffsetMap>> = Arc::default();
     let mut cmd_rx = Some(cmd_rx);
     let mut setup = || -> Result<_> {
         let cfg = client_config(
@@ -285,13 +511,15 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         let context = SinkConsumerContext {
             events: events_tx.clone(),
             building: Mutex::new(RawBatchBuilder::with_capacity(MAX_BATCH_RECORDS, 1 << 20)),
+            held: Mutex::new(None),
             commands: Mutex::new(
                 cmd_rx
                     .take()
                     .ok_or_else(|| Error::bug("consumer set up twice"))?,
             ),
+            pause: Mutex::default(),
+            confirmed: confirmed.clone(),
             stop: stop.clone(),
-            paused: AtomicBool::new(false),
             closing: AtomicBool::new(false),
         };
         let consumer: BaseConsumer<SinkConsumerContext> = {
@@ -325,10 +553,10 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
                     &worker.config.originals,
                     &spec.connector_props,
                 )?;
-                Some((
-                    topic.clone(),
-                    create::<FutureProducer>(&cfg, "dead letter queue producer")?,
-                ))
+                Some(DeadLetterQueue {
+                    topic: topic.clone(),
+                    producer: create::<FutureProducer>(&cfg, "dead letter queue producer")?,
+                })
             }
             None => None,
         };
@@ -338,17 +566,34 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         Ok(x) => x,
         Err(e) => return ctx.fail(&e),
     };
-    if let Some((topic, _)) = &dlq {
-        if let Err(e) = ensure_dlq_topic(&spec, topic).await {
+    if let Some(dlq) = &dlq {
+        if let Err(e) = ensure_dlq_topic(&spec, &dlq.topic).await {
             return ctx.fail(&e);
         }
     }
     drop(events_tx);
+    let errors = Arc::new(ErrorHandler {
+        task: ctx.name(),
+        connector: spec.connector.clone(),
+        task_id: spec.task_id,
+        tolerance: spec.framework.tolerance,
+        log_errors: spec.framework.log_errors,
+        log_include_messages: spec.framework.log_include_messages,
+        context_headers: spec.framework.dlq_context_headers,
+        has_dlq: dlq.is_some(),
+        queue: Mutex::default(),
+        metrics: ctx.metrics.clone(),
+    });
+    let shared = Arc::new(SinkContextShared {
+        reporter: Some(errors.clone() as Arc<dyn ErrantRecordReporter>),
+        ..SinkContextShared::default()
+    });
     if let Err(e) = task
-        .start(SinkTaskContext {
-            connector: spec.connector.clone(),
-            task_id: spec.task_id,
-        })
+        .start(SinkTaskContext::attached(
+            spec.connector.clone(),
+            spec.task_id,
+            shared.clone(),
+        ))
         .await
     {
         return ctx.fail(&e);
@@ -363,103 +608,35 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
     ctx.status.set(State::Running);
     tracing::info!(task = %ctx.name(), "sink task started");
 
-    let mut consumed = OffsetMap::new();
-    let mut committed = OffsetMap::new();
-    let mut assigned: BTreeSet<TopicPartition> = BTreeSet::new();
-    let mut flush_tick = tokio::time::interval(
-        worker
-            .config
-            .offset_flush_interval
-            .max(Duration::from_millis(10)),
-    );
-    flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    flush_tick.tick().await;
-    let mut failure: Option<Error> = None;
-    let mut paused = *ctx.paused.borrow();
-    if paused {
-        let _ = cmd_tx.send(Command::Pause(true));
-        ctx.status.set(State::Paused);
-    }
+    let flush_interval = worker
+        .config
+        .offset_flush_interval
+        .max(Duration::from_millis(10));
+    let mut driver = Driver {
+        retry: RetryPolicy::from_framework(&spec.framework),
+        ctx,
+        task,
+        commands: cmd_tx,
+        confirmed,
+        shared,
+        converters,
+        errors,
+        dlq,
+        consumed: OffsetMap::new(),
+        assigned: BTreeSet::new(),
+        redelivery: None,
+        backlog: VecDeque::new(),
+        seeking: BTreeSet::new(),
+        flush_interval,
+        next_commit: Instant::now() + flush_interval,
+        commit_requested: false,
+    };
+    let mut events = events;
+    let failure = driver.run(&mut events).await.err();
+    let Driver {
+        ctx, mut task, assigned, ..
+    } = driver;
 
-    loop {
-        tokio::select! {
-            _ = ctx.cancel.cancelled() => break,
-            changed = ctx.paused.changed() => {
-                if changed.is_err() { break; }
-                let now = *ctx.paused.borrow();
-                if now != paused {
-                    paused = now;
-                    let _ = cmd_tx.send(Command::Pause(paused));
-                    ctx.status.set(if paused { State::Paused } else { State::Running });
-                    if paused {
-                        // Java requests a commit when a sink task is paused.
-                        if let Err(e) = commit(&ctx, &mut *task, &consumed, &mut committed, &assigned, &cmd_tx, false).await {
-                            failure = Some(e);
-                            break;
-                        }
-                    }
-                }
-            }
-            ev = events.recv() => match ev {
-                Some(Event::Batch(batch)) => {
-                    let next = batch.provenance.commit_offsets();
-                    match deliver(&ctx, &mut *task, batch, converters.as_ref(), dlq.as_ref()).await {
-                        Ok(()) => {
-                            for (tp, off) in next {
-                                if assigned.contains(&tp) {
-                                    consumed.insert(tp, off);
-                                }
-                            }
-                        }
-                        Err(e) => { failure = Some(e); break; }
-                    }
-                }
-                Some(Event::Assigned(tps)) => {
-                    assigned.extend(tps.iter().cloned());
-                    if let Err(e) = task.open(&tps).await { failure = Some(e); break; }
-                }
-                Some(Event::Revoked(tps, reply)) => {
-                    let mine: OffsetMap = consumed.iter().filter(|(tp, _)| tps.contains(tp)).map(|(k, v)| (k.clone(), *v)).collect();
-                    let durable = match task.pre_commit(&mine).await {
-                        Ok(d) => clamp(d, &mine),
-                        Err(e) => { tracing::warn!(task = %ctx.name(), error = %e, "pre_commit failed on revocation; not committing"); OffsetMap::new() }
-                    };
-                    let _ = reply.send(durable);
-                    if let Err(e) = task.close(&tps).await { failure = Some(e); break; }
-                    for tp in &tps {
-                        assigned.remove(tp);
-                        consumed.remove(tp);
-                        committed.remove(tp);
-                    }
-                }
-                Some(Event::Error(e)) => { failure = Some(e); break; }
-                None => break,
-            },
-            _ = flush_tick.tick() => {
-                if let Err(e) = commit(&ctx, &mut *task, &consumed, &mut committed, &assigned, &cmd_tx, false).await {
-                    failure = Some(e);
-                    break;
-                }
-            }
-        }
-    }
-
-    // Defined commit point: commit what the task reports durable (synchronously), then close.
-    if failure.is_none() {
-        if let Err(e) = commit(
-            &ctx,
-            &mut *task,
-            &consumed,
-            &mut committed,
-            &assigned,
-            &cmd_tx,
-            true,
-        )
-        .await
-        {
-            failure = Some(e);
-        }
-    }
     let all: Vec<TopicPartition> = assigned.iter().cloned().collect();
     if let Err(e) = task.close(&all).await {
         tracing::warn!(task = %ctx.name(), error = %e, "error closing partitions");
@@ -468,7 +645,8 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         tracing::warn!(task = %ctx.name(), error = %e, "error stopping sink task");
     }
     stop.store(true, Ordering::Release);
-    // Drain events so a poll thread blocked on a full channel can see the stop flag.
+    // Drain events so a poll thread blocked on a full channel (or waiting for a revocation
+    // reply) can see the stop flag.
     events.close();
     while events.try_recv().is_ok() {}
     let _ = tokio::task::spawn_blocking(move || poller.join()).await;
@@ -479,6 +657,372 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SinkTask>) {
             tracing::info!(task = %ctx.name(), "sink task stopped");
         }
     }
+}
+
+/// The driver's state between events.
+struct Driver {
+    ctx: DriverContext,
+    task: Box<dyn SinkTask>,
+    commands: std::sync::mpsc::Sender<Command>,
+    /// Offsets the broker confirmed (written by the consumer's commit callback).
+    confirmed: Arc<Mutex<OffsetMap>>,
+    shared: Arc<SinkContextShared>,
+    converters: Option<Converters>,
+    errors: Arc<ErrorHandler>,
+    dlq: Option<DeadLetterQueue>,
+    retry: RetryPolicy,
+    /// Per assigned partition, the next offset after everything `put` accepted.
+    consumed: OffsetMap,
+    assigned: BTreeSet<TopicPartition>,
+    /// Decoded batches whose `put` failed retriably, and when to try again.
+    redelivery: Option<(VecDeque<Batch>, Instant)>,
+    /// Raw batches that arrived while a redelivery was pending.
+    backlog: VecDeque<Batch>,
+    /// Partitions rewound whose `Seeked` has not arrived: rows of theirs are stale.
+    seeking: BTreeSet<TopicPartition>,
+    flush_interval: Duration,
+    next_commit: Instant,
+    commit_requested: bool,
+}
+
+impl Driver {
+    /// The event loop, until cancelled or failed; ends with the final commit when not failed.
+    async fn run(&mut self, events: &mut mpsc::Receiver<Event>) -> Result<()> {
+        let mut paused = *self.ctx.paused.borrow();
+        if paused {
+            self.command(Command::Pause(PauseReason::Connector, true))?;
+            self.ctx.status.set(State::Paused);
+        }
+        loop {
+            let redeliver_at = self.redelivery.as_ref().map(|(_, at)| *at);
+            let commit_at = if self.commit_requested {
+                Instant::now()
+            } else {
+                self.next_commit
+            };
+            tokio::select! {
+                _ = self.ctx.cancel.cancelled() => break,
+                changed = self.ctx.paused.changed() => {
+                    if changed.is_err() { break; }
+                    let now = *self.ctx.paused.borrow();
+                    if now != paused {
+                        paused = now;
+                        self.command(Command::Pause(PauseReason::Connector, paused))?;
+                        self.ctx.status.set(if paused { State::Paused } else { State::Running });
+                        // Java requests a commit when a sink task is paused.
+                        self.commit_requested |= paused;
+                    }
+                }
+                _ = tokio::time::sleep_until(redeliver_at.unwrap_or_else(Instant::now)), if redeliver_at.is_some() => {
+                    self.redeliver().await?;
+                }
+                ev = events.recv() => match ev {
+                    Some(Event::Batch(batch)) => self.receive(batch).await?,
+                    Some(Event::Assigned(tps)) => {
+                        self.assigned.extend(tps.iter().cloned());
+                        self.publish_assignment();
+                        self.task.open(&tps).await?;
+                        self.apply_requests().await?;
+                    }
+                    Some(Event::Revoked(tps, reply)) => self.revoke(tps, reply).await?,
+                    Some(Event::Seeked(tps)) => {
+                        for tp in &tps {
+                            self.seeking.remove(tp);
+                        }
+                    }
+                    Some(Event::Error(e)) => return Err(e),
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(commit_at) => {
+                    self.commit(false).await?;
+                }
+            }
+        }
+        // Defined commit point: what the task reports durable, committed synchronously.
+        self.commit(true).await
+    }
+
+    fn command(&self, command: Command) -> Result<()> {
+        self.commands
+            .send(command)
+            .map_err(|_| Error::bug("the sink consumer thread is gone"))
+    }
+
+    fn publish_assignment(&self) {
+        *self.shared.assignment.lock().expect("sink context lock") = self.assigned.clone();
+    }
+
+    /// A raw batch from the consumer: drop what is stale, then decode and put it, unless a
+    /// redelivery is pending (then it waits behind it).
+    async fn receive(&mut self, batch: Batch) -> Result<()> {
+        let Some(batch) = retain_partitions(batch, |tp| {
+            self.assigned.contains(tp) && !self.seeking.contains(tp)
+        })?
+        else {
+            return Ok(());
+        };
+        if self.redelivery.is_some() {
+            self.backlog.push_back(batch);
+            return Ok(());
+        }
+        self.process(batch).await
+    }
+
+    async fn process(&mut self, batch: Batch) -> Result<()> {
+        TaskMetrics::add(&self.ctx.metrics.records_in, batch.num_rows() as u64);
+        let pieces = match &self.converters {
+            None => VecDeque::from([batch]),
+            Some(converters) => {
+                decode(&self.ctx, &self.retry, &self.errors, batch, converters).await?
+            }
+        };
+        // Records that failed conversion are in the DLQ before anything else happens.
+        self.flush_errant().await?;
+        self.put_all(pieces).await
+    }
+
+    /// Put batches in order; a retriable failure schedules the rest for redelivery.
+    async fn put_all(&mut self, mut pieces: VecDeque<Batch>) -> Result<()> {
+        while let Some(piece) = pieces.pop_front() {
+            let rows = piece.num_rows() as u64;
+            let next = piece.provenance.commit_offsets();
+            let result = self.task.put(piece.clone()).await;
+            // Records the task reported as errant during `put` go to the DLQ now, so no
+            // commit can pass them before the DLQ has them.
+            self.flush_errant().await?;
+            match result {
+                Ok(()) => {
+                    for (tp, off) in next {
+                        if self.assigned.contains(&tp) {
+                            self.consumed.insert(tp, off);
+                        }
+                    }
+                    TaskMetrics::add(&self.ctx.metrics.records_out, rows);
+                }
+                Err(e) if e.is_retriable() => {
+                    pieces.push_front(piece);
+                    let requested = self
+                        .shared
+                        .requests
+                        .lock()
+                        .expect("sink context lock")
+                        .timeout
+                        .take();
+                    // Java waits for the task's timeout, else until the next commit is due.
+                    let backoff = requested.unwrap_or_else(|| {
+                        self.next_commit
+                            .saturating_duration_since(Instant::now())
+                            .max(Duration::from_millis(100))
+                    });
+                    tracing::warn!(task = %self.ctx.name(), error = %e, ?backoff, "retriable error from put; pausing consumption and redelivering the batch");
+                    if self.redelivery.is_none() {
+                        self.command(Command::Pause(PauseReason::Redelivery, true))?;
+                    }
+                    self.redelivery = Some((pieces, Instant::now() + backoff));
+                    return self.apply_requests().await;
+                }
+                Err(e) => return Err(e),
+            }
+            self.apply_requests().await?;
+        }
+        if self.redelivery.take().is_some() {
+            self.command(Command::Pause(PauseReason::Redelivery, false))?;
+        }
+        Ok(())
+    }
+
+    /// The redelivery backoff passed: put the pending batches again, then what queued behind.
+    async fn redeliver(&mut self) -> Result<()> {
+        let Some((pieces, _)) = self.redelivery.take() else {
+            return Ok(());
+        };
+        self.redelivery = Some((VecDeque::new(), Instant::now()));
+        self.put_all(pieces).await?;
+        while self.redelivery.is_none() {
+            let Some(batch) = self.backlog.pop_front() else {
+                break;
+            };
+            self.process(batch).await?;
+        }
+        Ok(())
+    }
+
+    /// Partitions are being revoked: drop their records not put yet (their new owner reads
+    /// them again from the committed offset), let the task make them durable, reply with what
+    /// is durable (committed synchronously by the consumer thread), then close them.
+    async fn revoke(
+        &mut self,
+        tps: Vec<TopicPartition>,
+        reply: std::sync::mpsc::Sender<OffsetMap>,
+    ) -> Result<()> {
+        let revoked: BTreeSet<TopicPartition> = tps.iter().cloned().collect();
+        self.drop_pending(|tp| revoked.contains(tp))?;
+        let mine: OffsetMap = self
+            .consumed
+            .iter()
+            .filter(|(tp, _)| revoked.contains(tp))
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        *self.shared.revoking.lock().expect("sink context lock") = tps.clone();
+        let durable = self.task.pre_commit(&mine).await;
+        self.shared
+            .revoking
+            .lock()
+            .expect("sink context lock")
+            .clear();
+        let durable = match durable {
+            Ok(d) => match self.flush_errant().await {
+                Ok(()) => clamp(d, &mine),
+                Err(e) => {
+                    let _ = reply.send(OffsetMap::new());
+                    return Err(e);
+                }
+            },
+            Err(e) => {
+                tracing::warn!(task = %self.ctx.name(), error = %e, "pre_commit failed on revocation; not committing");
+                OffsetMap::new()
+            }
+        };
+        let _ = reply.send(durable);
+        let closed = self.task.close(&tps).await;
+        for tp in &tps {
+            self.assigned.remove(tp);
+            self.consumed.remove(tp);
+            self.seeking.remove(tp);
+        }
+        self.confirmed
+            .lock()
+            .expect("confirmed lock")
+            .retain(|tp, _| !revoked.contains(tp));
+        self.publish_assignment();
+        closed
+    }
+
+    /// Drop rows of matching partitions from the redelivery and the backlog.
+    fn drop_pending(&mut self, drop: impl Fn(&TopicPartition) -> bool) -> Result<()> {
+        let keep = |tp: &TopicPartition| !drop(tp);
+        if let Some((pieces, at)) = self.redelivery.take() {
+            let mut kept = VecDeque::new();
+            for piece in pieces {
+                kept.extend(retain_partitions(piece, keep)?);
+            }
+            if kept.is_empty() {
+                self.command(Command::Pause(PauseReason::Redelivery, false))?;
+            } else {
+                self.redelivery = Some((kept, at));
+            }
+        }
+        let mut kept = VecDeque::new();
+        for batch in self.backlog.drain(..) {
+            kept.extend(retain_partitions(batch, keep)?);
+        }
+        self.backlog = kept;
+        Ok(())
+    }
+
+    /// Carry out what the task asked through its context.
+    async fn apply_requests(&mut self) -> Result<()> {
+        let (pause, rewind, commit) = {
+            let mut r = self.shared.requests.lock().expect("sink context lock");
+            (
+                std::mem::take(&mut r.pause),
+                std::mem::take(&mut r.rewind),
+                std::mem::take(&mut r.commit),
+            )
+        };
+        if !pause.is_empty() {
+            self.command(Command::PausePartitions(pause))?;
+        }
+        let rewind: OffsetMap = rewind
+            .into_iter()
+            .filter(|(tp, _)| {
+                let mine = self.assigned.contains(tp);
+                if !mine {
+                    tracing::warn!(task = %self.ctx.name(), partition = %tp, "cannot rewind a partition that is not assigned; ignored");
+                }
+                mine
+            })
+            .collect();
+        if !rewind.is_empty() {
+            self.drop_pending(|tp| rewind.contains_key(tp))?;
+            for (tp, offset) in &rewind {
+                self.seeking.insert(tp.clone());
+                self.consumed.insert(tp.clone(), *offset);
+            }
+            self.command(Command::Seek(rewind))?;
+        }
+        self.commit_requested |= commit;
+        Ok(())
+    }
+
+    /// Write the records reported as failed to the DLQ and wait for the acks.
+    async fn flush_errant(&mut self) -> Result<()> {
+        let records = std::mem::take(&mut *self.errors.queue.lock().expect("errant queue lock"));
+        match &self.dlq {
+            Some(dlq) if !records.is_empty() => dlq.write(&self.ctx, records).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Ask the task what is durable and commit it: asynchronously, or synchronously (`closing`).
+    async fn commit(&mut self, closing: bool) -> Result<()> {
+        self.commit_requested = false;
+        self.next_commit = Instant::now() + self.flush_interval;
+        self.flush_errant().await?;
+        let confirmed = self.confirmed.lock().expect("confirmed lock").clone();
+        if !closing && pending_commit(&self.consumed, &confirmed).is_empty() {
+            return Ok(());
+        }
+        let durable = clamp(self.task.pre_commit(&self.consumed).await?, &self.consumed);
+        self.flush_errant().await?;
+        let durable: OffsetMap = durable
+            .into_iter()
+            .filter(|(tp, _)| self.assigned.contains(tp))
+            .collect();
+        let changed = pending_commit(&durable, &confirmed);
+        self.apply_requests().await?;
+        if changed.is_empty() {
+            return Ok(());
+        }
+        if !closing {
+            self.command(Command::Commit(changed, None))?;
+            TaskMetrics::add(&self.ctx.metrics.offset_commits, 1);
+            return Ok(());
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.command(Command::Commit(changed.clone(), Some(tx)))?;
+        let timeout = self
+            .ctx
+            .spec
+            .worker
+            .config
+            .offset_flush_timeout
+            .max(Duration::from_secs(1));
+        match tokio::task::spawn_blocking(move || rx.recv_timeout(timeout)).await {
+            Ok(Ok(Ok(()))) => {
+                self.confirmed
+                    .lock()
+                    .expect("confirmed lock")
+                    .extend(changed);
+                TaskMetrics::add(&self.ctx.metrics.offset_commits, 1);
+            }
+            Ok(Ok(Err(e))) => {
+                tracing::warn!(task = %self.ctx.name(), error = %e, "final offset commit failed")
+            }
+            _ => tracing::warn!(task = %self.ctx.name(), "final offset commit timed out"),
+        }
+        Ok(())
+    }
+}
+
+/// The offsets of `durable` the broker has not confirmed yet: what a commit must send. A commit
+/// that failed (or is still in flight) was never confirmed, so it is sent again.
+fn pending_commit(durable: &OffsetMap, confirmed: &OffsetMap) -> OffsetMap {
+    durable
+        .iter()
+        .filter(|(tp, off)| confirmed.get(*tp) != Some(*off))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect()
 }
 
 /// Only offsets of consumed partitions, never beyond the consumed position (Java ignores others).
@@ -496,97 +1040,58 @@ fn clamp(durable: OffsetMap, consumed: &OffsetMap) -> OffsetMap {
         .collect()
 }
 
-async fn commit(
-    ctx: &DriverContext,
-    task: &mut dyn SinkTask,
-    consumed: &OffsetMap,
-    committed: &mut OffsetMap,
-    assigned: &BTreeSet<TopicPartition>,
-    cmd_tx: &std::sync::mpsc::Sender<Command>,
-    sync: bool,
-) -> Result<()> {
-    if consumed == committed && !sync {
-        return Ok(());
-    }
-    let durable = clamp(task.pre_commit(consumed).await?, consumed);
-    let durable: OffsetMap = durable
-        .into_iter()
-        .filter(|(tp, _)| assigned.contains(tp))
-        .collect();
-    let changed: OffsetMap = durable
-        .iter()
-        .filter(|(tp, off)| committed.get(*tp) != Some(off))
-        .map(|(k, v)| (k.clone(), *v))
-        .collect();
-    if changed.is_empty() {
-        return Ok(());
-    }
-    if sync {
-        let (tx, rx) = std::sync::mpsc::channel();
-        if cmd_tx
-            .send(Command::Commit(changed.clone(), Some(tx)))
-            .is_ok()
-        {
-            let timeout = ctx
-                .spec
-                .worker
-                .config
-                .offset_flush_timeout
-                .max(Duration::from_secs(1));
-            let r = tokio::task::spawn_blocking(move || rx.recv_timeout(timeout)).await;
-            match r {
-                Ok(Ok(Ok(()))) => {}
-                Ok(Ok(Err(e))) => {
-                    tracing::warn!(task = %ctx.name(), error = %e, "final offset commit failed")
-                }
-                _ => tracing::warn!(task = %ctx.name(), "final offset commit timed out"),
-            }
-        }
-    } else if cmd_tx.send(Command::Commit(changed.clone(), None)).is_err() {
-        return Err(Error::bug("consumer thread is gone"));
-    }
-    committed.extend(changed);
-    TaskMetrics::add(&ctx.metrics.offset_commits, 1);
-    Ok(())
-}
-
-/// Decode (if needed), route errors, and put one batch, retrying retriable put failures.
-async fn deliver(
-    ctx: &DriverContext,
-    task: &mut dyn SinkTask,
-    batch: Batch,
-    converters: Option<&Converters>,
-    dlq: Option<&(String, FutureProducer)>,
-) -> Result<()> {
-    let rows = batch.num_rows();
-    TaskMetrics::add(&ctx.metrics.records_in, rows as u64);
-    let batch = match converters {
-        None => batch,
-        Some(converters) => decode(ctx, batch, converters, dlq).await?,
+/// Keep only the rows of partitions `keep` accepts, with the provenance of those partitions;
+/// `None` when nothing is left.
+fn retain_partitions(batch: Batch, keep: impl Fn(&TopicPartition) -> bool) -> Result<Option<Batch>> {
+    let Provenance::Sink(ranges) = &batch.provenance else {
+        return Ok(Some(batch));
     };
-    let delivered = batch.num_rows() as u64;
-    let mut delay = Duration::from_millis(300);
-    let started = Instant::now();
-    loop {
-        match task.put(batch.clone()).await {
-            Ok(()) => break,
-            Err(e) if e.is_retriable() && started.elapsed() < Duration::from_secs(600) => {
-                tracing::warn!(task = %ctx.name(), error = %e, "retriable error from put; retrying the batch");
-                tokio::select! {
-                    _ = ctx.cancel.cancelled() => return Err(e),
-                    _ = tokio::time::sleep(delay) => {}
-                }
-                delay = (delay * 2).min(Duration::from_secs(10));
-            }
-            Err(e) => return Err(e),
-        }
+    if ranges.keys().all(&keep) {
+        return Ok(Some(batch));
     }
-    TaskMetrics::add(&ctx.metrics.records_out, delivered);
-    Ok(())
+    if !ranges.keys().any(&keep) {
+        return Ok(None);
+    }
+    let topics = batch
+        .column(columns::TOPIC)
+        .cloned()
+        .ok_or_else(|| Error::bug("sink batch has no topic column"))?;
+    let partitions = batch
+        .column(columns::PARTITION)
+        .and_then(|c| c.as_any().downcast_ref::<Int32Array>().cloned())
+        .ok_or_else(|| Error::bug("sink batch has no partition column"))?;
+    // Decide per partition once, not per row.
+    let verdicts: BTreeMap<(&str, i32), bool> = ranges
+        .keys()
+        .map(|tp| ((tp.topic.as_str(), tp.partition), keep(tp)))
+        .collect();
+    let mask: BooleanArray = (0..batch.num_rows())
+        .map(|i| {
+            let topic = topic_at(&topics, i).unwrap_or_default();
+            Some(
+                verdicts
+                    .get(&(topic, partitions.value(i)))
+                    .copied()
+                    .unwrap_or(false),
+            )
+        })
+        .collect();
+    let provenance = Provenance::Sink(
+        ranges
+            .iter()
+            .filter(|(tp, _)| keep(tp))
+            .map(|(tp, r)| (tp.clone(), *r))
+            .collect(),
+    );
+    let mut kept = batch.filter(&mask)?;
+    kept.provenance = provenance;
+    Ok(Some(kept))
 }
 
-/// Decode key and value and check the header values; rows that fail any of the three stages
-/// are handled per `errors.tolerance` and removed.
+/// Decode key and value and check the header values, retrying retriable failures per
+/// `errors.retry.timeout`; rows that still fail any of the three stages are handled per
+/// `errors.tolerance` and removed. The result keeps the original payloads beside the decoded
+/// columns (for the DLQ).
 ///
 /// Header values stay raw bytes in the batch (no Strait sink reads typed headers yet), but they
 /// go through the header converter as in Java's `WorkerSinkTask`, so a header the configured
@@ -594,79 +1099,83 @@ async fn deliver(
 /// `HEADER_CONVERTER` error, tolerated or not like a key or value error.
 async fn decode(
     ctx: &DriverContext,
+    retry: &RetryPolicy,
+    errors: &ErrorHandler,
     batch: Batch,
     converters: &Converters,
-    dlq: Option<&(String, FutureProducer)>,
-) -> Result<Batch> {
-    let raw_col = |name: &str| -> Result<BinaryArray> {
-        batch
-            .column(name)
-            .and_then(|c| c.as_any().downcast_ref::<BinaryArray>().cloned())
-            .ok_or_else(|| Error::bug(format!("raw batch column {name} is not binary")))
-    };
-    let key = converters.key.to_connect(&raw_col(columns::KEY)?)?;
-    let value = converters.value.to_connect(&raw_col(columns::VALUE)?)?;
-    let header_errors = header_errors(&batch, &*converters.header)?;
-    let mut failed: Vec<(usize, Stage, &Error)> = Vec::new();
+) -> Result<VecDeque<Batch>> {
+    let raw_key = raw_column(&batch, columns::KEY)?;
+    let raw_value = raw_column(&batch, columns::VALUE)?;
+    let key = convert(ctx, retry, || converters.key.to_connect(&raw_key)).await?;
+    let value = convert(ctx, retry, || converters.value.to_connect(&raw_value)).await?;
+    let header_errors = retry
+        .run(
+            &ctx.cancel,
+            || header_errors(&batch, &*converters.header),
+            |r| match r {
+                Ok(errors) => errors.iter().any(|e| e.error.is_retriable()),
+                Err(e) => e.is_retriable(),
+            },
+        )
+        .await?;
+    let mut failed: Vec<(usize, Stage, &'static str, Error)> = Vec::new();
     failed.extend(
         key.errors
-            .iter()
-            .map(|RowError { row, error }| (*row, Stage::KeyConverter, error)),
+            .into_iter()
+            .map(|RowError { row, error }| (row, Stage::KeyConverter, converters.key.class, error)),
     );
-    failed.extend(
-        value
-            .errors
-            .iter()
-            .map(|RowError { row, error }| (*row, Stage::ValueConverter, error)),
-    );
-    failed.extend(
-        header_errors
-            .iter()
-            .map(|RowError { row, error }| (*row, Stage::HeaderConverter, error)),
-    );
-    // Report the first failing record, whichever stage it failed in.
-    failed.sort_by_key(|(row, stage, _)| (*row, *stage as u8));
-    if let Some((row, stage, error)) = failed.first() {
-        if ctx.spec.framework.tolerance == Tolerance::None {
-            let offset = batch.column(columns::OFFSET).and_then(|c| {
-                c.as_any()
-                    .downcast_ref::<Int64Array>()
-                    .map(|o| o.value(*row))
-            });
-            return Err(Error::data(format!(
-                "Tolerance exceeded in error handler: error in stage {} for record at offset {} of topic {}: {}",
-                stage.as_str(),
-                offset.unwrap_or(-1),
-                batch.topic_at(*row).unwrap_or("?"),
-                error.message()
-            )));
-        }
-    }
+    failed.extend(value.errors.into_iter().map(|RowError { row, error }| {
+        (row, Stage::ValueConverter, converters.value.class, error)
+    }));
+    failed.extend(header_errors.into_iter().map(|RowError { row, error }| {
+        (row, Stage::HeaderConverter, converters.header.class, error)
+    }));
+    // Handle the first failure of each record, in record order.
+    failed.sort_by_key(|(row, stage, _, _)| (*row, *stage as u8));
     let mut keep = vec![true; batch.num_rows()];
-    for (row, stage, error) in &failed {
-        if !keep[*row] {
+    for (row, stage, class, error) in failed {
+        if !keep[row] {
             continue;
         }
-        keep[*row] = false;
-        if ctx.spec.framework.log_errors {
-            tracing::error!(task = %ctx.name(), stage = stage.as_str(), row, error = %error, "error processing record (tolerated)");
-        }
-        if let Some((topic, producer)) = dlq {
-            send_to_dlq(ctx, &batch, *row, *stage, error, topic, producer).await?;
-        }
+        keep[row] = false;
+        errors.handle(&batch, row, stage, class, error)?;
     }
-    TaskMetrics::add(
-        &ctx.metrics.records_skipped,
-        keep.iter().filter(|k| !**k).count() as u64,
-    );
-    let decoded = batch
+    let mut decoded = batch
         .with_column(Arc::new(rename(key.field, columns::KEY)), key.array)?
         .with_column(Arc::new(rename(value.field, columns::VALUE)), value.array)?;
+    decoded.original = Some(RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            Field::new(columns::KEY, DataType::Binary, true),
+            Field::new(columns::VALUE, DataType::Binary, true),
+        ])),
+        vec![Arc::new(raw_key) as ArrayRef, Arc::new(raw_value)],
+    )?);
     if keep.iter().all(|k| *k) {
-        Ok(decoded)
+        Ok(VecDeque::from([decoded]))
     } else {
-        decoded.filter(&BooleanArray::from(keep))
+        Ok(VecDeque::from([decoded.filter(&BooleanArray::from(keep))?]))
     }
+}
+
+/// Run one converter over a column, again while it fails retriably and the policy allows.
+async fn convert(
+    ctx: &DriverContext,
+    retry: &RetryPolicy,
+    attempt: impl FnMut() -> Result<Decoded>,
+) -> Result<Decoded> {
+    retry
+        .run(&ctx.cancel, attempt, |r| match r {
+            Ok(d) => d.errors.iter().any(|e| e.error.is_retriable()),
+            Err(e) => e.is_retriable(),
+        })
+        .await
+}
+
+fn raw_column(batch: &Batch, name: &str) -> Result<BinaryArray> {
+    batch
+        .column(name)
+        .and_then(|c| c.as_any().downcast_ref::<BinaryArray>().cloned())
+        .ok_or_else(|| Error::bug(format!("raw batch column {name} is not binary")))
 }
 
 /// Run every header value of the batch through the header converter in one call (the values
@@ -709,6 +1218,276 @@ fn rename(field: Field, name: &str) -> Field {
         field
     } else {
         field.with_name(name)
+    }
+}
+
+/// One failed record on its way to the dead letter queue: the original record and what failed.
+#[derive(Debug, Clone, PartialEq)]
+struct DlqRecord {
+    key: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+    timestamp: Option<i64>,
+    headers: Vec<(String, Option<Vec<u8>>)>,
+    /// `__connect.errors.*` context headers, when enabled.
+    context: Vec<(&'static str, Option<String>)>,
+}
+
+/// `errors.tolerance`, `errors.log.*` and the DLQ queue of one task: where converter failures and
+/// records the task reports as errant (`ErrantRecordReporter`) go.
+struct ErrorHandler {
+    task: String,
+    connector: String,
+    task_id: u32,
+    tolerance: Tolerance,
+    log_errors: bool,
+    log_include_messages: bool,
+    context_headers: bool,
+    has_dlq: bool,
+    /// Records waiting to be written to the DLQ (the driver writes them before it commits).
+    queue: Mutex<Vec<DlqRecord>>,
+    metrics: Arc<super::TaskMetrics>,
+}
+
+impl ErrorHandler {
+    /// Row `row` of `batch` failed at `stage` (in plugin `class`): fail with Java's "Tolerance
+    /// exceeded" under `errors.tolerance=none`; else log it if asked and queue it for the DLQ.
+    fn handle(
+        &self,
+        batch: &Batch,
+        row: usize,
+        stage: Stage,
+        class: &'static str,
+        error: Error,
+    ) -> Result<()> {
+        let record = RecordCoordinates::of(batch, row);
+        if self.tolerance == Tolerance::None {
+            return Err(Error::data(format!(
+                "Tolerance exceeded in error handler: error in stage {} for record at offset {} of topic {}: {}",
+                stage.as_str(),
+                record.offset.unwrap_or(-1),
+                record.topic,
+                error.message()
+            ))
+            .with_source(error));
+        }
+        TaskMetrics::add(&self.metrics.records_skipped, 1);
+        if self.log_errors {
+            tracing::error!(error = %error.trace(), "{}", self.log_message(stage, class, &record));
+        }
+        if self.has_dlq {
+            let dlq = self.dlq_record(batch, row, &record, stage, class, &error);
+            self.queue.lock().expect("errant queue lock").push(dlq);
+        }
+        Ok(())
+    }
+
+    /// Java's `LogReporter` line.
+    fn log_message(&self, stage: Stage, class: &str, record: &RecordCoordinates<'_>) -> String {
+        let mut msg = format!(
+            "Error encountered in task {}. Executing stage '{}' with class '{}'",
+            self.task,
+            stage.as_str(),
+            class
+        );
+        if self.log_include_messages {
+            msg.push_str(&format!(
+                ", where consumed record is {{topic='{}', partition={}, offset={}, timestamp={}}}",
+                record.topic,
+                record.partition.map_or("null".into(), |p| p.to_string()),
+                record.offset.map_or("null".into(), |o| o.to_string()),
+                record.timestamp.unwrap_or(-1),
+            ));
+        }
+        msg.push('.');
+        msg
+    }
+
+    fn dlq_record(
+        &self,
+        batch: &Batch,
+        row: usize,
+        record: &RecordCoordinates<'_>,
+        stage: Stage,
+        class: &'static str,
+        error: &Error,
+    ) -> DlqRecord {
+        // The original payloads: kept beside decoded columns, or the columns themselves.
+        let source = batch.original.as_ref().unwrap_or(&batch.records);
+        let bytes = |name: &str| {
+            source
+                .column_by_name(name)
+                .and_then(|c| c.as_any().downcast_ref::<BinaryArray>())
+                .filter(|c| !c.is_null(row))
+                .map(|c| c.value(row).to_vec())
+        };
+        let headers = batch
+            .column(columns::HEADERS)
+            .and_then(|c| c.as_any().downcast_ref::<ListArray>())
+            .map(|list| {
+                header_entries(list, row)
+                    .map(|(k, v)| (k.to_string(), v.map(<[u8]>::to_vec)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let context = if self.context_headers {
+            vec![
+                ("__connect.errors.topic", Some(record.topic.to_string())),
+                (
+                    "__connect.errors.partition",
+                    record.partition.map(|p| p.to_string()),
+                ),
+                (
+                    "__connect.errors.offset",
+                    record.offset.map(|o| o.to_string()),
+                ),
+                (
+                    "__connect.errors.connector.name",
+                    Some(self.connector.clone()),
+                ),
+                ("__connect.errors.task.id", Some(self.task_id.to_string())),
+                ("__connect.errors.stage", Some(stage.as_str().to_string())),
+                ("__connect.errors.class.name", Some(class.to_string())),
+                (
+                    "__connect.errors.exception.class.name",
+                    Some(error.java_class().to_string()),
+                ),
+                (
+                    "__connect.errors.exception.message",
+                    Some(error.message().to_string()),
+                ),
+                ("__connect.errors.exception.stacktrace", Some(error.trace())),
+            ]
+        } else {
+            Vec::new()
+        };
+        DlqRecord {
+            key: bytes(columns::KEY),
+            value: bytes(columns::VALUE),
+            timestamp: record.timestamp,
+            headers,
+            context,
+        }
+    }
+}
+
+impl ErrantRecordReporter for ErrorHandler {
+    fn report(&self, batch: &Batch, row: usize, error: Error) -> Result<()> {
+        if row >= batch.num_rows() {
+            return Err(Error::bug(format!(
+                "errant record reported at row {row} of a batch of {} rows",
+                batch.num_rows()
+            )));
+        }
+        self.handle(batch, row, Stage::TaskPut, SINK_TASK_CLASS, error)
+    }
+}
+
+/// Where a record came from, read from a batch's columns.
+struct RecordCoordinates<'a> {
+    topic: &'a str,
+    partition: Option<i32>,
+    offset: Option<i64>,
+    timestamp: Option<i64>,
+}
+
+impl<'a> RecordCoordinates<'a> {
+    fn of(batch: &'a Batch, row: usize) -> Self {
+        RecordCoordinates {
+            topic: batch.topic_at(row).unwrap_or_default(),
+            partition: batch
+                .column(columns::PARTITION)
+                .and_then(|c| c.as_any().downcast_ref::<Int32Array>())
+                .filter(|c| !c.is_null(row))
+                .map(|c| c.value(row)),
+            offset: batch
+                .column(columns::OFFSET)
+                .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+                .filter(|c| !c.is_null(row))
+                .map(|c| c.value(row)),
+            timestamp: batch
+                .column(columns::TIMESTAMP)
+                .and_then(|c| c.as_any().downcast_ref::<TimestampMillisecondArray>())
+                .filter(|c| !c.is_null(row))
+                .map(|c| c.value(row)),
+        }
+    }
+}
+
+/// The dead letter queue producer of a sink task.
+struct DeadLetterQueue {
+    topic: String,
+    producer: FutureProducer,
+}
+
+impl DeadLetterQueue {
+    /// Write records in one go (every send enqueued before any ack is awaited), then wait for
+    /// every ack: the offsets covering them are committed only after the DLQ has them.
+    async fn write(&self, ctx: &DriverContext, records: Vec<DlqRecord>) -> Result<()> {
+        let mut acks = Vec::with_capacity(records.len());
+        for r in &records {
+            let mut headers = OwnedHeaders::new_with_capacity(r.headers.len() + r.context.len());
+            for (key, value) in r.headers.iter() {
+                headers = headers.insert(Header {
+                    key: key.as_str(),
+                    value: value.as_deref(),
+                });
+            }
+            for (key, value) in &r.context {
+                headers = headers.insert(Header {
+                    key,
+                    value: value.as_deref().map(str::as_bytes),
+                });
+            }
+            let mut record: FutureRecord<'_, [u8], [u8]> =
+                FutureRecord::to(&self.topic).headers(headers);
+            if let Some(k) = &r.key {
+                record = record.key(k.as_slice());
+            }
+            if let Some(v) = &r.value {
+                record = record.payload(v.as_slice());
+            }
+            if let Some(t) = r.timestamp {
+                record = record.timestamp(t);
+            }
+            loop {
+                match self.producer.send_result(record) {
+                    Ok(ack) => {
+                        acks.push(ack);
+                        break;
+                    }
+                    Err((
+                        rdkafka::error::KafkaError::MessageProduction(
+                            rdkafka::types::RDKafkaErrorCode::QueueFull,
+                        ),
+                        r,
+                    )) => {
+                        record = r;
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                    Err((e, _)) => {
+                        return Err(Error::from(e)
+                            .context(format!("writing to dead letter queue {}", self.topic)))
+                    }
+                }
+            }
+        }
+        for ack in acks {
+            match ack.await {
+                Ok(Ok(_)) => {}
+                Ok(Err((e, _))) => {
+                    return Err(Error::from(e)
+                        .context(format!("writing to dead letter queue {}", self.topic)))
+                }
+                Err(_) => {
+                    return Err(Error::external(
+                        format!("dead letter queue producer for {} went away", self.topic),
+                        true,
+                    ))
+                }
+            }
+        }
+        TaskMetrics::add(&ctx.metrics.dlq_records, records.len() as u64);
+        Ok(())
     }
 }
 
@@ -778,96 +1557,169 @@ async fn ensure_dlq_topic(spec: &super::TaskSpec, topic: &str) -> Result<()> {
     Ok(())
 }
 
-/// Write the original raw record to the dead letter queue, with context headers if enabled, and
-/// wait for the broker's ack: the record's offset is committed only after the DLQ has it.
-async fn send_to_dlq(
-    ctx: &DriverContext,
-    batch: &Batch,
-    row: usize,
-    stage: Stage,
-    error: &Error,
-    dlq_topic: &str,
-    producer: &FutureProducer,
-) -> Result<()> {
-    let bin = |name: &str| {
-        batch
-            .column(name)
-            .and_then(|c| c.as_any().downcast_ref::<BinaryArray>().cloned())
-    };
-    let key = bin(columns::KEY);
-    let value = bin(columns::VALUE);
-    let key = key
-        .as_ref()
-        .filter(|k| !k.is_null(row))
-        .map(|k| k.value(row).to_vec());
-    let value = value
-        .as_ref()
-        .filter(|v| !v.is_null(row))
-        .map(|v| v.value(row).to_vec());
-    let topic_col: ArrayRef = batch
-        .column(columns::TOPIC)
-        .cloned()
-        .ok_or_else(|| Error::bug("no topic column"))?;
-    let topic = topic_at(&topic_col, row).unwrap_or_default().to_string();
-    let partition = batch.column(columns::PARTITION).and_then(|c| {
-        c.as_any()
-            .downcast_ref::<Int32Array>()
-            .map(|a| a.value(row))
-    });
-    let offset = batch.column(columns::OFFSET).and_then(|c| {
-        c.as_any()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tp(p: i32) -> TopicPartition {
+        TopicPartition::new("t", p)
+    }
+
+    fn offsets(pairs: &[(i32, i64)]) -> OffsetMap {
+        pairs.iter().map(|(p, o)| (tp(*p), *o)).collect()
+    }
+
+    /// A raw batch of `rows` records alternating between partitions 0 and 1, offsets counting
+    /// up per partition from `first`.
+    fn raw_batch(rows: usize, first: i64) -> Batch {
+        let mut b = RawBatchBuilder::with_capacity(rows, 64);
+        for i in 0..rows {
+            let v = format!("v{i}");
+            b.append(
+                "t",
+                (i % 2) as i32,
+                first + (i / 2) as i64,
+                Some(1_700_000_000_000 + i as i64),
+                Some(b"k".as_slice()),
+                Some(v.as_bytes()),
+                [("h", Some(b"x".as_slice()))],
+            );
+        }
+        b.finish().unwrap()
+    }
+
+    #[test]
+    fn a_failed_commit_is_sent_again() {
+        let durable = offsets(&[(0, 10), (1, 7)]);
+        let mut confirmed = OffsetMap::new();
+        // First commit: everything is pending.
+        assert_eq!(pending_commit(&durable, &confirmed), durable);
+        // It failed: nothing was confirmed, so the same offsets are still pending.
+        assert_eq!(pending_commit(&durable, &confirmed), durable);
+        // The broker confirmed partition 0 only.
+        confirmed.insert(tp(0), 10);
+        assert_eq!(pending_commit(&durable, &confirmed), offsets(&[(1, 7)]));
+        confirmed.insert(tp(1), 7);
+        assert!(pending_commit(&durable, &confirmed).is_empty());
+    }
+
+    #[test]
+    fn durable_offsets_are_clamped_to_what_was_consumed() {
+        let consumed = offsets(&[(0, 10), (1, 7)]);
+        let durable = offsets(&[(0, 11), (1, 5), (2, 3)]);
+        assert_eq!(clamp(durable, &consumed), offsets(&[(1, 5)]));
+    }
+
+    #[test]
+    fn retain_partitions_filters_rows_and_provenance() {
+        let batch = raw_batch(6, 100);
+        // All kept: unchanged.
+        let all = retain_partitions(batch.clone(), |_| true).unwrap().unwrap();
+        assert_eq!(all.num_rows(), 6);
+        // None kept.
+        assert!(retain_partitions(batch.clone(), |_| false).unwrap().is_none());
+        // Partition 1 only: its three rows, its range, in order.
+        let one = retain_partitions(batch, |tp| tp.partition == 1)
+            .unwrap()
+            .unwrap();
+        assert_eq!(one.num_rows(), 3);
+        let offs = one
+            .column(columns::OFFSET)
+            .unwrap()
+            .as_any()
             .downcast_ref::<Int64Array>()
-            .map(|a| a.value(row))
-    });
-    let mut headers = OwnedHeaders::new();
-    if let Some(list) = batch
-        .column(columns::HEADERS)
-        .and_then(|c| c.as_any().downcast_ref::<ListArray>())
-    {
-        for (key, value) in header_entries(list, row) {
-            headers = headers.insert(Header { key, value });
+            .unwrap()
+            .values()
+            .to_vec();
+        assert_eq!(offs, vec![100, 101, 102]);
+        assert_eq!(one.provenance.commit_offsets(), offsets(&[(1, 103)]));
+    }
+
+    fn handler(tolerance: Tolerance, include_messages: bool) -> ErrorHandler {
+        ErrorHandler {
+            task: "conn-0".into(),
+            connector: "conn".into(),
+            task_id: 0,
+            tolerance,
+            log_errors: true,
+            log_include_messages: include_messages,
+            context_headers: true,
+            has_dlq: true,
+            queue: Mutex::default(),
+            metrics: Arc::default(),
         }
     }
-    if ctx.spec.framework.dlq_context_headers {
-        let p = partition.map(|p| p.to_string()).unwrap_or_default();
-        let o = offset.map(|o| o.to_string()).unwrap_or_default();
-        let task_id = ctx.spec.task_id.to_string();
-        let trace = error.trace();
-        let pairs: [(&str, Option<&str>); 10] = [
-            ("__connect.errors.topic", Some(&topic)),
-            ("__connect.errors.partition", Some(&p)),
-            ("__connect.errors.offset", Some(&o)),
-            ("__connect.errors.connector.name", Some(&ctx.spec.connector)),
-            ("__connect.errors.task.id", Some(&task_id)),
-            ("__connect.errors.stage", Some(stage.as_str())),
-            ("__connect.errors.class.name", Some("io.strait.converter")),
-            (
-                "__connect.errors.exception.class.name",
-                Some(error.java_class()),
+
+    #[test]
+    fn log_lines_follow_javas_log_reporter() {
+        let batch = raw_batch(2, 399);
+        let record = RecordCoordinates::of(&batch, 0);
+        let h = handler(Tolerance::All, false);
+        assert_eq!(
+            h.log_message(Stage::ValueConverter, "org.apache.kafka.connect.json.JsonConverter", &record),
+            "Error encountered in task conn-0. Executing stage 'VALUE_CONVERTER' with class \
+             'org.apache.kafka.connect.json.JsonConverter'."
+        );
+        let h = handler(Tolerance::All, true);
+        assert_eq!(
+            h.log_message(Stage::TaskPut, SINK_TASK_CLASS, &record),
+            "Error encountered in task conn-0. Executing stage 'TASK_PUT' with class \
+             'org.apache.kafka.connect.sink.SinkTask', where consumed record is {topic='t', \
+             partition=0, offset=399, timestamp=1700000000000}."
+        );
+    }
+
+    #[test]
+    fn tolerated_errors_queue_the_original_record_with_context_headers() {
+        let batch = raw_batch(4, 0);
+        let h = handler(Tolerance::All, false);
+        h.handle(
+            &batch,
+            3,
+            Stage::KeyConverter,
+            "org.example.KeyConv",
+            Error::data("bad key"),
+        )
+        .unwrap();
+        let queued = h.queue.lock().unwrap().clone();
+        assert_eq!(queued.len(), 1);
+        let r = &queued[0];
+        assert_eq!(r.key.as_deref(), Some(b"k".as_slice()));
+        assert_eq!(r.value.as_deref(), Some(b"v3".as_slice()));
+        assert_eq!(r.timestamp, Some(1_700_000_000_003));
+        assert_eq!(r.headers, vec![("h".to_string(), Some(b"x".to_vec()))]);
+        let ctx: BTreeMap<&str, Option<String>> = r.context.iter().cloned().collect();
+        let get = |k: &str| ctx[k].clone().unwrap();
+        assert_eq!(get("__connect.errors.topic"), "t");
+        assert_eq!(get("__connect.errors.partition"), "1");
+        assert_eq!(get("__connect.errors.offset"), "1");
+        assert_eq!(get("__connect.errors.connector.name"), "conn");
+        assert_eq!(get("__connect.errors.task.id"), "0");
+        assert_eq!(get("__connect.errors.stage"), "KEY_CONVERTER");
+        assert_eq!(get("__connect.errors.class.name"), "org.example.KeyConv");
+        assert_eq!(
+            get("__connect.errors.exception.class.name"),
+            "org.apache.kafka.connect.errors.DataException"
+        );
+        assert_eq!(get("__connect.errors.exception.message"), "bad key");
+        assert!(get("__connect.errors.exception.stacktrace").contains("bad key"));
+        assert_eq!(h.metrics.records_skipped.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn without_tolerance_the_first_error_fails_and_nothing_is_queued() {
+        let batch = raw_batch(2, 5);
+        let h = handler(Tolerance::None, false);
+        let e = h
+            .report(&batch, 1, Error::data("cannot write"))
+            .unwrap_err();
+        assert!(
+            e.message().starts_with(
+                "Tolerance exceeded in error handler: error in stage TASK_PUT for record at offset 5 of topic t"
             ),
-            ("__connect.errors.exception.message", Some(error.message())),
-            ("__connect.errors.exception.stacktrace", Some(&trace)),
-        ];
-        for (k, v) in pairs {
-            headers = headers.insert(Header {
-                key: k,
-                value: v.map(str::as_bytes),
-            });
-        }
+            "{e}"
+        );
+        assert!(h.queue.lock().unwrap().is_empty());
+        assert!(h.report(&batch, 2, Error::data("x")).is_err(), "row out of range");
     }
-    let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(dlq_topic).headers(headers);
-    if let Some(k) = &key {
-        record = record.key(k.as_slice());
-    }
-    if let Some(v) = &value {
-        record = record.payload(v.as_slice());
-    }
-    producer
-        .send(record, Duration::from_secs(30))
-        .await
-        .map_err(|(e, _)| {
-            Error::from(e).context(format!("writing to dead letter queue {dlq_topic}"))
-        })?;
-    TaskMetrics::add(&ctx.metrics.dlq_records, 1);
-    Ok(())
 }

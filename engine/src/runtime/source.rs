@@ -20,6 +20,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::ClientContext;
 
+use super::retry::RetryPolicy;
 use super::{Converters, DriverContext, State, TaskMetrics};
 use crate::batch::{columns, header_entries, Batch, Provenance, SourceMap, TopicColumn};
 use crate::connector_config::Tolerance;
@@ -203,7 +204,15 @@ async fn produce_batch(
     };
     let ack = Arc::new(BatchAck::default());
     if rows > 0 {
-        let encoded = encode(&batch, converters);
+        // Retriable converter failures (e.g. a schema registry that is briefly away) are
+        // retried per `errors.retry.timeout` before tolerance applies.
+        let encoded = RetryPolicy::from_framework(&ctx.spec.framework)
+            .run(
+                &ctx.cancel,
+                || encode(&batch, converters),
+                |r| r.as_ref().is_err_and(Error::is_retriable),
+            )
+            .await;
         let (keys, values, typed_headers) = match encoded {
             Ok(kv) => kv,
             Err(e) if ctx.spec.framework.tolerance == Tolerance::All => {
