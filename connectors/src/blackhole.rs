@@ -172,9 +172,7 @@ mod tests {
     async fn counts_records_and_payload_bytes_and_commits_everything() {
         let mut task = BlackholeSinkTask::default();
         assert_eq!(task.input(), SinkInput::Raw);
-        task.start(SinkTaskContext::new("bh", 0))
-        .await
-        .unwrap();
+        task.start(SinkTaskContext::new("bh", 0)).await.unwrap();
         let before = blackhole_stats();
         let mut b = RawBatchBuilder::with_capacity(3, 64);
         b.append("t", 0, 0, None, Some(b"key"), Some(b"value"), []);

@@ -927,8 +927,8 @@ mod tests {
                 panic!("sink task expected");
             };
             task.start(strait_engine::plugin::SinkTaskContext::new("c", 0))
-            .await
-            .unwrap();
+                .await
+                .unwrap();
             task.flush(&strait_engine::batch::OffsetMap::new())
                 .await
                 .unwrap();
@@ -1168,9 +1168,7 @@ mod tests {
         let mut task = FileStreamSinkTask::new(FileSinkConfig {
             file: Some(path.to_str().unwrap().into()),
         });
-        task.start(SinkTaskContext::new("sink", 0))
-        .await
-        .unwrap();
+        task.start(SinkTaskContext::new("sink", 0)).await.unwrap();
 
         let strings: ArrayRef = Arc::new(StringArray::from(vec![Some("plain"), None, Some("")]));
         task.put(value_batch(Field::new("v", DataType::Utf8, true), strings))

@@ -229,9 +229,7 @@ async fn file_source_to_file_sink_round_trip() {
             .unwrap(),
     );
     assert_eq!(dst.input(), SinkInput::Decoded);
-    dst.start(SinkTaskContext::new("dst", 0))
-    .await
-    .unwrap();
+    dst.start(SinkTaskContext::new("dst", 0)).await.unwrap();
 
     let mut rows = 0;
     let mut batches = 0;
@@ -311,9 +309,7 @@ async fn datagen_into_file_sink_prints_structs() {
         sink.create_task(&props(&[("file", output.to_str().unwrap())]))
             .unwrap(),
     );
-    dst.start(SinkTaskContext::new("dst", 0))
-    .await
-    .unwrap();
+    dst.start(SinkTaskContext::new("dst", 0)).await.unwrap();
     dst.put(batch).await.unwrap();
     dst.flush(&OffsetMap::new()).await.unwrap();
     let text = std::fs::read_to_string(&output).unwrap();
@@ -336,9 +332,7 @@ async fn blackhole_counts_through_the_registry() {
     let plugin = r.connector("blackhole").unwrap();
     let mut task = sink_task(plugin.create_task(&props(&[])).unwrap());
     assert_eq!(task.input(), SinkInput::Raw);
-    task.start(SinkTaskContext::new("bh", 0))
-    .await
-    .unwrap();
+    task.start(SinkTaskContext::new("bh", 0)).await.unwrap();
     let mut builder = strait_engine::batch::RawBatchBuilder::with_capacity(2, 16);
     builder.append("t", 0, 0, None, Some(b"k"), Some(b"value"), []);
     builder.append("t", 0, 1, None, None, Some(b"v2"), []);

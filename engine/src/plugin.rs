@@ -305,7 +305,11 @@ impl SinkTaskContext {
         }
     }
 
-    pub(crate) fn attached(connector: String, task_id: u32, shared: Arc<SinkContextShared>) -> Self {
+    pub(crate) fn attached(
+        connector: String,
+        task_id: u32,
+        shared: Arc<SinkContextShared>,
+    ) -> Self {
         SinkTaskContext {
             connector,
             task_id,

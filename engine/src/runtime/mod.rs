@@ -121,7 +121,8 @@ impl WorkerContext {
         connector_props: &Props,
         role: ConverterRole,
     ) -> Result<Arc<dyn Converter>> {
-        self.named_converter(connector_props, role).map(|c| c.converter)
+        self.named_converter(connector_props, role)
+            .map(|c| c.converter)
     }
 
     /// [`converter`](Self::converter) with the Java class name it resolved to.

@@ -52,7 +52,10 @@ impl RetryPolicy {
             None => None,
         };
         let doubled = RETRIES_DELAY_MIN
-            .checked_mul(1u32.checked_shl(failures.saturating_sub(1)).unwrap_or(u32::MAX))
+            .checked_mul(
+                1u32.checked_shl(failures.saturating_sub(1))
+                    .unwrap_or(u32::MAX),
+            )
             .unwrap_or(Duration::MAX);
         let delay = if doubled > self.delay_max {
             jitter(self.delay_max)
@@ -152,20 +155,28 @@ mod tests {
         // Recovers on the third attempt, within a 10 s timeout.
         let mut calls = 0;
         let r = policy(10_000, 60_000)
-            .run(&cancel, || {
-                calls += 1;
-                calls
-            }, |n| *n < 3)
+            .run(
+                &cancel,
+                || {
+                    calls += 1;
+                    calls
+                },
+                |n| *n < 3,
+            )
             .await;
         assert_eq!((r, calls), (3, 3));
         // Never recovers: gives up once 1 s has passed (300 + 600 + 100 ms of sleeps).
         let mut calls = 0;
         let started = tokio::time::Instant::now();
         let r = policy(1_000, 60_000)
-            .run(&cancel, || {
-                calls += 1;
-                calls
-            }, |_| true)
+            .run(
+                &cancel,
+                || {
+                    calls += 1;
+                    calls
+                },
+                |_| true,
+            )
             .await;
         assert_eq!(r, 4);
         assert_eq!(started.elapsed(), Duration::from_millis(1_000));

@@ -388,7 +388,11 @@ impl SinkConsumerContext {
                             tracing::warn!(partition = %tp, offset, error = %e, "rewinding the partition failed");
                         }
                     }
-                    self.send(consumer, Event::Seeked(offsets.into_keys().collect()), false);
+                    self.send(
+                        consumer,
+                        Event::Seeked(offsets.into_keys().collect()),
+                        false,
+                    );
                 }
             }
         }
@@ -634,7 +638,10 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
     let mut events = events;
     let failure = driver.run(&mut events).await.err();
     let Driver {
-        ctx, mut task, assigned, ..
+        ctx,
+        mut task,
+        assigned,
+        ..
     } = driver;
 
     let all: Vec<TopicPartition> = assigned.iter().cloned().collect();
@@ -1042,7 +1049,10 @@ fn clamp(durable: OffsetMap, consumed: &OffsetMap) -> OffsetMap {
 
 /// Keep only the rows of partitions `keep` accepts, with the provenance of those partitions;
 /// `None` when nothing is left.
-fn retain_partitions(batch: Batch, keep: impl Fn(&TopicPartition) -> bool) -> Result<Option<Batch>> {
+fn retain_partitions(
+    batch: Batch,
+    keep: impl Fn(&TopicPartition) -> bool,
+) -> Result<Option<Batch>> {
     let Provenance::Sink(ranges) = &batch.provenance else {
         return Ok(Some(batch));
     };
@@ -1617,7 +1627,9 @@ mod tests {
         let all = retain_partitions(batch.clone(), |_| true).unwrap().unwrap();
         assert_eq!(all.num_rows(), 6);
         // None kept.
-        assert!(retain_partitions(batch.clone(), |_| false).unwrap().is_none());
+        assert!(retain_partitions(batch.clone(), |_| false)
+            .unwrap()
+            .is_none());
         // Partition 1 only: its three rows, its range, in order.
         let one = retain_partitions(batch, |tp| tp.partition == 1)
             .unwrap()
@@ -1656,7 +1668,11 @@ mod tests {
         let record = RecordCoordinates::of(&batch, 0);
         let h = handler(Tolerance::All, false);
         assert_eq!(
-            h.log_message(Stage::ValueConverter, "org.apache.kafka.connect.json.JsonConverter", &record),
+            h.log_message(
+                Stage::ValueConverter,
+                "org.apache.kafka.connect.json.JsonConverter",
+                &record
+            ),
             "Error encountered in task conn-0. Executing stage 'VALUE_CONVERTER' with class \
              'org.apache.kafka.connect.json.JsonConverter'."
         );
@@ -1720,6 +1736,9 @@ mod tests {
             "{e}"
         );
         assert!(h.queue.lock().unwrap().is_empty());
-        assert!(h.report(&batch, 2, Error::data("x")).is_err(), "row out of range");
+        assert!(
+            h.report(&batch, 2, Error::data("x")).is_err(),
+            "row out of range"
+        );
     }
 }

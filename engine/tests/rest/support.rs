@@ -319,8 +319,13 @@ pub fn registry() -> Registry {
         .with_connectors([
             connector_plugin::<CounterSource>(),
             connector_plugin::<RecordingSink>(),
+            connector_plugin::<crate::sink_runtime::ControlledSink>(),
         ])
-        .with_converters([string_converter(), header_converter()])
+        .with_converters([
+            string_converter(),
+            header_converter(),
+            crate::sink_runtime::flaky_converter(),
+        ])
 }
 
 /// The broker from `cargo xtask test` / `cargo xtask services up kafka`.
