@@ -357,41 +357,63 @@ fn encode(batch: &Batch, converters: &Converters) -> Result<Encoded> {
     Ok((keys, values, headers))
 }
 
+/// What the longest prefix of fully acknowledged batches allows to commit.
+#[derive(Debug, Default, PartialEq)]
+struct Acked {
+    /// The latest source offset per source partition, in first-seen order.
+    offsets: Vec<(SourceMap, SourceMap)>,
+    /// Send failures of those batches' records (first one per batch).
+    failures: Vec<String>,
+}
+
+/// Pop the longest prefix of fully acknowledged batches (a batch still waiting for acks stops
+/// it, even if later batches are complete: offsets commit in poll order). `None` when the first
+/// batch is not complete.
+fn take_acked(pending: &mut VecDeque<Pending>) -> Option<Acked> {
+    let mut acked: Option<Acked> = None;
+    while pending.front().is_some_and(|p| p.ack.done()) {
+        let p = pending.pop_front().expect("front exists");
+        let a = acked.get_or_insert_with(Acked::default);
+        if let Some(msg) = p.ack.failure.lock().expect("ack lock").take() {
+            a.failures.push(msg);
+        }
+        for (partition, offset) in p.offsets {
+            match a.offsets.iter_mut().find(|(p, _)| *p == partition) {
+                Some(entry) => entry.1 = offset,
+                None => a.offsets.push((partition, offset)),
+            }
+        }
+    }
+    acked
+}
+
 /// Commit the offsets of the longest prefix of fully acknowledged batches.
 async fn commit_acked(
     ctx: &DriverContext,
     pending: &mut VecDeque<Pending>,
     task: &mut dyn SourceTask,
 ) -> Result<()> {
-    let mut latest: Vec<(SourceMap, SourceMap)> = Vec::new();
-    let mut committed_any = false;
-    while pending.front().map(|p| p.ack.done()).unwrap_or(false) {
-        let p = pending.pop_front().expect("front exists");
-        if let Some(msg) = p.ack.failure.lock().expect("ack lock").take() {
-            if ctx.spec.framework.tolerance == Tolerance::None {
-                return Err(Error::external(
-                    format!("Unrecoverable exception from producer send callback: {msg}"),
-                    false,
-                ));
-            }
-            tracing::warn!(task = %ctx.name(), error = %msg, "skipping records whose send failed (errors.tolerance=all)");
-        }
-        for (partition, offset) in p.offsets {
-            match latest.iter_mut().find(|(p, _)| *p == partition) {
-                Some(entry) => entry.1 = offset,
-                None => latest.push((partition, offset)),
-            }
-        }
-        committed_any = true;
-    }
-    if !committed_any {
+    let Some(acked) = take_acked(pending) else {
         return Ok(());
+    };
+    if let Some(msg) = acked.failures.first() {
+        if ctx.spec.framework.tolerance == Tolerance::None {
+            return Err(Error::external(
+                format!("Unrecoverable exception from producer send callback: {msg}"),
+                false,
+            ));
+        }
+        tracing::warn!(task = %ctx.name(), error = %msg, failed_batches = acked.failures.len(), "skipping records whose send failed (errors.tolerance=all)");
     }
-    if !latest.is_empty() {
+    if !acked.offsets.is_empty() {
         let store = ctx.spec.worker.offsets.clone();
         store.put(
             &ctx.spec.connector,
-            latest.into_iter().map(|(p, o)| (p, Some(o))).collect(),
+            acked
+                .offsets
+                .into_iter()
+                .map(|(p, o)| (p, Some(o)))
+                .collect(),
         );
         tokio::task::spawn_blocking(move || store.flush())
             .await
@@ -399,4 +421,71 @@ async fn commit_acked(
         TaskMetrics::add(&ctx.metrics.offset_commits, 1);
     }
     task.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(key: &str, n: i64) -> SourceMap {
+        serde_json::json!({ key: n }).as_object().cloned().unwrap()
+    }
+
+    /// A pending batch with `remaining` unacknowledged records and offsets for `(file, pos)`.
+    fn pending(remaining: usize, offsets: &[(i64, i64)], failure: Option<&str>) -> Pending {
+        let ack = Arc::new(BatchAck::default());
+        ack.remaining.store(remaining, Ordering::Release);
+        *ack.failure.lock().unwrap() = failure.map(str::to_string);
+        Pending {
+            ack,
+            offsets: offsets
+                .iter()
+                .map(|(file, pos)| (map("file", *file), map("position", *pos)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn only_the_acknowledged_prefix_commits_with_the_latest_offset_per_partition() {
+        let mut q: VecDeque<Pending> = VecDeque::from([
+            pending(0, &[(1, 10), (2, 5)], None),
+            pending(0, &[(1, 20)], None),
+            pending(3, &[(1, 30)], None),
+            pending(0, &[(2, 40)], None),
+        ]);
+        let acked = take_acked(&mut q).unwrap();
+        assert_eq!(
+            acked.offsets,
+            vec![
+                (map("file", 1), map("position", 20)),
+                (map("file", 2), map("position", 5)),
+            ],
+            "the third batch is not acknowledged, so the fourth's offset waits too"
+        );
+        assert_eq!(q.len(), 2);
+        assert!(take_acked(&mut q).is_none(), "nothing new is complete");
+        q[0].ack.remaining.store(0, Ordering::Release);
+        let acked = take_acked(&mut q).unwrap();
+        assert_eq!(
+            acked.offsets,
+            vec![
+                (map("file", 1), map("position", 30)),
+                (map("file", 2), map("position", 40)),
+            ]
+        );
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn send_failures_are_reported_with_the_batches_they_belong_to() {
+        let mut q: VecDeque<Pending> = VecDeque::from([
+            pending(0, &[(1, 1)], Some("broker said no")),
+            pending(0, &[], None),
+        ]);
+        let acked = take_acked(&mut q).unwrap();
+        assert_eq!(acked.failures, vec!["broker said no".to_string()]);
+        assert_eq!(acked.offsets.len(), 1);
+        // A batch without offsets (a source that tracks none) still counts as acknowledged.
+        assert!(q.is_empty());
+    }
 }
