@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use strait_engine::config::{
     format_bound, ConfigDef, ConfigKey, ConfigType, Default, Importance, Validator,
 };
-use strait_engine::connector_config::{base_def, sink_def, source_def};
+use strait_engine::connector_config::{ConnectorKeys, SinkKeys, SourceKeys};
 use strait_engine::plugin::PluginInfo;
 use strait_engine::registry::Registry;
 use strait_engine::worker_config::{worker_config_def, IGNORED_KEYS};
@@ -64,11 +64,11 @@ pub fn configuration_reference(registry: &Registry) -> String {
          for one connector.\n\n\
          ### All connectors\n\n",
     );
-    let base = base_def();
+    let base = ConnectorKeys::config_def();
     table(&mut out, base.keys().iter());
     for (title, def) in [
-        ("Sink connectors", sink_def()),
-        ("Source connectors", source_def()),
+        ("Sink connectors", SinkKeys::config_def()),
+        ("Source connectors", SourceKeys::config_def()),
     ] {
         let _ = writeln!(out, "\n### {title}\n\nIn addition to the keys above.\n");
         table(

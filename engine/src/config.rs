@@ -9,6 +9,11 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+pub mod declare;
+#[doc(hidden)]
+pub use declare::{apply, nullable, present};
+pub use declare::{types, KeyType};
+
 /// A raw configuration: string keys to string values, as Kafka Connect passes them around.
 pub type Props = BTreeMap<String, String>;
 
@@ -402,6 +407,24 @@ pub enum Validator {
     NonEmptyStringWithoutControlChars,
 }
 
+impl Validator {
+    /// `ConfigDef.Range.atLeast(min)`.
+    pub const fn at_least(min: f64) -> Self {
+        Validator::Range {
+            min: Some(min),
+            max: None,
+        }
+    }
+
+    /// `ConfigDef.Range.between(min, max)`, both inclusive.
+    pub const fn between(min: f64, max: f64) -> Self {
+        Validator::Range {
+            min: Some(min),
+            max: Some(max),
+        }
+    }
+}
+
 /// One configuration key definition.
 #[derive(Debug, Clone)]
 pub struct ConfigKey {
@@ -515,6 +538,18 @@ impl ConfigDef {
             Width::None,
             name,
         )
+    }
+
+    /// Add one key as it is (orders included).
+    pub fn with_key(mut self, key: ConfigKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Add every key of `other` after this def's keys, as they are.
+    pub fn extend(mut self, other: ConfigDef) -> Self {
+        self.keys.extend(other.keys);
+        self
     }
 
     /// Add every key of `other` that this def does not define yet (this def wins on clashes).
