@@ -477,7 +477,9 @@ impl ConfigDef {
         ConfigDef { keys: Vec::new() }
     }
 
-    /// Define a key. `order` within its group follows definition order unless set explicitly.
+    /// Define a key with positional arguments. Only `worker_config.rs` still does; every other
+    /// config is declared with [`declare_config!`](crate::declare_config), which is what new
+    /// code uses. `order` within its group follows definition order.
     #[allow(clippy::too_many_arguments)]
     pub fn define(
         mut self,
@@ -515,29 +517,6 @@ impl ConfigDef {
             dependents: Vec::new(),
         });
         self
-    }
-
-    /// Short form for connector-specific keys with no group.
-    pub fn simple(
-        self,
-        name: &str,
-        ty: ConfigType,
-        default: Default,
-        validator: Validator,
-        importance: Importance,
-        documentation: &str,
-    ) -> Self {
-        self.define(
-            name,
-            ty,
-            default,
-            validator,
-            importance,
-            documentation,
-            None,
-            Width::None,
-            name,
-        )
     }
 
     /// Add one key as it is (orders included).
@@ -945,51 +924,52 @@ mod tests {
         assert!(e.message().contains("doesn't match"));
     }
 
+    crate::declare_config! {
+        #[derive(Debug, PartialEq)]
+        struct Example {
+            file: String {
+                key: "file",
+                ty: String,
+                default: required,
+                validator: Validator::NonEmptyString,
+                importance: High,
+                doc: "f",
+            },
+            batch_size: i32 {
+                key: "batch.size",
+                ty: Int,
+                default: "2000",
+                validator: Validator::at_least(1.0),
+                importance: Low,
+                doc: "b",
+            },
+            mode: String {
+                key: "mode",
+                ty: String,
+                default: "a",
+                validator: Validator::OneOf(&["a", "b"]),
+                importance: Low,
+                doc: "m",
+            },
+            flag: bool {
+                key: "flag",
+                ty: Boolean,
+                default: "false",
+                importance: Low,
+                doc: "x",
+            },
+            topics: Vec<String> {
+                key: "topics",
+                ty: List,
+                default: "",
+                importance: Low,
+                doc: "t",
+            },
+        }
+    }
+
     fn def() -> ConfigDef {
-        ConfigDef::new()
-            .simple(
-                "file",
-                ConfigType::String,
-                Default::Required,
-                Validator::NonEmptyString,
-                Importance::High,
-                "f",
-            )
-            .simple(
-                "batch.size",
-                ConfigType::Int,
-                Default::Value("2000".into()),
-                Validator::Range {
-                    min: Some(1.0),
-                    max: None,
-                },
-                Importance::Low,
-                "b",
-            )
-            .simple(
-                "mode",
-                ConfigType::String,
-                Default::Value("a".into()),
-                Validator::OneOf(&["a", "b"]),
-                Importance::Low,
-                "m",
-            )
-            .simple(
-                "flag",
-                ConfigType::Boolean,
-                Default::Value("false".into()),
-                Validator::None,
-                Importance::Low,
-                "x",
-            )
-            .simple(
-                "topics",
-                ConfigType::List,
-                Default::Value("".into()),
-                Validator::None,
-                Importance::Low,
-                "t",
-            )
+        Example::config_def()
     }
 
     #[test]
@@ -1020,6 +1000,16 @@ mod tests {
         assert_eq!(c.int("batch.size"), Some(2000));
         assert_eq!(c.list("topics"), vec!["a", "b", "c"]);
         assert_eq!(c.bool("flag"), Some(false));
+        assert_eq!(
+            Example::parse(&p).unwrap(),
+            Example {
+                file: "x.txt".into(),
+                batch_size: 2000,
+                mode: "a".into(),
+                flag: false,
+                topics: vec!["a".into(), "b".into(), "c".into()],
+            }
+        );
     }
 
     #[test]

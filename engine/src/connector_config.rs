@@ -640,4 +640,71 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn orders_widths_and_docs_are_javas() {
+        let sink = framework_def(ConnectorType::Sink);
+        let order = |name: &str| sink.key(name).unwrap().order;
+        assert_eq!(order("tasks.max"), 4);
+        assert_eq!(order("key.converter"), 6);
+        assert_eq!(order("transforms"), 12);
+        assert_eq!(order("config.action.reload"), 14);
+        assert_eq!(order("topics.regex"), 4);
+        assert_eq!(order("errors.deadletterqueue.context.headers.enable"), 8);
+        let source = framework_def(ConnectorType::Source);
+        let eos = source.key("exactly.once.support").unwrap();
+        assert_eq!((eos.order, eos.width), (2, crate::config::Width::Short));
+        assert!(source
+            .key("offsets.storage.topic")
+            .unwrap()
+            .documentation
+            .ends_with("in standalone mode, setting this property will have no effect."));
+        // Both definitions start with every common key, in the same order.
+        let common = ConnectorKeys::config_def();
+        for def in [&sink, &source] {
+            let names: Vec<&str> = def.keys().iter().map(|k| k.name.as_str()).collect();
+            let base: Vec<&str> = common.keys().iter().map(|k| k.name.as_str()).collect();
+            assert_eq!(names[..base.len()], base[..]);
+        }
+        assert!(source.key("topics").is_none() && sink.key("exactly.once.support").is_none());
+    }
+
+    #[test]
+    fn retry_and_dlq_settings_are_typed() {
+        let c = FrameworkConfig::parse(
+            ConnectorType::Sink,
+            &props(&[
+                ("name", "s"),
+                ("connector.class", "X"),
+                ("topics.regex", "a.*"),
+                ("key.converter", " "),
+                ("errors.retry.timeout", "-1"),
+                ("errors.retry.delay.max.ms", "250"),
+                ("errors.deadletterqueue.topic.name", "dlq"),
+                ("errors.deadletterqueue.topic.replication.factor", "1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.retry_timeout, None);
+        assert_eq!(c.retry_delay_max, Duration::from_millis(250));
+        assert_eq!(c.key_converter, None);
+        assert!(c.topics.is_empty());
+        assert_eq!(c.topics_regex.as_deref(), Some("a.*"));
+        assert_eq!(c.dlq_topic.as_deref(), Some("dlq"));
+        assert_eq!(c.dlq_replication_factor, 1);
+        let c = FrameworkConfig::parse(
+            ConnectorType::Source,
+            &props(&[
+                ("name", "s"),
+                ("connector.class", "X"),
+                ("errors.retry.timeout", "1500"),
+                ("value.converter", "JsonConverter"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.retry_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(c.retry_delay_max, Duration::from_secs(60));
+        assert_eq!(c.value_converter.as_deref(), Some("JsonConverter"));
+        assert_eq!((c.dlq_topic, c.dlq_replication_factor), (None, 3));
+    }
 }

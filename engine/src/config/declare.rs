@@ -255,3 +255,291 @@ macro_rules! declare_config {
     (@or [$($fallback:tt)*]) => { $($fallback)* };
     (@or [$($fallback:tt)*] $($given:tt)+) => { $($given)+ };
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::{ConfigKey, ConfigType, Default, Importance, Validator, Width};
+    use crate::config::Props;
+
+    declare_config! {
+        #[derive(Debug, Clone, PartialEq)]
+        struct Base {
+            kind: String {
+                key: "kind",
+                ty: String,
+                default: required,
+                validator: Validator::OneOf(&["a", "b"]),
+                importance: Low,
+                doc: "Which kind.",
+            },
+        }
+    }
+
+    declare_config! {
+        #[derive(Debug, Clone, PartialEq)]
+        struct Example {
+            base: Base { flatten },
+            topic: String {
+                key: "topic",
+                ty: String,
+                default: required,
+                validator: Validator::NonEmptyString,
+                importance: High,
+                doc: "The topic \
+                      to write to",
+            },
+            batch_size: usize {
+                key: "batch.size",
+                ty: Int,
+                default: 2000,
+                validator: Validator::at_least(1.0),
+                importance: Low,
+                doc: "Records per batch",
+                group: "Batching", order: 1,
+                width: Short,
+                display: "Batch size",
+                map: |n: i32| n as usize,
+            },
+            linger: Duration {
+                key: "linger.ms",
+                ty: Long,
+                default: "5",
+                validator: Validator::between(0.0, 60000.0),
+                importance: Medium,
+                doc: "How long to wait",
+                group: "Batching", order: 2,
+                map: |ms: i64| Duration::from_millis(ms as u64),
+            },
+            seed: Option<i64> {
+                key: "seed",
+                ty: Long,
+                default: null,
+                importance: Low,
+                doc: "Seed",
+            },
+            flag: bool {
+                key: "flag",
+                ty: Boolean,
+                default: "false",
+                importance: Low,
+                doc: "A flag",
+            },
+            topics: Vec<String> {
+                key: "topics",
+                ty: List,
+                default: "",
+                importance: Low,
+                doc: "Topics",
+            },
+            ratio: f64 {
+                key: "ratio",
+                ty: Double,
+                default: "0.5",
+                importance: Low,
+                doc: "Ratio",
+            },
+            replication: i16 {
+                key: "replication",
+                ty: Short,
+                default: "3",
+                importance: Low,
+                doc: "Replicas",
+            },
+            class: Option<String> {
+                key: "class",
+                ty: Class,
+                default: null,
+                importance: Low,
+                doc: "A class",
+                width: Long,
+            },
+            secret: Option<String> {
+                key: "secret",
+                ty: Password,
+                default: null,
+                importance: Low,
+                doc: "A secret",
+            },
+        }
+    }
+
+    declare_config! {
+        #[derive(Debug, PartialEq)]
+        struct Empty {}
+    }
+
+    fn props(pairs: &[(&str, &str)]) -> Props {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_declaration_yields_the_config_def() {
+        let def = Example::config_def();
+        let names: Vec<&str> = def.keys().iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "kind",
+                "topic",
+                "batch.size",
+                "linger.ms",
+                "seed",
+                "flag",
+                "topics",
+                "ratio",
+                "replication",
+                "class",
+                "secret"
+            ]
+        );
+        let k: &ConfigKey = def.key("batch.size").unwrap();
+        assert_eq!(k.ty, ConfigType::Int);
+        assert_eq!(k.default, Default::Value("2000".into()));
+        assert_eq!(
+            k.validator,
+            Validator::Range {
+                min: Some(1.0),
+                max: None
+            }
+        );
+        assert_eq!(k.importance, Importance::Low);
+        assert_eq!(k.documentation, "Records per batch");
+        assert_eq!(k.group.as_deref(), Some("Batching"));
+        assert_eq!(k.order, 1);
+        assert_eq!(k.width, Width::Short);
+        assert_eq!(k.display_name, "Batch size");
+        assert!(k.dependents.is_empty());
+        // Left-out entries: no validator, no group (order -1), no width, the key as display name.
+        let topic = def.key("topic").unwrap();
+        assert_eq!(topic.documentation, "The topic to write to");
+        assert_eq!(topic.default, Default::Required);
+        let seed = def.key("seed").unwrap();
+        assert_eq!(
+            (seed.ty, &seed.default, &seed.validator),
+            (ConfigType::Long, &Default::Null, &Validator::None)
+        );
+        assert_eq!((seed.group.as_deref(), seed.order), (None, -1));
+        assert_eq!(
+            (seed.width, seed.display_name.as_str()),
+            (Width::None, "seed")
+        );
+        assert_eq!(def.key("class").unwrap().width, Width::Long);
+        let types: Vec<ConfigType> = def.keys().iter().map(|k| k.ty).collect();
+        assert_eq!(
+            types[4..],
+            [
+                ConfigType::Long,
+                ConfigType::Boolean,
+                ConfigType::List,
+                ConfigType::Double,
+                ConfigType::Short,
+                ConfigType::Class,
+                ConfigType::Password
+            ]
+        );
+        assert_eq!(
+            def.key("linger.ms").unwrap().validator,
+            Validator::Range {
+                min: Some(0.0),
+                max: Some(60000.0)
+            }
+        );
+        assert!(Empty::config_def().keys().is_empty());
+    }
+
+    #[test]
+    fn the_declaration_yields_the_typed_struct() {
+        let c = Example::parse(&props(&[("kind", "a"), ("topic", " t ")])).unwrap();
+        assert_eq!(
+            c,
+            Example {
+                base: Base { kind: "a".into() },
+                topic: "t".into(),
+                batch_size: 2000,
+                linger: Duration::from_millis(5),
+                seed: None,
+                flag: false,
+                topics: vec![],
+                ratio: 0.5,
+                replication: 3,
+                class: None,
+                secret: None,
+            }
+        );
+        let c = Example::parse(&props(&[
+            ("kind", "b"),
+            ("topic", "t"),
+            ("batch.size", "7"),
+            ("linger.ms", "60000"),
+            ("seed", "-42"),
+            ("flag", "TRUE"),
+            ("topics", "x, y"),
+            ("ratio", "2.5"),
+            ("replication", "1"),
+            ("class", "a.B"),
+            ("secret", " s "),
+        ]))
+        .unwrap();
+        assert_eq!(c.batch_size, 7);
+        assert_eq!(c.linger, Duration::from_secs(60));
+        assert_eq!(c.seed, Some(-42));
+        assert!(c.flag);
+        assert_eq!(c.topics, ["x", "y"]);
+        assert_eq!(c.ratio, 2.5);
+        assert_eq!(c.replication, 1);
+        assert_eq!(c.class.as_deref(), Some("a.B"));
+        // Passwords are not trimmed, as in Java.
+        assert_eq!(c.secret.as_deref(), Some(" s "));
+        assert_eq!(Empty::parse(&props(&[("any", "thing")])).unwrap(), Empty {});
+    }
+
+    #[test]
+    fn bad_values_give_javas_messages_first_in_declaration_order() {
+        let message =
+            |pairs: &[(&str, &str)]| Example::parse(&props(pairs)).unwrap_err().to_string();
+        // The flattened config's keys come first.
+        assert!(message(&[("kind", "c"), ("batch.size", "0")])
+            .contains("Invalid value c for configuration kind: String must be one of: a, b"));
+        assert!(message(&[("kind", "a")])
+            .contains("Missing required configuration \"topic\" which has no default value."));
+        assert!(message(&[("kind", "a"), ("topic", "")])
+            .contains("Invalid value  for configuration topic: String must be non-empty"));
+        assert!(
+            message(&[("kind", "a"), ("topic", "t"), ("batch.size", "0")])
+                .contains("Invalid value 0 for configuration batch.size: Value must be at least 1")
+        );
+        assert!(
+            message(&[("kind", "a"), ("topic", "t"), ("batch.size", "x")])
+                .contains("Invalid value x for configuration batch.size: Not a number of type INT")
+        );
+        assert!(
+            message(&[("kind", "a"), ("topic", "t"), ("linger.ms", "60001")]).contains(
+                "Invalid value 60001 for configuration linger.ms: Value must be no more than 60000"
+            )
+        );
+        assert!(message(&[("kind", "a"), ("topic", "t"), ("flag", "yes")]).contains(
+            "Invalid value yes for configuration flag: Expected value to be either true or false"
+        ));
+        assert!(
+            message(&[("kind", "a"), ("topic", "t"), ("replication", "40000")]).contains(
+                "Invalid value 40000 for configuration replication: Not a number of type SHORT"
+            )
+        );
+        // The definition reports every problem, with the same messages.
+        let errors = Example::config_def().errors(&props(&[("batch.size", "0"), ("seed", "s")]));
+        assert_eq!(
+            errors,
+            [
+                "Missing required configuration \"kind\" which has no default value.",
+                "Missing required configuration \"topic\" which has no default value.",
+                "Invalid value 0 for configuration batch.size: Value must be at least 1",
+                "Invalid value s for configuration seed: Not a number of type LONG",
+            ]
+        );
+    }
+}
