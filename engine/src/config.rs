@@ -541,25 +541,6 @@ impl ConfigDef {
         self
     }
 
-    /// A definition made of these keys exactly as given (orders included).
-    pub fn from_keys(keys: Vec<ConfigKey>) -> Self {
-        ConfigDef { keys }
-    }
-
-    /// Renumber `order` within every group starting at `first`. Java's configs differ: most
-    /// count from 1 (`++orderInGroup`), a few from 0 (`orderInGroup++`, e.g. JsonConverterConfig).
-    pub fn with_orders_from(mut self, first: i32) -> Self {
-        let mut next: BTreeMap<String, i32> = BTreeMap::new();
-        for k in &mut self.keys {
-            if let Some(g) = &k.group {
-                let n = next.entry(g.clone()).or_insert(first);
-                k.order = *n;
-                *n += 1;
-            }
-        }
-        self
-    }
-
     pub fn keys(&self) -> &[ConfigKey] {
         &self.keys
     }
