@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use strait_engine::config::{
     format_bound, ConfigDef, ConfigKey, ConfigType, Default, Importance, Validator,
 };
-use strait_engine::connector_config::{base_def, sink_def, source_def};
+use strait_engine::connector_config::{ConnectorKeys, SinkKeys, SourceKeys};
 use strait_engine::plugin::PluginInfo;
 use strait_engine::registry::Registry;
 use strait_engine::worker_config::{worker_config_def, IGNORED_KEYS};
@@ -64,11 +64,11 @@ pub fn configuration_reference(registry: &Registry) -> String {
          for one connector.\n\n\
          ### All connectors\n\n",
     );
-    let base = base_def();
+    let base = ConnectorKeys::config_def();
     table(&mut out, base.keys().iter());
     for (title, def) in [
-        ("Sink connectors", sink_def()),
-        ("Source connectors", source_def()),
+        ("Sink connectors", SinkKeys::config_def()),
+        ("Source connectors", SourceKeys::config_def()),
     ] {
         let _ = writeln!(out, "\n### {title}\n\nIn addition to the keys above.\n");
         table(
@@ -267,38 +267,40 @@ fn cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strait_engine::config::Width;
     use strait_engine::plugin::{ConverterPlugin, PluginType};
 
+    strait_engine::declare_config! {
+        struct Example {
+            null: Option<i64> {
+                key: "opt.null",
+                ty: Long,
+                default: null,
+                importance: Low,
+                doc: "Unset unless given.",
+            },
+            required: String {
+                key: "opt.required",
+                ty: String,
+                default: required,
+                validator: Validator::NonEmptyString,
+                importance: High,
+                doc: "Must be set.",
+            },
+            weird: String {
+                key: "opt.weird",
+                ty: String,
+                default: "a|b",
+                validator: Validator::OneOfIgnoreCase(&["x", "y|z"]),
+                importance: Medium,
+                doc: "First line | with a pipe\nsecond line\r\nthird",
+                group: "G", order: 1,
+                display: "Weird",
+            },
+        }
+    }
+
     fn def() -> ConfigDef {
-        ConfigDef::new()
-            .simple(
-                "opt.null",
-                ConfigType::Long,
-                Default::Null,
-                Validator::None,
-                Importance::Low,
-                "Unset unless given.",
-            )
-            .simple(
-                "opt.required",
-                ConfigType::String,
-                Default::Required,
-                Validator::NonEmptyString,
-                Importance::High,
-                "Must be set.",
-            )
-            .define(
-                "opt.weird",
-                ConfigType::String,
-                Default::Value("a|b".into()),
-                Validator::OneOfIgnoreCase(&["x", "y|z"]),
-                Importance::Medium,
-                "First line | with a pipe\nsecond line\r\nthird",
-                Some("G"),
-                Width::None,
-                "Weird",
-            )
+        Example::config_def()
     }
 
     fn rows() -> Vec<String> {

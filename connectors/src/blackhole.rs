@@ -17,6 +17,7 @@ use async_trait::async_trait;
 
 use strait_engine::batch::{columns, Batch, OffsetMap};
 use strait_engine::config::{ConfigDef, Props};
+use strait_engine::declare_config;
 use strait_engine::plugin::{
     Connector, PluginInfo, PluginType, SinkInput, SinkTask, SinkTaskContext, TaskInstance,
 };
@@ -47,8 +48,14 @@ pub fn reset_blackhole_stats() {
 #[derive(Debug)]
 pub struct BlackholeSinkConnector;
 
+declare_config! {
+    /// The blackhole has no keys of its own (only the framework's).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct BlackholeConfig {}
+}
+
 impl Connector for BlackholeSinkConnector {
-    type Config = ();
+    type Config = BlackholeConfig;
 
     fn info() -> PluginInfo {
         PluginInfo {
@@ -60,11 +67,11 @@ impl Connector for BlackholeSinkConnector {
     }
 
     fn config_def() -> ConfigDef {
-        ConfigDef::new()
+        BlackholeConfig::config_def()
     }
 
-    fn parse(_props: &Props) -> Result<Self::Config> {
-        Ok(())
+    fn parse(props: &Props) -> Result<Self::Config> {
+        BlackholeConfig::parse(props)
     }
 
     fn task_class() -> &'static str {

@@ -52,9 +52,8 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use strait_engine::batch::{columns, Batch, Provenance, SourceMap};
-use strait_engine::config::{
-    ConfigDef, ConfigType, ConfigValue, Default, Importance, Props, Validator,
-};
+use strait_engine::config::{ConfigDef, ConfigValue, Props};
+use strait_engine::declare_config;
 use strait_engine::plugin::{
     Connector, PluginInfo, PluginType, SourceTask, SourceTaskContext, TaskInstance,
 };
@@ -632,67 +631,70 @@ pub struct DatagenConfig {
     pub random_seed: Option<i64>,
 }
 
-fn config_def() -> ConfigDef {
-    ConfigDef::new()
-        .simple(KAFKA_TOPIC_CONF, ConfigType::String, Default::Required, Validator::None, Importance::High, "Topic to write to")
-        .simple(
-            MAXINTERVAL_CONF,
-            ConfigType::Long,
-            Default::Value("500".into()),
-            Validator::None,
-            Importance::High,
-            "Max interval between messages (ms)",
-        )
-        .simple(
-            ITERATIONS_CONF,
-            ConfigType::Int,
-            Default::Value("-1".into()),
-            Validator::None,
-            Importance::High,
-            "Number of messages to send from each task, or less than 1 for unlimited",
-        )
-        .simple(
-            SCHEMA_STRING_CONF,
-            ConfigType::String,
-            Default::Value(String::new()),
-            Validator::None,
-            Importance::High,
-            "The literal JSON-encoded Avro schema to use",
-        )
-        .simple(
-            SCHEMA_FILENAME_CONF,
-            ConfigType::String,
-            Default::Value(String::new()),
-            Validator::None,
-            Importance::High,
-            "Filename of schema to use",
-        )
-        .simple(
-            SCHEMA_KEYFIELD_CONF,
-            ConfigType::String,
-            Default::Value(String::new()),
-            Validator::None,
-            Importance::High,
-            "Name of field to use as the message key",
-        )
-        .simple(
-            QUICKSTART_CONF,
-            ConfigType::String,
-            Default::Value(String::new()),
-            Validator::None,
-            Importance::High,
-            "Name of quickstart to use",
-        )
-        .simple(
-            RANDOM_SEED_CONF,
-            ConfigType::Long,
-            Default::Null,
-            Validator::None,
-            Importance::Low,
-            "Numeric seed for generating random data. Two connectors started with the same seed will \
-             deterministically produce the same data. Each task will generate different data than the other \
-             tasks in the same connector.",
-        )
+declare_config! {
+    /// Datagen's keys as declared (Confluent's `DatagenConnectorConfig`), before the cross-key
+    /// rules that turn them into a [`DatagenConfig`].
+    #[derive(Debug, Clone)]
+    pub struct DatagenKeys {
+        pub topic: String {
+            key: KAFKA_TOPIC_CONF,
+            ty: String,
+            default: required,
+            importance: High,
+            doc: "Topic to write to",
+        },
+        pub max_interval_ms: i64 {
+            key: MAXINTERVAL_CONF,
+            ty: Long,
+            default: "500",
+            importance: High,
+            doc: "Max interval between messages (ms)",
+        },
+        pub iterations: i32 {
+            key: ITERATIONS_CONF,
+            ty: Int,
+            default: "-1",
+            importance: High,
+            doc: "Number of messages to send from each task, or less than 1 for unlimited",
+        },
+        pub schema_string: String {
+            key: SCHEMA_STRING_CONF,
+            ty: String,
+            default: "",
+            importance: High,
+            doc: "The literal JSON-encoded Avro schema to use",
+        },
+        pub schema_filename: String {
+            key: SCHEMA_FILENAME_CONF,
+            ty: String,
+            default: "",
+            importance: High,
+            doc: "Filename of schema to use",
+        },
+        pub schema_keyfield: String {
+            key: SCHEMA_KEYFIELD_CONF,
+            ty: String,
+            default: "",
+            importance: High,
+            doc: "Name of field to use as the message key",
+        },
+        pub quickstart: String {
+            key: QUICKSTART_CONF,
+            ty: String,
+            default: "",
+            importance: High,
+            doc: "Name of quickstart to use",
+        },
+        pub random_seed: Option<i64> {
+            key: RANDOM_SEED_CONF,
+            ty: Long,
+            default: null,
+            importance: Low,
+            doc: "Numeric seed for generating random data. Two connectors started with the same \
+                  seed will deterministically produce the same data. Each task will generate \
+                  different data than the other tasks in the same connector.",
+        },
+    }
 }
 
 fn schema_source_error() -> String {
@@ -748,30 +750,28 @@ fn key_index(quickstart: &Quickstart, keyfield: &str) -> Result<usize> {
 
 impl DatagenConfig {
     pub fn parse(props: &Props) -> Result<Self> {
-        let parsed = config_def().parse(props)?;
-        let text = |key: &str| parsed.string(key).unwrap_or_default().to_string();
-        let quickstart_name = text(QUICKSTART_CONF);
-        let known = if quickstart_name.is_empty() {
+        let keys = DatagenKeys::parse(props)?;
+        let known = if keys.quickstart.is_empty() {
             None
         } else {
-            Some(resolve_quickstart(&quickstart_name))
+            Some(resolve_quickstart(&keys.quickstart))
         };
         if let Some(Err(e)) = &known {
             if e.fault() == strait_engine::Fault::Config {
                 return Err(Error::config(e.message().to_string()));
             }
         }
-        let set = SCHEMA_SOURCE_KEYS
+        let set = [&keys.schema_string, &keys.schema_filename, &keys.quickstart]
             .iter()
-            .filter(|k| !text(k).is_empty())
+            .filter(|v| !v.is_empty())
             .count();
         if set != 1 {
             return Err(Error::config(schema_source_error()));
         }
-        if !text(SCHEMA_STRING_CONF).is_empty() {
+        if !keys.schema_string.is_empty() {
             return Err(not_supported(SCHEMA_STRING_CONF));
         }
-        if !text(SCHEMA_FILENAME_CONF).is_empty() {
+        if !keys.schema_filename.is_empty() {
             return Err(not_supported(SCHEMA_FILENAME_CONF));
         }
         let quickstart = match known {
@@ -779,12 +779,12 @@ impl DatagenConfig {
             None => return Err(Error::config(schema_source_error())),
         };
         Ok(DatagenConfig {
-            topic: text(KAFKA_TOPIC_CONF),
-            max_interval_ms: parsed.long(MAXINTERVAL_CONF).unwrap_or(500),
-            iterations: parsed.int(ITERATIONS_CONF).unwrap_or(-1),
+            key_index: key_index(quickstart, &keys.schema_keyfield)?,
+            topic: keys.topic,
+            max_interval_ms: keys.max_interval_ms,
+            iterations: keys.iterations,
             quickstart,
-            key_index: key_index(quickstart, &text(SCHEMA_KEYFIELD_CONF))?,
-            random_seed: parsed.long(RANDOM_SEED_CONF),
+            random_seed: keys.random_seed,
         })
     }
 }
@@ -802,7 +802,7 @@ impl Connector for DatagenConnector {
     }
 
     fn config_def() -> ConfigDef {
-        config_def()
+        DatagenKeys::config_def()
     }
 
     fn parse(props: &Props) -> Result<Self::Config> {
@@ -813,7 +813,7 @@ impl Connector for DatagenConnector {
     /// every key that is set, or on all three when none is), a known quickstart, a key field that
     /// exists in the schema; `schema.string`/`schema.filename` are reported as unsupported.
     fn validate(props: &Props) -> Vec<ConfigValue> {
-        let mut values = config_def().validate(props);
+        let mut values = DatagenKeys::config_def().validate(props);
         let value_of = |values: &[ConfigValue], key: &str| {
             values
                 .iter()

@@ -51,7 +51,8 @@ use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 
 use strait_engine::batch::{columns, Batch, OffsetMap, Provenance, SourceMap};
-use strait_engine::config::{ConfigDef, ConfigType, Default, Importance, Props, Validator};
+use strait_engine::config::{ConfigDef, Props, Validator};
+use strait_engine::declare_config;
 use strait_engine::plugin::{
     Connector, PluginInfo, PluginType, SinkInput, SinkTask, SinkTaskContext, SourceTask,
     SourceTaskContext, TaskInstance,
@@ -102,62 +103,38 @@ const SINK_BUFFER: usize = 1024 * 1024;
 #[derive(Debug)]
 pub struct FileStreamSourceConnector;
 
-/// Parsed source configuration.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FileSourceConfig {
-    /// `None` (unset or empty) reads stdin.
-    pub file: Option<String>,
-    pub topic: String,
-    /// Records per poll, at least 1.
-    pub batch_size: usize,
-}
-
-fn source_config_def() -> ConfigDef {
-    ConfigDef::new()
-        .simple(
-            FILE_CONFIG,
-            ConfigType::String,
-            Default::Null,
-            Validator::None,
-            Importance::High,
-            "Source filename. If not specified, the standard input will be used",
-        )
-        .simple(
-            TOPIC_CONFIG,
-            ConfigType::String,
-            Default::Required,
-            Validator::NonEmptyString,
-            Importance::High,
-            "The topic to publish data to",
-        )
-        .simple(
-            TASK_BATCH_SIZE_CONFIG,
-            ConfigType::Int,
-            Default::Value(DEFAULT_TASK_BATCH_SIZE.to_string()),
-            Validator::None,
-            Importance::Low,
-            "The maximum number of records the source task can read from the file each time it is polled",
-        )
-}
-
-impl FileSourceConfig {
-    pub fn parse(props: &Props) -> Result<Self> {
-        let parsed = source_config_def().parse(props)?;
-        let file = parsed
-            .string(FILE_CONFIG)
-            .filter(|f| !f.is_empty())
-            .map(str::to_string);
-        let topic = parsed.string(TOPIC_CONFIG).unwrap_or_default().to_string();
-        // Java returns as soon as `records.size() >= batchSize`, so anything below 1 acts as 1.
-        let batch_size = parsed
-            .int(TASK_BATCH_SIZE_CONFIG)
-            .unwrap_or(DEFAULT_TASK_BATCH_SIZE)
-            .max(1) as usize;
-        Ok(FileSourceConfig {
-            file,
-            topic,
-            batch_size,
-        })
+declare_config! {
+    /// Parsed source configuration (Java's `FileStreamSourceConnector.CONFIG_DEF`).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct FileSourceConfig {
+        /// `None` (unset or empty) reads stdin.
+        pub file: Option<String> {
+            key: FILE_CONFIG,
+            ty: String,
+            default: null,
+            importance: High,
+            doc: "Source filename. If not specified, the standard input will be used",
+            map: |file: Option<String>| file.filter(|f| !f.is_empty()),
+        },
+        pub topic: String {
+            key: TOPIC_CONFIG,
+            ty: String,
+            default: required,
+            validator: Validator::NonEmptyString,
+            importance: High,
+            doc: "The topic to publish data to",
+        },
+        /// Records per poll, at least 1: Java returns as soon as `records.size() >= batchSize`,
+        /// so anything below 1 acts as 1.
+        pub batch_size: usize {
+            key: TASK_BATCH_SIZE_CONFIG,
+            ty: Int,
+            default: DEFAULT_TASK_BATCH_SIZE,
+            importance: Low,
+            doc: "The maximum number of records the source task can read from the file each time \
+                  it is polled",
+            map: |n: i32| n.max(1) as usize,
+        },
     }
 }
 
@@ -178,7 +155,7 @@ impl Connector for FileStreamSourceConnector {
     }
 
     fn config_def() -> ConfigDef {
-        source_config_def()
+        FileSourceConfig::config_def()
     }
 
     fn parse(props: &Props) -> Result<Self::Config> {
@@ -549,30 +526,18 @@ impl SourceTask for FileStreamSourceTask {
 #[derive(Debug)]
 pub struct FileStreamSinkConnector;
 
-/// Parsed sink configuration.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FileSinkConfig {
-    /// `None` writes to stdout.
-    pub file: Option<String>,
-}
-
-fn sink_config_def() -> ConfigDef {
-    ConfigDef::new().simple(
-        FILE_CONFIG,
-        ConfigType::String,
-        Default::Null,
-        Validator::None,
-        Importance::High,
-        "Destination filename. If not specified, the standard output will be used",
-    )
-}
-
-impl FileSinkConfig {
-    pub fn parse(props: &Props) -> Result<Self> {
-        let parsed = sink_config_def().parse(props)?;
-        Ok(FileSinkConfig {
-            file: parsed.string(FILE_CONFIG).map(str::to_string),
-        })
+declare_config! {
+    /// Parsed sink configuration (Java's `FileStreamSinkConnector.CONFIG_DEF`).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct FileSinkConfig {
+        /// `None` writes to stdout.
+        pub file: Option<String> {
+            key: FILE_CONFIG,
+            ty: String,
+            default: null,
+            importance: High,
+            doc: "Destination filename. If not specified, the standard output will be used",
+        },
     }
 }
 
@@ -589,7 +554,7 @@ impl Connector for FileStreamSinkConnector {
     }
 
     fn config_def() -> ConfigDef {
-        sink_config_def()
+        FileSinkConfig::config_def()
     }
 
     fn parse(props: &Props) -> Result<Self::Config> {
@@ -869,7 +834,7 @@ mod tests {
 
     #[test]
     fn config_keys_defaults_and_java_messages() {
-        let def = source_config_def();
+        let def = FileSourceConfig::config_def();
         let errs = def.errors(&props(&[]));
         assert_eq!(
             errs,

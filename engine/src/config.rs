@@ -9,6 +9,11 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+pub mod declare;
+#[doc(hidden)]
+pub use declare::{apply, nullable, present};
+pub use declare::{types, KeyType};
+
 /// A raw configuration: string keys to string values, as Kafka Connect passes them around.
 pub type Props = BTreeMap<String, String>;
 
@@ -402,6 +407,24 @@ pub enum Validator {
     NonEmptyStringWithoutControlChars,
 }
 
+impl Validator {
+    /// `ConfigDef.Range.atLeast(min)`.
+    pub const fn at_least(min: f64) -> Self {
+        Validator::Range {
+            min: Some(min),
+            max: None,
+        }
+    }
+
+    /// `ConfigDef.Range.between(min, max)`, both inclusive.
+    pub const fn between(min: f64, max: f64) -> Self {
+        Validator::Range {
+            min: Some(min),
+            max: Some(max),
+        }
+    }
+}
+
 /// One configuration key definition.
 #[derive(Debug, Clone)]
 pub struct ConfigKey {
@@ -454,7 +477,9 @@ impl ConfigDef {
         ConfigDef { keys: Vec::new() }
     }
 
-    /// Define a key. `order` within its group follows definition order unless set explicitly.
+    /// Define a key with positional arguments. Only `worker_config.rs` still does; every other
+    /// config is declared with [`declare_config!`](crate::declare_config), which is what new
+    /// code uses. `order` within its group follows definition order.
     #[allow(clippy::too_many_arguments)]
     pub fn define(
         mut self,
@@ -494,27 +519,16 @@ impl ConfigDef {
         self
     }
 
-    /// Short form for connector-specific keys with no group.
-    pub fn simple(
-        self,
-        name: &str,
-        ty: ConfigType,
-        default: Default,
-        validator: Validator,
-        importance: Importance,
-        documentation: &str,
-    ) -> Self {
-        self.define(
-            name,
-            ty,
-            default,
-            validator,
-            importance,
-            documentation,
-            None,
-            Width::None,
-            name,
-        )
+    /// Add one key as it is (orders included).
+    pub fn with_key(mut self, key: ConfigKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Add every key of `other` after this def's keys, as they are.
+    pub fn extend(mut self, other: ConfigDef) -> Self {
+        self.keys.extend(other.keys);
+        self
     }
 
     /// Add every key of `other` that this def does not define yet (this def wins on clashes).
@@ -522,25 +536,6 @@ impl ConfigDef {
         for k in &other.keys {
             if !self.keys.iter().any(|m| m.name == k.name) {
                 self.keys.push(k.clone());
-            }
-        }
-        self
-    }
-
-    /// A definition made of these keys exactly as given (orders included).
-    pub fn from_keys(keys: Vec<ConfigKey>) -> Self {
-        ConfigDef { keys }
-    }
-
-    /// Renumber `order` within every group starting at `first`. Java's configs differ: most
-    /// count from 1 (`++orderInGroup`), a few from 0 (`orderInGroup++`, e.g. JsonConverterConfig).
-    pub fn with_orders_from(mut self, first: i32) -> Self {
-        let mut next: BTreeMap<String, i32> = BTreeMap::new();
-        for k in &mut self.keys {
-            if let Some(g) = &k.group {
-                let n = next.entry(g.clone()).or_insert(first);
-                k.order = *n;
-                *n += 1;
             }
         }
         self
@@ -910,51 +905,52 @@ mod tests {
         assert!(e.message().contains("doesn't match"));
     }
 
+    crate::declare_config! {
+        #[derive(Debug, PartialEq)]
+        struct Example {
+            file: String {
+                key: "file",
+                ty: String,
+                default: required,
+                validator: Validator::NonEmptyString,
+                importance: High,
+                doc: "f",
+            },
+            batch_size: i32 {
+                key: "batch.size",
+                ty: Int,
+                default: "2000",
+                validator: Validator::at_least(1.0),
+                importance: Low,
+                doc: "b",
+            },
+            mode: String {
+                key: "mode",
+                ty: String,
+                default: "a",
+                validator: Validator::OneOf(&["a", "b"]),
+                importance: Low,
+                doc: "m",
+            },
+            flag: bool {
+                key: "flag",
+                ty: Boolean,
+                default: "false",
+                importance: Low,
+                doc: "x",
+            },
+            topics: Vec<String> {
+                key: "topics",
+                ty: List,
+                default: "",
+                importance: Low,
+                doc: "t",
+            },
+        }
+    }
+
     fn def() -> ConfigDef {
-        ConfigDef::new()
-            .simple(
-                "file",
-                ConfigType::String,
-                Default::Required,
-                Validator::NonEmptyString,
-                Importance::High,
-                "f",
-            )
-            .simple(
-                "batch.size",
-                ConfigType::Int,
-                Default::Value("2000".into()),
-                Validator::Range {
-                    min: Some(1.0),
-                    max: None,
-                },
-                Importance::Low,
-                "b",
-            )
-            .simple(
-                "mode",
-                ConfigType::String,
-                Default::Value("a".into()),
-                Validator::OneOf(&["a", "b"]),
-                Importance::Low,
-                "m",
-            )
-            .simple(
-                "flag",
-                ConfigType::Boolean,
-                Default::Value("false".into()),
-                Validator::None,
-                Importance::Low,
-                "x",
-            )
-            .simple(
-                "topics",
-                ConfigType::List,
-                Default::Value("".into()),
-                Validator::None,
-                Importance::Low,
-                "t",
-            )
+        Example::config_def()
     }
 
     #[test]
@@ -985,6 +981,16 @@ mod tests {
         assert_eq!(c.int("batch.size"), Some(2000));
         assert_eq!(c.list("topics"), vec!["a", "b", "c"]);
         assert_eq!(c.bool("flag"), Some(false));
+        assert_eq!(
+            Example::parse(&p).unwrap(),
+            Example {
+                file: "x.txt".into(),
+                batch_size: 2000,
+                mode: "a".into(),
+                flag: false,
+                topics: vec!["a".into(), "b".into(), "c".into()],
+            }
+        );
     }
 
     #[test]

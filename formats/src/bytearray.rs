@@ -6,19 +6,15 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, BinaryArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field};
-use strait_engine::config::{ConfigDef, Props};
+use strait_engine::config::Props;
 use strait_engine::plugin::{Converter, ConverterPlugin, Decoded, PluginInfo, PluginType};
 use strait_engine::{Error, Result};
 
 use crate::java::java_class;
+use crate::ConverterConfig;
 
 /// Java class name.
 pub const CLASS: &str = "org.apache.kafka.connect.converters.ByteArrayConverter";
-
-/// Java's `ConverterConfig` keys (ByteArrayConverter has no others).
-pub fn config_def() -> ConfigDef {
-    crate::converter_config_def()
-}
 
 /// Registration entry.
 pub fn plugin() -> ConverterPlugin {
@@ -29,7 +25,7 @@ pub fn plugin() -> ConverterPlugin {
             kind: PluginType::Converter,
             version: env!("CARGO_PKG_VERSION"),
         },
-        config_def,
+        config_def: ConverterConfig::config_def,
         create: |props, is_key| Ok(Arc::new(ByteArrayConverter::new(props, is_key)?)),
     }
 }
@@ -42,7 +38,7 @@ pub struct ByteArrayConverter {
 
 impl ByteArrayConverter {
     pub fn new(props: &Props, is_key: bool) -> Result<Self> {
-        config_def().parse(&crate::with_converter_type(props, is_key))?;
+        ConverterConfig::parse(&crate::with_converter_type(props, is_key))?;
         Ok(ByteArrayConverter {
             column: if is_key { "key" } else { "value" },
         })

@@ -26,23 +26,25 @@ pub mod simple_header;
 pub mod string;
 
 use arrow::array::BinaryArray;
+use strait_engine::config::Validator;
+use strait_engine::declare_config;
 use strait_engine::plugin::{ConverterPlugin, PluginType};
 
-/// Java's `ConverterConfig` key `converter.type`, which every converter's definition starts
-/// with. Required, as in Java, where the worker always supplies it.
-pub(crate) fn converter_config_def() -> strait_engine::config::ConfigDef {
-    use strait_engine::config::{ConfigDef, ConfigType, Default, Importance, Validator, Width};
-    ConfigDef::new().define(
-        CONVERTER_TYPE,
-        ConfigType::String,
-        Default::Required,
-        Validator::OneOf(&["key", "value", "header"]),
-        Importance::Low,
-        "How this converter will be used.",
-        None,
-        Width::None,
-        CONVERTER_TYPE,
-    )
+declare_config! {
+    /// Java's `ConverterConfig`, which every converter's config extends (ByteArrayConverter and
+    /// the primitive converters have no other keys).
+    #[derive(Debug, Clone)]
+    pub struct ConverterConfig {
+        /// `key`, `value` or `header`. Required, as in Java, where the worker always supplies it.
+        pub converter_type: String {
+            key: CONVERTER_TYPE,
+            ty: String,
+            default: required,
+            validator: Validator::OneOf(&["key", "value", "header"]),
+            importance: Low,
+            doc: "How this converter will be used.",
+        },
+    }
 }
 
 const CONVERTER_TYPE: &str = "converter.type";

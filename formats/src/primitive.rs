@@ -45,7 +45,7 @@ use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffe
 use arrow::datatypes::{
     ArrowPrimitiveType, DataType, Field, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
 };
-use strait_engine::config::{ConfigDef, Props};
+use strait_engine::config::Props;
 use strait_engine::plugin::{
     Converter, ConverterPlugin, Decoded, PluginInfo, PluginType, RowError,
 };
@@ -53,6 +53,7 @@ use strait_engine::schema::is_schemaless;
 use strait_engine::{Error, Result};
 
 use crate::java::{connect_type_name, java_class_name};
+use crate::ConverterConfig;
 
 /// What sets one primitive converter apart from the others. Implemented by the marker types
 /// [`Boolean`], [`Double`], [`Float`], [`Integer`], [`Long`] and [`Short`].
@@ -250,11 +251,6 @@ pub type LongConverter = PrimitiveConverter<Long>;
 /// Kafka Connect's ShortConverter.
 pub type ShortConverter = PrimitiveConverter<Short>;
 
-/// Java's `ConverterConfig` keys (the primitive converters have no others).
-pub fn config_def() -> ConfigDef {
-    crate::converter_config_def()
-}
-
 /// Registration entries of the six converters (as converters; the caller adds the header
 /// converter entries).
 pub fn plugins() -> Vec<ConverterPlugin> {
@@ -277,7 +273,7 @@ pub fn plugin<P: Primitive>() -> ConverterPlugin {
             kind: PluginType::Converter,
             version: env!("CARGO_PKG_VERSION"),
         },
-        config_def,
+        config_def: ConverterConfig::config_def,
         create: create::<P>,
     }
 }
@@ -295,7 +291,7 @@ pub struct PrimitiveConverter<P> {
 
 impl<P: Primitive> PrimitiveConverter<P> {
     pub fn new(props: &Props, is_key: bool) -> Result<Self> {
-        config_def().parse(&crate::with_converter_type(props, is_key))?;
+        ConverterConfig::parse(&crate::with_converter_type(props, is_key))?;
         Ok(PrimitiveConverter {
             column: if is_key { "key" } else { "value" },
             kind: PhantomData,

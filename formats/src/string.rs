@@ -20,32 +20,35 @@ use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, StringArray};
 use arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, TimeUnit};
-use strait_engine::config::{
-    ConfigDef, ConfigType, Default as Dflt, Importance, Props, Validator, Width,
-};
+use strait_engine::config::Props;
+use strait_engine::declare_config;
 use strait_engine::plugin::{Converter, ConverterPlugin, Decoded, PluginInfo, PluginType};
 use strait_engine::{Error, Result};
 
 use crate::java::{java_class, write_big_decimal, write_double, write_float};
+use crate::ConverterConfig;
 
 /// Java class name.
 pub const CLASS: &str = "org.apache.kafka.connect.storage.StringConverter";
 
 const ENCODING: &str = "converter.encoding";
 
-/// The `ConfigDef` of Java's `StringConverterConfig`.
-pub fn config_def() -> ConfigDef {
-    crate::converter_config_def().define(
-        ENCODING,
-        ConfigType::String,
-        Dflt::Value("UTF-8".into()),
-        Validator::None,
-        Importance::High,
-        "The name of the Java character set to use for encoding strings as byte arrays.",
-        None,
-        Width::Medium,
-        "Encoding",
-    )
+declare_config! {
+    /// Java's `StringConverterConfig`.
+    #[derive(Debug, Clone)]
+    pub struct StringConverterConfig {
+        pub converter: ConverterConfig { flatten },
+        /// A Java charset name; Strait supports only UTF-8 (checked by [`StringConverter::new`]).
+        pub encoding: String {
+            key: ENCODING,
+            ty: String,
+            default: "UTF-8",
+            importance: High,
+            doc: "The name of the Java character set to use for encoding strings as byte arrays.",
+            width: Medium,
+            display: "Encoding",
+        },
+    }
 }
 
 /// Registration entry.
@@ -57,7 +60,7 @@ pub fn plugin() -> ConverterPlugin {
             kind: PluginType::Converter,
             version: env!("CARGO_PKG_VERSION"),
         },
-        config_def,
+        config_def: StringConverterConfig::config_def,
         create: |props, is_key| Ok(Arc::new(StringConverter::new(props, is_key)?)),
     }
 }
@@ -77,7 +80,7 @@ fn is_utf8(name: &str) -> bool {
 
 impl StringConverter {
     pub fn new(props: &Props, is_key: bool) -> Result<Self> {
-        let parsed = config_def().parse(&crate::with_converter_type(props, is_key))?;
+        let config = StringConverterConfig::parse(&crate::with_converter_type(props, is_key))?;
         let side = if is_key { "key" } else { "value" };
         // Java's StringSerializer/StringDeserializer read these before `converter.encoding`.
         let keys = [
@@ -86,10 +89,7 @@ impl StringConverter {
             "serializer.encoding".to_string(),
             "deserializer.encoding".to_string(),
         ];
-        let mut effective = vec![(
-            ENCODING.to_string(),
-            parsed.string(ENCODING).unwrap_or("UTF-8").to_string(),
-        )];
+        let mut effective = vec![(ENCODING.to_string(), config.encoding)];
         effective.extend(
             keys.iter()
                 .filter_map(|k| props.get(k).map(|v| (k.clone(), v.clone()))),

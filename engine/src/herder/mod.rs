@@ -5,7 +5,6 @@
 //! The entity types here serialize to Kafka Connect's REST JSON shapes (field names, order,
 //! omitted-when-empty rules).
 
-pub mod java_defs;
 pub mod offsets;
 pub mod standalone;
 pub mod topics;

@@ -6,10 +6,9 @@
 //! connector defines itself), then undeclared keys that carried a JSON `null`, then the
 //! connector's own keys. `error_count` is the number of error messages across all values.
 
-use super::java_defs::framework_def_java;
 use super::{ConfigInfo, ConfigInfos, ConfigKeyInfo, RawConfig};
 use crate::config::{ConfigValue, Props, Validator};
-use crate::connector_config::framework_rules;
+use crate::connector_config::{framework_def, framework_rules};
 use crate::error::{Error, Result};
 use crate::plugin::{ConnectorPlugin, ConverterRole};
 use crate::registry::Registry;
@@ -80,7 +79,7 @@ pub fn validate_connector_config(
     let props: Props = super::non_null(config);
     let connector_def = plugin.config_def();
 
-    let def = framework_def_java(kind);
+    let def = framework_def(kind);
     let mut values: Vec<ConfigValue> = def.validate(&props);
     framework_rules(kind, &props, &mut values);
     let mut infos: Vec<ConfigInfo> = Vec::new();

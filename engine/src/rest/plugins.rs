@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::connectors::{query_pairs, query_param};
 use super::{body, json_response, require_json, RestError, RestResult, Shared};
-use crate::herder::java_defs::framework_def_java;
+use crate::connector_config::framework_def;
 use crate::herder::ConfigKeyInfo;
 use crate::plugin::{ConverterRole, PluginType};
 
@@ -57,9 +57,7 @@ pub async fn list(State(h): State<Shared>, RawQuery(q): RawQuery) -> Response {
 pub async fn config(State(h): State<Shared>, Path(plugin): Path<String>) -> RestResult<Response> {
     let registry = h.registry();
     if let Ok(c) = registry.connector(&plugin) {
-        let def = c
-            .config_def()
-            .merge(&framework_def_java(c.connector_type()));
+        let def = c.config_def().merge(&framework_def(c.connector_type()));
         let keys: Vec<ConfigKeyInfo> = def.keys().iter().map(Into::into).collect();
         return Ok(json_response(StatusCode::OK, keys));
     }

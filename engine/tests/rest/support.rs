@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 
 use strait_engine::batch::{columns, Batch, Provenance, SourceMap};
-use strait_engine::config::{ConfigDef, ConfigType, Default, Importance, Props, Validator};
+use strait_engine::config::{ConfigDef, Props, Validator};
 use strait_engine::herder::standalone::StandaloneHerder;
 use strait_engine::herder::Herder;
 use strait_engine::plugin::{
@@ -89,39 +89,37 @@ fn header_converter() -> ConverterPlugin {
 
 pub struct CounterSource;
 
-fn source_def() -> ConfigDef {
-    ConfigDef::new()
-        .simple(
-            "topic",
-            ConfigType::String,
-            Default::Required,
-            Validator::NonEmptyString,
-            Importance::High,
-            "Topic to write to",
-        )
-        .simple(
-            "rows.per.poll",
-            ConfigType::Int,
-            Default::Value("5".into()),
-            Validator::Range {
-                min: Some(1.0),
-                max: None,
-            },
-            Importance::Low,
-            "Rows per poll",
-        )
-        .simple(
-            "max.rows",
-            ConfigType::Long,
-            Default::Value("-1".into()),
-            Validator::None,
-            Importance::Low,
-            "Stop after this many rows (-1: never)",
-        )
+strait_engine::declare_config! {
+    pub struct CounterConfig {
+        pub topic: String {
+            key: "topic",
+            ty: String,
+            default: required,
+            validator: Validator::NonEmptyString,
+            importance: High,
+            doc: "Topic to write to",
+        },
+        pub per_poll: i64 {
+            key: "rows.per.poll",
+            ty: Int,
+            default: "5",
+            validator: Validator::at_least(1.0),
+            importance: Low,
+            doc: "Rows per poll",
+            map: i64::from,
+        },
+        pub max_rows: i64 {
+            key: "max.rows",
+            ty: Long,
+            default: "-1",
+            importance: Low,
+            doc: "Stop after this many rows (-1: never)",
+        },
+    }
 }
 
 impl Connector for CounterSource {
-    type Config = ();
+    type Config = CounterConfig;
     fn info() -> PluginInfo {
         PluginInfo {
             class: SOURCE_CLASS,
@@ -131,16 +129,16 @@ impl Connector for CounterSource {
         }
     }
     fn config_def() -> ConfigDef {
-        source_def()
+        CounterConfig::config_def()
     }
-    fn parse(props: &Props) -> Result<()> {
-        source_def().parse(props).map(drop)
+    fn parse(props: &Props) -> Result<CounterConfig> {
+        CounterConfig::parse(props)
     }
     fn task_class() -> &'static str {
         "io.strait.test.CounterSourceTask"
     }
     /// One task per `tasks.max`, so the task count follows it.
-    fn task_configs(_: &(), props: &Props, max_tasks: usize) -> Result<Vec<Props>> {
+    fn task_configs(_: &CounterConfig, props: &Props, max_tasks: usize) -> Result<Vec<Props>> {
         Ok((0..max_tasks)
             .map(|i| {
                 let mut p = props.clone();
@@ -150,11 +148,11 @@ impl Connector for CounterSource {
             .collect())
     }
     fn create_task(task_props: &Props) -> Result<TaskInstance> {
-        let parsed = source_def().parse(task_props)?;
+        let config = CounterConfig::parse(task_props)?;
         Ok(TaskInstance::Source(Box::new(CounterTask {
-            topic: parsed.string("topic").unwrap_or_default().to_string(),
-            per_poll: parsed.int("rows.per.poll").unwrap_or(5) as i64,
-            max_rows: parsed.long("max.rows").unwrap_or(-1),
+            topic: config.topic,
+            per_poll: config.per_poll,
+            max_rows: config.max_rows,
             partition: json!({"task": task_props.get("task.index").cloned().unwrap_or_default()})
                 .as_object()
                 .cloned()

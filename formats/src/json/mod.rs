@@ -54,14 +54,15 @@ use arrow::array::builder::NullBufferBuilder;
 use arrow::array::{Array, ArrayRef, BinaryArray};
 use arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::Field;
-use strait_engine::config::{
-    ConfigDef, ConfigType, Default as Dflt, Importance, Props, Validator, Width,
-};
+use strait_engine::config::{Props, Validator};
+use strait_engine::declare_config;
 use strait_engine::plugin::{
     Converter, ConverterPlugin, Decoded, PluginInfo, PluginType, RowError,
 };
 use strait_engine::schema;
 use strait_engine::{Error, Result};
+
+use crate::ConverterConfig;
 
 use connect::ConnectSchema;
 use decode::{Cx, Node};
@@ -102,54 +103,60 @@ impl Default for Opts {
     }
 }
 
-/// The `ConfigDef` of Java's `JsonConverterConfig` (plus `ConverterConfig`'s `converter.type`).
-pub fn config_def() -> ConfigDef {
-    crate::converter_config_def()
-        .define(
-            SCHEMAS_ENABLE,
-            ConfigType::Boolean,
-            Dflt::Value("true".into()),
-            Validator::None,
-            Importance::High,
-            "Include schemas within each of the serialized values and keys.",
-            Some("Schemas"),
-            Width::Medium,
-            "Enable Schemas",
-        )
-        .define(
-            SCHEMAS_CACHE_SIZE,
-            ConfigType::Int,
-            Dflt::Value("1000".into()),
-            Validator::None,
-            Importance::High,
-            "The maximum number of schemas that can be cached in this converter instance.",
-            Some("Schemas"),
-            Width::Medium,
-            "Schema Cache Size",
-        )
-        .define(
-            DECIMAL_FORMAT,
-            ConfigType::String,
-            Dflt::Value("BASE64".into()),
-            Validator::OneOfIgnoreCase(&["BASE64", "NUMERIC"]),
-            Importance::Low,
-            "Controls which format this converter will serialize decimals in. This value is case insensitive and can be either 'BASE64' (default) or 'NUMERIC'",
-            Some("Serialization"),
-            Width::Medium,
-            "Decimal Format",
-        )
-        .define(
-            REPLACE_NULL_WITH_DEFAULT,
-            ConfigType::Boolean,
-            Dflt::Value("true".into()),
-            Validator::None,
-            Importance::Low,
-            "Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used.",
-            Some("Serialization"),
-            Width::Medium,
-            "Replace null with default",
-        )
-        .with_orders_from(0)
+declare_config! {
+    /// Java's `JsonConverterConfig` (its groups number their keys from 0, as Java's
+    /// `orderInGroup++` does).
+    #[derive(Debug, Clone)]
+    pub struct JsonConverterConfig {
+        pub converter: ConverterConfig { flatten },
+        pub schemas_enable: bool {
+            key: SCHEMAS_ENABLE,
+            ty: Boolean,
+            default: "true",
+            importance: High,
+            doc: "Include schemas within each of the serialized values and keys.",
+            group: "Schemas", order: 0,
+            width: Medium,
+            display: "Enable Schemas",
+        },
+        /// Accepted for compatibility: Strait compares schemas as it reads them, no cache.
+        pub schemas_cache_size: i32 {
+            key: SCHEMAS_CACHE_SIZE,
+            ty: Int,
+            default: "1000",
+            importance: High,
+            doc: "The maximum number of schemas that can be cached in this converter instance.",
+            group: "Schemas", order: 1,
+            width: Medium,
+            display: "Schema Cache Size",
+        },
+        /// `decimal.format=NUMERIC` (any case): decimals as JSON numbers, else base64 bytes.
+        pub decimal_numeric: bool {
+            key: DECIMAL_FORMAT,
+            ty: String,
+            default: "BASE64",
+            validator: Validator::OneOfIgnoreCase(&["BASE64", "NUMERIC"]),
+            importance: Low,
+            doc: "Controls which format this converter will serialize decimals in. This value is \
+                  case insensitive and can be either 'BASE64' (default) or 'NUMERIC'",
+            group: "Serialization", order: 0,
+            width: Medium,
+            display: "Decimal Format",
+            map: |format: String| format.eq_ignore_ascii_case("NUMERIC"),
+        },
+        pub replace_null_with_default: bool {
+            key: REPLACE_NULL_WITH_DEFAULT,
+            ty: Boolean,
+            default: "true",
+            importance: Low,
+            doc: "Whether to replace fields that have a default value and that are null to the \
+                  default value. When set to true, the default value is used, otherwise null is \
+                  used.",
+            group: "Serialization", order: 1,
+            width: Medium,
+            display: "Replace null with default",
+        },
+    }
 }
 
 /// Registration entry.
@@ -161,7 +168,7 @@ pub fn plugin() -> ConverterPlugin {
             kind: PluginType::Converter,
             version: env!("CARGO_PKG_VERSION"),
         },
-        config_def,
+        config_def: JsonConverterConfig::config_def,
         create: |props, is_key| Ok(Arc::new(JsonConverter::new(props, is_key)?)),
     }
 }
@@ -188,16 +195,12 @@ enum Input<'a> {
 impl JsonConverter {
     /// Build from the converter's own (prefix-stripped) props.
     pub fn new(props: &Props, is_key: bool) -> Result<Self> {
-        let parsed = config_def().parse(&crate::with_converter_type(props, is_key))?;
-        let decimal = parsed
-            .string(DECIMAL_FORMAT)
-            .unwrap_or("BASE64")
-            .to_ascii_uppercase();
+        let config = JsonConverterConfig::parse(&crate::with_converter_type(props, is_key))?;
         Ok(JsonConverter {
-            schemas_enable: parsed.bool(SCHEMAS_ENABLE).unwrap_or(true),
+            schemas_enable: config.schemas_enable,
             opts: Opts {
-                decimal_numeric: decimal == "NUMERIC",
-                replace_null_with_default: parsed.bool(REPLACE_NULL_WITH_DEFAULT).unwrap_or(true),
+                decimal_numeric: config.decimal_numeric,
+                replace_null_with_default: config.replace_null_with_default,
             },
             column: if is_key { "key" } else { "value" },
             inferred: Mutex::new(None),
