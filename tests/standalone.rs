@@ -565,7 +565,11 @@ fn security_keys_are_enforced_not_ignored() {
             break;
         }
         assert_ne!(status["tasks"][0]["state"], "FAILED", "{status}");
-        assert!(Instant::now() < deadline, "never RUNNING: {status}; log:\n{}", w.log());
+        assert!(
+            Instant::now() < deadline,
+            "never RUNNING: {status}; log:\n{}",
+            w.log()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     w.stop();

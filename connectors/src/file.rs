@@ -61,7 +61,6 @@ use strait_engine::schema;
 use strait_engine::{Error, Result};
 use strait_formats::java::{BytesText, JavaStringWriter};
 
-
 /// Version reported by both FileStream connectors: the Kafka release they mirror.
 pub const VERSION: &str = "4.1.0";
 

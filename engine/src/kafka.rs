@@ -173,7 +173,11 @@ pub fn client_config(
     // Java's `ConfigValue.toString()` per rejected key: `[name,value,[],[message],true]`.
     let denied: Vec<String> = connector_keys
         .iter()
-        .filter_map(|(k, v)| policy.violation(k).map(|m| format!("[{k},{v},[],[{m}],true]")))
+        .filter_map(|(k, v)| {
+            policy
+                .violation(k)
+                .map(|m| format!("[{k},{v},[],[{m}],true]"))
+        })
         .collect();
     if !denied.is_empty() {
         // Validation rejects these configs first; this guards every client built later.
@@ -233,14 +237,21 @@ mod tests {
     fn policies_resolve_like_java_plugin_aliases() {
         for (class, policy) in [
             ("All", ClientOverridePolicy::All),
-            ("PrincipalConnectorClientConfigOverridePolicy", ClientOverridePolicy::Principal),
+            (
+                "PrincipalConnectorClientConfigOverridePolicy",
+                ClientOverridePolicy::Principal,
+            ),
             (
                 "org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy",
                 ClientOverridePolicy::None,
             ),
             (" None ", ClientOverridePolicy::None),
         ] {
-            assert_eq!(ClientOverridePolicy::from_class(class).unwrap(), policy, "{class}");
+            assert_eq!(
+                ClientOverridePolicy::from_class(class).unwrap(),
+                policy,
+                "{class}"
+            );
         }
         let err = ClientOverridePolicy::from_class("none").unwrap_err();
         assert_eq!(
@@ -264,7 +275,9 @@ mod tests {
             Some("The 'Principal' policy does not allow 'linger.ms' to be overridden in the connector configuration.")
         );
         assert!(ClientOverridePolicy::All.violation("linger.ms").is_none());
-        assert!(ClientOverridePolicy::None.violation("sasl.mechanism").is_some());
+        assert!(ClientOverridePolicy::None
+            .violation("sasl.mechanism")
+            .is_some());
     }
 
     #[test]

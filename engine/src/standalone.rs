@@ -159,10 +159,9 @@ impl StandaloneWorker {
                 }
             }
         }
-        let (herder, rest_addr, tx, rest_join) =
-            Self::serve(config, offsets_file, registry)
-                .await
-                .map_err(StartError::starting)?;
+        let (herder, rest_addr, tx, rest_join) = Self::serve(config, offsets_file, registry)
+            .await
+            .map_err(StartError::starting)?;
         for s in submissions {
             if let Err(error) = herder
                 .put_connector_config(&s.name, s.config, false, s.initial_state)

@@ -142,7 +142,11 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
             // other failure, or a failed sink, ends the demo with its trace.
             for name in ["demo-datagen", "demo-sink"] {
                 let status = herder.connector_status(name).await?;
-                for t in status.tasks.into_iter().filter(|t| t.state == State::Failed) {
+                for t in status
+                    .tasks
+                    .into_iter()
+                    .filter(|t| t.state == State::Failed)
+                {
                     // Counted after reading the state: what a task wrote precedes its failure.
                     let expected_end =
                         name == "demo-datagen" && records_out(name).await >= args.records;

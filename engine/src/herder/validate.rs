@@ -164,7 +164,11 @@ pub fn validate_connector_config(
         }
     }
     for role in override_roles(kind, &props) {
-        infos.extend(client_overrides(worker.client_override_policy, role, &props));
+        infos.extend(client_overrides(
+            worker.client_override_policy,
+            role,
+            &props,
+        ));
     }
     reject_provider_references(config, &mut infos);
     let error_count = infos
@@ -343,12 +347,18 @@ mod tests {
 
     #[test]
     fn provider_references_are_found_like_java_config_transformer() {
-        assert_eq!(provider_reference("${env:OUT_FILE}"), Some("${env:OUT_FILE}"));
+        assert_eq!(
+            provider_reference("${env:OUT_FILE}"),
+            Some("${env:OUT_FILE}")
+        );
         assert_eq!(
             provider_reference("/data/${file:/etc/s.properties:dir}/x"),
             Some("${file:/etc/s.properties:dir}")
         );
-        assert_eq!(provider_reference("${not a reference} ${env:A}"), Some("${env:A}"));
+        assert_eq!(
+            provider_reference("${not a reference} ${env:A}"),
+            Some("${env:A}")
+        );
         assert_eq!(provider_reference("${HOME}/x"), None);
         assert_eq!(provider_reference("$ {env:A}"), None);
         assert_eq!(provider_reference("${env:A"), None);
@@ -370,7 +380,11 @@ mod tests {
         props.insert("errors.deadletterqueue.topic.name".into(), "dlq".into());
         assert_eq!(
             override_roles(ConnectorType::Sink, &props),
-            vec![ClientRole::Producer, ClientRole::Consumer, ClientRole::Admin]
+            vec![
+                ClientRole::Producer,
+                ClientRole::Consumer,
+                ClientRole::Admin
+            ]
         );
         let infos = client_overrides(ClientOverridePolicy::None, ClientRole::Consumer, &props);
         assert_eq!(infos.len(), 1);
@@ -404,7 +418,10 @@ mod tests {
         reject_provider_references(&config, &mut infos);
         assert_eq!(infos.len(), 2);
         let file = infos[0].value.as_ref().unwrap();
-        assert_eq!(file.errors, vec![provider_reference_error("file", "${env:OUT_FILE}")]);
+        assert_eq!(
+            file.errors,
+            vec![provider_reference_error("file", "${env:OUT_FILE}")]
+        );
         let unknown = infos[1].value.as_ref().unwrap();
         assert_eq!(unknown.name, "x.unknown");
         assert_eq!(unknown.errors.len(), 1);

@@ -112,7 +112,10 @@ fn writer(array: &ArrayRef, bytes: BytesText) -> Result<WriteFn> {
     let nulls = array.logical_nulls();
     let binary = matches!(
         array.data_type(),
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_)
+        DataType::Binary
+            | DataType::LargeBinary
+            | DataType::BinaryView
+            | DataType::FixedSizeBinary(_)
     );
     if binary && bytes == BytesText::Reject {
         return Err(Error::data(format!(
@@ -124,7 +127,9 @@ fn writer(array: &ArrayRef, bytes: BytesText) -> Result<WriteFn> {
         DataType::Null => Box::new(|_, out: &mut Vec<u8>| out.extend_from_slice(b"null")),
         DataType::Boolean => {
             let a = array.as_boolean().clone();
-            with_nulls(nulls, move |i, out| out.extend_from_slice(if a.value(i) { b"true" } else { b"false" }))
+            with_nulls(nulls, move |i, out| {
+                out.extend_from_slice(if a.value(i) { b"true" } else { b"false" })
+            })
         }
         DataType::Int8 => display!(array, Int8Type),
         DataType::Int16 => display!(array, Int16Type),
@@ -149,19 +154,27 @@ fn writer(array: &ArrayRef, bytes: BytesText) -> Result<WriteFn> {
         DataType::Decimal128(_, scale) => {
             let a = array.as_primitive::<Decimal128Type>().clone();
             let scale = *scale;
-            with_nulls(nulls, move |i, out| write_big_decimal(out, a.value(i), scale as i32))
+            with_nulls(nulls, move |i, out| {
+                write_big_decimal(out, a.value(i), scale as i32)
+            })
         }
         DataType::Utf8 => {
             let a = array.as_string::<i32>().clone();
-            with_nulls(nulls, move |i, out| out.extend_from_slice(a.value(i).as_bytes()))
+            with_nulls(nulls, move |i, out| {
+                out.extend_from_slice(a.value(i).as_bytes())
+            })
         }
         DataType::LargeUtf8 => {
             let a = array.as_string::<i64>().clone();
-            with_nulls(nulls, move |i, out| out.extend_from_slice(a.value(i).as_bytes()))
+            with_nulls(nulls, move |i, out| {
+                out.extend_from_slice(a.value(i).as_bytes())
+            })
         }
         DataType::Utf8View => {
             let a = array.as_string_view().clone();
-            with_nulls(nulls, move |i, out| out.extend_from_slice(a.value(i).as_bytes()))
+            with_nulls(nulls, move |i, out| {
+                out.extend_from_slice(a.value(i).as_bytes())
+            })
         }
         DataType::Binary => {
             let a = array.as_binary::<i32>().clone();
@@ -181,7 +194,9 @@ fn writer(array: &ArrayRef, bytes: BytesText) -> Result<WriteFn> {
         }
         DataType::Date32 => {
             let a = array.as_primitive::<Date32Type>().clone();
-            with_nulls(nulls, move |i, out| write_date(out, a.value(i) as i64 * 86_400_000))
+            with_nulls(nulls, move |i, out| {
+                write_date(out, a.value(i) as i64 * 86_400_000)
+            })
         }
         DataType::Date64 => {
             let a = array.as_primitive::<Date64Type>().clone();
@@ -189,7 +204,9 @@ fn writer(array: &ArrayRef, bytes: BytesText) -> Result<WriteFn> {
         }
         DataType::Time32(TimeUnit::Second) => {
             let a = array.as_primitive::<Time32SecondType>().clone();
-            with_nulls(nulls, move |i, out| write_date(out, a.value(i) as i64 * 1000))
+            with_nulls(nulls, move |i, out| {
+                write_date(out, a.value(i) as i64 * 1000)
+            })
         }
         DataType::Time32(_) => {
             let a = array.as_primitive::<Time32MillisecondType>().clone();
@@ -197,22 +214,51 @@ fn writer(array: &ArrayRef, bytes: BytesText) -> Result<WriteFn> {
         }
         DataType::Time64(TimeUnit::Microsecond) => {
             let a = array.as_primitive::<Time64MicrosecondType>().clone();
-            with_nulls(nulls, move |i, out| write_date(out, a.value(i).div_euclid(1000)))
+            with_nulls(nulls, move |i, out| {
+                write_date(out, a.value(i).div_euclid(1000))
+            })
         }
         DataType::Time64(_) => {
             let a = array.as_primitive::<Time64NanosecondType>().clone();
-            with_nulls(nulls, move |i, out| write_date(out, a.value(i).div_euclid(1_000_000)))
+            with_nulls(nulls, move |i, out| {
+                write_date(out, a.value(i).div_euclid(1_000_000))
+            })
         }
         DataType::Timestamp(unit, _) => {
             let (values, mul, div) = match unit {
-                TimeUnit::Second => (array.as_primitive::<TimestampSecondType>().values().clone(), 1000, 1),
-                TimeUnit::Millisecond => (array.as_primitive::<TimestampMillisecondType>().values().clone(), 1, 1),
-                TimeUnit::Microsecond => (array.as_primitive::<TimestampMicrosecondType>().values().clone(), 1, 1000),
-                TimeUnit::Nanosecond => {
-                    (array.as_primitive::<TimestampNanosecondType>().values().clone(), 1, 1_000_000)
-                }
+                TimeUnit::Second => (
+                    array.as_primitive::<TimestampSecondType>().values().clone(),
+                    1000,
+                    1,
+                ),
+                TimeUnit::Millisecond => (
+                    array
+                        .as_primitive::<TimestampMillisecondType>()
+                        .values()
+                        .clone(),
+                    1,
+                    1,
+                ),
+                TimeUnit::Microsecond => (
+                    array
+                        .as_primitive::<TimestampMicrosecondType>()
+                        .values()
+                        .clone(),
+                    1,
+                    1000,
+                ),
+                TimeUnit::Nanosecond => (
+                    array
+                        .as_primitive::<TimestampNanosecondType>()
+                        .values()
+                        .clone(),
+                    1,
+                    1_000_000,
+                ),
             };
-            with_nulls(nulls, move |i, out| write_date(out, values[i].saturating_mul(mul).div_euclid(div)))
+            with_nulls(nulls, move |i, out| {
+                write_date(out, values[i].saturating_mul(mul).div_euclid(div))
+            })
         }
         DataType::List(_) => {
             let a = array.as_list::<i32>().clone();
@@ -234,7 +280,9 @@ fn writer(array: &ArrayRef, bytes: BytesText) -> Result<WriteFn> {
             let a = array.as_fixed_size_list().clone();
             let size = *size as usize;
             let child = writer(a.values(), bytes)?;
-            with_nulls(nulls, move |i, out| write_seq(i * size..(i + 1) * size, &child, out))
+            with_nulls(nulls, move |i, out| {
+                write_seq(i * size..(i + 1) * size, &child, out)
+            })
         }
         DataType::Map(_, _) => {
             let a = array.as_map().clone();
@@ -259,7 +307,13 @@ fn writer(array: &ArrayRef, bytes: BytesText) -> Result<WriteFn> {
             let children: Vec<(Vec<u8>, Option<NullBuffer>, WriteFn)> = fields
                 .iter()
                 .zip(a.columns())
-                .map(|(f, c)| Ok((f.name().as_bytes().to_vec(), c.logical_nulls(), writer(c, bytes)?)))
+                .map(|(f, c)| {
+                    Ok((
+                        f.name().as_bytes().to_vec(),
+                        c.logical_nulls(),
+                        writer(c, bytes)?,
+                    ))
+                })
                 .collect::<Result<_>>()?;
             with_nulls(nulls, move |i, out| {
                 out.extend_from_slice(b"Struct{");
@@ -283,11 +337,9 @@ fn writer(array: &ArrayRef, bytes: BytesText) -> Result<WriteFn> {
             let plain: ArrayRef = arrow::compute::cast(array, value_type)?;
             writer(&Arc::clone(&plain), bytes)?
         }
-        other => {
-            return Err(Error::data(format!(
-                "cannot print values of Arrow type {other} as Java would: no Connect schema maps to it"
-            )))
-        }
+        other => return Err(Error::data(format!(
+            "cannot print values of Arrow type {other} as Java would: no Connect schema maps to it"
+        ))),
     })
 }
 
