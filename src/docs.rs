@@ -48,7 +48,8 @@ pub fn configuration_reference(registry: &Registry) -> String {
     );
     let _ = writeln!(
         out,
-        "Accepted with a warning, no effect: {}.\n",
+        "Accepted with a warning, no effect: {}. Any other key Strait does not use is logged as \
+         \"supplied but not used\", as Java's clients do.\n",
         IGNORED_KEYS
             .iter()
             .map(|k| code(k))
@@ -60,8 +61,11 @@ pub fn configuration_reference(registry: &Registry) -> String {
         "## Connector framework keys\n\n\
          Keys every connector config takes besides the connector's own. `connector.class` takes \
          a class name or any alias listed under [connectors](#connectors); \
-         `producer.override.*` / `consumer.override.*` override the worker's client settings \
-         for one connector.\n\n\
+         `producer.override.*` / `consumer.override.*` / `admin.override.*` override the \
+         worker's client settings for one connector, as far as the worker's \
+         `connector.client.config.override.policy` allows. A value holding a config provider \
+         reference (`${env:NAME}`, `${file:path:key}`) is rejected: config providers do not \
+         exist yet.\n\n\
          ### All connectors\n\n",
     );
     let base = ConnectorKeys::config_def();

@@ -95,8 +95,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Standalone { files } => {
             init_logging(None);
-            // Same exit codes as ConnectStandalone: usage 1, start-up error 2, failure to start
-            // Connect or to create a command-line connector 3.
+            // Same exit codes as ConnectStandalone: usage 1, invalid worker configuration 2,
+            // failure to start Connect or to create a command-line connector 3 (the kind of
+            // `StartError` decides).
             let Some((worker_file, connector_files)) = files.split_first() else {
                 eprintln!("{USAGE}");
                 return ExitCode::from(1);
@@ -114,14 +115,7 @@ fn main() -> ExitCode {
                     Ok(w) => w,
                     Err(e) => {
                         tracing::error!("Failed to start Strait: {e}");
-                        let creating = e.message().starts_with("Failed to create connector");
-                        return ExitCode::from(
-                            if creating || e.fault() != strait_engine::Fault::Config {
-                                3
-                            } else {
-                                2
-                            },
-                        );
+                        return ExitCode::from(e.exit_code());
                     }
                 };
                 shutdown_signal().await;

@@ -479,6 +479,102 @@ fn bad_configs_fail_start_up_with_clear_errors() {
     assert!(err.contains("\"key.converter\""), "{err}");
 }
 
+/// §2.7 of issue 6: security-relevant keys are enforced, never accepted and ignored.
+#[test]
+fn security_keys_are_enforced_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!(
+        "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename={}\nlisteners=http://127.0.0.1:{}\n",
+        bootstrap(),
+        dir.path().join("o").display(),
+        free_port()
+    );
+
+    // A Java worker that turns on REST basic auth must not start with an open REST API.
+    let (code, err) = run_to_exit(
+        dir.path(),
+        &format!("{base}rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension\n"),
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"), "{err}");
+    assert!(err.contains("REST API unprotected"), "{err}");
+
+    let (code, err) = run_to_exit(
+        dir.path(),
+        &format!("{base}config.providers=file\nconfig.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider\n"),
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("config.providers=file"), "{err}");
+    assert!(err.contains("config providers are not supported"), "{err}");
+
+    // override.policy=None: the connector's consumer override is refused with Java's message.
+    let topic = unique("sec-policy");
+    let sink = format!(
+        "name={topic}-sink\nconnector.class=FileStreamSink\ntopics={topic}\nfile={}\nconsumer.override.max.poll.records=10\n",
+        dir.path().join("policy.out").display()
+    );
+    let (code, err) = run_to_exit(
+        dir.path(),
+        &format!("{base}connector.client.config.override.policy=None\n"),
+        &[("sink.properties", &sink)],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("Connector configuration is invalid and contains the following 1 error(s)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("The 'None' policy does not allow 'max.poll.records' to be overridden in the connector configuration."),
+        "{err}"
+    );
+
+    // An unresolved provider reference is refused instead of naming a file `${env:OUT_FILE}`.
+    let literal = dir.path().join("${env:OUT_FILE}");
+    let sink = format!(
+        "name={topic}-ref\nconnector.class=FileStreamSink\ntopics={topic}\nfile={}\n",
+        literal.display()
+    );
+    let (code, err) = run_to_exit(dir.path(), &base, &[("sink.properties", &sink)]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("The value of file contains the config provider reference ${env:OUT_FILE}"),
+        "{err}"
+    );
+    assert!(!literal.exists());
+
+    // Principal lets the principal keys through to a client that really connects.
+    let w = Worker::start(
+        dir.path(),
+        "principal",
+        "connector.client.config.override.policy=org.apache.kafka.connect.connector.policy.PrincipalConnectorClientConfigOverridePolicy",
+        &[(
+            "ok.properties",
+            format!(
+                "name={topic}-ok\nconnector.class=FileStreamSink\ntopics={topic}\nfile={}\nconsumer.override.security.protocol=PLAINTEXT\n",
+                dir.path().join("ok.out").display()
+            ),
+        )],
+    );
+    wait_rest(&w);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, status) = w.get(&format!("/connectors/{topic}-ok/status"));
+        if status["tasks"][0]["state"] == "RUNNING" {
+            break;
+        }
+        assert_ne!(status["tasks"][0]["state"], "FAILED", "{status}");
+        assert!(
+            Instant::now() < deadline,
+            "never RUNNING: {status}; log:\n{}",
+            w.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    w.stop();
+}
+
 #[test]
 fn non_json_records_fail_the_task_or_go_to_the_dlq() {
     let dir = tempfile::tempdir().unwrap();

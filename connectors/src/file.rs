@@ -32,7 +32,8 @@
 //! - All rows of one source batch share one wall-clock timestamp (Java: one per record).
 //! - The sink prints BYTES values as base64 (Java prints `[B@<hash>`, which is meaningless),
 //!   logical Date/Time/Timestamp as `java.util.Date#toString` **in UTC**, and MAP entries in the
-//!   order the Arrow map holds them (Java: `HashMap` order). See [`java_string`].
+//!   order the Arrow map holds them (Java: `HashMap` order). See
+//!   [`strait_formats::java::JavaStringWriter`].
 //! - The sink fsyncs on flush (Java only flushes the `PrintStream`), so "committed" means durable.
 //!
 //! Version: both connectors report `4.1.0`, the Apache Kafka release whose behaviour they mirror
@@ -59,8 +60,7 @@ use strait_engine::plugin::{
 };
 use strait_engine::schema;
 use strait_engine::{Error, Result};
-
-pub mod java_string;
+use strait_formats::java::{BytesText, JavaStringWriter};
 
 /// Version reported by both FileStream connectors: the Kafka release they mirror.
 pub const VERSION: &str = "4.1.0";
@@ -704,7 +704,8 @@ impl SinkTask for FileStreamSinkTask {
         let value = batch
             .column(columns::VALUE)
             .ok_or_else(|| Error::bug("FileStreamSinkTask: batch has no value column"))?;
-        let writer = java_string::JavaStringWriter::new(value)?;
+        // BYTES print as base64: Java's `[B@<hash>` would carry no data into the file.
+        let writer = JavaStringWriter::new(value, BytesText::Base64)?;
         for row in 0..batch.num_rows() {
             writer.write(row, &mut self.buf);
             self.buf.push(b'\n');

@@ -4,6 +4,11 @@
 //! `consumer.override.*` keys. Java client keys are mostly librdkafka keys too; the few that are
 //! Java-only (serializers, `max.poll.records`, …) are dropped with a debug log because the
 //! runtime handles them itself.
+//!
+//! Which connector overrides are allowed is the worker's
+//! `connector.client.config.override.policy` ([`ClientOverridePolicy`]). The herder checks it when
+//! it validates a connector config; [`client_config`] checks it again, so a disallowed override
+//! never reaches a client even if a config got past validation.
 
 use rdkafka::config::ClientConfig;
 
@@ -42,8 +47,114 @@ pub enum ClientRole {
     Admin,
 }
 
+impl ClientRole {
+    /// Worker-level prefix of this client's settings (`producer.`).
+    pub fn worker_prefix(self) -> &'static str {
+        match self {
+            ClientRole::Producer => "producer.",
+            ClientRole::Consumer => "consumer.",
+            ClientRole::Admin => "admin.",
+        }
+    }
+
+    /// Connector-level prefix of this client's overrides (`producer.override.`).
+    pub fn override_prefix(self) -> &'static str {
+        match self {
+            ClientRole::Producer => "producer.override.",
+            ClientRole::Consumer => "consumer.override.",
+            ClientRole::Admin => "admin.override.",
+        }
+    }
+}
+
+/// The worker key naming the override policy.
+pub const OVERRIDE_POLICY_CONFIG: &str = "connector.client.config.override.policy";
+
+/// Java's `ConnectorClientConfigOverridePolicy` implementations: which client settings a
+/// connector may override with `producer.override.*`, `consumer.override.*` and
+/// `admin.override.*`. Java's default is `All` (Kafka 4.x `WorkerConfig`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientOverridePolicy {
+    /// Every client setting may be overridden.
+    #[default]
+    All,
+    /// Only the client principal: `sasl.jaas.config`, `sasl.mechanism`, `security.protocol`.
+    Principal,
+    /// No client setting may be overridden.
+    None,
+}
+
+const POLICY_PACKAGE: &str = "org.apache.kafka.connect.connector.policy.";
+const POLICY_SUFFIX: &str = "ConnectorClientConfigOverridePolicy";
+
+impl ClientOverridePolicy {
+    const ALL: [ClientOverridePolicy; 3] = [Self::All, Self::Principal, Self::None];
+
+    /// The keys `Principal` lets a connector override (Java's `ALLOWED_CONFIG`).
+    pub const PRINCIPAL_KEYS: [&'static str; 3] =
+        ["sasl.jaas.config", "sasl.mechanism", "security.protocol"];
+
+    /// The policy's name as Java's `policyName()` returns it, which is also its plugin alias.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientOverridePolicy::All => "All",
+            ClientOverridePolicy::Principal => "Principal",
+            ClientOverridePolicy::None => "None",
+        }
+    }
+
+    /// Resolve a class name or alias the way Java's plugin loader does: the full class name
+    /// (`org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy`), the
+    /// simple name (`NoneConnectorClientConfigOverridePolicy`) or the pruned alias (`None`).
+    pub fn from_class(class: &str) -> Result<Self> {
+        let class = class.trim();
+        Self::ALL
+            .into_iter()
+            .find(|p| {
+                let simple = format!("{}{POLICY_SUFFIX}", p.name());
+                class == p.name()
+                    || class == simple
+                    || class.strip_prefix(POLICY_PACKAGE) == Some(simple.as_str())
+            })
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "Failed to find any class that implements interface {POLICY_PACKAGE}{POLICY_SUFFIX} and which name matches {class}"
+                ))
+            })
+    }
+
+    /// The policy a worker config asks for (`All` when the key is absent).
+    pub fn of_worker(worker: &Props) -> Result<Self> {
+        worker
+            .get(OVERRIDE_POLICY_CONFIG)
+            .map_or(Ok(Self::default()), |c| Self::from_class(c))
+    }
+
+    /// Java's `isAllowed`: may a connector override client setting `key` (without its prefix)?
+    pub fn allows(self, key: &str) -> bool {
+        match self {
+            ClientOverridePolicy::All => true,
+            ClientOverridePolicy::Principal => Self::PRINCIPAL_KEYS.contains(&key),
+            ClientOverridePolicy::None => false,
+        }
+    }
+
+    /// Java's error message for a disallowed override of `key` (without its prefix), as
+    /// `AbstractConnectorClientConfigOverridePolicy.validate` adds it to the key's value.
+    pub fn violation(self, key: &str) -> Option<String> {
+        (!self.allows(key)).then(|| {
+            format!(
+                "The '{}' policy does not allow '{key}' to be overridden in the connector configuration.",
+                self.name()
+            )
+        })
+    }
+}
+
 /// Build a librdkafka config: `base` first, then worker-level `<role>.` keys, then connector-level
-/// `<role>.override.` keys.
+/// `<role>.override.` keys. `worker` is the worker config as given: its
+/// `connector.client.config.override.policy` decides which connector overrides are allowed, and
+/// a disallowed one fails with Java's `Worker` message instead of being applied.
 pub fn client_config(
     bootstrap: &str,
     role: ClientRole,
@@ -51,18 +162,30 @@ pub fn client_config(
     worker: &Props,
     connector: &Props,
 ) -> Result<ClientConfig> {
-    let prefix = match role {
-        ClientRole::Producer => "producer.",
-        ClientRole::Consumer => "consumer.",
-        ClientRole::Admin => "admin.",
-    };
     let mut cfg = ClientConfig::new();
     cfg.set("bootstrap.servers", bootstrap);
     for (k, v) in base {
         cfg.set(*k, v.as_str());
     }
-    let worker_keys = with_prefix(worker, prefix);
-    let connector_keys = with_prefix(connector, &format!("{prefix}override."));
+    let worker_keys = with_prefix(worker, role.worker_prefix());
+    let connector_keys = with_prefix(connector, role.override_prefix());
+    let policy = ClientOverridePolicy::of_worker(worker)?;
+    // Java's `ConfigValue.toString()` per rejected key: `[name,value,[],[message],true]`.
+    let denied: Vec<String> = connector_keys
+        .iter()
+        .filter_map(|(k, v)| {
+            policy
+                .violation(k)
+                .map(|m| format!("[{k},{v},[],[{m}],true]"))
+        })
+        .collect();
+    if !denied.is_empty() {
+        // Validation rejects these configs first; this guards every client built later.
+        return Err(Error::config(format!(
+            "Client Config Overrides not allowed [{}]",
+            denied.join(", ")
+        )));
+    }
     for (k, v) in worker_keys.iter().chain(connector_keys.iter()) {
         if JAVA_ONLY.contains(&k.as_str()) {
             tracing::debug!(key = %k, "Java-only client setting has no librdkafka equivalent; ignored");
@@ -108,6 +231,73 @@ mod tests {
         assert_eq!(cfg.get("acks"), Some("all"));
         assert_eq!(cfg.get("key.serializer"), None);
         assert_eq!(cfg.get("bootstrap.servers"), Some("b:1"));
+    }
+
+    #[test]
+    fn policies_resolve_like_java_plugin_aliases() {
+        for (class, policy) in [
+            ("All", ClientOverridePolicy::All),
+            (
+                "PrincipalConnectorClientConfigOverridePolicy",
+                ClientOverridePolicy::Principal,
+            ),
+            (
+                "org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy",
+                ClientOverridePolicy::None,
+            ),
+            (" None ", ClientOverridePolicy::None),
+        ] {
+            assert_eq!(
+                ClientOverridePolicy::from_class(class).unwrap(),
+                policy,
+                "{class}"
+            );
+        }
+        let err = ClientOverridePolicy::from_class("none").unwrap_err();
+        assert_eq!(
+            err.message(),
+            "Failed to find any class that implements interface org.apache.kafka.connect.connector.policy.ConnectorClientConfigOverridePolicy and which name matches none"
+        );
+        assert_eq!(
+            ClientOverridePolicy::of_worker(&Props::new()).unwrap(),
+            ClientOverridePolicy::All,
+            "Kafka 4.x's default"
+        );
+    }
+
+    #[test]
+    fn principal_allows_only_the_principal_keys() {
+        let p = ClientOverridePolicy::Principal;
+        assert!(p.allows("sasl.jaas.config") && p.allows("sasl.mechanism"));
+        assert!(p.allows("security.protocol"));
+        assert_eq!(
+            p.violation("linger.ms").as_deref(),
+            Some("The 'Principal' policy does not allow 'linger.ms' to be overridden in the connector configuration.")
+        );
+        assert!(ClientOverridePolicy::All.violation("linger.ms").is_none());
+        assert!(ClientOverridePolicy::None
+            .violation("sasl.mechanism")
+            .is_some());
+    }
+
+    #[test]
+    fn a_disallowed_override_is_never_applied() {
+        let mut worker = Props::new();
+        worker.insert(OVERRIDE_POLICY_CONFIG.into(), "Principal".into());
+        worker.insert("consumer.fetch.min.bytes".into(), "10".into());
+        let mut conn = Props::new();
+        conn.insert("consumer.override.sasl.mechanism".into(), "PLAIN".into());
+        // Another client's overrides do not concern the consumer.
+        conn.insert("producer.override.linger.ms".into(), "5".into());
+        let cfg = client_config("b:1", ClientRole::Consumer, &[], &worker, &conn).unwrap();
+        assert_eq!(cfg.get("sasl.mechanism"), Some("PLAIN"));
+        assert_eq!(cfg.get("fetch.min.bytes"), Some("10"));
+        let err = client_config("b:1", ClientRole::Producer, &[], &worker, &conn).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "Client Config Overrides not allowed [[linger.ms,5,[],[The 'Principal' policy does not allow 'linger.ms' to be overridden in the connector configuration.],true]]"
+        );
+        assert_eq!(err.fault(), crate::error::Fault::Config);
     }
 
     #[test]

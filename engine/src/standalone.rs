@@ -51,6 +51,60 @@ pub fn lookup_cluster_id(config: &WorkerConfig, timeout: Duration) -> Result<Opt
     Ok(consumer.client().fetch_cluster_id(timeout))
 }
 
+/// Why a standalone worker did not start. Each kind is one of `ConnectStandalone`'s exit codes,
+/// so the binary picks the code from the kind (see [`StartError::exit_code`]).
+#[derive(Debug)]
+pub enum StartError {
+    /// The worker configuration is invalid (exit code 2).
+    InvalidWorkerConfig(Error),
+    /// The worker could not start, e.g. Kafka is unreachable (exit code 3); a configuration
+    /// fault met while starting (an unbindable listener, …) counts as an invalid worker
+    /// configuration instead.
+    Failed(Error),
+    /// A connector given on the command line could not be read or created (exit code 3).
+    Connector { name: String, error: Error },
+}
+
+impl StartError {
+    /// The process exit code `ConnectStandalone` uses for this failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StartError::InvalidWorkerConfig(_) => 2,
+            StartError::Failed(_) | StartError::Connector { .. } => 3,
+        }
+    }
+
+    /// The underlying error.
+    pub fn error(&self) -> &Error {
+        match self {
+            StartError::InvalidWorkerConfig(e) | StartError::Failed(e) => e,
+            StartError::Connector { error, .. } => error,
+        }
+    }
+
+    /// A failure while starting: configuration faults are the worker config's, others are not.
+    fn starting(e: Error) -> Self {
+        if e.fault() == crate::error::Fault::Config {
+            StartError::InvalidWorkerConfig(e)
+        } else {
+            StartError::Failed(e)
+        }
+    }
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::InvalidWorkerConfig(e) | StartError::Failed(e) => write!(f, "{e}"),
+            StartError::Connector { name, error } => {
+                write!(f, "Failed to create connector {name}: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
 /// A running standalone worker.
 pub struct StandaloneWorker {
     pub herder: Arc<StandaloneHerder>,
@@ -71,23 +125,77 @@ impl StandaloneWorker {
         worker_props: Props,
         connector_files: &[PathBuf],
         registry: Registry,
-    ) -> Result<Self> {
-        let config = WorkerConfig::from_props(&worker_props)?;
-        let offsets_file = config.offset_storage_file.clone().ok_or_else(|| {
-            Error::config("Missing required configuration \"offset.storage.file.filename\" which has no default value.")
-        })?;
+    ) -> Result<Self, StartError> {
+        let config = WorkerConfig::from_props(&worker_props)
+            .and_then(|config| {
+                let file = config.offset_storage_file.clone().ok_or_else(|| {
+                    Error::config("Missing required configuration \"offset.storage.file.filename\" which has no default value.")
+                })?;
+                for role in ConverterRole::ALL {
+                    registry.converter_plugin(role, config.converter_class(role))?;
+                }
+                Ok((config, file))
+            })
+            .map_err(StartError::InvalidWorkerConfig);
+        let (config, offsets_file) = config?;
         // Parse every connector file before touching anything, so a bad file fails fast.
         let mut submissions = Vec::new();
         for path in connector_files {
-            let bytes = std::fs::read(path).map_err(|e| {
-                Error::from(e).context(format!("reading connector config {}", path.display()))
-            })?;
-            let text = decode_properties_bytes(&bytes);
-            submissions.push(parse_connector_file_at(&text, &path.display().to_string())?);
+            let parsed = std::fs::read(path)
+                .map_err(|e| {
+                    Error::from(e).context(format!("reading connector config {}", path.display()))
+                })
+                .and_then(|bytes| {
+                    let text = decode_properties_bytes(&bytes);
+                    parse_connector_file_at(&text, &path.display().to_string())
+                });
+            match parsed {
+                Ok(s) => submissions.push(s),
+                Err(error) => {
+                    return Err(StartError::Connector {
+                        name: path.display().to_string(),
+                        error,
+                    })
+                }
+            }
         }
-        for role in ConverterRole::ALL {
-            registry.converter_plugin(role, config.converter_class(role))?;
+        let (herder, rest_addr, tx, rest_join) = Self::serve(config, offsets_file, registry)
+            .await
+            .map_err(StartError::starting)?;
+        for s in submissions {
+            if let Err(error) = herder
+                .put_connector_config(&s.name, s.config, false, s.initial_state)
+                .await
+            {
+                herder.shutdown().await;
+                return Err(StartError::Connector {
+                    name: s.name,
+                    error,
+                });
+            }
         }
+        herder.set_ready();
+        tracing::info!(%rest_addr, "Strait standalone worker started");
+        Ok(StandaloneWorker {
+            herder,
+            rest_addr,
+            rest_shutdown: Some(tx),
+            rest_join: Some(rest_join),
+        })
+    }
+
+    /// Open offsets, reach Kafka and serve the REST API: everything between a valid worker
+    /// config and the command-line connectors.
+    async fn serve(
+        config: WorkerConfig,
+        offsets_file: String,
+        registry: Registry,
+    ) -> Result<(
+        Arc<StandaloneHerder>,
+        SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    )> {
         let offsets = Arc::new(FileOffsetStore::open(&offsets_file)?);
         let cluster_id = {
             let c = config.clone();
@@ -135,23 +243,7 @@ impl StandaloneWorker {
                 let _ = rx.await;
             })
             .await?;
-        for s in submissions {
-            if let Err(e) = herder
-                .put_connector_config(&s.name, s.config, false, s.initial_state)
-                .await
-            {
-                herder.shutdown().await;
-                return Err(e.context(format!("Failed to create connector {}", s.name)));
-            }
-        }
-        herder.set_ready();
-        tracing::info!(%rest_addr, "Strait standalone worker started");
-        Ok(StandaloneWorker {
-            herder,
-            rest_addr,
-            rest_shutdown: Some(tx),
-            rest_join: Some(rest_join),
-        })
+        Ok((herder, rest_addr, tx, rest_join))
     }
 
     /// Stop every connector at its commit point, then the REST server.

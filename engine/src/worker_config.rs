@@ -1,6 +1,8 @@
 //! Worker configuration: the keys and defaults of Kafka Connect's `connect-standalone.properties`
 //! / `connect-distributed.properties` (`WorkerConfig`, `StandaloneConfig`, `RestServerConfig`).
-//! Java-only keys that mean nothing here (e.g. `plugin.path`) are accepted with a warning.
+//! Java-only keys that mean nothing here (e.g. `plugin.path`) are accepted with a warning; keys
+//! whose absence would weaken security (`rest.extension.classes`, `config.providers`) are refused
+//! until Strait implements them; any other key Strait does not use gets Java's "not used" warning.
 
 use std::time::Duration;
 
@@ -8,6 +10,7 @@ use crate::config::{
     with_prefix, ConfigDef, ConfigType, Default, Importance, Props, Validator, Width,
 };
 use crate::error::{Error, Result};
+use crate::kafka::{ClientOverridePolicy, OVERRIDE_POLICY_CONFIG};
 use crate::plugin::ConverterRole;
 
 /// Keys accepted for compatibility that have no effect in Strait.
@@ -18,12 +21,33 @@ pub const IGNORED_KEYS: &[&str] = &[
     "metrics.sample.window.ms",
     "metrics.num.samples",
     "metrics.recording.level",
-    "rest.extension.classes",
     "internal.key.converter",
     "internal.value.converter",
     "client.dns.lookup",
-    "connector.client.config.override.policy",
 ];
+
+/// `rest.extension.classes`: refused when set, since the extensions (e.g. Java's
+/// `BasicAuthSecurityRestExtension`) do not exist here and ignoring them would open the REST API.
+pub const REST_EXTENSION_CLASSES_CONFIG: &str = "rest.extension.classes";
+/// `config.providers`: refused when set, since ignoring it would leave `${provider:…}`
+/// references literal (a file named `${env:OUT}`, a reference sent as a password).
+pub const CONFIG_PROVIDERS_CONFIG: &str = "config.providers";
+
+/// Prefixes of keys that belong to other configs (clients, converters, the pre-3.0 REST
+/// settings' successors), as Java's `WorkerConfig` passes them on with `originalsWithPrefix`;
+/// they never get the "not used" warning.
+const PASSED_ON_PREFIXES: &[&str] = &[
+    "producer.",
+    "consumer.",
+    "admin.",
+    "key.converter.",
+    "value.converter.",
+    "header.converter.",
+    "listeners.https.",
+];
+
+/// Keys read outside the definition: the pre-3.0 REST listener settings.
+const LEGACY_KEYS: &[&str] = &["rest.host.name", "rest.port"];
 
 /// Typed worker configuration.
 #[derive(Debug, Clone)]
@@ -42,6 +66,8 @@ pub struct WorkerConfig {
     pub rest_advertised_port: Option<u16>,
     pub topic_tracking_enable: bool,
     pub topic_tracking_allow_reset: bool,
+    /// `connector.client.config.override.policy`: which client overrides connectors may set.
+    pub client_override_policy: ClientOverridePolicy,
     /// Every key as given, for the `producer.`, `consumer.`, `admin.` and converter prefixes.
     pub originals: Props,
 }
@@ -63,6 +89,39 @@ pub fn worker_config_def() -> ConfigDef {
         .define("rest.advertised.port", ConfigType::Int, Default::Null, Validator::None, Importance::Low, "Port given out to other workers to connect to.", g, Width::Short, "Advertised port")
         .define("topic.tracking.enable", ConfigType::Boolean, Default::Value("true".into()), Validator::None, Importance::Low, "Enable tracking the set of active topics per connector during runtime.", g, Width::Short, "Topic tracking")
         .define("topic.tracking.allow.reset", ConfigType::Boolean, Default::Value("true".into()), Validator::None, Importance::Low, "If set to true, it allows user requests to reset the set of active topics per connector.", g, Width::Short, "Topic tracking reset")
+        .define(OVERRIDE_POLICY_CONFIG, ConfigType::String, Default::Value("All".into()), Validator::None, Importance::Medium, "Class name or alias of implementation of ConnectorClientConfigOverridePolicy. Defines what client configurations can be overridden by the connector. The default implementation is `All`, meaning connector configurations can override all client properties. The other possible policies in the framework include `None` to disallow connectors from overriding client properties, and `Principal` to allow connectors to override only client principals.", g, Width::Medium, "Client override policy")
+        .define(REST_EXTENSION_CLASSES_CONFIG, ConfigType::List, Default::Value("".into()), Validator::None, Importance::Low, "Comma-separated names of ConnectRestExtension classes. Not supported by Strait yet: a non-empty value is refused at start-up, because running without the extensions (e.g. BasicAuthSecurityRestExtension) would leave the REST API open.", g, Width::Long, "REST extensions")
+        .define(CONFIG_PROVIDERS_CONFIG, ConfigType::List, Default::Value("".into()), Validator::None, Importance::Low, "Comma-separated names of ConfigProvider classes. Not supported by Strait yet: a non-empty value is refused at start-up, and connector configs with ${provider:path:key} references are rejected, instead of passing the references on unresolved.", g, Width::Long, "Config providers")
+}
+
+/// The start-up refusal of a key Strait cannot honour safely, or `None` when it is unset/empty.
+fn refused(key: &str, value: &str) -> Option<Error> {
+    if value.split(',').all(|v| v.trim().is_empty()) {
+        return None;
+    }
+    let why = match key {
+        REST_EXTENSION_CLASSES_CONFIG => "REST extensions are not supported by Strait yet, and starting without them (e.g. without BasicAuthSecurityRestExtension) would leave the REST API unprotected. Remove the key to run without REST extensions",
+        _ => "config providers are not supported by Strait yet, and ${provider:path:key} references would be passed on unresolved. Remove the key and put the values in the configurations themselves",
+    };
+    Some(Error::unsupported(format!(
+        "Invalid worker configuration: {key}={}: {why}",
+        value.trim()
+    )))
+}
+
+/// Keys Strait does not use: neither defined, nor compatibility keys with their own warning,
+/// nor legacy REST keys, nor passed on to clients or converters (sorted).
+fn unused_keys<'a>(def: &ConfigDef, props: &'a Props) -> Vec<&'a str> {
+    props
+        .keys()
+        .map(String::as_str)
+        .filter(|k| {
+            def.key(k).is_none()
+                && !IGNORED_KEYS.contains(k)
+                && !LEGACY_KEYS.contains(k)
+                && !PASSED_ON_PREFIXES.iter().any(|p| k.starts_with(p))
+        })
+        .collect()
 }
 
 impl WorkerConfig {
@@ -103,6 +162,12 @@ impl WorkerConfig {
             }
         }
         let props = &props;
+        for key in [REST_EXTENSION_CLASSES_CONFIG, CONFIG_PROVIDERS_CONFIG] {
+            if let Some(e) = props.get(key).and_then(|v| refused(key, v)) {
+                return Err(e);
+            }
+        }
+        let client_override_policy = ClientOverridePolicy::of_worker(props)?;
         for key in IGNORED_KEYS {
             if props.contains_key(*key) {
                 tracing::warn!(
@@ -110,6 +175,14 @@ impl WorkerConfig {
                     "worker configuration key has no effect in Strait and is ignored"
                 );
             }
+        }
+        let unused = unused_keys(&def, props);
+        if !unused.is_empty() {
+            // Kafka 4.x's `AbstractConfig.logUnused` text (a Java `Set` printed as `[a, b]`).
+            tracing::warn!(
+                "These configurations '[{}]' were supplied but are not used yet.",
+                unused.join(", ")
+            );
         }
         let c = def.parse(props)?;
         let ms = |k: &str| Duration::from_millis(c.long(k).unwrap_or(0).max(0) as u64);
@@ -127,6 +200,7 @@ impl WorkerConfig {
             rest_advertised_port: c.int("rest.advertised.port").map(|p| p as u16),
             topic_tracking_enable: c.bool("topic.tracking.enable").unwrap_or(true),
             topic_tracking_allow_reset: c.bool("topic.tracking.allow.reset").unwrap_or(true),
+            client_override_policy,
             originals: props.clone(),
         })
     }
@@ -233,5 +307,60 @@ mod tests {
             .unwrap()
             .rest_listener()
             .is_err());
+    }
+
+    fn base() -> Props {
+        parse_properties("key.converter=a\nvalue.converter=b\n").unwrap()
+    }
+
+    #[test]
+    fn rest_extensions_and_config_providers_are_refused_when_set() {
+        for (key, value, says) in [
+            (
+                "rest.extension.classes",
+                "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
+                "REST API unprotected",
+            ),
+            ("config.providers", "env", "unresolved"),
+        ] {
+            let mut p = base();
+            p.insert(key.into(), value.into());
+            let err = WorkerConfig::from_props(&p).unwrap_err();
+            assert!(err.message().contains(&format!("{key}={value}")), "{err}");
+            assert!(err.message().contains(says), "{err}");
+            // Empty means "none", as in Java.
+            p.insert(key.into(), " ".into());
+            WorkerConfig::from_props(&p).unwrap();
+        }
+    }
+
+    #[test]
+    fn override_policy_is_typed_and_defaults_to_all() {
+        let mut p = base();
+        assert_eq!(
+            WorkerConfig::from_props(&p).unwrap().client_override_policy,
+            ClientOverridePolicy::All
+        );
+        p.insert(OVERRIDE_POLICY_CONFIG.into(), "Principal".into());
+        assert_eq!(
+            WorkerConfig::from_props(&p).unwrap().client_override_policy,
+            ClientOverridePolicy::Principal
+        );
+        p.insert(OVERRIDE_POLICY_CONFIG.into(), "com.example.Mine".into());
+        let err = WorkerConfig::from_props(&p).unwrap_err();
+        assert_eq!(err.fault(), crate::error::Fault::Config);
+        assert!(err.message().contains("com.example.Mine"), "{err}");
+    }
+
+    #[test]
+    fn only_keys_strait_does_not_use_are_reported_unused() {
+        let p = parse_properties(
+            "key.converter=a\nvalue.converter=b\nvalue.converter.schemas.enable=false\nproducer.linger.ms=5\nconsumer.x=1\nadmin.y=2\nlisteners.https.ssl.key.password=p\nplugin.path=/x\nrest.port=8083\ngroup.id=connect-cluster\nssl.keystore.location=/k\n",
+        )
+        .unwrap();
+        assert_eq!(
+            unused_keys(&worker_config_def(), &p),
+            vec!["group.id", "ssl.keystore.location"]
+        );
     }
 }

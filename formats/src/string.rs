@@ -19,13 +19,13 @@ use arrow::array::builder::NullBufferBuilder;
 use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, StringArray};
 use arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, TimeUnit};
+use arrow::datatypes::{DataType, Field};
 use strait_engine::config::Props;
 use strait_engine::declare_config;
 use strait_engine::plugin::{Converter, ConverterPlugin, Decoded, PluginInfo, PluginType};
 use strait_engine::{Error, Result};
 
-use crate::java::{java_class, write_big_decimal, write_double, write_float};
+use crate::java::{BytesText, JavaStringWriter};
 use crate::ConverterConfig;
 
 /// Java class name.
@@ -124,21 +124,32 @@ impl Converter for StringConverter {
             }
             DataType::Null => Ok(BinaryArray::new_null(column.len())),
             _ => {
+                // Java serializes `value.toString()`. An all-null column needs no writer, so a
+                // BYTES column of nulls still encodes (as Java's nulls do).
+                let writer = if column.null_count() == column.len() {
+                    None
+                } else {
+                    Some(
+                        JavaStringWriter::new(&column, BytesText::Reject).map_err(|e| {
+                            Error::data(format!(
+                                "Failed to serialize to a string (field {}): {}",
+                                field.name(),
+                                e.message()
+                            ))
+                        })?,
+                    )
+                };
                 let mut out = Vec::with_capacity(column.len() * 16);
                 let mut offsets = Vec::with_capacity(column.len() + 1);
                 offsets.push(0i32);
                 let mut nulls = NullBufferBuilder::new(column.len());
                 for i in 0..column.len() {
-                    if column.is_null(i) {
-                        nulls.append_null();
-                    } else {
-                        java_to_string(column.as_ref(), i, &mut out).map_err(|m| {
-                            Error::data(format!(
-                                "Failed to serialize to a string (field {}): {m}",
-                                field.name()
-                            ))
-                        })?;
-                        nulls.append_non_null();
+                    match &writer {
+                        Some(w) if !column.is_null(i) => {
+                            w.write(i, &mut out);
+                            nulls.append_non_null();
+                        }
+                        _ => nulls.append_null(),
                     }
                     offsets.push(
                         i32::try_from(out.len())
@@ -172,121 +183,6 @@ impl Converter for StringConverter {
             array: Arc::new(array),
             errors: Vec::new(),
         })
-    }
-}
-
-/// Append `value.toString()` of row `i` as Java would print the Connect value.
-fn java_to_string(array: &dyn Array, i: usize, out: &mut Vec<u8>) -> Result<(), String> {
-    if array.is_null(i) {
-        out.extend_from_slice(b"null");
-        return Ok(());
-    }
-    macro_rules! int {
-        ($t:ty) => {{
-            let v = array.as_primitive::<$t>().value(i);
-            out.extend_from_slice(v.to_string().as_bytes());
-        }};
-    }
-    use arrow::datatypes as t;
-    match array.data_type() {
-        DataType::Boolean => out.extend_from_slice(if array.as_boolean().value(i) {
-            b"true"
-        } else {
-            b"false"
-        }),
-        DataType::Int8 => int!(t::Int8Type),
-        DataType::Int16 => int!(t::Int16Type),
-        DataType::Int32 => int!(t::Int32Type),
-        DataType::Int64 => int!(t::Int64Type),
-        DataType::Float32 => write_float(out, array.as_primitive::<t::Float32Type>().value(i)),
-        DataType::Float64 => write_double(out, array.as_primitive::<t::Float64Type>().value(i)),
-        DataType::Utf8 => out.extend_from_slice(array.as_string::<i32>().value(i).as_bytes()),
-        DataType::LargeUtf8 => out.extend_from_slice(array.as_string::<i64>().value(i).as_bytes()),
-        DataType::Decimal128(_, scale) => write_big_decimal(
-            out,
-            array.as_primitive::<t::Decimal128Type>().value(i),
-            *scale as i32,
-        ),
-        DataType::Date32 => java_date(
-            out,
-            array.as_primitive::<t::Date32Type>().value(i) as i64 * 86_400_000,
-        ),
-        DataType::Time32(TimeUnit::Millisecond) => java_date(
-            out,
-            array.as_primitive::<t::Time32MillisecondType>().value(i) as i64,
-        ),
-        DataType::Timestamp(TimeUnit::Millisecond, _) => java_date(
-            out,
-            array.as_primitive::<t::TimestampMillisecondType>().value(i),
-        ),
-        DataType::List(_) => {
-            let list = array.as_list::<i32>();
-            let values = list.values();
-            let (start, end) = (
-                list.value_offsets()[i] as usize,
-                list.value_offsets()[i + 1] as usize,
-            );
-            out.push(b'[');
-            for j in start..end {
-                if j > start {
-                    out.extend_from_slice(b", ");
-                }
-                java_to_string(values.as_ref(), j, out)?;
-            }
-            out.push(b']');
-        }
-        DataType::Map(_, _) => {
-            let map = array.as_map();
-            let (start, end) = (
-                map.value_offsets()[i] as usize,
-                map.value_offsets()[i + 1] as usize,
-            );
-            out.push(b'{');
-            for j in start..end {
-                if j > start {
-                    out.extend_from_slice(b", ");
-                }
-                java_to_string(map.keys().as_ref(), j, out)?;
-                out.push(b'=');
-                java_to_string(map.values().as_ref(), j, out)?;
-            }
-            out.push(b'}');
-        }
-        DataType::Struct(fields) => {
-            let st = array.as_struct();
-            out.extend_from_slice(b"Struct{");
-            let mut first = true;
-            for (f, col) in fields.iter().zip(st.columns()) {
-                if col.is_null(i) {
-                    continue;
-                }
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                out.extend_from_slice(f.name().as_bytes());
-                out.push(b'=');
-                java_to_string(col.as_ref(), i, out)?;
-            }
-            out.push(b'}');
-        }
-        other => {
-            return Err(format!(
-                "StringConverter cannot print values of type {} the way Java would",
-                java_class(other)
-            ))
-        }
-    }
-    Ok(())
-}
-
-/// `java.util.Date.toString()` with the JVM in UTC.
-fn java_date(out: &mut Vec<u8>, millis: i64) {
-    match chrono::DateTime::from_timestamp_millis(millis) {
-        Some(d) => {
-            out.extend_from_slice(d.format("%a %b %d %H:%M:%S UTC %Y").to_string().as_bytes())
-        }
-        None => out.extend_from_slice(millis.to_string().as_bytes()),
     }
 }
 

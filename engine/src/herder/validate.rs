@@ -4,13 +4,19 @@
 //!
 //! Order of the result, as in Java: framework keys (in definition order, minus keys the
 //! connector defines itself), then undeclared keys that carried a JSON `null`, then the
-//! connector's own keys. `error_count` is the number of error messages across all values.
+//! connector's own keys, then the client overrides the worker's override policy judged
+//! (producer, consumer, admin). `error_count` is the number of error messages across all values.
+//!
+//! Config provider references (`${env:NAME}`, `${file:path:key}`) are errors on their key:
+//! Strait has no config providers yet, and passing a reference on literally would write to a file
+//! named `${env:OUT}` or send a reference as a password.
 
 use super::{ConfigInfo, ConfigInfos, ConfigKeyInfo, RawConfig};
 use crate::config::{ConfigValue, Props, Validator};
 use crate::connector_config::{framework_def, framework_rules};
 use crate::error::{Error, Result};
-use crate::plugin::{ConnectorPlugin, ConverterRole};
+use crate::kafka::{ClientOverridePolicy, ClientRole};
+use crate::plugin::{ConnectorPlugin, ConnectorType, ConverterRole};
 use crate::registry::Registry;
 use crate::worker_config::WorkerConfig;
 
@@ -156,6 +162,14 @@ pub fn validate_connector_config(
             }
         }
     }
+    for role in override_roles(kind, &props) {
+        infos.extend(client_overrides(
+            worker.client_override_policy,
+            role,
+            &props,
+        ));
+    }
+    reject_provider_references(config, &mut infos);
     let error_count = infos
         .iter()
         .filter_map(|i| i.value.as_ref())
@@ -167,6 +181,105 @@ pub fn validate_connector_config(
         groups,
         configs: infos,
     })
+}
+
+/// The clients whose overrides Java validates for a connector (`AbstractHerder`'s
+/// `connectorUsesProducer` / `connectorUsesConsumer` / `connectorUsesAdmin`), in Java's order:
+/// a source's producer (and admin when it uses topic creation), a sink's consumer, and a sink's
+/// producer and admin when it has a dead letter queue.
+fn override_roles(kind: ConnectorType, props: &Props) -> Vec<ClientRole> {
+    let has_dlq = props
+        .get("errors.deadletterqueue.topic.name")
+        .is_some_and(|t| !t.trim().is_empty());
+    let uses_topic_creation = props.keys().any(|k| k.starts_with("topic.creation."));
+    let (producer, consumer, admin) = match kind {
+        ConnectorType::Source => (true, false, uses_topic_creation),
+        ConnectorType::Sink => (has_dlq, true, has_dlq),
+    };
+    [
+        (producer, ClientRole::Producer),
+        (consumer, ClientRole::Consumer),
+        (admin, ClientRole::Admin),
+    ]
+    .into_iter()
+    .filter_map(|(uses, role)| uses.then_some(role))
+    .collect()
+}
+
+/// One entry per `<client>.override.<key>`, with the policy's error when it is not allowed
+/// (Java's `validateClientOverrides`). Java attaches the client's own definition of the key
+/// when it has one; Strait has no Java client `ConfigDef`s, so the definition is left out.
+fn client_overrides(
+    policy: ClientOverridePolicy,
+    role: ClientRole,
+    props: &Props,
+) -> Vec<ConfigInfo> {
+    crate::config::with_prefix(props, role.override_prefix())
+        .into_iter()
+        .map(|(key, value)| ConfigInfo {
+            definition: None,
+            value: Some(ConfigValue {
+                name: format!("{}{key}", role.override_prefix()),
+                value: Some(value),
+                recommended_values: Vec::new(),
+                errors: policy.violation(&key).into_iter().collect(),
+                visible: true,
+            }),
+        })
+        .collect()
+}
+
+/// The first config provider reference in `value`, as Java's `ConfigTransformer` pattern
+/// `\$\{([^}]*?):(([^}]*?):)?([^}]*?)\}` finds them: `${provider:key}` or
+/// `${provider:path:key}`.
+pub fn provider_reference(value: &str) -> Option<&str> {
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        let tail = &rest[start..];
+        let end = tail.find('}')?;
+        let reference = &tail[..=end];
+        if reference[2..end].contains(':') {
+            return Some(reference);
+        }
+        rest = &tail[2..];
+    }
+    None
+}
+
+/// The error for a reference Strait cannot resolve (Java would resolve it, or pass it on
+/// literally when no provider of that name is configured).
+pub fn provider_reference_error(key: &str, reference: &str) -> String {
+    format!(
+        "The value of {key} contains the config provider reference {reference}, but Strait does not support config providers yet and will not pass the reference on unresolved; put the value itself in the configuration"
+    )
+}
+
+/// An error on every key whose value holds a provider reference; keys no definition covers get
+/// an entry of their own.
+fn reject_provider_references(config: &RawConfig, infos: &mut Vec<ConfigInfo>) {
+    for (name, value) in config {
+        let Some(reference) = value.as_deref().and_then(provider_reference) else {
+            continue;
+        };
+        let error = provider_reference_error(name, reference);
+        match infos
+            .iter_mut()
+            .filter_map(|i| i.value.as_mut())
+            .find(|v| v.name == *name)
+        {
+            Some(v) => v.errors.push(error),
+            None => infos.push(ConfigInfo {
+                definition: None,
+                value: Some(ConfigValue {
+                    name: name.clone(),
+                    value: value.clone(),
+                    recommended_values: Vec::new(),
+                    errors: vec![error],
+                    visible: true,
+                }),
+            }),
+        }
+    }
 }
 
 /// Converter keys: the class must be installed; recommended values list what is installed.
@@ -229,6 +342,88 @@ mod tests {
             no_connector_type(&RawConfig::new()).message(),
             "Connector config {} contains no connector type"
         );
+    }
+
+    #[test]
+    fn provider_references_are_found_like_java_config_transformer() {
+        assert_eq!(
+            provider_reference("${env:OUT_FILE}"),
+            Some("${env:OUT_FILE}")
+        );
+        assert_eq!(
+            provider_reference("/data/${file:/etc/s.properties:dir}/x"),
+            Some("${file:/etc/s.properties:dir}")
+        );
+        assert_eq!(
+            provider_reference("${not a reference} ${env:A}"),
+            Some("${env:A}")
+        );
+        assert_eq!(provider_reference("${HOME}/x"), None);
+        assert_eq!(provider_reference("$ {env:A}"), None);
+        assert_eq!(provider_reference("${env:A"), None);
+    }
+
+    #[test]
+    fn overrides_are_validated_per_client_the_connector_uses() {
+        let mut props = Props::new();
+        props.insert("consumer.override.max.poll.records".into(), "10".into());
+        props.insert("producer.override.linger.ms".into(), "5".into());
+        assert_eq!(
+            override_roles(ConnectorType::Sink, &props),
+            vec![ClientRole::Consumer]
+        );
+        assert_eq!(
+            override_roles(ConnectorType::Source, &props),
+            vec![ClientRole::Producer]
+        );
+        props.insert("errors.deadletterqueue.topic.name".into(), "dlq".into());
+        assert_eq!(
+            override_roles(ConnectorType::Sink, &props),
+            vec![
+                ClientRole::Producer,
+                ClientRole::Consumer,
+                ClientRole::Admin
+            ]
+        );
+        let infos = client_overrides(ClientOverridePolicy::None, ClientRole::Consumer, &props);
+        assert_eq!(infos.len(), 1);
+        let v = infos[0].value.as_ref().unwrap();
+        assert_eq!(v.name, "consumer.override.max.poll.records");
+        assert_eq!(v.value.as_deref(), Some("10"));
+        assert_eq!(
+            v.errors,
+            vec!["The 'None' policy does not allow 'max.poll.records' to be overridden in the connector configuration."]
+        );
+        let all = client_overrides(ClientOverridePolicy::All, ClientRole::Consumer, &props);
+        assert!(all[0].value.as_ref().unwrap().errors.is_empty());
+    }
+
+    #[test]
+    fn a_reference_is_an_error_on_its_key() {
+        let mut config = RawConfig::new();
+        config.insert("file".into(), Some("${env:OUT_FILE}".into()));
+        config.insert("x.unknown".into(), Some("a${file:/p:k}".into()));
+        config.insert("topics".into(), Some("t".into()));
+        let mut infos = vec![ConfigInfo {
+            definition: None,
+            value: Some(ConfigValue {
+                name: "file".into(),
+                value: Some("${env:OUT_FILE}".into()),
+                recommended_values: Vec::new(),
+                errors: Vec::new(),
+                visible: true,
+            }),
+        }];
+        reject_provider_references(&config, &mut infos);
+        assert_eq!(infos.len(), 2);
+        let file = infos[0].value.as_ref().unwrap();
+        assert_eq!(
+            file.errors,
+            vec![provider_reference_error("file", "${env:OUT_FILE}")]
+        );
+        let unknown = infos[1].value.as_ref().unwrap();
+        assert_eq!(unknown.name, "x.unknown");
+        assert_eq!(unknown.errors.len(), 1);
     }
 
     #[test]
