@@ -150,6 +150,8 @@ struct SinkConsumerContext {
     building: Mutex<RawBatchBuilder>,
     /// A finished event the full channel did not take yet; it goes before anything else.
     held: Mutex<Option<Event>>,
+    /// Whether `held` has an event: read on every poll, so the common case takes no lock.
+    holding: AtomicBool,
     commands: Mutex<std::sync::mpsc::Receiver<Command>>,
     pause: Mutex<PauseState>,
     /// Offsets the broker confirmed as committed (shared with the driver).
@@ -246,6 +248,7 @@ impl SinkConsumerContext {
                 return self.send_blocking(consumer, event);
             }
             let first = held.take().expect("held event");
+            self.holding.store(false, Ordering::Release);
             drop(held);
             if !self.send_blocking(consumer, first) {
                 return false;
@@ -258,6 +261,7 @@ impl SinkConsumerContext {
             Err(mpsc::error::TrySendError::Closed(_)) => false,
             Err(mpsc::error::TrySendError::Full(e)) if may_hold => {
                 *held = Some(e);
+                self.holding.store(true, Ordering::Release);
                 drop(held);
                 self.set_backpressure(consumer, true);
                 true
@@ -289,17 +293,24 @@ impl SinkConsumerContext {
 
     /// Try to hand the held event over; true when nothing is held any more.
     fn release_held(&self, consumer: &BaseConsumer<Self>) -> bool {
+        if !self.holding.load(Ordering::Acquire) {
+            return true;
+        }
         let mut held = self.held.lock().expect("held lock");
         let Some(event) = held.take() else {
             return true;
         };
         match self.events.try_send(event) {
             Ok(()) => {
+                self.holding.store(false, Ordering::Release);
                 drop(held);
                 self.set_backpressure(consumer, false);
                 true
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => true,
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.holding.store(false, Ordering::Release);
+                true
+            }
             Err(mpsc::error::TrySendError::Full(e)) => {
                 *held = Some(e);
                 false
@@ -516,6 +527,7 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
             events: events_tx.clone(),
             building: Mutex::new(RawBatchBuilder::with_capacity(MAX_BATCH_RECORDS, 1 << 20)),
             held: Mutex::new(None),
+            holding: AtomicBool::new(false),
             commands: Mutex::new(
                 cmd_rx
                     .take()
