@@ -8,6 +8,7 @@
 //! commits what is durable, then stops its task.
 
 pub mod sink;
+pub mod split;
 pub mod source;
 
 use std::sync::atomic::{AtomicU64, Ordering};

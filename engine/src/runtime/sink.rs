@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 use arrow::array::{
     Array, ArrayRef, BinaryArray, BooleanArray, Int32Array, Int64Array, ListArray, StructArray,
 };
-use arrow::datatypes::Field;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -560,33 +559,37 @@ async fn deliver(
 ) -> Result<()> {
     let rows = batch.num_rows();
     TaskMetrics::add(&ctx.metrics.records_in, rows as u64);
-    let batch = match converters {
-        None => batch,
+    let pieces = match converters {
+        None => vec![batch],
         Some(converters) => decode(ctx, batch, converters, dlq).await?,
     };
-    let delivered = batch.num_rows() as u64;
-    let mut delay = Duration::from_millis(300);
-    let started = Instant::now();
-    loop {
-        match task.put(batch.clone()).await {
-            Ok(()) => break,
-            Err(e) if e.is_retriable() && started.elapsed() < Duration::from_secs(600) => {
-                tracing::warn!(task = %ctx.name(), error = %e, "retriable error from put; retrying the batch");
-                tokio::select! {
-                    _ = ctx.cancel.cancelled() => return Err(e),
-                    _ = tokio::time::sleep(delay) => {}
+    // One `put` per piece (one schema each), in order.
+    for batch in pieces {
+        let delivered = batch.num_rows() as u64;
+        let mut delay = Duration::from_millis(300);
+        let started = Instant::now();
+        loop {
+            match task.put(batch.clone()).await {
+                Ok(()) => break,
+                Err(e) if e.is_retriable() && started.elapsed() < Duration::from_secs(600) => {
+                    tracing::warn!(task = %ctx.name(), error = %e, "retriable error from put; retrying the batch");
+                    tokio::select! {
+                        _ = ctx.cancel.cancelled() => return Err(e),
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                    delay = (delay * 2).min(Duration::from_secs(10));
                 }
-                delay = (delay * 2).min(Duration::from_secs(10));
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
         }
+        TaskMetrics::add(&ctx.metrics.records_out, delivered);
     }
-    TaskMetrics::add(&ctx.metrics.records_out, delivered);
     Ok(())
 }
 
 /// Decode key and value and check the header values; rows that fail any of the three stages
-/// are handled per `errors.tolerance` and removed.
+/// are handled per `errors.tolerance` and removed. The batch comes back split where the key's or
+/// value's schema changes ([`split`](super::split::split)), one piece per schema, in order.
 ///
 /// Header values stay raw bytes in the batch (no Strait sink reads typed headers yet), but they
 /// go through the header converter as in Java's `WorkerSinkTask`, so a header the configured
@@ -597,7 +600,7 @@ async fn decode(
     batch: Batch,
     converters: &Converters,
     dlq: Option<&(String, FutureProducer)>,
-) -> Result<Batch> {
+) -> Result<Vec<Batch>> {
     let raw_col = |name: &str| -> Result<BinaryArray> {
         batch
             .column(name)
@@ -659,14 +662,19 @@ async fn decode(
         &ctx.metrics.records_skipped,
         keep.iter().filter(|k| !**k).count() as u64,
     );
-    let decoded = batch
-        .with_column(Arc::new(rename(key.field, columns::KEY)), key.array)?
-        .with_column(Arc::new(rename(value.field, columns::VALUE)), value.array)?;
+    let pieces = super::split::split(&batch, &key.segments, &value.segments)?;
     if keep.iter().all(|k| *k) {
-        Ok(decoded)
-    } else {
-        decoded.filter(&BooleanArray::from(keep))
+        return Ok(pieces);
     }
+    let mut start = 0;
+    pieces
+        .into_iter()
+        .map(|piece| {
+            let rows = piece.num_rows();
+            start += rows;
+            piece.filter(&BooleanArray::from(keep[start - rows..start].to_vec()))
+        })
+        .collect()
 }
 
 /// Run every header value of the batch through the header converter in one call (the values
@@ -702,14 +710,6 @@ fn header_errors(batch: &Batch, converter: &dyn Converter) -> Result<Vec<RowErro
             RowError { row, error }
         })
         .collect())
-}
-
-fn rename(field: Field, name: &str) -> Field {
-    if field.name() == name {
-        field
-    } else {
-        field.with_name(name)
-    }
 }
 
 /// Create the dead letter queue topic when it does not exist, as Java's
