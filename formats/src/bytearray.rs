@@ -77,7 +77,11 @@ impl Converter for ByteArrayConverter {
     }
 
     fn to_connect(&self, payloads: &BinaryArray) -> Result<Decoded> {
-        Ok(Decoded::single(Field::new(self.column, DataType::Binary, true), Arc::new(payloads.clone()), Vec::new()))
+        Ok(Decoded::single(
+            Field::new(self.column, DataType::Binary, true),
+            Arc::new(payloads.clone()),
+            Vec::new(),
+        ))
     }
 }
 
@@ -96,7 +100,12 @@ mod tests {
         let decoded = conv().to_connect(&payloads).unwrap();
         assert_eq!(decoded.only().unwrap().field.data_type(), &DataType::Binary);
         assert!(decoded.only().unwrap().field.is_nullable());
-        let back = conv().from_connect(&decoded.only().unwrap().field, &decoded.only().unwrap().array).unwrap();
+        let back = conv()
+            .from_connect(
+                &decoded.only().unwrap().field,
+                &decoded.only().unwrap().array,
+            )
+            .unwrap();
         assert_eq!(back, payloads);
     }
 

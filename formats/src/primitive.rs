@@ -367,7 +367,11 @@ fn decode<P: Primitive>(payloads: &BinaryArray, column: &'static str) -> Decoded
         values.push(value.unwrap_or_default());
         nulls.append(value.is_some());
     }
-    Decoded::single(Field::new(column, P::DATA_TYPE, true), P::build(values, nulls.finish()), errors)
+    Decoded::single(
+        Field::new(column, P::DATA_TYPE, true),
+        P::build(values, nulls.finish()),
+        errors,
+    )
 }
 
 #[cfg(test)]
@@ -404,7 +408,10 @@ mod tests {
         assert_eq!(decoded.only().unwrap().field.data_type(), &P::DATA_TYPE);
         assert!(decoded.only().unwrap().field.is_nullable());
         let back = conv::<P>()
-            .from_connect(&decoded.only().unwrap().field, &decoded.only().unwrap().array)
+            .from_connect(
+                &decoded.only().unwrap().field,
+                &decoded.only().unwrap().array,
+            )
             .unwrap();
         assert_eq!(back, input);
         decoded
@@ -458,10 +465,16 @@ mod tests {
         assert!(longs.is_null(1));
 
         let d = round_trip::<Integer>(&[None, Some(&[0xFF, 0xFF, 0xFF, 0xFE])]);
-        assert_eq!(d.only().unwrap().array.as_primitive::<Int32Type>().value(1), -2);
+        assert_eq!(
+            d.only().unwrap().array.as_primitive::<Int32Type>().value(1),
+            -2
+        );
 
         let d = round_trip::<Short>(&[Some(&[0x7F, 0xFF]), None]);
-        assert_eq!(d.only().unwrap().array.as_primitive::<Int16Type>().value(0), i16::MAX);
+        assert_eq!(
+            d.only().unwrap().array.as_primitive::<Int16Type>().value(0),
+            i16::MAX
+        );
 
         let d = round_trip::<Boolean>(&[Some(&[1]), Some(&[0]), None]);
         let b = d.only().unwrap().array.as_boolean();
@@ -469,7 +482,11 @@ mod tests {
 
         let d = round_trip::<Double>(&[Some(&[0xC0, 0x09, 0x21, 0xFB, 0x54, 0x44, 0x2D, 0x18])]);
         assert_eq!(
-            d.only().unwrap().array.as_primitive::<Float64Type>().value(0),
+            d.only()
+                .unwrap()
+                .array
+                .as_primitive::<Float64Type>()
+                .value(0),
             -std::f64::consts::PI
         );
 

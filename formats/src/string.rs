@@ -319,7 +319,12 @@ mod tests {
         let ok = BinaryArray::from(vec![Some(&b"x"[..]), None]);
         let decoded = conv().to_connect(&ok).unwrap();
         assert_eq!(
-            conv().from_connect(&decoded.only().unwrap().field, &decoded.only().unwrap().array).unwrap(),
+            conv()
+                .from_connect(
+                    &decoded.only().unwrap().field,
+                    &decoded.only().unwrap().array
+                )
+                .unwrap(),
             ok
         );
     }

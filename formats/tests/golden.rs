@@ -176,7 +176,10 @@ fn vectors_with_different_schemas_decode_as_one_batch_of_segments() {
     // segment still encodes byte for byte as Java did.
     let vectors = vectors();
     let mut by_options: BTreeMap<String, Vec<&Vector>> = BTreeMap::new();
-    for v in vectors.iter().filter(|v| v.options.0 && v.expected.is_some()) {
+    for v in vectors
+        .iter()
+        .filter(|v| v.options.0 && v.expected.is_some())
+    {
         by_options
             .entry(format!("{:?}", v.options))
             .or_default()

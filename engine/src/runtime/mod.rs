@@ -8,8 +8,8 @@
 //! commits what is durable, then stops its task.
 
 pub mod sink;
-pub mod split;
 pub mod source;
+pub mod split;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

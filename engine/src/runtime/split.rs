@@ -65,8 +65,14 @@ pub fn split(batch: &Batch, key: &[Segment], value: &[Segment]) -> Result<Vec<Ba
         let len = end - start;
         let records = with_key_value(
             &batch.records.slice(start, len),
-            (key[k].field.clone(), key[k].array.slice(start - key[k].start_row, len)),
-            (value[v].field.clone(), value[v].array.slice(start - value[v].start_row, len)),
+            (
+                key[k].field.clone(),
+                key[k].array.slice(start - key[k].start_row, len),
+            ),
+            (
+                value[v].field.clone(),
+                value[v].array.slice(start - value[v].start_row, len),
+            ),
         )?;
         let provenance = provenance
             .next()
@@ -176,10 +182,8 @@ fn piece_ranges(
     for (p, &(start, end)) in bounds.iter().enumerate() {
         let mut piece: BTreeMap<TopicPartition, OffsetRange> = BTreeMap::new();
         for row in start..end {
-            let tp = TopicPartition::new(
-                topics.get(row).unwrap_or_default(),
-                partitions.value(row),
-            );
+            let tp =
+                TopicPartition::new(topics.get(row).unwrap_or_default(), partitions.value(row));
             let offset = offsets.value(row);
             seen.entry(tp.clone())
                 .and_modify(|(_, last)| *last = p)
@@ -292,12 +296,7 @@ mod tests {
     #[test]
     fn one_segment_each_is_one_piece_with_the_batch_provenance() {
         let batch = raw(&[("t", 0, 5), ("t", 0, 6), ("u", 1, 9)]);
-        let pieces = split(
-            &batch,
-            &segments("k", &[3]),
-            &segments("value", &[3]),
-        )
-        .unwrap();
+        let pieces = split(&batch, &segments("k", &[3]), &segments("value", &[3])).unwrap();
         assert_eq!(pieces.len(), 1);
         let p = &pieces[0];
         assert_eq!(p.provenance, batch.provenance);
@@ -312,7 +311,13 @@ mod tests {
 
     #[test]
     fn value_boundaries_split_with_provenance_per_piece() {
-        let batch = raw(&[("t", 0, 10), ("t", 0, 11), ("t", 0, 12), ("u", 2, 3), ("t", 0, 13)]);
+        let batch = raw(&[
+            ("t", 0, 10),
+            ("t", 0, 11),
+            ("t", 0, 12),
+            ("u", 2, 3),
+            ("t", 0, 13),
+        ]);
         let pieces = split(&batch, &segments("key", &[5]), &segments("value", &[2, 3])).unwrap();
         assert_eq!(pieces.len(), 2);
         assert_eq!(pieces[0].num_rows(), 2);
@@ -321,10 +326,19 @@ mod tests {
             ranges(&pieces[1].provenance),
             vec![("t".into(), 0, 12, 13), ("u".into(), 2, 3, 3)]
         );
-        assert_eq!(pieces[0].field(columns::VALUE).unwrap().data_type(), &DataType::Int32);
-        assert_eq!(pieces[1].field(columns::VALUE).unwrap().data_type(), &DataType::Utf8);
+        assert_eq!(
+            pieces[0].field(columns::VALUE).unwrap().data_type(),
+            &DataType::Int32
+        );
+        assert_eq!(
+            pieces[1].field(columns::VALUE).unwrap().data_type(),
+            &DataType::Utf8
+        );
         // Other columns are sliced along: the piece's offsets are its rows' offsets.
-        let offsets = pieces[1].column(columns::OFFSET).unwrap().as_primitive::<Int64Type>();
+        let offsets = pieces[1]
+            .column(columns::OFFSET)
+            .unwrap()
+            .as_primitive::<Int64Type>();
         assert_eq!(offsets.values(), &[12, 3, 13]);
         assert_eq!(pieces[1].topic_at(1), Some("u"));
     }
@@ -332,13 +346,27 @@ mod tests {
     #[test]
     fn key_boundaries_split_too() {
         let batch = raw(&[("t", 0, 0), ("t", 0, 1), ("t", 0, 2)]);
-        let pieces = split(&batch, &segments("key", &[1, 1, 1]), &segments("value", &[3])).unwrap();
-        assert_eq!(pieces.iter().map(Batch::num_rows).collect::<Vec<_>>(), vec![1, 1, 1]);
+        let pieces = split(
+            &batch,
+            &segments("key", &[1, 1, 1]),
+            &segments("value", &[3]),
+        )
+        .unwrap();
+        assert_eq!(
+            pieces.iter().map(Batch::num_rows).collect::<Vec<_>>(),
+            vec![1, 1, 1]
+        );
         for (i, p) in pieces.iter().enumerate() {
-            assert_eq!(ranges(&p.provenance), vec![("t".into(), 0, i as i64, i as i64)]);
+            assert_eq!(
+                ranges(&p.provenance),
+                vec![("t".into(), 0, i as i64, i as i64)]
+            );
             assert_eq!(row_of(p.column(columns::KEY).unwrap(), 0), i);
             assert_eq!(row_of(p.column(columns::VALUE).unwrap(), 0), i);
-            assert_eq!(p.field(columns::KEY).unwrap().metadata(), &meta(&i.to_string()));
+            assert_eq!(
+                p.field(columns::KEY).unwrap().metadata(),
+                &meta(&i.to_string())
+            );
         }
     }
 
@@ -346,8 +374,12 @@ mod tests {
     fn key_and_value_boundaries_are_united_in_order() {
         let batch = raw(&(0..6).map(|o| ("t", 0, o)).collect::<Vec<_>>());
         // Key changes at 2 and 4, value at 3 and 4: pieces [0,2) [2,3) [3,4) [4,6).
-        let pieces = split(&batch, &segments("key", &[2, 2, 2]), &segments("value", &[3, 1, 2]))
-            .unwrap();
+        let pieces = split(
+            &batch,
+            &segments("key", &[2, 2, 2]),
+            &segments("value", &[3, 1, 2]),
+        )
+        .unwrap();
         let spans: Vec<(i64, i64)> = pieces
             .iter()
             .map(|p| {
@@ -367,8 +399,14 @@ mod tests {
     fn provenance_beyond_the_rows_stays_with_the_edge_pieces() {
         let mut batch = raw(&[("t", 0, 10), ("t", 0, 11), ("t", 0, 12)]);
         let mut whole = BTreeMap::new();
-        whole.insert(TopicPartition::new("t", 0), OffsetRange { first: 8, last: 15 });
-        whole.insert(TopicPartition::new("gone", 0), OffsetRange { first: 1, last: 2 });
+        whole.insert(
+            TopicPartition::new("t", 0),
+            OffsetRange { first: 8, last: 15 },
+        );
+        whole.insert(
+            TopicPartition::new("gone", 0),
+            OffsetRange { first: 1, last: 2 },
+        );
         batch.provenance = Provenance::Sink(whole);
         let pieces = split(&batch, &segments("key", &[3]), &segments("value", &[1, 2])).unwrap();
         assert_eq!(ranges(&pieces[0].provenance), vec![("t".into(), 0, 8, 10)]);

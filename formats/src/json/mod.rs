@@ -289,10 +289,15 @@ impl JsonConverter {
             let rest = payloads.slice(start, payloads.len() - start);
             let column = self.envelope_segment(&rest)?;
             let rows = column.array.len();
-            errors.extend(column.errors.into_iter().map(|RowError { row, error }| RowError {
-                row: start + row,
-                error,
-            }));
+            errors.extend(
+                column
+                    .errors
+                    .into_iter()
+                    .map(|RowError { row, error }| RowError {
+                        row: start + row,
+                        error,
+                    }),
+            );
             segments.push(Segment {
                 start_row: start,
                 field: column.field,
@@ -942,7 +947,8 @@ mod tests {
     #[test]
     fn schema_changes_start_segments_and_failed_rows_do_not() {
         let c = conv(&[]);
-        let a = |v: &str| format!(r#"{{"schema":{{"type":"int32","optional":false}},"payload":{v}}}"#);
+        let a =
+            |v: &str| format!(r#"{{"schema":{{"type":"int32","optional":false}},"payload":{v}}}"#);
         let b = |v: &str| {
             format!(
                 r#"{{"schema":{{"type":"struct","fields":[{{"type":"string","optional":false,"field":"b"}},{{"type":"int64","optional":false,"field":"c"}}],"optional":false}},"payload":{v}}}"#
@@ -951,25 +957,28 @@ mod tests {
         // Same schema as `a`, written differently: no boundary.
         let a_again = r#"{"payload":3,"schema":{"optional":false,"type":"int32"}}"#;
         let rows: Vec<Option<String>> = vec![
-            None,                              // 0: tombstone before any schema: segment 0
-            Some(a("1")),                      // 1
-            Some(a("\"bad\"")),                // 2: fails, stays in segment 0
-            Some("{oops".into()),              // 3: fails, stays in segment 0
-            Some(a_again.into()),              // 4
-            Some(b(r#"{"b":"x","c":5}"#)),     // 5: segment 1
-            None,                              // 6: tombstone, stays in segment 1
-            Some(b(r#"{"b":"y","c":"no"}"#)),  // 7: fails, stays in segment 1
+            None,                                             // 0: tombstone before any schema: segment 0
+            Some(a("1")),                                     // 1
+            Some(a("\"bad\"")),                               // 2: fails, stays in segment 0
+            Some("{oops".into()),                             // 3: fails, stays in segment 0
+            Some(a_again.into()),                             // 4
+            Some(b(r#"{"b":"x","c":5}"#)),                    // 5: segment 1
+            None,                                             // 6: tombstone, stays in segment 1
+            Some(b(r#"{"b":"y","c":"no"}"#)),                 // 7: fails, stays in segment 1
             Some(r#"{"schema":null,"payload":null}"#.into()), // 8: no schema, no value
-            Some(a("2")),                      // 9: segment 2
+            Some(a("2")),                                     // 9: segment 2
             Some(r#"{"schema":null,"payload":{"k":true}}"#.into()), // 10: segment 3, schemaless
             Some(r#"{"schema":null,"payload":{"k":false}}"#.into()), // 11
-            Some(b(r#"{"b":"z","c":6}"#)),     // 12: segment 4
+            Some(b(r#"{"b":"z","c":6}"#)),                    // 12: segment 4
         ];
         let input = payloads(&rows.iter().map(|r| r.as_deref()).collect::<Vec<_>>());
         let d = c.to_connect(&input).unwrap();
         assert_eq!(starts(&d), vec![0, 5, 9, 10, 12]);
         assert_eq!(d.num_rows(), rows.len());
-        assert_eq!(d.errors.iter().map(|e| e.row).collect::<Vec<_>>(), vec![2, 3, 7]);
+        assert_eq!(
+            d.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+            vec![2, 3, 7]
+        );
         let types: Vec<&DataType> = d.segments.iter().map(|s| s.field.data_type()).collect();
         assert_eq!(types[0], &DataType::Int32);
         assert!(matches!(types[1], DataType::Struct(f) if f.len() == 2));
@@ -1001,7 +1010,9 @@ mod tests {
             .map(|i| format!(r#"{{"schema":{INT32},"payload":{i}}}"#))
             .collect();
         let d = c
-            .to_connect(&payloads(&rows.iter().map(|r| Some(r.as_str())).collect::<Vec<_>>()))
+            .to_connect(&payloads(
+                &rows.iter().map(|r| Some(r.as_str())).collect::<Vec<_>>(),
+            ))
             .unwrap();
         let s = only(&d);
         assert_eq!((s.start_row, s.array.len()), (0, 100));
@@ -1016,11 +1027,23 @@ mod tests {
         let bad = r#"{"schema":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal"},"payload":"AQ=="}"#;
         let good = format!(r#"{{"schema":{INT32},"payload":4}}"#);
         let d = c
-            .to_connect(&payloads(&[Some(bad), None, Some(bad), Some(&good), Some(bad)]))
+            .to_connect(&payloads(&[
+                Some(bad),
+                None,
+                Some(bad),
+                Some(&good),
+                Some(bad),
+            ]))
             .unwrap();
         assert_eq!(starts(&d), vec![0, 3, 4]);
-        assert_eq!(d.errors.iter().map(|e| e.row).collect::<Vec<_>>(), vec![0, 2, 4]);
-        assert!(d.errors[0].error.message().contains("scale parameter not found"));
+        assert_eq!(
+            d.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+            vec![0, 2, 4]
+        );
+        assert!(d.errors[0]
+            .error
+            .message()
+            .contains("scale parameter not found"));
         assert_eq!(d.segments[1].array.as_primitive::<Int32Type>().value(0), 4);
     }
 
@@ -1083,7 +1106,10 @@ mod tests {
         let d = c
             .to_connect(&payloads(&[Some(r#"{"b":"y","a":2}"#)]))
             .unwrap();
-        assert_eq!(only(&d).field.data_type(), &DataType::Struct(fields.clone()));
+        assert_eq!(
+            only(&d).field.data_type(),
+            &DataType::Struct(fields.clone())
+        );
         // A float and a new member widen the type (and it stays wide).
         let d = c
             .to_connect(&payloads(&[
@@ -1203,7 +1229,11 @@ mod tests {
         );
         // A null row of a required top-level column is a tombstone.
         let required = HashMap::from([(schema::OPTIONAL.to_string(), "false".to_string())]);
-        let top = Decoded::single(Field::new("value", DataType::Float64, true).with_metadata(required.clone()), Arc::new(Float64Array::from(vec![Some(1.0), None])), vec![]);
+        let top = Decoded::single(
+            Field::new("value", DataType::Float64, true).with_metadata(required.clone()),
+            Arc::new(Float64Array::from(vec![Some(1.0), None])),
+            vec![],
+        );
         assert_eq!(
             encode_text(&c, &top),
             vec![
