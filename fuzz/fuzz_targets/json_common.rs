@@ -40,7 +40,10 @@ pub fn run(data: &[u8], schemas_enable: bool) {
     // Payloads with different schemas decode as several segments; each must encode alone.
     let mut next_row = 0;
     for segment in &decoded.segments {
-        assert_eq!(segment.start_row, next_row, "segments cover the rows in order");
+        assert_eq!(
+            segment.start_row, next_row,
+            "segments cover the rows in order"
+        );
         next_row = segment.end_row();
         let encoded = conv
             .from_connect(&segment.field, &segment.array)
