@@ -14,9 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrow::array::{
-    Array, ArrayRef, BinaryArray, BooleanArray, Int32Array, Int64Array, ListArray, StructArray,
-};
+use arrow::array::{Array, ArrayRef, BinaryArray, Int32Array, Int64Array, ListArray, StructArray};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -549,7 +547,7 @@ async fn commit(
     Ok(())
 }
 
-/// Decode (if needed), route errors, and put one batch, retrying retriable put failures.
+/// Decode (if needed), route errors, and put the batch (as one piece per schema, in order).
 async fn deliver(
     ctx: &DriverContext,
     task: &mut dyn SinkTask,
@@ -565,25 +563,31 @@ async fn deliver(
     };
     // One `put` per piece (one schema each), in order.
     for batch in pieces {
-        let delivered = batch.num_rows() as u64;
-        let mut delay = Duration::from_millis(300);
-        let started = Instant::now();
-        loop {
-            match task.put(batch.clone()).await {
-                Ok(()) => break,
-                Err(e) if e.is_retriable() && started.elapsed() < Duration::from_secs(600) => {
-                    tracing::warn!(task = %ctx.name(), error = %e, "retriable error from put; retrying the batch");
-                    tokio::select! {
-                        _ = ctx.cancel.cancelled() => return Err(e),
-                        _ = tokio::time::sleep(delay) => {}
-                    }
-                    delay = (delay * 2).min(Duration::from_secs(10));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        TaskMetrics::add(&ctx.metrics.records_out, delivered);
+        put(ctx, task, batch).await?;
     }
+    Ok(())
+}
+
+/// Put one batch, retrying retriable put failures.
+async fn put(ctx: &DriverContext, task: &mut dyn SinkTask, batch: Batch) -> Result<()> {
+    let delivered = batch.num_rows() as u64;
+    let mut delay = Duration::from_millis(300);
+    let started = Instant::now();
+    loop {
+        match task.put(batch.clone()).await {
+            Ok(()) => break,
+            Err(e) if e.is_retriable() && started.elapsed() < Duration::from_secs(600) => {
+                tracing::warn!(task = %ctx.name(), error = %e, "retriable error from put; retrying the batch");
+                tokio::select! {
+                    _ = ctx.cancel.cancelled() => return Err(e),
+                    _ = tokio::time::sleep(delay) => {}
+                }
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    TaskMetrics::add(&ctx.metrics.records_out, delivered);
     Ok(())
 }
 
@@ -663,18 +667,7 @@ async fn decode(
         keep.iter().filter(|k| !**k).count() as u64,
     );
     let pieces = super::split::split(&batch, &key.segments, &value.segments)?;
-    if keep.iter().all(|k| *k) {
-        return Ok(pieces);
-    }
-    let mut start = 0;
-    pieces
-        .into_iter()
-        .map(|piece| {
-            let rows = piece.num_rows();
-            start += rows;
-            piece.filter(&BooleanArray::from(keep[start - rows..start].to_vec()))
-        })
-        .collect()
+    super::split::keep_rows(pieces, &keep)
 }
 
 /// Run every header value of the batch through the header converter in one call (the values

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, Int32Array, Int64Array, RecordBatch};
+use arrow::array::{Array, ArrayRef, BooleanArray, Int32Array, Int64Array, RecordBatch};
 use arrow::datatypes::{Field, Schema};
 
 use crate::batch::{columns, Batch, OffsetRange, Provenance, TopicColumn, TopicPartition};
@@ -80,6 +80,31 @@ pub fn split(batch: &Batch, key: &[Segment], value: &[Segment]) -> Result<Vec<Ba
         pieces.push(Batch::new(records, provenance));
     }
     Ok(pieces)
+}
+
+/// Keep the rows of `pieces` (in order, as [`split`] returned them, together covering `keep`)
+/// whose entry in `keep` is true. Each piece keeps its provenance, even when no row is left,
+/// so the offsets of dropped rows still advance.
+pub fn keep_rows(pieces: Vec<Batch>, keep: &[bool]) -> Result<Vec<Batch>> {
+    let total: usize = pieces.iter().map(Batch::num_rows).sum();
+    if total != keep.len() {
+        return Err(Error::bug(format!(
+            "keep mask of {} rows for pieces of {total}",
+            keep.len()
+        )));
+    }
+    if keep.iter().all(|k| *k) {
+        return Ok(pieces);
+    }
+    let mut start = 0;
+    pieces
+        .into_iter()
+        .map(|piece| {
+            let rows = piece.num_rows();
+            start += rows;
+            piece.filter(&BooleanArray::from(keep[start - rows..start].to_vec()))
+        })
+        .collect()
 }
 
 /// `segments` must start at row 0, follow each other without gap and end at `rows`.
@@ -414,6 +439,27 @@ mod tests {
             ranges(&pieces[1].provenance),
             vec![("gone".into(), 0, 1, 2), ("t".into(), 0, 11, 15)]
         );
+    }
+
+    #[test]
+    fn failed_rows_are_removed_per_piece_and_provenance_stays() {
+        let batch = raw(&[("t", 0, 0), ("t", 0, 1), ("t", 0, 2), ("t", 0, 3)]);
+        let pieces = split(&batch, &segments("key", &[4]), &segments("value", &[2, 2])).unwrap();
+        let before: Vec<Provenance> = pieces.iter().map(|p| p.provenance.clone()).collect();
+        let kept = keep_rows(pieces, &[false, false, true, false]).unwrap();
+        assert_eq!(
+            kept.iter().map(Batch::num_rows).collect::<Vec<_>>(),
+            vec![0, 1]
+        );
+        assert_eq!(
+            kept.iter()
+                .map(|p| p.provenance.clone())
+                .collect::<Vec<_>>(),
+            before
+        );
+        assert_eq!(row_of(kept[1].column(columns::VALUE).unwrap(), 0), 2);
+        let pieces = split(&batch, &segments("key", &[4]), &segments("value", &[4])).unwrap();
+        assert!(keep_rows(pieces, &[true; 3]).is_err());
     }
 
     #[test]
