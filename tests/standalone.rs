@@ -709,6 +709,50 @@ fn produce_with_headers(topic: &str, records: &[(&str, &[(&str, &[u8])])]) {
     producer.flush(Duration::from_secs(30)).unwrap();
 }
 
+/// DESIGN §2 "one batch, one Arrow schema": records whose JsonConverter envelope schemas
+/// interleave in one topic (so in one consumer batch) are split where the schema changes, not
+/// failed. With `errors.tolerance=none`, every record reaches the FileStreamSink, in order, and
+/// the task keeps running.
+#[test]
+fn interleaved_json_schemas_are_delivered_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("schemas");
+    let a = r#"{"type":"struct","fields":[{"type":"int32","optional":false,"field":"a"}],"optional":false}"#;
+    let b = r#"{"type":"struct","fields":[{"type":"string","optional":false,"field":"b"},{"type":"int64","optional":false,"field":"c"}],"optional":false}"#;
+    // Runs of one and two records of each schema: A A B A B, A A B A B, …
+    let (mut values, mut want) = (Vec::new(), Vec::new());
+    for i in 0..40 {
+        if matches!(i % 5, 0 | 1 | 3) {
+            values.push(format!(r#"{{"schema":{a},"payload":{{"a":{i}}}}}"#));
+            want.push(format!("Struct{{a={i}}}"));
+        } else {
+            values.push(format!(
+                r#"{{"schema":{b},"payload":{{"b":"s{i}","c":{}}}}}"#,
+                i * 1000
+            ));
+            want.push(format!("Struct{{b=s{i},c={}}}", i * 1000));
+        }
+    }
+    // Produced before the worker starts, so the sink reads them in one batch.
+    let records: Vec<(&str, &[(&str, &[u8])])> =
+        values.iter().map(|v| (v.as_str(), &[][..])).collect();
+    produce_with_headers(&topic, &records);
+    let out = dir.path().join("out.txt");
+    let sink = format!(
+        "name={topic}-sink\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\nerrors.tolerance=none\n\
+         value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=true\n",
+        out.display()
+    );
+    let w = Worker::start(dir.path(), "w", "", &[("sink.properties", sink)]);
+    wait_rest(&w);
+    wait_lines(&w, &out, want.len(), Duration::from_secs(60));
+    let got = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(got.lines().collect::<Vec<_>>(), want);
+    let (_, status) = w.get(&format!("/connectors/{topic}-sink/status"));
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    w.stop();
+}
+
 #[test]
 fn header_converter_errors_fail_the_task_or_go_to_the_dlq() {
     let dir = tempfile::tempdir().unwrap();

@@ -113,12 +113,13 @@ fn json_schemaless(c: &mut Criterion) {
     }
 
     let decoded = json.to_connect(&payloads).expect("decode");
+    let segment = decoded.only().expect("one schema in the bench column");
     let mut g = c.benchmark_group("json_schemaless_encode_d1");
     g.throughput(Throughput::Bytes(bytes_of(&payloads)));
     g.bench_function("from_connect", |b| {
         b.iter(|| {
             black_box(
-                json.from_connect(&decoded.field, black_box(&decoded.array))
+                json.from_connect(&segment.field, black_box(&segment.array))
                     .expect("encode"),
             )
         })
@@ -130,9 +131,10 @@ fn json_envelope(c: &mut Criterion) {
     let payloads = binary_column(&d1_envelope(ROWS, 2));
     let json = converter("org.apache.kafka.connect.json.JsonConverter", &[]);
     let decoded = json.to_connect(&payloads).expect("decode");
+    let segment = decoded.only().expect("one schema in the bench column");
     assert!(decoded.errors.is_empty());
     let encoded = json
-        .from_connect(&decoded.field, &decoded.array)
+        .from_connect(&segment.field, &segment.array)
         .expect("encode");
     assert_eq!(encoded, payloads, "envelope encode reproduces the input");
     for (name, throughput) in [
@@ -147,7 +149,7 @@ fn json_envelope(c: &mut Criterion) {
         g.bench_function("from_connect", |b| {
             b.iter(|| {
                 black_box(
-                    json.from_connect(&decoded.field, black_box(&decoded.array))
+                    json.from_connect(&segment.field, black_box(&segment.array))
                         .expect("encode"),
                 )
             })
@@ -170,7 +172,8 @@ fn string_and_bytes(c: &mut Criterion) {
     ] {
         let conv = converter(class, &[]);
         let decoded = conv.to_connect(&payloads).expect("decode");
-        let column: ArrayRef = decoded.array.clone();
+        let segment = decoded.only().expect("one schema in the bench column");
+        let column: ArrayRef = segment.array.clone();
         assert_eq!(column.len(), ROWS);
         let mut g = c.benchmark_group(group);
         g.throughput(Throughput::Bytes(bytes_of(&payloads)));
@@ -180,7 +183,7 @@ fn string_and_bytes(c: &mut Criterion) {
         g.bench_function("from_connect", |b| {
             b.iter(|| {
                 black_box(
-                    conv.from_connect(&decoded.field, black_box(&column))
+                    conv.from_connect(&segment.field, black_box(&column))
                         .expect("encode"),
                 )
             })

@@ -431,15 +431,67 @@ pub struct RowError {
     pub error: Error,
 }
 
-/// Result of decoding a column of payloads.
-#[derive(Debug)]
-pub struct Decoded {
+/// A run of consecutive rows of a decoded column that share one Connect schema (one Arrow type).
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// Index of the segment's first row in the decoded column.
+    pub start_row: usize,
     /// Field carrying the Connect schema (see [`schema`](crate::schema)); named by the caller.
     pub field: Field,
+    /// The segment's rows, `array.len()` of them.
     pub array: ArrayRef,
-    /// Rows that could not be decoded; they are null in `array` and must be routed per
-    /// `errors.tolerance` by the runtime.
+}
+
+impl Segment {
+    /// One past the segment's last row.
+    pub fn end_row(&self) -> usize {
+        self.start_row + self.array.len()
+    }
+}
+
+/// Result of decoding a column of payloads.
+///
+/// A column whose records change schema (e.g. JsonConverter envelopes with different schemas)
+/// cannot be one Arrow array, so the result is a list of [`Segment`]s, one per run of records
+/// with the same schema, in row order and covering every row. A column with one schema (the
+/// common case) is one segment holding the whole array. The runtime splits the batch at every
+/// segment boundary ([`split`](crate::runtime::split)).
+#[derive(Debug)]
+pub struct Decoded {
+    /// Never empty (an empty input is one segment of length 0); `segments[0].start_row == 0`
+    /// and each segment starts where the previous one ends.
+    pub segments: Vec<Segment>,
+    /// Rows that could not be decoded; they are null in the segment they fall in (failing never
+    /// starts a segment by itself) and must be routed per `errors.tolerance` by the runtime.
     pub errors: Vec<RowError>,
+}
+
+impl Decoded {
+    /// A column with one schema: one segment holding every row.
+    pub fn single(field: Field, array: ArrayRef, errors: Vec<RowError>) -> Self {
+        Decoded {
+            segments: vec![Segment {
+                start_row: 0,
+                field,
+                array,
+            }],
+            errors,
+        }
+    }
+
+    /// Rows decoded, over all segments.
+    pub fn num_rows(&self) -> usize {
+        self.segments.last().map_or(0, Segment::end_row)
+    }
+
+    /// The segment of a column whose records all have one schema; `None` when they change
+    /// schema.
+    pub fn only(&self) -> Option<&Segment> {
+        match self.segments.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
 }
 
 /// Converts between Kafka payload bytes and typed Arrow columns, a whole column at a time.
@@ -449,7 +501,7 @@ pub trait Converter: Send + Sync {
     /// Encode a typed column (with its Connect schema on `field`) into payload bytes, one per
     /// row. Null rows become null payloads unless the format encodes nulls (e.g. JSON envelope).
     fn from_connect(&self, field: &Field, column: &ArrayRef) -> Result<BinaryArray>;
-    /// Decode payloads into a typed column.
+    /// Decode payloads into typed columns, one [`Segment`] per run of records with one schema.
     fn to_connect(&self, payloads: &BinaryArray) -> Result<Decoded>;
 }
 

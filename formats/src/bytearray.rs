@@ -73,11 +73,11 @@ impl Converter for ByteArrayConverter {
     }
 
     fn to_connect(&self, payloads: &BinaryArray) -> Result<Decoded> {
-        Ok(Decoded {
-            field: Field::new(self.column, DataType::Binary, true),
-            array: Arc::new(payloads.clone()),
-            errors: Vec::new(),
-        })
+        Ok(Decoded::single(
+            Field::new(self.column, DataType::Binary, true),
+            Arc::new(payloads.clone()),
+            Vec::new(),
+        ))
     }
 }
 
@@ -94,9 +94,14 @@ mod tests {
     fn bytes_round_trip_with_nulls() {
         let payloads = BinaryArray::from(vec![Some(&b"a"[..]), None, Some(&b""[..])]);
         let decoded = conv().to_connect(&payloads).unwrap();
-        assert_eq!(decoded.field.data_type(), &DataType::Binary);
-        assert!(decoded.field.is_nullable());
-        let back = conv().from_connect(&decoded.field, &decoded.array).unwrap();
+        assert_eq!(decoded.only().unwrap().field.data_type(), &DataType::Binary);
+        assert!(decoded.only().unwrap().field.is_nullable());
+        let back = conv()
+            .from_connect(
+                &decoded.only().unwrap().field,
+                &decoded.only().unwrap().array,
+            )
+            .unwrap();
         assert_eq!(back, payloads);
     }
 

@@ -191,7 +191,12 @@ mod tests {
         let decoded = c.to_connect(&payloads).unwrap();
         assert_eq!(decoded.errors.len(), 1);
         assert_eq!(decoded.errors[0].row, 1);
-        let back = c.from_connect(&decoded.field, &decoded.array).unwrap();
+        let back = c
+            .from_connect(
+                &decoded.only().unwrap().field,
+                &decoded.only().unwrap().array,
+            )
+            .unwrap();
         assert_eq!(back, payload_column([Some(&[0, 0, 1, 0][..]), None, None]));
     }
 }

@@ -363,11 +363,11 @@ fn decode<P: Primitive>(payloads: &BinaryArray, column: &'static str) -> Decoded
         values.push(value.unwrap_or_default());
         nulls.append(value.is_some());
     }
-    Decoded {
-        field: Field::new(column, P::DATA_TYPE, true),
-        array: P::build(values, nulls.finish()),
+    Decoded::single(
+        Field::new(column, P::DATA_TYPE, true),
+        P::build(values, nulls.finish()),
         errors,
-    }
+    )
 }
 
 #[cfg(test)]
@@ -400,11 +400,14 @@ mod tests {
         let input = payloads(rows);
         let decoded = conv::<P>().to_connect(&input).unwrap();
         assert!(decoded.errors.is_empty(), "{:?}", decoded.errors);
-        assert_eq!(decoded.array.len(), rows.len());
-        assert_eq!(decoded.field.data_type(), &P::DATA_TYPE);
-        assert!(decoded.field.is_nullable());
+        assert_eq!(decoded.only().unwrap().array.len(), rows.len());
+        assert_eq!(decoded.only().unwrap().field.data_type(), &P::DATA_TYPE);
+        assert!(decoded.only().unwrap().field.is_nullable());
         let back = conv::<P>()
-            .from_connect(&decoded.field, &decoded.array)
+            .from_connect(
+                &decoded.only().unwrap().field,
+                &decoded.only().unwrap().array,
+            )
             .unwrap();
         assert_eq!(back, input);
         decoded
@@ -453,23 +456,33 @@ mod tests {
             None,
             Some(&[0x80, 0, 0, 0, 0, 0, 0, 0]),
         ]);
-        let longs = d.array.as_primitive::<Int64Type>();
+        let longs = d.only().unwrap().array.as_primitive::<Int64Type>();
         assert_eq!((longs.value(0), longs.value(2)), (1, i64::MIN));
         assert!(longs.is_null(1));
 
         let d = round_trip::<Integer>(&[None, Some(&[0xFF, 0xFF, 0xFF, 0xFE])]);
-        assert_eq!(d.array.as_primitive::<Int32Type>().value(1), -2);
+        assert_eq!(
+            d.only().unwrap().array.as_primitive::<Int32Type>().value(1),
+            -2
+        );
 
         let d = round_trip::<Short>(&[Some(&[0x7F, 0xFF]), None]);
-        assert_eq!(d.array.as_primitive::<Int16Type>().value(0), i16::MAX);
+        assert_eq!(
+            d.only().unwrap().array.as_primitive::<Int16Type>().value(0),
+            i16::MAX
+        );
 
         let d = round_trip::<Boolean>(&[Some(&[1]), Some(&[0]), None]);
-        let b = d.array.as_boolean();
+        let b = d.only().unwrap().array.as_boolean();
         assert!(b.value(0) && !b.value(1) && b.is_null(2));
 
         let d = round_trip::<Double>(&[Some(&[0xC0, 0x09, 0x21, 0xFB, 0x54, 0x44, 0x2D, 0x18])]);
         assert_eq!(
-            d.array.as_primitive::<Float64Type>().value(0),
+            d.only()
+                .unwrap()
+                .array
+                .as_primitive::<Float64Type>()
+                .value(0),
             -std::f64::consts::PI
         );
 
@@ -484,7 +497,7 @@ mod tests {
         let ninf = f64::NEG_INFINITY.to_be_bytes();
         let nan = [0x7F, 0xF8, 0, 0, 0, 0, 0, 0];
         let d = round_trip::<Double>(&[Some(&inf), Some(&ninf), Some(&nan)]);
-        let doubles = d.array.as_primitive::<Float64Type>();
+        let doubles = d.only().unwrap().array.as_primitive::<Float64Type>();
         assert_eq!(doubles.value(0), f64::INFINITY);
         assert_eq!(doubles.value(1), f64::NEG_INFINITY);
         assert!(doubles.value(2).is_nan());
@@ -504,7 +517,7 @@ mod tests {
             Some(&odd_nan),
             Some(&[0x80, 0, 0, 0]),
         ]);
-        let floats = d.array.as_primitive::<Float32Type>();
+        let floats = d.only().unwrap().array.as_primitive::<Float32Type>();
         assert_eq!(floats.value(0), f32::INFINITY);
         assert_eq!(floats.value(1), f32::NEG_INFINITY);
         assert!(floats.value(2).is_nan());
@@ -531,7 +544,7 @@ mod tests {
                 "Failed to deserialize long: Size of data received by LongDeserializer is not 8"
             );
         }
-        let longs = decoded.array.as_primitive::<Int64Type>();
+        let longs = decoded.only().unwrap().array.as_primitive::<Int64Type>();
         assert_eq!(longs.len(), 6);
         assert_eq!((longs.value(0), longs.value(5)), (7, 9));
         for row in [1, 2, 3, 4] {
@@ -569,7 +582,7 @@ mod tests {
         let decoded = conv::<P>().to_connect(&payloads(rows)).unwrap();
         for e in &decoded.errors {
             assert_eq!(e.error.fault(), Fault::Data);
-            assert!(decoded.array.is_null(e.row));
+            assert!(decoded.only().unwrap().array.is_null(e.row));
         }
         decoded
             .errors
@@ -589,7 +602,7 @@ mod tests {
             ]
         );
         let decoded = conv::<Boolean>().to_connect(&payloads(rows)).unwrap();
-        let b = decoded.array.as_boolean();
+        let b = decoded.only().unwrap().array.as_boolean();
         assert!(b.is_null(0) && b.value(1) && b.is_null(2) && !b.value(3));
     }
 
@@ -744,6 +757,6 @@ mod tests {
             .unwrap()
             .to_connect(&payloads(&[None]))
             .unwrap();
-        assert_eq!(decoded.field.name(), "key");
+        assert_eq!(decoded.only().unwrap().field.name(), "key");
     }
 }

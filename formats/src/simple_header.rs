@@ -122,7 +122,7 @@ mod tests {
             .collect();
         let decoded = c.to_connect(&payloads).unwrap();
         assert!(decoded.errors.is_empty());
-        let s = decoded.array.as_string::<i32>();
+        let s = decoded.only().unwrap().array.as_string::<i32>();
         assert_eq!(s.value(0), "true");
         assert_eq!(s.value(1), "\u{fffd}a");
         assert!(s.is_null(2));

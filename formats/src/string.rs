@@ -178,11 +178,7 @@ impl Converter for StringConverter {
                 .map(|p| p.map(|b| String::from_utf8_lossy(b).into_owned()))
                 .collect::<StringArray>(),
         };
-        Ok(Decoded {
-            field,
-            array: Arc::new(array),
-            errors: Vec::new(),
-        })
+        Ok(Decoded::single(field, Arc::new(array), Vec::new()))
     }
 }
 
@@ -212,14 +208,19 @@ mod tests {
         let payloads =
             BinaryArray::from(vec![Some(&b"h\xc3\xa9"[..]), None, Some(&b"bad\xff"[..])]);
         let decoded = conv().to_connect(&payloads).unwrap();
-        let s = decoded.array.as_string::<i32>();
+        let s = decoded.only().unwrap().array.as_string::<i32>();
         assert_eq!(s.value(0), "hé");
         assert!(s.is_null(1));
         assert_eq!(s.value(2), "bad\u{FFFD}");
         let ok = BinaryArray::from(vec![Some(&b"x"[..]), None]);
         let decoded = conv().to_connect(&ok).unwrap();
         assert_eq!(
-            conv().from_connect(&decoded.field, &decoded.array).unwrap(),
+            conv()
+                .from_connect(
+                    &decoded.only().unwrap().field,
+                    &decoded.only().unwrap().array
+                )
+                .unwrap(),
             ok
         );
     }

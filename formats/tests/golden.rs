@@ -8,7 +8,7 @@ use arrow::array::{Array, BinaryArray};
 use arrow::datatypes::{DataType, TimeUnit};
 use base64::Engine as _;
 use strait_engine::config::Props;
-use strait_engine::plugin::{Converter, Decoded};
+use strait_engine::plugin::{Converter, Decoded, Segment};
 use strait_engine::schema;
 use strait_formats::json::JsonConverter;
 
@@ -90,18 +90,22 @@ fn round_trip(
     if !problems.is_empty() {
         return (problems, Some(decoded));
     }
-    match conv.from_connect(&decoded.field, &decoded.array) {
-        Err(e) => problems.push(format!("{}: encode error: {e}", names[0])),
-        Ok(out) => {
-            for (i, want) in expected.iter().enumerate() {
-                let got = (!out.is_null(i)).then(|| out.value(i));
-                if got != want.as_deref() {
-                    problems.push(format!(
-                        "{}:\n  java:   {}\n  strait: {}",
-                        names[i],
-                        text(want.as_deref()),
-                        text(got)
-                    ));
+    // Records with different schemas come back as several segments; each encodes on its own.
+    for segment in &decoded.segments {
+        let start = segment.start_row;
+        match conv.from_connect(&segment.field, &segment.array) {
+            Err(e) => problems.push(format!("{}: encode error: {e}", names[start])),
+            Ok(out) => {
+                for (j, want) in expected[start..segment.end_row()].iter().enumerate() {
+                    let got = (!out.is_null(j)).then(|| out.value(j));
+                    if got != want.as_deref() {
+                        problems.push(format!(
+                            "{}:\n  java:   {}\n  strait: {}",
+                            names[start + j],
+                            text(want.as_deref()),
+                            text(got)
+                        ));
+                    }
                 }
             }
         }
@@ -164,7 +168,53 @@ fn vectors_sharing_a_schema_round_trip_as_one_batch() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-fn decoded_type(name: &str) -> (DataType, Decoded) {
+#[test]
+fn vectors_with_different_schemas_decode_as_one_batch_of_segments() {
+    // Every envelope vector of one option set in one column, in file order: the schema changes
+    // from record to record, so the column comes back as one segment per run of equal schemas
+    // (a record with neither schema nor payload stays in the run it falls in), and each
+    // segment still encodes byte for byte as Java did.
+    let vectors = vectors();
+    let mut by_options: BTreeMap<String, Vec<&Vector>> = BTreeMap::new();
+    for v in vectors
+        .iter()
+        .filter(|v| v.options.0 && v.expected.is_some())
+    {
+        by_options
+            .entry(format!("{:?}", v.options))
+            .or_default()
+            .push(v);
+    }
+    let mut changes = 0;
+    for vs in by_options.values() {
+        let names: Vec<&str> = vs.iter().map(|v| v.name.as_str()).collect();
+        let payloads: Vec<Option<Vec<u8>>> = vs.iter().map(|v| v.expected.clone()).collect();
+        let (problems, decoded) = round_trip(&converter(&vs[0].options), &names, &payloads);
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        let decoded = decoded.expect("decoded");
+        let mut want = Vec::new();
+        let mut previous: Option<serde_json::Value> = None;
+        for (row, payload) in payloads.iter().enumerate() {
+            let json: serde_json::Value =
+                serde_json::from_slice(payload.as_deref().unwrap()).expect("envelope is JSON");
+            if json["schema"].is_null() && json["payload"].is_null() {
+                continue;
+            }
+            if previous.as_ref() != Some(&json["schema"]) {
+                want.push(row);
+                previous = Some(json["schema"].clone());
+            }
+        }
+        want[0] = 0;
+        let got: Vec<usize> = decoded.segments.iter().map(|s| s.start_row).collect();
+        assert_eq!(got, want, "segment starts for options {:?}", vs[0].options);
+        assert_eq!(decoded.num_rows(), payloads.len());
+        changes += got.len() - 1;
+    }
+    assert!(changes > 50, "only {changes} schema changes exercised");
+}
+
+fn decoded_type(name: &str) -> (DataType, Segment) {
     let vectors = vectors();
     let v = vectors
         .iter()
@@ -176,7 +226,8 @@ fn decoded_type(name: &str) -> (DataType, Decoded) {
         std::slice::from_ref(&v.expected),
     );
     let decoded = decoded.expect("decoded");
-    (decoded.field.data_type().clone(), decoded)
+    let segment = decoded.only().expect("one schema").clone();
+    (segment.field.data_type().clone(), segment)
 }
 
 #[test]

@@ -2,8 +2,9 @@
 //!
 //! The first input byte picks the options (decimal format, `replace.null.with.default`, key or
 //! value, a leading tombstone) and how many payloads (1–3) the rest splits into, at newlines.
-//! Decoding must never panic and must keep one row per payload; whatever it decodes must encode,
-//! and that encoding must decode again without row errors.
+//! Decoding must never panic and must keep one row per payload, in segments that cover the rows
+//! in order; whatever it decodes must encode, and that encoding must decode again without row
+//! errors.
 
 use strait_engine::config::Props;
 use strait_engine::plugin::Converter;
@@ -35,14 +36,23 @@ pub fn run(data: &[u8], schemas_enable: bool) {
     let Ok(decoded) = conv.to_connect(&column) else {
         return;
     };
-    assert_eq!(decoded.array.len(), payloads.len());
-    let encoded = conv
-        .from_connect(&decoded.field, &decoded.array)
-        .expect("decoded columns encode");
-    let again = conv.to_connect(&encoded).expect("re-decode");
-    assert!(
-        again.errors.is_empty(),
-        "re-decoding our own output failed: {:?}",
-        again.errors
-    );
+    assert_eq!(decoded.num_rows(), payloads.len());
+    // Payloads with different schemas decode as several segments; each must encode alone.
+    let mut next_row = 0;
+    for segment in &decoded.segments {
+        assert_eq!(
+            segment.start_row, next_row,
+            "segments cover the rows in order"
+        );
+        next_row = segment.end_row();
+        let encoded = conv
+            .from_connect(&segment.field, &segment.array)
+            .expect("decoded columns encode");
+        let again = conv.to_connect(&encoded).expect("re-decode");
+        assert!(
+            again.errors.is_empty(),
+            "re-decoding our own output failed: {:?}",
+            again.errors
+        );
+    }
 }

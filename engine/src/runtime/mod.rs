@@ -10,6 +10,7 @@
 mod retry;
 pub mod sink;
 pub mod source;
+pub mod split;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

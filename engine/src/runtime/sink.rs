@@ -41,6 +41,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::retry::RetryPolicy;
+use super::split;
 use super::{Converters, DriverContext, State, TaskMetrics};
 use crate::batch::{
     columns, header_entries, topic_at, Batch, OffsetMap, Provenance, RawBatchBuilder,
@@ -1162,21 +1163,18 @@ async fn decode(
         keep[row] = false;
         errors.handle(&batch, row, stage, class, error)?;
     }
-    let mut decoded = batch
-        .with_column(Arc::new(rename(key.field, columns::KEY)), key.array)?
-        .with_column(Arc::new(rename(value.field, columns::VALUE)), value.array)?;
-    decoded.original = Some(RecordBatch::try_new(
+    // The original payloads travel beside the decoded columns (the DLQ writes them); the batch
+    // is cut where the key's or value's schema changes, one piece per schema, in order.
+    let mut batch = batch;
+    batch.original = Some(RecordBatch::try_new(
         Arc::new(Schema::new(vec![
             Field::new(columns::KEY, DataType::Binary, true),
             Field::new(columns::VALUE, DataType::Binary, true),
         ])),
         vec![Arc::new(raw_key) as ArrayRef, Arc::new(raw_value)],
     )?);
-    if keep.iter().all(|k| *k) {
-        Ok(VecDeque::from([decoded]))
-    } else {
-        Ok(VecDeque::from([decoded.filter(&BooleanArray::from(keep))?]))
-    }
+    let pieces = split::split(&batch, &key.segments, &value.segments)?;
+    Ok(split::keep_rows(pieces, &keep)?.into())
 }
 
 /// Run one converter over a column, again while it fails retriably and the policy allows.
@@ -1233,14 +1231,6 @@ fn header_errors(batch: &Batch, converter: &dyn Converter) -> Result<Vec<RowErro
             RowError { row, error }
         })
         .collect())
-}
-
-fn rename(field: Field, name: &str) -> Field {
-    if field.name() == name {
-        field
-    } else {
-        field.with_name(name)
-    }
 }
 
 /// One failed record on its way to the dead letter queue: the original record and what failed.

@@ -78,11 +78,11 @@ impl Converter for FlakyConverter {
         } else {
             Vec::new()
         };
-        Ok(Decoded {
-            field: Field::new("value", DataType::Utf8, true),
+        Ok(Decoded::single(
+            Field::new("value", DataType::Utf8, true),
             array,
             errors,
-        })
+        ))
     }
 }
 

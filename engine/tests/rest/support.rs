@@ -48,11 +48,11 @@ impl Converter for Utf8Converter {
     }
     fn to_connect(&self, payloads: &BinaryArray) -> Result<Decoded> {
         let array = arrow::compute::cast(payloads, &DataType::Utf8)?;
-        Ok(Decoded {
-            field: Field::new("value", DataType::Utf8, true),
+        Ok(Decoded::single(
+            Field::new("value", DataType::Utf8, true),
             array,
-            errors: Vec::new(),
-        })
+            Vec::new(),
+        ))
     }
 }
 

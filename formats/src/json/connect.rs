@@ -45,7 +45,7 @@ pub(crate) enum Logical {
 }
 
 /// One Connect schema.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) struct ConnectSchema {
     pub ty: Type,
     pub optional: bool,
@@ -56,6 +56,27 @@ pub(crate) struct ConnectSchema {
     pub parameters: Option<Vec<(String, String)>>,
     /// Canonical JSON of the default value, as JsonConverter writes it.
     pub default: Option<Vec<u8>>,
+}
+
+/// Java's `ConnectSchema.equals`: every attribute and child schema, parameters compared as a
+/// map (order does not matter, as for Java's `LinkedHashMap`), struct fields in order. Records
+/// whose schemas are equal in this sense decode into one segment.
+impl PartialEq for ConnectSchema {
+    fn eq(&self, other: &Self) -> bool {
+        let same_params = match (&self.parameters, &other.parameters) {
+            (None, None) => true,
+            // Keys are unique (`parse_params` keeps the last of duplicates).
+            (Some(a), Some(b)) => a.len() == b.len() && a.iter().all(|entry| b.contains(entry)),
+            _ => false,
+        };
+        self.optional == other.optional
+            && self.ty == other.ty
+            && self.default == other.default
+            && self.name == other.name
+            && self.version == other.version
+            && self.doc == other.doc
+            && same_params
+    }
 }
 
 impl ConnectSchema {
@@ -481,7 +502,9 @@ fn parse_object(sc: &mut Scanner<'_>, opts: &Opts) -> Res<(ConnectSchema, Option
                 }
                 b"parameters" => {
                     parameters = if c == Some(b'{') {
-                        Some(parse_params_at(sc)?)
+                        // Java's builder only creates the map on the first parameter: `{}`
+                        // leaves a schema without parameters.
+                        Some(parse_params_at(sc)?).filter(|p| !p.is_empty())
                     } else {
                         sc.skip_value()?;
                         None
@@ -667,6 +690,56 @@ mod tests {
             round_trip(r#"{"type":"double","optional":false,"default":1.50}"#),
             r#"{"type":"double","optional":false,"default":1.5}"#
         );
+    }
+
+    #[test]
+    fn equality_is_javas() {
+        let eq = |a: &str, b: &str| parse(a).unwrap().unwrap() == parse(b).unwrap().unwrap();
+        // Parameters are a map in Java: their order does not matter.
+        assert!(eq(
+            r#"{"type":"string","parameters":{"a":"1","b":"2"}}"#,
+            r#"{"type":"string","parameters":{"b":"2","a":"1"}}"#
+        ));
+        // Omitted attributes take Java's defaults; defaults compare by value.
+        assert!(eq(
+            r#"{"type":"int32"}"#,
+            r#"{"type":"int32","optional":false}"#
+        ));
+        assert!(eq(
+            r#"{"type":"string"}"#,
+            r#"{"type":"string","parameters":{}}"#
+        ));
+        assert!(eq(
+            r#"{"type":"double","default":1.50}"#,
+            r#"{"type":"double","default":1.5}"#
+        ));
+        for (a, b) in [
+            (r#"{"type":"int32"}"#, r#"{"type":"int64"}"#),
+            (r#"{"type":"int32"}"#, r#"{"type":"int32","optional":true}"#),
+            (r#"{"type":"int32"}"#, r#"{"type":"int32","doc":"d"}"#),
+            (r#"{"type":"int32"}"#, r#"{"type":"int32","version":1}"#),
+            (r#"{"type":"int32"}"#, r#"{"type":"int32","name":"n"}"#),
+            (r#"{"type":"int32"}"#, r#"{"type":"int32","default":1}"#),
+            (
+                r#"{"type":"string","parameters":{"a":"1"}}"#,
+                r#"{"type":"string","parameters":{"a":"2"}}"#,
+            ),
+            (
+                r#"{"type":"string","parameters":{"a":"1"}}"#,
+                r#"{"type":"string","parameters":{"a":"1","b":"2"}}"#,
+            ),
+            // Struct fields compare in order, by name and schema.
+            (
+                r#"{"type":"struct","fields":[{"type":"int32","field":"a"},{"type":"int32","field":"b"}]}"#,
+                r#"{"type":"struct","fields":[{"type":"int32","field":"b"},{"type":"int32","field":"a"}]}"#,
+            ),
+            (
+                r#"{"type":"array","items":{"type":"int32"}}"#,
+                r#"{"type":"array","items":{"type":"int32","optional":true}}"#,
+            ),
+        ] {
+            assert!(!eq(a, b), "{a} == {b}");
+        }
     }
 
     #[test]

@@ -4,11 +4,15 @@
 //!
 //! Each payload is an envelope `{"schema": …, "payload": …}`. Decoding reads the schema of the
 //! first record that has one, maps it to an Arrow type (see [`strait_engine::schema`]) and
-//! parses every payload of the column straight into Arrow builders. Later records must carry
-//! the same schema (compared byte for byte first, then structurally, so whitespace or key order
-//! do not matter); a record with a different schema becomes a [`RowError`] that says so, since
-//! one column holds one type. Records with `"schema": null` decode as schemaless values when the
-//! first record set that mode, and are errors in a column that has a schema.
+//! parses the payloads straight into Arrow builders while the records carry the same schema
+//! (compared byte for byte first, then as Connect schemas, so whitespace, key order or omitted
+//! defaults do not matter). A record with a different schema (or a `"schema": null` record
+//! after typed ones, and the reverse) is normal data, not an error: since one Arrow array holds
+//! one type, it ends the current [`Segment`] and starts the next one, and the runtime splits
+//! the batch there. A topic whose schema never changes decodes as one segment in one pass.
+//! Runs of `"schema": null` records decode as schemaless values; an envelope with neither
+//! schema nor payload (`{"schema":null,"payload":null}`) and a null payload are null rows of
+//! whatever segment they fall in, as are rows that fail.
 //!
 //! Encoding writes exactly the bytes Java's JsonConverter writes (Jackson's compact output,
 //! `asJsonSchema`'s key order, Java's number forms, base64 bytes and decimals), checked against
@@ -57,7 +61,7 @@ use arrow::datatypes::Field;
 use strait_engine::config::{Props, Validator};
 use strait_engine::declare_config;
 use strait_engine::plugin::{
-    Converter, ConverterPlugin, Decoded, PluginInfo, PluginType, RowError,
+    Converter, ConverterPlugin, Decoded, PluginInfo, PluginType, RowError, Segment,
 };
 use strait_engine::schema;
 use strait_engine::{Error, Result};
@@ -185,6 +189,13 @@ pub struct JsonConverter {
     bytes_per_row: AtomicUsize,
 }
 
+/// One run of rows decoded with one type; error rows are relative to the run.
+struct Column {
+    field: Field,
+    array: ArrayRef,
+    errors: Vec<RowError>,
+}
+
 /// One row's input to schemaless decoding.
 enum Input<'a> {
     Null,
@@ -218,7 +229,7 @@ impl JsonConverter {
 
     // ---- schemaless decoding --------------------------------------------------------------
 
-    fn decode_schemaless(&self, inputs: &[Input<'_>]) -> Result<Decoded> {
+    fn decode_schemaless(&self, inputs: &[Input<'_>]) -> Result<Column> {
         let cached = self.inferred.lock().map(|g| g.clone()).unwrap_or(None);
         let mut ty = match cached {
             Some(ty) => ty,
@@ -251,7 +262,7 @@ impl JsonConverter {
                         *g = Some(ty);
                     }
                     let field = schema::schemaless(node.field.as_ref().clone());
-                    return Ok(Decoded {
+                    return Ok(Column {
                         field,
                         array,
                         errors,
@@ -272,7 +283,45 @@ impl JsonConverter {
 
     // ---- envelope decoding ----------------------------------------------------------------
 
+    /// One segment per run of records with the same envelope schema (see the module docs).
     fn decode_envelope(&self, payloads: &BinaryArray) -> Result<Decoded> {
+        let mut segments = Vec::new();
+        let mut errors = Vec::new();
+        let mut start = 0;
+        loop {
+            let rest = payloads.slice(start, payloads.len() - start);
+            let column = self.envelope_segment(&rest)?;
+            let rows = column.array.len();
+            errors.extend(
+                column
+                    .errors
+                    .into_iter()
+                    .map(|RowError { row, error }| RowError {
+                        row: start + row,
+                        error,
+                    }),
+            );
+            segments.push(Segment {
+                start_row: start,
+                field: column.field,
+                array: column.array,
+            });
+            start += rows;
+            if start >= payloads.len() {
+                return Ok(Decoded { segments, errors });
+            }
+            if rows == 0 {
+                return Err(Error::bug(format!(
+                    "JsonConverter: empty schema segment at row {start}"
+                )));
+            }
+        }
+    }
+
+    /// Decode the leading run of `payloads` whose records share the schema of the first record
+    /// that has a readable one; it ends before the first record with a different schema.
+    /// Records before that first one (tombstones, unreadable envelopes) belong to the run.
+    fn envelope_segment(&self, payloads: &BinaryArray) -> Result<Column> {
         let first = (0..payloads.len())
             .filter(|&i| !payloads.is_null(i))
             .find_map(|i| {
@@ -285,24 +334,36 @@ impl JsonConverter {
         let Some((schema_bytes, Some(schema))) = first else {
             return self.decode_schemaless_envelopes(payloads);
         };
-        let mut node = match Node::for_schema(&schema, self.column, true, false) {
-            Ok(node) => node,
-            Err(msg) => return Ok(self.all_rows_fail(payloads, &msg)),
-        };
         let mut state = SchemaState {
             schema: &schema,
             primary: schema_bytes,
             aliases: Vec::new(),
             opts: self.opts,
         };
+        let mut node = match Node::for_schema(&schema, self.column, true, false) {
+            Ok(node) => node,
+            Err(msg) => {
+                let rows = segment_end(payloads, &mut state);
+                return Ok(self.all_rows_fail(&payloads.slice(0, rows), &msg));
+            }
+        };
         let mut cx = self.cx(false);
-        let errors = self.envelope_rows(&mut node, payloads, &mut state, &mut cx, false);
+        let (errors, rows) = self.envelope_rows(&mut node, payloads, &mut state, &mut cx, false);
         let (array, errors) = match node.finish() {
             Ok(array) => (array, errors),
             Err(_) => {
+                // Some payload is not UTF-8: decode the run again, checking each one. A row
+                // can only fail where it decoded before, so the run keeps its length.
                 let mut node =
                     Node::for_schema(&schema, self.column, true, false).map_err(Error::bug)?;
-                let errors = self.envelope_rows(&mut node, payloads, &mut state, &mut cx, true);
+                let run = payloads.slice(0, rows);
+                let (errors, again) =
+                    self.envelope_rows(&mut node, &run, &mut state, &mut cx, true);
+                if again != rows {
+                    return Err(Error::bug(format!(
+                        "JsonConverter: schema run of {rows} rows became {again} after UTF-8 validation"
+                    )));
+                }
                 (
                     node.finish()
                         .map_err(|e| Error::bug(format!("JsonConverter: {e}")))?,
@@ -310,13 +371,15 @@ impl JsonConverter {
                 )
             }
         };
-        Ok(Decoded {
+        Ok(Column {
             field: node.field.as_ref().clone(),
             array,
             errors,
         })
     }
 
+    /// Decode rows into `node` until a record's schema differs from the node's; the row errors
+    /// and the number of rows decoded (failed rows included).
     fn envelope_rows(
         &self,
         node: &mut Node,
@@ -324,7 +387,7 @@ impl JsonConverter {
         state: &mut SchemaState<'_>,
         cx: &mut Cx,
         validate_utf8: bool,
-    ) -> Vec<RowError> {
+    ) -> (Vec<RowError>, usize) {
         let mut errors = Vec::new();
         for row in 0..payloads.len() {
             if payloads.is_null(row) {
@@ -337,42 +400,50 @@ impl JsonConverter {
             } else {
                 envelope_row(bytes, node, state, cx)
             };
-            if let Err(fail) = result {
-                node.truncate(row);
-                node.append_null();
-                errors.push(RowError {
-                    row,
-                    error: fail_error(fail),
-                });
+            match result {
+                Ok(Row::Decoded) => {}
+                Ok(Row::SchemaChanged) => {
+                    node.truncate(row);
+                    return (errors, row);
+                }
+                Err(fail) => {
+                    node.truncate(row);
+                    node.append_null();
+                    errors.push(RowError {
+                        row,
+                        error: fail_error(fail),
+                    });
+                }
             }
         }
-        errors
+        (errors, payloads.len())
     }
 
-    /// Envelopes whose first schema is `null` (or that all failed): schemaless payloads.
-    fn decode_schemaless_envelopes(&self, payloads: &BinaryArray) -> Result<Decoded> {
-        let inputs: Vec<Input<'_>> = (0..payloads.len())
-            .map(|i| {
-                if payloads.is_null(i) {
-                    return Input::Null;
-                }
-                let bytes = payloads.value(i);
-                match envelope_parts(bytes) {
-                    Err(fail) => Input::Failed(fail_error(fail)),
-                    Ok((s, p)) => match ConnectSchema::parse(&mut Scanner::new(&bytes[s.0..s.1]), &self.opts) {
+    /// The leading run of envelopes whose schema is `null` (or of rows that all failed):
+    /// schemaless payloads, up to the first record that has a schema.
+    fn decode_schemaless_envelopes(&self, payloads: &BinaryArray) -> Result<Column> {
+        let mut inputs: Vec<Input<'_>> = Vec::with_capacity(payloads.len());
+        for i in 0..payloads.len() {
+            if payloads.is_null(i) {
+                inputs.push(Input::Null);
+                continue;
+            }
+            let bytes = payloads.value(i);
+            inputs.push(match envelope_parts(bytes) {
+                Err(fail) => Input::Failed(fail_error(fail)),
+                Ok((s, p)) => {
+                    match ConnectSchema::parse(&mut Scanner::new(&bytes[s.0..s.1]), &self.opts) {
                         Ok(None) => Input::Json(&bytes[p.0..p.1]),
-                        Ok(Some(_)) => Input::Failed(Error::data(
-                            "JsonConverter: this record has a schema but the first record of the batch has none; Strait decodes one schema per column",
-                        )),
+                        Ok(Some(_)) => break,
                         Err(fail) => Input::Failed(fail_error(fail)),
-                    },
+                    }
                 }
-            })
-            .collect();
+            });
+        }
         self.decode_schemaless(&inputs)
     }
 
-    fn all_rows_fail(&self, payloads: &BinaryArray, msg: &str) -> Decoded {
+    fn all_rows_fail(&self, payloads: &BinaryArray, msg: &str) -> Column {
         let errors = (0..payloads.len())
             .filter(|&i| !payloads.is_null(i))
             .map(|row| RowError {
@@ -385,7 +456,7 @@ impl JsonConverter {
             arrow::datatypes::DataType::Null,
             true,
         ));
-        Decoded {
+        Column {
             field,
             array: Arc::new(arrow::array::NullArray::new(payloads.len())),
             errors,
@@ -460,6 +531,7 @@ impl Converter for JsonConverter {
         if self.schemas_enable {
             self.decode_envelope(payloads)
         } else {
+            // Plain JSON has no schema to change: one inferred type, one segment.
             let inputs: Vec<Input<'_>> = (0..payloads.len())
                 .map(|i| {
                     if payloads.is_null(i) {
@@ -469,7 +541,12 @@ impl Converter for JsonConverter {
                     }
                 })
                 .collect();
-            self.decode_schemaless(&inputs)
+            let Column {
+                field,
+                array,
+                errors,
+            } = self.decode_schemaless(&inputs)?;
+            Ok(Decoded::single(field, array, errors))
         }
     }
 }
@@ -600,9 +677,21 @@ struct SchemaState<'s> {
     opts: Opts,
 }
 
+/// How a record's schema compares with the run's.
 enum Check {
     Same,
+    /// `"schema": null`.
     Null,
+    /// A different schema: the record starts a new run.
+    Other,
+}
+
+/// What became of one envelope row.
+enum Row {
+    /// Appended to the node (a value or a null).
+    Decoded,
+    /// Not appended: its schema differs from the run's, so it starts the next run.
+    SchemaChanged,
 }
 
 impl SchemaState<'_> {
@@ -626,13 +715,30 @@ impl SchemaState<'_> {
                 }
                 Ok(Check::Same)
             }
-            Some(_) => Err(Fail::Data(
-                "JsonConverter: this record's schema differs from the schema of the first record in the batch; \
-                 Strait decodes one schema per column (decode records with different schemas in separate batches)"
-                    .into(),
-            )),
+            Some(_) => Ok(Check::Other),
         }
     }
+}
+
+/// The rows of the leading run of `payloads` whose schema is the state's, without decoding
+/// payloads (for a schema Strait cannot decode, whose rows all fail).
+fn segment_end(payloads: &BinaryArray, state: &mut SchemaState<'_>) -> usize {
+    (0..payloads.len())
+        .find(|&row| {
+            if payloads.is_null(row) {
+                return false;
+            }
+            let bytes = payloads.value(row);
+            let Ok((s, p)) = envelope_parts(bytes) else {
+                return false;
+            };
+            match state.check(&bytes[s.0..s.1]) {
+                Ok(Check::Same) | Err(_) => false,
+                Ok(Check::Null) => &bytes[p.0..p.1] != b"null",
+                Ok(Check::Other) => true,
+            }
+        })
+        .unwrap_or(payloads.len())
 }
 
 /// Decode one envelope row into `node`; the payload is parsed in place when the schema comes
@@ -642,7 +748,7 @@ fn envelope_row(
     node: &mut Node,
     state: &mut SchemaState<'_>,
     cx: &mut Cx,
-) -> Result<(), Fail> {
+) -> Result<Row, Fail> {
     let mut sc = Scanner::new(bytes);
     if sc.peek() != Some(b'{') {
         if sc.peek().is_some() {
@@ -701,16 +807,16 @@ fn envelope_row(
         }
     }
     match (schema, payload, decoded) {
-        (Some(Check::Same), _, true) => Ok(()),
-        (Some(Check::Same), Some((s, e)), false) => node.value(&mut Scanner::new(&bytes[s..e]), cx),
+        (Some(Check::Same), _, true) => Ok(Row::Decoded),
+        (Some(Check::Same), Some((s, e)), false) => node
+            .value(&mut Scanner::new(&bytes[s..e]), cx)
+            .map(|()| Row::Decoded),
+        // Neither schema nor value: a null row of whatever run it falls in.
         (Some(Check::Null), Some((s, e)), false) if &bytes[s..e] == b"null" => {
             node.append_null();
-            Ok(())
+            Ok(Row::Decoded)
         }
-        (Some(Check::Null), Some(_), false) => Err(Fail::Data(
-            "JsonConverter: this record has no schema but the first record of the batch has one; Strait decodes one schema per column"
-                .into(),
-        )),
+        (Some(Check::Null | Check::Other), Some(_), false) => Ok(Row::SchemaChanged),
         _ => Err(Fail::Data(ENVELOPE_ERROR.into())),
     }
 }
@@ -768,11 +874,28 @@ mod tests {
         )
     }
 
+    /// Every row encoded again, segment by segment.
     fn encode_text(c: &JsonConverter, d: &Decoded) -> Vec<Option<String>> {
-        let out = c.from_connect(&d.field, &d.array).unwrap();
-        out.iter()
-            .map(|b| b.map(|b| String::from_utf8(b.to_vec()).unwrap()))
-            .collect()
+        let mut rows = Vec::new();
+        for s in &d.segments {
+            assert_eq!(s.start_row, rows.len(), "segments cover the rows in order");
+            let out = c.from_connect(&s.field, &s.array).unwrap();
+            rows.extend(
+                out.iter()
+                    .map(|b| b.map(|b| String::from_utf8(b.to_vec()).unwrap())),
+            );
+        }
+        rows
+    }
+
+    /// The segment of a column with one schema.
+    fn only(d: &Decoded) -> &Segment {
+        d.only()
+            .unwrap_or_else(|| panic!("{} segments", d.segments.len()))
+    }
+
+    fn starts(d: &Decoded) -> Vec<usize> {
+        d.segments.iter().map(|s| s.start_row).collect()
     }
 
     const INT32: &str = r#"{"type":"int32","optional":false}"#;
@@ -790,16 +913,16 @@ mod tests {
             Some(spaced),
             Some(r#"{"payload":1}"#),
             Some(payload_first.as_str()),
-            Some(r#"{"schema":{"type":"string","optional":false},"payload":"x"}"#),
             Some(r#"{"schema":{"type":"int32","optional":false},"payload":"x"}"#),
             Some(r#"{"schema":{"type":"int32","optional":false},"payload":null}"#),
         ];
         let d = c.to_connect(&payloads(&rows)).unwrap();
-        assert_eq!(d.field.data_type(), &DataType::Int32);
-        let a = d.array.as_primitive::<Int32Type>();
+        let s = only(&d);
+        assert_eq!(s.field.data_type(), &DataType::Int32);
+        let a = s.array.as_primitive::<Int32Type>();
         assert_eq!((a.value(0), a.value(3), a.value(5)), (7, 8, 9));
         let failed: Vec<usize> = d.errors.iter().map(|e| e.row).collect();
-        assert_eq!(failed, vec![2, 4, 6, 7, 8]);
+        assert_eq!(failed, vec![2, 4, 6, 7]);
         assert!(d.errors.iter().all(|e| e.error.fault() == Fault::Data));
         assert!(
             d.errors[0].error.message().starts_with(SERIALIZATION_ERROR),
@@ -807,15 +930,11 @@ mod tests {
             d.errors[0].error
         );
         assert_eq!(d.errors[1].error.message(), ENVELOPE_ERROR);
-        assert!(d.errors[2]
-            .error
-            .message()
-            .contains("differs from the schema of the first record"));
         assert_eq!(
-            d.errors[4].error.message(),
+            d.errors[3].error.message(),
             "Invalid null value for required INT32 field"
         );
-        for row in [1, 2, 4, 6, 7, 8] {
+        for row in [1, 2, 4, 6, 7] {
             assert!(a.is_null(row), "row {row}");
         }
         // Re-encoding: values in Java's form; null rows of a required schema are tombstones.
@@ -826,6 +945,109 @@ mod tests {
             Some(format!(r#"{{"schema":{INT32},"payload":8}}"#).as_str())
         );
         assert_eq!(out[1], None);
+    }
+
+    #[test]
+    fn schema_changes_start_segments_and_failed_rows_do_not() {
+        let c = conv(&[]);
+        let a =
+            |v: &str| format!(r#"{{"schema":{{"type":"int32","optional":false}},"payload":{v}}}"#);
+        let b = |v: &str| {
+            format!(
+                r#"{{"schema":{{"type":"struct","fields":[{{"type":"string","optional":false,"field":"b"}},{{"type":"int64","optional":false,"field":"c"}}],"optional":false}},"payload":{v}}}"#
+            )
+        };
+        // Same schema as `a`, written differently: no boundary.
+        let a_again = r#"{"payload":3,"schema":{"optional":false,"type":"int32"}}"#;
+        let rows: Vec<Option<String>> = vec![
+            None,                                             // 0: tombstone before any schema: segment 0
+            Some(a("1")),                                     // 1
+            Some(a("\"bad\"")),                               // 2: fails, stays in segment 0
+            Some("{oops".into()),                             // 3: fails, stays in segment 0
+            Some(a_again.into()),                             // 4
+            Some(b(r#"{"b":"x","c":5}"#)),                    // 5: segment 1
+            None,                                             // 6: tombstone, stays in segment 1
+            Some(b(r#"{"b":"y","c":"no"}"#)),                 // 7: fails, stays in segment 1
+            Some(r#"{"schema":null,"payload":null}"#.into()), // 8: no schema, no value
+            Some(a("2")),                                     // 9: segment 2
+            Some(r#"{"schema":null,"payload":{"k":true}}"#.into()), // 10: segment 3, schemaless
+            Some(r#"{"schema":null,"payload":{"k":false}}"#.into()), // 11
+            Some(b(r#"{"b":"z","c":6}"#)),                    // 12: segment 4
+        ];
+        let input = payloads(&rows.iter().map(|r| r.as_deref()).collect::<Vec<_>>());
+        let d = c.to_connect(&input).unwrap();
+        assert_eq!(starts(&d), vec![0, 5, 9, 10, 12]);
+        assert_eq!(d.num_rows(), rows.len());
+        assert_eq!(
+            d.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+            vec![2, 3, 7]
+        );
+        let types: Vec<&DataType> = d.segments.iter().map(|s| s.field.data_type()).collect();
+        assert_eq!(types[0], &DataType::Int32);
+        assert!(matches!(types[1], DataType::Struct(f) if f.len() == 2));
+        assert_eq!(types[2], &DataType::Int32);
+        assert!(schema::is_schemaless(&d.segments[3].field));
+        assert_eq!(types[4], types[1]);
+        let first = d.segments[0].array.as_primitive::<Int32Type>();
+        assert_eq!(first.len(), 5);
+        assert_eq!((first.value(1), first.value(4)), (1, 3));
+        assert!(first.is_null(0) && first.is_null(2) && first.is_null(3));
+        let second = d.segments[1].array.as_struct();
+        assert_eq!(second.len(), 4);
+        assert_eq!(second.column(0).as_string::<i32>().value(0), "x");
+        assert!(second.is_null(1) && second.is_null(2) && second.is_null(3));
+        // Every segment encodes back to what Java writes for its rows.
+        let out = encode_text(&c, &d);
+        assert_eq!(out[1].as_deref(), Some(a("1").as_str()));
+        assert_eq!(out[4].as_deref(), Some(a("3").as_str()));
+        assert_eq!(out[5], rows[5]);
+        assert_eq!(out[9], rows[9]);
+        assert_eq!(out[10], rows[10]);
+        assert_eq!(out[12], rows[12]);
+    }
+
+    #[test]
+    fn one_schema_is_one_segment_holding_every_row() {
+        let c = conv(&[]);
+        let rows: Vec<String> = (0..100)
+            .map(|i| format!(r#"{{"schema":{INT32},"payload":{i}}}"#))
+            .collect();
+        let d = c
+            .to_connect(&payloads(
+                &rows.iter().map(|r| Some(r.as_str())).collect::<Vec<_>>(),
+            ))
+            .unwrap();
+        let s = only(&d);
+        assert_eq!((s.start_row, s.array.len()), (0, 100));
+        assert!(d.errors.is_empty());
+        let d = c.to_connect(&payloads(&[])).unwrap();
+        assert_eq!(only(&d).array.len(), 0);
+    }
+
+    #[test]
+    fn a_schema_strait_cannot_decode_fails_only_its_own_run() {
+        let c = conv(&[]);
+        let bad = r#"{"schema":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal"},"payload":"AQ=="}"#;
+        let good = format!(r#"{{"schema":{INT32},"payload":4}}"#);
+        let d = c
+            .to_connect(&payloads(&[
+                Some(bad),
+                None,
+                Some(bad),
+                Some(&good),
+                Some(bad),
+            ]))
+            .unwrap();
+        assert_eq!(starts(&d), vec![0, 3, 4]);
+        assert_eq!(
+            d.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+            vec![0, 2, 4]
+        );
+        assert!(d.errors[0]
+            .error
+            .message()
+            .contains("scale parameter not found"));
+        assert_eq!(d.segments[1].array.as_primitive::<Int32Type>().value(0), 4);
     }
 
     #[test]
@@ -842,6 +1064,7 @@ mod tests {
             encode_text(&c, &d)[0].as_deref(),
             Some(r#"{"schema":{"type":"string","optional":true},"payload":null}"#)
         );
+        // A typed record after schemaless ones starts its own segment.
         let d = c
             .to_connect(&payloads(&[
                 Some(r#"{"schema":null,"payload":{"a":1}}"#),
@@ -849,11 +1072,18 @@ mod tests {
                 Some(r#"{"schema":{"type":"int8"},"payload":1}"#),
             ]))
             .unwrap();
-        assert!(schema::is_schemaless(&d.field));
-        assert_eq!(d.errors.len(), 1);
+        assert_eq!(starts(&d), vec![0, 2]);
+        assert!(schema::is_schemaless(&d.segments[0].field));
+        assert_eq!(d.segments[1].field.data_type(), &DataType::Int8);
+        assert!(d.errors.is_empty());
+        let out = encode_text(&c, &d);
         assert_eq!(
-            encode_text(&c, &d)[1].as_deref(),
+            out[1].as_deref(),
             Some(r#"{"schema":null,"payload":{"a":2,"b":"x"}}"#)
+        );
+        assert_eq!(
+            out[2].as_deref(),
+            Some(r#"{"schema":{"type":"int8","optional":false},"payload":1}"#)
         );
     }
 
@@ -868,18 +1098,21 @@ mod tests {
                 Some(""),
             ]))
             .unwrap();
-        let DataType::Struct(fields) = d.field.data_type() else {
+        let DataType::Struct(fields) = only(&d).field.data_type() else {
             panic!()
         };
         assert_eq!(fields[0].data_type(), &DataType::Int64);
         assert_eq!(d.errors.len(), 1);
         assert_eq!(d.errors[0].row, 1);
-        assert!(d.array.is_null(2) && d.array.is_null(3));
+        assert!(only(&d).array.is_null(2) && only(&d).array.is_null(3));
         // Same shape: the cached type is used as is.
         let d = c
             .to_connect(&payloads(&[Some(r#"{"b":"y","a":2}"#)]))
             .unwrap();
-        assert_eq!(d.field.data_type(), &DataType::Struct(fields.clone()));
+        assert_eq!(
+            only(&d).field.data_type(),
+            &DataType::Struct(fields.clone())
+        );
         // A float and a new member widen the type (and it stays wide).
         let d = c
             .to_connect(&payloads(&[
@@ -887,7 +1120,7 @@ mod tests {
                 Some(r#"{"a":2.5,"c":true}"#),
             ]))
             .unwrap();
-        let st = d.array.as_struct();
+        let st = only(&d).array.as_struct();
         assert_eq!(
             st.column(0)
                 .as_primitive::<arrow::datatypes::Float64Type>()
@@ -896,7 +1129,7 @@ mod tests {
         );
         assert_eq!(st.column_names(), vec!["a", "b", "c"]);
         let d = c.to_connect(&payloads(&[Some(r#"{"a":1}"#)])).unwrap();
-        assert_eq!(d.array.as_struct().num_columns(), 3);
+        assert_eq!(only(&d).array.as_struct().num_columns(), 3);
         assert_eq!(
             encode_text(&c, &d)[0].as_deref(),
             Some(r#"{"a":1.0,"b":null,"c":null}"#)
@@ -912,7 +1145,7 @@ mod tests {
             Some(r#"{"v":[1,{"x":null}]}"#),
         ];
         let d = c.to_connect(&payloads(&rows)).unwrap();
-        let DataType::Struct(fields) = d.field.data_type() else {
+        let DataType::Struct(fields) = only(&d).field.data_type() else {
             panic!()
         };
         assert_eq!(
@@ -942,7 +1175,7 @@ mod tests {
             let d = c.to_connect(&arr).unwrap();
             assert_eq!(d.errors.len(), 1, "{enable}");
             assert_eq!(d.errors[0].row, 1);
-            assert_eq!(d.array.as_string::<i32>().value(0), "ok");
+            assert_eq!(only(&d).array.as_string::<i32>().value(0), "ok");
         }
     }
 
@@ -990,11 +1223,7 @@ mod tests {
             None,
         );
         let field = Field::new("value", st.data_type().clone(), false);
-        let d = Decoded {
-            field,
-            array: Arc::new(st),
-            errors: vec![],
-        };
+        let d = Decoded::single(field, Arc::new(st), vec![]);
         assert_eq!(
             encode_text(&c, &d)[1].as_deref(),
             Some(
@@ -1003,11 +1232,11 @@ mod tests {
         );
         // A null row of a required top-level column is a tombstone.
         let required = HashMap::from([(schema::OPTIONAL.to_string(), "false".to_string())]);
-        let top = Decoded {
-            field: Field::new("value", DataType::Float64, true).with_metadata(required.clone()),
-            array: Arc::new(Float64Array::from(vec![Some(1.0), None])),
-            errors: vec![],
-        };
+        let top = Decoded::single(
+            Field::new("value", DataType::Float64, true).with_metadata(required.clone()),
+            Arc::new(Float64Array::from(vec![Some(1.0), None])),
+            vec![],
+        );
         assert_eq!(
             encode_text(&c, &top),
             vec![
@@ -1089,21 +1318,23 @@ mod tests {
                     None,
                 ]);
                 let d = c.to_connect(&column).unwrap();
-                assert_eq!(d.array.len(), 3);
-                let encoded = c.from_connect(&d.field, &d.array).unwrap_or_else(|e| {
-                    panic!(
-                        "encode failed for {:?}: {e}",
-                        String::from_utf8_lossy(&input)
-                    )
-                });
-                let again = c.to_connect(&encoded).unwrap();
-                assert!(
-                    again.errors.is_empty(),
-                    "{:?} -> {:?}: {:?}",
-                    String::from_utf8_lossy(&input),
-                    encoded,
-                    again.errors
-                );
+                assert_eq!(d.num_rows(), 3);
+                for s in &d.segments {
+                    let encoded = c.from_connect(&s.field, &s.array).unwrap_or_else(|e| {
+                        panic!(
+                            "encode failed for {:?}: {e}",
+                            String::from_utf8_lossy(&input)
+                        )
+                    });
+                    let again = c.to_connect(&encoded).unwrap();
+                    assert!(
+                        again.errors.is_empty(),
+                        "{:?} -> {:?}: {:?}",
+                        String::from_utf8_lossy(&input),
+                        encoded,
+                        again.errors
+                    );
+                }
             }
         }
     }
@@ -1156,7 +1387,7 @@ mod tests {
             let c = conv(&[("schemas.enable", "false")]);
             let d = c.to_connect(&payloads(&rows.iter().map(|r| Some(r.as_str())).collect::<Vec<_>>())).unwrap();
             prop_assert!(d.errors.is_empty());
-            let st = d.array.as_struct();
+            let st = only(&d).array.as_struct();
             for (row, text) in rows.iter().enumerate() {
                 let reference: serde_json::Value = serde_json::from_str(text).unwrap();
                 for (field, column) in st.fields().iter().zip(st.columns()) {
