@@ -17,7 +17,7 @@ use strait_engine::config::{
 use strait_engine::connector_config::{ConnectorKeys, SinkKeys, SourceKeys};
 use strait_engine::plugin::PluginInfo;
 use strait_engine::registry::Registry;
-use strait_engine::worker_config::{worker_config_def, IGNORED_KEYS};
+use strait_engine::worker_config::{WorkerConfig, IGNORED_KEYS};
 
 /// The whole configuration reference, as Markdown.
 pub fn configuration_reference(registry: &Registry) -> String {
@@ -39,7 +39,7 @@ pub fn configuration_reference(registry: &Registry) -> String {
          Keys of `worker.properties` (`strait standalone worker.properties …`), as in Kafka \
          Connect's `connect-standalone.properties`.\n\n",
     );
-    table(&mut out, worker_config_def().keys().iter());
+    table(&mut out, WorkerConfig::config_def().keys().iter());
     out.push_str(
         "\nPrefixed keys: `producer.*`, `consumer.*` and `admin.*` configure the Kafka clients \
          (passed to librdkafka, Java-only client keys dropped); `key.converter.*`, \

@@ -477,48 +477,6 @@ impl ConfigDef {
         ConfigDef { keys: Vec::new() }
     }
 
-    /// Define a key with positional arguments. Only `worker_config.rs` still does; every other
-    /// config is declared with [`declare_config!`](crate::declare_config), which is what new
-    /// code uses. `order` within its group follows definition order.
-    #[allow(clippy::too_many_arguments)]
-    pub fn define(
-        mut self,
-        name: &str,
-        ty: ConfigType,
-        default: Default,
-        validator: Validator,
-        importance: Importance,
-        documentation: &str,
-        group: Option<&str>,
-        width: Width,
-        display_name: &str,
-    ) -> Self {
-        let order = match group {
-            Some(g) => {
-                self.keys
-                    .iter()
-                    .filter(|k| k.group.as_deref() == Some(g))
-                    .count() as i32
-                    + 1
-            }
-            None => -1,
-        };
-        self.keys.push(ConfigKey {
-            name: name.to_string(),
-            ty,
-            default,
-            validator,
-            importance,
-            documentation: documentation.to_string(),
-            group: group.map(str::to_string),
-            order,
-            width,
-            display_name: display_name.to_string(),
-            dependents: Vec::new(),
-        });
-        self
-    }
-
     /// Add one key as it is (orders included).
     pub fn with_key(mut self, key: ConfigKey) -> Self {
         self.keys.push(key);
@@ -599,18 +557,6 @@ impl ConfigDef {
                 cv
             })
             .collect()
-    }
-
-    /// Parse all keys; the first error (in definition order) is returned, like `AbstractConfig`.
-    pub fn parse(&self, props: &Props) -> Result<ParsedConfig> {
-        let mut values = BTreeMap::new();
-        for k in &self.keys {
-            values.insert(k.name.clone(), parse_key(k, props.get(&k.name))?);
-        }
-        Ok(ParsedConfig {
-            values,
-            originals: props.clone(),
-        })
     }
 
     /// Every validation error, one line each, as `key: message` (for CLI start-up errors).
@@ -769,66 +715,6 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
     }
 }
 
-/// Parsed, typed configuration with the originals kept (connectors pass unknown keys through).
-#[derive(Debug, Clone)]
-pub struct ParsedConfig {
-    values: BTreeMap<String, Value>,
-    originals: Props,
-}
-
-impl ParsedConfig {
-    pub fn originals(&self) -> &Props {
-        &self.originals
-    }
-    pub fn get(&self, key: &str) -> &Value {
-        self.values.get(key).unwrap_or(&Value::Null)
-    }
-    /// String (or class/password) value; `None` when null.
-    pub fn string(&self, key: &str) -> Option<&str> {
-        match self.get(key) {
-            Value::Str(s) | Value::Class(s) | Value::Password(s) => Some(s),
-            _ => None,
-        }
-    }
-    pub fn int(&self, key: &str) -> Option<i32> {
-        match self.get(key) {
-            Value::Int(i) => Some(*i),
-            _ => None,
-        }
-    }
-    pub fn long(&self, key: &str) -> Option<i64> {
-        match self.get(key) {
-            Value::Long(i) => Some(*i),
-            Value::Int(i) => Some(*i as i64),
-            _ => None,
-        }
-    }
-    pub fn short(&self, key: &str) -> Option<i16> {
-        match self.get(key) {
-            Value::Short(i) => Some(*i),
-            _ => None,
-        }
-    }
-    pub fn double(&self, key: &str) -> Option<f64> {
-        match self.get(key) {
-            Value::Double(d) => Some(*d),
-            _ => None,
-        }
-    }
-    pub fn bool(&self, key: &str) -> Option<bool> {
-        match self.get(key) {
-            Value::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-    pub fn list(&self, key: &str) -> Vec<String> {
-        match self.get(key) {
-            Value::List(l) => l.clone(),
-            _ => Vec::new(),
-        }
-    }
-}
-
 /// Keys of `props` that start with `prefix`, with the prefix stripped (`key.converter.` → …).
 pub fn with_prefix(props: &Props, prefix: &str) -> Props {
     props
@@ -976,11 +862,6 @@ mod tests {
         let mut p = Props::new();
         p.insert("file".into(), " x.txt ".into());
         p.insert("topics".into(), "a, b ,c".into());
-        let c = def().parse(&p).unwrap();
-        assert_eq!(c.string("file"), Some("x.txt"));
-        assert_eq!(c.int("batch.size"), Some(2000));
-        assert_eq!(c.list("topics"), vec!["a", "b", "c"]);
-        assert_eq!(c.bool("flag"), Some(false));
         assert_eq!(
             Example::parse(&p).unwrap(),
             Example {

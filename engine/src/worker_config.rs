@@ -6,9 +6,8 @@
 
 use std::time::Duration;
 
-use crate::config::{
-    with_prefix, ConfigDef, ConfigType, Default, Importance, Props, Validator, Width,
-};
+use crate::config::{with_prefix, ConfigDef, Props, Validator};
+use crate::declare_config;
 use crate::error::{Error, Result};
 use crate::kafka::{ClientOverridePolicy, OVERRIDE_POLICY_CONFIG};
 use crate::plugin::ConverterRole;
@@ -49,49 +48,215 @@ const PASSED_ON_PREFIXES: &[&str] = &[
 /// Keys read outside the definition: the pre-3.0 REST listener settings.
 const LEGACY_KEYS: &[&str] = &["rest.host.name", "rest.port"];
 
-/// Typed worker configuration.
-#[derive(Debug, Clone)]
-pub struct WorkerConfig {
-    pub bootstrap_servers: String,
-    pub key_converter: String,
-    pub value_converter: String,
-    pub header_converter: String,
-    pub offset_flush_interval: Duration,
-    pub offset_flush_timeout: Duration,
-    pub task_shutdown_graceful_timeout: Duration,
-    /// Standalone only: `offset.storage.file.filename`.
-    pub offset_storage_file: Option<String>,
-    pub listeners: Vec<String>,
-    pub rest_advertised_host_name: Option<String>,
-    pub rest_advertised_port: Option<u16>,
-    pub topic_tracking_enable: bool,
-    pub topic_tracking_allow_reset: bool,
-    /// `connector.client.config.override.policy`: which client overrides connectors may set.
-    pub client_override_policy: ClientOverridePolicy,
-    /// Every key as given, for the `producer.`, `consumer.`, `admin.` and converter prefixes.
-    pub originals: Props,
+/// The group every worker key is documented in.
+const WORKER: &str = "Worker";
+
+/// A non-negative millisecond count (the keys' validators guarantee it) as a `Duration`.
+fn millis(ms: i64) -> Duration {
+    Duration::from_millis(ms.max(0) as u64)
 }
 
-/// The worker config definition (shared keys plus standalone's offsets file).
-pub fn worker_config_def() -> ConfigDef {
-    let g = Some("Worker");
-    ConfigDef::new()
-        .define("bootstrap.servers", ConfigType::List, Default::Value("localhost:9092".into()), Validator::None, Importance::High, "A list of host/port pairs used to establish the initial connection to the Kafka cluster.", g, Width::Long, "Bootstrap servers")
-        .define("key.converter", ConfigType::Class, Default::Required, Validator::None, Importance::High, "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka (record keys).", g, Width::Long, "Key converter")
-        .define("value.converter", ConfigType::Class, Default::Required, Validator::None, Importance::High, "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka (record values).", g, Width::Long, "Value converter")
-        .define("header.converter", ConfigType::Class, Default::Value("org.apache.kafka.connect.storage.SimpleHeaderConverter".into()), Validator::None, Importance::Low, "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.", g, Width::Long, "Header converter")
-        .define("offset.flush.interval.ms", ConfigType::Long, Default::Value("60000".into()), Validator::Range { min: Some(0.0), max: None }, Importance::Low, "Interval at which to try committing offsets for tasks.", g, Width::Short, "Offset flush interval")
-        .define("offset.flush.timeout.ms", ConfigType::Long, Default::Value("5000".into()), Validator::Range { min: Some(0.0), max: None }, Importance::Low, "Maximum number of milliseconds to wait for records to flush and partition offset data to be committed to offset storage before cancelling the process.", g, Width::Short, "Offset flush timeout")
-        .define("task.shutdown.graceful.timeout.ms", ConfigType::Long, Default::Value("5000".into()), Validator::Range { min: Some(0.0), max: None }, Importance::Low, "Amount of time to wait for tasks to shutdown gracefully.", g, Width::Short, "Task shutdown timeout")
-        .define("offset.storage.file.filename", ConfigType::String, Default::Null, Validator::None, Importance::High, "File to store source connector offsets (standalone mode).", g, Width::Long, "Offsets file")
-        .define("listeners", ConfigType::List, Default::Value("http://:8083".into()), Validator::None, Importance::Low, "List of comma-separated URIs the REST API will listen on.", g, Width::Long, "REST listeners")
-        .define("rest.advertised.host.name", ConfigType::String, Default::Null, Validator::None, Importance::Low, "Hostname given out to other workers to connect to.", g, Width::Medium, "Advertised host")
-        .define("rest.advertised.port", ConfigType::Int, Default::Null, Validator::None, Importance::Low, "Port given out to other workers to connect to.", g, Width::Short, "Advertised port")
-        .define("topic.tracking.enable", ConfigType::Boolean, Default::Value("true".into()), Validator::None, Importance::Low, "Enable tracking the set of active topics per connector during runtime.", g, Width::Short, "Topic tracking")
-        .define("topic.tracking.allow.reset", ConfigType::Boolean, Default::Value("true".into()), Validator::None, Importance::Low, "If set to true, it allows user requests to reset the set of active topics per connector.", g, Width::Short, "Topic tracking reset")
-        .define(OVERRIDE_POLICY_CONFIG, ConfigType::String, Default::Value("All".into()), Validator::None, Importance::Medium, "Class name or alias of implementation of ConnectorClientConfigOverridePolicy. Defines what client configurations can be overridden by the connector. The default implementation is `All`, meaning connector configurations can override all client properties. The other possible policies in the framework include `None` to disallow connectors from overriding client properties, and `Principal` to allow connectors to override only client principals.", g, Width::Medium, "Client override policy")
-        .define(REST_EXTENSION_CLASSES_CONFIG, ConfigType::List, Default::Value("".into()), Validator::None, Importance::Low, "Comma-separated names of ConnectRestExtension classes. Not supported by Strait yet: a non-empty value is refused at start-up, because running without the extensions (e.g. BasicAuthSecurityRestExtension) would leave the REST API open.", g, Width::Long, "REST extensions")
-        .define(CONFIG_PROVIDERS_CONFIG, ConfigType::List, Default::Value("".into()), Validator::None, Importance::Low, "Comma-separated names of ConfigProvider classes. Not supported by Strait yet: a non-empty value is refused at start-up, and connector configs with ${provider:path:key} references are rejected, instead of passing the references on unresolved.", g, Width::Long, "Config providers")
+declare_config! {
+    /// Typed worker configuration. Its declaration is also the worker's `ConfigDef`
+    /// ([`WorkerConfig::config_def`]), which `docs/configuration.md` is generated from.
+    #[derive(Debug, Clone)]
+    pub struct WorkerConfig {
+        pub bootstrap_servers: String {
+            key: "bootstrap.servers",
+            ty: List,
+            default: "localhost:9092",
+            importance: High,
+            doc: "A list of host/port pairs used to establish the initial connection to the \
+                  Kafka cluster.",
+            group: WORKER, order: 1,
+            width: Long,
+            display: "Bootstrap servers",
+            map: |servers: Vec<String>| servers.join(","),
+        },
+        pub key_converter: String {
+            key: "key.converter",
+            ty: Class,
+            default: required,
+            importance: High,
+            doc: "Converter class used to convert between Kafka Connect format and the \
+                  serialized form that is written to Kafka (record keys).",
+            group: WORKER, order: 2,
+            width: Long,
+            display: "Key converter",
+        },
+        pub value_converter: String {
+            key: "value.converter",
+            ty: Class,
+            default: required,
+            importance: High,
+            doc: "Converter class used to convert between Kafka Connect format and the \
+                  serialized form that is written to Kafka (record values).",
+            group: WORKER, order: 3,
+            width: Long,
+            display: "Value converter",
+        },
+        pub header_converter: String {
+            key: "header.converter",
+            ty: Class,
+            default: "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+            importance: Low,
+            doc: "HeaderConverter class used to convert between Kafka Connect format and the \
+                  serialized form that is written to Kafka.",
+            group: WORKER, order: 4,
+            width: Long,
+            display: "Header converter",
+        },
+        pub offset_flush_interval: Duration {
+            key: "offset.flush.interval.ms",
+            ty: Long,
+            default: "60000",
+            validator: Validator::at_least(0.0),
+            importance: Low,
+            doc: "Interval at which to try committing offsets for tasks.",
+            group: WORKER, order: 5,
+            width: Short,
+            display: "Offset flush interval",
+            map: millis,
+        },
+        pub offset_flush_timeout: Duration {
+            key: "offset.flush.timeout.ms",
+            ty: Long,
+            default: "5000",
+            validator: Validator::at_least(0.0),
+            importance: Low,
+            doc: "Maximum number of milliseconds to wait for records to flush and partition \
+                  offset data to be committed to offset storage before cancelling the process.",
+            group: WORKER, order: 6,
+            width: Short,
+            display: "Offset flush timeout",
+            map: millis,
+        },
+        pub task_shutdown_graceful_timeout: Duration {
+            key: "task.shutdown.graceful.timeout.ms",
+            ty: Long,
+            default: "5000",
+            validator: Validator::at_least(0.0),
+            importance: Low,
+            doc: "Amount of time to wait for tasks to shutdown gracefully.",
+            group: WORKER, order: 7,
+            width: Short,
+            display: "Task shutdown timeout",
+            map: millis,
+        },
+        /// Standalone only: `offset.storage.file.filename`.
+        pub offset_storage_file: Option<String> {
+            key: "offset.storage.file.filename",
+            ty: String,
+            default: null,
+            importance: High,
+            doc: "File to store source connector offsets (standalone mode).",
+            group: WORKER, order: 8,
+            width: Long,
+            display: "Offsets file",
+        },
+        pub listeners: Vec<String> {
+            key: "listeners",
+            ty: List,
+            default: "http://:8083",
+            importance: Low,
+            doc: "List of comma-separated URIs the REST API will listen on.",
+            group: WORKER, order: 9,
+            width: Long,
+            display: "REST listeners",
+        },
+        pub rest_advertised_host_name: Option<String> {
+            key: "rest.advertised.host.name",
+            ty: String,
+            default: null,
+            importance: Low,
+            doc: "Hostname given out to other workers to connect to.",
+            group: WORKER, order: 10,
+            width: Medium,
+            display: "Advertised host",
+        },
+        pub rest_advertised_port: Option<u16> {
+            key: "rest.advertised.port",
+            ty: Int,
+            default: null,
+            importance: Low,
+            doc: "Port given out to other workers to connect to.",
+            group: WORKER, order: 11,
+            width: Short,
+            display: "Advertised port",
+            map: |port: Option<i32>| port.map(|p| p as u16),
+        },
+        pub topic_tracking_enable: bool {
+            key: "topic.tracking.enable",
+            ty: Boolean,
+            default: "true",
+            importance: Low,
+            doc: "Enable tracking the set of active topics per connector during runtime.",
+            group: WORKER, order: 12,
+            width: Short,
+            display: "Topic tracking",
+        },
+        pub topic_tracking_allow_reset: bool {
+            key: "topic.tracking.allow.reset",
+            ty: Boolean,
+            default: "true",
+            importance: Low,
+            doc: "If set to true, it allows user requests to reset the set of active topics per \
+                  connector.",
+            group: WORKER, order: 13,
+            width: Short,
+            display: "Topic tracking reset",
+        },
+        /// `connector.client.config.override.policy`: which client overrides connectors may
+        /// set. Java's plugin loader resolves the class when the worker starts, so an unknown
+        /// one fails start-up.
+        pub client_override_policy: ClientOverridePolicy {
+            key: OVERRIDE_POLICY_CONFIG,
+            ty: String,
+            default: "All",
+            importance: Medium,
+            doc: "Class name or alias of implementation of ConnectorClientConfigOverridePolicy. \
+                  Defines what client configurations can be overridden by the connector. The \
+                  default implementation is `All`, meaning connector configurations can override \
+                  all client properties. The other possible policies in the framework include \
+                  `None` to disallow connectors from overriding client properties, and \
+                  `Principal` to allow connectors to override only client principals.",
+            group: WORKER, order: 14,
+            width: Medium,
+            display: "Client override policy",
+            try_map: |class: String| ClientOverridePolicy::from_class(&class),
+        },
+        // Declared for the definition (documentation, validation); a non-empty value is
+        // refused before parsing (see `refused`), so the parsed value is never read.
+        _rest_extension_classes: Vec<String> {
+            key: REST_EXTENSION_CLASSES_CONFIG,
+            ty: List,
+            default: "",
+            importance: Low,
+            doc: "Comma-separated names of ConnectRestExtension classes. Not supported by Strait \
+                  yet: a non-empty value is refused at start-up, because running without the \
+                  extensions (e.g. BasicAuthSecurityRestExtension) would leave the REST API \
+                  open.",
+            group: WORKER, order: 15,
+            width: Long,
+            display: "REST extensions",
+        },
+        // As `rest.extension.classes`: declared, refused when set, never read.
+        _config_providers: Vec<String> {
+            key: CONFIG_PROVIDERS_CONFIG,
+            ty: List,
+            default: "",
+            importance: Low,
+            doc: "Comma-separated names of ConfigProvider classes. Not supported by Strait yet: \
+                  a non-empty value is refused at start-up, and connector configs with \
+                  ${provider:path:key} references are rejected, instead of passing the \
+                  references on unresolved.",
+            group: WORKER, order: 16,
+            width: Long,
+            display: "Config providers",
+        },
+        /// Every key as given, for the `producer.`, `consumer.`, `admin.` and converter prefixes.
+        pub originals: Props { originals },
+    }
 }
 
 /// The start-up refusal of a key Strait cannot honour safely, or `None` when it is unset/empty.
@@ -127,7 +292,7 @@ fn unused_keys<'a>(def: &ConfigDef, props: &'a Props) -> Vec<&'a str> {
 impl WorkerConfig {
     /// Parse and validate a worker config; every problem is reported at once.
     pub fn from_props(props: &Props) -> Result<Self> {
-        let def = worker_config_def();
+        let def = Self::config_def();
         let errors = def.errors(props);
         if !errors.is_empty() {
             return Err(Error::config(format!(
@@ -167,7 +332,9 @@ impl WorkerConfig {
                 return Err(e);
             }
         }
-        let client_override_policy = ClientOverridePolicy::of_worker(props)?;
+        // Every `ConfigDef` check passed above; what can still fail is the override policy's
+        // class, which Java resolves when the worker starts.
+        let config = Self::parse(props)?;
         for key in IGNORED_KEYS {
             if props.contains_key(*key) {
                 tracing::warn!(
@@ -184,28 +351,9 @@ impl WorkerConfig {
                 unused.join(", ")
             );
         }
-        let c = def.parse(props)?;
-        let ms = |k: &str| Duration::from_millis(c.long(k).unwrap_or(0).max(0) as u64);
-        Ok(WorkerConfig {
-            bootstrap_servers: c.list("bootstrap.servers").join(","),
-            key_converter: c.string("key.converter").unwrap_or_default().to_string(),
-            value_converter: c.string("value.converter").unwrap_or_default().to_string(),
-            header_converter: c.string("header.converter").unwrap_or_default().to_string(),
-            offset_flush_interval: ms("offset.flush.interval.ms"),
-            offset_flush_timeout: ms("offset.flush.timeout.ms"),
-            task_shutdown_graceful_timeout: ms("task.shutdown.graceful.timeout.ms"),
-            offset_storage_file: c.string("offset.storage.file.filename").map(str::to_string),
-            listeners: c.list("listeners"),
-            rest_advertised_host_name: c.string("rest.advertised.host.name").map(str::to_string),
-            rest_advertised_port: c.int("rest.advertised.port").map(|p| p as u16),
-            topic_tracking_enable: c.bool("topic.tracking.enable").unwrap_or(true),
-            topic_tracking_allow_reset: c.bool("topic.tracking.allow.reset").unwrap_or(true),
-            client_override_policy,
-            originals: props.clone(),
-        })
+        Ok(config)
     }
 
-    /// Worker-level client overrides: `producer.*`, `consumer.*`, `admin.*` with prefix stripped.
     /// The worker's converter class for `role`.
     pub fn converter_class(&self, role: ConverterRole) -> &str {
         match role {
@@ -215,6 +363,7 @@ impl WorkerConfig {
         }
     }
 
+    /// Worker-level client overrides: `producer.*`, `consumer.*`, `admin.*` with prefix stripped.
     pub fn client_props(&self, prefix: &str) -> Props {
         with_prefix(&self.originals, prefix)
     }
@@ -265,6 +414,50 @@ mod tests {
             w.header_converter,
             "org.apache.kafka.connect.storage.SimpleHeaderConverter"
         );
+    }
+
+    #[test]
+    fn every_key_lands_in_its_typed_field() {
+        let mut p = base();
+        for (k, v) in [
+            ("bootstrap.servers", "a:1, b:2"),
+            ("offset.flush.timeout.ms", "250"),
+            ("task.shutdown.graceful.timeout.ms", "0"),
+            ("offset.storage.file.filename", " /tmp/o "),
+            ("listeners", "http://h:1,http://h:2"),
+            ("rest.advertised.host.name", "w1"),
+            ("rest.advertised.port", "9000"),
+            ("topic.tracking.enable", "false"),
+            ("topic.tracking.allow.reset", "FALSE"),
+            ("header.converter", "c"),
+        ] {
+            p.insert(k.into(), v.into());
+        }
+        let w = WorkerConfig::from_props(&p).unwrap();
+        assert_eq!(w.bootstrap_servers, "a:1,b:2");
+        assert_eq!(
+            (w.key_converter.as_str(), w.value_converter.as_str()),
+            ("a", "b")
+        );
+        assert_eq!(w.converter_class(ConverterRole::Header), "c");
+        assert_eq!(w.offset_flush_interval, Duration::from_secs(60));
+        assert_eq!(w.offset_flush_timeout, Duration::from_millis(250));
+        assert_eq!(w.task_shutdown_graceful_timeout, Duration::ZERO);
+        assert_eq!(w.offset_storage_file.as_deref(), Some("/tmp/o"));
+        assert_eq!(w.listeners, ["http://h:1", "http://h:2"]);
+        assert_eq!(w.rest_advertised_host_name.as_deref(), Some("w1"));
+        assert_eq!(w.rest_advertised_port, Some(9000));
+        assert!(!w.topic_tracking_enable && !w.topic_tracking_allow_reset);
+        assert_eq!(w.originals, p);
+        let defaults = WorkerConfig::from_props(&base()).unwrap();
+        assert_eq!(defaults.bootstrap_servers, "localhost:9092");
+        assert_eq!(defaults.rest_advertised_port, None);
+        assert!(defaults.topic_tracking_enable && defaults.topic_tracking_allow_reset);
+        // The declaration numbers the keys of its one group in declaration order.
+        let def = WorkerConfig::config_def();
+        let orders: Vec<i32> = def.keys().iter().map(|k| k.order).collect();
+        assert_eq!(orders, (1..=16).collect::<Vec<_>>());
+        assert_eq!(def.groups(), ["Worker"]);
     }
 
     #[test]
@@ -359,7 +552,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            unused_keys(&worker_config_def(), &p),
+            unused_keys(&WorkerConfig::config_def(), &p),
             vec!["group.id", "ssl.keystore.location"]
         );
     }

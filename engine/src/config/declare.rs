@@ -51,9 +51,11 @@
 //! assert_eq!(ExampleConfig::config_def().keys().len(), 2);
 //! ```
 //!
-//! Each field is either a key or `{ flatten }`, which embeds another declared config's keys at
-//! that position (Java's `JsonConverterConfig` extends `ConverterConfig` this way). A key's
-//! entries come in this order; those marked optional may be left out:
+//! Each field is a key, `{ flatten }`, which embeds another declared config's keys at that
+//! position (Java's `JsonConverterConfig` extends `ConverterConfig` this way), or
+//! `{ originals }`, a [`Props`] field that keeps every key as given (Java's `originals()`, for
+//! prefixed keys passed on to clients). A key's entries come in this order; those marked
+//! optional may be left out:
 //!
 //! | entry | meaning |
 //! |---|---|
@@ -67,6 +69,7 @@
 //! | `width` (optional) | `None`, `Short`, `Medium`, `Long`; `None` when left out |
 //! | `display` (optional) | the display name; the key when left out |
 //! | `map` (optional) | a function from the parsed value to the field's type; without it the field has the parsed value's type |
+//! | `try_map` (optional, instead of `map`) | a function from the parsed value to a `Result` of the field's type, for values whose validity Java checks beyond the `ConfigDef` (e.g. a class name that must resolve); its error is `parse`'s |
 //!
 //! A value's Rust type follows its Kafka type (see [`KeyType`]): `Int` → `i32`, `Long` →
 //! `i64`, `List` → `Vec<String>`, …, wrapped in `Option` when the default is `null`.
@@ -189,12 +192,18 @@ macro_rules! declare_config {
     (@def $def:ident, $field_ty:ty; flatten) => {
         $def.extend(<$field_ty>::config_def())
     };
+    (@def $def:ident, $field_ty:ty; originals) => {
+        $def
+    };
     (@def $def:ident, $field_ty:ty; $($body:tt)*) => {
         $def.with_key($crate::declare_config!(@key $field_ty; $($body)*).0)
     };
 
     (@parse $props:ident, $field_ty:ty; flatten) => {
         <$field_ty>::parse($props)?
+    };
+    (@parse $props:ident, $field_ty:ty; originals) => {
+        <$crate::config::Props as ::std::clone::Clone>::clone($props)
     };
     (@parse $props:ident, $field_ty:ty; $($body:tt)*) => {{
         let (key, parse) = $crate::declare_config!(@key $field_ty; $($body)*);
@@ -213,6 +222,7 @@ macro_rules! declare_config {
         $(width: $width:ident,)?
         $(display: $display:expr,)?
         $(map: $map:expr,)?
+        $(try_map: $try_map:expr,)?
     ) => {
         (
             $crate::config::ConfigKey {
@@ -232,7 +242,9 @@ macro_rules! declare_config {
              props: &$crate::config::Props|
              -> $crate::Result<$field_ty> {
                 let value = $crate::declare_config!(@value $ty, $default, key, props);
-                Ok($crate::declare_config!(@or [value] $($crate::config::apply(value, $map))?))
+                $( let value = $crate::config::apply(value, $map); )?
+                $( let value = $crate::config::apply(value, $try_map)?; )?
+                Ok(value)
             },
         )
     };
@@ -370,6 +382,22 @@ mod tests {
         struct Empty {}
     }
 
+    declare_config! {
+        #[derive(Debug, PartialEq)]
+        struct Checked {
+            port: u16 {
+                key: "port",
+                ty: Int,
+                default: "8083",
+                importance: Low,
+                doc: "Port",
+                try_map: |port: i32| u16::try_from(port)
+                    .map_err(|_| crate::error::Error::config(format!("port {port} is out of range"))),
+            },
+            originals: Props { originals },
+        }
+    }
+
     fn props(pairs: &[(&str, &str)]) -> Props {
         pairs
             .iter()
@@ -496,6 +524,34 @@ mod tests {
         // Passwords are not trimmed, as in Java.
         assert_eq!(c.secret.as_deref(), Some(" s "));
         assert_eq!(Empty::parse(&props(&[("any", "thing")])).unwrap(), Empty {});
+    }
+
+    #[test]
+    fn try_map_errors_and_originals_are_kept() {
+        // `{ originals }` defines no key.
+        let names: Vec<String> = Checked::config_def()
+            .keys()
+            .iter()
+            .map(|k| k.name.clone())
+            .collect();
+        assert_eq!(names, ["port"]);
+        let given = props(&[("port", "9000"), ("producer.linger.ms", "5")]);
+        assert_eq!(
+            Checked::parse(&given).unwrap(),
+            Checked {
+                port: 9000,
+                originals: given.clone(),
+            }
+        );
+        assert_eq!(Checked::parse(&Props::new()).unwrap().port, 8083);
+        let err = Checked::parse(&props(&[("port", "70000")])).unwrap_err();
+        assert_eq!(err.message(), "port 70000 is out of range");
+        // The definition's own checks come first.
+        let err = Checked::parse(&props(&[("port", "x")])).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "Invalid value x for configuration port: Not a number of type INT"
+        );
     }
 
     #[test]
