@@ -151,22 +151,8 @@ impl Batch {
 
     /// Replace (or add) a column, keeping every other column and the provenance.
     pub fn with_column(&self, field: Arc<Field>, array: ArrayRef) -> Result<Batch> {
-        let schema = self.records.schema();
-        let mut fields: Vec<Arc<Field>> = schema.fields().iter().cloned().collect();
-        let mut cols: Vec<ArrayRef> = self.records.columns().to_vec();
-        match schema.index_of(field.name()) {
-            Ok(i) => {
-                fields[i] = field;
-                cols[i] = array;
-            }
-            Err(_) => {
-                fields.push(field);
-                cols.push(array);
-            }
-        }
-        let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
         Ok(Batch {
-            records: RecordBatch::try_new(schema, cols)?,
+            records: with_columns(&self.records, [(field, array)])?,
             provenance: self.provenance.clone(),
             original: self.original.clone(),
         })
@@ -192,6 +178,31 @@ impl Batch {
         let col = self.column(columns::TOPIC)?;
         topic_at(col, i)
     }
+}
+
+/// `records` with columns replaced, by field name, or appended when the name is new; every other
+/// column and the schema metadata are kept.
+pub fn with_columns(
+    records: &RecordBatch,
+    columns: impl IntoIterator<Item = (Arc<Field>, ArrayRef)>,
+) -> Result<RecordBatch> {
+    let schema = records.schema();
+    let mut fields: Vec<Arc<Field>> = schema.fields().iter().cloned().collect();
+    let mut cols: Vec<ArrayRef> = records.columns().to_vec();
+    for (field, array) in columns {
+        match schema.index_of(field.name()) {
+            Ok(i) => {
+                fields[i] = field;
+                cols[i] = array;
+            }
+            Err(_) => {
+                fields.push(field);
+                cols.push(array);
+            }
+        }
+    }
+    let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    Ok(RecordBatch::try_new(schema, cols)?)
 }
 
 /// The topic string at row `i` of a topic column (Utf8 or `Dictionary(Int32, Utf8)`).

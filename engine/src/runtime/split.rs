@@ -13,9 +13,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, Int32Array, Int64Array, RecordBatch};
-use arrow::datatypes::{Field, Schema};
+use arrow::datatypes::Field;
 
-use crate::batch::{columns, Batch, OffsetRange, Provenance, TopicColumn, TopicPartition};
+use crate::batch::{
+    columns, with_columns, Batch, OffsetRange, Provenance, TopicColumn, TopicPartition,
+};
 use crate::error::{Error, Result};
 use crate::plugin::Segment;
 
@@ -139,28 +141,18 @@ fn with_key_value(
     key: (Field, ArrayRef),
     value: (Field, ArrayRef),
 ) -> Result<RecordBatch> {
-    let schema = records.schema();
-    let mut fields: Vec<Arc<Field>> = schema.fields().iter().cloned().collect();
-    let mut cols: Vec<ArrayRef> = records.columns().to_vec();
-    for (name, (field, array)) in [(columns::KEY, key), (columns::VALUE, value)] {
-        let field = Arc::new(if field.name() == name {
+    let named = |name: &str, (field, array): (Field, ArrayRef)| {
+        let field = if field.name() == name {
             field
         } else {
             field.with_name(name)
-        });
-        match schema.index_of(name) {
-            Ok(i) => {
-                fields[i] = field;
-                cols[i] = array;
-            }
-            Err(_) => {
-                fields.push(field);
-                cols.push(array);
-            }
-        }
-    }
-    let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
-    Ok(RecordBatch::try_new(schema, cols)?)
+        };
+        (Arc::new(field), array)
+    };
+    with_columns(
+        records,
+        [named(columns::KEY, key), named(columns::VALUE, value)],
+    )
 }
 
 /// The provenance of each piece `[start, end)`.
