@@ -322,7 +322,7 @@ mod tests {
         let value = batch.column(columns::VALUE).unwrap().clone();
         batch.original = Some(
             RecordBatch::try_new(
-                Arc::new(Schema::new(vec![Field::new(
+                Arc::new(arrow::datatypes::Schema::new(vec![Field::new(
                     columns::VALUE,
                     DataType::Binary,
                     true,
