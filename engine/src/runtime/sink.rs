@@ -59,6 +59,9 @@ use crate::plugin::{
 const MAX_BATCH_RECORDS: usize = 8192;
 /// Most payload bytes per batch.
 const MAX_BATCH_BYTES: usize = 8 << 20;
+/// How long the consumer thread waits for room in the channel before it pauses its partitions
+/// (and keeps polling, which keeps the group membership).
+const HOLD_AFTER: Duration = Duration::from_millis(500);
 /// The class Java names as executing when a task reports an errant record (`TASK_PUT`).
 const SINK_TASK_CLASS: &str = "org.apache.kafka.connect.sink.SinkTask";
 
@@ -154,6 +157,9 @@ struct SinkConsumerContext {
     /// Whether `held` has an event: read on every poll, so the common case takes no lock.
     holding: AtomicBool,
     commands: Mutex<std::sync::mpsc::Receiver<Command>>,
+    /// Rewinds received while an event waited for room in the channel: carried out by the poll
+    /// loop itself, so that event (older records) reaches the driver before the seek's marker.
+    deferred_seeks: Mutex<OffsetMap>,
     pause: Mutex<PauseState>,
     /// Offsets the broker confirmed as committed (shared with the driver).
     confirmed: Arc<Mutex<OffsetMap>>,
@@ -260,10 +266,26 @@ impl SinkConsumerContext {
         match self.events.try_send(event) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Closed(_)) => false,
-            Err(mpsc::error::TrySendError::Full(e)) if may_hold => {
-                *held = Some(e);
-                self.holding.store(true, Ordering::Release);
+            Err(mpsc::error::TrySendError::Full(mut e)) if may_hold => {
                 drop(held);
+                // A driver busy for a moment is waited for: pausing drops what the client has
+                // prefetched. Only a driver busy for longer gets the partitions paused, so the
+                // loop can go on polling without reading.
+                let deadline = std::time::Instant::now() + HOLD_AFTER;
+                while std::time::Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                    self.run_commands(consumer, false);
+                    match self.events.try_send(e) {
+                        Ok(()) => return true,
+                        Err(mpsc::error::TrySendError::Closed(_)) => return false,
+                        Err(mpsc::error::TrySendError::Full(back)) => e = back,
+                    }
+                    if self.stop.load(Ordering::Acquire) {
+                        return false;
+                    }
+                }
+                *self.held.lock().expect("held lock") = Some(e);
+                self.holding.store(true, Ordering::Release);
                 self.set_backpressure(consumer, true);
                 true
             }
@@ -282,7 +304,7 @@ impl SinkConsumerContext {
                 Err(mpsc::error::TrySendError::Closed(_)) => return false,
                 Err(mpsc::error::TrySendError::Full(e)) => {
                     event = e;
-                    self.run_commands(consumer);
+                    self.run_commands(consumer, false);
                     if self.stop.load(Ordering::Acquire) {
                         return false;
                     }
@@ -341,10 +363,25 @@ impl SinkConsumerContext {
         };
     }
 
-    /// Execute pending commands: commits, pauses and rewinds.
-    fn run_commands(&self, consumer: &BaseConsumer<Self>) {
-        let commands = self.commands.lock().expect("commands lock");
-        while let Ok(cmd) = commands.try_recv() {
+    /// Execute pending commands: commits, pauses and rewinds. Rewinds only run from the poll
+    /// loop itself (`seek_now`); elsewhere (waiting for room in the channel, in a rebalance
+    /// callback) they are deferred to it.
+    fn run_commands(&self, consumer: &BaseConsumer<Self>, seek_now: bool) {
+        // Taken out under the lock, run after it: a rewind sends events, and waiting for room
+        // in the channel runs commands again.
+        let commands: Vec<Command> = self
+            .commands
+            .lock()
+            .expect("commands lock")
+            .try_iter()
+            .collect();
+        if seek_now {
+            let deferred = std::mem::take(&mut *self.deferred_seeks.lock().expect("seek lock"));
+            if !deferred.is_empty() {
+                self.seek(consumer, deferred);
+            }
+        }
+        for cmd in commands {
             match cmd {
                 Command::Commit(offsets, reply) => {
                     let result = if offsets.is_empty() {
@@ -385,29 +422,36 @@ impl SinkConsumerContext {
                     }
                     pause.apply(consumer);
                 }
-                Command::Seek(offsets) => {
-                    // What was read before the seek must not reach the task after it: finish
-                    // the batch being built (the driver drops its rows of these partitions
-                    // until it sees `Seeked`).
-                    self.send_building(consumer, false);
-                    for (tp, offset) in &offsets {
-                        if let Err(e) = consumer.seek(
-                            &tp.topic,
-                            tp.partition,
-                            Offset::Offset(*offset),
-                            Duration::from_secs(10),
-                        ) {
-                            tracing::warn!(partition = %tp, offset, error = %e, "rewinding the partition failed");
-                        }
-                    }
-                    self.send(
-                        consumer,
-                        Event::Seeked(offsets.into_keys().collect()),
-                        false,
-                    );
-                }
+                Command::Seek(offsets) if seek_now => self.seek(consumer, offsets),
+                Command::Seek(offsets) => self
+                    .deferred_seeks
+                    .lock()
+                    .expect("seek lock")
+                    .extend(offsets),
             }
         }
+    }
+
+    /// Rewind partitions. What was read before the seek must not reach the task after it:
+    /// the batch being built goes out first (the driver drops its rows of these partitions
+    /// until it sees `Seeked`).
+    fn seek(&self, consumer: &BaseConsumer<Self>, offsets: OffsetMap) {
+        self.send_building(consumer, false);
+        for (tp, offset) in &offsets {
+            if let Err(e) = consumer.seek(
+                &tp.topic,
+                tp.partition,
+                Offset::Offset(*offset),
+                Duration::from_secs(10),
+            ) {
+                tracing::warn!(partition = %tp, offset, error = %e, "rewinding the partition failed");
+            }
+        }
+        self.send(
+            consumer,
+            Event::Seeked(offsets.into_keys().collect()),
+            false,
+        );
     }
 }
 
@@ -455,7 +499,7 @@ fn consumer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
 fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
     let ctx = consumer.context();
     while !ctx.stop.load(Ordering::Acquire) {
-        ctx.run_commands(&consumer);
+        ctx.run_commands(&consumer, true);
         let free = ctx.release_held(&consumer);
         let has_pending = free && !ctx.building.lock().expect("builder lock").is_empty();
         let timeout = if has_pending {
@@ -502,7 +546,7 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
         }
     }
     // Closing: the driver already committed; run what it sent last, then leave the group.
-    ctx.run_commands(&consumer);
+    ctx.run_commands(&consumer, false);
     ctx.closing.store(true, Ordering::Release);
     consumer.unsubscribe();
 }
@@ -534,6 +578,7 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
                     .take()
                     .ok_or_else(|| Error::bug("consumer set up twice"))?,
             ),
+            deferred_seeks: Mutex::default(),
             pause: Mutex::default(),
             confirmed: confirmed.clone(),
             stop: stop.clone(),

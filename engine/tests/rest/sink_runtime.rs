@@ -134,6 +134,8 @@ struct SinkLog {
     rewind_once: bool,
     /// Sleep this long in a `pre_commit` that precedes a revocation.
     slow_revocation: Duration,
+    /// Sleep this long in the first `put`.
+    slow_first_put: Duration,
 }
 
 fn logs() -> &'static Mutex<HashMap<String, SinkLog>> {
@@ -219,13 +221,18 @@ impl SinkTask for ControlledTask {
     async fn put(&mut self, batch: Batch) -> Result<()> {
         let name = self.name();
         let ctx = self.ctx.clone().unwrap();
-        let (failing, rewind) = with_log(&name, |l| {
+        let (failing, rewind, slow) = with_log(&name, |l| {
             let failing = l.fail_until.is_some_and(|t| Instant::now() < t);
             if failing {
                 l.put_failures += 1;
             }
-            (failing, l.rewind_once)
+            (
+                failing,
+                l.rewind_once,
+                std::mem::take(&mut l.slow_first_put),
+            )
         });
+        tokio::time::sleep(slow).await;
         if failing {
             ctx.timeout(Duration::from_millis(200));
             return Err(Error::external("the controlled sink is unavailable", true));
@@ -643,6 +650,49 @@ async fn retriable_put_failures_keep_the_group_membership() {
     assert!(sent.iter().all(|v| got.contains(v)), "nothing lost");
     let status = w.http.get(&format!("/connectors/{name}/status")).await.body;
     assert_eq!(states(&status).1, vec!["RUNNING".to_string()]);
+    w.stop().await;
+}
+
+/// A `put` that takes longer than `max.poll.interval.ms` while the channel to the driver is
+/// full: the consumer thread pauses its partitions and keeps polling, so the task keeps its
+/// partitions, and everything arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_put_keeps_the_group_membership() {
+    let w = KafkaWorker::start().await;
+    let topic = unique("strait-slow-put");
+    create_topic(&topic, 1).await;
+    let name = unique("slow-put");
+    let sent = values("s", 60_000);
+    produce(&topic, 1, &sent).await;
+    with_log(&name, |l| l.slow_first_put = Duration::from_secs(10));
+    create(
+        &w.http,
+        &name,
+        json!({"connector.class": CONTROLLED_SINK, "topics": topic,
+               "consumer.override.session.timeout.ms": "6000",
+               "consumer.override.max.poll.interval.ms": "6000"}),
+    )
+    .await;
+    let n = name.clone();
+    eventually("every record durable", Duration::from_secs(90), || {
+        durable_values(&n).len() >= sent.len()
+    })
+    .await;
+    let did = with_log(&name, |l| l.did.clone());
+    let opens = did
+        .iter()
+        .filter(|(_, d)| matches!(d, Did::Open(_)))
+        .count();
+    let closes = did
+        .iter()
+        .filter(|(_, d)| matches!(d, Did::Close(_)))
+        .count();
+    assert_eq!(
+        (opens, closes),
+        (1, 0),
+        "no rebalance during the slow put: {did:?}"
+    );
+    assert_eq!(durable_values(&name), sent, "everything once, in order");
     w.stop().await;
 }
 
