@@ -136,6 +136,12 @@ struct SinkLog {
     slow_revocation: Duration,
     /// Sleep this long in the first `put`.
     slow_first_put: Duration,
+    /// Partition 1 is paused by the task (through its context) on `open`, and resumed at the
+    /// first `put` after this turns true.
+    hold_partition_1: bool,
+    release_partition_1: bool,
+    /// The task's assignment as its context reported it at the last `put`.
+    seen_assignment: Vec<TopicPartition>,
 }
 
 fn logs() -> &'static Mutex<HashMap<String, SinkLog>> {
@@ -206,7 +212,18 @@ impl SinkTask for ControlledTask {
     }
     async fn open(&mut self, partitions: &[TopicPartition]) -> Result<()> {
         let (name, i) = (self.name(), self.instance);
-        with_log(&name, |l| l.did.push((i, Did::Open(partitions.to_vec()))));
+        let hold = with_log(&name, |l| {
+            l.did.push((i, Did::Open(partitions.to_vec())));
+            l.hold_partition_1
+        });
+        if hold {
+            let one: Vec<TopicPartition> = partitions
+                .iter()
+                .filter(|tp| tp.partition == 1)
+                .cloned()
+                .collect();
+            self.ctx.as_ref().unwrap().pause(&one);
+        }
         Ok(())
     }
     async fn close(&mut self, partitions: &[TopicPartition]) -> Result<()> {
@@ -233,6 +250,19 @@ impl SinkTask for ControlledTask {
             )
         });
         tokio::time::sleep(slow).await;
+        let release = with_log(&name, |l| {
+            l.seen_assignment = ctx.assignment().into_iter().collect();
+            l.hold_partition_1 && l.release_partition_1
+        });
+        if release {
+            let one: Vec<TopicPartition> = ctx
+                .assignment()
+                .into_iter()
+                .filter(|tp| tp.partition == 1)
+                .collect();
+            ctx.resume(&one);
+            ctx.request_commit();
+        }
         if failing {
             ctx.timeout(Duration::from_millis(200));
             return Err(Error::external("the controlled sink is unavailable", true));
@@ -268,6 +298,19 @@ impl SinkTask for ControlledTask {
         let slow = with_log(&name, |l| l.slow_revocation);
         if !revoking.is_empty() && !slow.is_zero() {
             tokio::time::sleep(slow).await;
+            let release = with_log(&name, |l| {
+                l.seen_assignment = ctx.assignment().into_iter().collect();
+                l.hold_partition_1 && l.release_partition_1
+            });
+            if release {
+                let one: Vec<TopicPartition> = ctx
+                    .assignment()
+                    .into_iter()
+                    .filter(|tp| tp.partition == 1)
+                    .collect();
+                ctx.resume(&one);
+                ctx.request_commit();
+            }
         }
         let buffer = std::mem::take(&mut self.buffer);
         let i = self.instance;
@@ -809,6 +852,53 @@ async fn a_task_can_rewind_a_partition() {
     let replay_start = got.len() - sent.len();
     assert_eq!(&got[replay_start..], &sent[..], "{got:?}");
     assert_eq!(&got[..replay_start], &sent[..replay_start], "{got:?}");
+    w.stop().await;
+}
+
+/// §2.8: a task pauses one partition through its context: nothing of it arrives while the
+/// other partition flows; after `resume` it arrives too. The context reports the assignment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_can_pause_and_resume_a_partition() {
+    let w = KafkaWorker::start().await;
+    let topic = unique("strait-task-pause");
+    create_topic(&topic, 2).await;
+    let name = unique("task-pause");
+    with_log(&name, |l| l.hold_partition_1 = true);
+    let sent = values("p", 200);
+    produce(&topic, 2, &sent).await;
+    create(
+        &w.http,
+        &name,
+        json!({"connector.class": CONTROLLED_SINK, "topics": topic}),
+    )
+    .await;
+    let n = name.clone();
+    eventually("partition 0 delivered", T, || {
+        durable_values(&n).len() >= 100
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let got = with_log(&name, |l| l.durable.clone());
+    assert!(
+        got.iter().all(|(p, _, _)| *p == 0),
+        "nothing of the paused partition"
+    );
+    assert_eq!(got.len(), 100);
+    let assignment = with_log(&name, |l| l.seen_assignment.clone());
+    assert_eq!(
+        assignment,
+        vec![
+            TopicPartition::new(topic.clone(), 0),
+            TopicPartition::new(topic.clone(), 1)
+        ]
+    );
+    with_log(&name, |l| l.release_partition_1 = true);
+    // A put is needed for the task to act: more data on partition 0.
+    produce(&topic, 1, &values("q", 10)).await;
+    eventually("partition 1 delivered after resume", T, || {
+        with_log(&n, |l| l.durable.iter().filter(|(p, _, _)| *p == 1).count()) >= 100
+    })
+    .await;
     w.stop().await;
 }
 
