@@ -429,6 +429,7 @@ fn main() -> Result<()> {
     let file = results.len() - 1;
 
     // 5. Peer: Apache Kafka Connect (JVM) draining the same topic the same way.
+    let mut peer = None;
     if let Some(libs) = &a.java_libs {
         let dir = a.work.join("peer");
         std::fs::create_dir_all(&dir)?;
