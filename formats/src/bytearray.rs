@@ -83,6 +83,11 @@ impl Converter for ByteArrayConverter {
             errors: Vec::new(),
         })
     }
+
+    /// The payload is the value: nothing to fail on.
+    fn decoding_never_fails(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
@@ -100,6 +105,7 @@ mod tests {
         let decoded = conv().to_connect(&payloads).unwrap();
         assert_eq!(decoded.field.data_type(), &DataType::Binary);
         assert!(decoded.field.is_nullable());
+        assert!(decoded.errors.is_empty() && conv().decoding_never_fails());
         let back = conv().from_connect(&decoded.field, &decoded.array).unwrap();
         assert_eq!(back, payloads);
     }

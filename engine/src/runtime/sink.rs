@@ -37,6 +37,9 @@ use crate::plugin::{Converter, RowError, SinkInput, SinkTask, SinkTaskContext};
 const MAX_BATCH_RECORDS: usize = 8192;
 /// Most payload bytes per batch.
 const MAX_BATCH_BYTES: usize = 8 << 20;
+/// While messages stream in, the consumer thread runs the driver's commands (commits, pause) at
+/// least this often (in messages); each check costs a lock.
+const COMMAND_CHECK_EVERY: u32 = 256;
 
 enum Event {
     Batch(Batch),
@@ -215,18 +218,29 @@ fn consumer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
 }
 
 /// The poll thread: owns the consumer, builds raw batches, executes commits.
+///
+/// This loop runs once per message, so it touches shared state as little as it can: one
+/// (uncontended) lock of the builder per message, commands checked when the consumer is idle,
+/// after each batch, and at least every [`COMMAND_CHECK_EVERY`] messages.
 fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
     let ctx = consumer.context();
+    // Whether the builder may hold records. A rebalance callback inside `poll` can flush it
+    // behind our back; then this is stale-true for one zero-timeout poll, which is harmless.
+    let mut pending = false;
+    let mut since_commands = 0u32;
     while !ctx.stop.load(Ordering::Acquire) {
-        ctx.run_commands(&consumer);
-        let has_pending = !ctx.building.lock().expect("builder lock").is_empty();
-        let timeout = if has_pending {
+        if !pending || since_commands >= COMMAND_CHECK_EVERY {
+            ctx.run_commands(&consumer);
+            since_commands = 0;
+        }
+        let timeout = if pending {
             Duration::ZERO
         } else {
             Duration::from_millis(100)
         };
         match consumer.poll(timeout) {
             Some(Ok(msg)) => {
+                since_commands += 1;
                 let full = {
                     let mut b = ctx.building.lock().expect("builder lock");
                     let headers = msg.headers();
@@ -245,8 +259,11 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
                     );
                     b.len() >= MAX_BATCH_RECORDS || b.payload_bytes() >= MAX_BATCH_BYTES
                 };
+                pending = !full;
                 if full {
                     ctx.send_building(&consumer);
+                    ctx.run_commands(&consumer);
+                    since_commands = 0;
                 }
             }
             Some(Err(e)) => {
@@ -257,7 +274,10 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
                     tracing::warn!(error = %err, "consumer error");
                 }
             }
-            None => ctx.send_building(&consumer),
+            None => {
+                ctx.send_building(&consumer);
+                pending = false;
+            }
         }
     }
     // Closing: the driver already committed; run what it sent last, then leave the group.
@@ -591,7 +611,8 @@ async fn deliver(
 /// Header values stay raw bytes in the batch (no Strait sink reads typed headers yet), but they
 /// go through the header converter as in Java's `WorkerSinkTask`, so a header the configured
 /// converter cannot read (e.g. not JSON under `header.converter=JsonConverter`) is a
-/// `HEADER_CONVERTER` error, tolerated or not like a key or value error.
+/// `HEADER_CONVERTER` error, tolerated or not like a key or value error. A header converter
+/// that cannot fail on any input (the default `SimpleHeaderConverter`) is not run at all.
 async fn decode(
     ctx: &DriverContext,
     batch: Batch,
@@ -672,6 +693,10 @@ async fn decode(
 /// Run every header value of the batch through the header converter in one call (the values
 /// of all rows are one flat column) and map its errors back to their rows.
 fn header_errors(batch: &Batch, converter: &dyn Converter) -> Result<Vec<RowError>> {
+    if converter.decoding_never_fails() {
+        // Nothing reads the decoded values, and no value can fail: decoding is pure cost.
+        return Ok(Vec::new());
+    }
     let Some(headers) = batch
         .column(columns::HEADERS)
         .and_then(|c| c.as_any().downcast_ref::<ListArray>())
