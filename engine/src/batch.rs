@@ -11,12 +11,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use arrow::array::builder::NullBufferBuilder;
 use arrow::array::{
-    Array, ArrayRef, BinaryArray, DictionaryArray, Int32Array, Int64Array, ListArray,
-    RecordBatch, StringArray, StructArray, TimestampMillisecondArray,
+    Array, ArrayRef, BinaryArray, DictionaryArray, Int32Array, Int64Array, ListArray, RecordBatch,
+    StringArray, StructArray, TimestampMillisecondArray,
 };
 use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
-use arrow::array::builder::NullBufferBuilder;
 use arrow::datatypes::{DataType, Field, Fields, Int32Type, Schema, SchemaRef, TimeUnit};
 
 use crate::error::{Error, Result};
@@ -415,7 +415,11 @@ impl RawBatchBuilder {
     fn topic_key(&mut self, topic: &str) -> i32 {
         let hit = match self.topic_keys.last() {
             Some(&k) if self.topics[k as usize] == topic => Some(k),
-            _ => self.topics.iter().position(|t| t == topic).map(|i| i as i32),
+            _ => self
+                .topics
+                .iter()
+                .position(|t| t == topic)
+                .map(|i| i as i32),
         };
         hit.unwrap_or_else(|| {
             self.topics.push(topic.to_string());
@@ -456,9 +460,8 @@ impl RawBatchBuilder {
             self.header_keys.append(Some(k.as_bytes()));
             self.header_values.append(v);
         }
-        self.header_offsets.push(
-            i32::try_from(self.header_keys.offsets.len() - 1).expect("headers exceed 2^31"),
-        );
+        self.header_offsets
+            .push(i32::try_from(self.header_keys.offsets.len() - 1).expect("headers exceed 2^31"));
         // Ranges are tracked per partition; Kafka hands out offsets in order within one.
         let same = |r: &(i32, i32, OffsetRange)| r.0 == topic && r.1 == partition;
         let at = match self.ranges.get(self.last_range) {
@@ -556,7 +559,10 @@ mod tests {
     use arrow::array::BooleanArray;
 
     fn sample() -> Batch {
-        let mut b = RawBatchBuilder::with_capacity(4, 64);
+        sample_into(&mut RawBatchBuilder::with_capacity(4, 64))
+    }
+
+    fn sample_into(b: &mut RawBatchBuilder) -> Batch {
         b.append(
             "t",
             0,
@@ -595,6 +601,59 @@ mod tests {
         let commit = batch.provenance.commit_offsets();
         assert_eq!(commit[&TopicPartition::new("t", 0)], 12);
         assert_eq!(commit[&TopicPartition::new("u", 3)], 8);
+    }
+
+    #[test]
+    fn raw_builder_starts_clean_after_finish_and_interleaves_partitions() {
+        let mut b = RawBatchBuilder::with_capacity(2, 8);
+        let _ = sample_into(&mut b);
+        // Second batch from the same builder: topics interleave, one header has a null value,
+        // one timestamp is missing; nothing of the first batch may leak into it.
+        b.append("u", 1, 5, None, None, Some(b"x"), [("k", None)]);
+        b.append("v", 0, 9, Some(7), Some(b"kk"), None, []);
+        b.append(
+            "u",
+            1,
+            6,
+            Some(8),
+            None,
+            Some(b"yz"),
+            [("a", Some(&b"1"[..])), ("b", None)],
+        );
+        assert_eq!((b.len(), b.payload_bytes()), (3, 5));
+        let batch = b.finish().unwrap();
+        assert!(b.is_empty() && b.payload_bytes() == 0);
+        assert_eq!(batch.num_rows(), 3);
+        let topics: Vec<_> = (0..3).map(|i| batch.topic_at(i).unwrap()).collect();
+        assert_eq!(topics, ["u", "v", "u"]);
+        let ts = batch.column(columns::TIMESTAMP).unwrap();
+        assert!(ts.is_null(0) && ts.is_valid(1));
+        let value = batch.column(columns::VALUE).unwrap().as_any();
+        let value = value.downcast_ref::<BinaryArray>().unwrap();
+        assert_eq!(
+            (value.value(0), value.is_null(1), value.value(2)),
+            (&b"x"[..], true, &b"yz"[..])
+        );
+        let headers = batch.column(columns::HEADERS).unwrap().as_any();
+        let headers = headers.downcast_ref::<ListArray>().unwrap();
+        let rows: Vec<Vec<_>> = (0..3)
+            .map(|r| header_entries(headers, r).collect())
+            .collect();
+        assert_eq!(rows[0], [("k", None)]);
+        assert!(rows[1].is_empty());
+        assert_eq!(rows[2], [("a", Some(&b"1"[..])), ("b", None)]);
+        let Provenance::Sink(ranges) = &batch.provenance else {
+            panic!("not a sink batch")
+        };
+        assert_eq!(ranges.len(), 2);
+        assert_eq!(
+            ranges[&TopicPartition::new("u", 1)],
+            OffsetRange { first: 5, last: 6 }
+        );
+        assert_eq!(
+            ranges[&TopicPartition::new("v", 0)],
+            OffsetRange { first: 9, last: 9 }
+        );
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! 2. `raw`: the baseline, a plain rdkafka `BaseConsumer` loop (this binary re-run as
 //!    `e2e raw-consume …`, so it is measured as its own process like the others) reading the topic
 //!    with the sink task's consumer settings and touching every key and payload. This is the
-//!    client every Strait sink is built on; the drain below is judged against it.
+//!    client every Strait sink is built on; the drain below is judged against it. A second run
+//!    also reads every header, to show what that part of the client costs.
 //! 3. `drain`: Strait blackhole sink draining that topic (raw, never decoded).
 //! 4. `drain-file`: Strait FileStreamSink into /dev/null with ByteArrayConverter.
 //! 5. `drain-peer`: Apache Kafka Connect (JVM, same broker, same topic) doing exactly that — the
@@ -27,6 +28,7 @@ use anyhow::{bail, Context, Result};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::message::Headers;
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
 struct Args {
@@ -70,13 +72,15 @@ const RAW_RATIO_TARGET: f64 = 0.90;
 /// Drain → FileStreamSink target, as a multiple of JVM Kafka Connect.
 const PEER_RATIO_TARGET: f64 = 9.0;
 
-/// `e2e raw-consume --bootstrap B --topic T --group G --records N`: the baseline. Consumes `N`
-/// records of `T` in group `G` with the settings the Strait sink task's consumer uses
-/// (`engine/src/runtime/sink.rs`, `consumer_base`), reading every key and payload byte's length
-/// and first byte, then commits the positions (which is how the driver sees it is done) and idles,
+/// `e2e raw-consume --bootstrap B --topic T --group G --records N [--headers true]`: the
+/// baseline. Consumes `N` records of `T` in group `G` with the settings the Strait sink task's
+/// consumer uses (`engine/src/runtime/sink.rs`, `consumer_base`), reading every key and payload
+/// byte's length and first byte (and with `--headers true` every header, which a Connect sink
+/// must carry), then commits the positions (which is how the driver sees it is done) and idles,
 /// polling, until it is killed.
 fn raw_consume(mut args: impl Iterator<Item = String>) -> Result<()> {
     let (mut bootstrap, mut topic, mut group, mut records) = (None, None, None, 0u64);
+    let mut headers = false;
     while let Some(flag) = args.next() {
         let val = args
             .next()
@@ -86,6 +90,7 @@ fn raw_consume(mut args: impl Iterator<Item = String>) -> Result<()> {
             "--topic" => topic = Some(val),
             "--group" => group = Some(val),
             "--records" => records = val.parse()?,
+            "--headers" => headers = val.parse()?,
             other => bail!("unknown raw-consume flag {other}"),
         }
     }
@@ -112,6 +117,11 @@ fn raw_consume(mut args: impl Iterator<Item = String>) -> Result<()> {
                 for part in [m.key(), m.payload()].into_iter().flatten() {
                     bytes += part.len() as u64;
                     touched += part.first().copied().unwrap_or(0) as u64;
+                }
+                if headers {
+                    for h in m.headers().into_iter().flat_map(|h| h.iter()) {
+                        bytes += (h.key.len() + h.value.map_or(0, <[u8]>::len)) as u64;
+                    }
                 }
             }
             Some(Err(e)) => eprintln!("raw consume: {e}"),
@@ -374,25 +384,41 @@ fn main() -> Result<()> {
     let bytes_hint = total;
     let source = results.len() - 1;
 
-    // 2. Baseline: a raw librdkafka consume of the same topic.
-    let raw_group = format!("bench-raw-{stamp}");
-    let raw_log = a.work.join("raw-consume.log");
-    let child = Command::new(std::env::current_exe()?)
-        .args(["raw-consume", "--bootstrap", &a.bootstrap, "--topic", &topic])
-        .args(["--group", &raw_group, "--records", &total.to_string()])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&raw_log)?)
-        .spawn()
-        .context("starting the raw consume baseline")?;
-    let group = consumer(&a.bootstrap, &raw_group)?;
-    results.push(measure(
+    // 2. Baselines: a raw librdkafka consume of the same topic, payloads only (as `kcat -f ''`),
+    // then reading the headers too (the part of the client's cost a Connect sink cannot skip).
+    let mut raw_consume = |label: &'static str, name: &str, headers: bool| -> Result<usize> {
+        let raw_group = format!("bench-{name}-{stamp}");
+        let raw_log = a.work.join(format!("{name}.log"));
+        let child = Command::new(std::env::current_exe()?)
+            .args([
+                "raw-consume",
+                "--bootstrap",
+                &a.bootstrap,
+                "--topic",
+                &topic,
+            ])
+            .args(["--group", &raw_group, "--records", &total.to_string()])
+            .args(["--headers", &headers.to_string()])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&raw_log)?)
+            .spawn()
+            .context("starting the raw consume baseline")?;
+        let group = consumer(&a.bootstrap, &raw_group)?;
+        results.push(measure(label, total, child, &raw_log, || {
+            Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total)
+        })?);
+        Ok(results.len() - 1)
+    };
+    let raw = raw_consume(
         "librdkafka raw consume (rdkafka BaseConsumer loop, baseline)",
-        total,
-        child,
-        &raw_log,
-        || Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total),
-    )?);
-    let raw = results.len() - 1;
+        "raw",
+        false,
+    )?;
+    let raw_headers = raw_consume(
+        "librdkafka raw consume, reading headers too",
+        "raw-headers",
+        true,
+    )?;
 
     // 3. Sink drain: Strait blackhole.
     let (child, log) = strait_worker(
@@ -502,6 +528,10 @@ fn main() -> Result<()> {
         vs_raw * 100.0,
         RAW_RATIO_TARGET * 100.0,
         verdict(vs_raw >= RAW_RATIO_TARGET)
+    );
+    println!(
+        "Drain → blackhole / raw consume reading headers too: {:.0} %",
+        rate(blackhole) / rate(raw_headers) * 100.0
     );
     println!(
         "Drain → FileStreamSink / raw librdkafka consume: {:.0} %",
