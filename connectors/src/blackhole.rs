@@ -147,6 +147,11 @@ impl SinkTask for BlackholeSinkTask {
         SinkInput::Raw
     }
 
+    /// Discards records unread.
+    fn needs_headers(&self) -> bool {
+        false
+    }
+
     async fn start(&mut self, _ctx: SinkTaskContext) -> Result<()> {
         Ok(())
     }

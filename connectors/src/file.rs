@@ -676,6 +676,11 @@ impl SinkTask for FileStreamSinkTask {
         SinkInput::Decoded
     }
 
+    /// Writes values only, as Java's FileStreamSinkTask does.
+    fn needs_headers(&self) -> bool {
+        false
+    }
+
     async fn start(&mut self, _ctx: SinkTaskContext) -> Result<()> {
         self.output = Some(match &self.config.file {
             None => Output::Stdout,

@@ -11,11 +11,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use arrow::array::builder::NullBufferBuilder;
 use arrow::array::{
-    Array, ArrayRef, BinaryArray, BinaryBuilder, DictionaryArray, Int32Array, Int64Array,
-    ListArray, ListBuilder, RecordBatch, StringArray, StringDictionaryBuilder, StructArray,
-    StructBuilder, TimestampMillisecondArray,
+    Array, ArrayRef, BinaryArray, DictionaryArray, Int32Array, Int64Array, ListArray, RecordBatch,
+    StringArray, StructArray, TimestampMillisecondArray,
 };
+use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, Fields, Int32Type, Schema, SchemaRef, TimeUnit};
 
 use crate::error::{Error, Result};
@@ -264,11 +265,12 @@ pub fn header_entries(headers: &ListArray, row: usize) -> impl Iterator<Item = H
 
 /// Arrow type of the `headers` column.
 pub fn headers_type() -> DataType {
-    DataType::List(Arc::new(Field::new(
-        "item",
-        DataType::Struct(header_fields()),
-        true,
-    )))
+    DataType::List(header_item())
+}
+
+/// The item field of the `headers` list: one key/value struct per header.
+fn header_item() -> Arc<Field> {
+    Arc::new(Field::new("item", DataType::Struct(header_fields()), true))
 }
 
 fn header_fields() -> Fields {
@@ -299,18 +301,91 @@ pub fn raw_kafka_schema() -> SchemaRef {
     ]))
 }
 
+/// A Binary (or Utf8) column under construction, kept as plain vectors: finishing hands the
+/// vectors to Arrow without a copy, and the next batch starts with the capacity the last one
+/// needed instead of regrowing from zero (Arrow's builders restart empty after `finish`).
+#[derive(Debug)]
+struct BytesColumn {
+    offsets: Vec<i32>,
+    data: Vec<u8>,
+    nulls: NullBufferBuilder,
+}
+
+impl BytesColumn {
+    fn with_capacity(rows: usize, bytes: usize) -> Self {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        BytesColumn {
+            offsets,
+            data: Vec::with_capacity(bytes),
+            nulls: NullBufferBuilder::new(rows),
+        }
+    }
+
+    fn append(&mut self, value: Option<&[u8]>) {
+        match value {
+            Some(v) => {
+                self.data.extend_from_slice(v);
+                self.nulls.append_non_null();
+            }
+            None => self.nulls.append_null(),
+        }
+        // The sink driver cuts batches at a few MiB; 2 GiB would be a bug, as in Arrow's builder.
+        self.offsets
+            .push(i32::try_from(self.data.len()).expect("raw batch column exceeds 2 GiB"));
+    }
+
+    /// The column's buffers; the builder restarts empty with the same capacity.
+    fn take(&mut self) -> (OffsetBuffer<i32>, Buffer, Option<NullBuffer>) {
+        let mut fresh = Vec::with_capacity(self.offsets.capacity());
+        fresh.push(0);
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(
+            &mut self.offsets,
+            fresh,
+        )));
+        let data = take_keeping_capacity(&mut self.data);
+        (offsets, Buffer::from_vec(data), self.nulls.finish())
+    }
+
+    fn finish_binary(&mut self) -> BinaryArray {
+        let (offsets, data, nulls) = self.take();
+        BinaryArray::new(offsets, data, nulls)
+    }
+}
+
+/// A vector that restarts with the same capacity when taken.
+fn take_keeping_capacity<T>(v: &mut Vec<T>) -> Vec<T> {
+    std::mem::replace(v, Vec::with_capacity(v.capacity()))
+}
+
 /// Appends Kafka records one at a time into the columns of a raw batch. This is the one place
 /// where records enter the columnar world; payload bytes are copied once into Arrow buffers.
+///
+/// It runs once per consumed message on the consumer thread, so it avoids per-record work that
+/// is not copying bytes: the topic is looked up in the batch's small dictionary by comparing
+/// with the previous record's first, offset ranges are found the same way (no `TopicPartition`,
+/// hence no `String`, per record), and headers go into plain vectors rather than through
+/// Arrow's dynamically typed struct builder.
 pub struct RawBatchBuilder {
-    topic: StringDictionaryBuilder<Int32Type>,
+    /// Topics of this batch (dictionary values) and each row's index into them.
+    topics: Vec<String>,
+    topic_keys: Vec<i32>,
     partition: Vec<i32>,
     offset: Vec<i64>,
-    timestamp: Vec<Option<i64>>,
-    key: BinaryBuilder,
-    value: BinaryBuilder,
-    headers: ListBuilder<StructBuilder>,
-    ranges: BTreeMap<TopicPartition, OffsetRange>,
+    timestamp: Vec<i64>,
+    timestamp_nulls: NullBufferBuilder,
+    key: BytesColumn,
+    value: BytesColumn,
+    /// Per row, the end of its entries in `header_keys` / `header_values`.
+    header_offsets: Vec<i32>,
+    header_keys: BytesColumn,
+    header_values: BytesColumn,
+    /// Offset range per (topic index, partition), in first-seen order; `last_range` is the
+    /// index of the previous record's entry.
+    ranges: Vec<(i32, i32, OffsetRange)>,
+    last_range: usize,
     bytes: usize,
+    schema: SchemaRef,
 }
 
 impl std::fmt::Debug for RawBatchBuilder {
@@ -324,16 +399,24 @@ pub type HeaderRef<'a> = (&'a str, Option<&'a [u8]>);
 
 impl RawBatchBuilder {
     pub fn with_capacity(rows: usize, payload_bytes: usize) -> Self {
+        let mut header_offsets = Vec::with_capacity(rows + 1);
+        header_offsets.push(0);
         RawBatchBuilder {
-            topic: StringDictionaryBuilder::new(),
+            topics: Vec::new(),
+            topic_keys: Vec::with_capacity(rows),
             partition: Vec::with_capacity(rows),
             offset: Vec::with_capacity(rows),
             timestamp: Vec::with_capacity(rows),
-            key: BinaryBuilder::with_capacity(rows, payload_bytes / 8),
-            value: BinaryBuilder::with_capacity(rows, payload_bytes),
-            headers: ListBuilder::new(StructBuilder::from_fields(header_fields(), 0)),
-            ranges: BTreeMap::new(),
+            timestamp_nulls: NullBufferBuilder::new(rows),
+            key: BytesColumn::with_capacity(rows, payload_bytes / 8),
+            value: BytesColumn::with_capacity(rows, payload_bytes),
+            header_offsets,
+            header_keys: BytesColumn::with_capacity(0, 0),
+            header_values: BytesColumn::with_capacity(0, 0),
+            ranges: Vec::new(),
+            last_range: 0,
             bytes: 0,
+            schema: raw_kafka_schema(),
         }
     }
 
@@ -350,6 +433,22 @@ impl RawBatchBuilder {
         self.bytes
     }
 
+    /// Index of `topic` in this batch's dictionary, added when new.
+    fn topic_key(&mut self, topic: &str) -> i32 {
+        let hit = match self.topic_keys.last() {
+            Some(&k) if self.topics[k as usize] == topic => Some(k),
+            _ => self
+                .topics
+                .iter()
+                .position(|t| t == topic)
+                .map(|i| i as i32),
+        };
+        hit.unwrap_or_else(|| {
+            self.topics.push(topic.to_string());
+            (self.topics.len() - 1) as i32
+        })
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn append<'a>(
         &mut self,
@@ -361,67 +460,118 @@ impl RawBatchBuilder {
         value: Option<&[u8]>,
         headers: impl IntoIterator<Item = HeaderRef<'a>>,
     ) {
-        self.topic.append_value(topic);
+        let topic = self.topic_key(topic);
+        self.topic_keys.push(topic);
         self.partition.push(partition);
         self.offset.push(offset);
-        self.timestamp.push(timestamp);
-        self.key.append_option(key);
-        self.value.append_option(value);
-        self.bytes += key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len);
-        let entries = self.headers.values();
-        let mut any = false;
-        for (k, v) in headers {
-            any = true;
-            entries
-                .field_builder::<arrow::array::StringBuilder>(0)
-                .expect("header key builder")
-                .append_value(k);
-            entries
-                .field_builder::<BinaryBuilder>(1)
-                .expect("header value builder")
-                .append_option(v);
-            entries.append(true);
-        }
-        // A record without headers gets an empty list (not null), like Connect's empty Headers.
-        let _ = any;
-        self.headers.append(true);
-        // Ranges are tracked per partition; Kafka hands out offsets in order within one.
-        let tp = TopicPartition::new(topic, partition);
-        match self.ranges.get_mut(&tp) {
-            Some(r) => r.last = r.last.max(offset),
+        match timestamp {
+            Some(t) => {
+                self.timestamp.push(t);
+                self.timestamp_nulls.append_non_null();
+            }
             None => {
-                self.ranges.insert(
-                    tp,
+                self.timestamp.push(0);
+                self.timestamp_nulls.append_null();
+            }
+        }
+        self.key.append(key);
+        self.value.append(value);
+        self.bytes += key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len);
+        // A record without headers gets an empty list (not null), like Connect's empty Headers.
+        for (k, v) in headers {
+            self.header_keys.append(Some(k.as_bytes()));
+            self.header_values.append(v);
+        }
+        self.header_offsets
+            .push(i32::try_from(self.header_keys.offsets.len() - 1).expect("headers exceed 2^31"));
+        // Ranges are tracked per partition; Kafka hands out offsets in order within one.
+        let same = |r: &(i32, i32, OffsetRange)| r.0 == topic && r.1 == partition;
+        let at = match self.ranges.get(self.last_range) {
+            Some(r) if same(r) => Some(self.last_range),
+            _ => self.ranges.iter().position(same),
+        };
+        match at {
+            Some(i) => {
+                let r = &mut self.ranges[i].2;
+                r.last = r.last.max(offset);
+                self.last_range = i;
+            }
+            None => {
+                self.ranges.push((
+                    topic,
+                    partition,
                     OffsetRange {
                         first: offset,
                         last: offset,
                     },
-                );
+                ));
+                self.last_range = self.ranges.len() - 1;
             }
         }
     }
 
     /// Finish into a batch and reset the builder for reuse.
     pub fn finish(&mut self) -> Result<Batch> {
-        let topic: ArrayRef = Arc::new(self.topic.finish());
-        let partition: ArrayRef = Arc::new(Int32Array::from(std::mem::take(&mut self.partition)));
-        let offset: ArrayRef = Arc::new(Int64Array::from(std::mem::take(&mut self.offset)));
-        let timestamp: ArrayRef = Arc::new(TimestampMillisecondArray::from(std::mem::take(
-            &mut self.timestamp,
-        )));
-        let key: ArrayRef = Arc::new(self.key.finish());
-        let value: ArrayRef = Arc::new(self.value.finish());
-        let headers: ArrayRef = Arc::new(self.headers.finish());
+        let bug = |e: arrow::error::ArrowError| Error::bug(format!("raw batch assembly: {e}"));
+        let topic: ArrayRef = Arc::new(
+            DictionaryArray::<Int32Type>::try_new(
+                Int32Array::from(take_keeping_capacity(&mut self.topic_keys)),
+                Arc::new(StringArray::from_iter_values(&self.topics)),
+            )
+            .map_err(bug)?,
+        );
+        let partition: ArrayRef =
+            Arc::new(Int32Array::from(take_keeping_capacity(&mut self.partition)));
+        let offset: ArrayRef = Arc::new(Int64Array::from(take_keeping_capacity(&mut self.offset)));
+        let timestamp: ArrayRef = Arc::new(TimestampMillisecondArray::new(
+            ScalarBuffer::from(take_keeping_capacity(&mut self.timestamp)),
+            self.timestamp_nulls.finish(),
+        ));
+        let key: ArrayRef = Arc::new(self.key.finish_binary());
+        let value: ArrayRef = Arc::new(self.value.finish_binary());
+        let (key_offsets, key_data, _) = self.header_keys.take();
+        let entries = StructArray::try_new(
+            header_fields(),
+            vec![
+                Arc::new(StringArray::try_new(key_offsets, key_data, None).map_err(bug)?),
+                Arc::new(self.header_values.finish_binary()),
+            ],
+            None,
+        )
+        .map_err(bug)?;
+        let mut fresh = Vec::with_capacity(self.header_offsets.capacity());
+        fresh.push(0);
+        let headers: ArrayRef = Arc::new(
+            ListArray::try_new(
+                header_item(),
+                OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(
+                    &mut self.header_offsets,
+                    fresh,
+                ))),
+                Arc::new(entries),
+                None,
+            )
+            .map_err(bug)?,
+        );
         let records = RecordBatch::try_new(
-            raw_kafka_schema(),
+            self.schema.clone(),
             vec![topic, partition, offset, timestamp, key, value, headers],
         )
-        .map_err(|e| Error::bug(format!("raw batch assembly: {e}")))?;
+        .map_err(bug)?;
+        let ranges = self
+            .ranges
+            .drain(..)
+            .map(|(topic, partition, range)| {
+                (
+                    TopicPartition::new(self.topics[topic as usize].clone(), partition),
+                    range,
+                )
+            })
+            .collect();
+        self.topics.clear();
+        self.last_range = 0;
         self.bytes = 0;
-        Ok(Batch::new(
-            records,
-            Provenance::Sink(std::mem::take(&mut self.ranges)),
-        ))
+        Ok(Batch::new(records, Provenance::Sink(ranges)))
     }
 }
 
@@ -431,7 +581,10 @@ mod tests {
     use arrow::array::BooleanArray;
 
     fn sample() -> Batch {
-        let mut b = RawBatchBuilder::with_capacity(4, 64);
+        sample_into(&mut RawBatchBuilder::with_capacity(4, 64))
+    }
+
+    fn sample_into(b: &mut RawBatchBuilder) -> Batch {
         b.append(
             "t",
             0,
@@ -470,6 +623,59 @@ mod tests {
         let commit = batch.provenance.commit_offsets();
         assert_eq!(commit[&TopicPartition::new("t", 0)], 12);
         assert_eq!(commit[&TopicPartition::new("u", 3)], 8);
+    }
+
+    #[test]
+    fn raw_builder_starts_clean_after_finish_and_interleaves_partitions() {
+        let mut b = RawBatchBuilder::with_capacity(2, 8);
+        let _ = sample_into(&mut b);
+        // Second batch from the same builder: topics interleave, one header has a null value,
+        // one timestamp is missing; nothing of the first batch may leak into it.
+        b.append("u", 1, 5, None, None, Some(b"x"), [("k", None)]);
+        b.append("v", 0, 9, Some(7), Some(b"kk"), None, []);
+        b.append(
+            "u",
+            1,
+            6,
+            Some(8),
+            None,
+            Some(b"yz"),
+            [("a", Some(&b"1"[..])), ("b", None)],
+        );
+        assert_eq!((b.len(), b.payload_bytes()), (3, 5));
+        let batch = b.finish().unwrap();
+        assert!(b.is_empty() && b.payload_bytes() == 0);
+        assert_eq!(batch.num_rows(), 3);
+        let topics: Vec<_> = (0..3).map(|i| batch.topic_at(i).unwrap()).collect();
+        assert_eq!(topics, ["u", "v", "u"]);
+        let ts = batch.column(columns::TIMESTAMP).unwrap();
+        assert!(ts.is_null(0) && ts.is_valid(1));
+        let value = batch.column(columns::VALUE).unwrap().as_any();
+        let value = value.downcast_ref::<BinaryArray>().unwrap();
+        assert_eq!(
+            (value.value(0), value.is_null(1), value.value(2)),
+            (&b"x"[..], true, &b"yz"[..])
+        );
+        let headers = batch.column(columns::HEADERS).unwrap().as_any();
+        let headers = headers.downcast_ref::<ListArray>().unwrap();
+        let rows: Vec<Vec<_>> = (0..3)
+            .map(|r| header_entries(headers, r).collect())
+            .collect();
+        assert_eq!(rows[0], [("k", None)]);
+        assert!(rows[1].is_empty());
+        assert_eq!(rows[2], [("a", Some(&b"1"[..])), ("b", None)]);
+        let Provenance::Sink(ranges) = &batch.provenance else {
+            panic!("not a sink batch")
+        };
+        assert_eq!(ranges.len(), 2);
+        assert_eq!(
+            ranges[&TopicPartition::new("u", 1)],
+            OffsetRange { first: 5, last: 6 }
+        );
+        assert_eq!(
+            ranges[&TopicPartition::new("v", 0)],
+            OffsetRange { first: 9, last: 9 }
+        );
     }
 
     #[test]

@@ -401,6 +401,11 @@ pub trait SinkTask: Send {
     fn input(&self) -> SinkInput {
         SinkInput::Decoded
     }
+    /// Whether the task reads record headers. A task that never does (and says so) spares the
+    /// consumer parsing them, unless the header converter or the DLQ needs them anyway.
+    fn needs_headers(&self) -> bool {
+        true
+    }
     async fn start(&mut self, ctx: SinkTaskContext) -> Result<()>;
     async fn open(&mut self, _partitions: &[TopicPartition]) -> Result<()> {
         Ok(())
@@ -503,6 +508,13 @@ pub trait Converter: Send + Sync {
     fn from_connect(&self, field: &Field, column: &ArrayRef) -> Result<BinaryArray>;
     /// Decode payloads into typed columns, one [`Segment`] per run of records with one schema.
     fn to_connect(&self, payloads: &BinaryArray) -> Result<Decoded>;
+    /// True when `to_connect` succeeds with no row errors on every possible input (e.g. raw
+    /// bytes, or text decoded lossily). The sink then skips decoding header values whose decoded
+    /// form nothing reads (DESIGN §2): running them through such a converter could never turn a
+    /// record into an error. The default is the safe answer.
+    fn decoding_never_fails(&self) -> bool {
+        false
+    }
 }
 
 /// What a converter is configured for: the config key naming it, the plugin type it must have,

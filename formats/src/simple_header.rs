@@ -87,6 +87,11 @@ impl Converter for SimpleHeaderConverter {
     fn to_connect(&self, payloads: &BinaryArray) -> Result<Decoded> {
         self.text.to_connect(payloads)
     }
+
+    /// As in Java, any bytes decode (lossily) to text.
+    fn decoding_never_fails(&self) -> bool {
+        self.text.decoding_never_fails()
+    }
 }
 
 /// Date, Time, Timestamp (and Decimal) ride on primitive Arrow types; Java prints them in ISO
@@ -126,6 +131,7 @@ mod tests {
         assert_eq!(s.value(0), "true");
         assert_eq!(s.value(1), "\u{fffd}a");
         assert!(s.is_null(2));
+        assert!(c.decoding_never_fails());
     }
 
     #[test]

@@ -26,6 +26,7 @@ use strait_engine::plugin::{Converter, ConverterPlugin, Decoded, PluginInfo, Plu
 use strait_engine::{Error, Result};
 
 use crate::java::{BytesText, JavaStringWriter};
+use crate::json::write::write_int;
 use crate::ConverterConfig;
 
 /// Java class name.
@@ -123,6 +124,29 @@ impl Converter for StringConverter {
                 ))
             }
             DataType::Null => Ok(BinaryArray::new_null(column.len())),
+            // Integers (e.g. Datagen's int64 headers under SimpleHeaderConverter): one tight
+            // loop, no per-row type dispatch.
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+                let ints = cast(&column, &DataType::Int64)?;
+                let ints = ints.as_primitive::<arrow::datatypes::Int64Type>();
+                let mut out = Vec::with_capacity(ints.len() * 8);
+                let mut offsets = Vec::with_capacity(ints.len() + 1);
+                offsets.push(0i32);
+                for (i, v) in ints.values().iter().enumerate() {
+                    if ints.is_valid(i) {
+                        write_int(&mut out, *v);
+                    }
+                    offsets.push(
+                        i32::try_from(out.len())
+                            .map_err(|_| Error::data("StringConverter output exceeds 2 GiB"))?,
+                    );
+                }
+                Ok(BinaryArray::try_new(
+                    OffsetBuffer::new(ScalarBuffer::from(offsets)),
+                    Buffer::from_vec(out),
+                    ints.nulls().cloned(),
+                )?)
+            }
             _ => {
                 // Java serializes `value.toString()`. An all-null column needs no writer, so a
                 // BYTES column of nulls still encodes (as Java's nulls do).
@@ -180,6 +204,11 @@ impl Converter for StringConverter {
         };
         Ok(Decoded::single(field, Arc::new(array), Vec::new()))
     }
+
+    /// Bytes that are not UTF-8 are replaced (U+FFFD), never rejected, as Java's decoder does.
+    fn decoding_never_fails(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
@@ -212,6 +241,8 @@ mod tests {
         assert_eq!(s.value(0), "hé");
         assert!(s.is_null(1));
         assert_eq!(s.value(2), "bad\u{FFFD}");
+        // Hence a header converter that cannot fail: the sink skips decoding header values.
+        assert!(decoded.errors.is_empty() && conv().decoding_never_fails());
         let ok = BinaryArray::from(vec![Some(&b"x"[..]), None]);
         let decoded = conv().to_connect(&ok).unwrap();
         assert_eq!(

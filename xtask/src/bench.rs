@@ -1,9 +1,16 @@
 //! `cargo xtask bench`: the end-to-end benchmark. Brings Kafka up, builds Strait and the driver
 //! in release mode, and runs `bench/src/bin/e2e.rs`: Datagen → Kafka (source), then draining the
 //! topic with the blackhole sink and with FileStreamSink to /dev/null, beside Apache Kafka Connect
-//! (JVM) doing the same on the same broker and topic. Prints records per CPU-second and peak RSS
-//! of each measured worker; paste the table into `bench/RESULTS.md` with the machine and date.
+//! (JVM) doing the same on the same broker and topic, and a raw librdkafka consume of that topic
+//! as the baseline the drains are compared with. Prints records per CPU-second and peak RSS of
+//! each measured process and the ratio lines of the targets; paste the table into
+//! `bench/RESULTS.md` with the machine and date.
+//!
+//! `--bootstrap` points the run at a broker that is already running (a shared one, or one
+//! started from another checkout): then no service is started or stopped, and `--java-libs`
+//! says where the Kafka jars for the JVM peer are.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::Result;
@@ -25,11 +32,21 @@ pub struct Args {
     /// Stop Kafka afterwards if this run started it.
     #[arg(long)]
     stop_services: bool,
+    /// Use the broker already running at this address instead of starting the test service.
+    #[arg(long)]
+    bootstrap: Option<String>,
+    /// Kafka's `libs/` directory for the JVM peer (default: this checkout's test service).
+    #[arg(long)]
+    java_libs: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let kafka = services::find("kafka")?;
-    let outcome = services::up(ctx, kafka)?;
+    let outcome = match &args.bootstrap {
+        // Someone else's broker: neither start nor stop it.
+        Some(_) => services::Outcome::AlreadyUp,
+        None => services::up(ctx, kafka)?,
+    };
     util::run_checked(Command::new("cargo").current_dir(&ctx.root).args([
         "build",
         "--release",
@@ -50,9 +67,15 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         .arg(args.partitions.to_string())
         .arg("--strait")
         .arg(ctx.root.join("target/release/strait"));
+    if let Some(bootstrap) = &args.bootstrap {
+        cmd.arg("--bootstrap").arg(bootstrap);
+    }
     if !args.no_peer {
-        cmd.arg("--java-libs")
-            .arg(ctx.services_dir.join("kafka/libs"));
+        let libs = args
+            .java_libs
+            .clone()
+            .unwrap_or_else(|| ctx.services_dir.join("kafka/libs"));
+        cmd.arg("--java-libs").arg(libs);
     }
     let result = util::run_checked(&mut cmd);
     if args.stop_services && outcome == services::Outcome::Started {

@@ -59,6 +59,9 @@ use crate::plugin::{
 const MAX_BATCH_RECORDS: usize = 8192;
 /// Most payload bytes per batch.
 const MAX_BATCH_BYTES: usize = 8 << 20;
+/// While messages stream in, the consumer thread runs the driver's commands (commits, pause) at
+/// least this often (in messages); each check costs a lock.
+const COMMAND_CHECK_EVERY: u32 = 256;
 /// How long the consumer thread waits for room in the channel before it pauses its partitions
 /// (and keeps polling, which keeps the group membership).
 const HOLD_AFTER: Duration = Duration::from_millis(500);
@@ -165,6 +168,8 @@ struct SinkConsumerContext {
     confirmed: Arc<Mutex<OffsetMap>>,
     stop: Arc<AtomicBool>,
     closing: AtomicBool,
+    /// See [`reads_headers`].
+    read_headers: bool,
 }
 
 impl ClientContext for SinkConsumerContext {}
@@ -496,22 +501,39 @@ fn consumer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
 
 /// The poll thread: owns the consumer, builds raw batches, executes commands. It polls at
 /// least every 100 ms whatever the driver does, which keeps the group membership.
+///
+/// This loop runs once per message, so it touches shared state as little as it can: one
+/// (uncontended) lock of the builder per message, commands checked when the consumer is idle,
+/// after each batch, and at least every [`COMMAND_CHECK_EVERY`] messages.
 fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
     let ctx = consumer.context();
+    // Whether the builder may hold records. A rebalance callback inside `poll` can flush it
+    // behind our back; then this is stale-true for one zero-timeout poll, which is harmless.
+    let mut pending = false;
+    let mut since_commands = 0u32;
     while !ctx.stop.load(Ordering::Acquire) {
-        ctx.run_commands(&consumer, true);
+        if !pending || since_commands >= COMMAND_CHECK_EVERY {
+            ctx.run_commands(&consumer, true);
+            since_commands = 0;
+        }
         let free = ctx.release_held(&consumer);
-        let has_pending = free && !ctx.building.lock().expect("builder lock").is_empty();
-        let timeout = if has_pending {
+        let timeout = if pending && free {
             Duration::ZERO
         } else {
             Duration::from_millis(100)
         };
         match consumer.poll(timeout) {
             Some(Ok(msg)) => {
+                since_commands += 1;
                 let full = {
                     let mut b = ctx.building.lock().expect("builder lock");
-                    let headers = msg.headers();
+                    // librdkafka parses headers only when asked: skip them when nothing
+                    // can observe them.
+                    let headers = if ctx.read_headers {
+                        msg.headers()
+                    } else {
+                        None
+                    };
                     let header_iter = headers
                         .into_iter()
                         .flat_map(|h| h.iter())
@@ -527,10 +549,14 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
                     );
                     b.len() >= MAX_BATCH_RECORDS || b.payload_bytes() >= MAX_BATCH_BYTES
                 };
+                pending = true;
                 // While an event is held the partitions are paused: records still queued in the
                 // client join the batch being built instead of making a second held one.
                 if full && free {
                     ctx.send_building(&consumer, true);
+                    pending = false;
+                    ctx.run_commands(&consumer, true);
+                    since_commands = 0;
                 }
             }
             Some(Err(e)) => {
@@ -541,7 +567,10 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
                     tracing::warn!(error = %err, "consumer error");
                 }
             }
-            None if free => ctx.send_building(&consumer, true),
+            None if free => {
+                ctx.send_building(&consumer, true);
+                pending = false;
+            }
             None => {}
         }
     }
@@ -551,10 +580,19 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
     consumer.unsubscribe();
 }
 
+/// Whether the consumer thread must read record headers: when the sink reads them, when the
+/// header converter can reject one (Java runs it on every header), or when failed records go to
+/// a DLQ (it gets the original headers). Otherwise nothing can observe them, and not parsing
+/// them is about half of librdkafka's per-message cost (bench/RESULTS.md).
+fn reads_headers(sink_needs: bool, header_converter_can_fail: bool, has_dlq: bool) -> bool {
+    sink_needs || header_converter_can_fail || has_dlq
+}
+
 pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
     let spec = ctx.spec.clone();
     let worker = spec.worker.clone();
     let input = task.input();
+    let sink_needs_headers = task.needs_headers();
     let (events_tx, events) = mpsc::channel::<Event>(4);
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
@@ -568,7 +606,19 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
             &worker.config.originals,
             &spec.connector_props,
         )?;
+        let converters = match input {
+            SinkInput::Raw => None,
+            SinkInput::Decoded => Some(worker.converters(&spec.connector_props)?),
+        };
+        let read_headers = reads_headers(
+            sink_needs_headers,
+            converters
+                .as_ref()
+                .is_some_and(|c| !c.header.decoding_never_fails()),
+            spec.framework.dlq_topic.is_some(),
+        );
         let context = SinkConsumerContext {
+            read_headers,
             events: events_tx.clone(),
             building: Mutex::new(RawBatchBuilder::with_capacity(MAX_BATCH_RECORDS, 1 << 20)),
             held: Mutex::new(None),
@@ -596,10 +646,6 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
                 consumer.subscribe(&topics)?;
             }
         }
-        let converters = match input {
-            SinkInput::Raw => None,
-            SinkInput::Decoded => Some(worker.converters(&spec.connector_props)?),
-        };
         let dlq = match &spec.framework.dlq_topic {
             Some(topic) => {
                 let cfg = client_config(
@@ -1643,6 +1689,17 @@ mod tests {
             );
         }
         b.finish().unwrap()
+    }
+
+    #[test]
+    fn headers_are_read_whenever_something_can_observe_them() {
+        assert!(!reads_headers(false, false, false));
+        assert!(reads_headers(true, false, false), "the sink reads them");
+        assert!(
+            reads_headers(false, true, false),
+            "the header converter may reject one"
+        );
+        assert!(reads_headers(false, false, true), "the DLQ copies them");
     }
 
     #[test]

@@ -49,7 +49,7 @@ mod decode;
 mod encode;
 mod infer;
 mod scan;
-mod write;
+pub(crate) mod write;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
