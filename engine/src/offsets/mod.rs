@@ -53,6 +53,9 @@ pub trait OffsetStore: Send + Sync {
 pub struct FileOffsetStore {
     path: PathBuf,
     data: Mutex<Data>,
+    /// Held for a whole flush (snapshot, write, rename): flushes of different tasks would
+    /// otherwise share the temporary file, and an older snapshot could be renamed over a newer.
+    writing: Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -100,6 +103,7 @@ impl FileOffsetStore {
         Ok(FileOffsetStore {
             path,
             data: Mutex::new(data),
+            writing: Mutex::new(()),
         })
     }
 
@@ -131,6 +135,7 @@ impl OffsetStore for FileOffsetStore {
     }
 
     fn flush(&self) -> Result<()> {
+        let _writing = self.writing.lock().expect("offsets write lock");
         let bytes = {
             let mut data = self.data.lock().expect("offsets lock");
             if !data.dirty {
@@ -194,6 +199,45 @@ mod tests {
 
     fn map(v: serde_json::Value) -> SourceMap {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn concurrent_flushes_of_many_tasks_all_succeed_and_keep_the_newest_offsets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("connect.offsets");
+        let store = Arc::new(FileOffsetStore::open(&path).unwrap());
+        let threads: Vec<_> = (0..4)
+            .map(|task| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for n in 0..200 {
+                        store.put(
+                            "c",
+                            vec![(
+                                map(serde_json::json!({ "task": task })),
+                                Some(map(serde_json::json!({ "n": n }))),
+                            )],
+                        );
+                        store.flush().expect("no flush fails for another's");
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let reopened = FileOffsetStore::open(&path).unwrap();
+        let mut offsets = reopened.connector_offsets("c");
+        offsets.sort_by_key(|(p, _)| p["task"].as_i64());
+        let last: Vec<i64> = offsets
+            .iter()
+            .map(|(_, o)| o["n"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            last,
+            vec![199; 4],
+            "the file holds every task's newest offset"
+        );
     }
 
     #[test]
