@@ -200,6 +200,9 @@ impl SinkTask for TrackedSink {
     fn input(&self) -> SinkInput {
         self.inner.input()
     }
+    fn needs_headers(&self) -> bool {
+        self.inner.needs_headers()
+    }
     async fn start(&mut self, ctx: SinkTaskContext) -> Result<()> {
         self.inner.start(ctx).await
     }
@@ -234,6 +237,38 @@ mod tests {
     use super::*;
     use arrow::array::RecordBatch;
     use arrow::datatypes::{DataType, Field, Schema};
+
+    struct Headless;
+
+    #[async_trait]
+    impl SinkTask for Headless {
+        fn input(&self) -> SinkInput {
+            SinkInput::Raw
+        }
+        fn needs_headers(&self) -> bool {
+            false
+        }
+        async fn start(&mut self, _ctx: SinkTaskContext) -> Result<()> {
+            Ok(())
+        }
+        async fn put(&mut self, _batch: Batch) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_tracking_wrapper_answers_for_the_task_it_wraps() {
+        let tracked = TrackedSink {
+            inner: Box::new(Headless),
+            connector: "c".into(),
+            tracker: Arc::new(TopicTracker::new()),
+        };
+        assert_eq!(tracked.input(), SinkInput::Raw);
+        assert!(
+            !tracked.needs_headers(),
+            "a wrapper must not read headers its sink ignores"
+        );
+    }
 
     #[test]
     fn records_distinct_topics_of_utf8_and_dictionary_columns() {
