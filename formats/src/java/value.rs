@@ -31,7 +31,6 @@ use arrow::datatypes::{
     TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type,
     UInt64Type, UInt8Type,
 };
-use base64::Engine as _;
 
 use strait_engine::{Error, Result};
 
@@ -358,14 +357,12 @@ fn write_seq(range: std::ops::Range<usize>, child: &WriteFn, out: &mut Vec<u8>) 
 
 fn base64_into(bytes: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
-    out.resize(
-        start + base64::encoded_len(bytes.len(), true).unwrap_or(0),
-        0,
-    );
-    let n = base64::engine::general_purpose::STANDARD
-        .encode_slice(bytes, &mut out[start..])
-        .unwrap_or(0);
-    out.truncate(start + n);
+    let engine = &base64_simd::STANDARD;
+    out.resize(start + engine.encoded_length(bytes.len()), 0);
+    let written = engine
+        .encode(bytes, base64_simd::Out::from_slice(&mut out[start..]))
+        .len();
+    out.truncate(start + written);
 }
 
 /// Append `java.util.Date#toString` with the JVM in UTC (`EEE MMM dd HH:mm:ss zzz yyyy`), for
@@ -463,6 +460,18 @@ mod tests {
                 "Wed Dec 31 23:59:59 UTC 1969"
             ]
         );
+    }
+
+    #[test]
+    fn base64_matches_the_standard_alphabet_with_padding_at_every_length() {
+        use base64::Engine as _;
+        let data: Vec<u8> = (0..=255u8).cycle().take(300).collect();
+        for len in 0..data.len() {
+            let mut out = b"x".to_vec();
+            base64_into(&data[..len], &mut out);
+            let expected = base64::engine::general_purpose::STANDARD.encode(&data[..len]);
+            assert_eq!(&out[1..], expected.as_bytes(), "length {len}");
+        }
     }
 
     #[test]
