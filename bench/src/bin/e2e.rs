@@ -20,6 +20,10 @@
 //! Then the ratio lines of issue 6's targets: drain → blackhole ≥ 90 % of the raw consume,
 //! drain → FileStreamSink ≥ 9× the JVM, source ≥ 800k records per CPU-second.
 
+/// Same allocator as the `strait` binary (see Cargo.toml).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
