@@ -420,6 +420,50 @@ fn durable_values(name: &str) -> Vec<String> {
     })
 }
 
+/// A worker and a fresh topic of `partitions` partitions holding `sent` (round-robin), with a
+/// ControlledSink named after `prefix` on it: `setup` prepares its log before it starts, `extra`
+/// adds connector keys.
+struct Scenario {
+    w: KafkaWorker,
+    topic: String,
+    name: String,
+}
+
+async fn controlled_sink(
+    prefix: &str,
+    partitions: i32,
+    sent: &[String],
+    setup: impl FnOnce(&mut SinkLog),
+    extra: serde_json::Value,
+) -> Scenario {
+    let w = KafkaWorker::start().await;
+    let topic = unique(&format!("strait-{prefix}"));
+    create_topic(&topic, partitions).await;
+    let name = unique(prefix);
+    with_log(&name, setup);
+    produce(&topic, partitions, sent).await;
+    let mut config = json!({"connector.class": CONTROLLED_SINK, "topics": topic});
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        config[k] = v.clone();
+    }
+    create(&w.http, &name, config).await;
+    Scenario { w, topic, name }
+}
+
+/// How often the sink's partitions were opened and closed (a rebalance shows as more).
+fn opens_and_closes(name: &str) -> (usize, usize, Vec<(usize, Did)>) {
+    let did = with_log(name, |l| l.did.clone());
+    let opens = did
+        .iter()
+        .filter(|(_, d)| matches!(d, Did::Open(_)))
+        .count();
+    let closes = did
+        .iter()
+        .filter(|(_, d)| matches!(d, Did::Close(_)))
+        .count();
+    (opens, closes, did)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tests
 
@@ -557,9 +601,6 @@ async fn converter_failure_beyond_retry_timeout_fails_or_goes_to_the_dlq() {
 /// `errors.tolerance=none` a report fails the task.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errant_records_go_to_the_dlq_with_their_context() {
-    let w = KafkaWorker::start().await;
-    let topic = unique("strait-errant");
-    create_topic(&topic, 1).await;
     let sent: Vec<String> = (0..10)
         .map(|i| {
             if i % 4 == 1 {
@@ -569,14 +610,13 @@ async fn errant_records_go_to_the_dlq_with_their_context() {
             }
         })
         .collect();
-    produce(&topic, 1, &sent).await;
-    let name = unique("errant");
     let dlq = unique("strait-errant-dlq");
-    create(
-        &w.http,
-        &name,
-        json!({"connector.class": CONTROLLED_SINK, "topics": topic,
-               "errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq,
+    let Scenario { w, topic, name } = controlled_sink(
+        "errant",
+        1,
+        &sent,
+        |_| {},
+        json!({"errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq,
                "errors.deadletterqueue.topic.replication.factor": "1",
                "errors.deadletterqueue.context.headers.enable": "true"}),
     )
@@ -647,20 +687,13 @@ async fn errant_records_go_to_the_dlq_with_their_context() {
 /// clears every record is written exactly once, in order per partition.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retriable_put_failures_keep_the_group_membership() {
-    let w = KafkaWorker::start().await;
-    let topic = unique("strait-redeliver");
-    create_topic(&topic, 2).await;
-    let name = unique("redeliver");
     let sent = values("m", 60_000);
-    produce(&topic, 2, &sent).await;
-    with_log(&name, |l| {
-        l.fail_until = Some(Instant::now() + Duration::from_secs(14))
-    });
-    create(
-        &w.http,
-        &name,
-        json!({"connector.class": CONTROLLED_SINK, "topics": topic,
-               "consumer.override.session.timeout.ms": "6000",
+    let Scenario { w, name, .. } = controlled_sink(
+        "redeliver",
+        2,
+        &sent,
+        |l| l.fail_until = Some(Instant::now() + Duration::from_secs(14)),
+        json!({"consumer.override.session.timeout.ms": "6000",
                "consumer.override.max.poll.interval.ms": "6000"}),
     )
     .await;
@@ -669,19 +702,12 @@ async fn retriable_put_failures_keep_the_group_membership() {
         durable_values(&n).len() >= sent.len()
     })
     .await;
-    let (did, failures) = with_log(&name, |l| (l.did.clone(), l.put_failures));
+    let failures = with_log(&name, |l| l.put_failures);
     assert!(
         failures >= 10,
         "put was retried while failing ({failures} attempts)"
     );
-    let opens = did
-        .iter()
-        .filter(|(_, d)| matches!(d, Did::Open(_)))
-        .count();
-    let closes = did
-        .iter()
-        .filter(|(_, d)| matches!(d, Did::Close(_)))
-        .count();
+    let (opens, closes, did) = opens_and_closes(&name);
     assert_eq!(
         (opens, closes),
         (1, 0),
@@ -701,18 +727,13 @@ async fn retriable_put_failures_keep_the_group_membership() {
 /// partitions, and everything arrives once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_put_keeps_the_group_membership() {
-    let w = KafkaWorker::start().await;
-    let topic = unique("strait-slow-put");
-    create_topic(&topic, 1).await;
-    let name = unique("slow-put");
     let sent = values("s", 60_000);
-    produce(&topic, 1, &sent).await;
-    with_log(&name, |l| l.slow_first_put = Duration::from_secs(10));
-    create(
-        &w.http,
-        &name,
-        json!({"connector.class": CONTROLLED_SINK, "topics": topic,
-               "consumer.override.session.timeout.ms": "6000",
+    let Scenario { w, name, .. } = controlled_sink(
+        "slow-put",
+        1,
+        &sent,
+        |l| l.slow_first_put = Duration::from_secs(10),
+        json!({"consumer.override.session.timeout.ms": "6000",
                "consumer.override.max.poll.interval.ms": "6000"}),
     )
     .await;
@@ -721,15 +742,7 @@ async fn a_slow_put_keeps_the_group_membership() {
         durable_values(&n).len() >= sent.len()
     })
     .await;
-    let did = with_log(&name, |l| l.did.clone());
-    let opens = did
-        .iter()
-        .filter(|(_, d)| matches!(d, Did::Open(_)))
-        .count();
-    let closes = did
-        .iter()
-        .filter(|(_, d)| matches!(d, Did::Close(_)))
-        .count();
+    let (opens, closes, did) = opens_and_closes(&name);
     assert_eq!(
         (opens, closes),
         (1, 0),
@@ -825,19 +838,9 @@ async fn rebalance_between_two_tasks_loses_nothing_and_commits_only_durable_data
 /// offset are read again, after everything before the rewind, and nothing stale in between.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_can_rewind_a_partition() {
-    let w = KafkaWorker::start().await;
-    let topic = unique("strait-rewind");
-    create_topic(&topic, 1).await;
-    let name = unique("rewind");
-    with_log(&name, |l| l.rewind_once = true);
     let sent = values("w", 100);
-    produce(&topic, 1, &sent).await;
-    create(
-        &w.http,
-        &name,
-        json!({"connector.class": CONTROLLED_SINK, "topics": topic}),
-    )
-    .await;
+    let Scenario { w, name, .. } =
+        controlled_sink("rewind", 1, &sent, |l| l.rewind_once = true, json!({})).await;
     let n = name.clone();
     let all = sent.clone();
     eventually("the partition read again after the rewind", T, || {
@@ -859,17 +862,13 @@ async fn a_task_can_rewind_a_partition() {
 /// other partition flows; after `resume` it arrives too. The context reports the assignment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_can_pause_and_resume_a_partition() {
-    let w = KafkaWorker::start().await;
-    let topic = unique("strait-task-pause");
-    create_topic(&topic, 2).await;
-    let name = unique("task-pause");
-    with_log(&name, |l| l.hold_partition_1 = true);
     let sent = values("p", 200);
-    produce(&topic, 2, &sent).await;
-    create(
-        &w.http,
-        &name,
-        json!({"connector.class": CONTROLLED_SINK, "topics": topic}),
+    let Scenario { w, topic, name } = controlled_sink(
+        "task-pause",
+        2,
+        &sent,
+        |l| l.hold_partition_1 = true,
+        json!({}),
     )
     .await;
     let n = name.clone();
