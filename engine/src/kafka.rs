@@ -199,6 +199,15 @@ pub fn client_config(
 }
 
 /// Create a client, turning librdkafka's config errors into config errors naming the key.
+/// librdkafka's local produce queue is full: back-pressure, not a failure; the send can be
+/// tried again once its I/O thread has drained some.
+pub(crate) fn is_queue_full(e: &rdkafka::error::KafkaError) -> bool {
+    matches!(
+        e,
+        rdkafka::error::KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull)
+    )
+}
+
 pub fn create<T: rdkafka::config::FromClientConfig>(cfg: &ClientConfig, what: &str) -> Result<T> {
     cfg.create().map_err(|e| match e {
         rdkafka::error::KafkaError::ClientConfig(_, ref desc, ref key, ref value) => Error::config(

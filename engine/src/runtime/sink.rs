@@ -49,7 +49,7 @@ use crate::batch::{
 };
 use crate::connector_config::Tolerance;
 use crate::error::{Error, Result, Stage};
-use crate::kafka::{client_config, create, ClientRole};
+use crate::kafka::{client_config, create, is_queue_full, ClientRole};
 use crate::plugin::{
     Converter, Decoded, ErrantRecordReporter, RowError, SinkContextShared, SinkInput, SinkTask,
     SinkTaskContext,
@@ -1558,12 +1558,7 @@ impl DeadLetterQueue {
                         acks.push(ack);
                         break;
                     }
-                    Err((
-                        rdkafka::error::KafkaError::MessageProduction(
-                            rdkafka::types::RDKafkaErrorCode::QueueFull,
-                        ),
-                        r,
-                    )) => {
+                    Err((e, r)) if is_queue_full(&e) => {
                         record = r;
                         tokio::time::sleep(Duration::from_millis(1)).await;
                     }

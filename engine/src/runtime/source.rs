@@ -25,7 +25,7 @@ use super::{Converters, DriverContext, State, TaskMetrics};
 use crate::batch::{columns, header_entries, Batch, Provenance, SourceMap, TopicColumn};
 use crate::connector_config::Tolerance;
 use crate::error::{Error, Result};
-use crate::kafka::{client_config, ClientRole};
+use crate::kafka::{client_config, is_queue_full, ClientRole};
 use crate::offsets::ConnectorOffsetReader;
 use crate::plugin::{SourceTask, SourceTaskContext};
 
@@ -292,12 +292,7 @@ async fn produce_batch(
             loop {
                 match producer.send(record) {
                     Ok(()) => break,
-                    Err((
-                        rdkafka::error::KafkaError::MessageProduction(
-                            rdkafka::types::RDKafkaErrorCode::QueueFull,
-                        ),
-                        r,
-                    )) => {
+                    Err((e, r)) if is_queue_full(&e) => {
                         // Back-pressure: librdkafka's queue is full; let the I/O thread drain it.
                         record = r;
                         tokio::time::sleep(Duration::from_millis(1)).await;

@@ -681,18 +681,21 @@ async fn errant_records_go_to_the_dlq_with_their_context() {
     w.stop().await;
 }
 
-/// §2.3: `put` fails retriably for longer than `max.poll.interval.ms` (6 s here), with enough
-/// data queued to fill the driver's channel. The consumer keeps polling with its partitions
-/// paused, so the task keeps its partitions (no revocation, one `open`), and once the failure
-/// clears every record is written exactly once, in order per partition.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retriable_put_failures_keep_the_group_membership() {
-    let sent = values("m", 60_000);
+/// A sink that holds up `put` for longer than `max.poll.interval.ms` (6 s here), with 60,000
+/// records queued, enough to fill the channel to the driver: once `put` goes through again,
+/// every record is written once, the task never lost its partitions (one `open`, no `close`),
+/// and it is RUNNING. Returns the sink's name and what was sent.
+async fn put_held_up_longer_than_max_poll_interval(
+    prefix: &str,
+    partitions: i32,
+    hold_up: impl FnOnce(&mut SinkLog),
+) -> (String, Vec<String>) {
+    let sent = values(prefix, 60_000);
     let Scenario { w, name, .. } = controlled_sink(
-        "redeliver",
-        2,
+        prefix,
+        partitions,
         &sent,
-        |l| l.fail_until = Some(Instant::now() + Duration::from_secs(14)),
+        hold_up,
         json!({"consumer.override.session.timeout.ms": "6000",
                "consumer.override.max.poll.interval.ms": "6000"}),
     )
@@ -702,17 +705,8 @@ async fn retriable_put_failures_keep_the_group_membership() {
         durable_values(&n).len() >= sent.len()
     })
     .await;
-    let failures = with_log(&name, |l| l.put_failures);
-    assert!(
-        failures >= 10,
-        "put was retried while failing ({failures} attempts)"
-    );
     let (opens, closes, did) = opens_and_closes(&name);
-    assert_eq!(
-        (opens, closes),
-        (1, 0),
-        "no rebalance while put kept failing: {did:?}"
-    );
+    assert_eq!((opens, closes), (1, 0), "no rebalance: {did:?}");
     let got = durable_values(&name);
     assert_eq!(got.len(), sent.len(), "nothing twice");
     let got: BTreeSet<&String> = got.iter().collect();
@@ -720,36 +714,33 @@ async fn retriable_put_failures_keep_the_group_membership() {
     let status = w.http.get(&format!("/connectors/{name}/status")).await.body;
     assert_eq!(states(&status).1, vec!["RUNNING".to_string()]);
     w.stop().await;
+    (name, sent)
 }
 
-/// A `put` that takes longer than `max.poll.interval.ms` while the channel to the driver is
-/// full: the consumer thread pauses its partitions and keeps polling, so the task keeps its
-/// partitions, and everything arrives once.
+/// §2.3: `put` fails retriably for 14 s. The driver pauses the partitions and redelivers the
+/// batch (every 200 ms, the task's `timeout`) while the consumer keeps polling.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_put_keeps_the_group_membership() {
-    let sent = values("s", 60_000);
-    let Scenario { w, name, .. } = controlled_sink(
-        "slow-put",
-        1,
-        &sent,
-        |l| l.slow_first_put = Duration::from_secs(10),
-        json!({"consumer.override.session.timeout.ms": "6000",
-               "consumer.override.max.poll.interval.ms": "6000"}),
-    )
-    .await;
-    let n = name.clone();
-    eventually("every record durable", Duration::from_secs(90), || {
-        durable_values(&n).len() >= sent.len()
+async fn retriable_put_failures_keep_the_group_membership() {
+    let (name, _) = put_held_up_longer_than_max_poll_interval("redeliver", 2, |l| {
+        l.fail_until = Some(Instant::now() + Duration::from_secs(14))
     })
     .await;
-    let (opens, closes, did) = opens_and_closes(&name);
-    assert_eq!(
-        (opens, closes),
-        (1, 0),
-        "no rebalance during the slow put: {did:?}"
+    let failures = with_log(&name, |l| l.put_failures);
+    assert!(
+        failures >= 10,
+        "put was retried while failing ({failures} attempts)"
     );
-    assert_eq!(durable_values(&name), sent, "everything once, in order");
-    w.stop().await;
+}
+
+/// One `put` takes 10 s: the consumer thread, finding the channel full, pauses its partitions
+/// and keeps polling. Records arrive in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_put_keeps_the_group_membership() {
+    let (name, sent) = put_held_up_longer_than_max_poll_interval("slow-put", 1, |l| {
+        l.slow_first_put = Duration::from_secs(10)
+    })
+    .await;
+    assert_eq!(durable_values(&name), sent, "in order");
 }
 
 /// §2.5: a second worker joins the group of a running sink: the first task's revoked
