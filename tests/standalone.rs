@@ -408,15 +408,20 @@ fn run_to_exit(dir: &Path, worker_props: &str, connectors: &[(&str, &str)]) -> (
     )
 }
 
+/// Worker properties with String converters, offsets in `dir`, and a free REST port.
+fn string_worker(dir: &Path) -> String {
+    format!(
+        "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename={}\nlisteners=http://127.0.0.1:{}\n",
+        bootstrap(),
+        dir.join("o").display(),
+        free_port()
+    )
+}
+
 #[test]
 fn bad_configs_fail_start_up_with_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let base = format!(
-        "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename={}\nlisteners=http://127.0.0.1:{}\n",
-        bootstrap(),
-        dir.path().join("o").display(),
-        free_port()
-    );
+    let base = string_worker(dir.path());
     let (code, err) = run_to_exit(
         dir.path(),
         &base,
@@ -483,12 +488,7 @@ fn bad_configs_fail_start_up_with_clear_errors() {
 #[test]
 fn security_keys_are_enforced_not_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    let base = format!(
-        "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename={}\nlisteners=http://127.0.0.1:{}\n",
-        bootstrap(),
-        dir.path().join("o").display(),
-        free_port()
-    );
+    let base = string_worker(dir.path());
 
     // A Java worker that turns on REST basic auth must not start with an open REST API.
     let (code, err) = run_to_exit(

@@ -298,19 +298,6 @@ impl SinkTask for ControlledTask {
         let slow = with_log(&name, |l| l.slow_revocation);
         if !revoking.is_empty() && !slow.is_zero() {
             tokio::time::sleep(slow).await;
-            let release = with_log(&name, |l| {
-                l.seen_assignment = ctx.assignment().into_iter().collect();
-                l.hold_partition_1 && l.release_partition_1
-            });
-            if release {
-                let one: Vec<TopicPartition> = ctx
-                    .assignment()
-                    .into_iter()
-                    .filter(|tp| tp.partition == 1)
-                    .collect();
-                ctx.resume(&one);
-                ctx.request_commit();
-            }
         }
         let buffer = std::mem::take(&mut self.buffer);
         let i = self.instance;
