@@ -136,10 +136,7 @@ impl Converter for StringConverter {
                     if ints.is_valid(i) {
                         write_int(&mut out, *v);
                     }
-                    offsets.push(
-                        i32::try_from(out.len())
-                            .map_err(|_| Error::data("StringConverter output exceeds 2 GiB"))?,
-                    );
+                    offsets.push(offset_of(&out)?);
                 }
                 Ok(BinaryArray::try_new(
                     OffsetBuffer::new(ScalarBuffer::from(offsets)),
@@ -175,10 +172,7 @@ impl Converter for StringConverter {
                         }
                         _ => nulls.append_null(),
                     }
-                    offsets.push(
-                        i32::try_from(out.len())
-                            .map_err(|_| Error::data("StringConverter output exceeds 2 GiB"))?,
-                    );
+                    offsets.push(offset_of(&out)?);
                 }
                 Ok(BinaryArray::try_new(
                     OffsetBuffer::new(ScalarBuffer::from(offsets)),
@@ -209,6 +203,11 @@ impl Converter for StringConverter {
     fn decoding_never_fails(&self) -> bool {
         true
     }
+}
+
+/// The end of `out` as a Binary column offset (Arrow's `i32` offsets cap a column at 2 GiB).
+fn offset_of(out: &[u8]) -> Result<i32> {
+    i32::try_from(out.len()).map_err(|_| Error::data("StringConverter output exceeds 2 GiB"))
 }
 
 #[cfg(test)]
