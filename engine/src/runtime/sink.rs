@@ -926,18 +926,14 @@ impl Driver {
                             .max(Duration::from_millis(100))
                     });
                     tracing::warn!(task = %self.ctx.name(), error = %e, ?backoff, "retriable error from put; pausing consumption and redelivering the batch");
-                    if self.redelivery.is_none() {
-                        self.command(Command::Pause(PauseReason::Redelivery, true))?;
-                    }
+                    // Idempotent: a redelivery that fails again pauses what is already paused.
+                    self.command(Command::Pause(PauseReason::Redelivery, true))?;
                     self.redelivery = Some((pieces, Instant::now() + backoff));
                     return self.apply_requests().await;
                 }
                 Err(e) => return Err(e),
             }
             self.apply_requests().await?;
-        }
-        if self.redelivery.take().is_some() {
-            self.command(Command::Pause(PauseReason::Redelivery, false))?;
         }
         Ok(())
     }
@@ -947,8 +943,11 @@ impl Driver {
         let Some((pieces, _)) = self.redelivery.take() else {
             return Ok(());
         };
-        self.redelivery = Some((VecDeque::new(), Instant::now()));
         self.put_all(pieces).await?;
+        if self.redelivery.is_some() {
+            return Ok(()); // Failed again: rescheduled, partitions still paused.
+        }
+        self.command(Command::Pause(PauseReason::Redelivery, false))?;
         while self.redelivery.is_none() {
             let Some(batch) = self.backlog.pop_front() else {
                 break;
@@ -1017,11 +1016,10 @@ impl Driver {
             for piece in pieces {
                 kept.extend(retain_partitions(piece, keep)?);
             }
-            if kept.is_empty() {
-                self.command(Command::Pause(PauseReason::Redelivery, false))?;
-            } else {
-                self.redelivery = Some((kept, at));
-            }
+            // Nothing left to redeliver: fire now, so the redelivery ends the usual way (resume,
+            // then the backlog) instead of stranding the backlog.
+            let at = if kept.is_empty() { Instant::now() } else { at };
+            self.redelivery = Some((kept, at));
         }
         let mut kept = VecDeque::new();
         for batch in self.backlog.drain(..) {
