@@ -64,6 +64,9 @@ pub struct Error {
     /// HTTP status to answer with when this error reaches the REST API, where Kafka Connect's
     /// mapping differs from what the fault implies (e.g. 500 for an unknown connector class).
     http_status: Option<u16>,
+    /// The Java exception class to report, where it is not the one the fault implies (a
+    /// transform that fails as Java's does with a `NumberFormatException`, say).
+    java_class: Option<&'static str>,
 }
 
 /// Result alias used across Strait.
@@ -77,6 +80,7 @@ impl Error {
             message: message.into(),
             source: None,
             http_status: None,
+            java_class: None,
         }
     }
     /// The user's configuration is wrong.
@@ -114,6 +118,12 @@ impl Error {
     /// Prefix the message with context, keeping fault and retriability.
     pub fn context(mut self, context: impl fmt::Display) -> Self {
         self.message = format!("{context}: {}", self.message);
+        self
+    }
+    /// Report this Java exception class (traces, `__connect.errors.exception.class.name`)
+    /// instead of the one the fault implies.
+    pub fn with_java_class(mut self, class: &'static str) -> Self {
+        self.java_class = Some(class);
         self
     }
     /// Answer with this HTTP status in the REST API.
@@ -154,6 +164,9 @@ impl Error {
     /// The Java exception class Kafka Connect would have used for this kind of failure; used in
     /// traces and DLQ headers so tooling that greps for them keeps working.
     pub fn java_class(&self) -> &'static str {
+        if let Some(class) = self.java_class {
+            return class;
+        }
         match (self.fault, self.retriable) {
             (_, true) => "org.apache.kafka.connect.errors.RetriableException",
             (Fault::Config, _) => "org.apache.kafka.common.config.ConfigException",

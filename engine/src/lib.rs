@@ -9,6 +9,7 @@ pub mod error;
 pub mod plugin;
 pub mod registry;
 pub mod schema;
+pub mod transforms;
 
 pub use error::{Error, Fault, Result};
 pub mod connector_config;

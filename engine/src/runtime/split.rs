@@ -156,7 +156,10 @@ fn with_key_value(
 }
 
 /// The provenance of each piece `[start, end)`.
-fn piece_provenance(batch: &Batch, bounds: &[(usize, usize)]) -> Result<Vec<Provenance>> {
+pub(crate) fn piece_provenance(
+    batch: &Batch,
+    bounds: &[(usize, usize)],
+) -> Result<Vec<Provenance>> {
     match &batch.provenance {
         Provenance::None => Ok(vec![Provenance::None; bounds.len()]),
         Provenance::Source(_) => {
