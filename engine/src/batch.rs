@@ -353,6 +353,73 @@ impl BytesColumn {
     }
 }
 
+/// Builds a `headers` column (`List<Struct<key, value>>`, see [`columns::HEADERS`]) row by row:
+/// the consumer's raw batches, and stages that rewrite headers, assemble it here.
+#[derive(Debug)]
+pub struct HeaderListBuilder {
+    /// Per row, the end of its entries in `keys` / `values`.
+    offsets: Vec<i32>,
+    keys: BytesColumn,
+    values: BytesColumn,
+}
+
+impl HeaderListBuilder {
+    /// Room for `rows` rows and `entries` headers in all.
+    pub fn with_capacity(rows: usize, entries: usize) -> Self {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        HeaderListBuilder {
+            offsets,
+            keys: BytesColumn::with_capacity(entries, entries * 8),
+            values: BytesColumn::with_capacity(entries, entries * 16),
+        }
+    }
+
+    /// Add a header to the current row.
+    pub fn push(&mut self, key: &str, value: Option<&[u8]>) {
+        self.keys.append(Some(key.as_bytes()));
+        self.values.append(value);
+    }
+
+    /// End the current row (a row without headers has an empty list, like Connect's empty
+    /// `Headers`).
+    pub fn end_row(&mut self) {
+        self.offsets
+            .push(i32::try_from(self.keys.offsets.len() - 1).expect("headers exceed 2^31"));
+    }
+
+    /// The column and its field (named `headers`); the builder restarts empty.
+    pub fn finish(&mut self) -> Result<(Arc<Field>, ArrayRef)> {
+        let bug = |e: arrow::error::ArrowError| Error::bug(format!("headers assembly: {e}"));
+        let (key_offsets, key_data, _) = self.keys.take();
+        let entries = StructArray::try_new(
+            header_fields(),
+            vec![
+                Arc::new(StringArray::try_new(key_offsets, key_data, None).map_err(bug)?),
+                Arc::new(self.values.finish_binary()),
+            ],
+            None,
+        )
+        .map_err(bug)?;
+        let mut fresh = Vec::with_capacity(self.offsets.capacity());
+        fresh.push(0);
+        let list = ListArray::try_new(
+            header_item(),
+            OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(
+                &mut self.offsets,
+                fresh,
+            ))),
+            Arc::new(entries),
+            None,
+        )
+        .map_err(bug)?;
+        Ok((
+            Arc::new(Field::new(columns::HEADERS, headers_type(), true)),
+            Arc::new(list),
+        ))
+    }
+}
+
 /// A vector that restarts with the same capacity when taken.
 fn take_keeping_capacity<T>(v: &mut Vec<T>) -> Vec<T> {
     std::mem::replace(v, Vec::with_capacity(v.capacity()))
@@ -376,10 +443,7 @@ pub struct RawBatchBuilder {
     timestamp_nulls: NullBufferBuilder,
     key: BytesColumn,
     value: BytesColumn,
-    /// Per row, the end of its entries in `header_keys` / `header_values`.
-    header_offsets: Vec<i32>,
-    header_keys: BytesColumn,
-    header_values: BytesColumn,
+    headers: HeaderListBuilder,
     /// Offset range per (topic index, partition), in first-seen order; `last_range` is the
     /// index of the previous record's entry.
     ranges: Vec<(i32, i32, OffsetRange)>,
@@ -399,8 +463,6 @@ pub type HeaderRef<'a> = (&'a str, Option<&'a [u8]>);
 
 impl RawBatchBuilder {
     pub fn with_capacity(rows: usize, payload_bytes: usize) -> Self {
-        let mut header_offsets = Vec::with_capacity(rows + 1);
-        header_offsets.push(0);
         RawBatchBuilder {
             topics: Vec::new(),
             topic_keys: Vec::with_capacity(rows),
@@ -410,9 +472,7 @@ impl RawBatchBuilder {
             timestamp_nulls: NullBufferBuilder::new(rows),
             key: BytesColumn::with_capacity(rows, payload_bytes / 8),
             value: BytesColumn::with_capacity(rows, payload_bytes),
-            header_offsets,
-            header_keys: BytesColumn::with_capacity(0, 0),
-            header_values: BytesColumn::with_capacity(0, 0),
+            headers: HeaderListBuilder::with_capacity(rows, 0),
             ranges: Vec::new(),
             last_range: 0,
             bytes: 0,
@@ -479,11 +539,9 @@ impl RawBatchBuilder {
         self.bytes += key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len);
         // A record without headers gets an empty list (not null), like Connect's empty Headers.
         for (k, v) in headers {
-            self.header_keys.append(Some(k.as_bytes()));
-            self.header_values.append(v);
+            self.headers.push(k, v);
         }
-        self.header_offsets
-            .push(i32::try_from(self.header_keys.offsets.len() - 1).expect("headers exceed 2^31"));
+        self.headers.end_row();
         // Ranges are tracked per partition; Kafka hands out offsets in order within one.
         let same = |r: &(i32, i32, OffsetRange)| r.0 == topic && r.1 == partition;
         let at = match self.ranges.get(self.last_range) {
@@ -529,30 +587,7 @@ impl RawBatchBuilder {
         ));
         let key: ArrayRef = Arc::new(self.key.finish_binary());
         let value: ArrayRef = Arc::new(self.value.finish_binary());
-        let (key_offsets, key_data, _) = self.header_keys.take();
-        let entries = StructArray::try_new(
-            header_fields(),
-            vec![
-                Arc::new(StringArray::try_new(key_offsets, key_data, None).map_err(bug)?),
-                Arc::new(self.header_values.finish_binary()),
-            ],
-            None,
-        )
-        .map_err(bug)?;
-        let mut fresh = Vec::with_capacity(self.header_offsets.capacity());
-        fresh.push(0);
-        let headers: ArrayRef = Arc::new(
-            ListArray::try_new(
-                header_item(),
-                OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(
-                    &mut self.header_offsets,
-                    fresh,
-                ))),
-                Arc::new(entries),
-                None,
-            )
-            .map_err(bug)?,
-        );
+        let (_, headers) = self.headers.finish()?;
         let records = RecordBatch::try_new(
             self.schema.clone(),
             vec![topic, partition, offset, timestamp, key, value, headers],

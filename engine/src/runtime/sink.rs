@@ -54,6 +54,8 @@ use crate::plugin::{
     Converter, Decoded, ErrantRecordReporter, RowError, SinkContextShared, SinkInput, SinkTask,
     SinkTaskContext,
 };
+use crate::transforms::registry::build_chain;
+use crate::transforms::{Chain, TransformContext};
 
 /// Most records per batch handed to the task.
 const MAX_BATCH_RECORDS: usize = 8192;
@@ -606,12 +608,20 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
             &worker.config.originals,
             &spec.connector_props,
         )?;
-        let converters = match input {
-            SinkInput::Raw => None,
-            SinkInput::Decoded => Some(worker.converters(&spec.connector_props)?),
-        };
+        let all_converters = worker.converters(&spec.connector_props)?;
+        let chain = build_chain(
+            &spec.connector_props,
+            &TransformContext {
+                header_converter: all_converters.header.converter.clone(),
+            },
+        )?;
+        let needs = chain.needs();
+        // Java converts every record before its transforms; Strait decodes only when the sink
+        // or a stage reads the key or value (a chain of routers over raw bytes never parses).
+        let decode = input == SinkInput::Decoded || needs.key || needs.value;
+        let converters = decode.then_some(all_converters);
         let read_headers = reads_headers(
-            sink_needs_headers,
+            sink_needs_headers || needs.headers,
             converters
                 .as_ref()
                 .is_some_and(|c| !c.header.decoding_never_fails()),
@@ -668,9 +678,9 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
             }
             None => None,
         };
-        Ok((consumer, converters, dlq))
+        Ok((consumer, converters, chain, dlq))
     };
-    let (consumer, converters, dlq) = match setup() {
+    let (consumer, converters, chain, dlq) = match setup() {
         Ok(x) => x,
         Err(e) => return ctx.fail(&e),
     };
@@ -728,6 +738,8 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         confirmed,
         shared,
         converters,
+        reencode: input == SinkInput::Raw,
+        chain,
         errors,
         dlq,
         consumed: OffsetMap::new(),
@@ -778,7 +790,12 @@ struct Driver {
     /// Offsets the broker confirmed (written by the consumer's commit callback).
     confirmed: Arc<Mutex<OffsetMap>>,
     shared: Arc<SinkContextShared>,
+    /// Set when batches are decoded (the sink or a transform reads keys or values).
     converters: Option<Converters>,
+    /// The sink takes raw payloads: what a transform decoded is encoded again before `put`.
+    reencode: bool,
+    /// The connector's transforms (`transforms=…`), empty when it has none.
+    chain: Chain,
     errors: Arc<ErrorHandler>,
     dlq: Option<DeadLetterQueue>,
     retry: RetryPolicy,
@@ -881,15 +898,41 @@ impl Driver {
 
     async fn process(&mut self, batch: Batch) -> Result<()> {
         TaskMetrics::add(&self.ctx.metrics.records_in, batch.num_rows() as u64);
-        let pieces = match &self.converters {
+        let mut pieces = match &self.converters {
             None => VecDeque::from([batch]),
             Some(converters) => {
                 decode(&self.ctx, &self.retry, &self.errors, batch, converters).await?
             }
         };
-        // Records that failed conversion are in the DLQ before anything else happens.
+        if !self.chain.is_empty() {
+            pieces = self.transform(pieces)?;
+        }
+        // Records that failed conversion or a transform are in the DLQ before anything else
+        // happens.
         self.flush_errant().await?;
         self.put_all(pieces).await
+    }
+
+    /// Run the transform chain over decoded pieces. Records a transform rejects are handled per
+    /// `errors.tolerance` (stage `TRANSFORMATION`, the transform's class) as the records they
+    /// were when consumed; filtered ones just disappear, their offsets still committed with the
+    /// piece's provenance. A raw sink gets its key and value encoded again.
+    fn transform(&self, pieces: VecDeque<Batch>) -> Result<VecDeque<Batch>> {
+        let mut out = VecDeque::with_capacity(pieces.len());
+        for piece in pieces {
+            let applied = self.chain.apply(piece.clone())?;
+            for e in applied.errors {
+                self.errors
+                    .handle(&piece, e.row, Stage::Transformation, e.class, e.error)?;
+            }
+            for transformed in applied.pieces {
+                out.push_back(match (&self.converters, self.reencode) {
+                    (Some(converters), true) => encode_back(transformed, converters)?,
+                    _ => transformed,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Put batches in order; a retriable failure schedules the rest for redelivery.
@@ -1264,6 +1307,26 @@ async fn decode(
     )?);
     let pieces = split::split(&batch, &key.segments, &value.segments)?;
     Ok(split::keep_rows(pieces, &keep)?.into())
+}
+
+/// A transformed batch with its key and value encoded back into payload bytes, for a sink that
+/// takes raw records (its transforms needed them decoded).
+fn encode_back(batch: Batch, converters: &Converters) -> Result<Batch> {
+    let mut replaced = Vec::with_capacity(2);
+    for (name, converter) in [
+        (columns::KEY, &converters.key),
+        (columns::VALUE, &converters.value),
+    ] {
+        if let (Some(field), Some(column)) = (batch.field(name), batch.column(name)) {
+            let bytes = converter.from_connect(&field, column)?;
+            replaced.push((
+                Arc::new(Field::new(name, DataType::Binary, true)),
+                Arc::new(bytes) as ArrayRef,
+            ));
+        }
+    }
+    let records = crate::batch::with_columns(&batch.records, replaced)?;
+    Ok(Batch { records, ..batch })
 }
 
 /// Run one converter over a column, again while it fails retriably and the policy allows.

@@ -15,19 +15,25 @@ use std::time::{Duration, Instant};
 use arrow::array::{
     Array, BinaryArray, Int32Array, ListArray, StructArray, TimestampMillisecondArray,
 };
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, Field};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::ClientContext;
 
 use super::retry::RetryPolicy;
 use super::{Converters, DriverContext, State, TaskMetrics};
-use crate::batch::{columns, header_entries, Batch, Provenance, SourceMap, TopicColumn};
+use crate::batch::{
+    columns, header_entries, with_columns, Batch, HeaderListBuilder, Provenance, SourceMap,
+    TopicColumn,
+};
 use crate::connector_config::Tolerance;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stage};
 use crate::kafka::{client_config, is_queue_full, ClientRole};
 use crate::offsets::ConnectorOffsetReader;
 use crate::plugin::{SourceTask, SourceTaskContext};
+use crate::schema;
+use crate::transforms::registry::build_chain;
+use crate::transforms::{Chain, TransformContext};
 
 /// Acknowledgement state of one produced batch.
 #[derive(Debug, Default)]
@@ -100,9 +106,16 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
             ThreadedProducer::from_config_and_context(&cfg, AckContext)
                 .map_err(|e| Error::from(e).context("creating source task producer"))?
         };
-        Ok((producer, worker.converters(&spec.connector_props)?))
+        let converters = worker.converters(&spec.connector_props)?;
+        let chain = build_chain(
+            &spec.connector_props,
+            &TransformContext {
+                header_converter: converters.header.converter.clone(),
+            },
+        )?;
+        Ok((producer, converters, chain))
     };
-    let (producer, converters) = match setup() {
+    let (producer, converters, chain) = match setup() {
         Ok(x) => x,
         Err(e) => return ctx.fail(&e),
     };
@@ -138,9 +151,13 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
         };
         match polled {
             Ok(Some(batch)) => {
-                if let Err(e) =
-                    produce_batch(&ctx, &producer, &converters, batch, &mut pending).await
-                {
+                let produced = async {
+                    for piece in transform(&ctx, &chain, &converters, batch)? {
+                        produce_batch(&ctx, &producer, &converters, piece, &mut pending).await?;
+                    }
+                    Ok::<_, Error>(())
+                };
+                if let Err(e) = produced.await {
                     failure = Some(e);
                     break;
                 }
@@ -186,6 +203,86 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
             tracing::info!(task = %ctx.name(), "source task stopped");
         }
     }
+}
+
+/// Run the connector's transforms over a polled batch, before the converters (as Java's
+/// `AbstractWorkerSourceTask` does). A record a transform rejects is skipped under
+/// `errors.tolerance=all` (logged when `errors.log.enable`; sources have no dead letter queue)
+/// and fails the task otherwise; filtered and skipped records' source offsets still commit with
+/// the batch's provenance.
+fn transform(
+    ctx: &DriverContext,
+    chain: &Chain,
+    converters: &Converters,
+    batch: Batch,
+) -> Result<Vec<Batch>> {
+    if chain.is_empty() {
+        return Ok(vec![batch]);
+    }
+    let needs = chain.needs();
+    let mut batch = batch;
+    if needs.headers {
+        batch = serialize_typed_headers(batch, converters)?;
+    }
+    if needs.key && batch.column(columns::KEY).is_none() {
+        // A source record without a key has a null key and no key schema.
+        let rows = batch.num_rows();
+        let field = schema::schemaless(Field::new(columns::KEY, DataType::Null, true));
+        batch = Batch {
+            records: with_columns(
+                &batch.records,
+                [(
+                    Arc::new(field),
+                    arrow::array::new_null_array(&DataType::Null, rows),
+                )],
+            )?,
+            ..batch
+        };
+    }
+    let output = chain.apply(batch.clone())?;
+    let framework = &ctx.spec.framework;
+    for e in output.errors {
+        let topic = batch.topic_at(e.row).unwrap_or_default().to_string();
+        if framework.tolerance == Tolerance::None {
+            return Err(Error::data(format!(
+                "Tolerance exceeded in error handler: error in stage {} for source record to topic {topic}: {}",
+                Stage::Transformation.as_str(),
+                e.error.message()
+            ))
+            .with_source(e.error));
+        }
+        TaskMetrics::add(&ctx.metrics.records_skipped, 1);
+        if framework.log_errors {
+            tracing::error!(error = %e.error.trace(), "Error encountered in task {}. Executing stage '{}' with class '{}'.", ctx.name(), Stage::Transformation.as_str(), e.class);
+        }
+    }
+    Ok(output.pieces)
+}
+
+/// A batch whose typed headers (a struct with one child per header key) are serialized with
+/// the header converter into the `List<Struct<key, value>>` form header transforms work on. A
+/// null child is a header with a null value.
+fn serialize_typed_headers(batch: Batch, converters: &Converters) -> Result<Batch> {
+    let rows = batch.num_rows();
+    let typed = batch
+        .column(columns::HEADERS)
+        .is_some_and(|c| c.as_any().is::<StructArray>());
+    if !typed && batch.column(columns::HEADERS).is_some() {
+        return Ok(batch); // Already serialized.
+    }
+    let encoded = encode_typed_headers(&batch, converters)?;
+    let mut builder = HeaderListBuilder::with_capacity(rows, encoded.len());
+    for row in 0..rows {
+        for (key, values) in &encoded {
+            builder.push(key, (!values.is_null(row)).then(|| values.value(row)));
+        }
+        builder.end_row();
+    }
+    let (field, list) = builder.finish()?;
+    Ok(Batch {
+        records: with_columns(&batch.records, [(field, list)])?,
+        ..batch
+    })
 }
 
 /// Encode and produce one batch, recording its offsets as pending.
@@ -329,6 +426,21 @@ fn encode(batch: &Batch, converters: &Converters) -> Result<Encoded> {
         (Some(f), Some(c)) => converters.value.from_connect(&f, c)?,
         _ => BinaryArray::from(vec![None::<&[u8]>; rows]),
     };
+    let headers = encode_typed_headers(batch, converters)?;
+    if keys.len() != rows || values.len() != rows || headers.iter().any(|(_, h)| h.len() != rows) {
+        return Err(Error::bug(
+            "converter returned a column of the wrong length",
+        ));
+    }
+    Ok((keys, values, headers))
+}
+
+/// Typed headers (a `headers` struct with one child per header key) serialized with the header
+/// converter, one column per header key; nothing when the headers are not typed.
+fn encode_typed_headers(
+    batch: &Batch,
+    converters: &Converters,
+) -> Result<Vec<(String, BinaryArray)>> {
     let mut headers = Vec::new();
     if let (Some(field), Some(column)) = (
         batch.field(columns::HEADERS),
@@ -344,12 +456,7 @@ fn encode(batch: &Batch, converters: &Converters) -> Result<Encoded> {
             }
         }
     }
-    if keys.len() != rows || values.len() != rows || headers.iter().any(|(_, h)| h.len() != rows) {
-        return Err(Error::bug(
-            "converter returned a column of the wrong length",
-        ));
-    }
-    Ok((keys, values, headers))
+    Ok(headers)
 }
 
 /// What the longest prefix of fully acknowledged batches allows to commit.

@@ -237,3 +237,272 @@ fn keep_rows(batch: Batch, ids: Vec<usize>, keep: &[bool]) -> Result<Piece> {
     let batch = batch.filter(&BooleanArray::from(keep.to_vec()))?;
     Ok(Piece { batch, rows })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, AsArray, Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Int64Type};
+
+    use super::*;
+    use crate::batch::{OffsetRange, Provenance, RawBatchBuilder, TopicPartition};
+    use crate::plugin::RowError;
+    use crate::transforms::util::{column, replace};
+    use crate::transforms::Applied;
+
+    /// Row-wise reference operations on an Int64 `value` column.
+    #[derive(Clone, Copy, Debug)]
+    enum Op {
+        /// value + 1 (keeps the schema).
+        AddOne,
+        /// value as text (changes the schema).
+        Text,
+        /// odd values fail.
+        FailOdd,
+        /// every row dropped (Filter).
+        Drop,
+    }
+
+    struct TestTransform(Op);
+
+    impl Transform for TestTransform {
+        fn class(&self) -> &'static str {
+            "test.TestTransform"
+        }
+        fn needs(&self) -> Needs {
+            Needs::VALUE
+        }
+        fn apply(&self, records: &RecordBatch) -> Result<Applied> {
+            let (_, value) = column(records, "value")?;
+            let nums = numbers(value);
+            Ok(match self.0 {
+                Op::AddOne => {
+                    let out: Int64Array = nums.iter().map(|v| v + 1).collect();
+                    let field = Field::new("value", DataType::Int64, true);
+                    Applied::all(replace(records, "value", field, Arc::new(out))?)
+                }
+                Op::Text => {
+                    let out: StringArray = nums.iter().map(|v| Some(v.to_string())).collect();
+                    let field = Field::new("value", DataType::Utf8, true);
+                    Applied::all(replace(records, "value", field, Arc::new(out))?)
+                }
+                Op::FailOdd => Applied {
+                    errors: (0..records.num_rows())
+                        .filter(|&r| nums[r] % 2 != 0)
+                        .map(|row| RowError {
+                            row,
+                            error: Error::data("odd"),
+                        })
+                        .collect(),
+                    ..Applied::all(records.clone())
+                },
+                Op::Drop => Applied {
+                    keep: Some(BooleanArray::from(vec![false; records.num_rows()])),
+                    ..Applied::all(records.clone())
+                },
+            })
+        }
+    }
+
+    /// The value column's numbers, whether still Int64 or already text.
+    fn numbers(value: &ArrayRef) -> Vec<i64> {
+        match value.data_type() {
+            DataType::Int64 => value.as_primitive::<Int64Type>().values().to_vec(),
+            _ => value
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.unwrap().parse().unwrap())
+                .collect(),
+        }
+    }
+
+    /// Selects rows whose value (as Int64) is at least `min`.
+    struct AtLeast(i64);
+
+    impl Predicate for AtLeast {
+        fn class(&self) -> &'static str {
+            "test.AtLeast"
+        }
+        fn needs(&self) -> Needs {
+            Needs::VALUE
+        }
+        fn test(&self, records: &RecordBatch) -> Result<BooleanArray> {
+            let (_, value) = column(records, "value")?;
+            Ok(numbers(value).iter().map(|&v| Some(v >= self.0)).collect())
+        }
+    }
+
+    /// A sink batch of `values` at offsets 100.., value column decoded as Int64.
+    fn batch(values: &[i64]) -> Batch {
+        let mut b = RawBatchBuilder::with_capacity(values.len(), 16);
+        for (i, _) in values.iter().enumerate() {
+            b.append("t", 0, 100 + i as i64, None, None, None, []);
+        }
+        let raw = b.finish().unwrap();
+        let records = replace(
+            &raw.records,
+            "value",
+            Field::new("value", DataType::Int64, true),
+            Arc::new(Int64Array::from(values.to_vec())) as ArrayRef,
+        )
+        .unwrap();
+        Batch { records, ..raw }
+    }
+
+    fn stage(op: Op, predicate: Option<(i64, bool)>) -> ChainStage {
+        ChainStage {
+            alias: format!("{op:?}"),
+            transform: Box::new(TestTransform(op)),
+            predicate: predicate
+                .map(|(min, negate)| (Arc::new(AtLeast(min)) as Arc<dyn Predicate>, negate)),
+        }
+    }
+
+    /// The values of the output, as text, in order.
+    fn values(out: &ChainOutput) -> Vec<String> {
+        out.pieces
+            .iter()
+            .flat_map(|p| {
+                let v = p.column("value").unwrap();
+                (0..v.len())
+                    .map(|r| match v.data_type() {
+                        DataType::Int64 => v.as_primitive::<Int64Type>().value(r).to_string(),
+                        _ => format!("'{}'", v.as_string::<i32>().value(r)),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// What Java's per-record chain gives: for each record, the value or why it is gone.
+    fn reference(
+        stages: &[(Op, Option<(i64, bool)>)],
+        values: &[i64],
+    ) -> (Vec<String>, Vec<usize>) {
+        let mut out = Vec::new();
+        let mut failed = Vec::new();
+        'rows: for (row, &v) in values.iter().enumerate() {
+            let mut cur: Result<i64, String> = Ok(v);
+            for &(op, pred) in stages {
+                let num = match &cur {
+                    Ok(n) => *n,
+                    Err(s) => s.parse().unwrap(),
+                };
+                if let Some((min, negate)) = pred {
+                    if (num >= min) == negate {
+                        continue;
+                    }
+                }
+                match op {
+                    Op::AddOne if cur.is_ok() => cur = Ok(num + 1),
+                    Op::AddOne => unreachable!("AddOne after Text"),
+                    Op::Text => cur = Err(num.to_string()),
+                    Op::FailOdd if num % 2 != 0 => {
+                        failed.push(row);
+                        continue 'rows;
+                    }
+                    Op::FailOdd => {}
+                    Op::Drop => continue 'rows,
+                }
+            }
+            out.push(match cur {
+                Ok(n) => n.to_string(),
+                Err(s) => format!("'{s}'"),
+            });
+        }
+        (out, failed)
+    }
+
+    fn committed(out: &ChainOutput) -> BTreeMap<TopicPartition, i64> {
+        out.pieces
+            .iter()
+            .flat_map(|p| p.provenance.commit_offsets())
+            .fold(BTreeMap::new(), |mut m, (tp, o)| {
+                let e = m.entry(tp).or_insert(o);
+                *e = (*e).max(o);
+                m
+            })
+    }
+
+    #[test]
+    fn predicates_select_rows_and_schema_changes_split_by_run() {
+        let stages = [
+            (Op::AddOne, Some((3, false))),
+            (Op::Text, Some((5, true))),
+            (Op::FailOdd, None),
+        ];
+        let input = [1, 2, 3, 4, 5, 6, 7];
+        let chain = Chain::new(stages.iter().map(|&(o, p)| stage(o, p)).collect());
+        let out = chain.apply(batch(&input)).unwrap();
+        let (want, failed) = reference(&stages, &input);
+        assert_eq!(values(&out), want);
+        assert_eq!(out.errors.iter().map(|e| e.row).collect::<Vec<_>>(), failed);
+        assert!(
+            out.pieces.len() > 1,
+            "a schema change on some rows splits the batch"
+        );
+        // Every offset is committed, failed rows included.
+        assert_eq!(committed(&out)[&TopicPartition::new("t", 0)], 107);
+    }
+
+    #[test]
+    fn filter_with_a_negated_predicate_keeps_offsets_of_dropped_rows() {
+        let stages = [(Op::Drop, Some((4, true)))];
+        let chain = Chain::new(stages.iter().map(|&(o, p)| stage(o, p)).collect());
+        let out = chain.apply(batch(&[5, 1, 9, 2])).unwrap();
+        assert_eq!(values(&out), vec!["5", "9"]);
+        let all = Chain::new(vec![stage(Op::Drop, None)])
+            .apply(batch(&[1, 2]))
+            .unwrap();
+        assert_eq!(all.pieces.iter().map(Batch::num_rows).sum::<usize>(), 0);
+        assert_eq!(committed(&all)[&TopicPartition::new("t", 0)], 102);
+        let Provenance::Sink(r) = &all.pieces[0].provenance else {
+            panic!("sink provenance expected")
+        };
+        assert_eq!(
+            r[&TopicPartition::new("t", 0)],
+            OffsetRange {
+                first: 100,
+                last: 101
+            }
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn random_chains_match_the_row_wise_reference(
+            input in proptest::collection::vec(-5i64..20, 0..40),
+            raw_stages in proptest::collection::vec((0u8..4, proptest::option::of((-5i64..20, proptest::bool::ANY))), 0..5),
+        ) {
+            // AddOne only while the value is still a number (as a typed chain would be built).
+            let mut texted = false;
+            let stages: Vec<(Op, Option<(i64, bool)>)> = raw_stages
+                .into_iter()
+                .map(|(op, p)| {
+                    let op = match op {
+                        0 if !texted => Op::AddOne,
+                        0 | 1 => { texted = true; Op::Text }
+                        2 => Op::FailOdd,
+                        _ => Op::Drop,
+                    };
+                    (op, p)
+                })
+                .collect();
+            let chain = Chain::new(stages.iter().map(|&(o, p)| stage(o, p)).collect());
+            let out = chain.apply(batch(&input)).unwrap();
+            let (want, failed) = reference(&stages, &input);
+            proptest::prop_assert_eq!(values(&out), want);
+            let mut got_failed: Vec<usize> = out.errors.iter().map(|e| e.row).collect();
+            got_failed.sort_unstable();
+            proptest::prop_assert_eq!(got_failed, failed);
+            if !input.is_empty() {
+                proptest::prop_assert_eq!(
+                    committed(&out)[&TopicPartition::new("t", 0)],
+                    100 + input.len() as i64
+                );
+            }
+        }
+    }
+}
