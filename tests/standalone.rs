@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "standalone/transforms.rs"]
+mod transforms;
+
 fn bootstrap() -> String {
     std::env::var("STRAIT_TEST_BOOTSTRAP").expect(
         "STRAIT_TEST_BOOTSTRAP is not set: these tests need a real Kafka broker; run `cargo xtask test` \
