@@ -157,7 +157,11 @@ fn source_chain_hoists_inserts_and_routes_by_timestamp() {
         if let Some(t) = candidates.iter().find(|t| topic_exists(t)) {
             break t.clone();
         }
-        assert!(Instant::now() < deadline, "no routed topic among {candidates:?}; log:\n{}", w.log());
+        assert!(
+            Instant::now() < deadline,
+            "no routed topic among {candidates:?}; log:\n{}",
+            w.log()
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
     let got = consume_values(&routed, 3);
@@ -167,7 +171,10 @@ fn source_chain_hoists_inserts_and_routes_by_timestamp() {
             .map(|l| format!(r#"{{"line":"{l}","origin":"file"}}"#))
             .to_vec()
     );
-    assert!(!topic_exists(&topic), "nothing is written to the unrouted topic");
+    assert!(
+        !topic_exists(&topic),
+        "nothing is written to the unrouted topic"
+    );
     w.stop();
 }
 
@@ -228,7 +235,11 @@ fn a_failing_cast_goes_to_the_dlq_and_the_rest_arrives() {
         std::fs::read_to_string(&out).unwrap(),
         "Struct{id=12}\nStruct{id=34}\n"
     );
-    assert_eq!(consume_values(&dlq, 1), vec![values[1].clone()], "the DLQ holds the original record");
+    assert_eq!(
+        consume_values(&dlq, 1),
+        vec![values[1].clone()],
+        "the DLQ holds the original record"
+    );
     let headers = consume_headers(&dlq, 1).remove(0);
     let header = |k: &str| {
         headers
