@@ -17,8 +17,13 @@
 //!    cheapest sink the published connect jars offer (their Mock/Verifiable connectors are not
 //!    discoverable as plugins).
 //!
-//! Then the ratio lines of issue 6's targets: drain → blackhole ≥ 90 % of the raw consume,
-//! drain → FileStreamSink ≥ 9× the JVM, source ≥ 800k records per CPU-second.
+//! 6. `drain-smt` / `peer-smt`: the FileStreamSink drain again with schemaless JSON values and
+//!    a chain of five transforms (InsertField, Cast, ReplaceField, Filter on RecordIsTombstone,
+//!    TimestampConverter), Strait and then the JVM with the same connector config.
+//!
+//! Then the ratio lines of the targets: drain → blackhole ≥ 90 % of the raw consume,
+//! drain → FileStreamSink ≥ 9× the JVM, the SMT drain ≥ 10× the JVM, source ≥ 800k records per
+//! CPU-second.
 
 /// Same allocator as the `strait` binary (see Cargo.toml).
 #[global_allocator]
@@ -75,6 +80,8 @@ const SOURCE_TARGET: f64 = 800_000.0;
 const RAW_RATIO_TARGET: f64 = 0.90;
 /// Drain → FileStreamSink target, as a multiple of JVM Kafka Connect.
 const PEER_RATIO_TARGET: f64 = 9.0;
+/// Drain → JSON → five SMTs → FileStreamSink target, as a multiple of JVM Kafka Connect.
+const SMT_PEER_RATIO_TARGET: f64 = 10.0;
 
 /// `e2e raw-consume --bootstrap B --topic T --group G --records N [--headers true]`: the
 /// baseline. Consumes `N` records of `T` in group `G` with the settings the Strait sink task's
@@ -428,8 +435,10 @@ fn main() -> Result<()> {
     let (child, log) = strait_worker(
         &a,
         "drain",
-        &format!("name=bench-drain-{stamp}\nconnector.class=blackhole\ntasks.max=1\ntopics={topic}\n"),
-        "key.converter=org.apache.kafka.connect.converters.ByteArrayConverter\nvalue.converter=org.apache.kafka.connect.converters.ByteArrayConverter",
+        &format!(
+            "name=bench-drain-{stamp}\nconnector.class=blackhole\ntasks.max=1\ntopics={topic}\n"
+        ),
+        BYTES_CONVERTERS,
     )?;
     let group = consumer(&a.bootstrap, &format!("connect-bench-drain-{stamp}"))?;
     results.push(measure(
@@ -446,7 +455,7 @@ fn main() -> Result<()> {
         &a,
         "drain-file",
         &format!("name=bench-file-{stamp}\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile=/dev/null\n"),
-        "key.converter=org.apache.kafka.connect.converters.ByteArrayConverter\nvalue.converter=org.apache.kafka.connect.converters.ByteArrayConverter",
+        BYTES_CONVERTERS,
     )?;
     let group = consumer(&a.bootstrap, &format!("connect-bench-file-{stamp}"))?;
     results.push(measure(
@@ -461,39 +470,13 @@ fn main() -> Result<()> {
     // 5. Peer: Apache Kafka Connect (JVM) draining the same topic the same way.
     let mut peer = None;
     if let Some(libs) = &a.java_libs {
-        let dir = a.work.join("peer");
-        std::fs::create_dir_all(&dir)?;
-        let worker = dir.join("worker.properties");
-        std::fs::write(
-            &worker,
-            format!(
-                "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.converters.ByteArrayConverter\nvalue.converter=org.apache.kafka.connect.converters.ByteArrayConverter\noffset.storage.file.filename={}\noffset.flush.interval.ms=1000\nlisteners=http://127.0.0.1:{}\n",
-                a.bootstrap,
-                dir.join("connect.offsets").display(),
-                free_port()
-            ),
+        let (child, log) = jvm_worker(
+            &a,
+            libs,
+            "peer",
+            &format!("name=bench-peer-{stamp}\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile=/dev/null\n"),
+            BYTES_CONVERTERS,
         )?;
-        let conn = dir.join("connector.properties");
-        std::fs::write(&conn, format!("name=bench-peer-{stamp}\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile=/dev/null\n"))?;
-        let log = dir.join("worker.log");
-        let log4j = libs
-            .parent()
-            .map(|p| p.join("log4j2.properties"))
-            .filter(|p| p.exists());
-        let mut cmd = Command::new("java");
-        cmd.args(["-Xms256m", "-Xmx2g"]);
-        if let Some(l) = log4j {
-            cmd.arg(format!("-Dlog4j2.configurationFile={}", l.display()));
-        }
-        let child = cmd
-            .arg("-cp")
-            .arg(format!("{}/*", libs.display()))
-            .arg("org.apache.kafka.connect.cli.ConnectStandalone")
-            .arg(&worker)
-            .arg(&conn)
-            .stdout(std::fs::File::create(&log)?)
-            .stderr(Stdio::null())
-            .spawn()?;
         let group = consumer(&a.bootstrap, &format!("connect-bench-peer-{stamp}"))?;
         results.push(measure(
             "Kafka Connect 4.1 (JVM) drain: Kafka → FileStreamSink(/dev/null)",
@@ -506,6 +489,46 @@ fn main() -> Result<()> {
             },
         )?);
         peer = Some(results.len() - 1);
+    }
+
+    // 6. The same drain with JSON decoding and a chain of five transforms (issue 7), Strait
+    // and then the JVM, same connector config.
+    let smt_connector = |name: &str| {
+        format!("name={name}\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile=/dev/null\n{SMT_CHAIN}")
+    };
+    let (child, log) = strait_worker(
+        &a,
+        "drain-smt",
+        &smt_connector(&format!("bench-smt-{stamp}")),
+        JSON_CONVERTERS,
+    )?;
+    let group = consumer(&a.bootstrap, &format!("connect-bench-smt-{stamp}"))?;
+    results.push(measure(
+        "Strait drain: Kafka → JSON → 5 SMTs → FileStreamSink(/dev/null)",
+        total,
+        child,
+        &log,
+        || Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total),
+    )?);
+    let smt = results.len() - 1;
+    let mut smt_peer = None;
+    if let Some(libs) = &a.java_libs {
+        let (child, log) = jvm_worker(
+            &a,
+            libs,
+            "peer-smt",
+            &smt_connector(&format!("bench-peer-smt-{stamp}")),
+            JSON_CONVERTERS,
+        )?;
+        let group = consumer(&a.bootstrap, &format!("connect-bench-peer-smt-{stamp}"))?;
+        results.push(measure(
+            "Kafka Connect 4.1 (JVM) drain: Kafka → JSON → 5 SMTs → FileStreamSink(/dev/null)",
+            total,
+            child,
+            &log,
+            || Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total),
+        )?);
+        smt_peer = Some(results.len() - 1);
     }
 
     println!(
@@ -551,5 +574,83 @@ fn main() -> Result<()> {
             results[file].rss as f64 / results[peer].rss.max(1) as f64
         );
     }
+    if let Some(smt_peer) = smt_peer {
+        let vs_peer = rate(smt) / rate(smt_peer);
+        println!(
+            "Same work with JSON and 5 SMTs, Strait / JVM Connect: {:.1}× records per CPU-second (target ≥ {:.0}×: {}), {:.2}× peak RSS",
+            vs_peer,
+            SMT_PEER_RATIO_TARGET,
+            verdict(vs_peer >= SMT_PEER_RATIO_TARGET),
+            results[smt].rss as f64 / results[smt_peer].rss.max(1) as f64
+        );
+    }
     Ok(())
+}
+
+/// Worker converters of the plain drains: bytes in, bytes out.
+const BYTES_CONVERTERS: &str = "key.converter=org.apache.kafka.connect.converters.ByteArrayConverter\nvalue.converter=org.apache.kafka.connect.converters.ByteArrayConverter";
+
+/// Worker converters of the SMT drains: the transforms need the values decoded.
+const JSON_CONVERTERS: &str = "key.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false";
+
+/// The five transforms of the SMT drains, on Datagen `users` records (schemaless JSON):
+/// the same kinds of stage as the criterion bench `transforms` (InsertField, Cast,
+/// ReplaceField, Filter with a predicate, TimestampConverter).
+const SMT_CHAIN: &str = "transforms=insert,cast,replace,filter,ts\n\
+transforms.insert.type=org.apache.kafka.connect.transforms.InsertField$Value\n\
+transforms.insert.topic.field=topic\ntransforms.insert.partition.field=partition\n\
+transforms.cast.type=org.apache.kafka.connect.transforms.Cast$Value\n\
+transforms.cast.spec=partition:string\n\
+transforms.replace.type=org.apache.kafka.connect.transforms.ReplaceField$Value\n\
+transforms.replace.exclude=gender\n\
+transforms.filter.type=org.apache.kafka.connect.transforms.Filter\n\
+transforms.filter.predicate=tombstone\n\
+transforms.ts.type=org.apache.kafka.connect.transforms.TimestampConverter$Value\n\
+transforms.ts.field=registertime\ntransforms.ts.target.type=string\n\
+transforms.ts.format=yyyy-MM-dd\n\
+predicates=tombstone\n\
+predicates.tombstone.type=org.apache.kafka.connect.transforms.predicates.RecordIsTombstone\n";
+
+/// Start Apache Kafka Connect (JVM, standalone) with one connector, as the peer.
+fn jvm_worker(
+    a: &Args,
+    libs: &Path,
+    name: &str,
+    connector: &str,
+    converters: &str,
+) -> Result<(Child, PathBuf)> {
+    let dir = a.work.join(name);
+    std::fs::create_dir_all(&dir)?;
+    let worker = dir.join("worker.properties");
+    std::fs::write(
+        &worker,
+        format!(
+            "bootstrap.servers={}\n{converters}\noffset.storage.file.filename={}\noffset.flush.interval.ms=1000\nlisteners=http://127.0.0.1:{}\n",
+            a.bootstrap,
+            dir.join("connect.offsets").display(),
+            free_port()
+        ),
+    )?;
+    let conn = dir.join("connector.properties");
+    std::fs::write(&conn, connector)?;
+    let log = dir.join("worker.log");
+    let log4j = libs
+        .parent()
+        .map(|p| p.join("log4j2.properties"))
+        .filter(|p| p.exists());
+    let mut cmd = Command::new("java");
+    cmd.args(["-Xms256m", "-Xmx2g"]);
+    if let Some(l) = log4j {
+        cmd.arg(format!("-Dlog4j2.configurationFile={}", l.display()));
+    }
+    let child = cmd
+        .arg("-cp")
+        .arg(format!("{}/*", libs.display()))
+        .arg("org.apache.kafka.connect.cli.ConnectStandalone")
+        .arg(&worker)
+        .arg(&conn)
+        .stdout(std::fs::File::create(&log)?)
+        .stderr(Stdio::null())
+        .spawn()?;
+    Ok((child, log))
 }
