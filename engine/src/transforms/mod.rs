@@ -34,6 +34,9 @@ pub mod chain;
 pub mod registry;
 pub mod util;
 
+#[cfg(test)]
+mod proptests;
+
 use std::sync::Arc;
 
 use arrow::array::{BooleanArray, RecordBatch};
