@@ -253,20 +253,24 @@ fn run_case(id: &str, case: &Value, java: &Value, report: &mut Report) {
     // it either).
     let java_config_error = java["config_error"]["message"].as_str().unwrap_or("");
     let mut missing = false;
-    for (key, class) in &config {
-        let kind = if key.starts_with("transforms.") && key.ends_with(".type") {
-            PluginType::Transformation
-        } else if key.starts_with("predicates.") && key.ends_with(".type") {
-            PluginType::Predicate
-        } else {
-            continue;
-        };
-        let not_in_java = java_config_error.contains(&format!("Class {class} could not be found."));
-        if registry::find(kind, class).is_none() && !not_in_java {
-            missing = true;
-            report.problems.push(format!(
-                "{id}: {class} ({key}) is not in Strait's transform registry"
-            ));
+    for (list, kind) in [
+        ("transforms", PluginType::Transformation),
+        ("predicates", PluginType::Predicate),
+    ] {
+        let aliases = config.get(list).map(String::as_str).unwrap_or("");
+        for alias in aliases.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+            let key = format!("{list}.{alias}.type");
+            let Some(class) = config.get(&key).map(|c| c.trim()) else {
+                continue;
+            };
+            let not_in_java =
+                java_config_error.contains(&format!("Class {class} could not be found."));
+            if registry::find(kind, class).is_none() && !not_in_java {
+                missing = true;
+                report.problems.push(format!(
+                    "{id}: {class} ({key}) is not in Strait's transform registry"
+                ));
+            }
         }
     }
     if missing {
@@ -545,11 +549,21 @@ fn encode(piece: &Batch, conv: &Converters) -> strait_engine::Result<Vec<(i64, O
         conv.value.from_connect(&vf, &va),
     ) {
         (Ok(k), Ok(v)) => (k, v),
-        (Err(e), _) | (_, Err(e)) => {
-            let outcome = encode_error(e);
-            return Ok((0..rows)
-                .map(|r| (offsets.value(r), outcome.clone()))
-                .collect());
+        (Err(e), _) | (_, Err(e)) if rows == 1 => {
+            return Ok(vec![(offsets.value(0), encode_error(e))]);
+        }
+        // Java writes record by record, so one unwritable record fails alone: the encoder
+        // fails a whole column, so find the rows it fails on one by one.
+        _ => {
+            let mut out = Vec::with_capacity(rows);
+            for r in 0..rows {
+                let one = Batch {
+                    records: records.slice(r, 1),
+                    ..piece.clone()
+                };
+                out.extend(encode(&one, conv)?);
+            }
+            return Ok(out);
         }
     };
     let topics = records.column_by_name(columns::TOPIC).expect("topic");
