@@ -31,6 +31,7 @@
 //! predicate selects.
 
 pub mod chain;
+pub mod field_path;
 pub mod registry;
 pub mod util;
 
