@@ -34,6 +34,7 @@ pub mod chain;
 pub mod field_path;
 pub mod insert_field;
 pub mod registry;
+pub mod replace_field;
 pub mod util;
 
 use std::sync::Arc;

@@ -64,6 +64,7 @@ static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
     let tables: &[&[TransformPlugin]] = &[
         // One line per transform file (kept sorted).
         super::insert_field::PLUGINS,
+        super::replace_field::PLUGINS,
     ];
     let mut all: Vec<TransformPlugin> = tables.concat();
     all.sort_by_key(|p| p.class);
