@@ -94,12 +94,13 @@ impl SingleFieldPath {
         &self.steps[..self.steps.len().saturating_sub(1)]
     }
 
-    /// The last step. Java's `steps.get(-1)` throws `IndexOutOfBoundsException` for the empty
-    /// `V2` path; that error, with Java's message, is returned here.
+    /// The last step. For the empty `V2` path Java's accessors fail first on
+    /// `steps.subList(0, -1)` (the steps before the last), with `IllegalArgumentException`;
+    /// that error, with Java's message, is returned here.
     pub fn last(&self) -> Result<&str> {
         self.steps.last().map(String::as_str).ok_or_else(|| {
-            Error::data("Index -1 out of bounds for length 0")
-                .with_java_class("java.lang.IndexOutOfBoundsException")
+            Error::data("fromIndex(0) > toIndex(-1)")
+                .with_java_class("java.lang.IllegalArgumentException")
         })
     }
 }
@@ -242,7 +243,7 @@ mod tests {
         assert!(empty.steps().is_empty());
         assert_eq!(
             empty.last().unwrap_err().java_class(),
-            "java.lang.IndexOutOfBoundsException"
+            "java.lang.IllegalArgumentException"
         );
     }
 

@@ -318,7 +318,7 @@ impl Transform for InsertField {
         for (child, values) in children.iter().zip(input.columns()) {
             if with_schema {
                 let values = util::with_default(child, values, self.replace_null_with_default)?;
-                errors.extend(util::put_errors(child, &values, input));
+                errors.extend(util::put_errors(child, &values, Some(input)));
                 arrays.push(values);
             } else {
                 arrays.push(values.clone());

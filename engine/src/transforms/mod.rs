@@ -32,6 +32,7 @@
 
 pub mod chain;
 pub mod field_path;
+pub mod hoist_field;
 pub mod insert_field;
 pub mod registry;
 pub mod replace_field;

@@ -222,7 +222,7 @@ impl ReplaceField {
             }
             let values =
                 util::with_default(child, input.column(index), self.replace_null_with_default)?;
-            errors.extend(util::put_errors(field, &values, input));
+            errors.extend(util::put_errors(field, &values, Some(input)));
             arrays.push(values);
         }
         Ok(Ok((fields, arrays)))

@@ -333,13 +333,14 @@ pub fn is_optional(child: &Field) -> bool {
 }
 
 /// Java's `Struct.put` of each value of `values` into required field `child`: a null at a row
-/// where `parent` is valid fails with `ConnectSchema.validateValue`'s message.
-pub fn put_errors(child: &Field, values: &dyn Array, parent: &dyn Array) -> Vec<RowError> {
+/// where `parent` is valid (every row without a parent) fails with `ConnectSchema.validateValue`'s
+/// message.
+pub fn put_errors(child: &Field, values: &dyn Array, parent: Option<&dyn Array>) -> Vec<RowError> {
     if is_optional(child) || values.null_count() == 0 {
         return Vec::new();
     }
     (0..values.len())
-        .filter(|&r| values.is_null(r) && parent.is_valid(r))
+        .filter(|&r| values.is_null(r) && parent.is_none_or(|p| p.is_valid(r)))
         .map(|row| RowError {
             row,
             error: Error::data(format!(
