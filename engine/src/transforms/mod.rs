@@ -31,6 +31,7 @@
 //! predicate selects.
 
 pub mod chain;
+pub mod extract_field;
 pub mod field_path;
 pub mod hoist_field;
 pub mod insert_field;
