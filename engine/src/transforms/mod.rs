@@ -38,6 +38,7 @@ pub mod insert_field;
 pub mod registry;
 pub mod replace_field;
 pub mod util;
+pub mod value_to_key;
 
 use std::sync::Arc;
 
