@@ -363,6 +363,23 @@ pub fn fail_rows(array: &dyn Array, error: impl Fn() -> Error) -> Vec<RowError> 
         .collect()
 }
 
+/// Java's `List.toString()` of a list config value: `[a, b]`.
+pub fn java_list(items: &[String]) -> String {
+    format!("[{}]", items.join(", "))
+}
+
+/// `org.apache.kafka.connect.transforms.util.NonEmptyListValidator`.
+pub static NON_EMPTY_LIST: crate::config::CustomValidator = crate::config::CustomValidator {
+    describe: "non-empty list",
+    check: |name, value| match value {
+        crate::config::Value::List(items) if items.is_empty() => Err(format!(
+            "Invalid value {} for configuration {name}: Empty list",
+            java_list(items)
+        )),
+        _ => Ok(()),
+    },
+};
+
 /// Batches and columns for the transforms' unit tests.
 #[cfg(test)]
 pub mod test_support {
@@ -513,20 +530,3 @@ pub mod test_support {
         (field.as_ref().clone(), s)
     }
 }
-
-/// Java's `List.toString()` of a list config value: `[a, b]`.
-pub fn java_list(items: &[String]) -> String {
-    format!("[{}]", items.join(", "))
-}
-
-/// `org.apache.kafka.connect.transforms.util.NonEmptyListValidator`.
-pub static NON_EMPTY_LIST: crate::config::CustomValidator = crate::config::CustomValidator {
-    describe: "non-empty list",
-    check: |name, value| match value {
-        crate::config::Value::List(items) if items.is_empty() => Err(format!(
-            "Invalid value {} for configuration {name}: Empty list",
-            java_list(items)
-        )),
-        _ => Ok(()),
-    },
-};
