@@ -405,6 +405,24 @@ pub enum Validator {
     NonEmptyString,
     /// `ConfigDef.NonEmptyStringWithoutControlChars`.
     NonEmptyStringWithoutControlChars,
+    /// A plugin's own validator (Java's `ConfigDef.Validator` implementations and
+    /// `LambdaValidator`s).
+    Custom(&'static CustomValidator),
+}
+
+/// A validator defined by a plugin: `check(name, value)` returns the whole error message
+/// (usually `Invalid value … for configuration …: …`, Java's `ConfigException` wording).
+#[derive(Debug)]
+pub struct CustomValidator {
+    /// Java's `toString()` of the validator.
+    pub describe: &'static str,
+    pub check: fn(&str, &Value) -> std::result::Result<(), String>,
+}
+
+impl PartialEq for CustomValidator {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
 }
 
 impl Validator {
@@ -690,6 +708,7 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
                 ))
             }
         }
+        Validator::Custom(c) => (c.check)(&k.name, v).map_err(Error::config),
         Validator::NonEmptyString => match v {
             Value::Str(s) if s.is_empty() => Err(invalid(s, &k.name, "String must be non-empty")),
             _ => Ok(()),

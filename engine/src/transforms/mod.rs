@@ -31,8 +31,14 @@
 //! predicate selects.
 
 pub mod chain;
+pub mod extract_field;
+pub mod field_path;
+pub mod hoist_field;
+pub mod insert_field;
 pub mod registry;
+pub mod replace_field;
 pub mod util;
+pub mod value_to_key;
 
 #[cfg(test)]
 mod proptests;

@@ -63,6 +63,11 @@ impl std::fmt::Debug for TransformPlugin {
 static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
     let tables: &[&[TransformPlugin]] = &[
         // One line per transform file (kept sorted).
+        super::extract_field::PLUGINS,
+        super::hoist_field::PLUGINS,
+        super::insert_field::PLUGINS,
+        super::replace_field::PLUGINS,
+        super::value_to_key::PLUGINS,
     ];
     let mut all: Vec<TransformPlugin> = tables.concat();
     all.sort_by_key(|p| p.class);
