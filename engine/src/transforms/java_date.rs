@@ -229,7 +229,11 @@ impl Civil {
                 _ => out.push_str(MONTHS[self.month as usize - 1]),
             },
             'd' => pad(out, self.day as i64, count),
-            'k' => pad(out, if self.hour == 0 { 24 } else { self.hour } as i64, count),
+            'k' => pad(
+                out,
+                if self.hour == 0 { 24 } else { self.hour } as i64,
+                count,
+            ),
             'H' => pad(out, self.hour as i64, count),
             'm' => pad(out, self.minute as i64, count),
             's' => pad(out, self.second as i64, count),
@@ -326,6 +330,520 @@ pub(crate) fn day_of_date(year: i64, month: u32, day: u32) -> i64 {
     julian_day_number - 2_440_588
 }
 
+/// Why [`JavaDateFormat::parse`] gave no instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// Java's `ParseException` (`Unparseable date: "…"`): the text does not match the pattern.
+    Unparseable,
+    /// The text needs parsing rules Strait does not implement (the message says which), so it
+    /// cannot tell what Java would make of it.
+    Unsupported(String),
+}
+
+/// Calendar fields a parse sets (`CalendarBuilder`), each with the stamp of when it was set:
+/// Java resolves conflicting fields (day of month against day of year, hour of day against
+/// hour and AM/PM) in favour of the one set last.
+#[derive(Debug, Default)]
+struct Parsed {
+    next_stamp: u32,
+    era: Option<(i32, u32)>,
+    year: Option<(i32, u32)>,
+    month: Option<(i32, u32)>,
+    day_of_month: Option<(i32, u32)>,
+    day_of_year: Option<(i32, u32)>,
+    day_of_week: Option<(i32, u32)>,
+    hour_of_day: Option<(i32, u32)>,
+    hour: Option<(i32, u32)>,
+    am_pm: Option<(i32, u32)>,
+    minute: Option<(i32, u32)>,
+    second: Option<(i32, u32)>,
+    millisecond: Option<(i32, u32)>,
+    /// Zone offset in milliseconds.
+    zone_offset: Option<(i32, u32)>,
+    /// A two-digit year equal to the century start's last two digits (Java's `ambiguousYear`).
+    ambiguous_year: bool,
+}
+
+fn stamp(field: Option<(i32, u32)>) -> u32 {
+    field.map_or(0, |(_, s)| s)
+}
+
+fn value(field: Option<(i32, u32)>) -> i64 {
+    field.map_or(0, |(v, _)| v as i64)
+}
+
+impl Parsed {
+    fn set(&mut self, which: fn(&mut Parsed) -> &mut Option<(i32, u32)>, v: i32) {
+        self.next_stamp += 1;
+        let stamp = self.next_stamp;
+        *which(self) = Some((v, stamp));
+    }
+
+    /// `GregorianCalendar.computeTime` in lenient mode, UTC unless a zone was parsed.
+    fn epoch_millis(&self, extra_years: i64) -> Result<i64, ParseError> {
+        let mut year = self.year.map_or(1970, |(y, _)| y as i64);
+        if self.era.is_some_and(|(e, _)| e == 0) {
+            year = 1 - year;
+        }
+        year += extra_years;
+        let dom = stamp(self.day_of_month);
+        let doy = stamp(self.day_of_year);
+        let days = if dom == 0 && doy == 0 && self.day_of_week.is_some() {
+            return Err(ParseError::Unsupported(
+                "a day of week without a day of month or day of year".to_string(),
+            ));
+        } else if doy > dom {
+            day_of_date(year, 1, 1) + value(self.day_of_year) - 1
+        } else {
+            let month = value(self.month);
+            let year = year + month.div_euclid(12);
+            let month = month.rem_euclid(12) as u32 + 1;
+            day_of_date(year, month, 1) + self.day_of_month.map_or(0, |(d, _)| d as i64 - 1)
+        };
+        let hour_of_day = stamp(self.hour_of_day);
+        let hour_am_pm = if self.hour.is_some() && self.am_pm.is_some() {
+            stamp(self.hour).max(stamp(self.am_pm))
+        } else {
+            0
+        };
+        let mut best = hour_of_day.max(hour_am_pm);
+        if best == 0 {
+            best = stamp(self.hour).max(stamp(self.am_pm));
+        }
+        let hours = if best == 0 {
+            0
+        } else if best == hour_of_day {
+            value(self.hour_of_day)
+        } else {
+            value(self.hour) + 12 * value(self.am_pm)
+        };
+        let time_of_day = ((hours * 60 + value(self.minute)) * 60 + value(self.second)) * 1000
+            + value(self.millisecond);
+        // Java's long arithmetic wraps.
+        Ok(days
+            .wrapping_mul(MILLIS_PER_DAY)
+            .wrapping_add(time_of_day)
+            .wrapping_sub(value(self.zone_offset)))
+    }
+}
+
+/// `SHORT` and long month names of `en_US`, and the week days.
+const AM_PM: [&str; 2] = ["AM", "PM"];
+const ERAS: [&str; 2] = ["BC", "AD"];
+
+/// `text.regionMatches(true, start, name, 0, name.length())` for the ASCII names of en_US.
+fn region_matches(text: &[char], start: usize, name: &str) -> bool {
+    let n = name.chars().count();
+    start + n <= text.len()
+        && text[start..start + n]
+            .iter()
+            .zip(name.chars())
+            .all(|(a, b)| a.eq_ignore_ascii_case(&b))
+}
+
+/// `SimpleDateFormat.matchString`: the longest name matching at `start`, as (index, end).
+fn match_name<'a>(
+    text: &[char],
+    start: usize,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize)> = None;
+    for (i, name) in names.into_iter().enumerate() {
+        let len = name.chars().count();
+        if len > best.map_or(0, |(_, l)| l) && region_matches(text, start, name) {
+            best = Some((i, len));
+        }
+    }
+    best.map(|(i, len)| (i, start + len))
+}
+
+/// `DecimalFormat.parse` as `SimpleDateFormat` configures it (integers only, no grouping,
+/// `en_US` symbols) over `text[pos..limit]`, then `Number.intValue()`: the value and the end of
+/// the number, or `None` when no number starts at `pos`.
+fn parse_number(
+    text: &[char],
+    pos: usize,
+    limit: usize,
+) -> Result<Option<(i32, usize)>, ParseError> {
+    let text = &text[..limit];
+    if text.get(pos..pos + 3) == Some(&['N', 'a', 'N'][..]) {
+        // Double.NaN.intValue()
+        return Ok(Some((0, pos + 3)));
+    }
+    let negative = text.get(pos) == Some(&'-');
+    let mut p = pos + usize::from(negative);
+    if text.get(p) == Some(&'\u{221e}') {
+        let v = if negative { i32::MIN } else { i32::MAX };
+        return Ok(Some((v, p + 1)));
+    }
+    let digits_start = p;
+    let mut magnitude: i128 = 0;
+    while let Some(c) = text.get(p) {
+        if c.is_ascii_digit() {
+            magnitude = magnitude
+                .saturating_mul(10)
+                .saturating_add(i128::from(*c as u8 - b'0'));
+            p += 1;
+        } else if c.is_numeric() {
+            return Err(ParseError::Unsupported(format!(
+                "the non-ASCII digit '{c}'"
+            )));
+        } else {
+            break;
+        }
+    }
+    if p == digits_start {
+        return Ok(None);
+    }
+    if text.get(p) == Some(&'E')
+        && text
+            .get(p + 1)
+            .is_some_and(|c| c.is_ascii_digit() || *c == '-')
+    {
+        return Err(ParseError::Unsupported(
+            "a number followed by an exponent ('E')".to_string(),
+        ));
+    }
+    let v = if negative { -magnitude } else { magnitude };
+    // DecimalFormat returns a Long when the value fits (intValue() keeps its low 32 bits),
+    // else a Double (intValue() clamps).
+    let v = match i64::try_from(v) {
+        Ok(long) => long as i32,
+        Err(_) => v.clamp(i32::MIN as i128, i32::MAX as i128) as i32,
+    };
+    Ok(Some((v, p)))
+}
+
+/// Letters whose numeric value the next field may not run into (`shouldObeyCount`).
+fn is_numeric_field(item: Option<&Item>) -> bool {
+    match item {
+        Some(Item::Field { letter, count }) => match letter {
+            'M' | 'L' => *count <= 2,
+            'y' | 'd' | 'k' | 'H' | 'm' | 's' | 'S' | 'D' | 'F' | 'w' | 'W' | 'h' | 'K' | 'u' => {
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// `SimpleDateFormat.subParseNumericZone`: `hh[[:]mm]` after a sign; the offset and the end.
+fn numeric_zone(
+    text: &[char],
+    start: usize,
+    sign: i32,
+    count: usize,
+    colon: bool,
+) -> Option<(i32, usize)> {
+    let digit = |i: usize| {
+        text.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| *c as i32 - 48)
+    };
+    let mut i = start;
+    let mut hours = digit(i)?;
+    i += 1;
+    match digit(i) {
+        Some(d) => {
+            hours = hours * 10 + d;
+            i += 1;
+        }
+        // Without a colon (RFC 822, or any 'X'), two digits are required.
+        None if count > 0 || !colon => return None,
+        None => {}
+    }
+    if hours > 23 {
+        return None;
+    }
+    let mut minutes = 0;
+    if count != 1 {
+        if colon {
+            if text.get(i) != Some(&':') {
+                return None;
+            }
+            i += 1;
+        }
+        minutes = digit(i)? * 10 + digit(i + 1)?;
+        i += 2;
+        if minutes > 59 {
+            return None;
+        }
+    }
+    Some((sign * (minutes + hours * 60) * 60_000, i))
+}
+
+impl JavaDateFormat {
+    /// `parse(text)` (lenient, as Kafka leaves it) to epoch milliseconds. As in Java, text
+    /// after the end of the pattern is ignored, fields skip leading spaces and tabs, numbers
+    /// may be negative or out of range (13 months roll into the next year), and a two-digit
+    /// `yy` year falls within the 80 years before and 20 after now.
+    pub fn parse(&self, text: &str) -> Result<i64, ParseError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        self.parse_at(text, now)
+    }
+
+    /// [`parse`](Self::parse) with "now" given (for two-digit years).
+    fn parse_at(&self, text: &str, now_millis: i64) -> Result<i64, ParseError> {
+        let text: Vec<char> = text.chars().collect();
+        let mut parsed = Parsed::default();
+        let mut pos = 0;
+        // Java's `defaultCenturyStart`: now minus 80 years.
+        let now = Civil::from_epoch_millis(now_millis);
+        let century_start_year = now.year - 80;
+        for (i, item) in self.items.iter().enumerate() {
+            match item {
+                Item::Literal(lit) => {
+                    for c in lit.chars() {
+                        if text.get(pos) != Some(&c) {
+                            return Err(ParseError::Unparseable);
+                        }
+                        pos += 1;
+                    }
+                }
+                Item::Field { letter, count } => {
+                    let obey_count = is_numeric_field(self.items.get(i + 1));
+                    pos = self.parse_field(
+                        &text,
+                        pos,
+                        *letter,
+                        *count,
+                        obey_count,
+                        century_start_year,
+                        &mut parsed,
+                    )?;
+                }
+            }
+        }
+        if pos == 0 {
+            return Err(ParseError::Unparseable);
+        }
+        let millis = parsed.epoch_millis(0)?;
+        if parsed.ambiguous_year {
+            let century_start = now_millis_minus_80_years(now_millis);
+            if millis < century_start {
+                return parsed.epoch_millis(100);
+            }
+        }
+        Ok(millis)
+    }
+
+    /// `SimpleDateFormat.subParse` for one field starting at `start`: the end of what it read.
+    #[allow(clippy::too_many_arguments)]
+    fn parse_field(
+        &self,
+        text: &[char],
+        start: usize,
+        letter: char,
+        count: usize,
+        obey_count: bool,
+        century_start_year: i64,
+        parsed: &mut Parsed,
+    ) -> Result<usize, ParseError> {
+        // Skip spaces and tabs; running out of text fails.
+        let mut pos = start;
+        loop {
+            match text.get(pos) {
+                None => return Err(ParseError::Unparseable),
+                Some(' ' | '\t') => pos += 1,
+                Some(_) => break,
+            }
+        }
+        let actual_start = pos;
+        let number = |pos: usize| -> Result<Option<(i32, usize)>, ParseError> {
+            if obey_count {
+                if start + count > text.len() {
+                    return Ok(None);
+                }
+                parse_number(text, pos, start + count)
+            } else {
+                parse_number(text, pos, text.len())
+            }
+        };
+        let unsupported = |what: &str| {
+            Err(ParseError::Unsupported(format!(
+                "parsing the pattern letter '{letter}'{what}"
+            )))
+        };
+        let numeric = |which: fn(&mut Parsed) -> &mut Option<(i32, u32)>,
+                       parsed: &mut Parsed|
+         -> Result<usize, ParseError> {
+            match number(pos)? {
+                Some((v, end)) => {
+                    parsed.set(which, v);
+                    Ok(end)
+                }
+                None => Err(ParseError::Unparseable),
+            }
+        };
+        match letter {
+            'G' => match match_name(text, start, ERAS) {
+                Some((i, end)) => {
+                    parsed.set(|p| &mut p.era, i as i32);
+                    Ok(end)
+                }
+                None => Err(ParseError::Unparseable),
+            },
+            'y' => {
+                let Some((mut v, end)) = number(pos)? else {
+                    return Err(ParseError::Unparseable);
+                };
+                if count <= 2
+                    && end - actual_start == 2
+                    && text[actual_start].is_ascii_digit()
+                    && text[actual_start + 1].is_ascii_digit()
+                {
+                    let ambiguous = (century_start_year.rem_euclid(100)) as i32;
+                    parsed.ambiguous_year = v == ambiguous;
+                    v += (century_start_year.div_euclid(100) * 100) as i32
+                        + if v < ambiguous { 100 } else { 0 };
+                }
+                parsed.set(|p| &mut p.year, v);
+                Ok(end)
+            }
+            'M' | 'L' if count <= 2 => match number(pos)? {
+                Some((v, end)) => {
+                    parsed.set(|p| &mut p.month, v - 1);
+                    Ok(end)
+                }
+                None => Err(ParseError::Unparseable),
+            },
+            'M' | 'L' => {
+                let long = match_name(text, start, MONTHS);
+                let short = || match_name(text, start, MONTHS.iter().map(|m| &m[..3]));
+                match long.or_else(short) {
+                    Some((i, end)) => {
+                        parsed.set(|p| &mut p.month, i as i32);
+                        Ok(end)
+                    }
+                    None => Err(ParseError::Unparseable),
+                }
+            }
+            'd' => numeric(|p| &mut p.day_of_month, parsed),
+            'D' => numeric(|p| &mut p.day_of_year, parsed),
+            'H' => numeric(|p| &mut p.hour_of_day, parsed),
+            'k' => match number(pos)? {
+                // 24 is midnight.
+                Some((v, end)) => {
+                    parsed.set(|p| &mut p.hour_of_day, if v == 24 { 0 } else { v });
+                    Ok(end)
+                }
+                None => Err(ParseError::Unparseable),
+            },
+            'K' => numeric(|p| &mut p.hour, parsed),
+            'h' => match number(pos)? {
+                // 12 is the first hour of the half day.
+                Some((v, end)) => {
+                    parsed.set(|p| &mut p.hour, if v == 12 { 0 } else { v });
+                    Ok(end)
+                }
+                None => Err(ParseError::Unparseable),
+            },
+            'a' => match match_name(text, start, AM_PM) {
+                Some((i, end)) => {
+                    parsed.set(|p| &mut p.am_pm, i as i32);
+                    Ok(end)
+                }
+                None => Err(ParseError::Unparseable),
+            },
+            'm' => numeric(|p| &mut p.minute, parsed),
+            's' => numeric(|p| &mut p.second, parsed),
+            'S' => numeric(|p| &mut p.millisecond, parsed),
+            'E' => {
+                let long = match_name(text, start, WEEKDAYS);
+                let short = || match_name(text, start, WEEKDAYS.iter().map(|d| &d[..3]));
+                match long.or_else(short) {
+                    // Calendar.DAY_OF_WEEK: 1 = Sunday.
+                    Some((i, end)) => {
+                        parsed.set(|p| &mut p.day_of_week, i as i32 + 1);
+                        Ok(end)
+                    }
+                    None => Err(ParseError::Unparseable),
+                }
+            }
+            'Z' | 'z' => {
+                let sign = match text[pos] {
+                    '+' => 1,
+                    '-' => -1,
+                    _ => 0,
+                };
+                if sign != 0 {
+                    return match numeric_zone(text, pos + 1, sign, 0, false) {
+                        Some((offset, end)) => {
+                            parsed.set(|p| &mut p.zone_offset, offset);
+                            Ok(end)
+                        }
+                        None => Err(ParseError::Unparseable),
+                    };
+                }
+                if region_matches(text, start, "GMT") {
+                    let after = start + 3;
+                    let sign = match text.get(after) {
+                        Some('+') => 1,
+                        Some('-') => -1,
+                        _ => 0,
+                    };
+                    if sign == 0 {
+                        parsed.set(|p| &mut p.zone_offset, 0);
+                        return Ok(after);
+                    }
+                    return match numeric_zone(text, after + 1, sign, 0, true) {
+                        Some((offset, end)) => {
+                            parsed.set(|p| &mut p.zone_offset, offset);
+                            Ok(end)
+                        }
+                        None => Err(ParseError::Unparseable),
+                    };
+                }
+                // Zone names: Java matches every zone name of the locale; Strait knows UTC's.
+                match match_name(text, pos, ["UTC", "Coordinated Universal Time"]) {
+                    Some((_, end)) => {
+                        parsed.set(|p| &mut p.zone_offset, 0);
+                        Ok(end)
+                    }
+                    None if text[pos].is_alphabetic() => {
+                        unsupported(" with a time zone name other than UTC or GMT")
+                    }
+                    None => Err(ParseError::Unparseable),
+                }
+            }
+            'X' => {
+                let sign = match text[pos] {
+                    'Z' => {
+                        parsed.set(|p| &mut p.zone_offset, 0);
+                        return Ok(pos + 1);
+                    }
+                    '+' => 1,
+                    '-' => -1,
+                    _ => return Err(ParseError::Unparseable),
+                };
+                match numeric_zone(text, pos + 1, sign, count, count == 3) {
+                    Some((offset, end)) => {
+                        parsed.set(|p| &mut p.zone_offset, offset);
+                        Ok(end)
+                    }
+                    None => Err(ParseError::Unparseable),
+                }
+            }
+            // Week fields (and week years) resolve through Java's week rules.
+            _ => unsupported(""),
+        }
+    }
+}
+
+/// Java's `defaultCenturyStart`: `now` with 80 years subtracted from its UTC calendar date
+/// (29 February becomes 28 February when the year is not a leap year).
+fn now_millis_minus_80_years(now_millis: i64) -> i64 {
+    let t = Civil::from_epoch_millis(now_millis);
+    let year = t.year - 80;
+    let last_day = (day_of_date(year + i64::from(t.month == 12), t.month % 12 + 1, 1)
+        - day_of_date(year, t.month, 1)) as u32;
+    let day = t.day.min(last_day);
+    day_of_date(year, t.month, day) * MILLIS_PER_DAY + now_millis.rem_euclid(MILLIS_PER_DAY)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,7 +911,10 @@ mod tests {
 
     #[test]
     fn negative_instants_and_the_julian_calendar() {
-        assert_eq!(fmt("yyyy-MM-dd HH:mm:ss.SSS", -1), "1969-12-31 23:59:59.999");
+        assert_eq!(
+            fmt("yyyy-MM-dd HH:mm:ss.SSS", -1),
+            "1969-12-31 23:59:59.999"
+        );
         // The cutover: the day before 1582-10-15 (Gregorian) is 1582-10-04 (Julian).
         let cutover = -12_219_292_800_000;
         assert_eq!(fmt("yyyy-MM-dd", cutover), "1582-10-15");

@@ -33,6 +33,7 @@
 pub mod chain;
 pub mod java_date;
 pub mod registry;
+pub mod timestamp_converter;
 pub mod util;
 
 use std::sync::Arc;
