@@ -221,9 +221,11 @@ impl TimestampConverter {
         let format = if blank {
             None
         } else {
-            Some(JavaDateFormat::compile(&config.format).map_err(|_| {
+            Some(JavaDateFormat::compile(&config.format).map_err(|e| {
+                // Java passes the IllegalArgumentException as the *value* of
+                // `ConfigException(name, value)`, and its own message as the name.
                 Error::config(format!(
-                    "TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: {}",
+                    "Invalid value java.lang.IllegalArgumentException: {e} for configuration TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: {}",
                     config.format
                 ))
             })?)
@@ -542,6 +544,8 @@ impl TimestampConverter {
             ))
         };
         match array.data_type() {
+            // Every value is null.
+            DataType::Null => Int64Array::new_null(array.len()),
             DataType::Utf8
                 if field.metadata().get(RAW_JSON).map(String::as_str) == Some("true") =>
             {

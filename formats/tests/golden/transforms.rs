@@ -254,6 +254,11 @@ fn run_case(id: &str, case: &Value, java: &Value, report: &mut Report) {
     let java_config_error = java["config_error"]["message"].as_str().unwrap_or("");
     let mut missing = false;
     for (key, class) in &config {
+        // Only `transforms.<alias>.type` / `predicates.<alias>.type` name classes (not, say,
+        // TimestampConverter's `transforms.<alias>.target.type`).
+        if key.split('.').count() != 3 {
+            continue;
+        }
         let kind = if key.starts_with("transforms.") && key.ends_with(".type") {
             PluginType::Transformation
         } else if key.starts_with("predicates.") && key.ends_with(".type") {
