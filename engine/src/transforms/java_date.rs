@@ -803,7 +803,10 @@ impl JavaDateFormat {
                         parsed.set(|p| &mut p.zone_offset, 0);
                         Ok(end)
                     }
-                    None if text[pos].is_alphabetic() => {
+                    // No zone name is a single letter (`Z` is not one).
+                    None if text[pos].is_alphabetic()
+                        && text.get(pos + 1).is_some_and(|c| c.is_alphabetic()) =>
+                    {
                         unsupported(" with a time zone name other than UTC or GMT")
                     }
                     None => Err(ParseError::Unparseable),
