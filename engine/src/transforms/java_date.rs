@@ -932,4 +932,87 @@ mod tests {
             assert_eq!(day_of_date(y, m, d), days, "{y}-{m}-{d}");
         }
     }
+
+    fn parse(pattern: &str, text: &str) -> Result<i64, ParseError> {
+        // "Now" is 2026-01-01: two-digit years fall in 1946..2045.
+        JavaDateFormat::compile(pattern)
+            .unwrap()
+            .parse_at(text, day_of_date(2026, 1, 1) * MILLIS_PER_DAY)
+    }
+
+    #[test]
+    fn parse_common_patterns_and_zones() {
+        assert_eq!(
+            parse("yyyy-MM-dd", "2024-02-29"),
+            Ok(day_of_date(2024, 2, 29) * MILLIS_PER_DAY)
+        );
+        let p = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
+        assert_eq!(parse(p, "2024-02-29T13:05:09.007Z"), Ok(LEAP_DAY));
+        assert_eq!(parse(p, "2024-02-29T14:35:09.007+01:30"), Ok(LEAP_DAY));
+        assert_eq!(
+            parse(p, "2024-02-29T14:35:09.007+0130"),
+            Err(ParseError::Unparseable)
+        );
+        let p = "yyyy-MM-dd'T'HH:mm:ss.SSSZ";
+        assert_eq!(parse(p, "2024-02-29T12:05:09.007-0100"), Ok(LEAP_DAY));
+        assert_eq!(parse(p, "2024-02-29T13:05:09.007GMT"), Ok(LEAP_DAY));
+        assert_eq!(
+            parse(p, "2024-02-29T13:05:09.007Z"),
+            Err(ParseError::Unparseable)
+        );
+        assert!(matches!(
+            parse(p, "2024-02-29T13:05:09.007PST"),
+            Err(ParseError::Unsupported(_))
+        ));
+        assert_eq!(
+            parse("HH:mm:ss.SSS", "13:05:09.007"),
+            Ok(LEAP_DAY.rem_euclid(MILLIS_PER_DAY))
+        );
+    }
+
+    #[test]
+    fn parse_is_lenient_like_java() {
+        // Out-of-range fields roll over; trailing text is ignored; fields skip spaces.
+        assert_eq!(
+            parse("yyyy-MM-dd", "2023-14-01"),
+            parse("yyyy-MM-dd", "2024-02-01")
+        );
+        assert_eq!(
+            parse("yyyy-MM-dd", "2024-02-29garbage"),
+            parse("yyyy-MM-dd", "2024-02-29")
+        );
+        assert_eq!(
+            parse("yyyy-MM-dd", "  2024-02-29"),
+            parse("yyyy-MM-dd", "2024-02-29")
+        );
+        // Adjacent numeric fields take exactly their width.
+        assert_eq!(
+            parse("yyyyMMdd", "20240229"),
+            parse("yyyy-MM-dd", "2024-02-29")
+        );
+        assert_eq!(parse("yyyy-MM-dd", "2024-02"), Err(ParseError::Unparseable));
+        assert_eq!(
+            parse("yyyy-MM-dd", "+2024-02-01"),
+            Err(ParseError::Unparseable)
+        );
+        // Two-digit years within 80 years before and 20 after now.
+        assert_eq!(parse("yy", "45"), parse("yyyy", "2045"));
+        assert_eq!(parse("yy", "47"), parse("yyyy", "1947"));
+        // Names, 12-hour clock, eras.
+        assert_eq!(
+            parse(
+                "EEE, d MMM yyyy h:mm:ss.SSS a",
+                "thu, 29 february 2024 1:05:09.007 PM"
+            ),
+            Ok(LEAP_DAY)
+        );
+        assert_eq!(
+            parse("G yyyy", "BC 0001"),
+            Ok(day_of_date(0, 1, 1) * MILLIS_PER_DAY)
+        );
+        assert!(matches!(
+            parse("YYYY ww", "2024 05"),
+            Err(ParseError::Unsupported(_))
+        ));
+    }
 }

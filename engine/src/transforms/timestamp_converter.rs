@@ -979,3 +979,362 @@ fn scalar_json(array: &dyn Array) -> serde_json::Value {
         _ => array.as_primitive::<Int64Type>().value(0).into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::Schema;
+
+    fn converter(side: Side, pairs: &[(&str, &str)]) -> Result<TimestampConverter> {
+        let props: Props = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        TimestampConverter::new(&props, side)
+    }
+
+    fn meta(pairs: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn batch(field: Field, array: ArrayRef) -> RecordBatch {
+        RecordBatch::try_new(Arc::new(Schema::new(vec![field])), vec![array]).unwrap()
+    }
+
+    fn logical_field(name: &str, data_type: DataType, logical: &str) -> Field {
+        schema::with_name(Field::new(name, data_type, true), logical)
+    }
+
+    /// (output field, output column, errors as (row, class, message)).
+    fn run(
+        t: &TimestampConverter,
+        input: RecordBatch,
+    ) -> (Field, ArrayRef, Vec<(usize, String, String)>) {
+        let applied = t.apply(&input).unwrap();
+        let (field, array) = util::column(&applied.records, t.side.column()).unwrap();
+        let errors = applied
+            .errors
+            .iter()
+            .map(|e| {
+                (
+                    e.row,
+                    e.error.java_class().to_string(),
+                    e.error.message().to_string(),
+                )
+            })
+            .collect();
+        (field.as_ref().clone(), array.clone(), errors)
+    }
+
+    const TS: i64 = 1_700_000_000_123; // 2023-11-14T22:13:20.123Z
+
+    #[test]
+    fn config_def_and_config_errors() {
+        let def = TimestampConverterConfig::config_def();
+        let names: Vec<&str> = def.keys().iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "field",
+                "target.type",
+                "format",
+                "unix.precision",
+                "replace.null.with.default"
+            ]
+        );
+        let err = converter(Side::Value, &[("target.type", "string")]).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "TimestampConverter requires format option to be specified when using string timestamps"
+        );
+        let err = converter(
+            Side::Value,
+            &[("target.type", "unix"), ("format", "yyyy-bb")],
+        )
+        .unwrap_err();
+        assert!(err.message().starts_with(
+            "Invalid value java.lang.IllegalArgumentException: Illegal pattern character 'b' for configuration"
+        ));
+        let err = converter(Side::Value, &[("target.type", "datetime")]).unwrap_err();
+        assert!(err
+            .message()
+            .contains("String must be one of: string, unix, Date, Time, Timestamp"));
+        // A blank format is allowed for non-string targets.
+        assert!(converter(Side::Value, &[("target.type", "unix"), ("format", "  ")]).is_ok());
+    }
+
+    #[test]
+    fn whole_timestamp_to_every_target() {
+        let input = || {
+            batch(
+                logical_field(
+                    "value",
+                    DataType::Timestamp(TimeUnit::Millisecond, None),
+                    logical::TIMESTAMP,
+                ),
+                Arc::new(TimestampMillisecondArray::from(vec![
+                    Some(TS),
+                    Some(-1),
+                    None,
+                ])),
+            )
+        };
+        let t = converter(
+            Side::Value,
+            &[
+                ("target.type", "string"),
+                ("format", "yyyy-MM-dd HH:mm:ss.SSS"),
+            ],
+        )
+        .unwrap();
+        let (f, a, e) = run(&t, input());
+        assert!(e.is_empty());
+        assert_eq!(f.data_type(), &DataType::Utf8);
+        let s = a.as_string::<i32>();
+        assert_eq!(s.value(0), "2023-11-14 22:13:20.123");
+        assert_eq!(s.value(1), "1969-12-31 23:59:59.999");
+        assert!(s.is_null(2));
+
+        let t = converter(
+            Side::Value,
+            &[("target.type", "unix"), ("unix.precision", "seconds")],
+        )
+        .unwrap();
+        let (f, a, _) = run(&t, input());
+        assert_eq!(schema::schema_name(&f), None);
+        let v = a.as_primitive::<Int64Type>();
+        // TimeUnit.MILLISECONDS.toSeconds truncates toward zero.
+        assert_eq!((v.value(0), v.value(1)), (1_700_000_000, 0));
+
+        let t = converter(Side::Value, &[("target.type", "Date")]).unwrap();
+        let (f, a, _) = run(&t, input());
+        assert_eq!(schema::schema_name(&f), Some(logical::DATE));
+        assert_eq!(
+            f.metadata().get(schema::VERSION).map(String::as_str),
+            Some("1")
+        );
+        let d = a.as_primitive::<Date32Type>();
+        assert_eq!((d.value(0), d.value(1)), (19675, -1));
+
+        let t = converter(Side::Value, &[("target.type", "Time")]).unwrap();
+        let (f, a, _) = run(&t, input());
+        assert_eq!(schema::schema_name(&f), Some(logical::TIME));
+        let d = a.as_primitive::<Time32MillisecondType>();
+        assert_eq!((d.value(0), d.value(1)), (80_000_123, 86_399_999));
+    }
+
+    #[test]
+    fn unix_precisions_in_and_out() {
+        let input = batch(
+            Field::new("key", DataType::Int64, true),
+            Arc::new(Int64Array::from(vec![TS * 1000 + 999, -1, i64::MAX])),
+        );
+        let t = converter(
+            Side::Key,
+            &[
+                ("target.type", "Timestamp"),
+                ("unix.precision", "microseconds"),
+            ],
+        )
+        .unwrap();
+        let (f, a, _) = run(&t, input);
+        assert_eq!(schema::schema_name(&f), Some(logical::TIMESTAMP));
+        let v = a.as_primitive::<TimestampMillisecondType>();
+        assert_eq!(
+            (v.value(0), v.value(1), v.value(2)),
+            (TS, 0, i64::MAX / 1000)
+        );
+        let t = converter(
+            Side::Key,
+            &[("target.type", "unix"), ("unix.precision", "nanoseconds")],
+        )
+        .unwrap();
+        let input = batch(
+            logical_field("key", DataType::Date32, logical::DATE),
+            Arc::new(Date32Array::from(vec![1, i32::MAX])),
+        );
+        let (_, a, _) = run(&t, input);
+        let v = a.as_primitive::<Int64Type>();
+        // TimeUnit.MILLISECONDS.toNanos saturates.
+        assert_eq!((v.value(0), v.value(1)), (86_400_000_000_000, i64::MAX));
+    }
+
+    #[test]
+    fn strings_parse_or_fail_as_java() {
+        let input = || {
+            batch(
+                Field::new("value", DataType::Utf8, true),
+                Arc::new(StringArray::from(vec![
+                    Some("2023-11-14T22:13:20.123+01:00"),
+                    Some("nope"),
+                    None,
+                ])),
+            )
+        };
+        let t = converter(
+            Side::Value,
+            &[
+                ("target.type", "unix"),
+                ("format", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"),
+            ],
+        )
+        .unwrap();
+        let (_, a, e) = run(&t, input());
+        assert_eq!(a.as_primitive::<Int64Type>().value(0), TS - 3_600_000);
+        assert_eq!(
+            e,
+            [(
+                1,
+                "org.apache.kafka.connect.errors.DataException".to_string(),
+                "Could not parse timestamp: value (nope) does not match pattern (yyyy-MM-dd'T'HH:mm:ss.SSSXXX)".to_string()
+            )]
+        );
+        // No format: Java dereferences a null SimpleDateFormat.
+        let t = converter(Side::Value, &[("target.type", "unix")]).unwrap();
+        let (_, _, e) = run(&t, input());
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].1, NULL_POINTER_EXCEPTION);
+    }
+
+    #[test]
+    fn non_timestamp_schemas_fail_with_connect_exception() {
+        let t = converter(Side::Value, &[("target.type", "unix")]).unwrap();
+        let input = batch(
+            Field::new("value", DataType::Int32, true),
+            Arc::new(arrow::array::Int32Array::from(vec![Some(5), None])),
+        );
+        let (_, _, e) = run(&t, input);
+        // The optional schema's null value fails too: Java asks the schema first.
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].1, CONNECT_EXCEPTION);
+        assert_eq!(
+            e[0].2,
+            "Schema Schema{INT32} does not correspond to a known timestamp type format"
+        );
+        // A null row of a required schema is a tombstone: no schema, no error.
+        let required = Field::new("value", DataType::Int32, true)
+            .with_metadata(meta(&[(schema::OPTIONAL, "false")]));
+        let input = batch(
+            required,
+            Arc::new(arrow::array::Int32Array::from(vec![None::<i32>])),
+        );
+        let (f, _, e) = run(&t, input);
+        assert!(e.is_empty());
+        assert_eq!(
+            f.metadata().get(schema::OPTIONAL).map(String::as_str),
+            Some("false")
+        );
+    }
+
+    #[test]
+    fn struct_field_with_default_and_other_fields_kept() {
+        let ts = Field::new("ts", DataType::Int64, true)
+            .with_metadata(meta(&[(schema::DEFAULT, "86400000")]));
+        let other = Field::new("o", DataType::Utf8, false);
+        let fields = Fields::from(vec![ts, other]);
+        let structs = StructArray::new(
+            fields.clone(),
+            vec![
+                Arc::new(Int64Array::from(vec![Some(TS), None, None])),
+                Arc::new(StringArray::from(vec!["a", "b", "c"])),
+            ],
+            Some(NullBufferFrom::from(vec![true, true, false])),
+        );
+        let input = || {
+            batch(
+                Field::new("value", DataType::Struct(fields.clone()), true),
+                Arc::new(structs.clone()) as ArrayRef,
+            )
+        };
+        let t = converter(Side::Value, &[("target.type", "Date"), ("field", "ts")]).unwrap();
+        let (f, a, e) = run(&t, input());
+        assert!(e.is_empty());
+        let DataType::Struct(out_fields) = f.data_type() else {
+            panic!("{f:?}")
+        };
+        assert_eq!(out_fields[0].data_type(), &DataType::Date32);
+        assert_eq!(schema::schema_name(&out_fields[0]), Some(logical::DATE));
+        // Java's typeSchema is fresh: the default does not carry over.
+        assert!(out_fields[0].metadata().get(schema::DEFAULT).is_none());
+        let s = a.as_struct();
+        let d = s.column(0).as_primitive::<Date32Type>();
+        assert_eq!((d.value(0), d.value(1)), (19675, 1)); // null read as its default
+        assert!(s.is_null(2));
+        assert_eq!(s.column(1).as_string::<i32>().value(1), "b");
+
+        let t = converter(
+            Side::Value,
+            &[
+                ("target.type", "Date"),
+                ("field", "ts"),
+                ("replace.null.with.default", "false"),
+            ],
+        )
+        .unwrap();
+        let (_, a, _) = run(&t, input());
+        assert!(a.as_struct().column(0).is_null(1));
+    }
+
+    #[test]
+    fn schemaless_values_by_java_class() {
+        let t = converter(Side::Value, &[("target.type", "unix"), ("format", "yyyy")]).unwrap();
+        let raw = schema::schemaless(Field::new("value", DataType::Utf8, true))
+            .with_metadata(meta(&[(schema::SCHEMALESS, "true"), (RAW_JSON, "true")]));
+        let input = batch(
+            raw,
+            Arc::new(StringArray::from(vec![
+                Some("\"2023\""),
+                Some("5"),
+                Some("1.5"),
+                Some("null"),
+                None,
+            ])),
+        );
+        let (f, a, e) = run(&t, input);
+        assert!(schema::is_schemaless(&f) && f.metadata().get(RAW_JSON).is_none());
+        let v = a.as_primitive::<Int64Type>();
+        assert_eq!((v.value(0), v.value(1)), (1_672_531_200_000, 5));
+        assert_eq!(
+            e,
+            [(
+                2,
+                "org.apache.kafka.connect.errors.DataException".to_string(),
+                "TimestampConverter does not support class java.lang.Double objects as timestamps"
+                    .to_string()
+            )]
+        );
+        // Field mode on a schemaless non-map.
+        let t = converter(Side::Value, &[("target.type", "unix"), ("field", "f")]).unwrap();
+        let input = batch(
+            schema::schemaless(Field::new("value", DataType::Int64, true)),
+            Arc::new(Int64Array::from(vec![Some(1), None])),
+        );
+        let (_, _, e) = run(&t, input);
+        assert_eq!(
+            e.iter().map(|e| (e.0, e.2.as_str())).collect::<Vec<_>>(),
+            [(0, "Only Map objects supported in absence of schema for [converting timestamp formats], found: java.lang.Long")]
+        );
+        // A missing member is added with a null value.
+        let fields = Fields::from(vec![Field::new("o", DataType::Int64, true)]);
+        let input = batch(
+            schema::schemaless(Field::new("value", DataType::Struct(fields.clone()), true)),
+            Arc::new(StructArray::new(
+                fields,
+                vec![Arc::new(Int64Array::from(vec![1]))],
+                None,
+            )),
+        );
+        let (f, _, e) = run(&t, input);
+        assert!(e.is_empty());
+        let DataType::Struct(out) = f.data_type() else {
+            panic!()
+        };
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].name(), "f");
+    }
+
+    use arrow::buffer::NullBuffer as NullBufferFrom;
+}
