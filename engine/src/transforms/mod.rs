@@ -35,8 +35,10 @@ pub mod extract_field;
 pub mod field_path;
 pub mod hoist_field;
 pub mod insert_field;
+pub mod java_date;
 pub mod registry;
 pub mod replace_field;
+pub mod timestamp_converter;
 pub mod util;
 pub mod value_to_key;
 

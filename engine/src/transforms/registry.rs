@@ -67,6 +67,7 @@ static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
         super::hoist_field::PLUGINS,
         super::insert_field::PLUGINS,
         super::replace_field::PLUGINS,
+        super::timestamp_converter::PLUGINS,
         super::value_to_key::PLUGINS,
     ];
     let mut all: Vec<TransformPlugin> = tables.concat();

@@ -230,6 +230,17 @@ impl Enc {
                     value: Box::new(Enc::new(&vf, map.values(), None, opts)?),
                 }
             }
+            // A schemaless `java.util.Date` (TimestampConverter or InsertField without a
+            // schema make them): Java's `convertToJson` finds no schema type for its class. A
+            // column of nulls only holds no Date.
+            DataType::Date32 | DataType::Time32(_) | DataType::Timestamp(..)
+                if array.null_count() < array.len() =>
+            {
+                return Err(
+                    "Java class class java.util.Date does not have corresponding schema type."
+                        .to_string(),
+                )
+            }
             DataType::Struct(fields) => {
                 let st = array.as_struct();
                 let mut children = Vec::with_capacity(fields.len());
