@@ -31,6 +31,7 @@
 //! predicate selects.
 
 pub mod chain;
+pub mod java_date;
 pub mod registry;
 pub mod util;
 
