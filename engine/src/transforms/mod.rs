@@ -34,6 +34,7 @@ pub mod chain;
 pub mod java_date;
 pub mod java_regex;
 pub mod regex_router;
+pub mod timestamp_router;
 pub mod registry;
 pub mod util;
 
