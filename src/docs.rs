@@ -233,11 +233,7 @@ fn valid_values(validator: &Validator) -> String {
         Validator::NonNull => "non-null string".into(),
         Validator::NonEmptyList => "non-empty list".into(),
         Validator::Regex => "valid regex".into(),
-        Validator::Composite(all) => all
-            .iter()
-            .map(valid_values)
-            .collect::<Vec<_>>()
-            .join(", "),
+        Validator::Composite(all) => all.iter().map(valid_values).collect::<Vec<_>>().join(", "),
     }
 }
 

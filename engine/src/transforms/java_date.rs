@@ -229,7 +229,11 @@ impl Civil {
                 _ => out.push_str(MONTHS[self.month as usize - 1]),
             },
             'd' => pad(out, self.day as i64, count),
-            'k' => pad(out, if self.hour == 0 { 24 } else { self.hour } as i64, count),
+            'k' => pad(
+                out,
+                if self.hour == 0 { 24 } else { self.hour } as i64,
+                count,
+            ),
             'H' => pad(out, self.hour as i64, count),
             'm' => pad(out, self.minute as i64, count),
             's' => pad(out, self.second as i64, count),
@@ -393,7 +397,10 @@ mod tests {
 
     #[test]
     fn negative_instants_and_the_julian_calendar() {
-        assert_eq!(fmt("yyyy-MM-dd HH:mm:ss.SSS", -1), "1969-12-31 23:59:59.999");
+        assert_eq!(
+            fmt("yyyy-MM-dd HH:mm:ss.SSS", -1),
+            "1969-12-31 23:59:59.999"
+        );
         // The cutover: the day before 1582-10-15 (Gregorian) is 1582-10-04 (Julian).
         let cutover = -12_219_292_800_000;
         assert_eq!(fmt("yyyy-MM-dd", cutover), "1582-10-15");

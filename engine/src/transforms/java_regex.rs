@@ -79,9 +79,7 @@ impl JavaPattern {
 
     /// The group number of a named group.
     fn named_group(&self, name: &str) -> Option<usize> {
-        self.find
-            .capture_names()
-            .position(|n| n == Some(name))
+        self.find.capture_names().position(|n| n == Some(name))
     }
 }
 
@@ -113,7 +111,8 @@ impl JavaReplacement {
     /// [`JavaPattern::replace_first`], not here.
     pub fn parse(pattern: &JavaPattern, replacement: &str) -> Self {
         const IAE: &str = "java.lang.IllegalArgumentException";
-        let fail = |class: &'static str, message: String| Piece::Fail(JavaRegexError { class, message });
+        let fail =
+            |class: &'static str, message: String| Piece::Fail(JavaRegexError { class, message });
         let chars: Vec<char> = replacement.chars().collect();
         let mut pieces = Vec::new();
         let mut literal = String::new();
@@ -159,7 +158,9 @@ impl JavaReplacement {
                         } else if name.starts_with(|c: char| c.is_ascii_digit()) {
                             fail(
                                 IAE,
-                                format!("capturing group name {{{name}}} starts with digit character"),
+                                format!(
+                                    "capturing group name {{{name}}} starts with digit character"
+                                ),
                             )
                         } else {
                             match pattern.named_group(&name) {
@@ -300,7 +301,10 @@ mod tests {
             replace("(.*)-(\\d+)", "$2_$1", "orders-42").unwrap(),
             "42_orders"
         );
-        assert_eq!(replace("(.*)", "\\$1 costs \\\\", "t").unwrap(), "$1 costs \\");
+        assert_eq!(
+            replace("(.*)", "\\$1 costs \\\\", "t").unwrap(),
+            "$1 costs \\"
+        );
         assert_eq!(
             replace("(?<name>[a-z]+)\\.x", "pre-${name}", "abc.x").unwrap(),
             "pre-abc"

@@ -31,11 +31,15 @@
 //! predicate selects.
 
 pub mod chain;
+pub mod filter;
+pub mod has_header_key;
 pub mod java_date;
 pub mod java_regex;
+pub mod record_is_tombstone;
 pub mod regex_router;
-pub mod timestamp_router;
 pub mod registry;
+pub mod timestamp_router;
+pub mod topic_name_matches;
 pub mod util;
 
 use std::sync::Arc;

@@ -63,8 +63,12 @@ impl std::fmt::Debug for TransformPlugin {
 static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
     let tables: &[&[TransformPlugin]] = &[
         // One line per transform file (kept sorted).
+        super::filter::PLUGINS,
+        super::has_header_key::PLUGINS,
+        super::record_is_tombstone::PLUGINS,
         super::regex_router::PLUGINS,
         super::timestamp_router::PLUGINS,
+        super::topic_name_matches::PLUGINS,
     ];
     let mut all: Vec<TransformPlugin> = tables.concat();
     all.sort_by_key(|p| p.class);

@@ -8,9 +8,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{
-    Array, ArrayRef, AsArray, RecordBatch, StringBuilder, StringDictionaryBuilder,
-};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder, StringDictionaryBuilder};
 use arrow::datatypes::{Field, Int32Type, TimestampMillisecondType};
 
 use super::java_date::JavaDateFormat;
@@ -55,9 +53,9 @@ pub const PLUGINS: &[TransformPlugin] = &[TransformPlugin {
 }];
 
 fn build(props: &Props, _ctx: &TransformContext) -> Result<Box<dyn Transform>> {
-    Ok(Box::new(TimestampRouter::new(&TimestampRouterConfig::parse(
-        props,
-    )?)))
+    Ok(Box::new(TimestampRouter::new(
+        &TimestampRouterConfig::parse(props)?,
+    )))
 }
 
 /// A configured TimestampRouter.
@@ -102,7 +100,9 @@ impl Transform for TimestampRouter {
         let (_, ts_col) = column(records, columns::TIMESTAMP)?;
         let timestamps = ts_col
             .as_primitive_opt::<TimestampMillisecondType>()
-            .ok_or_else(|| Error::bug(format!("timestamp column of type {}", ts_col.data_type())))?;
+            .ok_or_else(|| {
+                Error::bug(format!("timestamp column of type {}", ts_col.data_type()))
+            })?;
         let topics = TopicColumn::new(topic_col)
             .ok_or_else(|| Error::bug(format!("topic column of type {}", topic_col.data_type())))?;
         // Parts per dictionary value, or per row for a plain column (computed as rows come).
@@ -244,7 +244,11 @@ mod tests {
     #[test]
     fn defaults_route_by_day() {
         let r = router(&[]).unwrap();
-        let input = batch(&[("a", Some(LEAP_DAY)), ("b", Some(MARCH)), ("a", Some(MARCH))]);
+        let input = batch(&[
+            ("a", Some(LEAP_DAY)),
+            ("b", Some(MARCH)),
+            ("a", Some(MARCH)),
+        ]);
         let out = r.apply(&input.records).unwrap();
         assert!(out.errors.is_empty());
         assert_eq!(
@@ -258,7 +262,10 @@ mod tests {
     #[test]
     fn placeholders_repeat_and_topic_is_replaced_first() {
         let r = router(&[
-            ("topic.format", "${timestamp}/${topic}/${timestamp}/${topic}"),
+            (
+                "topic.format",
+                "${timestamp}/${topic}/${timestamp}/${topic}",
+            ),
             ("timestamp.format", "yyyy-MM-dd'T'HH"),
         ])
         .unwrap();
@@ -277,7 +284,10 @@ mod tests {
         let e = &out.errors[0].error;
         assert!(e.message().starts_with("Timestamp missing on record: "));
         assert!(e.message().contains("topic='a', kafkaPartition=2"));
-        assert_eq!(e.java_class(), "org.apache.kafka.connect.errors.DataException");
+        assert_eq!(
+            e.java_class(),
+            "org.apache.kafka.connect.errors.DataException"
+        );
         // Through the chain, the failed row is removed and reported.
         let chain = Chain::new(vec![ChainStage {
             alias: "r".into(),
@@ -299,7 +309,10 @@ mod tests {
             .unwrap();
         assert_eq!(out.errors.len(), 2);
         // The timestamp check comes first, as in Java.
-        assert!(out.errors[0].error.message().starts_with("Timestamp missing"));
+        assert!(out.errors[0]
+            .error
+            .message()
+            .starts_with("Timestamp missing"));
         assert_eq!(out.errors[1].row, 1);
         assert_eq!(
             out.errors[1].error.message(),

@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{
-    Array, ArrayRef, BooleanArray, DictionaryArray, RecordBatch, StringArray,
-};
+use arrow::array::{Array, ArrayRef, BooleanArray, DictionaryArray, RecordBatch, StringArray};
 use arrow::datatypes::{Field, Int32Type};
 
 use crate::batch::{columns, with_columns, TopicColumn};
@@ -91,7 +89,9 @@ pub fn rename_topics(
                         changed = true;
                         renamed.push(Some(t));
                     }
-                    Ok(None) => renamed.push(values.is_valid(i).then(|| values.value(i).to_string())),
+                    Ok(None) => {
+                        renamed.push(values.is_valid(i).then(|| values.value(i).to_string()))
+                    }
                     Err(e) => {
                         failed.resize_with(values.len(), || None);
                         failed[i] = Some(e);
@@ -150,7 +150,10 @@ pub fn rename_topics(
 
 /// One boolean per row: `test` of the row's topic (false for a null topic), evaluated once per
 /// dictionary value on a dictionary-encoded `topic` column.
-pub fn topic_mask(records: &RecordBatch, mut test: impl FnMut(&str) -> bool) -> Result<BooleanArray> {
+pub fn topic_mask(
+    records: &RecordBatch,
+    mut test: impl FnMut(&str) -> bool,
+) -> Result<BooleanArray> {
     let (_, col) = column(records, columns::TOPIC)?;
     let topics = TopicColumn::new(col)
         .ok_or_else(|| Error::bug(format!("topic column of type {}", col.data_type())))?;
@@ -195,4 +198,25 @@ impl JavaException {
             None => e,
         }
     }
+}
+
+/// The `headers` column as `List<Struct<key: Utf8, value: Binary>>`. A source batch's typed
+/// header struct (one child per key) is not supported by header transforms yet: it is refused.
+pub fn header_list(records: &RecordBatch) -> Result<&arrow::array::ListArray> {
+    let (_, col) = column(records, columns::HEADERS)?;
+    col.as_any()
+        .downcast_ref::<arrow::array::ListArray>()
+        .filter(|l| {
+            l.values()
+                .as_any()
+                .downcast_ref::<arrow::array::StructArray>()
+                .is_some_and(|s| s.num_columns() == 2)
+        })
+        .ok_or_else(|| {
+            Error::unsupported(format!(
+                "header transforms and predicates need serialized headers \
+                 (List<Struct<key, value>>), found {}",
+                col.data_type()
+            ))
+        })
 }
