@@ -31,6 +31,7 @@
 //! predicate selects.
 
 pub mod chain;
+pub mod drop_headers;
 pub mod filter;
 pub mod has_header_key;
 pub mod java_date;

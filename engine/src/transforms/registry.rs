@@ -63,6 +63,7 @@ impl std::fmt::Debug for TransformPlugin {
 static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
     let tables: &[&[TransformPlugin]] = &[
         // One line per transform file (kept sorted).
+        super::drop_headers::PLUGINS,
         super::filter::PLUGINS,
         super::has_header_key::PLUGINS,
         super::record_is_tombstone::PLUGINS,

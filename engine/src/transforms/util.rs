@@ -220,3 +220,148 @@ pub fn header_list(records: &RecordBatch) -> Result<&arrow::array::ListArray> {
             ))
         })
 }
+
+/// `headers` (a [`header_list`] column) with the entries whose `keep` is false removed.
+pub fn drop_header_entries(
+    headers: &arrow::array::ListArray,
+    keep: &BooleanArray,
+) -> Result<arrow::array::ListArray> {
+    use arrow::array::ListArray;
+    use arrow::buffer::OffsetBuffer;
+    let offsets = headers.value_offsets();
+    let first = offsets[0] as usize;
+    let entries = headers
+        .values()
+        .slice(first, offsets[headers.len()] as usize - first);
+    let keep = keep.slice(first, entries.len());
+    let kept = arrow::compute::filter(&entries, &keep)?;
+    let lengths = (0..headers.len()).map(|row| {
+        let (start, end) = (
+            offsets[row] as usize - first,
+            offsets[row + 1] as usize - first,
+        );
+        (start..end).filter(|j| keep.value(*j)).count()
+    });
+    let field = match headers.data_type() {
+        arrow::datatypes::DataType::List(f) => f.clone(),
+        other => return Err(Error::bug(format!("headers of type {other}"))),
+    };
+    Ok(ListArray::try_new(
+        field,
+        OffsetBuffer::from_lengths(lengths),
+        kept,
+        headers.nulls().cloned(),
+    )?)
+}
+
+/// `headers` (a [`header_list`] column) with headers appended to every row, in order: each
+/// `(key, values)` adds the header `key` with `values[row]` (null: a header with a null value).
+/// A null list becomes a list of the added headers, as Java's records always have headers.
+pub fn append_headers(
+    headers: &arrow::array::ListArray,
+    added: &[(&str, &arrow::array::BinaryArray)],
+) -> Result<arrow::array::ListArray> {
+    use arrow::array::{BinaryBuilder, ListArray, StringBuilder, StructArray};
+    use arrow::buffer::OffsetBuffer;
+    let entries = headers.values().as_any().downcast_ref::<StructArray>();
+    let (Some(keys), Some(values)) = (
+        entries.and_then(|s| s.column(0).as_any().downcast_ref::<StringArray>()),
+        entries.and_then(|s| {
+            s.column(1)
+                .as_any()
+                .downcast_ref::<arrow::array::BinaryArray>()
+        }),
+    ) else {
+        return Err(Error::bug(format!(
+            "headers of type {}",
+            headers.data_type()
+        )));
+    };
+    let rows = headers.len();
+    let mut key_out = StringBuilder::new();
+    let mut value_out = BinaryBuilder::new();
+    let mut lengths = Vec::with_capacity(rows);
+    let offsets = headers.value_offsets();
+    for row in 0..rows {
+        let (start, end) = if headers.is_null(row) {
+            (0, 0)
+        } else {
+            (offsets[row] as usize, offsets[row + 1] as usize)
+        };
+        for j in start..end {
+            key_out.append_value(keys.value(j));
+            value_out.append_option(values.is_valid(j).then(|| values.value(j)));
+        }
+        for (key, column) in added {
+            key_out.append_value(key);
+            value_out.append_option(column.is_valid(row).then(|| column.value(row)));
+        }
+        lengths.push(end - start + added.len());
+    }
+    let (field, fields) = match headers.data_type() {
+        arrow::datatypes::DataType::List(f) => match f.data_type() {
+            arrow::datatypes::DataType::Struct(fields) => (f.clone(), fields.clone()),
+            other => return Err(Error::bug(format!("header entries of type {other}"))),
+        },
+        other => return Err(Error::bug(format!("headers of type {other}"))),
+    };
+    let entries = StructArray::try_new(
+        fields,
+        vec![Arc::new(key_out.finish()), Arc::new(value_out.finish())],
+        None,
+    )?;
+    Ok(ListArray::try_new(
+        field,
+        OffsetBuffer::from_lengths(lengths),
+        Arc::new(entries),
+        None,
+    )?)
+}
+
+/// `records` with its `headers` column replaced.
+pub fn with_headers(
+    records: &RecordBatch,
+    headers: arrow::array::ListArray,
+) -> Result<RecordBatch> {
+    let (field, _) = column(records, columns::HEADERS)?;
+    replace(
+        records,
+        columns::HEADERS,
+        Field::clone(&field),
+        Arc::new(headers),
+    )
+}
+
+/// A [`TransformContext`](super::TransformContext) for unit tests whose header converter writes
+/// each value's Arrow text form (`42`, `true`, `abc`), and refuses nested types.
+#[cfg(test)]
+pub(crate) fn tests_context() -> super::TransformContext {
+    #[derive(Debug)]
+    struct Text;
+    impl crate::plugin::Converter for Text {
+        fn from_connect(
+            &self,
+            field: &Field,
+            column: &ArrayRef,
+        ) -> Result<arrow::array::BinaryArray> {
+            if field.data_type().is_nested() {
+                return Err(Error::data(format!(
+                    "cannot write {} as text",
+                    field.data_type()
+                )));
+            }
+            let text = arrow::compute::cast(column, &arrow::datatypes::DataType::Utf8)?;
+            let text = text
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .expect("cast to Utf8");
+            Ok(text.iter().map(|s| s.map(str::as_bytes)).collect())
+        }
+        fn to_connect(&self, _: &arrow::array::BinaryArray) -> Result<crate::plugin::Decoded> {
+            Err(Error::bug("the test header converter only encodes"))
+        }
+    }
+    super::TransformContext {
+        header_converter: Arc::new(Text),
+    }
+}
