@@ -34,6 +34,7 @@ pub mod chain;
 pub mod drop_headers;
 pub mod filter;
 pub mod has_header_key;
+pub mod insert_header;
 pub mod java_date;
 pub mod java_regex;
 pub mod record_is_tombstone;

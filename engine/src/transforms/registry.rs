@@ -66,6 +66,7 @@ static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
         super::drop_headers::PLUGINS,
         super::filter::PLUGINS,
         super::has_header_key::PLUGINS,
+        super::insert_header::PLUGINS,
         super::record_is_tombstone::PLUGINS,
         super::regex_router::PLUGINS,
         super::timestamp_router::PLUGINS,
