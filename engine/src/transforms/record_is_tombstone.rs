@@ -1,7 +1,7 @@
 //! `org.apache.kafka.connect.transforms.predicates.RecordIsTombstone`: true when the record's
 //! value is null (after the value converter: a JSON `null` payload is a tombstone too).
 
-use arrow::array::{Array, BooleanArray, RecordBatch};
+use arrow::array::{BooleanArray, RecordBatch};
 
 use super::registry::{Build, TransformPlugin};
 use super::util::column;
@@ -55,6 +55,7 @@ mod tests {
     use crate::batch::RawBatchBuilder;
     use crate::transforms::chain::{Chain, ChainStage};
     use crate::transforms::filter::Filter;
+    use arrow::array::Array;
     use std::sync::Arc;
 
     #[test]

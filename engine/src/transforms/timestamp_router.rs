@@ -189,9 +189,10 @@ impl Transform for TimestampRouter {
     }
 }
 
-/// What Strait knows of a record for Java's `record.toString()` in the error message: Java
-/// prints the whole `SinkRecord` (key, value, schemas, headers), which a transform that does not
-/// decode them cannot reproduce; the topic, partition and offset identify the record.
+/// Java's `record.toString()` as far as a transform that does not decode the key, value and
+/// headers can write it: the `SinkRecord{…}` part exactly (a sink record has no timestamp only
+/// with `NoTimestampType`), then the `ConnectRecord{…}` fields it knows. Java also prints the
+/// key, value, schemas and headers there.
 fn describe(records: &RecordBatch, row: usize, topic: &str) -> String {
     let partition = records
         .column_by_name(columns::PARTITION)
@@ -203,9 +204,15 @@ fn describe(records: &RecordBatch, row: usize, topic: &str) -> String {
         .column_by_name(columns::OFFSET)
         .and_then(|c| c.as_primitive_opt::<arrow::datatypes::Int64Type>())
         .filter(|c| c.is_valid(row))
-        .map(|c| format!("kafkaOffset={}, ", c.value(row)))
+        .map(|c| {
+            let offset = c.value(row);
+            format!(
+                "SinkRecord{{kafkaOffset={offset}, timestampType=NoTimestampType, originalTopic={topic}, \
+                 originalKafkaPartition={partition}, originalKafkaOffset={offset}}} "
+            )
+        })
         .unwrap_or_default();
-    format!("{{{offset}topic='{topic}', kafkaPartition={partition}, timestamp=null}}")
+    format!("{offset}ConnectRecord{{topic='{topic}', kafkaPartition={partition}, timestamp=null}}")
 }
 
 #[cfg(test)]
