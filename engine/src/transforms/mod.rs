@@ -40,6 +40,7 @@ pub mod java_regex;
 pub mod record_is_tombstone;
 pub mod regex_router;
 pub mod registry;
+pub mod set_schema_metadata;
 pub mod timestamp_router;
 pub mod topic_name_matches;
 pub mod util;

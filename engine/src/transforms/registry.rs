@@ -69,6 +69,7 @@ static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
         super::insert_header::PLUGINS,
         super::record_is_tombstone::PLUGINS,
         super::regex_router::PLUGINS,
+        super::set_schema_metadata::PLUGINS,
         super::timestamp_router::PLUGINS,
         super::topic_name_matches::PLUGINS,
     ];
