@@ -231,6 +231,10 @@ fn valid_values(validator: &Validator) -> String {
             "non-empty string without ISO control characters".into()
         }
         Validator::Custom(c) => c.describe.into(),
+        Validator::NonNull => "non-null string".into(),
+        Validator::NonEmptyList => "non-empty list".into(),
+        Validator::Regex => "valid regex".into(),
+        Validator::Composite(all) => all.iter().map(valid_values).collect::<Vec<_>>().join(", "),
     }
 }
 

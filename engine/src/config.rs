@@ -405,6 +405,14 @@ pub enum Validator {
     NonEmptyString,
     /// `ConfigDef.NonEmptyStringWithoutControlChars`.
     NonEmptyStringWithoutControlChars,
+    /// `ConfigDef.NonNullValidator` (a value given as text is never null: it only documents).
+    NonNull,
+    /// `org.apache.kafka.connect.transforms.util.NonEmptyListValidator`.
+    NonEmptyList,
+    /// `org.apache.kafka.connect.transforms.util.RegexValidator`: a Java regular expression.
+    Regex,
+    /// `ConfigDef.CompositeValidator.of(...)`: each in turn, the first failure is the error.
+    Composite(&'static [Validator]),
     /// A plugin's own validator (Java's `ConfigDef.Validator` implementations and
     /// `LambdaValidator`s).
     Custom(&'static CustomValidator),
@@ -662,7 +670,11 @@ pub fn format_bound(x: f64) -> String {
 }
 
 fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
-    match &k.validator {
+    check_validator(&k.validator, k, v, text)
+}
+
+fn check_validator(validator: &Validator, k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
+    match validator {
         Validator::None => Ok(()),
         Validator::Range { min, max } => {
             let n = match v {
@@ -731,6 +743,21 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
             }
             _ => Ok(()),
         },
+        Validator::NonNull => Ok(()),
+        Validator::NonEmptyList => match v {
+            // Java prints the empty list as `[]`.
+            Value::List(l) if l.is_empty() => Err(invalid("[]", &k.name, "Empty list")),
+            _ => Ok(()),
+        },
+        Validator::Regex => match v {
+            Value::Str(s) => crate::transforms::java_regex::JavaPattern::compile(s)
+                .map(|_| ())
+                .map_err(|e| invalid(s, &k.name, &format!("Invalid regex: {e}"))),
+            _ => Ok(()),
+        },
+        Validator::Composite(all) => all
+            .iter()
+            .try_for_each(|one| check_validator(one, k, v, text)),
     }
 }
 

@@ -31,14 +31,24 @@
 //! predicate selects.
 
 pub mod chain;
+pub mod drop_headers;
 pub mod extract_field;
 pub mod field_path;
+pub mod filter;
+pub mod has_header_key;
 pub mod hoist_field;
 pub mod insert_field;
+pub mod insert_header;
 pub mod java_date;
+pub mod java_regex;
+pub mod record_is_tombstone;
+pub mod regex_router;
 pub mod registry;
 pub mod replace_field;
+pub mod set_schema_metadata;
 pub mod timestamp_converter;
+pub mod timestamp_router;
+pub mod topic_name_matches;
 pub mod util;
 pub mod value_to_key;
 

@@ -63,11 +63,20 @@ impl std::fmt::Debug for TransformPlugin {
 static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
     let tables: &[&[TransformPlugin]] = &[
         // One line per transform file (kept sorted).
+        super::drop_headers::PLUGINS,
         super::extract_field::PLUGINS,
+        super::filter::PLUGINS,
+        super::has_header_key::PLUGINS,
         super::hoist_field::PLUGINS,
         super::insert_field::PLUGINS,
+        super::insert_header::PLUGINS,
+        super::record_is_tombstone::PLUGINS,
+        super::regex_router::PLUGINS,
         super::replace_field::PLUGINS,
+        super::set_schema_metadata::PLUGINS,
         super::timestamp_converter::PLUGINS,
+        super::timestamp_router::PLUGINS,
+        super::topic_name_matches::PLUGINS,
         super::value_to_key::PLUGINS,
     ];
     let mut all: Vec<TransformPlugin> = tables.concat();
