@@ -230,6 +230,7 @@ fn valid_values(validator: &Validator) -> String {
         Validator::NonEmptyStringWithoutControlChars => {
             "non-empty string without ISO control characters".into()
         }
+        Validator::Lambda(lambda) => lambda.description.to_string(),
     }
 }
 

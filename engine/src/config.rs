@@ -405,6 +405,24 @@ pub enum Validator {
     NonEmptyString,
     /// `ConfigDef.NonEmptyStringWithoutControlChars`.
     NonEmptyStringWithoutControlChars,
+    /// `ConfigDef.LambdaValidator.with(check, description)`: a check of the parsed value whose
+    /// error is the `ConfigException` the Java lambda throws, word for word.
+    Lambda(LambdaValidator),
+}
+
+/// The check and description of a [`Validator::Lambda`]. Two are equal when their descriptions
+/// are (function pointers have no meaningful equality).
+#[derive(Debug, Clone, Copy)]
+pub struct LambdaValidator {
+    pub check: fn(&Value) -> Result<()>,
+    /// What Java's `toString()` returns (the docs' "Valid Values").
+    pub description: &'static str,
+}
+
+impl PartialEq for LambdaValidator {
+    fn eq(&self, other: &Self) -> bool {
+        self.description == other.description
+    }
 }
 
 impl Validator {
@@ -690,6 +708,7 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
                 ))
             }
         }
+        Validator::Lambda(lambda) => (lambda.check)(v),
         Validator::NonEmptyString => match v {
             Value::Str(s) if s.is_empty() => Err(invalid(s, &k.name, "String must be non-empty")),
             _ => Ok(()),
