@@ -30,6 +30,7 @@
 //! error handling (stage `TRANSFORMATION`), and applies each transform only to the rows its
 //! predicate selects.
 
+pub mod cast;
 pub mod chain;
 pub mod registry;
 pub mod util;

@@ -63,6 +63,7 @@ impl std::fmt::Debug for TransformPlugin {
 static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
     let tables: &[&[TransformPlugin]] = &[
         // One line per transform file (kept sorted).
+        super::cast::PLUGINS,
     ];
     let mut all: Vec<TransformPlugin> = tables.concat();
     all.sort_by_key(|p| p.class);

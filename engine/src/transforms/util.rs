@@ -59,3 +59,148 @@ pub fn replace(
     };
     with_columns(records, [(Arc::new(field), array)])
 }
+
+/// Rows of a column that Java sees as non-null values.
+pub fn valid_rows(array: &dyn arrow::array::Array) -> impl Iterator<Item = usize> + '_ {
+    (0..array.len()).filter(move |&i| array.is_valid(i))
+}
+
+/// `nulls` with the given rows nulled too (failed rows: whatever their children hold, a struct
+/// that is null there masks them, so required children may hold nulls at those rows).
+pub fn null_out(
+    nulls: Option<&arrow::buffer::NullBuffer>,
+    len: usize,
+    rows: impl IntoIterator<Item = usize>,
+) -> Option<arrow::buffer::NullBuffer> {
+    let mut builder = arrow::array::BooleanBufferBuilder::new(len);
+    match nulls {
+        Some(n) => builder.append_buffer(n.inner()),
+        None => builder.append_n(len, true),
+    }
+    let mut any = nulls.is_some();
+    for row in rows {
+        builder.set_bit(row, false);
+        any = true;
+    }
+    any.then(|| arrow::buffer::NullBuffer::new(builder.finish()))
+}
+
+/// The Connect default of a field (its [`schema::DEFAULT`](crate::schema::DEFAULT) metadata) as
+/// a one-row array of the field's type; `None` without a default (or a `null` one).
+pub fn default_array(field: &Field) -> Result<Option<ArrayRef>> {
+    match field.metadata().get(crate::schema::DEFAULT) {
+        None => Ok(None),
+        Some(text) => json_default(text, field.data_type(), field.name()),
+    }
+}
+
+/// A default in JsonConverter's envelope encoding as a one-row array of `dt`.
+pub fn json_default(text: &str, dt: &arrow::datatypes::DataType, name: &str) -> Result<Option<ArrayRef>> {
+    use arrow::array::*;
+    use arrow::datatypes::{DataType, TimeUnit};
+    let text = text.trim();
+    if text == "null" {
+        return Ok(None);
+    }
+    let bad = |e: &dyn std::fmt::Display| {
+        Error::data(format!("Invalid default value {text} of field {name}: {e}"))
+    };
+    let int = || serde_json::from_str::<i64>(text).map_err(|e| bad(&e));
+    let string = || serde_json::from_str::<String>(text).map_err(|e| bad(&e));
+    let bytes = || {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(string()?)
+            .map_err(|e| bad(&e))
+    };
+    let array: ArrayRef = match dt {
+        DataType::Int8 => Arc::new(Int8Array::from(vec![int()? as i8])),
+        DataType::Int16 => Arc::new(Int16Array::from(vec![int()? as i16])),
+        DataType::Int32 => Arc::new(Int32Array::from(vec![int()? as i32])),
+        DataType::Int64 => Arc::new(Int64Array::from(vec![int()?])),
+        DataType::Date32 => Arc::new(Date32Array::from(vec![int()? as i32])),
+        DataType::Time32(TimeUnit::Millisecond) => {
+            Arc::new(Time32MillisecondArray::from(vec![int()? as i32]))
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, tz) => Arc::new(
+            TimestampMillisecondArray::from(vec![int()?]).with_timezone_opt(tz.clone()),
+        ),
+        DataType::Float32 => Arc::new(Float32Array::from(vec![text
+            .parse::<f32>()
+            .map_err(|e| bad(&e))?])),
+        DataType::Float64 => Arc::new(Float64Array::from(vec![text
+            .parse::<f64>()
+            .map_err(|e| bad(&e))?])),
+        DataType::Boolean => Arc::new(BooleanArray::from(vec![
+            serde_json::from_str::<bool>(text).map_err(|e| bad(&e))?
+        ])),
+        DataType::Utf8 => Arc::new(StringArray::from(vec![string()?])),
+        DataType::Binary => Arc::new(BinaryArray::from_vec(vec![&bytes()?])),
+        DataType::Decimal128(p, s) => {
+            let unscaled = if text.starts_with('"') {
+                // Base64 of BigInteger.toByteArray(): big-endian two's complement.
+                let b = bytes()?;
+                if b.is_empty() || b.len() > 16 {
+                    return Err(bad(&"not a 128-bit decimal"));
+                }
+                let fill = if b[0] & 0x80 != 0 { 0xFF } else { 0 };
+                let mut be = [fill; 16];
+                be[16 - b.len()..].copy_from_slice(&b);
+                i128::from_be_bytes(be)
+            } else {
+                let parsed = arrow::compute::cast(
+                    &StringArray::from(vec![text]),
+                    &DataType::Decimal128(*p, *s),
+                )
+                .map_err(|e| bad(&e))?;
+                parsed
+                    .as_any()
+                    .downcast_ref::<Decimal128Array>()
+                    .filter(|a| a.is_valid(0))
+                    .ok_or_else(|| bad(&"not a decimal"))?
+                    .value(0)
+            };
+            Arc::new(Decimal128Array::from(vec![unscaled]).with_data_type(dt.clone()))
+        }
+        DataType::Struct(fields) => {
+            let members: std::collections::HashMap<String, Box<serde_json::value::RawValue>> =
+                serde_json::from_str(text).map_err(|e| bad(&e))?;
+            let mut columns = Vec::with_capacity(fields.len());
+            for f in fields.iter() {
+                let child = match members.get(f.name()) {
+                    Some(raw) => json_default(raw.get(), f.data_type(), f.name())?,
+                    None => None,
+                };
+                columns.push(child.unwrap_or_else(|| new_null_array(f.data_type(), 1)));
+            }
+            Arc::new(
+                StructArray::try_new(fields.clone(), columns, None).map_err(|e| bad(&e))?,
+            )
+        }
+        other => {
+            return Err(Error::data(format!(
+                "Strait does not apply default values of type {other} (field {name})"
+            )))
+        }
+    };
+    Ok(Some(array))
+}
+
+/// `array` with its nulls replaced by the one-row `default` (Java's `Struct.get`, which returns
+/// the field's default for a null value).
+pub fn fill_nulls(array: &ArrayRef, default: &ArrayRef) -> Result<ArrayRef> {
+    if array.null_count() == 0 {
+        return Ok(array.clone());
+    }
+    let mask = arrow::compute::is_null(array)?;
+    Ok(arrow::compute::kernels::zip::zip(
+        &mask,
+        &arrow::array::Scalar::new(default.clone()),
+        array,
+    )?)
+}
+
+/// A field like `field` (name, nullability, metadata) with another type.
+pub fn retyped(field: &Field, data_type: arrow::datatypes::DataType) -> Field {
+    Field::new(field.name(), data_type, field.is_nullable()).with_metadata(field.metadata().clone())
+}

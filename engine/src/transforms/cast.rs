@@ -1,0 +1,833 @@
+//! `org.apache.kafka.connect.transforms.Cast$Key` / `$Value`: cast fields, or the whole key or
+//! value, to another primitive type, with Java's conversions column by column:
+//!
+//! - numbers narrow as Java's `Number.byteValue()` … `longValue()` do: integers wrap, floats
+//!   truncate toward zero saturating at `int`/`long` (NaN → 0) before narrowing, decimals
+//!   truncate and keep their low 32/64 bits; `boolean` is `longValue() != 0`;
+//! - strings parse as `Byte.parseByte` … `Double.parseDouble` (a failure is the row's
+//!   `DataException`, "Value (…) was out of range for requested data type"), and booleans as
+//!   `Boolean.parseBoolean`;
+//! - `string` prints as Java's `toString` (`Float.toString`, `BigDecimal.toString`), bytes as
+//!   base64, and Date/Time/Timestamp as `Values.dateFormatFor` formats them (`HH:mm:ss.SSS'Z'`
+//!   below one day, `yyyy-MM-dd` on whole days, else both joined by `T`, in UTC);
+//! - other targets see Date/Time/Timestamp as their encoded `int`/`long` (days, millis).
+//!
+//! The output schema is Java's: a cast field gets a fresh schema (no name/doc), optional as the
+//! original, its default cast; a whole-value cast keeps name, version, doc and parameters.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{
+    new_null_array, Array, ArrayRef, AsArray, BooleanArray, Float32Array, Float64Array,
+    Int64Array, RecordBatch, StringArray, StructArray,
+};
+use arrow::datatypes::{
+    DataType, Date32Type, Decimal128Type, Field, Fields, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, Time32MillisecondType, TimeUnit, TimestampMillisecondType,
+};
+
+use super::registry::{Build, TransformPlugin};
+use super::util::{self, Side};
+use super::{Applied, Needs, Transform, TransformContext};
+use crate::config::{LambdaValidator, Props, Validator, Value};
+use crate::error::{Error, Result};
+use crate::java_text::{java_class_name, write_big_decimal, write_double, write_float};
+use crate::plugin::RowError;
+use crate::schema;
+
+pub const KEY_CLASS: &str = "org.apache.kafka.connect.transforms.Cast$Key";
+pub const VALUE_CLASS: &str = "org.apache.kafka.connect.transforms.Cast$Value";
+
+const SUPPORTED_INPUT: &str = "[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING, BYTES]";
+const SUPPORTED_OUTPUT: &str = "[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING]";
+const PURPOSE: &str = "cast types";
+
+crate::declare_config! {
+    /// `Cast.CONFIG_DEF`.
+    #[derive(Debug)]
+    pub struct CastConfig {
+        pub spec: Spec {
+            key: "spec",
+            ty: List,
+            default: required,
+            validator: Validator::Lambda(LambdaValidator {
+                check: check_spec,
+                description: "list of colon-delimited pairs, e.g. <code>foo:bar,abc:xyz</code>",
+            }),
+            importance: High,
+            doc: "List of fields and the type to cast them to of the form field1:type,field2:type to cast fields of Maps or Structs. A single type to cast the entire value. Valid types are int8, int16, int32, int64, float32, float64, boolean, and string. Note that binary fields can only be cast to string.",
+            try_map: |list: Vec<String>| parse_spec(&list),
+        },
+        pub replace_null_with_default: bool {
+            key: "replace.null.with.default",
+            ty: Boolean,
+            default: "true",
+            importance: Medium,
+            doc: "Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used.",
+        },
+    }
+}
+
+pub const PLUGINS: &[TransformPlugin] = &[
+    TransformPlugin {
+        class: KEY_CLASS,
+        config_def: CastConfig::config_def,
+        build: Build::Transform(build_key),
+    },
+    TransformPlugin {
+        class: VALUE_CLASS,
+        config_def: CastConfig::config_def,
+        build: Build::Transform(build_value),
+    },
+];
+
+fn build_key(props: &Props, _: &TransformContext) -> Result<Box<dyn Transform>> {
+    Ok(Box::new(Cast::new(Side::Key, CastConfig::parse(props)?)))
+}
+
+fn build_value(props: &Props, _: &TransformContext) -> Result<Box<dyn Transform>> {
+    Ok(Box::new(Cast::new(Side::Value, CastConfig::parse(props)?)))
+}
+
+/// A cast target (`SUPPORTED_CAST_OUTPUT_TYPES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    Float32,
+    Float64,
+    Boolean,
+    String,
+}
+
+impl Target {
+    /// The Arrow type of a Connect schema of this type.
+    pub fn data_type(self) -> DataType {
+        match self {
+            Target::Int8 => DataType::Int8,
+            Target::Int16 => DataType::Int16,
+            Target::Int32 => DataType::Int32,
+            Target::Int64 => DataType::Int64,
+            Target::Float32 => DataType::Float32,
+            Target::Float64 => DataType::Float64,
+            Target::Boolean => DataType::Boolean,
+            Target::String => DataType::Utf8,
+        }
+    }
+}
+
+/// A parsed `spec`: one type for the whole value, or a type per field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Spec {
+    Whole(Target),
+    /// In the order Java's `HashMap` iterates them (which decides which failure a row reports
+    /// when several schemaless fields fail).
+    Fields(Vec<(String, Target)>),
+}
+
+fn check_spec(value: &Value) -> Result<()> {
+    match value {
+        Value::List(list) if !list.is_empty() => parse_spec(list).map(drop),
+        _ => Err(Error::config("Must specify at least one field to cast.")),
+    }
+}
+
+/// Java's `String.trim()`: strips every char up to U+0020.
+fn java_trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c <= ' ')
+}
+
+/// `Schema.Type.valueOf(name.trim().toUpperCase(Locale.ROOT))`, checked as a cast output.
+fn target_type(name: &str) -> Result<Target> {
+    let name = java_trim(name);
+    Ok(match name.to_uppercase().as_str() {
+        "INT8" => Target::Int8,
+        "INT16" => Target::Int16,
+        "INT32" => Target::Int32,
+        "INT64" => Target::Int64,
+        "FLOAT32" => Target::Float32,
+        "FLOAT64" => Target::Float64,
+        "BOOLEAN" => Target::Boolean,
+        "STRING" => Target::String,
+        other @ ("BYTES" | "ARRAY" | "MAP" | "STRUCT") => {
+            return Err(Error::config(format!(
+                "Cast transformation does not support casting to {other}; supported types are {SUPPORTED_OUTPUT}"
+            )))
+        }
+        _ => {
+            return Err(Error::config(format!(
+                "Invalid type found in casting spec: {name}"
+            )))
+        }
+    })
+}
+
+/// `Cast.parseFieldTypes`, with its exceptions.
+pub fn parse_spec(mappings: &[String]) -> Result<Spec> {
+    let mut whole = None;
+    let mut fields: Vec<(String, Target)> = Vec::new();
+    for mapping in mappings {
+        // Java's String.split drops trailing empty strings.
+        let mut parts: Vec<&str> = mapping.split(':').collect();
+        while parts.last() == Some(&"") {
+            parts.pop();
+        }
+        match parts.len() {
+            0 => {
+                return Err(Error::config("Index 1 out of bounds for length 0")
+                    .with_java_class("java.lang.ArrayIndexOutOfBoundsException"))
+            }
+            1 => whole = Some(target_type(parts[0])?),
+            2 => {
+                let target = target_type(parts[1])?;
+                let name = java_trim(parts[0]);
+                match fields.iter_mut().find(|(n, _)| n == name) {
+                    Some(entry) => entry.1 = target,
+                    None => fields.push((name.to_string(), target)),
+                }
+            }
+            _ => {
+                return Err(Error::config(format!(
+                    "Invalid value [{}] for configuration renames: Invalid rename mapping: {mapping}",
+                    mappings.join(", ")
+                )))
+            }
+        }
+    }
+    if let Some(target) = whole {
+        if mappings.len() > 1 {
+            return Err(Error::config(
+                "Cast transformations that specify a type to cast the entire value to may only specify a single cast in their spec",
+            ));
+        }
+        return Ok(Spec::Whole(target));
+    }
+    Ok(Spec::Fields(java_hash_map_order(fields)))
+}
+
+/// Entries in the order a `java.util.HashMap<String, _>` filled in this order iterates them:
+/// by bucket (`hashCode` spread, masked by the final table size), then insertion order.
+fn java_hash_map_order<V>(entries: Vec<(String, V)>) -> Vec<(String, V)> {
+    let mut capacity = 16usize;
+    while entries.len() * 4 > capacity * 3 {
+        capacity *= 2;
+    }
+    let bucket = |key: &str| {
+        let h = key
+            .encode_utf16()
+            .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32));
+        let spread = h ^ ((h as u32) >> 16) as i32;
+        (spread as u32 as usize) & (capacity - 1)
+    };
+    let mut indexed: Vec<(usize, usize, (String, V))> = entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (bucket(&e.0), i, e))
+        .collect();
+    indexed.sort_by_key(|(b, i, _)| (*b, *i));
+    indexed.into_iter().map(|(_, _, e)| e).collect()
+}
+
+/// The configured kernel.
+#[derive(Debug)]
+pub struct Cast {
+    side: Side,
+    spec: Spec,
+    replace_null_with_default: bool,
+}
+
+/// Failures by row; a row keeps the first failure (Java stops at the first exception).
+#[derive(Default)]
+struct Failures(BTreeMap<usize, Error>);
+
+impl Failures {
+    fn add(&mut self, row: usize, error: Error) {
+        self.0.entry(row).or_insert(error);
+    }
+    fn add_all(&mut self, errors: Vec<(usize, Error)>) {
+        for (row, e) in errors {
+            self.add(row, e);
+        }
+    }
+    /// Every non-null row of `array` fails with a `DataException` saying `message`.
+    fn all_rows(&mut self, array: &dyn Array, message: &str) {
+        for row in util::valid_rows(array) {
+            self.add(row, Error::data(message));
+        }
+    }
+}
+
+impl Cast {
+    pub fn new(side: Side, config: CastConfig) -> Self {
+        Cast {
+            side,
+            spec: config.spec,
+            replace_null_with_default: config.replace_null_with_default,
+        }
+    }
+
+    fn class(&self) -> &'static str {
+        match self.side {
+            Side::Key => KEY_CLASS,
+            Side::Value => VALUE_CLASS,
+        }
+    }
+
+    /// `applyWithSchema` / `applySchemaless` over a whole column.
+    fn cast(&self, field: &Field, array: &ArrayRef, failures: &mut Failures) -> Result<(Field, ArrayRef)> {
+        let schemaless = schema::is_schemaless(field);
+        match (&self.spec, schemaless) {
+            (Spec::Whole(target), true) => {
+                let (out, errors) = cast_column(array, true, *target)?;
+                failures.add_all(errors);
+                Ok((util::retyped(field, target.data_type()), out))
+            }
+            (Spec::Whole(target), false) => {
+                let mut out_field = util::retyped(field, target.data_type());
+                let mut md = out_field.metadata().clone();
+                md.remove(schema::DEFAULT);
+                match cast_default(field, *target) {
+                    Ok(Some(d)) => {
+                        md.insert(schema::DEFAULT.to_string(), d.1);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        failures.all_rows(array.as_ref(), e.message());
+                        return Ok((field.clone(), array.clone()));
+                    }
+                }
+                out_field = out_field.with_metadata(md);
+                let (out, errors) = cast_column(array, false, *target)?;
+                failures.add_all(errors);
+                Ok((out_field, out))
+            }
+            (Spec::Fields(fields), true) => self.cast_schemaless_fields(field, array, fields, failures),
+            (Spec::Fields(fields), false) => self.cast_struct_fields(field, array, fields, failures),
+        }
+    }
+
+    fn cast_struct_fields(
+        &self,
+        field: &Field,
+        array: &ArrayRef,
+        spec: &[(String, Target)],
+        failures: &mut Failures,
+    ) -> Result<(Field, ArrayRef)> {
+        let DataType::Struct(fields) = field.data_type() else {
+            failures.all_rows(array.as_ref(), "Cannot list fields on non-struct type");
+            return Ok((field.clone(), array.clone()));
+        };
+        if field.metadata().contains_key(schema::DEFAULT) {
+            // Java casts the struct's own default to STRUCT, which no input type allows.
+            failures.all_rows(array.as_ref(), &unsupported_input("STRUCT"));
+            return Ok((field.clone(), array.clone()));
+        }
+        let st = array.as_struct();
+        let mut out_fields = Vec::with_capacity(fields.len());
+        let mut columns = Vec::with_capacity(fields.len());
+        for (child_field, child) in fields.iter().zip(st.columns()) {
+            let target = spec.iter().find(|(n, _)| n == child_field.name()).map(|(_, t)| *t);
+            let Some(target) = target else {
+                let mut child = child.clone();
+                if self.replace_null_with_default {
+                    match util::default_array(child_field) {
+                        Ok(Some(d)) => child = util::fill_nulls(&child, &d)?,
+                        Ok(None) => {}
+                        Err(e) => failures.add_all(null_rows(&child, st, e.message())),
+                    }
+                }
+                out_fields.push(child_field.clone());
+                columns.push(child);
+                continue;
+            };
+            let mut md = std::collections::HashMap::new();
+            let default = match cast_default(child_field, target) {
+                Ok(d) => d,
+                Err(e) => {
+                    failures.all_rows(array.as_ref(), e.message());
+                    return Ok((field.clone(), array.clone()));
+                }
+            };
+            let (mut out, errors) = cast_column(child, false, target)?;
+            // A failure of a field in a null struct is no failure: Java never sees that row.
+            failures.add_all(errors.into_iter().filter(|(r, _)| st.is_valid(*r)).collect());
+            if let Some((d, json)) = default {
+                if self.replace_null_with_default {
+                    out = util::fill_nulls(&out, &d)?;
+                }
+                md.insert(schema::DEFAULT.to_string(), json);
+            }
+            out_fields.push(Arc::new(
+                Field::new(child_field.name(), target.data_type(), child_field.is_nullable())
+                    .with_metadata(md),
+            ));
+            columns.push(out);
+        }
+        let failed: Vec<usize> = failures.0.keys().copied().collect();
+        let nulls = util::null_out(st.nulls(), st.len(), failed);
+        let out_fields = Fields::from(out_fields);
+        let out = StructArray::try_new(out_fields.clone(), columns, nulls)?;
+        Ok((util::retyped(field, DataType::Struct(out_fields)), Arc::new(out)))
+    }
+
+    fn cast_schemaless_fields(
+        &self,
+        field: &Field,
+        array: &ArrayRef,
+        spec: &[(String, Target)],
+        failures: &mut Failures,
+    ) -> Result<(Field, ArrayRef)> {
+        let DataType::Struct(fields) = field.data_type() else {
+            let found = match array.data_type() {
+                DataType::Map(_, _) => {
+                    // Keys there vary by row; a cast would give one key's values another type.
+                    failures.all_rows(
+                        array.as_ref(),
+                        "Strait does not cast fields of schemaless maps with more than 128 distinct keys",
+                    );
+                    return Ok((field.clone(), array.clone()));
+                }
+                dt => java_class_name(dt).unwrap_or("null"),
+            };
+            failures.all_rows(
+                array.as_ref(),
+                &format!(
+                    "Only Map objects supported in absence of schema for [{PURPOSE}], found: {found}"
+                ),
+            );
+            return Ok((field.clone(), array.clone()));
+        };
+        let st = array.as_struct();
+        let mut out_fields: Vec<Arc<Field>> = fields.iter().cloned().collect();
+        let mut columns: Vec<ArrayRef> = st.columns().to_vec();
+        for (name, target) in spec {
+            let dt = target.data_type();
+            match fields.iter().position(|f| f.name() == name) {
+                Some(i) => {
+                    let (out, errors) = cast_column(&columns[i], true, *target)?;
+                    failures.add_all(errors.into_iter().filter(|(r, _)| st.is_valid(*r)).collect());
+                    out_fields[i] = Arc::new(util::retyped(&out_fields[i], dt).with_nullable(true));
+                    columns[i] = out;
+                }
+                // Java puts the key with a null value.
+                None => {
+                    out_fields.push(Arc::new(Field::new(name, dt.clone(), true)));
+                    columns.push(new_null_array(&dt, st.len()));
+                }
+            }
+        }
+        let failed: Vec<usize> = failures.0.keys().copied().collect();
+        let nulls = util::null_out(st.nulls(), st.len(), failed);
+        let out_fields = Fields::from(out_fields);
+        let out = StructArray::try_new(out_fields.clone(), columns, nulls)?;
+        Ok((util::retyped(field, DataType::Struct(out_fields)), Arc::new(out)))
+    }
+}
+
+/// Rows where `child` is null inside a non-null struct: they fail with `error`.
+fn null_rows(child: &ArrayRef, parent: &StructArray, message: &str) -> Vec<(usize, Error)> {
+    (0..child.len())
+        .filter(|&r| child.is_null(r) && parent.is_valid(r))
+        .map(|r| (r, Error::data(message)))
+        .collect()
+}
+
+impl Transform for Cast {
+    fn class(&self) -> &'static str {
+        Cast::class(self)
+    }
+
+    fn needs(&self) -> Needs {
+        self.side.needs()
+    }
+
+    fn apply(&self, records: &RecordBatch) -> Result<Applied> {
+        let (field, array) = util::column(records, self.side.column())?;
+        let mut failures = Failures::default();
+        let (out_field, out) = self.cast(&field, array, &mut failures)?;
+        let records = util::replace(records, self.side.column(), out_field, out)?;
+        Ok(Applied {
+            records,
+            errors: failures
+                .0
+                .into_iter()
+                .map(|(row, error)| RowError { row, error })
+                .collect(),
+            keep: None,
+        })
+    }
+}
+
+fn unsupported_input(ty: &str) -> String {
+    format!(
+        "Cast transformation does not support casting from {ty}; supported types are {SUPPORTED_INPUT}"
+    )
+}
+
+/// The cast of a field's default: the one-row array and its JSON text; `Err` is the exception
+/// Java throws building the schema.
+fn cast_default(field: &Field, target: Target) -> Result<Option<(ArrayRef, String)>> {
+    let Some(default) = util::default_array(field)? else {
+        return Ok(None);
+    };
+    let (out, mut errors) = cast_column(&default, false, target)?;
+    if let Some((_, e)) = errors.pop() {
+        return Err(e);
+    }
+    let mut json = Vec::new();
+    match target {
+        Target::Int8 => json.extend(out.as_primitive::<Int8Type>().value(0).to_string().bytes()),
+        Target::Int16 => json.extend(out.as_primitive::<Int16Type>().value(0).to_string().bytes()),
+        Target::Int32 => json.extend(out.as_primitive::<Int32Type>().value(0).to_string().bytes()),
+        Target::Int64 => json.extend(out.as_primitive::<Int64Type>().value(0).to_string().bytes()),
+        Target::Float32 => write_float(&mut json, out.as_primitive::<Float32Type>().value(0)),
+        Target::Float64 => write_double(&mut json, out.as_primitive::<Float64Type>().value(0)),
+        Target::Boolean => json.extend(out.as_boolean().value(0).to_string().bytes()),
+        Target::String => json.extend(
+            serde_json::to_string(out.as_string::<i32>().value(0))
+                .map_err(|e| Error::bug(e.to_string()))?
+                .bytes(),
+        ),
+    }
+    Ok(Some((out, String::from_utf8_lossy(&json).into_owned())))
+}
+
+/// `castValueToType` over a column: the cast values (null where a row failed) and the failures.
+/// `schemaless`: Java sees the values without a schema (so no logical types, and structs are
+/// `Map`s).
+pub fn cast_column(
+    array: &ArrayRef,
+    schemaless: bool,
+    target: Target,
+) -> Result<(ArrayRef, Vec<(usize, Error)>)> {
+    let fail_all = |message: String| {
+        let errors = util::valid_rows(array.as_ref())
+            .map(|r| (r, Error::data(message.as_str())))
+            .collect();
+        Ok((new_null_array(&target.data_type(), array.len()), errors))
+    };
+    let logical = |class: &str| -> Result<(ArrayRef, Vec<(usize, Error)>)> {
+        fail_all(format!(
+            "Cast transformation was passed a value of type class {class} which is not supported by Connect's data API"
+        ))
+    };
+    let no_errors = |a: ArrayRef| Ok((a, Vec::new()));
+    match array.data_type() {
+        DataType::Null => no_errors(new_null_array(&target.data_type(), array.len())),
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+            let longs = arrow::compute::cast(array, &DataType::Int64)?;
+            no_errors(from_long(longs.as_primitive::<Int64Type>(), target)?)
+        }
+        DataType::Float32 => {
+            let a = array.as_primitive::<Float32Type>();
+            if target == Target::String {
+                return no_errors(Arc::new(texts(a.iter(), |out, v| write_float(out, v))));
+            }
+            let doubles: Float64Array = a.unary(|v| v as f64);
+            no_errors(from_double(&doubles, target))
+        }
+        DataType::Float64 => {
+            let a = array.as_primitive::<Float64Type>();
+            if target == Target::String {
+                return no_errors(Arc::new(texts(a.iter(), |out, v| write_double(out, v))));
+            }
+            no_errors(from_double(a, target))
+        }
+        DataType::Boolean => {
+            let a = array.as_boolean();
+            if target == Target::String {
+                return no_errors(arrow::compute::cast(array, &DataType::Utf8)?);
+            }
+            let longs: Int64Array = a.iter().map(|v| v.map(i64::from)).collect();
+            no_errors(from_long(&longs, target)?)
+        }
+        DataType::Utf8 => Ok(from_string(array.as_string::<i32>(), target)),
+        DataType::Binary => {
+            if target == Target::String {
+                use base64::Engine as _;
+                let a = array.as_binary::<i32>();
+                let b64 = base64::engine::general_purpose::STANDARD;
+                let out: StringArray = a.iter().map(|v| v.map(|b| b64.encode(b))).collect();
+                return no_errors(Arc::new(out));
+            }
+            fail_all("Unexpected type in Cast transformation: class [B".into())
+        }
+        DataType::Decimal128(_, _) if schemaless => logical("java.math.BigDecimal"),
+        DataType::Decimal128(_, scale) => {
+            let scale = *scale as i32;
+            let a = array.as_primitive::<Decimal128Type>();
+            match target {
+                Target::String => no_errors(Arc::new(texts(a.iter(), |out, v| {
+                    write_big_decimal(out, v, scale)
+                }))),
+                Target::Float32 => no_errors(Arc::new(
+                    a.iter()
+                        .map(|v| v.map(|v| format!("{v}e{}", -scale).parse::<f32>().unwrap_or(f32::NAN)))
+                        .collect::<Float32Array>(),
+                )),
+                Target::Float64 => no_errors(Arc::new(
+                    a.iter()
+                        .map(|v| v.map(|v| format!("{v}e{}", -scale).parse::<f64>().unwrap_or(f64::NAN)))
+                        .collect::<Float64Array>(),
+                )),
+                // BigDecimal.intValue()/longValue(): the truncated integer's low bits.
+                _ => {
+                    let low: Int64Array = a.unary(|v| decimal_truncated(v, scale) as i64);
+                    no_errors(from_long(&low, target)?)
+                }
+            }
+        }
+        DataType::Date32 | DataType::Time32(TimeUnit::Millisecond) | DataType::Timestamp(TimeUnit::Millisecond, _)
+            if schemaless =>
+        {
+            logical("java.util.Date")
+        }
+        DataType::Date32 | DataType::Time32(TimeUnit::Millisecond) | DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            let millis: Int64Array = match array.data_type() {
+                DataType::Date32 => array
+                    .as_primitive::<Date32Type>()
+                    .unary(|d| d as i64 * MILLIS_PER_DAY),
+                DataType::Time32(_) => array.as_primitive::<Time32MillisecondType>().unary(|t| t as i64),
+                _ => array.as_primitive::<TimestampMillisecondType>().unary(|t| t),
+            };
+            if target == Target::String {
+                let mut errors = Vec::new();
+                let out: StringArray = millis
+                    .iter()
+                    .enumerate()
+                    .map(|(row, v)| {
+                        let text = java_date_text(v?);
+                        if text.is_none() {
+                            errors.push((row, Error::data("Strait cannot print dates beyond year 262143")));
+                        }
+                        text
+                    })
+                    .collect();
+                return Ok((Arc::new(out), errors));
+            }
+            // Date.fromLogical / Time.fromLogical: days and millis as Integer; Timestamp as Long.
+            let encoded: Int64Array = match array.data_type() {
+                DataType::Date32 => array.as_primitive::<Date32Type>().unary(|d| d as i64),
+                _ => millis,
+            };
+            no_errors(from_long(&encoded, target)?)
+        }
+        DataType::Struct(_) | DataType::Map(_, _) if schemaless => fail_all(unsupported_input("MAP")),
+        DataType::Struct(_) => fail_all(unsupported_input("STRUCT")),
+        DataType::Map(_, _) => fail_all(unsupported_input("MAP")),
+        DataType::List(_) => fail_all(unsupported_input("ARRAY")),
+        other => Err(Error::bug(format!("Cast: column of Arrow type {other} has no Connect type"))),
+    }
+}
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+/// `BigDecimal.toBigInteger()` (truncated toward zero), modulo 2^128: its low 64 bits are
+/// `longValue()`'s.
+fn decimal_truncated(unscaled: i128, scale: i32) -> i128 {
+    if scale >= 0 {
+        match 10i128.checked_pow(scale as u32) {
+            Some(p) => unscaled / p,
+            None => 0,
+        }
+    } else {
+        unscaled.wrapping_mul(10i128.wrapping_pow(scale.unsigned_abs()))
+    }
+}
+
+/// A string column from values printed by `write`.
+fn texts<T>(values: impl Iterator<Item = Option<T>>, write: impl Fn(&mut Vec<u8>, T)) -> StringArray {
+    let mut buf = Vec::new();
+    values
+        .map(|v| {
+            v.map(|v| {
+                buf.clear();
+                write(&mut buf, v);
+                String::from_utf8_lossy(&buf).into_owned()
+            })
+        })
+        .collect()
+}
+
+/// Casts from a Java integer (`Byte` … `Long`, or what Java turned a value into before).
+fn from_long(a: &Int64Array, target: Target) -> Result<ArrayRef> {
+    Ok(match target {
+        Target::Int8 => Arc::new(a.unary::<_, Int8Type>(|v| v as i8)),
+        Target::Int16 => Arc::new(a.unary::<_, Int16Type>(|v| v as i16)),
+        Target::Int32 => Arc::new(a.unary::<_, Int32Type>(|v| v as i32)),
+        Target::Int64 => Arc::new(a.clone()),
+        Target::Float32 => Arc::new(a.unary::<_, Float32Type>(|v| v as f32)),
+        Target::Float64 => Arc::new(a.unary::<_, Float64Type>(|v| v as f64)),
+        Target::Boolean => Arc::new(a.iter().map(|v| v.map(|v| v != 0)).collect::<BooleanArray>()),
+        // Long.toString is what Arrow prints.
+        Target::String => arrow::compute::cast(a, &DataType::Utf8)?,
+    })
+}
+
+/// Casts from a Java `Float`/`Double` (not to string): Java's narrowing goes through `int`
+/// (or `long`), which Rust's saturating `as` (NaN → 0) matches.
+fn from_double(a: &Float64Array, target: Target) -> ArrayRef {
+    match target {
+        Target::Int8 => Arc::new(a.unary::<_, Int8Type>(|v| v as i32 as i8)),
+        Target::Int16 => Arc::new(a.unary::<_, Int16Type>(|v| v as i32 as i16)),
+        Target::Int32 => Arc::new(a.unary::<_, Int32Type>(|v| v as i32)),
+        Target::Int64 => Arc::new(a.unary::<_, Int64Type>(|v| v as i64)),
+        Target::Float32 => Arc::new(a.unary::<_, Float32Type>(|v| v as f32)),
+        Target::Float64 => Arc::new(a.clone()),
+        Target::Boolean => Arc::new(a.iter().map(|v| v.map(|v| v as i64 != 0)).collect::<BooleanArray>()),
+        Target::String => Arc::new(texts(a.iter(), |out, v| write_double(out, v))),
+    }
+}
+
+/// Casts from a Java `String`: the parsers of `Byte` … `Double` and `Boolean.parseBoolean`.
+fn from_string(a: &arrow::array::StringArray, target: Target) -> (ArrayRef, Vec<(usize, Error)>) {
+    let mut errors = Vec::new();
+    let out_of_range = |s: &str| {
+        Error::data(format!("Value ({s}) was out of range for requested data type"))
+    };
+    macro_rules! parse_int {
+        ($ty:ty, $arr:ty) => {{
+            let out: $arr = a
+                .iter()
+                .enumerate()
+                .map(|(row, v)| {
+                    v.and_then(|s| match java_parse_long(s).and_then(|n| <$ty>::try_from(n).ok()) {
+                        Some(n) => Some(n),
+                        None => {
+                            errors.push((row, out_of_range(s)));
+                            None
+                        }
+                    })
+                })
+                .collect();
+            Arc::new(out) as ArrayRef
+        }};
+    }
+    macro_rules! parse_float {
+        ($ty:ty, $arr:ty) => {{
+            let out: $arr = a
+                .iter()
+                .enumerate()
+                .map(|(row, v)| {
+                    v.and_then(|s| match java_parse_float::<$ty>(s) {
+                        Ok(n) => Some(n),
+                        Err(e) => {
+                            errors.push((row, e.unwrap_or_else(|| out_of_range(s))));
+                            None
+                        }
+                    })
+                })
+                .collect();
+            Arc::new(out) as ArrayRef
+        }};
+    }
+    let out = match target {
+        Target::Int8 => parse_int!(i8, arrow::array::Int8Array),
+        Target::Int16 => parse_int!(i16, arrow::array::Int16Array),
+        Target::Int32 => parse_int!(i32, arrow::array::Int32Array),
+        Target::Int64 => parse_int!(i64, Int64Array),
+        Target::Float32 => parse_float!(f32, Float32Array),
+        Target::Float64 => parse_float!(f64, Float64Array),
+        Target::Boolean => Arc::new(
+            a.iter()
+                .map(|v| v.map(|s| s.eq_ignore_ascii_case("true")))
+                .collect::<BooleanArray>(),
+        ),
+        Target::String => Arc::new(a.clone()),
+    };
+    (out, errors)
+}
+
+/// Code points of the Unicode decimal digit zeros in the Basic Multilingual Plane (each starts
+/// a run of ten): `Character.digit(c, 10)` accepts all of them, and Java's integer parsers work
+/// on UTF-16 units, so digits beyond the BMP are not digits there.
+const BMP_DIGIT_ZEROS: &[u32] = &[
+    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66,
+    0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946,
+    0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0,
+    0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+];
+
+fn java_digit(c: char) -> Option<i128> {
+    let c = c as u32;
+    BMP_DIGIT_ZEROS
+        .iter()
+        .find(|&&z| (z..z + 10).contains(&c))
+        .map(|z| (c - z) as i128)
+}
+
+/// `Long.parseLong(s)`: an optional sign, then at least one decimal digit; `None` on what Java
+/// rejects (including overflow).
+pub fn java_parse_long(s: &str) -> Option<i64> {
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: i128 = 0;
+    for c in digits.chars() {
+        n = n * 10 + java_digit(c)?;
+        if n > 1 << 63 {
+            return None;
+        }
+    }
+    i64::try_from(if negative { -n } else { n }).ok()
+}
+
+/// `Float.parseFloat` / `Double.parseDouble`: trimmed, an optional sign, `NaN`, `Infinity` or a
+/// decimal number with optional exponent and one optional `f`/`F`/`d`/`D` suffix. `Err(None)`
+/// is Java's `NumberFormatException`; `Err(Some(_))` a form Strait does not parse (hexadecimal).
+pub fn java_parse_float<T: std::str::FromStr + From<f32>>(s: &str) -> std::result::Result<T, Option<Error>> {
+    let t = java_trim(s);
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let negative = t.starts_with('-');
+    match unsigned {
+        "NaN" => return Ok(T::from(f32::NAN)),
+        "Infinity" => return Ok(T::from(if negative { f32::NEG_INFINITY } else { f32::INFINITY })),
+        _ => {}
+    }
+    if unsigned.starts_with("0x") || unsigned.starts_with("0X") {
+        return Err(Some(Error::data(format!(
+            "Strait does not parse hexadecimal floating-point strings as Java does: {s}"
+        ))));
+    }
+    let number = t.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(t);
+    // Rust's grammar for these characters is Java's; other letters (inf, nan) are not Java's.
+    if !number.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+        return Err(None);
+    }
+    number.parse::<T>().map_err(|_| None)
+}
+
+/// `Values.dateFormatFor(date).format(date)` in UTC (the JVM's default time zone on a Connect
+/// worker is expected to be UTC; Java formats in it). `None` beyond chrono's calendar.
+fn java_date_text(millis: i64) -> Option<String> {
+    let time = |ms: i64| {
+        let ms = ms.rem_euclid(MILLIS_PER_DAY);
+        format!(
+            "{:02}:{:02}:{:02}.{:03}Z",
+            ms / 3_600_000,
+            ms / 60_000 % 60,
+            ms / 1000 % 60,
+            ms % 1000
+        )
+    };
+    if millis < MILLIS_PER_DAY {
+        return Some(time(millis));
+    }
+    use chrono::Datelike as _;
+    let days = millis / MILLIS_PER_DAY;
+    let d = chrono::NaiveDate::from_num_days_from_ce_opt(i32::try_from(days + 719_163).ok()?)?;
+    let date = format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+    Some(if millis % MILLIS_PER_DAY == 0 {
+        date
+    } else {
+        format!("{date}T{}", time(millis))
+    })
+}
