@@ -32,6 +32,7 @@
 
 pub mod cast;
 pub mod chain;
+pub mod flatten;
 pub mod registry;
 pub mod util;
 

@@ -64,6 +64,7 @@ static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
     let tables: &[&[TransformPlugin]] = &[
         // One line per transform file (kept sorted).
         super::cast::PLUGINS,
+        super::flatten::PLUGINS,
     ];
     let mut all: Vec<TransformPlugin> = tables.concat();
     all.sort_by_key(|p| p.class);
