@@ -1,8 +1,12 @@
-//! `cargo xtask golden`: regenerate the JsonConverter golden vectors from the Java reference.
+//! `cargo xtask golden`: regenerate the golden vectors from the Java reference.
 //!
-//! Builds the Maven harness in `xtask/golden/` (owned separately) and runs
-//! `strait.golden.Main`, which writes `formats/tests/golden/json_converter.jsonl`. Review the
-//! diff before committing: a change means Kafka's JsonConverter and our expectations differ.
+//! Builds the Maven harness in `xtask/golden/` and runs
+//! - `strait.golden.Main`, which writes `formats/tests/golden/json_converter.jsonl`;
+//! - `strait.golden.Transforms`, which runs Kafka's transforms over every
+//!   `formats/tests/golden/transforms/<Name>.cases.jsonl` and writes `<Name>.java.jsonl` beside
+//!   it (checked by `cargo test -p strait-formats --test golden transforms`).
+//!
+//! Review the diff before committing: a change means Kafka and our expectations differ.
 
 use std::process::Command;
 use std::time::Instant;
@@ -13,6 +17,8 @@ use crate::say;
 use crate::util::{self, fmt_dur, Ctx};
 
 const OUTPUT: &str = "formats/tests/golden/json_converter.jsonl";
+const TRANSFORMS_DIR: &str = "formats/tests/golden/transforms";
+const CLASSPATH: &str = "xtask/golden/target/golden.jar:xtask/golden/target/lib/*";
 
 #[derive(clap::Args)]
 pub struct Args {}
@@ -50,10 +56,20 @@ pub fn run(ctx: &Ctx, _args: Args) -> Result<()> {
     }
     util::run_checked(Command::new("java").current_dir(&ctx.root).args([
         "-cp",
-        "xtask/golden/target/golden.jar:xtask/golden/target/lib/*",
+        CLASSPATH,
         "strait.golden.Main",
         OUTPUT,
     ]))?;
     say!("golden: wrote {OUTPUT} in {}", fmt_dur(t0.elapsed()));
+    util::run_checked(Command::new("java").current_dir(&ctx.root).args([
+        "-cp",
+        CLASSPATH,
+        "strait.golden.Transforms",
+        TRANSFORMS_DIR,
+    ]))?;
+    say!(
+        "golden: wrote {TRANSFORMS_DIR}/*.java.jsonl in {}",
+        fmt_dur(t0.elapsed())
+    );
     Ok(())
 }

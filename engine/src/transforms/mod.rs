@@ -6,7 +6,7 @@
 //! children it touches, a header transform rewrites the `headers` list), and each
 //! [`Predicate`] yields a boolean mask over the rows. The outputs are exactly those of Kafka's
 //! own transforms (`org.apache.kafka.connect.transforms.*`), checked against golden vectors the
-//! Java implementation produced (`tests/transforms_golden.rs` at the repository root).
+//! Java implementation produced (`formats/tests/golden/transforms.rs`).
 //!
 //! What a transform sees is the batch's [`RecordBatch`](arrow::array::RecordBatch) with the
 //! columns of [`columns`](crate::batch::columns):
