@@ -157,9 +157,11 @@ fn target_type(name: &str) -> Result<Target> {
                 "Cast transformation does not support casting to {other}; supported types are {SUPPORTED_OUTPUT}"
             )))
         }
-        _ => {
+        upper => {
+            // Java passes (message, exception) to ConfigException(name, value): the message
+            // lands where the key name goes, word for word as Connect reports it.
             return Err(Error::config(format!(
-                "Invalid type found in casting spec: {name}"
+                "Invalid value java.lang.IllegalArgumentException: No enum constant org.apache.kafka.connect.data.Schema.Type.{upper} for configuration Invalid type found in casting spec: {name}"
             )))
         }
     })
@@ -281,9 +283,15 @@ impl Cast {
         let schemaless = schema::is_schemaless(field);
         match (&self.spec, schemaless) {
             (Spec::Whole(target), true) => {
-                let (out, errors) = cast_column(array, true, *target)?;
+                let (out, errors) = if is_raw_json(field) {
+                    cast_raw_json(array.as_string::<i32>(), *target)?
+                } else {
+                    cast_column(array, true, *target)?
+                };
                 failures.add_all(errors);
-                Ok((util::retyped(field, target.data_type()), out))
+                let mut md = field.metadata().clone();
+                md.remove(schema::RAW_JSON);
+                Ok((util::retyped(field, target.data_type()).with_metadata(md), out))
             }
             (Spec::Whole(target), false) => {
                 let mut out_field = util::retyped(field, target.data_type());
@@ -390,6 +398,20 @@ impl Cast {
                     );
                     return Ok((field.clone(), array.clone()));
                 }
+                DataType::Utf8 if is_raw_json(field) => {
+                    let raw = array.as_string::<i32>();
+                    for row in util::valid_rows(raw) {
+                        let message = match RawKind::of(raw.value(row)) {
+                            RawKind::Map => "Strait does not cast fields of schemaless values that are objects in some records and not in others".to_string(),
+                            kind => format!(
+                                "Only Map objects supported in absence of schema for [{PURPOSE}], found: {}",
+                                kind.java_class()
+                            ),
+                        };
+                        failures.add(row, Error::data(message));
+                    }
+                    return Ok((field.clone(), array.clone()));
+                }
                 dt => java_class_name(dt).unwrap_or("null"),
             };
             failures.all_rows(
@@ -407,9 +429,15 @@ impl Cast {
             let dt = target.data_type();
             match fields.iter().position(|f| f.name() == name) {
                 Some(i) => {
-                    let (out, errors) = cast_column(&columns[i], true, *target)?;
+                    let (out, errors) = if is_raw_json(&fields[i]) {
+                        cast_raw_json(columns[i].as_string::<i32>(), *target)?
+                    } else {
+                        cast_column(&columns[i], true, *target)?
+                    };
                     failures.add_all(errors.into_iter().filter(|(r, _)| st.is_valid(*r)).collect());
-                    out_fields[i] = Arc::new(util::retyped(&out_fields[i], dt).with_nullable(true));
+                    let mut md = out_fields[i].metadata().clone();
+                    md.remove(schema::RAW_JSON);
+                    out_fields[i] = Arc::new(Field::new(name, dt, true).with_metadata(md));
                     columns[i] = out;
                 }
                 // Java puts the key with a null value.
@@ -446,6 +474,10 @@ impl Transform for Cast {
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = util::column(records, self.side.column())?;
+        if array.null_count() == array.len() {
+            // Java returns records with a null key/value as they are, schema included.
+            return Ok(Applied::all(records.clone()));
+        }
         let mut failures = Failures::default();
         let (out_field, out) = self.cast(&field, array, &mut failures)?;
         let records = util::replace(records, self.side.column(), out_field, out)?;
@@ -624,6 +656,92 @@ pub fn cast_column(
 }
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
+
+fn is_raw_json(field: &Field) -> bool {
+    field.metadata().get(schema::RAW_JSON).map(String::as_str) == Some("true")
+}
+
+/// The Java class JsonConverter gives a schemaless JSON value (raw JSON text of a column whose
+/// values have conflicting types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RawKind {
+    Null,
+    Long,
+    Double,
+    String,
+    Boolean,
+    List,
+    Map,
+}
+
+impl RawKind {
+    fn of(text: &str) -> RawKind {
+        let t = text.trim();
+        match t.as_bytes().first() {
+            None => RawKind::Null,
+            Some(b'n') => RawKind::Null,
+            Some(b't' | b'f') => RawKind::Boolean,
+            Some(b'"') => RawKind::String,
+            Some(b'[') => RawKind::List,
+            Some(b'{') => RawKind::Map,
+            _ if t.parse::<i64>().is_ok() => RawKind::Long,
+            _ => RawKind::Double,
+        }
+    }
+
+    fn java_class(self) -> &'static str {
+        match self {
+            RawKind::Null => "null",
+            RawKind::Long => "java.lang.Long",
+            RawKind::Double => "java.lang.Double",
+            RawKind::String => "java.lang.String",
+            RawKind::Boolean => "java.lang.Boolean",
+            RawKind::List => "java.util.ArrayList",
+            RawKind::Map => "java.util.HashMap",
+        }
+    }
+}
+
+/// `castValueToType` over raw JSON values: each kind of value is split into its own typed
+/// column, cast there, and the results merged back row by row.
+fn cast_raw_json(raw: &StringArray, target: Target) -> Result<(ArrayRef, Vec<(usize, Error)>)> {
+    let kinds: Vec<RawKind> = raw
+        .iter()
+        .map(|v| v.map_or(RawKind::Null, RawKind::of))
+        .collect();
+    let text = |row: usize| raw.value(row).trim();
+    let pick = |k: RawKind| kinds.iter().enumerate().map(move |(r, kind)| (*kind == k).then_some(r));
+    let longs: Int64Array = pick(RawKind::Long).map(|r| r.and_then(|r| text(r).parse().ok())).collect();
+    let doubles: Float64Array = pick(RawKind::Double)
+        .map(|r| r.and_then(|r| text(r).parse().ok()))
+        .collect();
+    let strings: StringArray = pick(RawKind::String)
+        .map(|r| r.and_then(|r| serde_json::from_str::<String>(text(r)).ok()))
+        .collect();
+    let bools: BooleanArray = pick(RawKind::Boolean).map(|r| r.map(|r| text(r) == "true")).collect();
+    let mut errors = Vec::new();
+    let mut out = new_null_array(&target.data_type(), raw.len());
+    for source in [
+        Arc::new(longs) as ArrayRef,
+        Arc::new(doubles),
+        Arc::new(strings),
+        Arc::new(bools),
+    ] {
+        let (cast, e) = cast_column(&source, true, target)?;
+        errors.extend(e);
+        let mask = arrow::compute::is_not_null(&source)?;
+        out = arrow::compute::kernels::zip::zip(&mask, &cast, &out)?;
+    }
+    for (row, kind) in kinds.iter().enumerate() {
+        match kind {
+            RawKind::List => errors.push((row, Error::data(unsupported_input("ARRAY")))),
+            RawKind::Map => errors.push((row, Error::data(unsupported_input("MAP")))),
+            _ => {}
+        }
+    }
+    errors.sort_by_key(|(r, _)| *r);
+    Ok((out, errors))
+}
 
 /// `BigDecimal.toBigInteger()` (truncated toward zero), modulo 2^128: its low 64 bits are
 /// `longValue()`'s.

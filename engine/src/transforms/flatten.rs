@@ -345,6 +345,10 @@ impl Transform for Flatten {
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = util::column(records, self.side.column())?;
+        if array.null_count() == array.len() {
+            // Java returns records with a null key/value as they are, schema included.
+            return Ok(Applied::all(records.clone()));
+        }
         let mut failed = Vec::new();
         let (out_field, out) = self.flatten(&field, array, &mut failed)?;
         let records = util::replace(records, self.side.column(), out_field, out)?;
