@@ -28,7 +28,7 @@ use arrow::datatypes::{
 };
 
 use super::registry::{Build, TransformPlugin};
-use super::util::{self, Side};
+use super::util::{self, RawKind, Side};
 use super::{Applied, Needs, Transform, TransformContext};
 use crate::config::{LambdaValidator, Props, Validator, Value};
 use crate::error::{Error, Result};
@@ -283,7 +283,7 @@ impl Cast {
         let schemaless = schema::is_schemaless(field);
         match (&self.spec, schemaless) {
             (Spec::Whole(target), true) => {
-                let (out, errors) = if is_raw_json(field) {
+                let (out, errors) = if util::is_raw_json(field) {
                     cast_raw_json(array.as_string::<i32>(), *target)?
                 } else {
                     cast_column(array, true, *target)?
@@ -398,7 +398,7 @@ impl Cast {
                     );
                     return Ok((field.clone(), array.clone()));
                 }
-                DataType::Utf8 if is_raw_json(field) => {
+                DataType::Utf8 if util::is_raw_json(field) => {
                     let raw = array.as_string::<i32>();
                     for row in util::valid_rows(raw) {
                         let message = match RawKind::of(raw.value(row)) {
@@ -429,7 +429,7 @@ impl Cast {
             let dt = target.data_type();
             match fields.iter().position(|f| f.name() == name) {
                 Some(i) => {
-                    let (out, errors) = if is_raw_json(&fields[i]) {
+                    let (out, errors) = if util::is_raw_json(&fields[i]) {
                         cast_raw_json(columns[i].as_string::<i32>(), *target)?
                     } else {
                         cast_column(&columns[i], true, *target)?
@@ -474,7 +474,7 @@ impl Transform for Cast {
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = util::column(records, self.side.column())?;
-        if array.null_count() == array.len() {
+        if array.logical_null_count() == array.len() {
             // Java returns records with a null key/value as they are, schema included.
             return Ok(Applied::all(records.clone()));
         }
@@ -656,51 +656,6 @@ pub fn cast_column(
 }
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
-
-fn is_raw_json(field: &Field) -> bool {
-    field.metadata().get(schema::RAW_JSON).map(String::as_str) == Some("true")
-}
-
-/// The Java class JsonConverter gives a schemaless JSON value (raw JSON text of a column whose
-/// values have conflicting types).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RawKind {
-    Null,
-    Long,
-    Double,
-    String,
-    Boolean,
-    List,
-    Map,
-}
-
-impl RawKind {
-    fn of(text: &str) -> RawKind {
-        let t = text.trim();
-        match t.as_bytes().first() {
-            None => RawKind::Null,
-            Some(b'n') => RawKind::Null,
-            Some(b't' | b'f') => RawKind::Boolean,
-            Some(b'"') => RawKind::String,
-            Some(b'[') => RawKind::List,
-            Some(b'{') => RawKind::Map,
-            _ if t.parse::<i64>().is_ok() => RawKind::Long,
-            _ => RawKind::Double,
-        }
-    }
-
-    fn java_class(self) -> &'static str {
-        match self {
-            RawKind::Null => "null",
-            RawKind::Long => "java.lang.Long",
-            RawKind::Double => "java.lang.Double",
-            RawKind::String => "java.lang.String",
-            RawKind::Boolean => "java.lang.Boolean",
-            RawKind::List => "java.util.ArrayList",
-            RawKind::Map => "java.util.HashMap",
-        }
-    }
-}
 
 /// `castValueToType` over raw JSON values: each kind of value is split into its own typed
 /// column, cast there, and the results merged back row by row.

@@ -239,7 +239,7 @@ impl Flatten {
                         )));
                     }
                 }
-                DataType::Utf8 if f.metadata().get(schema::RAW_JSON).map(String::as_str) == Some("true") => {
+                DataType::Utf8 if util::is_raw_json(f) => {
                     let raw = child.as_string::<i32>();
                     for r in (0..st.len()).filter(|&r| visible(r) && raw.is_valid(r)) {
                         if raw.value(r).trim_start().starts_with('{') {
@@ -280,6 +280,20 @@ impl Flatten {
                         ),
                         _ => Ok((field.clone(), array.clone())),
                     };
+                }
+                if util::is_raw_json(field) {
+                    let raw = array.as_string::<i32>();
+                    for row in util::valid_rows(raw) {
+                        let message = match util::RawKind::of(raw.value(row)) {
+                            util::RawKind::Map => "Strait does not flatten schemaless values that are objects in some records and not in others".to_string(),
+                            kind => format!(
+                                "Only Map objects supported in absence of schema for [{PURPOSE}], found: {}",
+                                kind.java_class()
+                            ),
+                        };
+                        failed.push((row, message));
+                    }
+                    return Ok((field.clone(), array.clone()));
                 }
                 let found = java_class_name(field.data_type()).unwrap_or("null");
                 return fail_all(
@@ -345,7 +359,7 @@ impl Transform for Flatten {
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = util::column(records, self.side.column())?;
-        if array.null_count() == array.len() {
+        if array.logical_null_count() == array.len() {
             // Java returns records with a null key/value as they are, schema included.
             return Ok(Applied::all(records.clone()));
         }

@@ -204,3 +204,50 @@ pub fn fill_nulls(array: &ArrayRef, default: &ArrayRef) -> Result<ArrayRef> {
 pub fn retyped(field: &Field, data_type: arrow::datatypes::DataType) -> Field {
     Field::new(field.name(), data_type, field.is_nullable()).with_metadata(field.metadata().clone())
 }
+
+/// Whether a column holds raw JSON text ([`schema::RAW_JSON`](crate::schema::RAW_JSON)).
+pub fn is_raw_json(field: &Field) -> bool {
+    field.metadata().get(crate::schema::RAW_JSON).map(String::as_str) == Some("true")
+}
+
+/// The Java class JsonConverter gives a schemaless JSON value (raw JSON text of a column whose
+/// values have conflicting types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawKind {
+    Null,
+    Long,
+    Double,
+    String,
+    Boolean,
+    List,
+    Map,
+}
+
+impl RawKind {
+    pub fn of(text: &str) -> RawKind {
+        let t = text.trim();
+        match t.as_bytes().first() {
+            None => RawKind::Null,
+            Some(b'n') => RawKind::Null,
+            Some(b't' | b'f') => RawKind::Boolean,
+            Some(b'"') => RawKind::String,
+            Some(b'[') => RawKind::List,
+            Some(b'{') => RawKind::Map,
+            _ if t.parse::<i64>().is_ok() => RawKind::Long,
+            _ => RawKind::Double,
+        }
+    }
+
+    pub fn java_class(self) -> &'static str {
+        match self {
+            RawKind::Null => "null",
+            RawKind::Long => "java.lang.Long",
+            RawKind::Double => "java.lang.Double",
+            RawKind::String => "java.lang.String",
+            RawKind::Boolean => "java.lang.Boolean",
+            RawKind::List => "java.util.ArrayList",
+            RawKind::Map => "java.util.HashMap",
+        }
+    }
+}
+
