@@ -904,3 +904,267 @@ fn java_date_text(millis: i64) -> Option<String> {
         format!("{date}T{}", time(millis))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{
+        BinaryArray, Date32Array, Decimal128Array, Float64Array, Int32Array, Int8Array,
+        TimestampMillisecondArray,
+    };
+
+    fn config(spec: &str, replace: bool) -> CastConfig {
+        let props: Props = [
+            ("spec".to_string(), spec.to_string()),
+            ("replace.null.with.default".to_string(), replace.to_string()),
+        ]
+        .into();
+        CastConfig::parse(&props).unwrap()
+    }
+
+    fn run(spec: &str, field: Field, array: ArrayRef) -> (Field, ArrayRef, Vec<(usize, String)>) {
+        let cast = Cast::new(Side::Value, config(spec, true));
+        let schema = Arc::new(arrow::datatypes::Schema::new(vec![field]));
+        let records = RecordBatch::try_new(schema, vec![array]).unwrap();
+        let applied = cast.apply(&records).unwrap();
+        let out = applied.records;
+        (
+            out.schema().field(0).clone(),
+            out.column(0).clone(),
+            applied
+                .errors
+                .into_iter()
+                .map(|e| (e.row, e.error.message().to_string()))
+                .collect(),
+        )
+    }
+
+    fn strings(a: &ArrayRef) -> Vec<Option<String>> {
+        a.as_string::<i32>().iter().map(|v| v.map(String::from)).collect()
+    }
+
+    #[test]
+    fn spec_errors_are_javas() {
+        let err = |s: &[&str]| {
+            parse_spec(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+                .unwrap_err()
+                .message()
+                .to_string()
+        };
+        assert_eq!(
+            err(&["a:bytes"]),
+            "Cast transformation does not support casting to BYTES; supported types are [INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING]"
+        );
+        assert_eq!(
+            err(&["a:foo"]),
+            "Invalid value java.lang.IllegalArgumentException: No enum constant org.apache.kafka.connect.data.Schema.Type.FOO for configuration Invalid type found in casting spec: foo"
+        );
+        assert_eq!(
+            err(&["a:int8:x", "b"]),
+            "Invalid value [a:int8:x, b] for configuration renames: Invalid rename mapping: a:int8:x"
+        );
+        assert_eq!(
+            err(&["int8", "a:int8"]),
+            "Cast transformations that specify a type to cast the entire value to may only specify a single cast in their spec"
+        );
+        assert_eq!(parse_spec(&[" Int16 ".into()]).unwrap(), Spec::Whole(Target::Int16));
+        let props: Props = [("spec".to_string(), String::new())].into();
+        assert_eq!(
+            CastConfig::parse(&props).unwrap_err().message(),
+            "Must specify at least one field to cast."
+        );
+        assert_eq!(CastConfig::config_def().keys().len(), 2);
+    }
+
+    #[test]
+    fn fields_follow_java_hash_map_order() {
+        // "a".hashCode() = 97 lands in bucket 1 of 16, "b" = 98 in bucket 2: Java iterates
+        // a before b whatever order the spec gives.
+        let Spec::Fields(f) = parse_spec(&["b:int8".into(), "a:int8".into()]).unwrap() else {
+            panic!("fields expected");
+        };
+        assert_eq!(f.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    #[test]
+    fn numbers_narrow_as_java() {
+        let longs: ArrayRef = Arc::new(Int64Array::from(vec![Some(300), Some(-129), None]));
+        let field = Field::new("value", DataType::Int64, true);
+        let (f, out, errors) = run("int8", field.clone(), longs.clone());
+        assert!(errors.is_empty());
+        assert_eq!(f.data_type(), &DataType::Int8);
+        let out = out.as_primitive::<Int8Type>();
+        assert_eq!(out.iter().collect::<Vec<_>>(), [Some(44), Some(127), None]);
+
+        let doubles: ArrayRef = Arc::new(Float64Array::from(vec![3.9, -3.9, f64::NAN, 1e20, 300.7]));
+        let field = Field::new("value", DataType::Float64, true);
+        let (_, out, _) = run("int8", field.clone(), doubles.clone());
+        assert_eq!(out.as_primitive::<Int8Type>().values().to_vec(), [3, -3, 0, -1, 44]);
+        let (_, out, _) = run("int64", field.clone(), doubles.clone());
+        assert_eq!(out.as_primitive::<Int64Type>().value(3), i64::MAX);
+        let (_, out, _) = run("boolean", field.clone(), doubles.clone());
+        assert_eq!(
+            out.as_boolean().iter().collect::<Vec<_>>(),
+            [Some(true), Some(true), Some(false), Some(true), Some(true)]
+        );
+        let (_, out, _) = run("string", field, doubles);
+        assert_eq!(strings(&out)[3].as_deref(), Some("1.0E20"));
+    }
+
+    #[test]
+    fn decimals_truncate_and_print_as_java() {
+        let dt = DataType::Decimal128(38, 3);
+        let dec: ArrayRef = Arc::new(
+            Decimal128Array::from(vec![123456, -987654321987, 1i128 << 70, 5]).with_data_type(dt.clone()),
+        );
+        let field = schema::with_name(Field::new("value", dt, true), schema::logical::DECIMAL);
+        let (f, out, _) = run("string", field.clone(), dec.clone());
+        assert_eq!(schema::schema_name(&f), Some(schema::logical::DECIMAL));
+        assert_eq!(
+            strings(&out),
+            ["123.456", "-987654321.987", "1180591620717411303.424", "0.005"].map(|s| Some(s.to_string()))
+        );
+        let (_, out, _) = run("int32", field.clone(), dec.clone());
+        // 2^70 / 1000 keeps its low 32 bits.
+        let expected = ((1i128 << 70) / 1000) as i32;
+        assert_eq!(out.as_primitive::<Int32Type>().values().to_vec(), [123, -987654321, expected, 0]);
+        let (_, out, _) = run("boolean", field, dec);
+        assert_eq!(out.as_boolean().value(3), false);
+    }
+
+    #[test]
+    fn dates_print_as_values_date_format_for() {
+        let dates: ArrayRef = Arc::new(Date32Array::from(vec![0, 1, 19000]));
+        let field = schema::with_name(Field::new("value", DataType::Date32, true), schema::logical::DATE);
+        let (_, out, _) = run("string", field.clone(), dates.clone());
+        assert_eq!(strings(&out), ["00:00:00.000Z", "1970-01-02", "2022-01-08"].map(|s| Some(s.to_string())));
+        let (_, out, _) = run("int64", field, dates);
+        assert_eq!(out.as_primitive::<Int64Type>().values().to_vec(), [0, 1, 19000]);
+        let ts: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![1700000000123, -1]));
+        let field = Field::new("value", ts.data_type().clone(), true);
+        let (_, out, _) = run("string", field, ts);
+        assert_eq!(
+            strings(&out),
+            ["2023-11-14T22:13:20.123Z", "23:59:59.999Z"].map(|s| Some(s.to_string()))
+        );
+    }
+
+    #[test]
+    fn strings_parse_as_java_or_fail_the_row() {
+        let s: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("\u{0664}2"),
+            Some("+7"),
+            Some(" 3"),
+            Some("128"),
+            None,
+        ]));
+        let field = Field::new("value", DataType::Utf8, true);
+        let (_, out, errors) = run("int8", field.clone(), s);
+        assert_eq!(out.as_primitive::<Int8Type>().value(0), 42);
+        assert_eq!(out.as_primitive::<Int8Type>().value(1), 7);
+        assert_eq!(
+            errors,
+            [
+                (2, "Value ( 3) was out of range for requested data type".to_string()),
+                (3, "Value (128) was out of range for requested data type".to_string())
+            ]
+        );
+        let f: ArrayRef = Arc::new(StringArray::from(vec![" 2.5 ", "1.5f", "NaN", "inf", ".5", "1e400"]));
+        let (_, out, errors) = run("float64", field, f);
+        let out = out.as_primitive::<Float64Type>();
+        assert_eq!(out.value(0), 2.5);
+        assert_eq!(out.value(1), 1.5);
+        assert!(out.value(2).is_nan());
+        assert_eq!(out.value(4), 0.5);
+        assert_eq!(out.value(5), f64::INFINITY);
+        assert_eq!(errors.iter().map(|(r, _)| *r).collect::<Vec<_>>(), [3]);
+    }
+
+    #[test]
+    fn bytes_cast_to_base64_only() {
+        let b: ArrayRef = Arc::new(BinaryArray::from_vec(vec![b"\x00\xffhi"]));
+        let field = Field::new("value", DataType::Binary, true);
+        let (_, out, _) = run("string", field.clone(), b.clone());
+        assert_eq!(strings(&out), [Some("AP9oaQ==".to_string())]);
+        let (_, _, errors) = run("int32", field, b);
+        assert_eq!(errors[0].1, "Unexpected type in Cast transformation: class [B");
+    }
+
+    fn struct_field(children: Vec<Field>) -> Field {
+        Field::new("value", DataType::Struct(children.into()), true)
+    }
+
+    #[test]
+    fn struct_fields_cast_with_java_schema_and_first_failure() {
+        let mut md = std::collections::HashMap::new();
+        md.insert(schema::DEFAULT.to_string(), "300".to_string());
+        let x = Field::new("x", DataType::Int32, true).with_metadata(md);
+        let s = Field::new("s", DataType::Utf8, false);
+        let keep = Field::new("keep", DataType::Int32, true);
+        let field = schema::with_name(struct_field(vec![x.clone(), s.clone(), keep.clone()]), "com.example.R");
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int32Array::from(vec![Some(5), None, Some(1)])),
+            Arc::new(StringArray::from(vec!["1", "2", "x"])),
+            Arc::new(Int32Array::from(vec![7, 8, 9])),
+        ];
+        let DataType::Struct(fields) = field.data_type().clone() else { unreachable!() };
+        let array: ArrayRef = Arc::new(StructArray::new(fields, columns, None));
+        let (f, out, errors) = run("x:int8,s:int64", field, array);
+        assert_eq!(schema::schema_name(&f), Some("com.example.R"));
+        let DataType::Struct(out_fields) = f.data_type() else { panic!("struct expected") };
+        assert_eq!(out_fields[0].data_type(), &DataType::Int8);
+        assert!(out_fields[0].is_nullable());
+        // The default is cast with the field: (byte) 300 = 44.
+        assert_eq!(out_fields[0].metadata().get(schema::DEFAULT).map(String::as_str), Some("44"));
+        assert!(!out_fields[1].is_nullable());
+        assert_eq!(out_fields[2].as_ref(), &keep);
+        let st = out.as_struct();
+        // replace.null.with.default: the null reads as the default, cast.
+        assert_eq!(st.column(0).as_primitive::<Int8Type>().value(1), 44);
+        assert_eq!(errors, [(2, "Value (x) was out of range for requested data type".to_string())]);
+        assert!(st.is_null(2));
+    }
+
+    #[test]
+    fn schemaless_maps_gain_missing_fields_and_non_maps_fail() {
+        let v = Field::new("v", DataType::Int64, true);
+        let field = schema::schemaless(struct_field(vec![v.clone()]));
+        let array: ArrayRef = Arc::new(StructArray::new(
+            vec![v].into(),
+            vec![Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef],
+            None,
+        ));
+        let (f, out, errors) = run("v:string,nope:int32", field, array);
+        assert!(errors.is_empty());
+        assert!(schema::is_schemaless(&f));
+        let st = out.as_struct();
+        assert_eq!(strings(st.column(0)), [Some("1".into()), Some("2".into())]);
+        assert_eq!(st.column_names(), ["v", "nope"]);
+        assert_eq!(st.column(1).null_count(), 2);
+
+        let field = schema::schemaless(Field::new("value", DataType::Int64, true));
+        let (_, _, errors) = run("v:string", field, Arc::new(Int64Array::from(vec![Some(1), None])));
+        assert_eq!(
+            errors,
+            [(0, "Only Map objects supported in absence of schema for [cast types], found: java.lang.Long".to_string())]
+        );
+    }
+
+    #[test]
+    fn tombstones_pass_through_untouched() {
+        let field = Field::new("value", DataType::Int32, true);
+        let (f, out, errors) = run("string", field.clone(), Arc::new(Int32Array::from(vec![None, None])));
+        assert_eq!(f, field);
+        assert_eq!(out.data_type(), &DataType::Int32);
+        assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn raw_json_values_cast_by_their_kind() {
+        let raw = StringArray::from(vec!["1", "\"12\"", "2.5", "true", "\"bad\"", "[1]"]);
+        let (out, errors) = cast_raw_json(&raw, Target::Int16).unwrap();
+        let out = out.as_primitive::<Int16Type>();
+        assert_eq!(&out.values()[..4], &[1, 12, 2, 1]);
+        assert_eq!(errors.iter().map(|(r, _)| *r).collect::<Vec<_>>(), [4, 5]);
+    }
+}

@@ -391,3 +391,148 @@ impl Transform for Flatten {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int32Array, Int64Array, StringArray};
+
+    fn run(delimiter: &str, field: Field, array: ArrayRef) -> (Field, ArrayRef, Vec<(usize, String)>) {
+        let props: Props = [("delimiter".to_string(), delimiter.to_string())].into();
+        let flatten = Flatten::new(Side::Value, FlattenConfig::parse(&props).unwrap());
+        let schema = Arc::new(arrow::datatypes::Schema::new(vec![field]));
+        let records = RecordBatch::try_new(schema, vec![array]).unwrap();
+        let applied = flatten.apply(&records).unwrap();
+        (
+            applied.records.schema().field(0).clone(),
+            applied.records.column(0).clone(),
+            applied
+                .errors
+                .into_iter()
+                .map(|e| (e.row, e.error.message().to_string()))
+                .collect(),
+        )
+    }
+
+    fn with_default(field: Field, json: &str) -> Field {
+        let mut md = field.metadata().clone();
+        md.insert(schema::DEFAULT.to_string(), json.to_string());
+        field.with_metadata(md)
+    }
+
+    /// `{id: int32, inner: optional {a: string, b: optional int64 default 7}}`, three rows:
+    /// a full one, one whose `inner` is null, one with a null `b`.
+    fn nested() -> (Field, ArrayRef) {
+        let a = Field::new("a", DataType::Utf8, false);
+        let b = with_default(Field::new("b", DataType::Int64, true), "7");
+        let inner_fields: Fields = vec![a, b].into();
+        let inner = StructArray::new(
+            inner_fields.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["x", "", "y"])) as ArrayRef,
+                Arc::new(Int64Array::from(vec![Some(5), Some(6), None])),
+            ],
+            Some(NullBuffer::from(vec![true, false, true])),
+        );
+        let mut inner_field = Field::new("inner", DataType::Struct(inner_fields), true);
+        inner_field = schema::with_name(inner_field, "com.example.Inner");
+        let id = Field::new("id", DataType::Int32, false);
+        let fields: Fields = vec![id, inner_field].into();
+        let top = StructArray::new(
+            fields.clone(),
+            vec![Arc::new(Int32Array::from(vec![1, 2, 3])) as ArrayRef, Arc::new(inner)],
+            None,
+        );
+        let field = schema::with_name(Field::new("value", DataType::Struct(fields), true), "com.example.Top");
+        // A required top-level schema (the column itself is nullable for tombstones).
+        let mut md = field.metadata().clone();
+        md.insert(schema::OPTIONAL.to_string(), "false".to_string());
+        (field.with_metadata(md), Arc::new(top))
+    }
+
+    #[test]
+    fn nested_structs_flatten_with_javas_schema() {
+        let (field, array) = nested();
+        let (f, out, errors) = run("_", field, array);
+        assert!(errors.is_empty());
+        assert_eq!(schema::schema_name(&f), Some("com.example.Top"));
+        assert_eq!(f.metadata().get(schema::OPTIONAL).map(String::as_str), Some("false"));
+        let DataType::Struct(fields) = f.data_type() else { panic!("struct expected") };
+        let names: Vec<_> = fields.iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["id", "inner_a", "inner_b"]);
+        // A required leaf of an optional struct is optional; the leaf keeps its default.
+        assert!(!fields[0].is_nullable());
+        assert!(fields[1].is_nullable());
+        assert_eq!(fields[2].metadata().get(schema::DEFAULT).map(String::as_str), Some("7"));
+        let st = out.as_struct();
+        let a = st.column(1).as_string::<i32>();
+        assert!(a.is_null(1), "a field of a null struct is null");
+        assert_eq!(a.value(2), "y");
+        let b = st.column(2).as_primitive::<arrow::datatypes::Int64Type>();
+        assert!(b.is_null(1));
+        assert_eq!(b.value(2), 7, "a null leaf reads as its default");
+    }
+
+    #[test]
+    fn map_fields_fail_rows_as_java() {
+        let (field, array) = nested();
+        let DataType::Struct(fields) = field.data_type() else { unreachable!() };
+        let st = array.as_struct();
+        let map = arrow::array::MapBuilder::new(None, arrow::array::StringBuilder::new(), arrow::array::Int32Builder::new());
+        let mut map = map;
+        for _ in 0..3 {
+            map.append(true).unwrap();
+        }
+        let map = map.finish();
+        let mut all: Vec<Arc<Field>> = fields.iter().cloned().collect();
+        all.push(Arc::new(Field::new("m", map.data_type().clone(), false)));
+        let mut columns = st.columns().to_vec();
+        columns.push(Arc::new(map));
+        let all: Fields = all.into();
+        let array: ArrayRef = Arc::new(StructArray::new(all.clone(), columns, None));
+        let (_, _, errors) = run(".", Field::new("value", DataType::Struct(all), true), array);
+        assert_eq!(errors.len(), 3);
+        assert_eq!(
+            errors[0].1,
+            "Flatten transformation does not support MAP for record with schemas (for field m)."
+        );
+    }
+
+    #[test]
+    fn schemaless_maps_flatten_and_keep_null_nested_maps() {
+        let (field, array) = nested();
+        let field = schema::schemaless(Field::new("value", field.data_type().clone(), true));
+        let (f, out, errors) = run(".", field, array);
+        assert!(errors.is_empty());
+        assert!(schema::is_schemaless(&f));
+        let st = out.as_struct();
+        // Row 1's inner map is null: Java keeps the key "inner" with a null value.
+        assert_eq!(st.column_names(), ["id", "inner", "inner.a", "inner.b"]);
+        assert!(st.column(2).is_null(1));
+    }
+
+    #[test]
+    fn non_structs_fail_and_tombstones_pass() {
+        let field = Field::new("value", DataType::Int64, true);
+        let (_, _, errors) = run(".", field.clone(), Arc::new(Int64Array::from(vec![Some(1), None])));
+        assert_eq!(
+            errors,
+            [(0, "Only Struct objects supported for [flattening], found: java.lang.Long".to_string())]
+        );
+        let (f, _, errors) = run(".", field.clone(), Arc::new(Int64Array::from(vec![None, None])));
+        assert_eq!(f, field);
+        assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn duplicate_names_fail_as_schema_builder_does() {
+        let ab = Field::new("a.b", DataType::Int32, false);
+        let b = Field::new("b", DataType::Int32, false);
+        let a_fields: Fields = vec![b].into();
+        let a = StructArray::new(a_fields.clone(), vec![Arc::new(Int32Array::from(vec![2])) as ArrayRef], None);
+        let fields: Fields = vec![ab, Field::new("a", DataType::Struct(a_fields), false)].into();
+        let top = StructArray::new(fields.clone(), vec![Arc::new(Int32Array::from(vec![1])) as ArrayRef, Arc::new(a)], None);
+        let (_, _, errors) = run(".", Field::new("value", DataType::Struct(fields), true), Arc::new(top));
+        assert_eq!(errors[0].1, "Cannot create field because of field name duplication a.b");
+    }
+}
