@@ -15,12 +15,11 @@
 //! The output schema is Java's: a cast field gets a fresh schema (no name/doc), optional as the
 //! original, its default cast; a whole-value cast keeps name, version, doc and parameters.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    new_null_array, Array, ArrayRef, AsArray, BooleanArray, Float32Array, Float64Array,
-    Int64Array, RecordBatch, StringArray, StructArray,
+    new_null_array, Array, ArrayRef, AsArray, BooleanArray, Float32Array, Float64Array, Int64Array,
+    RecordBatch, StringArray, StructArray,
 };
 use arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Field, Fields, Float32Type, Float64Type, Int16Type,
@@ -28,18 +27,18 @@ use arrow::datatypes::{
 };
 
 use super::registry::{Build, TransformPlugin};
-use super::util::{self, RawKind, Side};
+use super::util::{self, RawKind, RowFailures, Side};
 use super::{Applied, Needs, Transform, TransformContext};
 use crate::config::{LambdaValidator, Props, Validator, Value};
 use crate::error::{Error, Result};
-use crate::java_text::{java_class_name, write_big_decimal, write_double, write_float};
-use crate::plugin::RowError;
+use crate::java_text::{write_big_decimal, write_double, write_float};
 use crate::schema;
 
 pub const KEY_CLASS: &str = "org.apache.kafka.connect.transforms.Cast$Key";
 pub const VALUE_CLASS: &str = "org.apache.kafka.connect.transforms.Cast$Value";
 
-const SUPPORTED_INPUT: &str = "[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING, BYTES]";
+const SUPPORTED_INPUT: &str =
+    "[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING, BYTES]";
 const SUPPORTED_OUTPUT: &str = "[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING]";
 const PURPOSE: &str = "cast types";
 
@@ -193,9 +192,9 @@ pub fn parse_spec(mappings: &[String]) -> Result<Spec> {
             }
             _ => {
                 return Err(Error::config(format!(
-                    "Invalid value [{}] for configuration renames: Invalid rename mapping: {mapping}",
-                    mappings.join(", ")
-                )))
+                "Invalid value [{}] for configuration renames: Invalid rename mapping: {mapping}",
+                mappings.join(", ")
+            )))
             }
         }
     }
@@ -241,27 +240,6 @@ pub struct Cast {
     replace_null_with_default: bool,
 }
 
-/// Failures by row; a row keeps the first failure (Java stops at the first exception).
-#[derive(Default)]
-struct Failures(BTreeMap<usize, Error>);
-
-impl Failures {
-    fn add(&mut self, row: usize, error: Error) {
-        self.0.entry(row).or_insert(error);
-    }
-    fn add_all(&mut self, errors: Vec<(usize, Error)>) {
-        for (row, e) in errors {
-            self.add(row, e);
-        }
-    }
-    /// Every non-null row of `array` fails with a `DataException` saying `message`.
-    fn all_rows(&mut self, array: &dyn Array, message: &str) {
-        for row in util::valid_rows(array) {
-            self.add(row, Error::data(message));
-        }
-    }
-}
-
 impl Cast {
     pub fn new(side: Side, config: CastConfig) -> Self {
         Cast {
@@ -279,7 +257,12 @@ impl Cast {
     }
 
     /// `applyWithSchema` / `applySchemaless` over a whole column.
-    fn cast(&self, field: &Field, array: &ArrayRef, failures: &mut Failures) -> Result<(Field, ArrayRef)> {
+    fn cast(
+        &self,
+        field: &Field,
+        array: &ArrayRef,
+        failures: &mut RowFailures,
+    ) -> Result<(Field, ArrayRef)> {
         let schemaless = schema::is_schemaless(field);
         match (&self.spec, schemaless) {
             (Spec::Whole(target), true) => {
@@ -291,7 +274,10 @@ impl Cast {
                 failures.add_all(errors);
                 let mut md = field.metadata().clone();
                 md.remove(schema::RAW_JSON);
-                Ok((util::retyped(field, target.data_type()).with_metadata(md), out))
+                Ok((
+                    util::retyped(field, target.data_type()).with_metadata(md),
+                    out,
+                ))
             }
             (Spec::Whole(target), false) => {
                 let mut out_field = util::retyped(field, target.data_type());
@@ -312,8 +298,12 @@ impl Cast {
                 failures.add_all(errors);
                 Ok((out_field, out))
             }
-            (Spec::Fields(fields), true) => self.cast_schemaless_fields(field, array, fields, failures),
-            (Spec::Fields(fields), false) => self.cast_struct_fields(field, array, fields, failures),
+            (Spec::Fields(fields), true) => {
+                self.cast_schemaless_fields(field, array, fields, failures)
+            }
+            (Spec::Fields(fields), false) => {
+                self.cast_struct_fields(field, array, fields, failures)
+            }
         }
     }
 
@@ -322,7 +312,7 @@ impl Cast {
         field: &Field,
         array: &ArrayRef,
         spec: &[(String, Target)],
-        failures: &mut Failures,
+        failures: &mut RowFailures,
     ) -> Result<(Field, ArrayRef)> {
         let DataType::Struct(fields) = field.data_type() else {
             failures.all_rows(array.as_ref(), "Cannot list fields on non-struct type");
@@ -337,7 +327,10 @@ impl Cast {
         let mut out_fields = Vec::with_capacity(fields.len());
         let mut columns = Vec::with_capacity(fields.len());
         for (child_field, child) in fields.iter().zip(st.columns()) {
-            let target = spec.iter().find(|(n, _)| n == child_field.name()).map(|(_, t)| *t);
+            let target = spec
+                .iter()
+                .find(|(n, _)| n == child_field.name())
+                .map(|(_, t)| *t);
             let Some(target) = target else {
                 let mut child = child.clone();
                 if self.replace_null_with_default {
@@ -361,7 +354,7 @@ impl Cast {
             };
             let (mut out, errors) = cast_column(child, false, target)?;
             // A failure of a field in a null struct is no failure: Java never sees that row.
-            failures.add_all(errors.into_iter().filter(|(r, _)| st.is_valid(*r)).collect());
+            failures.add_all(errors.into_iter().filter(|(r, _)| st.is_valid(*r)));
             if let Some((d, json)) = default {
                 if self.replace_null_with_default {
                     out = util::fill_nulls(&out, &d)?;
@@ -369,16 +362,16 @@ impl Cast {
                 md.insert(schema::DEFAULT.to_string(), json);
             }
             out_fields.push(Arc::new(
-                Field::new(child_field.name(), target.data_type(), child_field.is_nullable())
-                    .with_metadata(md),
+                Field::new(
+                    child_field.name(),
+                    target.data_type(),
+                    child_field.is_nullable(),
+                )
+                .with_metadata(md),
             ));
             columns.push(out);
         }
-        let failed: Vec<usize> = failures.0.keys().copied().collect();
-        let nulls = util::null_out(st.nulls(), st.len(), failed);
-        let out_fields = Fields::from(out_fields);
-        let out = StructArray::try_new(out_fields.clone(), columns, nulls)?;
-        Ok((util::retyped(field, DataType::Struct(out_fields)), Arc::new(out)))
+        rebuilt(field, st, out_fields, columns, failures)
     }
 
     fn cast_schemaless_fields(
@@ -386,40 +379,24 @@ impl Cast {
         field: &Field,
         array: &ArrayRef,
         spec: &[(String, Target)],
-        failures: &mut Failures,
+        failures: &mut RowFailures,
     ) -> Result<(Field, ArrayRef)> {
         let DataType::Struct(fields) = field.data_type() else {
-            let found = match array.data_type() {
-                DataType::Map(_, _) => {
-                    // Keys there vary by row; a cast would give one key's values another type.
-                    failures.all_rows(
-                        array.as_ref(),
-                        "Strait does not cast fields of schemaless maps with more than 128 distinct keys",
-                    );
-                    return Ok((field.clone(), array.clone()));
-                }
-                DataType::Utf8 if util::is_raw_json(field) => {
-                    let raw = array.as_string::<i32>();
-                    for row in util::valid_rows(raw) {
-                        let message = match RawKind::of(raw.value(row)) {
-                            RawKind::Map => "Strait does not cast fields of schemaless values that are objects in some records and not in others".to_string(),
-                            kind => format!(
-                                "Only Map objects supported in absence of schema for [{PURPOSE}], found: {}",
-                                kind.java_class()
-                            ),
-                        };
-                        failures.add(row, Error::data(message));
-                    }
-                    return Ok((field.clone(), array.clone()));
-                }
-                dt => java_class_name(dt).unwrap_or("null"),
-            };
-            failures.all_rows(
-                array.as_ref(),
-                &format!(
-                    "Only Map objects supported in absence of schema for [{PURPOSE}], found: {found}"
-                ),
-            );
+            if let DataType::Map(_, _) = array.data_type() {
+                // Keys there vary by row; a cast would give one key's values another type.
+                failures.all_rows(
+                    array.as_ref(),
+                    "Strait does not cast fields of schemaless maps with more than 128 distinct keys",
+                );
+            } else {
+                util::require_map_failures(
+                    field,
+                    array,
+                    PURPOSE,
+                    "Strait does not cast fields of schemaless values that are objects in some records and not in others",
+                    failures,
+                );
+            }
             return Ok((field.clone(), array.clone()));
         };
         let st = array.as_struct();
@@ -434,7 +411,7 @@ impl Cast {
                     } else {
                         cast_column(&columns[i], true, *target)?
                     };
-                    failures.add_all(errors.into_iter().filter(|(r, _)| st.is_valid(*r)).collect());
+                    failures.add_all(errors.into_iter().filter(|(r, _)| st.is_valid(*r)));
                     let mut md = out_fields[i].metadata().clone();
                     md.remove(schema::RAW_JSON);
                     out_fields[i] = Arc::new(Field::new(name, dt, true).with_metadata(md));
@@ -447,12 +424,26 @@ impl Cast {
                 }
             }
         }
-        let failed: Vec<usize> = failures.0.keys().copied().collect();
-        let nulls = util::null_out(st.nulls(), st.len(), failed);
-        let out_fields = Fields::from(out_fields);
-        let out = StructArray::try_new(out_fields.clone(), columns, nulls)?;
-        Ok((util::retyped(field, DataType::Struct(out_fields)), Arc::new(out)))
+        rebuilt(field, st, out_fields, columns, failures)
     }
+}
+
+/// The struct column `field` with new children; failed rows are nulled (their children may hold
+/// nulls where the schema forbids them).
+fn rebuilt(
+    field: &Field,
+    st: &StructArray,
+    children: Vec<Arc<Field>>,
+    columns: Vec<ArrayRef>,
+    failures: &RowFailures,
+) -> Result<(Field, ArrayRef)> {
+    let nulls = util::null_out(st.nulls(), st.len(), failures.rows());
+    let children = Fields::from(children);
+    let out = StructArray::try_new(children.clone(), columns, nulls)?;
+    Ok((
+        util::retyped(field, DataType::Struct(children)),
+        Arc::new(out),
+    ))
 }
 
 /// Rows where `child` is null inside a non-null struct: they fail with `error`.
@@ -473,22 +464,8 @@ impl Transform for Cast {
     }
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
-        let (field, array) = util::column(records, self.side.column())?;
-        if array.logical_null_count() == array.len() {
-            // Java returns records with a null key/value as they are, schema included.
-            return Ok(Applied::all(records.clone()));
-        }
-        let mut failures = Failures::default();
-        let (out_field, out) = self.cast(&field, array, &mut failures)?;
-        let records = util::replace(records, self.side.column(), out_field, out)?;
-        Ok(Applied {
-            records,
-            errors: failures
-                .0
-                .into_iter()
-                .map(|(row, error)| RowError { row, error })
-                .collect(),
-            keep: None,
+        util::apply_to_side(records, self.side, |field, array, failures| {
+            self.cast(field, array, failures)
         })
     }
 }
@@ -556,7 +533,7 @@ pub fn cast_column(
         DataType::Float32 => {
             let a = array.as_primitive::<Float32Type>();
             if target == Target::String {
-                return no_errors(Arc::new(texts(a.iter(), |out, v| write_float(out, v))));
+                return no_errors(Arc::new(texts(a.iter(), write_float)));
             }
             let doubles: Float64Array = a.unary(|v| v as f64);
             no_errors(from_double(&doubles, target))
@@ -564,7 +541,7 @@ pub fn cast_column(
         DataType::Float64 => {
             let a = array.as_primitive::<Float64Type>();
             if target == Target::String {
-                return no_errors(Arc::new(texts(a.iter(), |out, v| write_double(out, v))));
+                return no_errors(Arc::new(texts(a.iter(), write_double)));
             }
             no_errors(from_double(a, target))
         }
@@ -597,12 +574,16 @@ pub fn cast_column(
                 }))),
                 Target::Float32 => no_errors(Arc::new(
                     a.iter()
-                        .map(|v| v.map(|v| format!("{v}e{}", -scale).parse::<f32>().unwrap_or(f32::NAN)))
+                        .map(|v| {
+                            v.map(|v| format!("{v}e{}", -scale).parse::<f32>().unwrap_or(f32::NAN))
+                        })
                         .collect::<Float32Array>(),
                 )),
                 Target::Float64 => no_errors(Arc::new(
                     a.iter()
-                        .map(|v| v.map(|v| format!("{v}e{}", -scale).parse::<f64>().unwrap_or(f64::NAN)))
+                        .map(|v| {
+                            v.map(|v| format!("{v}e{}", -scale).parse::<f64>().unwrap_or(f64::NAN))
+                        })
                         .collect::<Float64Array>(),
                 )),
                 // BigDecimal.intValue()/longValue(): the truncated integer's low bits.
@@ -612,18 +593,26 @@ pub fn cast_column(
                 }
             }
         }
-        DataType::Date32 | DataType::Time32(TimeUnit::Millisecond) | DataType::Timestamp(TimeUnit::Millisecond, _)
+        DataType::Date32
+        | DataType::Time32(TimeUnit::Millisecond)
+        | DataType::Timestamp(TimeUnit::Millisecond, _)
             if schemaless =>
         {
             logical("java.util.Date")
         }
-        DataType::Date32 | DataType::Time32(TimeUnit::Millisecond) | DataType::Timestamp(TimeUnit::Millisecond, _) => {
+        DataType::Date32
+        | DataType::Time32(TimeUnit::Millisecond)
+        | DataType::Timestamp(TimeUnit::Millisecond, _) => {
             let millis: Int64Array = match array.data_type() {
                 DataType::Date32 => array
                     .as_primitive::<Date32Type>()
                     .unary(|d| d as i64 * MILLIS_PER_DAY),
-                DataType::Time32(_) => array.as_primitive::<Time32MillisecondType>().unary(|t| t as i64),
-                _ => array.as_primitive::<TimestampMillisecondType>().unary(|t| t),
+                DataType::Time32(_) => array
+                    .as_primitive::<Time32MillisecondType>()
+                    .unary(|t| t as i64),
+                _ => array
+                    .as_primitive::<TimestampMillisecondType>()
+                    .unary(|t| t),
             };
             if target == Target::String {
                 let mut errors = Vec::new();
@@ -633,7 +622,10 @@ pub fn cast_column(
                     .map(|(row, v)| {
                         let text = java_date_text(v?);
                         if text.is_none() {
-                            errors.push((row, Error::data("Strait cannot print dates beyond year 262143")));
+                            errors.push((
+                                row,
+                                Error::data("Strait cannot print dates beyond year 262143"),
+                            ));
                         }
                         text
                     })
@@ -647,11 +639,15 @@ pub fn cast_column(
             };
             no_errors(from_long(&encoded, target)?)
         }
-        DataType::Struct(_) | DataType::Map(_, _) if schemaless => fail_all(unsupported_input("MAP")),
+        DataType::Struct(_) | DataType::Map(_, _) if schemaless => {
+            fail_all(unsupported_input("MAP"))
+        }
         DataType::Struct(_) => fail_all(unsupported_input("STRUCT")),
         DataType::Map(_, _) => fail_all(unsupported_input("MAP")),
         DataType::List(_) => fail_all(unsupported_input("ARRAY")),
-        other => Err(Error::bug(format!("Cast: column of Arrow type {other} has no Connect type"))),
+        other => Err(Error::bug(format!(
+            "Cast: column of Arrow type {other} has no Connect type"
+        ))),
     }
 }
 
@@ -665,15 +661,24 @@ fn cast_raw_json(raw: &StringArray, target: Target) -> Result<(ArrayRef, Vec<(us
         .map(|v| v.map_or(RawKind::Null, RawKind::of))
         .collect();
     let text = |row: usize| raw.value(row).trim();
-    let pick = |k: RawKind| kinds.iter().enumerate().map(move |(r, kind)| (*kind == k).then_some(r));
-    let longs: Int64Array = pick(RawKind::Long).map(|r| r.and_then(|r| text(r).parse().ok())).collect();
+    let pick = |k: RawKind| {
+        kinds
+            .iter()
+            .enumerate()
+            .map(move |(r, kind)| (*kind == k).then_some(r))
+    };
+    let longs: Int64Array = pick(RawKind::Long)
+        .map(|r| r.and_then(|r| text(r).parse().ok()))
+        .collect();
     let doubles: Float64Array = pick(RawKind::Double)
         .map(|r| r.and_then(|r| text(r).parse().ok()))
         .collect();
     let strings: StringArray = pick(RawKind::String)
         .map(|r| r.and_then(|r| serde_json::from_str::<String>(text(r)).ok()))
         .collect();
-    let bools: BooleanArray = pick(RawKind::Boolean).map(|r| r.map(|r| text(r) == "true")).collect();
+    let bools: BooleanArray = pick(RawKind::Boolean)
+        .map(|r| r.map(|r| text(r) == "true"))
+        .collect();
     let mut errors = Vec::new();
     let mut out = new_null_array(&target.data_type(), raw.len());
     for source in [
@@ -712,7 +717,10 @@ fn decimal_truncated(unscaled: i128, scale: i32) -> i128 {
 }
 
 /// A string column from values printed by `write`.
-fn texts<T>(values: impl Iterator<Item = Option<T>>, write: impl Fn(&mut Vec<u8>, T)) -> StringArray {
+fn texts<T>(
+    values: impl Iterator<Item = Option<T>>,
+    write: impl Fn(&mut Vec<u8>, T),
+) -> StringArray {
     let mut buf = Vec::new();
     values
         .map(|v| {
@@ -734,7 +742,11 @@ fn from_long(a: &Int64Array, target: Target) -> Result<ArrayRef> {
         Target::Int64 => Arc::new(a.clone()),
         Target::Float32 => Arc::new(a.unary::<_, Float32Type>(|v| v as f32)),
         Target::Float64 => Arc::new(a.unary::<_, Float64Type>(|v| v as f64)),
-        Target::Boolean => Arc::new(a.iter().map(|v| v.map(|v| v != 0)).collect::<BooleanArray>()),
+        Target::Boolean => Arc::new(
+            a.iter()
+                .map(|v| v.map(|v| v != 0))
+                .collect::<BooleanArray>(),
+        ),
         // Long.toString is what Arrow prints.
         Target::String => arrow::compute::cast(a, &DataType::Utf8)?,
     })
@@ -750,8 +762,12 @@ fn from_double(a: &Float64Array, target: Target) -> ArrayRef {
         Target::Int64 => Arc::new(a.unary::<_, Int64Type>(|v| v as i64)),
         Target::Float32 => Arc::new(a.unary::<_, Float32Type>(|v| v as f32)),
         Target::Float64 => Arc::new(a.clone()),
-        Target::Boolean => Arc::new(a.iter().map(|v| v.map(|v| v as i64 != 0)).collect::<BooleanArray>()),
-        Target::String => Arc::new(texts(a.iter(), |out, v| write_double(out, v))),
+        Target::Boolean => Arc::new(
+            a.iter()
+                .map(|v| v.map(|v| v as i64 != 0))
+                .collect::<BooleanArray>(),
+        ),
+        Target::String => Arc::new(texts(a.iter(), write_double)),
     }
 }
 
@@ -759,7 +775,9 @@ fn from_double(a: &Float64Array, target: Target) -> ArrayRef {
 fn from_string(a: &arrow::array::StringArray, target: Target) -> (ArrayRef, Vec<(usize, Error)>) {
     let mut errors = Vec::new();
     let out_of_range = |s: &str| {
-        Error::data(format!("Value ({s}) was out of range for requested data type"))
+        Error::data(format!(
+            "Value ({s}) was out of range for requested data type"
+        ))
     };
     macro_rules! parse_int {
         ($ty:ty, $arr:ty) => {{
@@ -767,13 +785,15 @@ fn from_string(a: &arrow::array::StringArray, target: Target) -> (ArrayRef, Vec<
                 .iter()
                 .enumerate()
                 .map(|(row, v)| {
-                    v.and_then(|s| match java_parse_long(s).and_then(|n| <$ty>::try_from(n).ok()) {
-                        Some(n) => Some(n),
-                        None => {
-                            errors.push((row, out_of_range(s)));
-                            None
-                        }
-                    })
+                    v.and_then(
+                        |s| match java_parse_long(s).and_then(|n| <$ty>::try_from(n).ok()) {
+                            Some(n) => Some(n),
+                            None => {
+                                errors.push((row, out_of_range(s)));
+                                None
+                            }
+                        },
+                    )
                 })
                 .collect();
             Arc::new(out) as ArrayRef
@@ -818,10 +838,10 @@ fn from_string(a: &arrow::array::StringArray, target: Target) -> (ArrayRef, Vec<
 /// a run of ten): `Character.digit(c, 10)` accepts all of them, and Java's integer parsers work
 /// on UTF-16 units, so digits beyond the BMP are not digits there.
 const BMP_DIGIT_ZEROS: &[u32] = &[
-    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66,
-    0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946,
-    0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0,
-    0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
+    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80,
+    0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
+    0xFF10,
 ];
 
 fn java_digit(c: char) -> Option<i128> {
@@ -856,13 +876,21 @@ pub fn java_parse_long(s: &str) -> Option<i64> {
 /// `Float.parseFloat` / `Double.parseDouble`: trimmed, an optional sign, `NaN`, `Infinity` or a
 /// decimal number with optional exponent and one optional `f`/`F`/`d`/`D` suffix. `Err(None)`
 /// is Java's `NumberFormatException`; `Err(Some(_))` a form Strait does not parse (hexadecimal).
-pub fn java_parse_float<T: std::str::FromStr + From<f32>>(s: &str) -> std::result::Result<T, Option<Error>> {
+pub fn java_parse_float<T: std::str::FromStr + From<f32>>(
+    s: &str,
+) -> std::result::Result<T, Option<Error>> {
     let t = java_trim(s);
     let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
     let negative = t.starts_with('-');
     match unsigned {
         "NaN" => return Ok(T::from(f32::NAN)),
-        "Infinity" => return Ok(T::from(if negative { f32::NEG_INFINITY } else { f32::INFINITY })),
+        "Infinity" => {
+            return Ok(T::from(if negative {
+                f32::NEG_INFINITY
+            } else {
+                f32::INFINITY
+            }))
+        }
         _ => {}
     }
     if unsigned.starts_with("0x") || unsigned.starts_with("0X") {
@@ -872,7 +900,10 @@ pub fn java_parse_float<T: std::str::FromStr + From<f32>>(s: &str) -> std::resul
     }
     let number = t.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(t);
     // Rust's grammar for these characters is Java's; other letters (inf, nan) are not Java's.
-    if !number.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+    if !number
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
         return Err(None);
     }
     number.parse::<T>().map_err(|_| None)
@@ -909,7 +940,7 @@ fn java_date_text(millis: i64) -> Option<String> {
 mod tests {
     use super::*;
     use arrow::array::{
-        BinaryArray, Date32Array, Decimal128Array, Float64Array, Int32Array, Int8Array,
+        BinaryArray, Date32Array, Decimal128Array, Float64Array, Int32Array,
         TimestampMillisecondArray,
     };
 
@@ -940,7 +971,10 @@ mod tests {
     }
 
     fn strings(a: &ArrayRef) -> Vec<Option<String>> {
-        a.as_string::<i32>().iter().map(|v| v.map(String::from)).collect()
+        a.as_string::<i32>()
+            .iter()
+            .map(|v| v.map(String::from))
+            .collect()
     }
 
     #[test]
@@ -967,7 +1001,10 @@ mod tests {
             err(&["int8", "a:int8"]),
             "Cast transformations that specify a type to cast the entire value to may only specify a single cast in their spec"
         );
-        assert_eq!(parse_spec(&[" Int16 ".into()]).unwrap(), Spec::Whole(Target::Int16));
+        assert_eq!(
+            parse_spec(&[" Int16 ".into()]).unwrap(),
+            Spec::Whole(Target::Int16)
+        );
         let props: Props = [("spec".to_string(), String::new())].into();
         assert_eq!(
             CastConfig::parse(&props).unwrap_err().message(),
@@ -983,7 +1020,10 @@ mod tests {
         let Spec::Fields(f) = parse_spec(&["b:int8".into(), "a:int8".into()]).unwrap() else {
             panic!("fields expected");
         };
-        assert_eq!(f.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            f.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
     }
 
     #[test]
@@ -996,10 +1036,14 @@ mod tests {
         let out = out.as_primitive::<Int8Type>();
         assert_eq!(out.iter().collect::<Vec<_>>(), [Some(44), Some(127), None]);
 
-        let doubles: ArrayRef = Arc::new(Float64Array::from(vec![3.9, -3.9, f64::NAN, 1e20, 300.7]));
+        let doubles: ArrayRef =
+            Arc::new(Float64Array::from(vec![3.9, -3.9, f64::NAN, 1e20, 300.7]));
         let field = Field::new("value", DataType::Float64, true);
         let (_, out, _) = run("int8", field.clone(), doubles.clone());
-        assert_eq!(out.as_primitive::<Int8Type>().values().to_vec(), [3, -3, 0, -1, 44]);
+        assert_eq!(
+            out.as_primitive::<Int8Type>().values().to_vec(),
+            [3, -3, 0, -1, 44]
+        );
         let (_, out, _) = run("int64", field.clone(), doubles.clone());
         assert_eq!(out.as_primitive::<Int64Type>().value(3), i64::MAX);
         let (_, out, _) = run("boolean", field.clone(), doubles.clone());
@@ -1015,31 +1059,50 @@ mod tests {
     fn decimals_truncate_and_print_as_java() {
         let dt = DataType::Decimal128(38, 3);
         let dec: ArrayRef = Arc::new(
-            Decimal128Array::from(vec![123456, -987654321987, 1i128 << 70, 5]).with_data_type(dt.clone()),
+            Decimal128Array::from(vec![123456, -987654321987, 1i128 << 70, 5])
+                .with_data_type(dt.clone()),
         );
         let field = schema::with_name(Field::new("value", dt, true), schema::logical::DECIMAL);
         let (f, out, _) = run("string", field.clone(), dec.clone());
         assert_eq!(schema::schema_name(&f), Some(schema::logical::DECIMAL));
         assert_eq!(
             strings(&out),
-            ["123.456", "-987654321.987", "1180591620717411303.424", "0.005"].map(|s| Some(s.to_string()))
+            [
+                "123.456",
+                "-987654321.987",
+                "1180591620717411303.424",
+                "0.005"
+            ]
+            .map(|s| Some(s.to_string()))
         );
         let (_, out, _) = run("int32", field.clone(), dec.clone());
         // 2^70 / 1000 keeps its low 32 bits.
         let expected = ((1i128 << 70) / 1000) as i32;
-        assert_eq!(out.as_primitive::<Int32Type>().values().to_vec(), [123, -987654321, expected, 0]);
+        assert_eq!(
+            out.as_primitive::<Int32Type>().values().to_vec(),
+            [123, -987654321, expected, 0]
+        );
         let (_, out, _) = run("boolean", field, dec);
-        assert_eq!(out.as_boolean().value(3), false);
+        assert!(!out.as_boolean().value(3));
     }
 
     #[test]
     fn dates_print_as_values_date_format_for() {
         let dates: ArrayRef = Arc::new(Date32Array::from(vec![0, 1, 19000]));
-        let field = schema::with_name(Field::new("value", DataType::Date32, true), schema::logical::DATE);
+        let field = schema::with_name(
+            Field::new("value", DataType::Date32, true),
+            schema::logical::DATE,
+        );
         let (_, out, _) = run("string", field.clone(), dates.clone());
-        assert_eq!(strings(&out), ["00:00:00.000Z", "1970-01-02", "2022-01-08"].map(|s| Some(s.to_string())));
+        assert_eq!(
+            strings(&out),
+            ["00:00:00.000Z", "1970-01-02", "2022-01-08"].map(|s| Some(s.to_string()))
+        );
         let (_, out, _) = run("int64", field, dates);
-        assert_eq!(out.as_primitive::<Int64Type>().values().to_vec(), [0, 1, 19000]);
+        assert_eq!(
+            out.as_primitive::<Int64Type>().values().to_vec(),
+            [0, 1, 19000]
+        );
         let ts: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![1700000000123, -1]));
         let field = Field::new("value", ts.data_type().clone(), true);
         let (_, out, _) = run("string", field, ts);
@@ -1065,11 +1128,19 @@ mod tests {
         assert_eq!(
             errors,
             [
-                (2, "Value ( 3) was out of range for requested data type".to_string()),
-                (3, "Value (128) was out of range for requested data type".to_string())
+                (
+                    2,
+                    "Value ( 3) was out of range for requested data type".to_string()
+                ),
+                (
+                    3,
+                    "Value (128) was out of range for requested data type".to_string()
+                )
             ]
         );
-        let f: ArrayRef = Arc::new(StringArray::from(vec![" 2.5 ", "1.5f", "NaN", "inf", ".5", "1e400"]));
+        let f: ArrayRef = Arc::new(StringArray::from(vec![
+            " 2.5 ", "1.5f", "NaN", "inf", ".5", "1e400",
+        ]));
         let (_, out, errors) = run("float64", field, f);
         let out = out.as_primitive::<Float64Type>();
         assert_eq!(out.value(0), 2.5);
@@ -1087,7 +1158,10 @@ mod tests {
         let (_, out, _) = run("string", field.clone(), b.clone());
         assert_eq!(strings(&out), [Some("AP9oaQ==".to_string())]);
         let (_, _, errors) = run("int32", field, b);
-        assert_eq!(errors[0].1, "Unexpected type in Cast transformation: class [B");
+        assert_eq!(
+            errors[0].1,
+            "Unexpected type in Cast transformation: class [B"
+        );
     }
 
     fn struct_field(children: Vec<Field>) -> Field {
@@ -1101,27 +1175,46 @@ mod tests {
         let x = Field::new("x", DataType::Int32, true).with_metadata(md);
         let s = Field::new("s", DataType::Utf8, false);
         let keep = Field::new("keep", DataType::Int32, true);
-        let field = schema::with_name(struct_field(vec![x.clone(), s.clone(), keep.clone()]), "com.example.R");
+        let field = schema::with_name(
+            struct_field(vec![x.clone(), s.clone(), keep.clone()]),
+            "com.example.R",
+        );
         let columns: Vec<ArrayRef> = vec![
             Arc::new(Int32Array::from(vec![Some(5), None, Some(1)])),
             Arc::new(StringArray::from(vec!["1", "2", "x"])),
             Arc::new(Int32Array::from(vec![7, 8, 9])),
         ];
-        let DataType::Struct(fields) = field.data_type().clone() else { unreachable!() };
+        let DataType::Struct(fields) = field.data_type().clone() else {
+            unreachable!()
+        };
         let array: ArrayRef = Arc::new(StructArray::new(fields, columns, None));
         let (f, out, errors) = run("x:int8,s:int64", field, array);
         assert_eq!(schema::schema_name(&f), Some("com.example.R"));
-        let DataType::Struct(out_fields) = f.data_type() else { panic!("struct expected") };
+        let DataType::Struct(out_fields) = f.data_type() else {
+            panic!("struct expected")
+        };
         assert_eq!(out_fields[0].data_type(), &DataType::Int8);
         assert!(out_fields[0].is_nullable());
         // The default is cast with the field: (byte) 300 = 44.
-        assert_eq!(out_fields[0].metadata().get(schema::DEFAULT).map(String::as_str), Some("44"));
+        assert_eq!(
+            out_fields[0]
+                .metadata()
+                .get(schema::DEFAULT)
+                .map(String::as_str),
+            Some("44")
+        );
         assert!(!out_fields[1].is_nullable());
         assert_eq!(out_fields[2].as_ref(), &keep);
         let st = out.as_struct();
         // replace.null.with.default: the null reads as the default, cast.
         assert_eq!(st.column(0).as_primitive::<Int8Type>().value(1), 44);
-        assert_eq!(errors, [(2, "Value (x) was out of range for requested data type".to_string())]);
+        assert_eq!(
+            errors,
+            [(
+                2,
+                "Value (x) was out of range for requested data type".to_string()
+            )]
+        );
         assert!(st.is_null(2));
     }
 
@@ -1143,7 +1236,11 @@ mod tests {
         assert_eq!(st.column(1).null_count(), 2);
 
         let field = schema::schemaless(Field::new("value", DataType::Int64, true));
-        let (_, _, errors) = run("v:string", field, Arc::new(Int64Array::from(vec![Some(1), None])));
+        let (_, _, errors) = run(
+            "v:string",
+            field,
+            Arc::new(Int64Array::from(vec![Some(1), None])),
+        );
         assert_eq!(
             errors,
             [(0, "Only Map objects supported in absence of schema for [cast types], found: java.lang.Long".to_string())]
@@ -1153,7 +1250,11 @@ mod tests {
     #[test]
     fn tombstones_pass_through_untouched() {
         let field = Field::new("value", DataType::Int32, true);
-        let (f, out, errors) = run("string", field.clone(), Arc::new(Int32Array::from(vec![None, None])));
+        let (f, out, errors) = run(
+            "string",
+            field.clone(),
+            Arc::new(Int32Array::from(vec![None, None])),
+        );
         assert_eq!(f, field);
         assert_eq!(out.data_type(), &DataType::Int32);
         assert!(errors.is_empty());

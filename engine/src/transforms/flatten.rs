@@ -16,12 +16,11 @@ use arrow::buffer::NullBuffer;
 use arrow::datatypes::{DataType, Field, Fields};
 
 use super::registry::{Build, TransformPlugin};
-use super::util::{self, Side};
+use super::util::{self, RowFailures, Side};
 use super::{Applied, Needs, Transform, TransformContext};
 use crate::config::Props;
 use crate::error::{Error, Result};
 use crate::java_text::java_class_name;
-use crate::plugin::RowError;
 use crate::schema;
 
 pub const KEY_CLASS: &str = "org.apache.kafka.connect.transforms.Flatten$Key";
@@ -57,11 +56,17 @@ pub const PLUGINS: &[TransformPlugin] = &[
 ];
 
 fn build_key(props: &Props, _: &TransformContext) -> Result<Box<dyn Transform>> {
-    Ok(Box::new(Flatten::new(Side::Key, FlattenConfig::parse(props)?)))
+    Ok(Box::new(Flatten::new(
+        Side::Key,
+        FlattenConfig::parse(props)?,
+    )))
 }
 
 fn build_value(props: &Props, _: &TransformContext) -> Result<Box<dyn Transform>> {
-    Ok(Box::new(Flatten::new(Side::Value, FlattenConfig::parse(props)?)))
+    Ok(Box::new(Flatten::new(
+        Side::Value,
+        FlattenConfig::parse(props)?,
+    )))
 }
 
 /// The configured kernel.
@@ -212,7 +217,7 @@ impl Flatten {
         prefix: &str,
         nulls: Option<&NullBuffer>,
         out: &mut Out,
-        failed: &mut Vec<(usize, String)>,
+        failed: &mut RowFailures,
     ) -> Result<()> {
         let DataType::Struct(fields) = st.data_type() else {
             return Err(Error::bug("schemaless flatten of a non-struct"));
@@ -220,21 +225,29 @@ impl Flatten {
         let visible = |row: usize| st.is_valid(row) && nulls.is_none_or(|n| n.is_valid(row));
         for (f, child) in fields.iter().zip(st.columns()) {
             let name = self.name(prefix, f.name());
-            let leaf = |name: String| Field::new(name, f.data_type().clone(), true).with_metadata(f.metadata().clone());
+            let leaf = |name: String| {
+                Field::new(name, f.data_type().clone(), true).with_metadata(f.metadata().clone())
+            };
             match f.data_type() {
                 DataType::Struct(_) => {
                     let inner = child.as_struct();
                     // Java keeps a null nested map as the key with a null value.
                     if (0..st.len()).any(|r| visible(r) && inner.is_null(r)) {
                         let key = Field::new(name.clone(), DataType::Null, true);
-                        push_or_fail(out, key, arrow::array::new_null_array(&DataType::Null, st.len()), st, failed);
+                        push_or_fail(
+                            out,
+                            key,
+                            arrow::array::new_null_array(&DataType::Null, st.len()),
+                            st,
+                            failed,
+                        );
                     }
                     let inner_nulls = NullBuffer::union(nulls, st.nulls());
                     self.schemaless(inner, &name, inner_nulls.as_ref(), out, failed)?;
                 }
                 DataType::Map(_, _) => {
                     for r in (0..st.len()).filter(|&r| visible(r) && child.is_valid(r)) {
-                        failed.push((r, format!(
+                        failed.add(r, Error::data(format!(
                             "Strait does not flatten schemaless maps with more than 128 distinct keys (field {name})"
                         )));
                     }
@@ -243,16 +256,18 @@ impl Flatten {
                     let raw = child.as_string::<i32>();
                     for r in (0..st.len()).filter(|&r| visible(r) && raw.is_valid(r)) {
                         if raw.value(r).trim_start().starts_with('{') {
-                            failed.push((r, format!(
+                            failed.add(r, Error::data(format!(
                                 "Strait does not flatten field {name}: its values are objects in some records and not in others"
                             )));
                         }
                     }
-                    let column = with_ancestor_nulls(child, NullBuffer::union(nulls, st.nulls()).as_ref())?;
+                    let column =
+                        with_ancestor_nulls(child, NullBuffer::union(nulls, st.nulls()).as_ref())?;
                     push_or_fail(out, leaf(name), column, st, failed);
                 }
                 _ => {
-                    let column = with_ancestor_nulls(child, NullBuffer::union(nulls, st.nulls()).as_ref())?;
+                    let column =
+                        with_ancestor_nulls(child, NullBuffer::union(nulls, st.nulls()).as_ref())?;
                     push_or_fail(out, leaf(name), column, st, failed);
                 }
             }
@@ -260,52 +275,46 @@ impl Flatten {
         Ok(())
     }
 
-    fn flatten(&self, field: &Field, array: &ArrayRef, failed: &mut Vec<(usize, String)>) -> Result<(Field, ArrayRef)> {
-        let fail_all = |message: String, failed: &mut Vec<(usize, String)>| {
-            failed.extend(util::valid_rows(array.as_ref()).map(|r| (r, message.clone())));
+    fn flatten(
+        &self,
+        field: &Field,
+        array: &ArrayRef,
+        failed: &mut RowFailures,
+    ) -> Result<(Field, ArrayRef)> {
+        let fail_all = |message: String, failed: &mut RowFailures| {
+            failed.all_rows(array.as_ref(), &message);
             Ok((field.clone(), array.clone()))
         };
         let schemaless = schema::is_schemaless(field);
         let DataType::Struct(fields) = field.data_type() else {
-            if schemaless {
-                if let DataType::Map(entry, _) = field.data_type() {
-                    let DataType::Struct(kv) = entry.data_type() else {
-                        return Err(Error::bug("map entries are not a struct"));
-                    };
-                    return match kv[1].data_type() {
-                        // A map of maps would flatten to keys that vary by record.
-                        DataType::Struct(_) | DataType::Map(_, _) => fail_all(
-                            "Strait does not flatten schemaless maps with more than 128 distinct keys whose values are maps".into(),
-                            failed,
-                        ),
-                        _ => Ok((field.clone(), array.clone())),
-                    };
-                }
-                if util::is_raw_json(field) {
-                    let raw = array.as_string::<i32>();
-                    for row in util::valid_rows(raw) {
-                        let message = match util::RawKind::of(raw.value(row)) {
-                            util::RawKind::Map => "Strait does not flatten schemaless values that are objects in some records and not in others".to_string(),
-                            kind => format!(
-                                "Only Map objects supported in absence of schema for [{PURPOSE}], found: {}",
-                                kind.java_class()
-                            ),
-                        };
-                        failed.push((row, message));
-                    }
-                    return Ok((field.clone(), array.clone()));
-                }
+            if !schemaless {
                 let found = java_class_name(field.data_type()).unwrap_or("null");
                 return fail_all(
-                    format!("Only Map objects supported in absence of schema for [{PURPOSE}], found: {found}"),
+                    format!("Only Struct objects supported for [{PURPOSE}], found: {found}"),
                     failed,
                 );
             }
-            let found = java_class_name(field.data_type()).unwrap_or("null");
-            return fail_all(
-                format!("Only Struct objects supported for [{PURPOSE}], found: {found}"),
+            if let DataType::Map(entry, _) = field.data_type() {
+                let DataType::Struct(kv) = entry.data_type() else {
+                    return Err(Error::bug("map entries are not a struct"));
+                };
+                return match kv[1].data_type() {
+                    // A map of maps would flatten to keys that vary by record.
+                    DataType::Struct(_) | DataType::Map(_, _) => fail_all(
+                        "Strait does not flatten schemaless maps with more than 128 distinct keys whose values are maps".into(),
+                        failed,
+                    ),
+                    _ => Ok((field.clone(), array.clone())),
+                };
+            }
+            util::require_map_failures(
+                field,
+                array,
+                PURPOSE,
+                "Strait does not flatten schemaless values that are objects in some records and not in others",
                 failed,
             );
+            return Ok((field.clone(), array.clone()));
         };
         let st = array.as_struct();
         let mut out = Out::default();
@@ -315,11 +324,34 @@ impl Flatten {
             md.insert(schema::SCHEMALESS.to_string(), "true".to_string());
         } else {
             let top_default = field.metadata().get(schema::DEFAULT).map(String::as_str);
-            let optional = field.metadata().get(schema::OPTIONAL).map(String::as_str) != Some("false");
-            if let Err(e) = self.with_schema(st, fields, "", None, optional, top_default, &mut out)? {
-                return fail_all(e, failed);
+            let optional =
+                field.metadata().get(schema::OPTIONAL).map(String::as_str) != Some("false");
+            if let Err(e) =
+                self.with_schema(st, fields, "", None, optional, top_default, &mut out)?
+            {
+                // SchemaBuilder's duplicate-name exception is a SchemaBuilderException.
+                let duplicate = e.starts_with("Cannot create field because");
+                for row in util::valid_rows(array.as_ref()) {
+                    let error = Error::data(e.as_str());
+                    failed.add(
+                        row,
+                        if duplicate {
+                            error.with_java_class(
+                                "org.apache.kafka.connect.errors.SchemaBuilderException",
+                            )
+                        } else {
+                            error
+                        },
+                    );
+                }
+                return Ok((field.clone(), array.clone()));
             }
-            for key in [schema::NAME, schema::VERSION, schema::DOC, schema::PARAMETERS] {
+            for key in [
+                schema::NAME,
+                schema::VERSION,
+                schema::DOC,
+                schema::PARAMETERS,
+            ] {
                 if let Some(v) = field.metadata().get(key) {
                     md.insert(key.to_string(), v.clone());
                 }
@@ -327,7 +359,7 @@ impl Flatten {
             // Java's flattened schema is a required struct whatever the original was.
             md.insert(schema::OPTIONAL.to_string(), "false".to_string());
         }
-        let nulls = util::null_out(st.nulls(), st.len(), failed.iter().map(|(r, _)| *r));
+        let nulls = util::null_out(st.nulls(), st.len(), failed.rows());
         let fields = Fields::from(out.fields);
         let out = StructArray::try_new(fields.clone(), out.columns, nulls)?;
         Ok((
@@ -339,9 +371,15 @@ impl Flatten {
 
 /// Add a schemaless member; a name clash (two paths joining to one name) is Java's
 /// `LinkedHashMap.put` overwriting, which Strait cannot do per row: those rows fail.
-fn push_or_fail(out: &mut Out, field: Field, column: ArrayRef, st: &StructArray, failed: &mut Vec<(usize, String)>) {
+fn push_or_fail(
+    out: &mut Out,
+    field: Field,
+    column: ArrayRef,
+    st: &StructArray,
+    failed: &mut RowFailures,
+) {
     if let Err(message) = out.push(field, column) {
-        failed.extend(util::valid_rows(st).map(|r| (r, format!("Strait cannot flatten: {message}"))));
+        failed.all_rows(st, &format!("Strait cannot flatten: {message}"));
     }
 }
 
@@ -358,36 +396,8 @@ impl Transform for Flatten {
     }
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
-        let (field, array) = util::column(records, self.side.column())?;
-        if array.logical_null_count() == array.len() {
-            // Java returns records with a null key/value as they are, schema included.
-            return Ok(Applied::all(records.clone()));
-        }
-        let mut failed = Vec::new();
-        let (out_field, out) = self.flatten(&field, array, &mut failed)?;
-        let records = util::replace(records, self.side.column(), out_field, out)?;
-        let mut seen = std::collections::HashSet::new();
-        let mut errors: Vec<RowError> = failed
-            .into_iter()
-            .filter(|(r, _)| seen.insert(*r))
-            .map(|(row, message)| {
-                let duplicate = message.starts_with("Cannot create field because");
-                let error = Error::data(message);
-                RowError {
-                    row,
-                    error: if duplicate {
-                        error.with_java_class("org.apache.kafka.connect.errors.SchemaBuilderException")
-                    } else {
-                        error
-                    },
-                }
-            })
-            .collect();
-        errors.sort_by_key(|e| e.row);
-        Ok(Applied {
-            records,
-            errors,
-            keep: None,
+        util::apply_to_side(records, self.side, |field, array, failed| {
+            self.flatten(field, array, failed)
         })
     }
 }
@@ -397,7 +407,11 @@ mod tests {
     use super::*;
     use arrow::array::{Int32Array, Int64Array, StringArray};
 
-    fn run(delimiter: &str, field: Field, array: ArrayRef) -> (Field, ArrayRef, Vec<(usize, String)>) {
+    fn run(
+        delimiter: &str,
+        field: Field,
+        array: ArrayRef,
+    ) -> (Field, ArrayRef, Vec<(usize, String)>) {
         let props: Props = [("delimiter".to_string(), delimiter.to_string())].into();
         let flatten = Flatten::new(Side::Value, FlattenConfig::parse(&props).unwrap());
         let schema = Arc::new(arrow::datatypes::Schema::new(vec![field]));
@@ -440,10 +454,16 @@ mod tests {
         let fields: Fields = vec![id, inner_field].into();
         let top = StructArray::new(
             fields.clone(),
-            vec![Arc::new(Int32Array::from(vec![1, 2, 3])) as ArrayRef, Arc::new(inner)],
+            vec![
+                Arc::new(Int32Array::from(vec![1, 2, 3])) as ArrayRef,
+                Arc::new(inner),
+            ],
             None,
         );
-        let field = schema::with_name(Field::new("value", DataType::Struct(fields), true), "com.example.Top");
+        let field = schema::with_name(
+            Field::new("value", DataType::Struct(fields), true),
+            "com.example.Top",
+        );
         // A required top-level schema (the column itself is nullable for tombstones).
         let mut md = field.metadata().clone();
         md.insert(schema::OPTIONAL.to_string(), "false".to_string());
@@ -456,14 +476,25 @@ mod tests {
         let (f, out, errors) = run("_", field, array);
         assert!(errors.is_empty());
         assert_eq!(schema::schema_name(&f), Some("com.example.Top"));
-        assert_eq!(f.metadata().get(schema::OPTIONAL).map(String::as_str), Some("false"));
-        let DataType::Struct(fields) = f.data_type() else { panic!("struct expected") };
+        assert_eq!(
+            f.metadata().get(schema::OPTIONAL).map(String::as_str),
+            Some("false")
+        );
+        let DataType::Struct(fields) = f.data_type() else {
+            panic!("struct expected")
+        };
         let names: Vec<_> = fields.iter().map(|f| f.name().as_str()).collect();
         assert_eq!(names, ["id", "inner_a", "inner_b"]);
         // A required leaf of an optional struct is optional; the leaf keeps its default.
         assert!(!fields[0].is_nullable());
         assert!(fields[1].is_nullable());
-        assert_eq!(fields[2].metadata().get(schema::DEFAULT).map(String::as_str), Some("7"));
+        assert_eq!(
+            fields[2]
+                .metadata()
+                .get(schema::DEFAULT)
+                .map(String::as_str),
+            Some("7")
+        );
         let st = out.as_struct();
         let a = st.column(1).as_string::<i32>();
         assert!(a.is_null(1), "a field of a null struct is null");
@@ -476,9 +507,15 @@ mod tests {
     #[test]
     fn map_fields_fail_rows_as_java() {
         let (field, array) = nested();
-        let DataType::Struct(fields) = field.data_type() else { unreachable!() };
+        let DataType::Struct(fields) = field.data_type() else {
+            unreachable!()
+        };
         let st = array.as_struct();
-        let map = arrow::array::MapBuilder::new(None, arrow::array::StringBuilder::new(), arrow::array::Int32Builder::new());
+        let map = arrow::array::MapBuilder::new(
+            None,
+            arrow::array::StringBuilder::new(),
+            arrow::array::Int32Builder::new(),
+        );
         let mut map = map;
         for _ in 0..3 {
             map.append(true).unwrap();
@@ -514,12 +551,23 @@ mod tests {
     #[test]
     fn non_structs_fail_and_tombstones_pass() {
         let field = Field::new("value", DataType::Int64, true);
-        let (_, _, errors) = run(".", field.clone(), Arc::new(Int64Array::from(vec![Some(1), None])));
+        let (_, _, errors) = run(
+            ".",
+            field.clone(),
+            Arc::new(Int64Array::from(vec![Some(1), None])),
+        );
         assert_eq!(
             errors,
-            [(0, "Only Struct objects supported for [flattening], found: java.lang.Long".to_string())]
+            [(
+                0,
+                "Only Struct objects supported for [flattening], found: java.lang.Long".to_string()
+            )]
         );
-        let (f, _, errors) = run(".", field.clone(), Arc::new(Int64Array::from(vec![None, None])));
+        let (f, _, errors) = run(
+            ".",
+            field.clone(),
+            Arc::new(Int64Array::from(vec![None, None])),
+        );
         assert_eq!(f, field);
         assert!(errors.is_empty());
     }
@@ -529,10 +577,25 @@ mod tests {
         let ab = Field::new("a.b", DataType::Int32, false);
         let b = Field::new("b", DataType::Int32, false);
         let a_fields: Fields = vec![b].into();
-        let a = StructArray::new(a_fields.clone(), vec![Arc::new(Int32Array::from(vec![2])) as ArrayRef], None);
+        let a = StructArray::new(
+            a_fields.clone(),
+            vec![Arc::new(Int32Array::from(vec![2])) as ArrayRef],
+            None,
+        );
         let fields: Fields = vec![ab, Field::new("a", DataType::Struct(a_fields), false)].into();
-        let top = StructArray::new(fields.clone(), vec![Arc::new(Int32Array::from(vec![1])) as ArrayRef, Arc::new(a)], None);
-        let (_, _, errors) = run(".", Field::new("value", DataType::Struct(fields), true), Arc::new(top));
-        assert_eq!(errors[0].1, "Cannot create field because of field name duplication a.b");
+        let top = StructArray::new(
+            fields.clone(),
+            vec![Arc::new(Int32Array::from(vec![1])) as ArrayRef, Arc::new(a)],
+            None,
+        );
+        let (_, _, errors) = run(
+            ".",
+            Field::new("value", DataType::Struct(fields), true),
+            Arc::new(top),
+        );
+        assert_eq!(
+            errors[0].1,
+            "Cannot create field because of field name duplication a.b"
+        );
     }
 }

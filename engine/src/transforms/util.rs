@@ -95,7 +95,11 @@ pub fn default_array(field: &Field) -> Result<Option<ArrayRef>> {
 }
 
 /// A default in JsonConverter's envelope encoding as a one-row array of `dt`.
-pub fn json_default(text: &str, dt: &arrow::datatypes::DataType, name: &str) -> Result<Option<ArrayRef>> {
+pub fn json_default(
+    text: &str,
+    dt: &arrow::datatypes::DataType,
+    name: &str,
+) -> Result<Option<ArrayRef>> {
     use arrow::array::*;
     use arrow::datatypes::{DataType, TimeUnit};
     let text = text.trim();
@@ -122,9 +126,9 @@ pub fn json_default(text: &str, dt: &arrow::datatypes::DataType, name: &str) -> 
         DataType::Time32(TimeUnit::Millisecond) => {
             Arc::new(Time32MillisecondArray::from(vec![int()? as i32]))
         }
-        DataType::Timestamp(TimeUnit::Millisecond, tz) => Arc::new(
-            TimestampMillisecondArray::from(vec![int()?]).with_timezone_opt(tz.clone()),
-        ),
+        DataType::Timestamp(TimeUnit::Millisecond, tz) => {
+            Arc::new(TimestampMillisecondArray::from(vec![int()?]).with_timezone_opt(tz.clone()))
+        }
         DataType::Float32 => Arc::new(Float32Array::from(vec![text
             .parse::<f32>()
             .map_err(|e| bad(&e))?])),
@@ -173,9 +177,7 @@ pub fn json_default(text: &str, dt: &arrow::datatypes::DataType, name: &str) -> 
                 };
                 columns.push(child.unwrap_or_else(|| new_null_array(f.data_type(), 1)));
             }
-            Arc::new(
-                StructArray::try_new(fields.clone(), columns, None).map_err(|e| bad(&e))?,
-            )
+            Arc::new(StructArray::try_new(fields.clone(), columns, None).map_err(|e| bad(&e))?)
         }
         other => {
             return Err(Error::data(format!(
@@ -207,7 +209,11 @@ pub fn retyped(field: &Field, data_type: arrow::datatypes::DataType) -> Field {
 
 /// Whether a column holds raw JSON text ([`schema::RAW_JSON`](crate::schema::RAW_JSON)).
 pub fn is_raw_json(field: &Field) -> bool {
-    field.metadata().get(crate::schema::RAW_JSON).map(String::as_str) == Some("true")
+    field
+        .metadata()
+        .get(crate::schema::RAW_JSON)
+        .map(String::as_str)
+        == Some("true")
 }
 
 /// The Java class JsonConverter gives a schemaless JSON value (raw JSON text of a column whose
@@ -251,3 +257,88 @@ impl RawKind {
     }
 }
 
+/// Rows a transform failed, each with the first failure Java would throw for it.
+#[derive(Debug, Default)]
+pub struct RowFailures(std::collections::BTreeMap<usize, Error>);
+
+impl RowFailures {
+    /// `row` fails with `error` unless it failed already (Java stops at the first exception).
+    pub fn add(&mut self, row: usize, error: Error) {
+        self.0.entry(row).or_insert(error);
+    }
+
+    pub fn add_all(&mut self, errors: impl IntoIterator<Item = (usize, Error)>) {
+        for (row, e) in errors {
+            self.add(row, e);
+        }
+    }
+
+    /// Every non-null row of `array` fails with a `DataException` saying `message`.
+    pub fn all_rows(&mut self, array: &dyn arrow::array::Array, message: &str) {
+        for row in valid_rows(array) {
+            self.add(row, Error::data(message));
+        }
+    }
+
+    /// The failed rows, in order.
+    pub fn rows(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.keys().copied()
+    }
+
+    pub fn into_errors(self) -> Vec<crate::plugin::RowError> {
+        self.0
+            .into_iter()
+            .map(|(row, error)| crate::plugin::RowError { row, error })
+            .collect()
+    }
+}
+
+/// A `$Key`/`$Value` transform's `apply`: `rewrite` turns the side's column (field and array)
+/// into the new one, recording failed rows. A column without any value is left as it is: Java
+/// returns a record whose key or value is null untouched, schema included.
+pub fn apply_to_side(
+    records: &RecordBatch,
+    side: Side,
+    rewrite: impl FnOnce(&Field, &ArrayRef, &mut RowFailures) -> Result<(Field, ArrayRef)>,
+) -> Result<super::Applied> {
+    let (field, array) = column(records, side.column())?;
+    if array.logical_null_count() == array.len() {
+        return Ok(super::Applied::all(records.clone()));
+    }
+    let mut failures = RowFailures::default();
+    let (out_field, out) = rewrite(&field, array, &mut failures)?;
+    Ok(super::Applied {
+        records: replace(records, side.column(), out_field, out)?,
+        errors: failures.into_errors(),
+        keep: None,
+    })
+}
+
+/// `Requirements.requireMap` failing for the non-null rows of a schemaless column that is not a
+/// map (a struct or map column is one): Java names each value's class. A raw-JSON column holds
+/// objects in some rows, which `object_rows` says Strait cannot handle.
+pub fn require_map_failures(
+    field: &Field,
+    array: &ArrayRef,
+    purpose: &str,
+    object_rows: &str,
+    failures: &mut RowFailures,
+) {
+    use arrow::array::AsArray;
+    let message = |class: &str| {
+        format!("Only Map objects supported in absence of schema for [{purpose}], found: {class}")
+    };
+    if is_raw_json(field) {
+        let raw = array.as_string::<i32>();
+        for row in valid_rows(raw) {
+            let error = match RawKind::of(raw.value(row)) {
+                RawKind::Map => object_rows.to_string(),
+                kind => message(kind.java_class()),
+            };
+            failures.add(row, Error::data(error));
+        }
+    } else {
+        let class = crate::java_text::java_class_name(field.data_type()).unwrap_or("null");
+        failures.all_rows(array.as_ref(), &message(class));
+    }
+}
