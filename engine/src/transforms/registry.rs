@@ -63,9 +63,11 @@ impl std::fmt::Debug for TransformPlugin {
 static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
     let tables: &[&[TransformPlugin]] = &[
         // One line per transform file (kept sorted).
+        super::cast::PLUGINS,
         super::drop_headers::PLUGINS,
         super::extract_field::PLUGINS,
         super::filter::PLUGINS,
+        super::flatten::PLUGINS,
         super::has_header_key::PLUGINS,
         super::hoist_field::PLUGINS,
         super::insert_field::PLUGINS,
