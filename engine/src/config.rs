@@ -363,7 +363,7 @@ pub enum ConfigType {
     Password,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Importance {
     High,
@@ -439,6 +439,17 @@ pub struct ConfigKey {
     pub width: Width,
     pub display_name: String,
     pub dependents: Vec<String>,
+    /// Length of the prefix [`ConfigDef::embed`] put before the name (0 for other keys). Java's
+    /// embedded validators see the name without it, so their messages name the key as the
+    /// plugin defines it (`spec`), while parse errors name it in full (`transforms.c.spec`).
+    pub embedded_prefix: usize,
+}
+
+impl ConfigKey {
+    /// The name the validator reports (see [`ConfigKey::embedded_prefix`]).
+    fn validator_name(&self) -> &str {
+        &self.name[self.embedded_prefix..]
+    }
 }
 
 /// A set of key definitions: drives parsing, validation and the REST plugin config endpoints.
@@ -503,6 +514,52 @@ impl ConfigDef {
         &self.keys
     }
 
+    /// The keys in Java's `ConfigDef.sortedConfigs()` order: by group (keys without a group
+    /// first, then groups in first-appearance order), order in group, required keys first,
+    /// importance (high first), name.
+    pub fn sorted_keys(&self) -> Vec<&ConfigKey> {
+        let groups = self.groups();
+        let group_rank = |k: &ConfigKey| {
+            k.group
+                .as_ref()
+                .map(|g| groups.iter().position(|x| x == g).unwrap_or(0) + 1)
+                .unwrap_or(0)
+        };
+        let mut keys: Vec<&ConfigKey> = self.keys.iter().collect();
+        keys.sort_by(|a, b| {
+            group_rank(a)
+                .cmp(&group_rank(b))
+                .then(a.order.cmp(&b.order))
+                .then((a.default != Default::Required).cmp(&(b.default != Default::Required)))
+                .then(a.importance.cmp(&b.importance))
+                .then(a.name.cmp(&b.name))
+        });
+        keys
+    }
+
+    /// Java's `ConfigDef.embed(prefix, group, startingOrd, child)`: the child's keys in
+    /// [`sorted_keys`](Self::sorted_keys) order, named `<prefix><name>`, in group `<group>` (or
+    /// `<group>: <child's group>`), numbered from `start_order`.
+    pub fn embed(mut self, prefix: &str, group: &str, start_order: i32, child: &ConfigDef) -> Self {
+        for (i, k) in child.sorted_keys().into_iter().enumerate() {
+            let mut key = k.clone();
+            key.name = format!("{prefix}{}", k.name);
+            key.embedded_prefix = prefix.len() + k.embedded_prefix;
+            key.group = Some(match &k.group {
+                Some(g) => format!("{group}: {g}"),
+                None => group.to_string(),
+            });
+            key.order = start_order + i as i32;
+            key.dependents = k
+                .dependents
+                .iter()
+                .map(|d| format!("{prefix}{d}"))
+                .collect();
+            self.keys.push(key);
+        }
+        self
+    }
+
     pub fn key(&self, name: &str) -> Option<&ConfigKey> {
         self.keys.iter().find(|k| k.name == name)
     }
@@ -549,7 +606,7 @@ impl ConfigDef {
                         if matches!(k.validator, Validator::Range { .. }) {
                             cv.errors.push(format!(
                                 "Invalid value null for configuration {}: Value must be non-null",
-                                k.name
+                                k.validator_name()
                             ));
                         }
                     }
@@ -658,7 +715,7 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
                 if n < *min {
                     return Err(invalid(
                         text.trim(),
-                        &k.name,
+                        k.validator_name(),
                         &format!("Value must be at least {}", format_bound(*min)),
                     ));
                 }
@@ -667,7 +724,7 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
                 if n > *max {
                     return Err(invalid(
                         text.trim(),
-                        &k.name,
+                        k.validator_name(),
                         &format!("Value must be no more than {}", format_bound(*max)),
                     ));
                 }
@@ -685,17 +742,21 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
             } else {
                 Err(invalid(
                     s,
-                    &k.name,
+                    k.validator_name(),
                     &format!("String must be one of: {}", allowed.join(", ")),
                 ))
             }
         }
         Validator::NonEmptyString => match v {
-            Value::Str(s) if s.is_empty() => Err(invalid(s, &k.name, "String must be non-empty")),
+            Value::Str(s) if s.is_empty() => {
+                Err(invalid(s, k.validator_name(), "String must be non-empty"))
+            }
             _ => Ok(()),
         },
         Validator::NonEmptyStringWithoutControlChars => match v {
-            Value::Str(s) if s.is_empty() => Err(invalid(s, &k.name, "String may not be empty")),
+            Value::Str(s) if s.is_empty() => {
+                Err(invalid(s, k.validator_name(), "String may not be empty"))
+            }
             Value::Str(s) if s.chars().any(char::is_control) => {
                 let mut codes = String::new();
                 for c in s.chars().filter(|c| c.is_control()) {
@@ -706,7 +767,7 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
                 }
                 Err(invalid(
                     s,
-                    &k.name,
+                    k.validator_name(),
                     &format!("String may not contain control sequences but had the following ASCII chars: {codes}"),
                 ))
             }

@@ -54,29 +54,55 @@ pub struct PluginInfo {
 }
 
 impl PluginInfo {
-    /// Every name this plugin answers to: the class name, the simple name, the simple name
-    /// without its type suffix (`Connector`, `Converter`, …), and the extra aliases.
-    pub fn names(&self) -> Vec<String> {
-        let mut names = vec![self.class.to_string()];
+    /// Java's aliases of the class (`PluginUtils.simpleName` and `prunedName`): its simple name
+    /// (a nested class's own name, as `Class.getSimpleName()` gives it: `Cast$Value` → `Value`)
+    /// and that name cut at the last occurrence of the plugin type's name (`Connector`,
+    /// `Converter`, `HeaderConverter`, `Transformation`, `Predicate`) when it does not start
+    /// with it. Java drops an alias that several classes share (see [`ambiguous_aliases`]).
+    pub fn java_aliases(&self) -> Vec<String> {
         let simple = self.class.rsplit('.').next().unwrap_or(self.class);
-        names.push(simple.to_string());
+        let simple = simple.rsplit('$').next().unwrap_or(simple);
         let suffix = match self.kind {
             PluginType::Sink | PluginType::Source => "Connector",
             PluginType::Converter => "Converter",
-            // Java prunes the type's simple name: `SimpleHeaderConverter` → `Simple`.
             PluginType::HeaderConverter => "HeaderConverter",
             PluginType::Transformation => "Transformation",
             PluginType::Predicate => "Predicate",
         };
-        if let Some(short) = simple.strip_suffix(suffix) {
-            if !short.is_empty() {
-                names.push(short.to_string());
-            }
+        let mut out = vec![simple.to_string()];
+        if let Some(pos) = simple.rfind(suffix).filter(|&p| p > 0) {
+            out.push(simple[..pos].to_string());
         }
+        out.dedup();
+        out
+    }
+
+    /// Every name this plugin answers to: the class name, the Java aliases
+    /// ([`java_aliases`](Self::java_aliases)) and the extra aliases.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = vec![self.class.to_string()];
+        names.extend(self.java_aliases());
         names.extend(self.extra_aliases.iter().map(|s| s.to_string()));
         names.dedup();
         names
     }
+}
+
+/// The Java aliases that name more than one class among `infos`: Java's
+/// `PluginUtils.computeAliases` ignores them (`Key` and `Value` name every `$Key` / `$Value`
+/// transform), so such a name resolves to nothing.
+pub fn ambiguous_aliases<'a>(infos: impl IntoIterator<Item = &'a PluginInfo>) -> BTreeSet<String> {
+    let mut classes: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    for info in infos {
+        for alias in info.java_aliases() {
+            classes.entry(alias).or_default().insert(info.class);
+        }
+    }
+    classes
+        .into_iter()
+        .filter(|(_, c)| c.len() > 1)
+        .map(|(a, _)| a)
+        .collect()
 }
 
 /// Source or sink.

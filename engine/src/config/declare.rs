@@ -237,6 +237,7 @@ macro_rules! declare_config {
                 width: $crate::declare_config!(@width $($width)?),
                 display_name: $crate::declare_config!(@or [($key).to_string()] $(($display).to_string())?),
                 dependents: Vec::new(),
+                embedded_prefix: 0,
             },
             |key: &$crate::config::ConfigKey,
              props: &$crate::config::Props|
