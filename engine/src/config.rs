@@ -596,19 +596,19 @@ impl ConfigDef {
                 if k.ty == ConfigType::Password && cv.value.is_some() {
                     cv.value = Some("[hidden]".into());
                 }
+                // Java reports a list as its parsed items joined with "," (`a, b` → `a,b`).
+                if let Some(Ok(Value::List(items))) = raw.map(|t| parse_type(k, t)) {
+                    cv.value = Some(items.join(","));
+                }
                 if let Err(e) = parse_key(k, raw) {
                     cv.errors.push(e.message().to_string());
-                    // A value Java cannot parse is reported as null, and Java then runs the
-                    // validator on that null: a range adds "Value must be non-null" (so
-                    // `tasks.max=x` has two errors).
-                    if raw.is_some_and(|t| parse_type(k, t).is_err()) {
+                    // A value Java cannot parse, or a required key that is missing, is null,
+                    // and Java then runs the validator on that null (so `tasks.max=x` has two
+                    // errors).
+                    let unparsed = raw.is_some_and(|t| parse_type(k, t).is_err());
+                    if unparsed || raw.is_none() {
                         cv.value = None;
-                        if matches!(k.validator, Validator::Range { .. }) {
-                            cv.errors.push(format!(
-                                "Invalid value null for configuration {}: Value must be non-null",
-                                k.validator_name()
-                            ));
-                        }
+                        cv.errors.extend(null_validator_error(k));
                     }
                 }
                 cv
@@ -628,6 +628,24 @@ impl ConfigDef {
 fn invalid(value: &str, name: &str, message: &str) -> Error {
     Error::config(format!(
         "Invalid value {value} for configuration {name}: {message}"
+    ))
+}
+
+/// What the key's validator says of a null value, as Java's validators do: a range and a list
+/// of valid strings reject it, the others let it pass.
+fn null_validator_error(k: &ConfigKey) -> Option<String> {
+    let message = match &k.validator {
+        Validator::Range { .. } => "Value must be non-null".to_string(),
+        Validator::OneOf(allowed) | Validator::OneOfIgnoreCase(allowed) => {
+            format!("String must be one of: {}", allowed.join(", "))
+        }
+        Validator::None | Validator::NonEmptyString | Validator::NonEmptyStringWithoutControlChars => {
+            return None
+        }
+    };
+    Some(format!(
+        "Invalid value null for configuration {}: {message}",
+        k.validator_name()
     ))
 }
 
@@ -898,6 +916,27 @@ mod tests {
 
     fn def() -> ConfigDef {
         Example::config_def()
+    }
+
+    #[test]
+    fn a_list_value_is_reported_as_java_joins_it() {
+        let mut p = Props::new();
+        p.insert("topics".into(), " a, b ,c".into());
+        let values = def().validate(&p);
+        let topics = values.iter().find(|v| v.name == "topics").unwrap();
+        assert_eq!(topics.value.as_deref(), Some("a,b,c"));
+    }
+
+    #[test]
+    fn sorted_keys_follow_java_sorted_configs() {
+        let def = def();
+        let sorted: Vec<&str> = def.sorted_keys().iter().map(|k| k.name.as_str()).collect();
+        let mut expected: Vec<&ConfigKey> = def.keys().iter().collect();
+        // No groups here: required keys first, then by importance, then by name.
+        expected.sort_by_key(|k| (k.default != Default::Required, k.importance, k.name.clone()));
+        let expected: Vec<&str> = expected.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(sorted, expected);
+        assert!(def.keys().iter().all(|k| k.group.is_none()));
     }
 
     #[test]

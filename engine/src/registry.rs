@@ -162,9 +162,9 @@ impl Registry {
     /// The plugin a class name or alias names, whatever its type, as Java's plugin class loader
     /// resolves it: an alias shared by several classes names none of them
     /// ([`ambiguous_aliases`]). Used where Java loads a class first and checks its type after
-    /// (`transforms.<alias>.type`, `/connector-plugins/{p}/config`).
+    /// (`transforms.<alias>.type`, `/connector-plugins/{p}/config`). `name` is taken as it is:
+    /// Java trims a CLASS config value but not every name it loads.
     pub fn resolve(&self, name: &str) -> Option<PluginInfo> {
-        let name = name.trim();
         let infos = self.plugin_infos();
         let ambiguous = ambiguous_aliases(&infos);
         let by_class = infos.iter().find(|i| i.class == name);

@@ -100,6 +100,8 @@ pub fn enriched_keys(registry: &Registry, props: &Props) -> ConfigDef {
             dependents: Vec::new(),
             embedded_prefix: 0,
         });
+        // Java loads the plugin for its keys by the value as written, untrimmed (the type key's
+        // own validation trims it): ` RegexRouter ` is a valid type that embeds no keys.
         let Some(plugin) = props
             .get(&a.type_key())
             .and_then(|class| registry.resolve(class))
@@ -436,14 +438,27 @@ mod tests {
         assert_eq!(t.value.as_deref(), Some("com.example.IsTestPredicate"));
         assert_eq!(
             t.errors,
-            vec!["Class class com.example.IsTestPredicate does not implement the interface Transformation"]
+            vec!["Class class com.example.IsTestPredicate does not implement the Transformation interface"]
         );
         let p = &values[1];
         assert_eq!(
             p.errors,
-            vec!["Class class com.example.Test$Value does not implement the interface Predicate"]
+            vec!["Class class com.example.Test$Value does not implement the Predicate interface"]
         );
         assert_eq!(p.recommended_values, vec!["com.example.IsTestPredicate"]);
+    }
+
+    #[test]
+    fn a_type_with_spaces_is_valid_but_embeds_nothing_as_in_java() {
+        let registry = Registry::new().with_transforms(test_plugins());
+        let p = props(&[
+            ("transforms", "t"),
+            ("transforms.t.type", " com.example.Test$Value "),
+        ]);
+        let (def, values) = validated(&registry, &p);
+        assert_eq!(names(&def), vec!["transforms.t.type"]);
+        assert!(values[0].errors.is_empty(), "{:?}", values[0]);
+        assert_eq!(values[0].value.as_deref(), Some("com.example.Test$Value"));
     }
 
     #[test]

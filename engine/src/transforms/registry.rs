@@ -203,7 +203,7 @@ pub fn wrong_type(class: &str, expected: PluginType) -> String {
         PluginType::Predicate => "Predicate",
         _ => "Transformation",
     };
-    format!("Class class {class} does not implement the interface {interface}")
+    format!("Class class {class} does not implement the {interface} interface")
 }
 
 /// The aliases listed under `key`, as Java's LIST type splits them (trimmed, empty items
