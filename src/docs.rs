@@ -1,6 +1,6 @@
 //! `strait docs config`: the configuration reference (`docs/configuration.md`), rendered from
 //! the `ConfigDef`s in the code: the worker's, the connector framework's, and those of every
-//! connector and converter in the registry this binary runs with. Nothing in it is written by
+//! connector, converter, transform and predicate in the registry this binary runs with. Nothing in it is written by
 //! hand except the framing sentences, so it cannot drift from what the code accepts.
 //!
 //! `cargo xtask docs` writes the file; `cargo xtask docs --check` and a test in

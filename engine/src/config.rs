@@ -639,9 +639,9 @@ fn null_validator_error(k: &ConfigKey) -> Option<String> {
         Validator::OneOf(allowed) | Validator::OneOfIgnoreCase(allowed) => {
             format!("String must be one of: {}", allowed.join(", "))
         }
-        Validator::None | Validator::NonEmptyString | Validator::NonEmptyStringWithoutControlChars => {
-            return None
-        }
+        Validator::None
+        | Validator::NonEmptyString
+        | Validator::NonEmptyStringWithoutControlChars => return None,
     };
     Some(format!(
         "Invalid value null for configuration {}: {message}",

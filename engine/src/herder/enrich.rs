@@ -308,34 +308,41 @@ mod tests {
     }
 
     // A transform and a predicate of this test only, to exercise embedding without the
-    // shipped kernels (the registry's table is filled by the transform files).
-    crate::declare_config! {
-        #[derive(Debug)]
-        struct TestKeys {
-            field: String {
-                key: "field",
-                ty: String,
-                default: required,
-                importance: Medium,
-                doc: "The field.",
-            },
-            count: i32 {
-                key: "count",
-                ty: Int,
-                default: "1",
-                validator: Validator::at_least(0.0),
-                importance: High,
-                doc: "How many.",
-            },
-            negate: bool {
-                key: "negate",
-                ty: Boolean,
-                default: "true",
-                importance: High,
-                doc: "Masked by the implicit key.",
-            },
+    // shipped kernels (the registry's table is filled by the transform files). Only their
+    // definition is used, never parsed.
+    #[allow(dead_code)]
+    mod test_keys {
+        use crate::config::Validator;
+
+        crate::declare_config! {
+            #[derive(Debug)]
+            pub struct TestKeys {
+                field: String {
+                    key: "field",
+                    ty: String,
+                    default: required,
+                    importance: Medium,
+                    doc: "The field.",
+                },
+                count: i32 {
+                    key: "count",
+                    ty: Int,
+                    default: "1",
+                    validator: Validator::at_least(0.0),
+                    importance: High,
+                    doc: "How many.",
+                },
+                negate: bool {
+                    key: "negate",
+                    ty: Boolean,
+                    default: "true",
+                    importance: High,
+                    doc: "Masked by the implicit key.",
+                },
+            }
         }
     }
+    use test_keys::TestKeys;
 
     fn test_plugins() -> [TransformPlugin; 3] {
         [
