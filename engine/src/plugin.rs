@@ -105,6 +105,27 @@ pub fn ambiguous_aliases<'a>(infos: impl IntoIterator<Item = &'a PluginInfo>) ->
         .collect()
 }
 
+/// The item `name` names, as Java's plugin class loader resolves a name: a class name, or a
+/// Java alias ([`PluginInfo::java_aliases`]) no other item shares, or one of Strait's extra
+/// aliases. `name` is taken as it is (not trimmed).
+pub fn resolve_by_name<'a, T>(
+    items: &[&'a T],
+    info: impl Fn(&T) -> PluginInfo,
+    name: &str,
+) -> Option<&'a T> {
+    let infos: Vec<PluginInfo> = items.iter().map(|i| info(i)).collect();
+    let ambiguous = ambiguous_aliases(&infos);
+    let at = infos.iter().position(|i| i.class == name).or_else(|| {
+        infos.iter().position(|i| {
+            i.java_aliases()
+                .iter()
+                .any(|a| a == name && !ambiguous.contains(a))
+                || i.extra_aliases.contains(&name)
+        })
+    })?;
+    Some(items[at])
+}
+
 /// Source or sink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -627,5 +648,50 @@ mod tests {
                 "FileStreamSource"
             ]
         );
+        let info = |class: &'static str, kind| PluginInfo {
+            class,
+            extra_aliases: &[],
+            kind,
+            version: "1",
+        };
+        // A nested class's simple name is its own name (`Class.getSimpleName()`).
+        let cast = info(
+            "org.apache.kafka.connect.transforms.Cast$Value",
+            PluginType::Transformation,
+        );
+        assert_eq!(cast.java_aliases(), ["Value"]);
+        // Pruned at the last occurrence of the type's name, when not at the start.
+        let header = info(
+            "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+            PluginType::HeaderConverter,
+        );
+        assert_eq!(header.java_aliases(), ["SimpleHeaderConverter", "Simple"]);
+        let predicate = info("x.PredicateOnly", PluginType::Predicate);
+        assert_eq!(predicate.java_aliases(), ["PredicateOnly"]);
+        let mid = info("x.ConverterFoo", PluginType::Converter);
+        assert_eq!(mid.java_aliases(), ["ConverterFoo"]);
+        let inner = info("x.MyConverterImpl", PluginType::Converter);
+        assert_eq!(inner.java_aliases(), ["MyConverterImpl", "My"]);
+        // `Value` names two classes: ambiguous, so Java keeps it for neither.
+        let extract = info(
+            "org.apache.kafka.connect.transforms.ExtractField$Value",
+            PluginType::Transformation,
+        );
+        let filter = info(
+            "org.apache.kafka.connect.transforms.Filter",
+            PluginType::Transformation,
+        );
+        let all = [cast.clone(), extract, filter.clone()];
+        assert_eq!(
+            ambiguous_aliases(&all).into_iter().collect::<Vec<_>>(),
+            ["Value"]
+        );
+        let refs: Vec<&PluginInfo> = all.iter().collect();
+        let resolve = |name| resolve_by_name(&refs, PluginInfo::clone, name).map(|i| i.class);
+        assert_eq!(resolve("Value"), None);
+        assert_eq!(resolve("Cast$Value"), None);
+        assert_eq!(resolve(cast.class), Some(cast.class));
+        assert_eq!(resolve("Filter"), Some(filter.class));
+        assert_eq!(resolve(" Filter"), None, "names are not trimmed here");
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::config::Props;
 use crate::error::{Error, Result};
 use crate::plugin::{
-    ambiguous_aliases, ConnectorPlugin, Converter, ConverterPlugin, ConverterRole, PluginInfo,
+    resolve_by_name, ConnectorPlugin, Converter, ConverterPlugin, ConverterRole, PluginInfo,
 };
 use crate::transforms::{self, registry::TransformPlugin};
 
@@ -166,17 +166,7 @@ impl Registry {
     /// Java trims a CLASS config value but not every name it loads.
     pub fn resolve(&self, name: &str) -> Option<PluginInfo> {
         let infos = self.plugin_infos();
-        let ambiguous = ambiguous_aliases(&infos);
-        let by_class = infos.iter().find(|i| i.class == name);
-        by_class
-            .or_else(|| {
-                infos.iter().find(|i| {
-                    i.java_aliases()
-                        .iter()
-                        .any(|a| a == name && !ambiguous.contains(a))
-                        || i.extra_aliases.contains(&name)
-                })
-            })
-            .cloned()
+        let refs: Vec<&PluginInfo> = infos.iter().collect();
+        resolve_by_name(&refs, PluginInfo::clone, name).cloned()
     }
 }

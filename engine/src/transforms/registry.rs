@@ -12,7 +12,7 @@ use super::chain::{Chain, ChainStage};
 use super::{Predicate, Transform, TransformContext};
 use crate::config::{with_prefix, ConfigDef, Props};
 use crate::error::{Error, Result};
-use crate::plugin::{ambiguous_aliases, PluginInfo, PluginType};
+use crate::plugin::{resolve_by_name, PluginInfo, PluginType};
 
 /// Kafka's version, which Java reports for the transforms and predicates it ships.
 pub const KAFKA_VERSION: &str = "4.1.2";
@@ -75,26 +75,13 @@ pub fn plugins() -> &'static [TransformPlugin] {
     &PLUGINS
 }
 
-/// Aliases two entries share (`Key`, `Value`): Java resolves them to nothing.
-static AMBIGUOUS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
-    let infos: Vec<PluginInfo> = plugins().iter().map(TransformPlugin::info).collect();
-    ambiguous_aliases(&infos)
-});
-
 /// The transform or predicate (of any kind) named `name`: its class name, or an alias Java
 /// gives it (simple name, or simple name cut before `Transformation` / `Predicate`) that no
 /// other entry shares. A nested class answers to its full name only (`…Cast$Value`; Java has
 /// no `Cast$Value` alias and drops the shared `Value`).
 pub fn resolve(name: &str) -> Option<&'static TransformPlugin> {
-    let name = name.trim();
-    plugins().iter().find(|p| p.class == name).or_else(|| {
-        plugins().iter().find(|p| {
-            p.info()
-                .java_aliases()
-                .iter()
-                .any(|a| a == name && !AMBIGUOUS.contains(a))
-        })
-    })
+    let all: Vec<&'static TransformPlugin> = plugins().iter().collect();
+    resolve_by_name(&all, TransformPlugin::info, name.trim())
 }
 
 /// The plugin of `kind` named `name` (see [`resolve`]).
@@ -161,8 +148,9 @@ pub fn build_chain(props: &Props, ctx: &TransformContext) -> Result<Chain> {
                     return Err(Error::bug("predicate entry builds a transform"));
                 };
                 let predicate: Arc<dyn Predicate> = Arc::from(build(&with_prefix(props, &prefix))?);
-                // Java: `Boolean.parseBoolean` of the (validated) value.
-                let negate = negate.is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+                // Java: `Boolean.parseBoolean` of the original string, untrimmed (validation
+                // accepted ` true `, which then means false).
+                let negate = negate.is_some_and(|v| v.eq_ignore_ascii_case("true"));
                 Some((predicate, negate))
             }
         };
@@ -180,10 +168,15 @@ fn plugin_of(props: &Props, prefix: &str, kind: PluginType) -> Result<&'static T
     let key = format!("{prefix}type");
     let class = match props.get(&key).map(|s| s.trim()) {
         Some(c) => c,
+        // Java's `ConnectorConfig` constructor (the task's config) words it so.
         None => {
+            let base = match kind {
+                PluginType::Predicate => "Predicate",
+                _ => "Transformation",
+            };
             return Err(Error::config(format!(
-                "Missing required configuration \"{key}\" which has no default value."
-            )))
+                "Invalid value null for configuration {key}: Not a {base}"
+            )));
         }
     };
     let plugin = resolve(class).ok_or_else(|| {
@@ -233,4 +226,96 @@ pub fn duplicate_alias(key: &str, list: &[String]) -> Option<String> {
             list.join(", ")
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::{Converter, Decoded};
+    use arrow::array::{ArrayRef, BinaryArray};
+    use arrow::datatypes::Field;
+
+    /// A header converter for the context; building these chains never calls it.
+    struct NoConverter;
+
+    impl Converter for NoConverter {
+        fn from_connect(&self, _: &Field, _: &ArrayRef) -> Result<BinaryArray> {
+            Err(Error::bug("not used by chain construction"))
+        }
+        fn to_connect(&self, _: &BinaryArray) -> Result<Decoded> {
+            Err(Error::bug("not used by chain construction"))
+        }
+    }
+
+    fn chain_error(pairs: &[(&str, &str)]) -> String {
+        let props: Props = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let ctx = TransformContext {
+            header_converter: Arc::new(NoConverter),
+        };
+        match build_chain(&props, &ctx) {
+            Ok(_) => panic!("{pairs:?} built a chain"),
+            Err(e) => e.message().to_string(),
+        }
+    }
+
+    #[test]
+    fn an_empty_config_builds_an_empty_chain() {
+        let ctx = TransformContext {
+            header_converter: Arc::new(NoConverter),
+        };
+        let props: Props = [("transforms".to_string(), " ".to_string())].into();
+        assert!(build_chain(&props, &ctx).is_ok());
+    }
+
+    #[test]
+    fn construction_errors_are_javas() {
+        assert_eq!(
+            chain_error(&[("transforms", "a, b ,a")]),
+            "Invalid value [a, b, a] for configuration transforms: Duplicate alias provided."
+        );
+        assert_eq!(
+            chain_error(&[("predicates", "p,p")]),
+            "Invalid value [p, p] for configuration predicates: Duplicate alias provided."
+        );
+        assert_eq!(
+            chain_error(&[("transforms", "a")]),
+            "Invalid value null for configuration transforms.a.type: Not a Transformation"
+        );
+        // Java keeps empty items: `a,` lists an alias "".
+        assert_eq!(
+            chain_error(&[("transforms", "a,"), ("transforms.a.type", "x.Nope")]),
+            "Invalid value x.Nope for configuration transforms.a.type: Class x.Nope could not be found."
+        );
+        assert_eq!(
+            chain_error(&[
+                ("transforms", "a"),
+                ("transforms.a.type", "x.Nope"),
+                ("transforms.a.negate", "true"),
+            ]),
+            "Config 'transforms.a.negate' was provided but there is no config 'transforms.a.predicate' defining a predicate to be negated."
+        );
+    }
+
+    #[test]
+    fn alias_lists_split_as_java_lists() {
+        let props: Props = [
+            ("transforms".to_string(), " a , b,".to_string()),
+            ("predicates".to_string(), "".to_string()),
+        ]
+        .into();
+        assert_eq!(alias_list(&props, "transforms"), ["a", "b", ""]);
+        assert!(alias_list(&props, "predicates").is_empty());
+        assert!(alias_list(&props, "absent").is_empty());
+    }
+
+    #[test]
+    fn unknown_names_resolve_to_nothing() {
+        for name in ["", "Value", "org.example.Nope"] {
+            assert!(resolve(name).is_none(), "{name}");
+            assert!(find(PluginType::Transformation, name).is_none(), "{name}");
+        }
+    }
 }
