@@ -794,6 +794,14 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
     }
 }
 
+/// Props from `(key, value)` pairs (tests, examples).
+pub fn props_from(pairs: &[(&str, &str)]) -> Props {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// Keys of `props` that start with `prefix`, with the prefix stripped (`key.converter.` → …).
 pub fn with_prefix(props: &Props, prefix: &str) -> Props {
     props

@@ -553,12 +553,7 @@ impl FrameworkConfig {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::config::props_from as props;
 
     #[test]
     fn sink_requires_exactly_one_of_topics_or_regex() {

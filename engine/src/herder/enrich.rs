@@ -216,12 +216,7 @@ mod tests {
     use super::*;
     use crate::transforms::registry::{Build, TransformPlugin};
 
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::config::props_from as props;
 
     fn names(def: &ConfigDef) -> Vec<&str> {
         def.keys().iter().map(|k| k.name.as_str()).collect()

@@ -248,10 +248,7 @@ mod tests {
     }
 
     fn chain_error(pairs: &[(&str, &str)]) -> String {
-        let props: Props = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let props = crate::config::props_from(pairs);
         let ctx = TransformContext {
             header_converter: Arc::new(NoConverter),
         };
