@@ -4,11 +4,12 @@
 //!
 //! Coverage: server info and health, plugin listing and definitions (connectors, converters,
 //! transforms and predicates by class and alias), validation (good, bad, mismatched, classless,
-//! transform chains valid and with each kind of error), a create with a bad chain, create / duplicate / list / expand, status, info, config get / put /
-//! patch, tasks, topics, pause, resume, the restart matrix (legacy, `includeTasks`,
-//! `onlyFailed`, on a healthy and on a failed connector), task restart, stop, source and sink
-//! offsets (get / patch / reset and their errors), `initial_state`, unknown connectors, unknown
-//! routes and methods, media types, malformed bodies, and loggers.
+//! transform chains valid and with each kind of error), create (and update) with a bad chain,
+//! create / duplicate / list / expand, status, info, config get / put / patch, tasks, topics,
+//! pause, resume, the restart matrix (legacy, `includeTasks`, `onlyFailed`, on a healthy and on
+//! a failed connector), task restart, stop, source and sink offsets (get / patch / reset and
+//! their errors), `initial_state`, unknown connectors, unknown routes and methods, media types,
+//! malformed bodies, and loggers.
 
 use serde_json::{json, Value};
 
