@@ -660,18 +660,30 @@ fn invalid(value: &str, name: &str, message: &str) -> Error {
 /// What the key's validator says of a null value, as Java's validators do: a range and a list
 /// of valid strings reject it, the others let it pass.
 fn null_validator_error(k: &ConfigKey) -> Option<String> {
-    let message = match &k.validator {
+    null_error(&k.validator, k.validator_name())
+}
+
+fn null_error(validator: &Validator, name: &str) -> Option<String> {
+    let message = match validator {
         Validator::Range { .. } => "Value must be non-null".to_string(),
         Validator::OneOf(allowed) | Validator::OneOfIgnoreCase(allowed) => {
             format!("String must be one of: {}", allowed.join(", "))
         }
+        Validator::NonNull => "entry must be non null".to_string(),
+        Validator::NonEmptyList => "Empty list".to_string(),
+        // `Pattern.compile(null)`'s NullPointerException, as JDK 17 words it.
+        Validator::Regex => {
+            "Invalid regex: Cannot invoke \"String.isEmpty()\" because \"this.pattern\" is null"
+                .to_string()
+        }
+        Validator::Composite(all) => return all.iter().find_map(|v| null_error(v, name)),
+        Validator::Custom(custom) => return (custom.check)(name, &Value::Null).err(),
         Validator::None
         | Validator::NonEmptyString
         | Validator::NonEmptyStringWithoutControlChars => return None,
     };
     Some(format!(
-        "Invalid value null for configuration {}: {message}",
-        k.validator_name()
+        "Invalid value null for configuration {name}: {message}"
     ))
 }
 

@@ -503,14 +503,6 @@ impl FrameworkConfig {
         if !errors.is_empty() {
             return Err(Error::config(errors.join("\n")));
         }
-        // Validation accepts transform chains as Java does, but the task drivers do not run
-        // them yet: starting such a connector fails rather than passing records untransformed.
-        // (Remove this when the drivers apply `transforms::registry::build_chain`'s chain.)
-        if !alias_list(props, "transforms").is_empty() {
-            return Err(Error::config(
-                "Single Message Transforms are not run by Strait's task drivers yet; remove `transforms` to run this connector",
-            ));
-        }
         Ok(match kind {
             ConnectorType::Sink => {
                 let sink = SinkKeys::parse(props)?;
@@ -614,25 +606,6 @@ mod tests {
             vec!["Invalid value [a, b, a] for configuration transforms: Duplicate alias provided."]
         );
         assert!(errors("predicates").is_empty());
-    }
-
-    #[test]
-    fn transforms_are_not_run_silently_by_task_drivers_without_a_chain() {
-        let e = FrameworkConfig::parse(
-            ConnectorType::Source,
-            &props(&[("name", "s"), ("connector.class", "X"), ("transforms", "a")]),
-        )
-        .unwrap_err();
-        assert!(
-            e.message().contains("not run by Strait's task drivers yet"),
-            "{e}"
-        );
-        // Predicates alone change nothing: accepted.
-        FrameworkConfig::parse(
-            ConnectorType::Source,
-            &props(&[("name", "s"), ("connector.class", "X"), ("predicates", "p")]),
-        )
-        .unwrap();
     }
 
     #[test]

@@ -370,18 +370,6 @@ pub fn java_list(items: &[String]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-/// `org.apache.kafka.connect.transforms.util.NonEmptyListValidator`.
-pub static NON_EMPTY_LIST: crate::config::CustomValidator = crate::config::CustomValidator {
-    describe: "non-empty list",
-    check: |name, value| match value {
-        crate::config::Value::List(items) if items.is_empty() => Err(format!(
-            "Invalid value {} for configuration {name}: Empty list",
-            java_list(items)
-        )),
-        _ => Ok(()),
-    },
-};
-
 /// The `topic` column with `rename` applied to every topic: once per dictionary value on a
 /// `Dictionary(Int32, Utf8)` column (the keys are kept), once per row on a `Utf8` column.
 /// `rename` returns `Ok(None)` to keep a topic, `Ok(Some(new))` to rename it, or the error of
