@@ -418,10 +418,23 @@ mod tests {
         let ty = value("transforms.t.type");
         assert!(ty.errors.is_empty(), "{ty:?}");
         assert_eq!(ty.value.as_deref(), Some("com.example.Test$Value"));
+        // Every installed transformation (the shipped ones and the test's), sorted.
         assert_eq!(
             ty.recommended_values,
-            vec!["com.example.Other$Value", "com.example.Test$Value"]
+            installed(&registry, PluginType::Transformation)
         );
+        assert!(ty
+            .recommended_values
+            .contains(&"com.example.Other$Value".to_string()));
+    }
+
+    fn installed(registry: &Registry, kind: PluginType) -> Vec<String> {
+        registry
+            .transforms()
+            .into_iter()
+            .filter(|p| p.kind() == kind)
+            .map(|p| p.class.to_string())
+            .collect()
     }
 
     #[test]
@@ -447,7 +460,13 @@ mod tests {
             p.errors,
             vec!["Class class com.example.Test$Value does not implement the Predicate interface"]
         );
-        assert_eq!(p.recommended_values, vec!["com.example.IsTestPredicate"]);
+        assert_eq!(
+            p.recommended_values,
+            installed(&registry, PluginType::Predicate)
+        );
+        assert!(p
+            .recommended_values
+            .contains(&"com.example.IsTestPredicate".to_string()));
     }
 
     #[test]
