@@ -651,6 +651,23 @@ impl ConfigDef {
     }
 }
 
+/// `ConfigDef.CaseInsensitiveValidString`'s message: the valid strings upper-cased, in the
+/// order of the `HashSet` Java keeps them in.
+fn case_insensitive_one_of(allowed: &[&str]) -> String {
+    let upper = allowed
+        .iter()
+        .map(|a| (a.to_ascii_uppercase(), ()))
+        .collect::<Vec<_>>();
+    let ordered: Vec<String> = crate::java_text::java_hash_map_order(upper)
+        .into_iter()
+        .map(|(s, ())| s)
+        .collect();
+    format!(
+        "String must be one of (case insensitive): {}",
+        ordered.join(", ")
+    )
+}
+
 fn invalid(value: &str, name: &str, message: &str) -> Error {
     Error::config(format!(
         "Invalid value {value} for configuration {name}: {message}"
@@ -666,9 +683,8 @@ fn null_validator_error(k: &ConfigKey) -> Option<String> {
 fn null_error(validator: &Validator, name: &str) -> Option<String> {
     let message = match validator {
         Validator::Range { .. } => "Value must be non-null".to_string(),
-        Validator::OneOf(allowed) | Validator::OneOfIgnoreCase(allowed) => {
-            format!("String must be one of: {}", allowed.join(", "))
-        }
+        Validator::OneOf(allowed) => format!("String must be one of: {}", allowed.join(", ")),
+        Validator::OneOfIgnoreCase(allowed) => case_insensitive_one_of(allowed),
         Validator::NonNull => "entry must be non null".to_string(),
         Validator::NonEmptyList => "Empty list".to_string(),
         // `Pattern.compile(null)`'s NullPointerException, as JDK 17 words it.
@@ -800,14 +816,14 @@ fn check_validator(validator: &Validator, k: &ConfigKey, v: &Value, text: &str) 
             if ok {
                 Ok(())
             } else {
-                Err(invalid(
-                    s,
-                    k.validator_name(),
-                    &format!("String must be one of: {}", allowed.join(", ")),
-                ))
+                let message = match &k.validator {
+                    Validator::OneOf(_) => format!("String must be one of: {}", allowed.join(", ")),
+                    _ => case_insensitive_one_of(allowed),
+                };
+                Err(invalid(s, k.validator_name(), &message))
             }
         }
-        Validator::Custom(c) => (c.check)(&k.name, v).map_err(Error::config),
+        Validator::Custom(c) => (c.check)(k.validator_name(), v).map_err(Error::config),
         Validator::NonEmptyString => match v {
             Value::Str(s) if s.is_empty() => {
                 Err(invalid(s, k.validator_name(), "String must be non-empty"))
@@ -837,13 +853,13 @@ fn check_validator(validator: &Validator, k: &ConfigKey, v: &Value, text: &str) 
         Validator::NonNull => Ok(()),
         Validator::NonEmptyList => match v {
             // Java prints the empty list as `[]`.
-            Value::List(l) if l.is_empty() => Err(invalid("[]", &k.name, "Empty list")),
+            Value::List(l) if l.is_empty() => Err(invalid("[]", k.validator_name(), "Empty list")),
             _ => Ok(()),
         },
         Validator::Regex => match v {
             Value::Str(s) => crate::transforms::java_regex::JavaPattern::compile(s)
                 .map(|_| ())
-                .map_err(|e| invalid(s, &k.name, &format!("Invalid regex: {e}"))),
+                .map_err(|e| invalid(s, k.validator_name(), &format!("Invalid regex: {e}"))),
             _ => Ok(()),
         },
         Validator::Composite(all) => all

@@ -163,7 +163,7 @@ declare_config! {
             key: "config.action.reload",
             ty: String,
             default: "restart",
-            validator: Validator::OneOfIgnoreCase(&["none", "restart"]),
+            validator: Validator::OneOf(&["none", "restart"]),
             importance: Low,
             doc: "The action that Connect should take on the connector when changes in external \
                   configuration providers result in a change in the connector's configuration \
@@ -231,7 +231,7 @@ declare_config! {
             key: "errors.tolerance",
             ty: String,
             default: "none",
-            validator: Validator::OneOfIgnoreCase(&["none", "all"]),
+            validator: Validator::OneOf(&["none", "all"]),
             importance: Medium,
             doc: "Behavior for tolerating errors during connector operation. 'none' is the default \
                   value and signals that any error will result in an immediate connector task \
@@ -617,7 +617,7 @@ mod tests {
                 ("connector.class", "X"),
                 ("topics", "a,b"),
                 ("tasks.max", "3"),
-                ("errors.tolerance", "ALL"),
+                ("errors.tolerance", "all"),
             ]),
         )
         .unwrap();

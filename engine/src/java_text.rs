@@ -521,6 +521,29 @@ pub fn write_big_decimal(out: &mut Vec<u8>, unscaled: i128, scale: i32) {
 }
 
 /// `Double.toString(v)` as a `String`.
+/// Entries in the order a `java.util.HashMap<String, _>` filled in this order iterates them:
+/// by bucket (`hashCode` spread, masked by the final table size), then insertion order.
+pub fn java_hash_map_order<V>(entries: Vec<(String, V)>) -> Vec<(String, V)> {
+    let mut capacity = 16usize;
+    while entries.len() * 4 > capacity * 3 {
+        capacity *= 2;
+    }
+    let bucket = |key: &str| {
+        let h = key
+            .encode_utf16()
+            .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32));
+        let spread = h ^ ((h as u32) >> 16) as i32;
+        (spread as u32 as usize) & (capacity - 1)
+    };
+    let mut indexed: Vec<(usize, usize, (String, V))> = entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (bucket(&e.0), i, e))
+        .collect();
+    indexed.sort_by_key(|(b, i, _)| (*b, *i));
+    indexed.into_iter().map(|(_, _, e)| e).collect()
+}
+
 #[cfg(test)]
 fn double_to_string(v: f64) -> String {
     let mut out = Vec::with_capacity(24);

@@ -209,30 +209,7 @@ pub fn parse_spec(mappings: &[String]) -> Result<Spec> {
         }
         return Ok(Spec::Whole(target));
     }
-    Ok(Spec::Fields(java_hash_map_order(fields)))
-}
-
-/// Entries in the order a `java.util.HashMap<String, _>` filled in this order iterates them:
-/// by bucket (`hashCode` spread, masked by the final table size), then insertion order.
-fn java_hash_map_order<V>(entries: Vec<(String, V)>) -> Vec<(String, V)> {
-    let mut capacity = 16usize;
-    while entries.len() * 4 > capacity * 3 {
-        capacity *= 2;
-    }
-    let bucket = |key: &str| {
-        let h = key
-            .encode_utf16()
-            .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32));
-        let spread = h ^ ((h as u32) >> 16) as i32;
-        (spread as u32 as usize) & (capacity - 1)
-    };
-    let mut indexed: Vec<(usize, usize, (String, V))> = entries
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| (bucket(&e.0), i, e))
-        .collect();
-    indexed.sort_by_key(|(b, i, _)| (*b, *i));
-    indexed.into_iter().map(|(_, _, e)| e).collect()
+    Ok(Spec::Fields(crate::java_text::java_hash_map_order(fields)))
 }
 
 /// The configured kernel.

@@ -136,12 +136,31 @@ pub const NEGATE: &str = "negate";
 /// validated config, which then has no such key).
 pub fn build_chain(props: &Props, ctx: &TransformContext) -> Result<Chain> {
     let predicate_aliases = aliases(props, "predicates")?;
+    // Java's `ConnectorConfig` first parses the enriched definition: every listed transform's
+    // and predicate's own keys under their prefix (used or not), so the first error names the
+    // key in full (`transforms.a.spec`), as validation does.
+    for (list, kind) in [
+        ("transforms", PluginType::Transformation),
+        ("predicates", PluginType::Predicate),
+    ] {
+        for alias in aliases(props, list)? {
+            let prefix = alias_prefix(list, &alias);
+            let plugin = plugin_of(props, &prefix, kind)?;
+            if kind == PluginType::Transformation {
+                // Checked by the type key's validator, before the embedded keys.
+                if let Some(e) = negate_without_predicate(props, &prefix) {
+                    return Err(Error::config(e));
+                }
+            }
+            let embedded = ConfigDef::new().embed(&prefix, &alias, 0, &(plugin.config_def)());
+            if let Some(first) = embedded.errors(props).into_iter().next() {
+                return Err(Error::config(first));
+            }
+        }
+    }
     let mut stages = Vec::new();
     for alias in aliases(props, "transforms")? {
         let prefix = alias_prefix("transforms", &alias);
-        if let Some(e) = negate_without_predicate(props, &prefix) {
-            return Err(Error::config(e));
-        }
         let Build::Transform(build) = plugin_of(props, &prefix, PluginType::Transformation)?.build
         else {
             return Err(Error::bug("transform entry builds a predicate"));
@@ -306,7 +325,7 @@ mod tests {
         assert_eq!(
             chain_error(&[
                 ("transforms", "a"),
-                ("transforms.a.type", "x.Nope"),
+                ("transforms.a.type", "org.apache.kafka.connect.transforms.Filter"),
                 ("transforms.a.negate", "true"),
             ]),
             "Config 'transforms.a.negate' was provided but there is no config 'transforms.a.predicate' defining a predicate to be negated."
