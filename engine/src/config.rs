@@ -592,6 +592,14 @@ fn invalid(value: &str, name: &str, message: &str) -> Error {
     ))
 }
 
+/// What Java's `CaseInsensitiveValidString` adds to `ValidString`'s message.
+fn case_note(validator: &Validator) -> &'static str {
+    match validator {
+        Validator::OneOfIgnoreCase(_) => " (case insensitive)",
+        _ => "",
+    }
+}
+
 fn parse_key(k: &ConfigKey, raw: Option<&String>) -> Result<Value> {
     let text = match (raw, &k.default) {
         (Some(v), _) => v.clone(),
@@ -704,7 +712,7 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
                 Err(invalid(
                     s,
                     &k.name,
-                    &format!("String must be one of: {}", allowed.join(", ")),
+                    &format!("String must be one of{}: {}", case_note(&k.validator), allowed.join(", ")),
                 ))
             }
         }

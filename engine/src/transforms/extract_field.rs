@@ -126,42 +126,67 @@ impl ExtractField {
         }
     }
 
+    /// Java's `fieldFrom(schema)`: the child index and field of every step, or the error Java
+    /// raises resolving the path on this schema.
+    fn resolve(&self, field: &Field) -> Result<Vec<(usize, Arc<Field>)>> {
+        let last = self.path.last()?;
+        let mut current = field.data_type();
+        let mut steps = Vec::new();
+        for step in self.path.parents().iter().map(String::as_str).chain([last]) {
+            let DataType::Struct(children) = current else {
+                return Err(Error::data("Cannot look up fields on non-struct type"));
+            };
+            let Some((index, child)) = children.find(step) else {
+                return Err(Error::data(format!("Unknown field: {}", self.original))
+                    .with_java_class("java.lang.IllegalArgumentException"));
+            };
+            steps.push((index, child.clone()));
+            current = child.data_type();
+        }
+        Ok(steps)
+    }
+
     fn apply_with_schema(
         &self,
         records: &RecordBatch,
         field: &Field,
         array: &ArrayRef,
     ) -> Result<Applied> {
-        let last = match self.path.last() {
-            Ok(last) => last,
+        // A null row of a required column is a tombstone (Java: no schema, so the schemaless
+        // path, which passes it through); of an optional one, a null value with its schema,
+        // which Java resolves the path for like any other.
+        let null_values = util::is_optional(field);
+        if !matches!(array.data_type(), DataType::Struct(_)) {
+            // `requireStructOrNull` fails every value; a null value then fails in `fieldFrom`.
+            let errors = (0..array.len())
+                .filter(|&r| array.is_valid(r) || null_values)
+                .map(|row| RowError {
+                    row,
+                    error: if array.is_valid(row) {
+                        util::require_error(field, array.as_ref(), row, PURPOSE)
+                    } else {
+                        self.resolve(field)
+                            .err()
+                            .unwrap_or_else(|| Error::bug("path resolved on a non-struct"))
+                    },
+                })
+                .collect();
+            return Ok(Applied {
+                records: records.clone(),
+                errors,
+                keep: None,
+            });
+        }
+        let indices = match self.resolve(field) {
+            Ok(indices) => indices,
             Err(_) => {
-                return Ok(Self::fail_all(records, array, true, || {
-                    self.path
-                        .last()
+                return Ok(Self::fail_all(records, array, null_values, || {
+                    self.resolve(field)
                         .err()
-                        .unwrap_or_else(|| Error::bug("empty path"))
+                        .unwrap_or_else(|| Error::bug("path resolution is not deterministic"))
                 }))
             }
         };
-        // `fieldFrom(schema)`: resolve the whole path on the schema first.
-        let mut current = field.data_type();
-        let mut indices = Vec::new();
-        for step in self.path.parents().iter().map(String::as_str).chain([last]) {
-            let DataType::Struct(children) = current else {
-                return Ok(Self::fail_all(records, array, true, || {
-                    Error::data("Cannot look up fields on non-struct type")
-                }));
-            };
-            let Some((index, child)) = children.find(step) else {
-                let original = self.original.clone();
-                return Ok(Self::fail_all(records, array, true, move || {
-                    Error::data(format!("Unknown field: {original}"))
-                        .with_java_class("java.lang.IllegalArgumentException")
-                }));
-            };
-            indices.push((index, child.clone()));
-            current = child.data_type();
-        }
         // The values: structs on the way read with defaults (`Struct.get`), the last one as
         // configured; a null anywhere on the way is a null result.
         let mut values = array.clone();

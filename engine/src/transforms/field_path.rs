@@ -261,7 +261,7 @@ mod tests {
         );
         assert_eq!(
             FieldSyntaxVersion::from_props(&props("V3")).unwrap_err().message(),
-            "Invalid value V3 for configuration field.syntax.version: String must be one of: V1, V2"
+            "Invalid value V3 for configuration field.syntax.version: String must be one of (case insensitive): V1, V2"
         );
     }
 }

@@ -15,7 +15,9 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, StringArray, StructArray};
+use arrow::array::{Array, ArrayRef, StringArray};
+#[cfg(test)]
+use arrow::array::StructArray;
 use arrow::compute::kernels::zip::zip;
 use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 
@@ -280,6 +282,11 @@ impl Transform for InsertField {
             errors,
             keep: None,
         };
+        // Java returns a null value's record as it is, schema included: when no row has a
+        // value, the column keeps its schema (an optional one stays optional).
+        if input.null_count() == input.len() {
+            return Ok(unchanged(errors));
+        }
         let DataType::Struct(children) = input.data_type() else {
             return Err(Error::bug("struct array without struct type"));
         };
@@ -369,7 +376,7 @@ impl Transform for InsertField {
             }
         }
         let fields = Fields::from(fields);
-        let out = StructArray::try_new(fields.clone(), arrays, input.nulls().cloned())?;
+        let out = util::new_struct(fields.clone(), arrays, input.nulls().cloned(), input.len())?;
         let top = if with_schema {
             util::top_field(DataType::Struct(fields), util::struct_basics(&field))
         } else {

@@ -301,7 +301,7 @@ impl Transform for ReplaceField {
             self.schemaless(input, children, &mut errors)
         };
         let fields = Fields::from(fields);
-        let out = StructArray::try_new(fields.clone(), arrays, input.nulls().cloned())?;
+        let out = util::new_struct(fields.clone(), arrays, input.nulls().cloned(), input.len())?;
         let metadata = if with_schema {
             util::struct_basics(&field).into()
         } else {

@@ -380,6 +380,17 @@ pub static NON_EMPTY_LIST: crate::config::CustomValidator = crate::config::Custo
     },
 };
 
+/// A struct column of `len` rows: `StructArray::try_new`, which cannot size a struct without
+/// children (ReplaceField keeping no field, an empty value struct), hence the explicit length.
+pub fn new_struct(
+    fields: arrow::datatypes::Fields,
+    arrays: Vec<ArrayRef>,
+    nulls: Option<arrow::buffer::NullBuffer>,
+    len: usize,
+) -> Result<StructArray> {
+    Ok(StructArray::try_new_with_length(fields, arrays, nulls, len)?)
+}
+
 /// Batches and columns for the transforms' unit tests.
 #[cfg(test)]
 pub mod test_support {
