@@ -35,6 +35,7 @@ pub mod extract_field;
 pub mod field_path;
 pub mod hoist_field;
 pub mod insert_field;
+pub mod mask_field;
 pub mod registry;
 pub mod replace_field;
 pub mod util;

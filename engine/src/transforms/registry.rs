@@ -66,6 +66,7 @@ static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
         super::extract_field::PLUGINS,
         super::hoist_field::PLUGINS,
         super::insert_field::PLUGINS,
+        super::mask_field::PLUGINS,
         super::replace_field::PLUGINS,
         super::value_to_key::PLUGINS,
     ];
