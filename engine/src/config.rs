@@ -712,7 +712,11 @@ fn validate_value(k: &ConfigKey, v: &Value, text: &str) -> Result<()> {
                 Err(invalid(
                     s,
                     &k.name,
-                    &format!("String must be one of{}: {}", case_note(&k.validator), allowed.join(", ")),
+                    &format!(
+                        "String must be one of{}: {}",
+                        case_note(&k.validator),
+                        allowed.join(", ")
+                    ),
                 ))
             }
         }

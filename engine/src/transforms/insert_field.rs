@@ -15,9 +15,9 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, StringArray};
 #[cfg(test)]
 use arrow::array::StructArray;
+use arrow::array::{Array, ArrayRef, StringArray};
 use arrow::compute::kernels::zip::zip;
 use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 

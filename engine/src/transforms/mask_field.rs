@@ -18,8 +18,8 @@
 //!
 //! A decimal's mask keeps the scale of the `BigDecimal` Java makes (`0` for the default mask,
 //! the text's own for a replacement); when that is not the schema's scale Java's record cannot
-//! be written by JsonConverter (`BigDecimal has mismatching scale value for given Decimal
-//! schema`), and Strait's decimal column (one scale) cannot hold it: the row fails here with
+//! be written by JsonConverter (`Decimal value has mismatching scale for given Decimal
+//! schema. …`), and Strait's decimal column (one scale) cannot hold it: the row fails here with
 //! that error.
 
 use std::sync::Arc;
@@ -260,10 +260,14 @@ fn mask_of(class: &str, replacement: Option<&str>, decimal_scale: Option<i8>) ->
 /// A decimal mask for a column of `scale`: Java's record holds the `BigDecimal` as it is, which
 /// JsonConverter refuses to write at another scale.
 fn decimal(d: &BigDecimal, scale: Option<i8>) -> Result<Masked> {
-    if scale.map(i64::from) != Some(d.scale) {
-        return Err(Error::data(
-            "BigDecimal has mismatching scale value for given Decimal schema",
-        ));
+    let Some(scale) = scale else {
+        return Err(Error::bug("decimal mask without a decimal column"));
+    };
+    if i64::from(scale) != d.scale {
+        return Err(Error::data(format!(
+            "Decimal value has mismatching scale for given Decimal schema. Schema has scale {scale}, value has scale {}.",
+            d.scale
+        )));
     }
     Ok(Masked::Json(d.plain()))
 }
@@ -333,7 +337,11 @@ impl MaskField {
                 })
                 .collect::<Vec<_>>()
         };
-        let Some(first) = (0..values.len()).find(|&r| values.is_valid(r)) else {
+        let first = match values.data_type() {
+            DataType::Null => None,
+            _ => (0..values.len()).find(|&r| values.is_valid(r)),
+        };
+        let Some(first) = first else {
             // Nothing but nulls (a `Null` column without a schema): nulls stay null.
             return Ok((child.clone(), values.clone(), Vec::new()));
         };
@@ -384,7 +392,12 @@ impl MaskField {
             match mask_of(class, self.replacement.as_deref(), None) {
                 Ok(Masked::Json(j)) => out.push(Some(j)),
                 Ok(Masked::Empty) => out.push(Some(
-                    if class == "java.util.ArrayList" { "[]" } else { "{}" }.to_string(),
+                    if class == "java.util.ArrayList" {
+                        "[]"
+                    } else {
+                        "{}"
+                    }
+                    .to_string(),
                 )),
                 Err(error) => {
                     if rows(row) {
@@ -503,9 +516,21 @@ mod tests {
                     Arc::new(BooleanArray::from(vec![Some(true), None, Some(true)])) as ArrayRef,
                     true,
                 ),
-                ("i", Arc::new(Int8Array::from(vec![Some(5), None, Some(6)])), true),
-                ("s", Arc::new(StringArray::from(vec![Some("x"), None, None])), true),
-                ("f", Arc::new(Float32Array::from(vec![Some(1.5), None, None])), true),
+                (
+                    "i",
+                    Arc::new(Int8Array::from(vec![Some(5), None, Some(6)])),
+                    true,
+                ),
+                (
+                    "s",
+                    Arc::new(StringArray::from(vec![Some("x"), None, None])),
+                    true,
+                ),
+                (
+                    "f",
+                    Arc::new(Float32Array::from(vec![Some(1.5), None, None])),
+                    true,
+                ),
                 ("l", Arc::new(list), true),
             ],
             Some(vec![true, true, false]),
@@ -561,7 +586,11 @@ mod tests {
             Side::Value,
             sample(false),
         );
-        assert_eq!(rows_of(&errors), [2, 0], "row 1's i is null: nothing to convert");
+        assert_eq!(
+            rows_of(&errors),
+            [2, 0],
+            "row 1's i is null: nothing to convert"
+        );
         assert_eq!(
             errors[1].error.message(),
             "Unable to convert abc (class java.lang.String) to a number"
@@ -588,7 +617,10 @@ mod tests {
         assert_eq!(nope.logical_null_count(), 3);
         let l = s.column_by_name("l").unwrap();
         assert_eq!(
-            l.as_any().downcast_ref::<ListArray>().unwrap().value_length(0),
+            l.as_any()
+                .downcast_ref::<ListArray>()
+                .unwrap()
+                .value_length(0),
             0
         );
     }
@@ -612,13 +644,17 @@ mod tests {
             column(),
         );
         assert!(errors.is_empty());
-        let d = s.column(0).as_any().downcast_ref::<Decimal128Array>().unwrap();
+        let d = s
+            .column(0)
+            .as_any()
+            .downcast_ref::<Decimal128Array>()
+            .unwrap();
         assert_eq!(d.value(0), -5);
         let (_, _, errors) = run(&[("fields", "d")], Side::Value, column());
         assert_eq!(rows_of(&errors), [0]);
         assert_eq!(
             errors[0].error.message(),
-            "BigDecimal has mismatching scale value for given Decimal schema"
+            "Decimal value has mismatching scale for given Decimal schema. Schema has scale 2, value has scale 0."
         );
     }
 

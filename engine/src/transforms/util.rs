@@ -390,7 +390,9 @@ pub fn new_struct(
     nulls: Option<arrow::buffer::NullBuffer>,
     len: usize,
 ) -> Result<StructArray> {
-    Ok(StructArray::try_new_with_length(fields, arrays, nulls, len)?)
+    Ok(StructArray::try_new_with_length(
+        fields, arrays, nulls, len,
+    )?)
 }
 
 /// The two entries of a `$Key` / `$Value` transform pair, written once: defines `KEY_CLASS`,
