@@ -20,9 +20,8 @@ use arrow::buffer::NullBuffer;
 use arrow::datatypes::{DataType, Field};
 
 use super::field_path::{FieldSyntaxVersionConfig, SingleFieldPath};
-use super::registry::{Build, TransformPlugin};
-use super::util::{self, column, Side};
-use super::{Applied, Needs, Transform};
+use super::util::{self, column, key_value_plugins, Side};
+use super::{Applied, Transform};
 use crate::config::Props;
 use crate::declare_config;
 use crate::error::{Error, Result};
@@ -30,8 +29,11 @@ use crate::plugin::RowError;
 use crate::schema;
 
 const PURPOSE: &str = "field extraction";
-const KEY_CLASS: &str = "org.apache.kafka.connect.transforms.ExtractField$Key";
-const VALUE_CLASS: &str = "org.apache.kafka.connect.transforms.ExtractField$Value";
+key_value_plugins!(
+    "org.apache.kafka.connect.transforms.ExtractField",
+    ExtractFieldConfig,
+    ExtractField
+);
 
 declare_config! {
     /// `ExtractField.CONFIG_DEF` (`FieldSyntaxVersion.appendConfigTo` adds its key last).
@@ -57,27 +59,9 @@ declare_config! {
 
 pub struct ExtractField {
     side: Side,
-    class: &'static str,
     original: String,
     path: SingleFieldPath,
     replace_null_with_default: bool,
-}
-
-pub const PLUGINS: &[TransformPlugin] = &[
-    TransformPlugin {
-        class: KEY_CLASS,
-        config_def: ExtractFieldConfig::config_def,
-        build: Build::Transform(|props, _| build(props, Side::Key)),
-    },
-    TransformPlugin {
-        class: VALUE_CLASS,
-        config_def: ExtractFieldConfig::config_def,
-        build: Build::Transform(|props, _| build(props, Side::Value)),
-    },
-];
-
-fn build(props: &Props, side: Side) -> Result<Box<dyn Transform>> {
-    Ok(Box::new(ExtractField::new(props, side)?))
 }
 
 /// `array` with its nulls and `extra` combined.
@@ -95,10 +79,6 @@ impl ExtractField {
         let config = ExtractFieldConfig::parse(props)?;
         Ok(ExtractField {
             side,
-            class: match side {
-                Side::Key => KEY_CLASS,
-                Side::Value => VALUE_CLASS,
-            },
             path: SingleFieldPath::new(&config.field, config.syntax.version)?,
             original: config.field,
             replace_null_with_default: config.replace_null_with_default,
@@ -325,13 +305,7 @@ impl ExtractField {
 }
 
 impl Transform for ExtractField {
-    fn class(&self) -> &'static str {
-        self.class
-    }
-
-    fn needs(&self) -> Needs {
-        self.side.needs()
-    }
+    util::side_transform_methods!();
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = column(records, self.side.column())?;

@@ -33,7 +33,7 @@ use arrow::compute::kernels::zip::zip;
 use arrow::datatypes::{DataType, Field, Fields};
 
 use super::util::{self, column, key_value_plugins, Side};
-use super::{Applied, Needs, Transform};
+use super::{Applied, Transform};
 use crate::config::{Props, Validator};
 use crate::declare_config;
 use crate::error::{Error, Result};
@@ -412,13 +412,7 @@ impl MaskField {
 }
 
 impl Transform for MaskField {
-    fn class(&self) -> &'static str {
-        class_of(self.side)
-    }
-
-    fn needs(&self) -> Needs {
-        self.side.needs()
-    }
+    util::side_transform_methods!();
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = column(records, self.side.column())?;
@@ -555,7 +549,7 @@ mod tests {
         assert_eq!(f.metadata().get(schema::NAME).unwrap(), "com.example.V");
         assert_eq!(s.num_columns(), 5, "a name not in the schema is ignored");
         let b = s.column(0).as_any().downcast_ref::<BooleanArray>().unwrap();
-        assert_eq!(b.value(0), false);
+        assert!(!b.value(0));
         assert!(b.is_null(1), "a null stays null");
         let i = s.column(1).as_any().downcast_ref::<Int8Array>().unwrap();
         assert_eq!(i.value(0), 0);

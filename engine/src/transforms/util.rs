@@ -438,6 +438,21 @@ macro_rules! key_value_plugins {
 }
 pub(crate) use key_value_plugins;
 
+/// `Transform::class` and `Transform::needs` of a `$Key` / `$Value` transform whose struct has
+/// a `side` field (with [`key_value_plugins!`] in scope for `class_of`).
+macro_rules! side_transform_methods {
+    () => {
+        fn class(&self) -> &'static str {
+            class_of(self.side)
+        }
+
+        fn needs(&self) -> $crate::transforms::Needs {
+            self.side.needs()
+        }
+    };
+}
+pub(crate) use side_transform_methods;
+
 /// Batches and columns for the transforms' unit tests.
 #[cfg(test)]
 pub mod test_support {
