@@ -20,9 +20,8 @@ use arrow::buffer::NullBuffer;
 use arrow::datatypes::{DataType, Field};
 
 use super::field_path::{FieldSyntaxVersionConfig, SingleFieldPath};
-use super::registry::{Build, TransformPlugin};
-use super::util::{self, column, Side};
-use super::{Applied, Needs, Transform};
+use super::util::{self, column, key_value_plugins, Side};
+use super::{Applied, Transform};
 use crate::config::Props;
 use crate::declare_config;
 use crate::error::{Error, Result};
@@ -30,8 +29,11 @@ use crate::plugin::RowError;
 use crate::schema;
 
 const PURPOSE: &str = "field extraction";
-const KEY_CLASS: &str = "org.apache.kafka.connect.transforms.ExtractField$Key";
-const VALUE_CLASS: &str = "org.apache.kafka.connect.transforms.ExtractField$Value";
+key_value_plugins!(
+    "org.apache.kafka.connect.transforms.ExtractField",
+    ExtractFieldConfig,
+    ExtractField
+);
 
 declare_config! {
     /// `ExtractField.CONFIG_DEF` (`FieldSyntaxVersion.appendConfigTo` adds its key last).
@@ -57,27 +59,9 @@ declare_config! {
 
 pub struct ExtractField {
     side: Side,
-    class: &'static str,
     original: String,
     path: SingleFieldPath,
     replace_null_with_default: bool,
-}
-
-pub const PLUGINS: &[TransformPlugin] = &[
-    TransformPlugin {
-        class: KEY_CLASS,
-        config_def: ExtractFieldConfig::config_def,
-        build: Build::Transform(|props, _| build(props, Side::Key)),
-    },
-    TransformPlugin {
-        class: VALUE_CLASS,
-        config_def: ExtractFieldConfig::config_def,
-        build: Build::Transform(|props, _| build(props, Side::Value)),
-    },
-];
-
-fn build(props: &Props, side: Side) -> Result<Box<dyn Transform>> {
-    Ok(Box::new(ExtractField::new(props, side)?))
 }
 
 /// `array` with its nulls and `extra` combined.
@@ -95,10 +79,6 @@ impl ExtractField {
         let config = ExtractFieldConfig::parse(props)?;
         Ok(ExtractField {
             side,
-            class: match side {
-                Side::Key => KEY_CLASS,
-                Side::Value => VALUE_CLASS,
-            },
             path: SingleFieldPath::new(&config.field, config.syntax.version)?,
             original: config.field,
             replace_null_with_default: config.replace_null_with_default,
@@ -126,42 +106,67 @@ impl ExtractField {
         }
     }
 
+    /// Java's `fieldFrom(schema)`: the child index and field of every step, or the error Java
+    /// raises resolving the path on this schema.
+    fn resolve(&self, field: &Field) -> Result<Vec<(usize, Arc<Field>)>> {
+        let last = self.path.last()?;
+        let mut current = field.data_type();
+        let mut steps = Vec::new();
+        for step in self.path.parents().iter().map(String::as_str).chain([last]) {
+            let DataType::Struct(children) = current else {
+                return Err(Error::data("Cannot look up fields on non-struct type"));
+            };
+            let Some((index, child)) = children.find(step) else {
+                return Err(Error::data(format!("Unknown field: {}", self.original))
+                    .with_java_class("java.lang.IllegalArgumentException"));
+            };
+            steps.push((index, child.clone()));
+            current = child.data_type();
+        }
+        Ok(steps)
+    }
+
     fn apply_with_schema(
         &self,
         records: &RecordBatch,
         field: &Field,
         array: &ArrayRef,
     ) -> Result<Applied> {
-        let last = match self.path.last() {
-            Ok(last) => last,
+        // A null row of a required column is a tombstone (Java: no schema, so the schemaless
+        // path, which passes it through); of an optional one, a null value with its schema,
+        // which Java resolves the path for like any other.
+        let null_values = util::is_optional(field);
+        if !matches!(array.data_type(), DataType::Struct(_)) {
+            // `requireStructOrNull` fails every value; a null value then fails in `fieldFrom`.
+            let errors = (0..array.len())
+                .filter(|&r| array.is_valid(r) || null_values)
+                .map(|row| RowError {
+                    row,
+                    error: if array.is_valid(row) {
+                        util::require_error(field, array.as_ref(), row, PURPOSE)
+                    } else {
+                        self.resolve(field)
+                            .err()
+                            .unwrap_or_else(|| Error::bug("path resolved on a non-struct"))
+                    },
+                })
+                .collect();
+            return Ok(Applied {
+                records: records.clone(),
+                errors,
+                keep: None,
+            });
+        }
+        let indices = match self.resolve(field) {
+            Ok(indices) => indices,
             Err(_) => {
-                return Ok(Self::fail_all(records, array, true, || {
-                    self.path
-                        .last()
+                return Ok(Self::fail_all(records, array, null_values, || {
+                    self.resolve(field)
                         .err()
-                        .unwrap_or_else(|| Error::bug("empty path"))
+                        .unwrap_or_else(|| Error::bug("path resolution is not deterministic"))
                 }))
             }
         };
-        // `fieldFrom(schema)`: resolve the whole path on the schema first.
-        let mut current = field.data_type();
-        let mut indices = Vec::new();
-        for step in self.path.parents().iter().map(String::as_str).chain([last]) {
-            let DataType::Struct(children) = current else {
-                return Ok(Self::fail_all(records, array, true, || {
-                    Error::data("Cannot look up fields on non-struct type")
-                }));
-            };
-            let Some((index, child)) = children.find(step) else {
-                let original = self.original.clone();
-                return Ok(Self::fail_all(records, array, true, move || {
-                    Error::data(format!("Unknown field: {original}"))
-                        .with_java_class("java.lang.IllegalArgumentException")
-                }));
-            };
-            indices.push((index, child.clone()));
-            current = child.data_type();
-        }
         // The values: structs on the way read with defaults (`Struct.get`), the last one as
         // configured; a null anywhere on the way is a null result.
         let mut values = array.clone();
@@ -300,13 +305,7 @@ impl ExtractField {
 }
 
 impl Transform for ExtractField {
-    fn class(&self) -> &'static str {
-        self.class
-    }
-
-    fn needs(&self) -> Needs {
-        self.side.needs()
-    }
+    util::side_transform_methods!();
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = column(records, self.side.column())?;

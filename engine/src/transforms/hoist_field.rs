@@ -11,16 +11,18 @@ use std::sync::Arc;
 use arrow::array::{Array, RecordBatch, StructArray};
 use arrow::datatypes::{DataType, Fields};
 
-use super::registry::{Build, TransformPlugin};
-use super::util::{self, column, Side};
-use super::{Applied, Needs, Transform};
+use super::util::{self, column, key_value_plugins, Side};
+use super::{Applied, Transform};
 use crate::config::Props;
 use crate::declare_config;
 use crate::error::Result;
 use crate::schema;
 
-const KEY_CLASS: &str = "org.apache.kafka.connect.transforms.HoistField$Key";
-const VALUE_CLASS: &str = "org.apache.kafka.connect.transforms.HoistField$Value";
+key_value_plugins!(
+    "org.apache.kafka.connect.transforms.HoistField",
+    HoistFieldConfig,
+    HoistField
+);
 
 declare_config! {
     /// `HoistField.CONFIG_DEF`.
@@ -38,48 +40,20 @@ declare_config! {
 
 pub struct HoistField {
     side: Side,
-    class: &'static str,
     field: String,
-}
-
-pub const PLUGINS: &[TransformPlugin] = &[
-    TransformPlugin {
-        class: KEY_CLASS,
-        config_def: HoistFieldConfig::config_def,
-        build: Build::Transform(|props, _| build(props, Side::Key)),
-    },
-    TransformPlugin {
-        class: VALUE_CLASS,
-        config_def: HoistFieldConfig::config_def,
-        build: Build::Transform(|props, _| build(props, Side::Value)),
-    },
-];
-
-fn build(props: &Props, side: Side) -> Result<Box<dyn Transform>> {
-    Ok(Box::new(HoistField::new(props, side)?))
 }
 
 impl HoistField {
     fn new(props: &Props, side: Side) -> Result<Self> {
         Ok(HoistField {
             side,
-            class: match side {
-                Side::Key => KEY_CLASS,
-                Side::Value => VALUE_CLASS,
-            },
             field: HoistFieldConfig::parse(props)?.field,
         })
     }
 }
 
 impl Transform for HoistField {
-    fn class(&self) -> &'static str {
-        self.class
-    }
-
-    fn needs(&self) -> Needs {
-        self.side.needs()
-    }
+    util::side_transform_methods!();
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = column(records, self.side.column())?;

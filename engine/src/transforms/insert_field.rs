@@ -15,13 +15,14 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, StringArray, StructArray};
+#[cfg(test)]
+use arrow::array::StructArray;
+use arrow::array::{Array, ArrayRef, StringArray};
 use arrow::compute::kernels::zip::zip;
 use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 
-use super::registry::{Build, TransformPlugin};
-use super::util::{self, column, Side};
-use super::{Applied, Needs, Transform};
+use super::util::{self, column, key_value_plugins, Side};
+use super::{Applied, Transform};
 use crate::batch::columns;
 use crate::config::Props;
 use crate::declare_config;
@@ -134,32 +135,17 @@ enum Source {
 
 pub struct InsertField {
     side: Side,
-    class: &'static str,
     /// The configured insertions, in Java's order (topic, partition, offset, timestamp, static).
     inserts: Vec<(Source, Spec)>,
     static_value: String,
     replace_null_with_default: bool,
 }
 
-const KEY_CLASS: &str = "org.apache.kafka.connect.transforms.InsertField$Key";
-const VALUE_CLASS: &str = "org.apache.kafka.connect.transforms.InsertField$Value";
-
-pub const PLUGINS: &[TransformPlugin] = &[
-    TransformPlugin {
-        class: KEY_CLASS,
-        config_def: InsertFieldConfig::config_def,
-        build: Build::Transform(|props, _| build(props, Side::Key)),
-    },
-    TransformPlugin {
-        class: VALUE_CLASS,
-        config_def: InsertFieldConfig::config_def,
-        build: Build::Transform(|props, _| build(props, Side::Value)),
-    },
-];
-
-fn build(props: &Props, side: Side) -> Result<Box<dyn Transform>> {
-    Ok(Box::new(InsertField::new(props, side)?))
-}
+key_value_plugins!(
+    "org.apache.kafka.connect.transforms.InsertField",
+    InsertFieldConfig,
+    InsertField
+);
 
 impl InsertField {
     fn new(props: &Props, side: Side) -> Result<Self> {
@@ -191,10 +177,6 @@ impl InsertField {
         };
         Ok(InsertField {
             side,
-            class: match side {
-                Side::Key => KEY_CLASS,
-                Side::Value => VALUE_CLASS,
-            },
             inserts,
             static_value,
             replace_null_with_default: config.replace_null_with_default,
@@ -255,13 +237,7 @@ impl InsertField {
 }
 
 impl Transform for InsertField {
-    fn class(&self) -> &'static str {
-        self.class
-    }
-
-    fn needs(&self) -> Needs {
-        self.side.needs()
-    }
+    util::side_transform_methods!();
 
     fn apply(&self, records: &arrow::array::RecordBatch) -> Result<Applied> {
         let (field, array) = column(records, self.side.column())?;
@@ -280,6 +256,11 @@ impl Transform for InsertField {
             errors,
             keep: None,
         };
+        // Java returns a null value's record as it is, schema included: when no row has a
+        // value, the column keeps its schema (an optional one stays optional).
+        if input.null_count() == input.len() {
+            return Ok(unchanged(errors));
+        }
         let DataType::Struct(children) = input.data_type() else {
             return Err(Error::bug("struct array without struct type"));
         };
@@ -369,7 +350,7 @@ impl Transform for InsertField {
             }
         }
         let fields = Fields::from(fields);
-        let out = StructArray::try_new(fields.clone(), arrays, input.nulls().cloned())?;
+        let out = util::new_struct(fields.clone(), arrays, input.nulls().cloned(), input.len())?;
         let top = if with_schema {
             util::top_field(DataType::Struct(fields), util::struct_basics(&field))
         } else {
@@ -587,13 +568,7 @@ mod tests {
         let out = transform(Side::Key, &[("partition.field", "p")])
             .apply(&records)
             .unwrap();
-        let s = column(&out.records, columns::KEY)
-            .unwrap()
-            .1
-            .as_any()
-            .downcast_ref::<StructArray>()
-            .unwrap()
-            .clone();
+        let s = struct_of(&out.records, columns::KEY).1;
         let n = s.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
         assert_eq!(n.iter().collect::<Vec<_>>(), [Some(7), Some(2), Some(7)]);
         let out = transform(
@@ -605,13 +580,7 @@ mod tests {
         )
         .apply(&records)
         .unwrap();
-        let s = column(&out.records, columns::KEY)
-            .unwrap()
-            .1
-            .as_any()
-            .downcast_ref::<StructArray>()
-            .unwrap()
-            .clone();
+        let s = struct_of(&out.records, columns::KEY).1;
         assert!(s.column(0).is_null(0));
         let p = s.column(1).as_any().downcast_ref::<Int32Array>().unwrap();
         assert_eq!(p.value(0), 3);

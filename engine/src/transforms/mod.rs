@@ -43,6 +43,7 @@ pub mod insert_field;
 pub mod insert_header;
 pub mod java_date;
 pub mod java_regex;
+pub mod mask_field;
 pub mod record_is_tombstone;
 pub mod regex_router;
 pub mod registry;

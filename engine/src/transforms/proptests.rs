@@ -269,8 +269,16 @@ fn seen(batch: &Batch) -> Vec<Seen> {
         .map(|row| Seen {
             topic: batch.topic_at(row).unwrap_or_default().to_string(),
             timestamp: text(columns::TIMESTAMP, row),
+            // A null value has no schema of its own in a column (Java keeps a tombstone's
+            // schema per record; a batch has one per column, documented in the README), so the
+            // schema is compared for values only.
             value_field: batch
                 .field(columns::VALUE)
+                .filter(|_| {
+                    batch
+                        .column(columns::VALUE)
+                        .is_some_and(|c| c.is_valid(row))
+                })
                 .map_or(Field::new("none", DataType::Null, true), |f| (*f).clone()),
             value: text(columns::VALUE, row),
             key: text(columns::KEY, row),

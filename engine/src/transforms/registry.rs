@@ -73,6 +73,7 @@ static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
         super::hoist_field::PLUGINS,
         super::insert_field::PLUGINS,
         super::insert_header::PLUGINS,
+        super::mask_field::PLUGINS,
         super::record_is_tombstone::PLUGINS,
         super::regex_router::PLUGINS,
         super::replace_field::PLUGINS,

@@ -19,9 +19,8 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, RecordBatch, StructArray};
 use arrow::datatypes::{DataType, Field, Fields};
 
-use super::registry::{Build, TransformPlugin};
-use super::util::{self, column, Side};
-use super::{Applied, Needs, Transform};
+use super::util::{self, column, key_value_plugins, Side};
+use super::{Applied, Transform};
 use crate::config::{CustomValidator, Props, Validator, Value};
 use crate::declare_config;
 use crate::error::{Error, Result};
@@ -29,8 +28,11 @@ use crate::plugin::RowError;
 use crate::schema;
 
 const PURPOSE: &str = "field replacement";
-const KEY_CLASS: &str = "org.apache.kafka.connect.transforms.ReplaceField$Key";
-const VALUE_CLASS: &str = "org.apache.kafka.connect.transforms.ReplaceField$Value";
+key_value_plugins!(
+    "org.apache.kafka.connect.transforms.ReplaceField",
+    ReplaceFieldConfig,
+    ReplaceField
+);
 
 /// The `LambdaValidator` of `renames`: every mapping must parse.
 static RENAMES_VALIDATOR: CustomValidator = CustomValidator {
@@ -123,29 +125,11 @@ impl RowFailure {
 
 pub struct ReplaceField {
     side: Side,
-    class: &'static str,
     exclude: Vec<String>,
     include: Vec<String>,
     renames: HashMap<String, String>,
     reverse: HashMap<String, String>,
     replace_null_with_default: bool,
-}
-
-pub const PLUGINS: &[TransformPlugin] = &[
-    TransformPlugin {
-        class: KEY_CLASS,
-        config_def: ReplaceFieldConfig::config_def,
-        build: Build::Transform(|props, _| build(props, Side::Key)),
-    },
-    TransformPlugin {
-        class: VALUE_CLASS,
-        config_def: ReplaceFieldConfig::config_def,
-        build: Build::Transform(|props, _| build(props, Side::Value)),
-    },
-];
-
-fn build(props: &Props, side: Side) -> Result<Box<dyn Transform>> {
-    Ok(Box::new(ReplaceField::new(props, side)?))
 }
 
 impl ReplaceField {
@@ -158,10 +142,6 @@ impl ReplaceField {
             .collect();
         Ok(ReplaceField {
             side,
-            class: match side {
-                Side::Key => KEY_CLASS,
-                Side::Value => VALUE_CLASS,
-            },
             exclude: config.exclude,
             include: config.include,
             renames,
@@ -265,13 +245,7 @@ impl ReplaceField {
 }
 
 impl Transform for ReplaceField {
-    fn class(&self) -> &'static str {
-        self.class
-    }
-
-    fn needs(&self) -> Needs {
-        self.side.needs()
-    }
+    util::side_transform_methods!();
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = column(records, self.side.column())?;
@@ -301,7 +275,7 @@ impl Transform for ReplaceField {
             self.schemaless(input, children, &mut errors)
         };
         let fields = Fields::from(fields);
-        let out = StructArray::try_new(fields.clone(), arrays, input.nulls().cloned())?;
+        let out = util::new_struct(fields.clone(), arrays, input.nulls().cloned(), input.len())?;
         let metadata = if with_schema {
             util::struct_basics(&field).into()
         } else {

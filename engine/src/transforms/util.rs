@@ -118,7 +118,8 @@ pub const RAW_JSON: &str = "strait.json.raw";
 /// `Requirements.requireMap` (schemaless) or `requireStruct` (with a schema) failing for `row`.
 pub fn require_error(field: &Field, array: &dyn Array, row: usize, purpose: &str) -> Error {
     let found = java_class(field, array, row);
-    if schema::is_schemaless(field) {
+    // A null row of a required column is a tombstone, which Java sees without a schema.
+    if schema::is_schemaless(field) || (array.is_null(row) && !is_optional(field)) {
         Error::data(format!(
             "Only Map objects supported in absence of schema for [{purpose}], found: {found}"
         ))
@@ -253,8 +254,9 @@ pub fn with_default(
     )?)
 }
 
-/// A one-element array holding the schema default `json` (canonical JSON) of `field`.
-fn default_scalar(field: &Field, json: &str) -> Result<ArrayRef> {
+/// A one-element array of `field`'s type holding `json` (canonical JSON: a schema default, a
+/// masked value).
+pub fn default_scalar(field: &Field, json: &str) -> Result<ArrayRef> {
     use arrow::array::new_null_array;
     let unsupported = || {
         Error::data(format!(
@@ -957,6 +959,77 @@ pub fn require_map_failures(
         failures.all_rows(array.as_ref(), &message(class));
     }
 }
+
+/// A struct column of `len` rows: `StructArray::try_new`, which cannot size a struct without
+/// children (ReplaceField keeping no field, an empty value struct), hence the explicit length.
+pub fn new_struct(
+    fields: arrow::datatypes::Fields,
+    arrays: Vec<ArrayRef>,
+    nulls: Option<arrow::buffer::NullBuffer>,
+    len: usize,
+) -> Result<StructArray> {
+    Ok(StructArray::try_new_with_length(
+        fields, arrays, nulls, len,
+    )?)
+}
+
+/// The two entries of a `$Key` / `$Value` transform pair, written once: defines `KEY_CLASS`,
+/// `VALUE_CLASS`, `class_of(side)` and the file's `PLUGINS`, whose builds call
+/// `<$transform>::new(&Props, Side) -> Result<$transform>` and whose config def is
+/// `<$config>::config_def`.
+macro_rules! key_value_plugins {
+    ($base:literal, $config:ty, $transform:ty) => {
+        const KEY_CLASS: &str = concat!($base, "$Key");
+        const VALUE_CLASS: &str = concat!($base, "$Value");
+
+        /// The Java class of the variant that works on `side`.
+        fn class_of(side: $crate::transforms::util::Side) -> &'static str {
+            match side {
+                $crate::transforms::util::Side::Key => KEY_CLASS,
+                $crate::transforms::util::Side::Value => VALUE_CLASS,
+            }
+        }
+
+        pub const PLUGINS: &[$crate::transforms::registry::TransformPlugin] = &[
+            $crate::transforms::registry::TransformPlugin {
+                class: KEY_CLASS,
+                config_def: <$config>::config_def,
+                build: $crate::transforms::registry::Build::Transform(|props, _| {
+                    Ok(Box::new(<$transform>::new(
+                        props,
+                        $crate::transforms::util::Side::Key,
+                    )?))
+                }),
+            },
+            $crate::transforms::registry::TransformPlugin {
+                class: VALUE_CLASS,
+                config_def: <$config>::config_def,
+                build: $crate::transforms::registry::Build::Transform(|props, _| {
+                    Ok(Box::new(<$transform>::new(
+                        props,
+                        $crate::transforms::util::Side::Value,
+                    )?))
+                }),
+            },
+        ];
+    };
+}
+pub(crate) use key_value_plugins;
+
+/// `Transform::class` and `Transform::needs` of a `$Key` / `$Value` transform whose struct has
+/// a `side` field (with [`key_value_plugins!`] in scope for `class_of`).
+macro_rules! side_transform_methods {
+    () => {
+        fn class(&self) -> &'static str {
+            class_of(self.side)
+        }
+
+        fn needs(&self) -> $crate::transforms::Needs {
+            self.side.needs()
+        }
+    };
+}
+pub(crate) use side_transform_methods;
 
 /// Batches and columns for the transforms' unit tests.
 #[cfg(test)]

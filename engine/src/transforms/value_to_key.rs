@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{new_null_array, Array, ArrayRef, RecordBatch, StructArray};
+use arrow::array::{new_null_array, Array, ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Fields};
 
 use super::registry::{Build, TransformPlugin};
@@ -124,7 +124,7 @@ impl Transform for ValueToKey {
         }
         let fields = Fields::from(fields);
         // Rows whose value is null failed; their key is left null.
-        let key = StructArray::try_new(fields.clone(), arrays, input.nulls().cloned())?;
+        let key = util::new_struct(fields.clone(), arrays, input.nulls().cloned(), input.len())?;
         let metadata = if with_schema {
             std::collections::HashMap::from([(schema::OPTIONAL.to_string(), "false".to_string())])
         } else {

@@ -492,11 +492,8 @@ impl JsonConverter {
                 validity.append_null();
             } else {
                 out.extend_from_slice(&prefix);
-                enc.write(i, &mut out).map_err(|m| {
-                    Error::data(format!(
-                        "Converting Kafka Connect data to byte[] failed (row {i}): {m}"
-                    ))
-                })?;
+                // Java's `convertToJson` message as it is (its `DataException` is not wrapped).
+                enc.write(i, &mut out).map_err(Error::data)?;
                 if self.schemas_enable {
                     out.push(b'}');
                 }

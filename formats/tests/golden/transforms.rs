@@ -47,6 +47,28 @@
 //!   or has a default is encoded with that schema (`"payload":null` or the default) where Java
 //!   writes a null payload. Cases put tombstones next to records whose schema is required
 //!   without default (or alone in their case).
+//!
+//! Java's `Object.toString()` identity hashes (`…$InsertionSpec@7dc0f706`) change from run to
+//! run: messages are compared without them.
+//!
+//! A few differences remain that Strait cannot remove with one schema per column; each is
+//! listed in [`KNOWN`] by case and record, with its reason, and accepted only when the outcomes
+//! differ exactly that way (anything else about the record must still match). A listed
+//! difference that no longer occurs fails the run, so the list cannot go stale:
+//!
+//! - a transform's null value under a required schema (ExtractField of a field below a null
+//!   struct): Java's record has the schema and no value, which JsonConverter refuses to write
+//!   (`encode_error`); Strait's column cannot tell that row from a tombstone (a null row of a
+//!   required column), so it writes a tombstone;
+//! - a tombstone in a batch whose value has a schema: Java transforms it without a schema
+//!   (HoistField makes `{"schema":null,"payload":{"w":null}}`), Strait as a null row under the
+//!   batch's schema (a required field then refuses the null);
+//! - a value Java's transform makes and its JsonConverter refuses (MaskField's `BigDecimal`
+//!   mask at a scale other than the schema's): Strait's column cannot hold it, so the
+//!   transform fails the row with the converter's exception;
+//! - schemaless InsertField with a null record timestamp: Java's `Map` gets no timestamp entry,
+//!   Strait's struct column has the member in every row, written as `null` (the converter
+//!   difference above, which a corpus cannot avoid when timestamps differ within a batch).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -92,7 +114,121 @@ struct Output {
 struct Report {
     problems: Vec<String>,
     messages: Vec<String>,
+    /// The [`KNOWN`] differences seen, by record id.
+    known: Vec<String>,
     cases: usize,
+}
+
+/// How a known difference shows.
+#[derive(Clone, Copy)]
+enum KnownKind {
+    /// Java fails to write a null value under a required schema; Strait writes a tombstone.
+    RequiredNullWrittenAsTombstone,
+    /// Java's schemaless value lacks this member; Strait's has it, null.
+    AbsentMemberWrittenAsNull(&'static str),
+    /// Java's transform makes a value its JsonConverter cannot write; Strait's column cannot
+    /// hold it, so the transform fails the row with the converter's exception.
+    FailsInTheTransform,
+    /// Java transforms a tombstone without a schema (its value has `"schema":null`); in
+    /// Strait it is a null row of a column with a schema, which fails with this message.
+    TombstoneFailsUnderTheSchema(&'static str),
+}
+
+/// A difference Strait does not remove: record id (`<file>/<case> record <n>`), how it shows,
+/// and why (see the module doc).
+struct Known {
+    record: &'static str,
+    kind: KnownKind,
+    reason: &'static str,
+}
+
+const TOMBSTONE_REASON: &str = "a null row of a required column is a tombstone in Strait; \
+     Java's record keeps the schema and fails to be written";
+const ABSENT_MEMBER_REASON: &str = "schemaless structs have every member in every row; \
+     Java's Map gets no entry for a null timestamp";
+
+const KNOWN: &[Known] = &[
+    Known {
+        record: "HoistField/schemas-required-primitive-tombstone record 1",
+        kind: KnownKind::TombstoneFailsUnderTheSchema(
+            "Invalid value: null used for required field: \"w\", schema type: INT32",
+        ),
+        reason: "a tombstone has no schema in Java, which hoists it schemaless; in Strait it is \
+                 a null row of the batch's required column",
+    },
+    Known {
+        record: "MaskField/schemas-decimal-scale-default record 0",
+        kind: KnownKind::FailsInTheTransform,
+        reason: "Java's mask BigDecimal.ZERO has scale 0, which JsonConverter refuses for a \
+                 scale-2 schema; Strait's decimal column has the schema's scale only",
+    },
+    Known {
+        record: "ExtractField/schemas-nested-v2 record 1",
+        kind: KnownKind::RequiredNullWrittenAsTombstone,
+        reason: TOMBSTONE_REASON,
+    },
+    Known {
+        record: "ExtractField/schemas-deep-v2 record 1",
+        kind: KnownKind::RequiredNullWrittenAsTombstone,
+        reason: TOMBSTONE_REASON,
+    },
+    Known {
+        record: "ExtractField/schemas-v2-lowercase record 1",
+        kind: KnownKind::RequiredNullWrittenAsTombstone,
+        reason: TOMBSTONE_REASON,
+    },
+    Known {
+        record: "ExtractField/schemas-optional-null-struct record 0",
+        kind: KnownKind::RequiredNullWrittenAsTombstone,
+        reason: TOMBSTONE_REASON,
+    },
+    Known {
+        record: "InsertField/schemaless-all-optional record 1",
+        kind: KnownKind::AbsentMemberWrittenAsNull("ts"),
+        reason: ABSENT_MEMBER_REASON,
+    },
+    Known {
+        record: "InsertField/schemaless-all-required record 1",
+        kind: KnownKind::AbsentMemberWrittenAsNull("ts"),
+        reason: ABSENT_MEMBER_REASON,
+    },
+    Known {
+        record: "InsertField/schemaless-all-explicit-optional record 1",
+        kind: KnownKind::AbsentMemberWrittenAsNull("ts"),
+        reason: ABSENT_MEMBER_REASON,
+    },
+];
+
+impl KnownKind {
+    /// Whether `want` (Java) and `got` (Strait) differ exactly this way.
+    fn matches(self, want: &Outcome, got: &Outcome) -> bool {
+        match (self, want, got) {
+            (
+                KnownKind::RequiredNullWrittenAsTombstone,
+                Outcome::EncodeError(class, message),
+                Outcome::Record(g),
+            ) => {
+                class == "org.apache.kafka.connect.errors.DataException"
+                    && message
+                        == "Conversion error: null value for field that is required and has no default value"
+                    && (g.value.is_null() || g.key.is_null())
+            }
+            (KnownKind::AbsentMemberWrittenAsNull(m), Outcome::Record(w), Outcome::Record(g)) => {
+                let mut g = g.clone();
+                let removed = g.value.as_object_mut().and_then(|o| o.remove(m));
+                removed == Some(Value::Null) && w.value.get(m).is_none() && *w == g
+            }
+            (KnownKind::FailsInTheTransform, Outcome::EncodeError(wc, wm), Outcome::Error(gc, gm)) => {
+                wc == gc && wm == gm
+            }
+            (
+                KnownKind::TombstoneFailsUnderTheSchema(message),
+                Outcome::Record(w),
+                Outcome::Error(_, gm),
+            ) => w.value["schema"].is_null() && gm == message,
+            _ => false,
+        }
+    }
 }
 
 /// One case's converters.
@@ -150,8 +286,22 @@ fn every_corpus_matches_java() {
     let mut failed = false;
     let mut total = 0;
     for name in &names {
-        let report = run_file(name);
+        let mut report = run_file(name);
         total += report.cases;
+        for known in KNOWN.iter().filter(|k| {
+            k.record
+                .strip_prefix(name.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+        }) {
+            if report.known.iter().any(|r| r == known.record) {
+                println!("known difference: {} ({})", known.record, known.reason);
+            } else {
+                report.problems.push(format!(
+                    "{}: listed in KNOWN, but that difference no longer occurs: remove it",
+                    known.record
+                ));
+            }
+        }
         if report.problems.is_empty() && report.messages.is_empty() {
             continue;
         }
@@ -291,6 +441,7 @@ fn run_case(id: &str, case: &Value, java: &Value, report: &mut Report) {
                         e.message()
                     ));
                 }
+                let message = without_identity_hashes(message);
                 if e.message() != message && !e.message().ends_with(&format!(": {message}")) {
                     report.messages.push(format!(
                         "{id}: config error message:\n    java:   {message}\n    strait: {}",
@@ -615,6 +766,12 @@ fn describe(o: &Outcome) -> String {
 }
 
 fn compare(id: &str, want: &Outcome, got: &Outcome, report: &mut Report) {
+    if let Some(known) = KNOWN.iter().find(|k| k.record == id) {
+        if known.kind.matches(want, got) {
+            report.known.push(id.to_string());
+            return;
+        }
+    }
     match (want, got) {
         (Outcome::Record(w), Outcome::Record(g)) => {
             let mut diffs = Vec::new();
@@ -652,7 +809,7 @@ fn compare(id: &str, want: &Outcome, got: &Outcome, report: &mut Report) {
                     "{id}: exception class: java {wc}, strait {gc} (strait message: {gm})"
                 ));
             }
-            if wm != gm {
+            if without_identity_hashes(wm) != *gm {
                 report.messages.push(format!(
                     "{id}: message:\n    java:   {wm}\n    strait: {gm}"
                 ));
@@ -700,4 +857,31 @@ fn json_diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
         }
         _ => out.push(format!("  {path}:\n    java:   {a}\n    strait: {b}")),
     }
+}
+
+/// `message` without Java's identity hashes: `Class@1b2c3d` becomes `Class` (a hash follows a
+/// class name, so an `@` after a letter or digit, then hex digits to the end of the word).
+fn without_identity_hashes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find('@') {
+        let (before, after) = rest.split_at(at);
+        out.push_str(before);
+        let hex = after[1..]
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(after.len() - 1);
+        let word_ends = after[1 + hex..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after_name = before.chars().last().is_some_and(|c| c.is_alphanumeric());
+        if hex > 0 && word_ends && after_name {
+            rest = &after[1 + hex..];
+        } else {
+            out.push('@');
+            rest = &after[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
