@@ -424,7 +424,7 @@ pub enum Validator {
 pub struct CustomValidator {
     /// Java's `toString()` of the validator.
     pub describe: &'static str,
-    pub check: fn(&str, &Value) -> std::result::Result<(), String>,
+    pub check: fn(&str, &Value) -> Result<()>,
 }
 
 impl PartialEq for CustomValidator {
@@ -642,6 +642,14 @@ impl ConfigDef {
             .collect()
     }
 
+    /// The error Java's `AbstractConfig` throws parsing `props` with this definition: the first,
+    /// in key order, with its exception class kept.
+    pub fn first_error(&self, props: &Props) -> Option<Error> {
+        self.keys
+            .iter()
+            .find_map(|k| parse_key(k, props.get(&k.name)).err())
+    }
+
     /// Every validation error, one line each, as `key: message` (for CLI start-up errors).
     pub fn errors(&self, props: &Props) -> Vec<String> {
         self.validate(props)
@@ -693,7 +701,11 @@ fn null_error(validator: &Validator, name: &str) -> Option<String> {
                 .to_string()
         }
         Validator::Composite(all) => return all.iter().find_map(|v| null_error(v, name)),
-        Validator::Custom(custom) => return (custom.check)(name, &Value::Null).err(),
+        Validator::Custom(custom) => {
+            return (custom.check)(name, &Value::Null)
+                .err()
+                .map(|e| e.message().to_string())
+        }
         Validator::None
         | Validator::NonEmptyString
         | Validator::NonEmptyStringWithoutControlChars => return None,
@@ -823,7 +835,7 @@ fn check_validator(validator: &Validator, k: &ConfigKey, v: &Value, text: &str) 
                 Err(invalid(s, k.validator_name(), &message))
             }
         }
-        Validator::Custom(c) => (c.check)(k.validator_name(), v).map_err(Error::config),
+        Validator::Custom(c) => (c.check)(k.validator_name(), v),
         Validator::NonEmptyString => match v {
             Value::Str(s) if s.is_empty() => {
                 Err(invalid(s, k.validator_name(), "String must be non-empty"))

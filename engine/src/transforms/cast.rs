@@ -127,7 +127,7 @@ pub enum Spec {
 /// Java's `LambdaValidator` of `spec`: its error is the `ConfigException` the lambda throws.
 static SPEC_VALIDATOR: CustomValidator = CustomValidator {
     describe: "list of colon-delimited pairs, e.g. <code>foo:bar,abc:xyz</code>",
-    check: |_name, value| check_spec(value).map_err(|e| e.message().to_string()),
+    check: |_name, value| check_spec(value),
 };
 
 fn check_spec(value: &Value) -> Result<()> {

@@ -154,8 +154,8 @@ pub fn build_chain(props: &Props, ctx: &TransformContext) -> Result<Chain> {
                 }
             }
             let embedded = ConfigDef::new().embed(&prefix, &alias, 0, &(plugin.config_def)());
-            if let Some(first) = embedded.errors(props).into_iter().next() {
-                return Err(Error::config(first));
+            if let Some(first) = embedded.first_error(props) {
+                return Err(first);
             }
         }
     }

@@ -38,9 +38,7 @@ key_value_plugins!(
 static RENAMES_VALIDATOR: CustomValidator = CustomValidator {
     describe: "list of colon-delimited pairs, e.g. <code>foo:bar,abc:xyz</code>",
     check: |_, value| match value {
-        Value::List(items) => parse_renames(items)
-            .map(|_| ())
-            .map_err(|e| e.message().to_string()),
+        Value::List(items) => parse_renames(items).map(|_| ()),
         _ => Ok(()),
     },
 };

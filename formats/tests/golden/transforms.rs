@@ -129,6 +129,10 @@ enum KnownKind {
     /// Java's transform makes a value its JsonConverter cannot write; Strait's column cannot
     /// hold it, so the transform fails the row with the converter's exception.
     FailsInTheTransform,
+    /// Java keeps a null value's own schema (the transform passes it through); in Strait the
+    /// null row has the schema the transform gave the batch's column, so the envelope differs
+    /// while both carry no payload.
+    NullValueKeepsItsSchema,
     /// Java transforms a tombstone without a schema (its value has `"schema":null`); in
     /// Strait it is a null row of a column with a schema, which fails with this message.
     TombstoneFailsUnderTheSchema(&'static str),
@@ -147,7 +151,28 @@ const TOMBSTONE_REASON: &str = "a null row of a required column is a tombstone i
 const ABSENT_MEMBER_REASON: &str = "schemaless structs have every member in every row; \
      Java's Map gets no entry for a null timestamp";
 
+const NULL_SCHEMA_REASON: &str = "Java passes a null value through with its own schema; a \
+    batch column has one schema, the transformed one, which the null row shares";
+
+/// The value of a record outcome (null otherwise).
+fn g_value(outcome: &Outcome) -> Value {
+    match outcome {
+        Outcome::Record(r) => r.value.clone(),
+        _ => Value::Null,
+    }
+}
+
 const KNOWN: &[Known] = &[
+    Known {
+        record: "Cast/schemas-whole-optional-null record 0",
+        kind: KnownKind::NullValueKeepsItsSchema,
+        reason: NULL_SCHEMA_REASON,
+    },
+    Known {
+        record: "Flatten/schemas-optional-null-struct record 0",
+        kind: KnownKind::NullValueKeepsItsSchema,
+        reason: NULL_SCHEMA_REASON,
+    },
     Known {
         record: "HoistField/schemas-required-primitive-tombstone record 1",
         kind: KnownKind::TombstoneFailsUnderTheSchema(
@@ -220,6 +245,12 @@ impl KnownKind {
             }
             (KnownKind::FailsInTheTransform, Outcome::EncodeError(wc, wm), Outcome::Error(gc, gm)) => {
                 wc == gc && wm == gm
+            }
+            (KnownKind::NullValueKeepsItsSchema, Outcome::Record(w), Outcome::Record(g)) => {
+                let no_payload = |v: &Value| v.is_null() || v["payload"].is_null();
+                let mut g = g.clone();
+                g.value = w.value.clone();
+                no_payload(&w.value) && !w.value["schema"].is_null() && no_payload(&g_value(got)) && *w == g
             }
             (
                 KnownKind::TombstoneFailsUnderTheSchema(message),
@@ -837,6 +868,11 @@ fn json_diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
         return;
     }
     match (a, b) {
+        // The harness reads Java's output with exact BigDecimals, which prints a double with an
+        // integral value (`2.147483647E9`) as `2147483647`: a float on either side compares by
+        // value (the schema, compared beside it, says whether the value is a float).
+        (Value::Number(x), Value::Number(y))
+            if (x.is_f64() || y.is_f64()) && x.as_f64() == y.as_f64() => {}
         (Value::Object(x), Value::Object(y)) => {
             for (k, v) in x {
                 match y.get(k) {
