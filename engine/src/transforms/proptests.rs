@@ -342,10 +342,17 @@ proptest! {
         let chain = build_chain(&config(&stages), &ctx).expect("chain builds");
         let whole = chain.apply(batch(&rows)).expect("chain runs");
         let got: Vec<Seen> = whole.pieces.iter().flat_map(seen).collect();
+        // A tombstone's message may name the schema its column has (`Only Struct objects…` or
+        // `Only Map objects…`), which for a null row depends on its batch (see `Seen`): for
+        // tombstones the failing class is compared, not the message.
+        let message = |row: usize, e: &super::ChainError| match rows[row].value {
+            Some(_) => e.error.message().to_string(),
+            None => String::new(),
+        };
         let mut got_errors: Vec<(usize, &str, String)> = whole
             .errors
             .iter()
-            .map(|e| (e.row, e.class, e.error.message().to_string()))
+            .map(|e| (e.row, e.class, message(e.row, e)))
             .collect();
         got_errors.sort();
         let mut want = Vec::new();
@@ -377,7 +384,7 @@ proptest! {
             want_errors.extend(
                 out.errors
                     .iter()
-                    .map(|e| (i, e.class, e.error.message().to_string())),
+                    .map(|e| (i, e.class, message(i, e))),
             );
         }
         prop_assert_eq!(got_errors, want_errors);
