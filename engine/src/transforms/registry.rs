@@ -67,6 +67,7 @@ static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
         super::extract_field::PLUGINS,
         super::filter::PLUGINS,
         super::has_header_key::PLUGINS,
+        super::header_from::PLUGINS,
         super::hoist_field::PLUGINS,
         super::insert_field::PLUGINS,
         super::insert_header::PLUGINS,
