@@ -349,3 +349,313 @@ impl Transform for HeaderFrom {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::{columns, header_entries, with_columns, RawBatchBuilder};
+    use crate::transforms::util::test_support::*;
+    use crate::transforms::util::tests_context;
+    use arrow::array::{Int32Array, ListArray, StringArray};
+
+    /// `value` in a sink batch whose first row has the header `old=o` and the others none.
+    fn batch(value: (Field, ArrayRef)) -> RecordBatch {
+        let records = sink_batch(value);
+        let mut raw = RawBatchBuilder::with_capacity(records.num_rows(), 8);
+        for row in 0..records.num_rows() {
+            let old = [("old", Some(&b"o"[..]))];
+            raw.append(
+                "t",
+                0,
+                row as i64,
+                None,
+                None,
+                None,
+                old.into_iter().take(1 - row.min(1)),
+            );
+        }
+        let raw = raw.finish().unwrap().records;
+        let headers = raw.column_by_name(columns::HEADERS).unwrap().clone();
+        let field = raw
+            .schema()
+            .field_with_name(columns::HEADERS)
+            .unwrap()
+            .clone();
+        with_columns(&records, [(Arc::new(field), headers)]).unwrap()
+    }
+
+    /// A required struct `name`/`doc` with `a` (required Int32) and `b` (optional Utf8); row 1
+    /// has `b` null, row 2 is a tombstone.
+    fn value(schemaless: bool) -> (Field, ArrayRef) {
+        struct_column(
+            vec![
+                (
+                    "a",
+                    Arc::new(Int32Array::from(vec![1, 2, 0])) as ArrayRef,
+                    false,
+                ),
+                (
+                    "b",
+                    Arc::new(StringArray::from(vec![Some("x"), None, None])) as ArrayRef,
+                    true,
+                ),
+            ],
+            Some(vec![true, true, false]),
+            &[
+                (schema::NAME, "n"),
+                (schema::DOC, "d"),
+                (schema::OPTIONAL, "false"),
+            ],
+            schemaless,
+        )
+    }
+
+    fn run(
+        pairs: &[(&str, &str)],
+        side: Side,
+        input: &RecordBatch,
+    ) -> Result<(RecordBatch, Vec<RowError>)> {
+        let config = HeaderFromConfig::parse(&props(pairs))?;
+        let t = HeaderFrom::new(&config, &tests_context(), side)?;
+        let out = t.apply(input)?;
+        Ok((out.records, out.errors))
+    }
+
+    fn headers(records: &RecordBatch, row: usize) -> Vec<(String, Option<String>)> {
+        let list = records.column_by_name(columns::HEADERS).unwrap();
+        let list = list.as_any().downcast_ref::<ListArray>().unwrap();
+        header_entries(list, row)
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    v.map(|v| String::from_utf8(v.to_vec()).unwrap()),
+                )
+            })
+            .collect()
+    }
+
+    fn h(key: &str, value: Option<&str>) -> (String, Option<String>) {
+        (key.to_string(), value.map(str::to_string))
+    }
+
+    #[test]
+    fn copy_appends_headers_in_config_order_and_keeps_the_value() {
+        let input = batch(value(false));
+        let pairs = [
+            ("fields", "b,a"),
+            ("headers", "hb,ha"),
+            ("operation", "copy"),
+        ];
+        let (out, errors) = run(&pairs, Side::Value, &input).unwrap();
+        assert_eq!(
+            headers(&out, 0),
+            [h("old", Some("o")), h("hb", Some("x")), h("ha", Some("1"))]
+        );
+        assert_eq!(headers(&out, 1), [h("hb", None), h("ha", Some("2"))]);
+        assert_eq!(
+            out.column_by_name(columns::VALUE).unwrap(),
+            input.column_by_name(columns::VALUE).unwrap(),
+            "copy leaves the value alone"
+        );
+        // The tombstone (no schema in Java) fails as Java's requireMap does.
+        assert_eq!(rows_of(&errors), [2]);
+        assert_eq!(
+            errors[0].error.message(),
+            "Only Map objects supported in absence of schema for [header copy], found: null"
+        );
+    }
+
+    #[test]
+    fn move_rebuilds_the_struct_with_the_schema_basics_only() {
+        let (field, array) = value(false);
+        let mut md = field.metadata().clone();
+        md.insert(schema::OPTIONAL.to_string(), "true".to_string());
+        md.insert(
+            schema::DEFAULT.to_string(),
+            "{\"a\":5,\"b\":null}".to_string(),
+        );
+        let input = batch((field.with_metadata(md), array));
+        let pairs = [("fields", "a"), ("headers", "ha"), ("operation", "move")];
+        let (out, errors) = run(&pairs, Side::Value, &input).unwrap();
+        let (field, s) = struct_of(&out, columns::VALUE);
+        assert_eq!(
+            s.fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
+        assert_eq!(schema::schema_name(&field), Some("n"));
+        assert_eq!(field.metadata().get(schema::DOC).unwrap(), "d");
+        assert_eq!(field.metadata().get(schema::OPTIONAL).unwrap(), "false");
+        assert!(!field.metadata().contains_key(schema::DEFAULT));
+        assert_eq!(headers(&out, 1), [h("ha", Some("2"))]);
+        // With an optional schema, the null row is a null with a schema: requireStruct fails.
+        assert_eq!(
+            errors[0].error.message(),
+            "Only Struct objects supported for [header move], found: null"
+        );
+    }
+
+    #[test]
+    fn defaults_replace_nulls_unless_disabled() {
+        let input = batch(with_child_default(value(false), 1, "\"dflt\""));
+        for (replace, expected) in [("true", Some("dflt")), ("false", None)] {
+            let pairs = [
+                ("fields", "b"),
+                ("headers", "hb"),
+                ("operation", "move"),
+                ("replace.null.with.default", replace),
+            ];
+            let (out, _) = run(&pairs, Side::Value, &input).unwrap();
+            assert_eq!(headers(&out, 1), [h("hb", expected)], "replace={replace}");
+            // The kept field's value goes through `Struct.get` too.
+            let pairs = [("fields", "a"), ("headers", "ha"), ("operation", "move")];
+            let pairs: Vec<_> = pairs
+                .into_iter()
+                .chain([("replace.null.with.default", replace)])
+                .collect();
+            let (out, _) = run(&pairs, Side::Value, &input).unwrap();
+            let (_, s) = struct_of(&out, columns::VALUE);
+            let b = s.column(0).as_any().downcast_ref::<StringArray>().unwrap();
+            assert_eq!(b.is_valid(1), replace == "true");
+        }
+    }
+
+    #[test]
+    fn a_field_the_schema_lacks_is_javas_null_pointer_exception() {
+        let input = batch(value(false));
+        let pairs = [
+            ("fields", "a,zz"),
+            ("headers", "ha,hz"),
+            ("operation", "copy"),
+        ];
+        let (_, errors) = run(&pairs, Side::Value, &input).unwrap();
+        assert_eq!(rows_of(&errors), [2, 0, 1]);
+        assert_eq!(
+            errors[1].error.java_class(),
+            "java.lang.NullPointerException"
+        );
+        assert_eq!(errors[1].error.message(), MISSING_FIELD_NPE);
+    }
+
+    #[test]
+    fn schemaless_maps_lose_moved_entries_and_missing_keys_are_null_headers() {
+        let input = batch(value(true));
+        let pairs = [
+            ("fields", "a,zz"),
+            ("headers", "ha,hz"),
+            ("operation", "move"),
+        ];
+        let (out, errors) = run(&pairs, Side::Value, &input).unwrap();
+        assert_eq!(headers(&out, 1), [h("ha", Some("2")), h("hz", None)]);
+        let (field, s) = struct_of(&out, columns::VALUE);
+        assert!(schema::is_schemaless(&field));
+        assert_eq!(s.fields().len(), 1);
+        assert_eq!(s.fields()[0].name(), "b");
+        assert_eq!(
+            errors[0].error.message(),
+            "Only Map objects supported in absence of schema for [header move], found: null"
+        );
+    }
+
+    #[test]
+    fn the_key_side_reads_the_key() {
+        let records = batch(value(false));
+        let key = records.column_by_name(columns::VALUE).unwrap().clone();
+        let field = records
+            .schema()
+            .field_with_name(columns::VALUE)
+            .unwrap()
+            .clone()
+            .with_name(columns::KEY);
+        let input = with_columns(&records, [(Arc::new(field), key)]).unwrap();
+        let pairs = [("fields", "a"), ("headers", "ha"), ("operation", "copy")];
+        let config = HeaderFromConfig::parse(&props(&pairs)).unwrap();
+        let t = HeaderFrom::new(&config, &tests_context(), Side::Key).unwrap();
+        assert_eq!(t.class(), KEY_CLASS);
+        assert!(t.needs().key && t.needs().headers && !t.needs().value);
+        let out = t.apply(&input).unwrap();
+        assert_eq!(headers(&out.records, 1), [h("ha", Some("2"))]);
+    }
+
+    #[test]
+    fn rows_the_header_converter_refuses_fail_alone() {
+        /// Refuses any column holding the text `boom`.
+        #[derive(Debug)]
+        struct NoBoom;
+        impl Converter for NoBoom {
+            fn from_connect(&self, _: &Field, column: &ArrayRef) -> Result<BinaryArray> {
+                let text = column.as_any().downcast_ref::<StringArray>().unwrap();
+                if text.iter().any(|t| t == Some("boom")) {
+                    return Err(Error::data("no boom"));
+                }
+                Ok(text.iter().map(|t| t.map(str::as_bytes)).collect())
+            }
+            fn to_connect(&self, _: &BinaryArray) -> Result<crate::plugin::Decoded> {
+                Err(Error::bug("encode only"))
+            }
+        }
+        let column = struct_column(
+            vec![(
+                "b",
+                Arc::new(StringArray::from(vec![Some("boom"), Some("ok"), None])) as ArrayRef,
+                true,
+            )],
+            Some(vec![true, true, false]),
+            &[],
+            false,
+        );
+        let config = HeaderFromConfig::parse(&props(&[
+            ("fields", "b"),
+            ("headers", "hb"),
+            ("operation", "copy"),
+        ]))
+        .unwrap();
+        let ctx = TransformContext {
+            header_converter: Arc::new(NoBoom),
+        };
+        let out = HeaderFrom::new(&config, &ctx, Side::Value)
+            .unwrap()
+            .apply(&batch(column))
+            .unwrap();
+        assert_eq!(rows_of(&out.errors), [2, 0]);
+        assert_eq!(out.errors[1].error.message(), "no boom");
+        assert_eq!(headers(&out.records, 1), [h("hb", Some("ok"))]);
+    }
+
+    #[test]
+    fn config_errors_are_javas() {
+        let err = run(
+            &[("fields", "a,b"), ("headers", "h"), ("operation", "copy")],
+            Side::Value,
+            &batch(value(false)),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            err.message(),
+            "'fields' config must have the same number of elements as 'headers' config."
+        );
+        let err = HeaderFromConfig::parse(&props(&[
+            ("fields", "a"),
+            ("headers", "h"),
+            ("operation", "cut"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            err.message(),
+            "Invalid value cut for configuration operation: String must be one of: move, copy"
+        );
+        let err = HeaderFromConfig::parse(&props(&[
+            ("fields", ""),
+            ("headers", "h"),
+            ("operation", "copy"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            err.message(),
+            "Invalid value [] for configuration fields: Empty list"
+        );
+    }
+}
