@@ -116,12 +116,10 @@ pub fn java_class(field: &Field, array: &dyn Array, row: usize) -> &'static str 
 pub const RAW_JSON: &str = "strait.json.raw";
 
 /// `Requirements.requireMap` (schemaless) or `requireStruct` (with a schema) failing for `row`.
-/// A null row of a column whose schema is required is a tombstone, which Java's converter gave
-/// no schema: Java took its schemaless path (`requireMap`).
 pub fn require_error(field: &Field, array: &dyn Array, row: usize, purpose: &str) -> Error {
     let found = java_class(field, array, row);
-    let tombstone = array.is_null(row) && !is_optional(field);
-    if schema::is_schemaless(field) || tombstone {
+    // A null row of a required column is a tombstone, which Java sees without a schema.
+    if schema::is_schemaless(field) || (array.is_null(row) && !is_optional(field)) {
         Error::data(format!(
             "Only Map objects supported in absence of schema for [{purpose}], found: {found}"
         ))
