@@ -1,6 +1,6 @@
 //! `strait docs config`: the configuration reference (`docs/configuration.md`), rendered from
 //! the `ConfigDef`s in the code: the worker's, the connector framework's, and those of every
-//! connector and converter in the registry this binary runs with. Nothing in it is written by
+//! connector, converter, transform and predicate in the registry this binary runs with. Nothing in it is written by
 //! hand except the framing sentences, so it cannot drift from what the code accepts.
 //!
 //! `cargo xtask docs` writes the file; `cargo xtask docs --check` and a test in
@@ -9,13 +9,14 @@
 //! The output is deterministic: keys keep their definition order (the order Kafka Connect's
 //! `ConfigDef`s list them in), plugins are sorted by class name.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use strait_engine::config::{
     format_bound, ConfigDef, ConfigKey, ConfigType, Default, Importance, Validator,
 };
 use strait_engine::connector_config::{ConnectorKeys, SinkKeys, SourceKeys};
-use strait_engine::plugin::PluginInfo;
+use strait_engine::plugin::{ambiguous_aliases, PluginInfo};
 use strait_engine::registry::Registry;
 use strait_engine::worker_config::{WorkerConfig, IGNORED_KEYS};
 
@@ -29,7 +30,8 @@ pub fn configuration_reference(registry: &Registry) -> String {
          The keys Strait defines, generated from the definitions the code validates with, so \
          names, types, defaults and valid values are exactly what the worker enforces. Sections: \
          [worker](#worker), [connector framework keys](#connector-framework-keys), \
-         [connectors](#connectors), [converters](#converters).\n\n\
+         [connectors](#connectors), [converters](#converters), \
+         [transforms and predicates](#transforms-and-predicates).\n\n\
          A default of *required* means the key must be set; *null* means unset. Valid values \
          `[a,...]` / `[a,...,b]` are inclusive ranges.\n\n",
     );
@@ -89,7 +91,9 @@ pub fn configuration_reference(registry: &Registry) -> String {
         .connectors()
         .iter()
         .map(|c| (c.info(), c.config_def()));
-    plugin_sections(&mut out, connectors);
+    // Aliases several classes share name none of them (Java's `PluginUtils.computeAliases`).
+    let ambiguous = ambiguous_aliases(&registry.plugin_infos());
+    plugin_sections(&mut out, connectors, &ambiguous);
 
     out.push_str(
         "\n## Converters\n\n\
@@ -102,14 +106,35 @@ pub fn configuration_reference(registry: &Registry) -> String {
         .converters()
         .iter()
         .map(|c| (c.info.clone(), (c.config_def)()));
-    plugin_sections(&mut out, converters);
+    plugin_sections(&mut out, converters, &ambiguous);
+
+    out.push_str(
+        "\n## Transforms and predicates\n\n\
+         A connector config lists its transforms in `transforms` (applied in that order) and the \
+         predicates they use in `predicates`, by alias. Each alias takes its class in \
+         `transforms.<alias>.type` / `predicates.<alias>.type` and the plugin's keys below \
+         under the same prefix, e.g. `transforms.route.regex`. Every transform also takes \
+         `transforms.<alias>.predicate` (a predicate alias: the transform applies only to \
+         records it matches) and `transforms.<alias>.negate` (`false`; `true` applies it to \
+         records the predicate does not match). A nested class (`$Key`, `$Value`) is named by \
+         its full class name only, as in Kafka Connect.\n",
+    );
+    let transforms = registry
+        .transforms()
+        .into_iter()
+        .map(|t| (t.info(), (t.config_def)()));
+    plugin_sections(&mut out, transforms, &ambiguous);
     out
 }
 
 /// One section per plugin class, sorted by class name. A class registered under several kinds
 /// (e.g. JsonConverter as converter and header converter) gets one section when its keys are
 /// the same for every kind, with the union of the aliases.
-fn plugin_sections(out: &mut String, plugins: impl Iterator<Item = (PluginInfo, ConfigDef)>) {
+fn plugin_sections(
+    out: &mut String,
+    plugins: impl Iterator<Item = (PluginInfo, ConfigDef)>,
+    ambiguous: &BTreeSet<String>,
+) {
     struct Section {
         class: &'static str,
         /// Each kind with the aliases it answers to.
@@ -131,7 +156,7 @@ fn plugin_sections(out: &mut String, plugins: impl Iterator<Item = (PluginInfo, 
             info.kind.as_str(),
             info.names()
                 .into_iter()
-                .filter(|n| n != info.class)
+                .filter(|n| n != info.class && !ambiguous.contains(n))
                 .collect(),
         );
         match sections.last_mut() {

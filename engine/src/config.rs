@@ -363,7 +363,7 @@ pub enum ConfigType {
     Password,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Importance {
     High,
@@ -465,6 +465,17 @@ pub struct ConfigKey {
     pub width: Width,
     pub display_name: String,
     pub dependents: Vec<String>,
+    /// Length of the prefix [`ConfigDef::embed`] put before the name (0 for other keys). Java's
+    /// embedded validators see the name without it, so their messages name the key as the
+    /// plugin defines it (`spec`), while parse errors name it in full (`transforms.c.spec`).
+    pub embedded_prefix: usize,
+}
+
+impl ConfigKey {
+    /// The name the validator reports (see [`ConfigKey::embedded_prefix`]).
+    fn validator_name(&self) -> &str {
+        &self.name[self.embedded_prefix..]
+    }
 }
 
 /// A set of key definitions: drives parsing, validation and the REST plugin config endpoints.
@@ -529,6 +540,52 @@ impl ConfigDef {
         &self.keys
     }
 
+    /// The keys in Java's `ConfigDef.sortedConfigs()` order: by group (keys without a group
+    /// first, then groups in first-appearance order), order in group, required keys first,
+    /// importance (high first), name.
+    pub fn sorted_keys(&self) -> Vec<&ConfigKey> {
+        let groups = self.groups();
+        let group_rank = |k: &ConfigKey| {
+            k.group
+                .as_ref()
+                .map(|g| groups.iter().position(|x| x == g).unwrap_or(0) + 1)
+                .unwrap_or(0)
+        };
+        let mut keys: Vec<&ConfigKey> = self.keys.iter().collect();
+        keys.sort_by(|a, b| {
+            group_rank(a)
+                .cmp(&group_rank(b))
+                .then(a.order.cmp(&b.order))
+                .then((a.default != Default::Required).cmp(&(b.default != Default::Required)))
+                .then(a.importance.cmp(&b.importance))
+                .then(a.name.cmp(&b.name))
+        });
+        keys
+    }
+
+    /// Java's `ConfigDef.embed(prefix, group, startingOrd, child)`: the child's keys in
+    /// [`sorted_keys`](Self::sorted_keys) order, named `<prefix><name>`, in group `<group>` (or
+    /// `<group>: <child's group>`), numbered from `start_order`.
+    pub fn embed(mut self, prefix: &str, group: &str, start_order: i32, child: &ConfigDef) -> Self {
+        for (i, k) in child.sorted_keys().into_iter().enumerate() {
+            let mut key = k.clone();
+            key.name = format!("{prefix}{}", k.name);
+            key.embedded_prefix = prefix.len() + k.embedded_prefix;
+            key.group = Some(match &k.group {
+                Some(g) => format!("{group}: {g}"),
+                None => group.to_string(),
+            });
+            key.order = start_order + i as i32;
+            key.dependents = k
+                .dependents
+                .iter()
+                .map(|d| format!("{prefix}{d}"))
+                .collect();
+            self.keys.push(key);
+        }
+        self
+    }
+
     pub fn key(&self, name: &str) -> Option<&ConfigKey> {
         self.keys.iter().find(|k| k.name == name)
     }
@@ -565,19 +622,19 @@ impl ConfigDef {
                 if k.ty == ConfigType::Password && cv.value.is_some() {
                     cv.value = Some("[hidden]".into());
                 }
+                // Java reports a list as its parsed items joined with "," (`a, b` → `a,b`).
+                if let Some(Ok(Value::List(items))) = raw.map(|t| parse_type(k, t)) {
+                    cv.value = Some(items.join(","));
+                }
                 if let Err(e) = parse_key(k, raw) {
                     cv.errors.push(e.message().to_string());
-                    // A value Java cannot parse is reported as null, and Java then runs the
-                    // validator on that null: a range adds "Value must be non-null" (so
-                    // `tasks.max=x` has two errors).
-                    if raw.is_some_and(|t| parse_type(k, t).is_err()) {
+                    // A value Java cannot parse, or a required key that is missing, is null,
+                    // and Java then runs the validator on that null (so `tasks.max=x` has two
+                    // errors).
+                    let unparsed = raw.is_some_and(|t| parse_type(k, t).is_err());
+                    if unparsed || raw.is_none() {
                         cv.value = None;
-                        if matches!(k.validator, Validator::Range { .. }) {
-                            cv.errors.push(format!(
-                                "Invalid value null for configuration {}: Value must be non-null",
-                                k.name
-                            ));
-                        }
+                        cv.errors.extend(null_validator_error(k));
                     }
                 }
                 cv
@@ -597,6 +654,36 @@ impl ConfigDef {
 fn invalid(value: &str, name: &str, message: &str) -> Error {
     Error::config(format!(
         "Invalid value {value} for configuration {name}: {message}"
+    ))
+}
+
+/// What the key's validator says of a null value, as Java's validators do: a range and a list
+/// of valid strings reject it, the others let it pass.
+fn null_validator_error(k: &ConfigKey) -> Option<String> {
+    null_error(&k.validator, k.validator_name())
+}
+
+fn null_error(validator: &Validator, name: &str) -> Option<String> {
+    let message = match validator {
+        Validator::Range { .. } => "Value must be non-null".to_string(),
+        Validator::OneOf(allowed) | Validator::OneOfIgnoreCase(allowed) => {
+            format!("String must be one of: {}", allowed.join(", "))
+        }
+        Validator::NonNull => "entry must be non null".to_string(),
+        Validator::NonEmptyList => "Empty list".to_string(),
+        // `Pattern.compile(null)`'s NullPointerException, as JDK 17 words it.
+        Validator::Regex => {
+            "Invalid regex: Cannot invoke \"String.isEmpty()\" because \"this.pattern\" is null"
+                .to_string()
+        }
+        Validator::Composite(all) => return all.iter().find_map(|v| null_error(v, name)),
+        Validator::Custom(custom) => return (custom.check)(name, &Value::Null).err(),
+        Validator::None
+        | Validator::NonEmptyString
+        | Validator::NonEmptyStringWithoutControlChars => return None,
+    };
+    Some(format!(
+        "Invalid value null for configuration {name}: {message}"
     ))
 }
 
@@ -688,7 +775,7 @@ fn check_validator(validator: &Validator, k: &ConfigKey, v: &Value, text: &str) 
                 if n < *min {
                     return Err(invalid(
                         text.trim(),
-                        &k.name,
+                        k.validator_name(),
                         &format!("Value must be at least {}", format_bound(*min)),
                     ));
                 }
@@ -697,7 +784,7 @@ fn check_validator(validator: &Validator, k: &ConfigKey, v: &Value, text: &str) 
                 if n > *max {
                     return Err(invalid(
                         text.trim(),
-                        &k.name,
+                        k.validator_name(),
                         &format!("Value must be no more than {}", format_bound(*max)),
                     ));
                 }
@@ -715,18 +802,22 @@ fn check_validator(validator: &Validator, k: &ConfigKey, v: &Value, text: &str) 
             } else {
                 Err(invalid(
                     s,
-                    &k.name,
+                    k.validator_name(),
                     &format!("String must be one of: {}", allowed.join(", ")),
                 ))
             }
         }
         Validator::Custom(c) => (c.check)(&k.name, v).map_err(Error::config),
         Validator::NonEmptyString => match v {
-            Value::Str(s) if s.is_empty() => Err(invalid(s, &k.name, "String must be non-empty")),
+            Value::Str(s) if s.is_empty() => {
+                Err(invalid(s, k.validator_name(), "String must be non-empty"))
+            }
             _ => Ok(()),
         },
         Validator::NonEmptyStringWithoutControlChars => match v {
-            Value::Str(s) if s.is_empty() => Err(invalid(s, &k.name, "String may not be empty")),
+            Value::Str(s) if s.is_empty() => {
+                Err(invalid(s, k.validator_name(), "String may not be empty"))
+            }
             Value::Str(s) if s.chars().any(char::is_control) => {
                 let mut codes = String::new();
                 for c in s.chars().filter(|c| c.is_control()) {
@@ -737,7 +828,7 @@ fn check_validator(validator: &Validator, k: &ConfigKey, v: &Value, text: &str) 
                 }
                 Err(invalid(
                     s,
-                    &k.name,
+                    k.validator_name(),
                     &format!("String may not contain control sequences but had the following ASCII chars: {codes}"),
                 ))
             }
@@ -759,6 +850,14 @@ fn check_validator(validator: &Validator, k: &ConfigKey, v: &Value, text: &str) 
             .iter()
             .try_for_each(|one| check_validator(one, k, v, text)),
     }
+}
+
+/// Props from `(key, value)` pairs (tests, examples).
+pub fn props_from(pairs: &[(&str, &str)]) -> Props {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Keys of `props` that start with `prefix`, with the prefix stripped (`key.converter.` → …).
@@ -883,6 +982,27 @@ mod tests {
 
     fn def() -> ConfigDef {
         Example::config_def()
+    }
+
+    #[test]
+    fn a_list_value_is_reported_as_java_joins_it() {
+        let mut p = Props::new();
+        p.insert("topics".into(), " a, b ,c".into());
+        let values = def().validate(&p);
+        let topics = values.iter().find(|v| v.name == "topics").unwrap();
+        assert_eq!(topics.value.as_deref(), Some("a,b,c"));
+    }
+
+    #[test]
+    fn sorted_keys_follow_java_sorted_configs() {
+        let def = def();
+        let sorted: Vec<&str> = def.sorted_keys().iter().map(|k| k.name.as_str()).collect();
+        let mut expected: Vec<&ConfigKey> = def.keys().iter().collect();
+        // No groups here: required keys first, then by importance, then by name.
+        expected.sort_by_key(|k| (k.default != Default::Required, k.importance, k.name.clone()));
+        let expected: Vec<&str> = expected.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(sorted, expected);
+        assert!(def.keys().iter().all(|k| k.group.is_none()));
     }
 
     #[test]

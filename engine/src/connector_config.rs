@@ -1,7 +1,8 @@
 //! Framework keys of every connector config (`ConnectorConfig`, `SinkConnectorConfig`,
 //! `SourceConnectorConfig`): same names, types, defaults, groups and messages as Kafka Connect.
-//! Features not built yet (transforms, predicates, topic creation) are rejected with a clear
-//! error instead of being ignored.
+//! Topic creation, not built yet, is rejected with a clear error instead of being ignored. The
+//! keys each transform and predicate alias adds are defined and validated by
+//! [`herder::enrich`](crate::herder::enrich), which needs the plugin registry.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use crate::config::{ConfigDef, ConfigValue, Props, Validator};
 use crate::declare_config;
 use crate::error::{Error, Result};
 use crate::plugin::ConnectorType;
+use crate::transforms::registry::{alias_list, duplicate_alias};
 
 pub const COMMON: &str = "Common";
 pub const TRANSFORMS: &str = "Transforms";
@@ -174,7 +176,7 @@ declare_config! {
             width: Medium,
             display: "Reload Action",
         },
-        /// Rejected by [`framework_rules`] when not empty.
+        /// Transform aliases; each adds its keys (see [`crate::herder::enrich`]).
         pub transforms: Vec<String> {
             key: "transforms",
             ty: List,
@@ -185,7 +187,7 @@ declare_config! {
             width: Long,
             display: "Transforms",
         },
-        /// Rejected by [`framework_rules`] when not empty.
+        /// Predicate aliases; each adds its keys (see [`crate::herder::enrich`]).
         pub predicates: Vec<String> {
             key: "predicates",
             ty: List,
@@ -421,17 +423,11 @@ pub fn framework_rules(kind: ConnectorType, props: &Props, values: &mut [ConfigV
         }
     };
     let non_empty = |k: &str| props.get(k).map(|v| !v.trim().is_empty()).unwrap_or(false);
-    if non_empty("transforms") {
-        add(
-            "transforms",
-            "Single Message Transforms are not supported by Strait yet".into(),
-        );
-    }
-    if non_empty("predicates") {
-        add(
-            "predicates",
-            "Predicates are not supported by Strait yet".into(),
-        );
+    // Java's `aliasValidator` on `transforms` and `predicates`.
+    for key in ["transforms", "predicates"] {
+        if let Some(e) = duplicate_alias(key, &alias_list(props, key)) {
+            add(key, e);
+        }
     }
     if kind == ConnectorType::Sink {
         let has_topics = non_empty("topics");
@@ -549,12 +545,7 @@ impl FrameworkConfig {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::config::props_from as props;
 
     #[test]
     fn sink_requires_exactly_one_of_topics_or_regex() {
@@ -599,13 +590,22 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_transforms_are_rejected_not_ignored() {
-        let e = FrameworkConfig::parse(
-            ConnectorType::Source,
-            &props(&[("name", "s"), ("connector.class", "X"), ("transforms", "a")]),
-        )
-        .unwrap_err();
-        assert!(e.message().contains("not supported"));
+    fn duplicate_aliases_are_javas_error() {
+        let p = props(&[
+            ("name", "s"),
+            ("connector.class", "X"),
+            ("transforms", "a, b,a"),
+            ("predicates", "p"),
+        ]);
+        let def = framework_def(ConnectorType::Source);
+        let mut values = def.validate(&p);
+        framework_rules(ConnectorType::Source, &p, &mut values);
+        let errors = |k: &str| values.iter().find(|v| v.name == k).unwrap().errors.clone();
+        assert_eq!(
+            errors("transforms"),
+            vec!["Invalid value [a, b, a] for configuration transforms: Duplicate alias provided."]
+        );
+        assert!(errors("predicates").is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod config;
 pub mod error;
+pub mod java_text;
 pub mod plugin;
 pub mod registry;
 pub mod schema;

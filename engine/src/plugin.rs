@@ -54,29 +54,76 @@ pub struct PluginInfo {
 }
 
 impl PluginInfo {
-    /// Every name this plugin answers to: the class name, the simple name, the simple name
-    /// without its type suffix (`Connector`, `Converter`, …), and the extra aliases.
-    pub fn names(&self) -> Vec<String> {
-        let mut names = vec![self.class.to_string()];
+    /// Java's aliases of the class (`PluginUtils.simpleName` and `prunedName`): its simple name
+    /// (a nested class's own name, as `Class.getSimpleName()` gives it: `Cast$Value` → `Value`)
+    /// and that name cut at the last occurrence of the plugin type's name (`Connector`,
+    /// `Converter`, `HeaderConverter`, `Transformation`, `Predicate`) when it does not start
+    /// with it. Java drops an alias that several classes share (see [`ambiguous_aliases`]).
+    pub fn java_aliases(&self) -> Vec<String> {
         let simple = self.class.rsplit('.').next().unwrap_or(self.class);
-        names.push(simple.to_string());
+        let simple = simple.rsplit('$').next().unwrap_or(simple);
         let suffix = match self.kind {
             PluginType::Sink | PluginType::Source => "Connector",
             PluginType::Converter => "Converter",
-            // Java prunes the type's simple name: `SimpleHeaderConverter` → `Simple`.
             PluginType::HeaderConverter => "HeaderConverter",
             PluginType::Transformation => "Transformation",
             PluginType::Predicate => "Predicate",
         };
-        if let Some(short) = simple.strip_suffix(suffix) {
-            if !short.is_empty() {
-                names.push(short.to_string());
-            }
+        let mut out = vec![simple.to_string()];
+        if let Some(pos) = simple.rfind(suffix).filter(|&p| p > 0) {
+            out.push(simple[..pos].to_string());
         }
+        out.dedup();
+        out
+    }
+
+    /// Every name this plugin answers to: the class name, the Java aliases
+    /// ([`java_aliases`](Self::java_aliases)) and the extra aliases.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = vec![self.class.to_string()];
+        names.extend(self.java_aliases());
         names.extend(self.extra_aliases.iter().map(|s| s.to_string()));
         names.dedup();
         names
     }
+}
+
+/// The Java aliases that name more than one class among `infos`: Java's
+/// `PluginUtils.computeAliases` ignores them (`Key` and `Value` name every `$Key` / `$Value`
+/// transform), so such a name resolves to nothing.
+pub fn ambiguous_aliases<'a>(infos: impl IntoIterator<Item = &'a PluginInfo>) -> BTreeSet<String> {
+    let mut classes: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    for info in infos {
+        for alias in info.java_aliases() {
+            classes.entry(alias).or_default().insert(info.class);
+        }
+    }
+    classes
+        .into_iter()
+        .filter(|(_, c)| c.len() > 1)
+        .map(|(a, _)| a)
+        .collect()
+}
+
+/// The item `name` names, as Java's plugin class loader resolves a name: a class name, or a
+/// Java alias ([`PluginInfo::java_aliases`]) no other item shares, or one of Strait's extra
+/// aliases. `name` is taken as it is (not trimmed).
+pub fn resolve_by_name<'a, T>(
+    items: &[&'a T],
+    info: impl Fn(&T) -> PluginInfo,
+    name: &str,
+) -> Option<&'a T> {
+    let infos: Vec<PluginInfo> = items.iter().map(|i| info(i)).collect();
+    let ambiguous = ambiguous_aliases(&infos);
+    let at = infos.iter().position(|i| i.class == name).or_else(|| {
+        infos.iter().position(|i| {
+            i.java_aliases()
+                .iter()
+                .any(|a| a == name && !ambiguous.contains(a))
+                || i.extra_aliases.contains(&name)
+        })
+    })?;
+    Some(items[at])
 }
 
 /// Source or sink.
@@ -601,5 +648,50 @@ mod tests {
                 "FileStreamSource"
             ]
         );
+        let info = |class: &'static str, kind| PluginInfo {
+            class,
+            extra_aliases: &[],
+            kind,
+            version: "1",
+        };
+        // A nested class's simple name is its own name (`Class.getSimpleName()`).
+        let cast = info(
+            "org.apache.kafka.connect.transforms.Cast$Value",
+            PluginType::Transformation,
+        );
+        assert_eq!(cast.java_aliases(), ["Value"]);
+        // Pruned at the last occurrence of the type's name, when not at the start.
+        let header = info(
+            "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+            PluginType::HeaderConverter,
+        );
+        assert_eq!(header.java_aliases(), ["SimpleHeaderConverter", "Simple"]);
+        let predicate = info("x.PredicateOnly", PluginType::Predicate);
+        assert_eq!(predicate.java_aliases(), ["PredicateOnly"]);
+        let mid = info("x.ConverterFoo", PluginType::Converter);
+        assert_eq!(mid.java_aliases(), ["ConverterFoo"]);
+        let inner = info("x.MyConverterImpl", PluginType::Converter);
+        assert_eq!(inner.java_aliases(), ["MyConverterImpl", "My"]);
+        // `Value` names two classes: ambiguous, so Java keeps it for neither.
+        let extract = info(
+            "org.apache.kafka.connect.transforms.ExtractField$Value",
+            PluginType::Transformation,
+        );
+        let filter = info(
+            "org.apache.kafka.connect.transforms.Filter",
+            PluginType::Transformation,
+        );
+        let all = [cast.clone(), extract, filter.clone()];
+        assert_eq!(
+            ambiguous_aliases(&all).into_iter().collect::<Vec<_>>(),
+            ["Value"]
+        );
+        let refs: Vec<&PluginInfo> = all.iter().collect();
+        let resolve = |name| resolve_by_name(&refs, PluginInfo::clone, name).map(|i| i.class);
+        assert_eq!(resolve("Value"), None);
+        assert_eq!(resolve("Cast$Value"), None);
+        assert_eq!(resolve(cast.class), Some(cast.class));
+        assert_eq!(resolve("Filter"), Some(filter.class));
+        assert_eq!(resolve(" Filter"), None, "names are not trimmed here");
     }
 }

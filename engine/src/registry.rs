@@ -6,12 +6,17 @@ use std::sync::Arc;
 
 use crate::config::Props;
 use crate::error::{Error, Result};
-use crate::plugin::{ConnectorPlugin, Converter, ConverterPlugin, ConverterRole, PluginInfo};
+use crate::plugin::{
+    resolve_by_name, ConnectorPlugin, Converter, ConverterPlugin, ConverterRole, PluginInfo,
+};
+use crate::transforms::{self, registry::TransformPlugin};
 
 #[derive(Clone, Default)]
 pub struct Registry {
     connectors: Vec<Arc<dyn ConnectorPlugin>>,
     converters: Vec<ConverterPlugin>,
+    /// Transforms and predicates besides the ones Strait ships (tests register their own).
+    transforms: Vec<TransformPlugin>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -49,6 +54,29 @@ impl Registry {
     ) -> Self {
         self.converters.extend(converters);
         self
+    }
+
+    /// Add transforms or predicates to the ones Strait ships (the engine's table in
+    /// [`transforms::registry`]).
+    pub fn with_transforms(mut self, plugins: impl IntoIterator<Item = TransformPlugin>) -> Self {
+        self.transforms.extend(plugins);
+        self
+    }
+
+    /// Every transform and predicate: the shipped ones and those added, sorted by class.
+    pub fn transforms(&self) -> Vec<&TransformPlugin> {
+        let mut all: Vec<&TransformPlugin> = transforms::registry::plugins()
+            .iter()
+            .chain(&self.transforms)
+            .collect();
+        all.sort_by_key(|p| p.class);
+        all
+    }
+
+    /// The transform or predicate of class `class` (a class name, not an alias: see
+    /// [`resolve`](Self::resolve)).
+    pub fn transform(&self, class: &str) -> Option<&TransformPlugin> {
+        self.transforms().into_iter().find(|p| p.class == class)
     }
 
     pub fn connectors(&self) -> &[Arc<dyn ConnectorPlugin>] {
@@ -127,6 +155,18 @@ impl Registry {
             .iter()
             .map(|c| c.info())
             .chain(self.converters.iter().map(|c| c.info.clone()))
+            .chain(self.transforms().into_iter().map(TransformPlugin::info))
             .collect()
+    }
+
+    /// The plugin a class name or alias names, whatever its type, as Java's plugin class loader
+    /// resolves it: an alias shared by several classes names none of them
+    /// ([`ambiguous_aliases`]). Used where Java loads a class first and checks its type after
+    /// (`transforms.<alias>.type`, `/connector-plugins/{p}/config`). `name` is taken as it is:
+    /// Java trims a CLASS config value but not every name it loads.
+    pub fn resolve(&self, name: &str) -> Option<PluginInfo> {
+        let infos = self.plugin_infos();
+        let refs: Vec<&PluginInfo> = infos.iter().collect();
+        resolve_by_name(&refs, PluginInfo::clone, name).cloned()
     }
 }

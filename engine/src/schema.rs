@@ -40,6 +40,11 @@ pub const SCHEMALESS: &str = "connect.schemaless";
 /// decode), and Arrow map keys are never nullable even when the key schema is optional.
 pub const OPTIONAL: &str = "connect.optional";
 
+/// Field metadata key marking a Utf8 column whose values are raw JSON text (schemaless values
+/// whose types conflict: a number in one record, an object in another); the JSON encoder writes
+/// them verbatim.
+pub const RAW_JSON: &str = "strait.json.raw";
+
 /// Logical type names, as Kafka Connect spells them.
 pub mod logical {
     pub const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";

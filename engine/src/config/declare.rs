@@ -237,6 +237,7 @@ macro_rules! declare_config {
                 width: $crate::declare_config!(@width $($width)?),
                 display_name: $crate::declare_config!(@or [($key).to_string()] $(($display).to_string())?),
                 dependents: Vec::new(),
+                embedded_prefix: 0,
             },
             |key: &$crate::config::ConfigKey,
              props: &$crate::config::Props|
@@ -586,12 +587,14 @@ mod tests {
                 "Invalid value 40000 for configuration replication: Not a number of type SHORT"
             )
         );
-        // The definition reports every problem, with the same messages.
+        // The definition reports every problem, with the same messages (and, as Java's
+        // `validate`, what the validator says of a missing key's null).
         let errors = Example::config_def().errors(&props(&[("batch.size", "0"), ("seed", "s")]));
         assert_eq!(
             errors,
             [
                 "Missing required configuration \"kind\" which has no default value.",
+                "Invalid value null for configuration kind: String must be one of: a, b",
                 "Missing required configuration \"topic\" which has no default value.",
                 "Invalid value 0 for configuration batch.size: Value must be at least 1",
                 "Invalid value s for configuration seed: Not a number of type LONG",

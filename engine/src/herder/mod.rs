@@ -5,6 +5,7 @@
 //! The entity types here serialize to Kafka Connect's REST JSON shapes (field names, order,
 //! omitted-when-empty rules).
 
+pub mod enrich;
 pub mod offsets;
 pub mod standalone;
 pub mod topics;

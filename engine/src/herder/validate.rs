@@ -11,7 +11,7 @@
 //! Strait has no config providers yet, and passing a reference on literally would write to a file
 //! named `${env:OUT}` or send a reference as a password.
 
-use super::{ConfigInfo, ConfigInfos, ConfigKeyInfo, RawConfig};
+use super::{enrich, ConfigInfo, ConfigInfos, ConfigKeyInfo, RawConfig};
 use crate::config::{ConfigValue, Props, Validator};
 use crate::connector_config::{framework_def, framework_rules};
 use crate::error::{Error, Result};
@@ -85,9 +85,12 @@ pub fn validate_connector_config(
     let props: Props = super::non_null(config);
     let connector_def = plugin.config_def();
 
-    let def = framework_def(kind);
+    // Java's `ConnectorConfig.enrich`: the framework keys, then those of each transform and
+    // predicate alias.
+    let def = framework_def(kind).extend(enrich::enriched_keys(registry, &props));
     let mut values: Vec<ConfigValue> = def.validate(&props);
     framework_rules(kind, &props, &mut values);
+    enrich::type_rules(registry, &props, &mut values);
     let mut infos: Vec<ConfigInfo> = Vec::new();
     let mut groups = def.groups();
     for (key, mut value) in def.keys().iter().zip(values) {

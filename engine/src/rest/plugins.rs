@@ -68,6 +68,15 @@ pub async fn config(State(h): State<Shared>, Path(plugin): Path<String>) -> Rest
         let keys: Vec<ConfigKeyInfo> = (c.config_def)().keys().iter().map(Into::into).collect();
         return Ok(json_response(StatusCode::OK, keys));
     }
+    // Transforms and predicates: by class name or an alias Java keeps (not `Cast$Value`, not
+    // the shared `Value`).
+    let transform = registry
+        .resolve(&plugin)
+        .and_then(|info| registry.transform(info.class));
+    if let Some(t) = transform {
+        let keys: Vec<ConfigKeyInfo> = (t.config_def)().keys().iter().map(Into::into).collect();
+        return Ok(json_response(StatusCode::OK, keys));
+    }
     Err(RestError::new(404, format!("Unknown plugin {plugin}.")))
 }
 

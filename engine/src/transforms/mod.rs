@@ -30,11 +30,13 @@
 //! error handling (stage `TRANSFORMATION`), and applies each transform only to the rows its
 //! predicate selects.
 
+pub mod cast;
 pub mod chain;
 pub mod drop_headers;
 pub mod extract_field;
 pub mod field_path;
 pub mod filter;
+pub mod flatten;
 pub mod has_header_key;
 pub mod header_from;
 pub mod hoist_field;

@@ -5,13 +5,14 @@
 //! Each transform file declares its entries (a `$Key` / `$Value` pair is two entries); this
 //! module concatenates them into one table.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 use super::chain::{Chain, ChainStage};
 use super::{Predicate, Transform, TransformContext};
 use crate::config::{with_prefix, ConfigDef, Props};
 use crate::error::{Error, Result};
-use crate::plugin::{PluginInfo, PluginType};
+use crate::plugin::{resolve_by_name, PluginInfo, PluginType};
 
 /// Kafka's version, which Java reports for the transforms and predicates it ships.
 pub const KAFKA_VERSION: &str = "4.1.2";
@@ -63,9 +64,11 @@ impl std::fmt::Debug for TransformPlugin {
 static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
     let tables: &[&[TransformPlugin]] = &[
         // One line per transform file (kept sorted).
+        super::cast::PLUGINS,
         super::drop_headers::PLUGINS,
         super::extract_field::PLUGINS,
         super::filter::PLUGINS,
+        super::flatten::PLUGINS,
         super::has_header_key::PLUGINS,
         super::header_from::PLUGINS,
         super::hoist_field::PLUGINS,
@@ -90,74 +93,83 @@ pub fn plugins() -> &'static [TransformPlugin] {
     &PLUGINS
 }
 
-/// The plugin of `kind` named `name` (class name or alias).
-pub fn find(kind: PluginType, name: &str) -> Option<&'static TransformPlugin> {
-    let name = name.trim();
-    plugins()
-        .iter()
-        .filter(|p| p.kind() == kind)
-        .find(|p| p.info().names().iter().any(|n| n == name))
+/// The transform or predicate (of any kind) named `name`: its class name, or an alias Java
+/// gives it (simple name, or simple name cut before `Transformation` / `Predicate`) that no
+/// other entry shares. A nested class answers to its full name only (`…Cast$Value`; Java has
+/// no `Cast$Value` alias and drops the shared `Value`).
+pub fn resolve(name: &str) -> Option<&'static TransformPlugin> {
+    let all: Vec<&'static TransformPlugin> = plugins().iter().collect();
+    resolve_by_name(&all, TransformPlugin::info, name.trim())
 }
 
+/// The plugin of `kind` named `name` (see [`resolve`]).
+pub fn find(kind: PluginType, name: &str) -> Option<&'static TransformPlugin> {
+    resolve(name).filter(|p| p.kind() == kind)
+}
+
+/// The prefix of an alias's keys: `transforms.<alias>.` or `predicates.<alias>.`.
+pub fn alias_prefix(list_key: &str, alias: &str) -> String {
+    format!("{list_key}.{alias}.")
+}
+
+/// Java's check on a transform's keys (`ConnectorConfig`'s `validateProps`): `negate` without
+/// `predicate` is an error, worded as Java words it.
+pub fn negate_without_predicate(props: &Props, prefix: &str) -> Option<String> {
+    let negate = format!("{prefix}{NEGATE}");
+    let predicate = format!("{prefix}{PREDICATE}");
+    (props.contains_key(&negate) && !props.contains_key(&predicate)).then(|| {
+        format!(
+            "Config '{negate}' was provided but there is no config '{predicate}' defining a predicate to be negated."
+        )
+    })
+}
+
+/// The keys every transform takes besides its own (Java's `TransformationStage` configs).
+pub const PREDICATE: &str = "predicate";
+pub const NEGATE: &str = "negate";
+
 /// Build the chain of a connector config (`transforms=a,b`, `transforms.a.type=…`,
-/// `predicates=p`, `predicates.p.type=…`, `transforms.a.predicate=p`, `transforms.a.negate`).
-/// Errors are config errors worded as Java's `ConnectorConfig` words them.
+/// `predicates=p`, `predicates.p.type=…`, `transforms.a.predicate=p`, `transforms.a.negate`),
+/// as Java's `ConnectorConfig.transformationStages` builds it when a task starts. The config
+/// has passed validation (which reports what Java's validation reports); what is left are the
+/// errors Java meets only here, in its words: a transform's own `configure` errors, and a
+/// predicate alias that `predicates` does not list (Java looks up `predicates.<p>.type` in the
+/// validated config, which then has no such key).
 pub fn build_chain(props: &Props, ctx: &TransformContext) -> Result<Chain> {
-    let predicates = aliases(props, "predicates")?;
-    let mut built_predicates: Vec<(String, Arc<dyn Predicate>)> = Vec::new();
-    for alias in &predicates {
-        let prefix = format!("predicates.{alias}.");
-        let class = type_of(props, &prefix)?;
-        let plugin = find(PluginType::Predicate, &class).ok_or_else(|| {
-            Error::config(format!(
-                "Invalid value {class} for configuration {prefix}type: Class {class} could not be found."
-            ))
-        })?;
-        let Build::Predicate(build) = plugin.build else {
-            return Err(Error::bug("predicate entry builds a transform"));
-        };
-        let predicate = build(&with_prefix(props, &prefix))
-            .map_err(|e| e.context(format!("Invalid configuration of predicate {alias}")))?;
-        built_predicates.push((alias.clone(), Arc::from(predicate)));
-    }
+    let predicate_aliases = aliases(props, "predicates")?;
     let mut stages = Vec::new();
     for alias in aliases(props, "transforms")? {
-        let prefix = format!("transforms.{alias}.");
-        let class = type_of(props, &prefix)?;
-        let plugin = find(PluginType::Transformation, &class).ok_or_else(|| {
-            Error::config(format!(
-                "Invalid value {class} for configuration {prefix}type: Class {class} could not be found."
-            ))
-        })?;
-        let Build::Transform(build) = plugin.build else {
+        let prefix = alias_prefix("transforms", &alias);
+        if let Some(e) = negate_without_predicate(props, &prefix) {
+            return Err(Error::config(e));
+        }
+        let Build::Transform(build) = plugin_of(props, &prefix, PluginType::Transformation)?.build
+        else {
             return Err(Error::bug("transform entry builds a predicate"));
         };
-        let own = with_prefix(props, &prefix);
-        let transform = build(&own, ctx)
-            .map_err(|e| e.context(format!("Invalid configuration of transform {alias}")))?;
-        let negate = match own.get("negate").map(|v| v.trim().to_ascii_lowercase()) {
-            None => false,
-            Some(v) if v == "true" => true,
-            Some(v) if v == "false" => false,
-            Some(v) => {
-                return Err(Error::config(format!(
-                    "Invalid value {v} for configuration {prefix}negate: Expected value to be either true or false"
-                )))
-            }
-        };
-        let predicate = match own.get("predicate").map(|p| p.trim()) {
-            None | Some("") => None,
+        let mut own = with_prefix(props, &prefix);
+        let predicate_alias = own.remove(PREDICATE);
+        let negate = own.remove(NEGATE);
+        let transform = build(&own, ctx)?;
+        let predicate = match predicate_alias {
+            None => None,
             Some(name) => {
-                let found = built_predicates
-                    .iter()
-                    .find(|(a, _)| a == name)
-                    .map(|(_, p)| p.clone())
-                    .ok_or_else(|| {
-                        Error::config(format!(
-                            "Invalid value {name} for configuration {prefix}predicate: Predicate alias '{name}' is not defined in predicates"
-                        ))
-                    })?;
-                Some((found, negate))
+                if !predicate_aliases.contains(&name) {
+                    return Err(Error::config(format!(
+                        "Unknown configuration 'predicates.{name}.type'"
+                    )));
+                }
+                let prefix = alias_prefix("predicates", &name);
+                let Build::Predicate(build) =
+                    plugin_of(props, &prefix, PluginType::Predicate)?.build
+                else {
+                    return Err(Error::bug("predicate entry builds a transform"));
+                };
+                let predicate: Arc<dyn Predicate> = Arc::from(build(&with_prefix(props, &prefix))?);
+                // Java: `Boolean.parseBoolean` of the original string, untrimmed (validation
+                // accepted ` true `, which then means false).
+                let negate = negate.is_some_and(|v| v.eq_ignore_ascii_case("true"));
+                Some((predicate, negate))
             }
         };
         stages.push(ChainStage {
@@ -169,32 +181,156 @@ pub fn build_chain(props: &Props, ctx: &TransformContext) -> Result<Chain> {
     Ok(Chain::new(stages))
 }
 
-/// The aliases listed under `key`, trimmed, without empties; duplicates are Java's error.
+/// The entry `<prefix>type` names, with the errors Java's validation gives for that key.
+fn plugin_of(props: &Props, prefix: &str, kind: PluginType) -> Result<&'static TransformPlugin> {
+    let key = format!("{prefix}type");
+    let class = match props.get(&key).map(|s| s.trim()) {
+        Some(c) => c,
+        // Java's `ConnectorConfig` constructor (the task's config) words it so.
+        None => {
+            let base = match kind {
+                PluginType::Predicate => "Predicate",
+                _ => "Transformation",
+            };
+            return Err(Error::config(format!(
+                "Invalid value null for configuration {key}: Not a {base}"
+            )));
+        }
+    };
+    let plugin = resolve(class).ok_or_else(|| {
+        Error::config(format!(
+            "Invalid value {class} for configuration {key}: Class {class} could not be found."
+        ))
+    })?;
+    if plugin.kind() != kind {
+        return Err(Error::config(wrong_type(plugin.class, kind)));
+    }
+    Ok(plugin)
+}
+
+/// Java's `Utils.ensureConcreteSubclass` message for a class of another plugin type.
+pub fn wrong_type(class: &str, expected: PluginType) -> String {
+    let interface = match expected {
+        PluginType::Predicate => "Predicate",
+        _ => "Transformation",
+    };
+    format!("Class class {class} does not implement the {interface} interface")
+}
+
+/// The aliases listed under `key`, as Java's LIST type splits them (trimmed, empty items
+/// kept), duplicates included.
+pub fn alias_list(props: &Props, key: &str) -> Vec<String> {
+    match props.get(key).map(|v| v.trim()) {
+        None | Some("") => Vec::new(),
+        Some(v) => v.split(',').map(|s| s.trim().to_string()).collect(),
+    }
+}
+
+/// [`alias_list`], where a duplicate is Java's error on that key.
 fn aliases(props: &Props, key: &str) -> Result<Vec<String>> {
-    let list: Vec<String> = props
-        .get(key)
-        .map(|v| {
-            v.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut seen = std::collections::HashSet::new();
-    if list.iter().any(|a| !seen.insert(a.as_str())) {
-        return Err(Error::config(format!(
-            "Invalid value {} for configuration {key}: Duplicate alias provided.",
-            list.join(",")
-        )));
+    let list = alias_list(props, key);
+    if let Some(e) = duplicate_alias(key, &list) {
+        return Err(Error::config(e));
     }
     Ok(list)
 }
 
-fn type_of(props: &Props, prefix: &str) -> Result<String> {
-    match props.get(&format!("{prefix}type")).map(|s| s.trim()) {
-        Some(c) if !c.is_empty() => Ok(c.to_string()),
-        _ => Err(Error::config(format!(
-            "Missing required configuration \"{prefix}type\" which has no default value."
-        ))),
+/// Java's `aliasValidator` error when `list` repeats an alias.
+pub fn duplicate_alias(key: &str, list: &[String]) -> Option<String> {
+    let mut seen = BTreeSet::new();
+    list.iter().any(|a| !seen.insert(a.as_str())).then(|| {
+        format!(
+            "Invalid value [{}] for configuration {key}: Duplicate alias provided.",
+            list.join(", ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::{Converter, Decoded};
+    use arrow::array::{ArrayRef, BinaryArray};
+    use arrow::datatypes::Field;
+
+    /// A header converter for the context; building these chains never calls it.
+    struct NoConverter;
+
+    impl Converter for NoConverter {
+        fn from_connect(&self, _: &Field, _: &ArrayRef) -> Result<BinaryArray> {
+            Err(Error::bug("not used by chain construction"))
+        }
+        fn to_connect(&self, _: &BinaryArray) -> Result<Decoded> {
+            Err(Error::bug("not used by chain construction"))
+        }
+    }
+
+    fn chain_error(pairs: &[(&str, &str)]) -> String {
+        let props = crate::config::props_from(pairs);
+        let ctx = TransformContext {
+            header_converter: Arc::new(NoConverter),
+        };
+        match build_chain(&props, &ctx) {
+            Ok(_) => panic!("{pairs:?} built a chain"),
+            Err(e) => e.message().to_string(),
+        }
+    }
+
+    #[test]
+    fn an_empty_config_builds_an_empty_chain() {
+        let ctx = TransformContext {
+            header_converter: Arc::new(NoConverter),
+        };
+        let props: Props = [("transforms".to_string(), " ".to_string())].into();
+        assert!(build_chain(&props, &ctx).is_ok());
+    }
+
+    #[test]
+    fn construction_errors_are_javas() {
+        assert_eq!(
+            chain_error(&[("transforms", "a, b ,a")]),
+            "Invalid value [a, b, a] for configuration transforms: Duplicate alias provided."
+        );
+        assert_eq!(
+            chain_error(&[("predicates", "p,p")]),
+            "Invalid value [p, p] for configuration predicates: Duplicate alias provided."
+        );
+        assert_eq!(
+            chain_error(&[("transforms", "a")]),
+            "Invalid value null for configuration transforms.a.type: Not a Transformation"
+        );
+        // Java keeps empty items: `a,` lists an alias "".
+        assert_eq!(
+            chain_error(&[("transforms", "a,"), ("transforms.a.type", "x.Nope")]),
+            "Invalid value x.Nope for configuration transforms.a.type: Class x.Nope could not be found."
+        );
+        assert_eq!(
+            chain_error(&[
+                ("transforms", "a"),
+                ("transforms.a.type", "x.Nope"),
+                ("transforms.a.negate", "true"),
+            ]),
+            "Config 'transforms.a.negate' was provided but there is no config 'transforms.a.predicate' defining a predicate to be negated."
+        );
+    }
+
+    #[test]
+    fn alias_lists_split_as_java_lists() {
+        let props: Props = [
+            ("transforms".to_string(), " a , b,".to_string()),
+            ("predicates".to_string(), "".to_string()),
+        ]
+        .into();
+        assert_eq!(alias_list(&props, "transforms"), ["a", "b", ""]);
+        assert!(alias_list(&props, "predicates").is_empty());
+        assert!(alias_list(&props, "absent").is_empty());
+    }
+
+    #[test]
+    fn unknown_names_resolve_to_nothing() {
+        for name in ["", "Value", "org.example.Nope"] {
+            assert!(resolve(name).is_none(), "{name}");
+            assert!(find(PluginType::Transformation, name).is_none(), "{name}");
+        }
     }
 }

@@ -32,7 +32,7 @@ declare_config! {
             key: "fields",
             ty: List,
             default: required,
-            validator: Validator::Custom(&util::NON_EMPTY_LIST),
+            validator: Validator::NonEmptyList,
             importance: High,
             doc: "Field names on the record value to extract as the record key.",
         },

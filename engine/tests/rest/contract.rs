@@ -426,6 +426,146 @@ async fn plugins_and_validation() {
     );
 }
 
+/// Transforms and predicates: listed, defined (by class and by the aliases Java keeps) and
+/// validated with the keys each alias adds; a create with an invalid chain is a 400.
+#[tokio::test]
+async fn transforms_and_predicates_are_listed_defined_and_validated() {
+    let w = OfflineWorker::start().await;
+    let http = &w.http;
+    let all = http
+        .get("/connector-plugins?connectorsOnly=false")
+        .await
+        .body;
+    let listed: Vec<Value> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["type"] == "transformation" || p["type"] == "predicate")
+        .cloned()
+        .collect();
+    // Java's order: transformations before predicates, each by class, with Kafka's version.
+    assert_eq!(
+        listed,
+        [
+            json!({"class": MARK_VALUE, "type": "transformation", "version": "4.1.2"}),
+            json!({"class": TAG_KEY, "type": "transformation", "version": "4.1.2"}),
+            json!({"class": TAG_VALUE, "type": "transformation", "version": "4.1.2"}),
+            json!({"class": IS_TAGGED, "type": "predicate", "version": "4.1.2"}),
+        ]
+    );
+    assert!(!http
+        .get("/connector-plugins")
+        .await
+        .body
+        .to_string()
+        .contains("transformation"));
+
+    let defs = http
+        .get(&format!("/connector-plugins/{TAG_VALUE}/config"))
+        .await;
+    assert_eq!(defs.status, 200);
+    let names: Vec<&str> = defs
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["tag", "times"], "the plugin's own keys only");
+    let predicate = http.get("/connector-plugins/IsTagged/config").await;
+    assert_eq!((predicate.status, predicate.body.clone()), (200, json!([])));
+    // A nested class has no alias of its own; `Value` names two classes, so neither.
+    for name in ["Tag$Value", "Value"] {
+        let r = http.get(&format!("/connector-plugins/{name}/config")).await;
+        assert_eq!(
+            (r.status, r.body["message"].as_str()),
+            (404, Some(format!("Unknown plugin {name}.").as_str()))
+        );
+    }
+
+    let chain = json!({
+        "connector.class": SOURCE_CLASS, "name": "v", "topic": "t",
+        "transforms": "t1,t2", "transforms.t1.type": TAG_VALUE, "transforms.t1.times": "0",
+        "transforms.t1.predicate": "p", "transforms.t2.type": "IsTagged",
+        "predicates": "p", "predicates.p.type": "IsTaggedPredicate",
+    });
+    let r = http
+        .call(
+            "PUT",
+            "/connector-plugins/CounterSource/config/validate",
+            Some(&chain.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let groups: Vec<&str> = r.body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap())
+        .collect();
+    // After the framework's groups, one per alias, in list order.
+    assert!(
+        groups.windows(4).any(|w| w
+            == [
+                "offsets.topic",
+                "Transforms: t1",
+                "Transforms: t2",
+                "Predicates: p"
+            ]),
+        "{groups:?}"
+    );
+    let configs = r.body["configs"].as_array().unwrap();
+    let chain_keys: Vec<(&str, Value)> = configs
+        .iter()
+        .filter(|c| {
+            let n = c["value"]["name"].as_str().unwrap();
+            n.starts_with("transforms.") || n.starts_with("predicates.")
+        })
+        .map(|c| {
+            (
+                c["value"]["name"].as_str().unwrap(),
+                c["value"]["errors"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        chain_keys,
+        [
+            ("transforms.t1.type", json!([])),
+            ("transforms.t1.tag", json!(["Missing required configuration \"transforms.t1.tag\" which has no default value."])),
+            ("transforms.t1.negate", json!([])),
+            ("transforms.t1.predicate", json!([])),
+            ("transforms.t1.times", json!(["Invalid value 0 for configuration times: Value must be at least 1"])),
+            ("transforms.t2.type", json!(["Class class io.strait.test.IsTaggedPredicate does not implement the Transformation interface"])),
+            ("predicates.p.type", json!([])),
+        ]
+    );
+    assert_eq!(r.body["error_count"], 3);
+    let t1 = configs
+        .iter()
+        .find(|c| c["value"]["name"] == "transforms.t1.type")
+        .unwrap();
+    assert_eq!(t1["definition"]["group"], "Transforms: t1");
+    assert_eq!(
+        t1["value"]["recommended_values"],
+        json!([MARK_VALUE, TAG_KEY, TAG_VALUE])
+    );
+
+    let r = http
+        .call(
+            "POST",
+            "/connectors",
+            Some(&json!({"name": "v", "config": chain}).to_string()),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.body["message"],
+        "Connector configuration is invalid and contains the following 3 error(s):\nMissing required configuration \"transforms.t1.tag\" which has no default value.\nInvalid value 0 for configuration times: Value must be at least 1\nClass class io.strait.test.IsTaggedPredicate does not implement the Transformation interface\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
+    );
+    assert_eq!(http.get("/connectors/v").await.status, 404);
+}
+
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
 

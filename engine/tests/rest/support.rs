@@ -324,6 +324,64 @@ pub fn registry() -> Registry {
             header_converter(),
             crate::sink_runtime::flaky_converter(),
         ])
+        .with_transforms(test_transforms())
+}
+
+/// Classes of the test-only transforms and predicate (their keys are what matters here: the
+/// REST layer lists, defines and validates them as Java does; they never run).
+pub const TAG_VALUE: &str = "io.strait.test.Tag$Value";
+pub const TAG_KEY: &str = "io.strait.test.Tag$Key";
+pub const IS_TAGGED: &str = "io.strait.test.IsTaggedPredicate";
+/// A second `$Value` class: `Value` then names two classes, so (as in Java) neither.
+pub const MARK_VALUE: &str = "io.strait.test.Mark$Value";
+
+strait_engine::declare_config! {
+    /// Keys of the test transforms.
+    #[derive(Debug)]
+    pub struct TagKeys {
+        pub tag: String {
+            key: "tag",
+            ty: String,
+            default: required,
+            importance: High,
+            doc: "The tag to add.",
+        },
+        pub times: i32 {
+            key: "times",
+            ty: Int,
+            default: "1",
+            validator: strait_engine::config::Validator::at_least(1.0),
+            importance: Low,
+            doc: "How many times.",
+        },
+    }
+}
+
+fn test_transforms() -> Vec<strait_engine::transforms::registry::TransformPlugin> {
+    use strait_engine::config::ConfigDef;
+    use strait_engine::transforms::registry::{Build, TransformPlugin};
+    vec![
+        TransformPlugin {
+            class: TAG_VALUE,
+            config_def: TagKeys::config_def,
+            build: Build::Transform(|_, _| Err(strait_engine::Error::config("test-only"))),
+        },
+        TransformPlugin {
+            class: TAG_KEY,
+            config_def: TagKeys::config_def,
+            build: Build::Transform(|_, _| Err(strait_engine::Error::config("test-only"))),
+        },
+        TransformPlugin {
+            class: MARK_VALUE,
+            config_def: ConfigDef::new,
+            build: Build::Transform(|_, _| Err(strait_engine::Error::config("test-only"))),
+        },
+        TransformPlugin {
+            class: IS_TAGGED,
+            config_def: ConfigDef::new,
+            build: Build::Predicate(|_| Err(strait_engine::Error::config("test-only"))),
+        },
+    ]
 }
 
 /// The broker from `cargo xtask test` / `cargo xtask services up kafka`.

@@ -78,9 +78,7 @@ pub use infer::MAX_STRUCT_FIELDS;
 /// Java class name.
 pub const CLASS: &str = "org.apache.kafka.connect.json.JsonConverter";
 
-/// Field metadata key marking a Utf8 column whose values are raw JSON text (schemaless values
-/// whose types conflict); the encoder writes them verbatim.
-pub const RAW_JSON: &str = "strait.json.raw";
+pub use strait_engine::schema::RAW_JSON;
 
 const SCHEMAS_ENABLE: &str = "schemas.enable";
 const SCHEMAS_CACHE_SIZE: &str = "schemas.cache.size";

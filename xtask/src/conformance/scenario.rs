@@ -2,12 +2,14 @@
 //! `${TOPIC}`, …) are filled per side before sending and put back into answers before
 //! comparing, so each side can have its own topic and output file.
 //!
-//! Coverage: server info and health, plugin listing and definitions, validation (good, bad,
-//! mismatched, classless), create / duplicate / list / expand, status, info, config get / put /
-//! patch, tasks, topics, pause, resume, the restart matrix (legacy, `includeTasks`,
-//! `onlyFailed`, on a healthy and on a failed connector), task restart, stop, source and sink
-//! offsets (get / patch / reset and their errors), `initial_state`, unknown connectors, unknown
-//! routes and methods, media types, malformed bodies, and loggers.
+//! Coverage: server info and health, plugin listing and definitions (connectors, converters,
+//! transforms and predicates by class and alias), validation (good, bad, mismatched, classless,
+//! transform chains valid and with each kind of error), create (and update) with a bad chain,
+//! create / duplicate / list / expand, status, info, config get / put / patch, tasks, topics,
+//! pause, resume, the restart matrix (legacy, `includeTasks`, `onlyFailed`, on a healthy and on
+//! a failed connector), task restart, stop, source and sink offsets (get / patch / reset and
+//! their errors), `initial_state`, unknown connectors, unknown routes and methods, media types,
+//! malformed bodies, and loggers.
 
 use serde_json::{json, Value};
 
@@ -131,6 +133,22 @@ fn is(connector: &'static str, tasks: &'static [&'static str]) -> impl Fn(&Value
     }
 }
 
+/// Validate a FileStreamSink config with `chain` (transforms and predicates) added. (A sink:
+/// a source's groups include "Topic Creation", which Strait does not define yet.)
+fn validate_chain(id: &str, chain: Value) -> Step {
+    let mut config = json!({"connector.class": "FileStreamSink", "name": "${SNK}", "file": "${OUT}", "topics": "${TOPIC}"});
+    if let (Some(c), Value::Object(extra)) = (config.as_object_mut(), chain) {
+        c.extend(extra);
+    }
+    check_with(
+        id,
+        "PUT",
+        "/connector-plugins/FileStreamSink/config/validate",
+        Some(config),
+        sets(&["$.configs", "$.configs[*].value.recommended_values"]),
+    )
+}
+
 /// The scenario. `in_len` is the byte length of the source input file.
 pub fn steps(in_len: usize) -> Vec<Step> {
     let src = "/connectors/${SRC}";
@@ -233,6 +251,138 @@ pub fn steps(in_len: usize) -> Vec<Step> {
             "/connector-plugins/FileStreamSource/config/validate",
             Some(json!({})),
         ),
+        // Transforms and predicates: definitions by class name and by the aliases Java keeps
+        // (nested `$Key`/`$Value` classes have none: `Cast$Value` is unknown, `Value` ambiguous).
+        check_with(
+            "plugins.config.transform.class",
+            "GET",
+            "/connector-plugins/org.apache.kafka.connect.transforms.RegexRouter/config",
+            None,
+            sets(&["$"]),
+        ),
+        check_with(
+            "plugins.config.transform.alias",
+            "GET",
+            "/connector-plugins/TimestampRouter/config",
+            None,
+            sets(&["$"]),
+        ),
+        check_with(
+            "plugins.config.transform.nested",
+            "GET",
+            "/connector-plugins/org.apache.kafka.connect.transforms.InsertField$Value/config",
+            None,
+            sets(&["$"]),
+        ),
+        check_with(
+            "plugins.config.transform.no-keys",
+            "GET",
+            "/connector-plugins/Filter/config",
+            None,
+            sets(&["$"]),
+        ),
+        get(
+            "plugins.config.transform.nested-simple",
+            "/connector-plugins/Cast$Value/config",
+        ),
+        get("plugins.config.transform.ambiguous", "/connector-plugins/Value/config"),
+        check_with(
+            "plugins.config.predicate.class",
+            "GET",
+            "/connector-plugins/org.apache.kafka.connect.transforms.predicates.TopicNameMatches/config",
+            None,
+            sets(&["$"]),
+        ),
+        check_with(
+            "plugins.config.predicate.alias",
+            "GET",
+            "/connector-plugins/HasHeaderKey/config",
+            None,
+            sets(&["$"]),
+        ),
+        // Validation of chains: enriched keys per alias, and each kind of error Java reports.
+        validate_chain(
+            "validate.chain.good",
+            json!({
+                "transforms": "route,cast, drop",
+                "transforms.route.type": "RegexRouter",
+                "transforms.route.regex": "(.*)",
+                "transforms.route.replacement": "$1-x",
+                "transforms.route.predicate": "isTopic",
+                "transforms.route.negate": "true",
+                "transforms.cast.type": "org.apache.kafka.connect.transforms.Cast$Value",
+                "transforms.cast.spec": "int32",
+                "transforms.drop.type": "org.apache.kafka.connect.transforms.Filter",
+                "transforms.drop.predicate": "tomb",
+                "predicates": "isTopic,tomb",
+                "predicates.isTopic.type": "TopicNameMatches",
+                "predicates.isTopic.pattern": "t.*",
+                "predicates.tomb.type": "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
+            }),
+        ),
+        validate_chain(
+            "validate.chain.unknown-class",
+            json!({"transforms": "a", "transforms.a.type": "com.example.Nope", "transforms.a.x": "1"}),
+        ),
+        validate_chain(
+            "validate.chain.missing-type",
+            json!({"transforms": "a", "transforms.a.regex": "x"}),
+        ),
+        validate_chain(
+            "validate.chain.duplicate",
+            json!({"transforms": "a, b,a", "transforms.a.type": "Filter", "transforms.b.type": "Filter", "predicates": "p,p", "predicates.p.type": "RecordIsTombstone"}),
+        ),
+        validate_chain(
+            "validate.chain.undefined-predicate",
+            json!({"transforms": "a", "transforms.a.type": "Filter", "transforms.a.predicate": "nope"}),
+        ),
+        validate_chain(
+            "validate.chain.negate-without-predicate",
+            json!({"transforms": "a,b", "transforms.a.type": "Filter", "transforms.a.negate": "true", "transforms.b.type": "com.example.Nope", "transforms.b.negate": "false"}),
+        ),
+        validate_chain(
+            "validate.chain.wrong-type",
+            json!({
+                "transforms": "a,b,c",
+                "transforms.a.type": "HasHeaderKey",
+                "transforms.b.type": "JsonConverter",
+                "transforms.c.type": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                "predicates": "p",
+                "predicates.p.type": "org.apache.kafka.connect.transforms.RegexRouter",
+            }),
+        ),
+        validate_chain(
+            "validate.chain.config-errors",
+            json!({
+                "transforms": "route,cast,ts",
+                "transforms.route.type": "RegexRouter",
+                "transforms.cast.type": "org.apache.kafka.connect.transforms.Cast$Value",
+                "transforms.cast.spec": "f:nope",
+                "transforms.cast.negate": "maybe",
+                "transforms.cast.predicate": "p",
+                "transforms.ts.type": "org.apache.kafka.connect.transforms.TimestampConverter$Value",
+                "transforms.ts.target.type": "Nope",
+                "transforms.ts.unix.precision": "days",
+                "predicates": "p",
+                "predicates.p.type": "HasHeaderKey",
+            }),
+        ),
+        validate_chain(
+            "validate.chain.nested-names",
+            json!({"transforms": "a,b,c", "transforms.a.type": "Cast$Value", "transforms.b.type": "Value", "transforms.c.type": " ValueToKey ", "transforms.c.fields": "f"}),
+        ),
+        // A create with an invalid chain is a 400 with Java's message (nothing is created).
+        check(
+            "create.bad-chain",
+            "POST",
+            "/connectors",
+            Some(json!({"name": "${BAD}", "config": {
+                "connector.class": "FileStreamSource", "file": "${IN}", "topic": "${TOPIC}",
+                "transforms": "a,b", "transforms.a.type": "com.example.Nope",
+                "transforms.b.type": "RegexRouter", "transforms.b.regex": "x",
+            }})),
+        ),
+        get("create.bad-chain.absent", bad),
         // Create, list, status.
         check(
             "create.source",
@@ -314,6 +464,14 @@ pub fn steps(in_len: usize) -> Vec<Step> {
             &format!("{src}/config"),
             None,
             map(),
+        ),
+        check(
+            "config.put.bad-chain",
+            "PUT",
+            &format!("{src}/config"),
+            Some(
+                json!({"connector.class": "FileStreamSource", "file": "${IN}", "topic": "${TOPIC}", "predicates": "p", "predicates.p.type": "TopicNameMatches"}),
+            ),
         ),
         check(
             "config.put.name-mismatch",
