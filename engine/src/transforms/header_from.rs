@@ -315,17 +315,12 @@ impl Transform for HeaderFrom {
         let with_schema = !schema::is_schemaless(&field);
         // The moved struct is built (and its `Struct.put`s fail) before any header is read.
         let moved = self.moved(&field, input, &mut errors)?;
-        if with_schema {
-            if self
-                .pairs
-                .iter()
-                .any(|(name, _)| input.fields().find(name).is_none())
-            {
-                errors.extend(util::fail_rows(input, || {
-                    Error::data(MISSING_FIELD_NPE).with_java_class("java.lang.NullPointerException")
-                }));
-                return Ok(unchanged(errors));
-            }
+        let missing = |name: &String| input.fields().find(name).is_none();
+        if with_schema && self.pairs.iter().any(|(name, _)| missing(name)) {
+            errors.extend(util::fail_rows(input, || {
+                Error::data(MISSING_FIELD_NPE).with_java_class("java.lang.NullPointerException")
+            }));
+            return Ok(unchanged(errors));
         }
         let mut added = Vec::with_capacity(self.pairs.len());
         for (name, header) in &self.pairs {
