@@ -21,8 +21,14 @@
 //! - [`java_class`] / [`java_class_name`]: the Java class Connect would hold for a value of an
 //!   Arrow type, and [`connect_type_name`]: the Connect schema type of a column, for error
 //!   messages that read like Kafka Connect's.
+//! - [`JavaStringWriter`]: `String.valueOf` of any Connect value in an Arrow column (structs,
+//!   lists, maps, dates as `java.util.Date#toString`), shared by the `StringConverter`, the
+//!   `FileStreamSink` and transforms whose messages print records.
 
 use std::fmt::Write as _;
+
+mod value;
+pub use value::{write_date, BytesText, JavaStringWriter};
 
 use arrow::datatypes::DataType;
 

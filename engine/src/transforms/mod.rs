@@ -38,6 +38,7 @@ pub mod field_path;
 pub mod filter;
 pub mod flatten;
 pub mod has_header_key;
+pub mod header_from;
 pub mod hoist_field;
 pub mod insert_field;
 pub mod insert_header;

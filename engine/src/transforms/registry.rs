@@ -70,6 +70,7 @@ static PLUGINS: LazyLock<Vec<TransformPlugin>> = LazyLock::new(|| {
         super::filter::PLUGINS,
         super::flatten::PLUGINS,
         super::has_header_key::PLUGINS,
+        super::header_from::PLUGINS,
         super::hoist_field::PLUGINS,
         super::insert_field::PLUGINS,
         super::insert_header::PLUGINS,

@@ -13,7 +13,7 @@ use arrow::datatypes::{Field, Int32Type, TimestampMillisecondType};
 
 use super::java_date::JavaDateFormat;
 use super::registry::{Build, TransformPlugin};
-use super::util::{column, replace};
+use super::util::{self, column, replace, Side};
 use super::{Applied, Needs, Transform, TransformContext};
 use crate::batch::{columns, TopicColumn};
 use crate::config::Props;
@@ -52,9 +52,10 @@ pub const PLUGINS: &[TransformPlugin] = &[TransformPlugin {
     build: Build::Transform(build),
 }];
 
-fn build(props: &Props, _ctx: &TransformContext) -> Result<Box<dyn Transform>> {
+fn build(props: &Props, ctx: &TransformContext) -> Result<Box<dyn Transform>> {
     Ok(Box::new(TimestampRouter::new(
         &TimestampRouterConfig::parse(props)?,
+        ctx,
     )))
 }
 
@@ -64,15 +65,18 @@ pub struct TimestampRouter {
     topic_format: String,
     /// The compiled pattern, or Java's `IllegalArgumentException` message for a bad one.
     timestamp_format: std::result::Result<JavaDateFormat, String>,
+    /// Decodes the headers a missing-timestamp message prints.
+    ctx: TransformContext,
 }
 
 impl TimestampRouter {
     /// Java builds its `SimpleDateFormat` lazily (in `apply`), so a bad pattern is accepted
     /// here and fails every record that has a timestamp, as in Java.
-    pub fn new(config: &TimestampRouterConfig) -> Self {
+    pub fn new(config: &TimestampRouterConfig, ctx: &TransformContext) -> Self {
         TimestampRouter {
             topic_format: config.topic_format.clone(),
             timestamp_format: JavaDateFormat::compile(&config.timestamp_format),
+            ctx: ctx.clone(),
         }
     }
 
@@ -123,7 +127,7 @@ impl Transform for TimestampRouter {
                     row,
                     error: Error::data(format!(
                         "Timestamp missing on record: {}",
-                        describe(records, row, name)
+                        describe(records, row, name, &self.ctx)
                     )),
                 });
                 return Some(name.to_string());
@@ -189,11 +193,11 @@ impl Transform for TimestampRouter {
     }
 }
 
-/// Java's `record.toString()` as far as a transform that does not decode the key, value and
-/// headers can write it: the `SinkRecord{…}` part exactly (a sink record has no timestamp only
-/// with `NoTimestampType`), then the `ConnectRecord{…}` fields it knows. Java also prints the
-/// key, value, schemas and headers there.
-fn describe(records: &RecordBatch, row: usize, topic: &str) -> String {
+/// Java's `record.toString()` of a sink record without timestamp: the `SinkRecord{…}` part (a
+/// sink record has no timestamp only with `NoTimestampType`), then `ConnectRecord{…}` with the
+/// key, value, schemas and headers as Java prints them (parts Strait did not read, because no
+/// stage needed them, print as `<not read>`).
+fn describe(records: &RecordBatch, row: usize, topic: &str, ctx: &TransformContext) -> String {
     let partition = records
         .column_by_name(columns::PARTITION)
         .and_then(|c| c.as_primitive_opt::<Int32Type>())
@@ -212,7 +216,12 @@ fn describe(records: &RecordBatch, row: usize, topic: &str) -> String {
             )
         })
         .unwrap_or_default();
-    format!("{offset}ConnectRecord{{topic='{topic}', kafkaPartition={partition}, timestamp=null}}")
+    format!(
+        "{offset}ConnectRecord{{topic='{topic}', kafkaPartition={partition}, {}, {}, timestamp=null, headers={}}}",
+        util::java_side_string(records, Side::Key, row),
+        util::java_side_string(records, Side::Value, row),
+        util::java_headers_string(records, row, ctx.header_converter.as_ref()),
+    )
 }
 
 #[cfg(test)]
@@ -226,7 +235,10 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Ok(TimestampRouter::new(&TimestampRouterConfig::parse(&props)?))
+        Ok(TimestampRouter::new(
+            &TimestampRouterConfig::parse(&props)?,
+            &crate::transforms::util::tests_context(),
+        ))
     }
 
     // 2024-02-29T13:05:09.007Z and 2024-03-01T00:00:00Z.

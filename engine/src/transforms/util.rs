@@ -643,6 +643,92 @@ pub fn with_headers(
     )
 }
 
+/// What Strait prints in a Java `toString` for a part of a record it has not read (a key or
+/// value not decoded, headers not loaded, because no stage needed them).
+pub const NOT_READ: &str = "<not read>";
+
+/// `ConnectSchema.toString` of a key or value column's schema at `row`: `Schema{TYPE}` or
+/// `Schema{name:TYPE}`; `null` without a schema (schemaless, or a tombstone, to which Java's
+/// converter gives no schema).
+pub fn java_schema_string(field: &Field, array: &dyn Array, row: usize) -> String {
+    if schema::is_schemaless(field) || (array.is_null(row) && !is_optional(field)) {
+        return "null".to_string();
+    }
+    let ty = crate::java_text::connect_type_name(field.data_type()).unwrap_or("BYTES");
+    match schema::schema_name(field) {
+        Some(name) => format!("Schema{{{name}:{ty}}}"),
+        None => format!("Schema{{{ty}}}"),
+    }
+}
+
+/// `String.valueOf` of the value at `row` of a decoded column (BYTES print as base64, where
+/// Java prints an identity hash that carries no data).
+pub fn java_value_string(array: &ArrayRef, row: usize) -> String {
+    use crate::java_text::{BytesText, JavaStringWriter};
+    match JavaStringWriter::new(&array.slice(row, 1), BytesText::Base64) {
+        Ok(w) => w.to_string(0),
+        Err(_) => NOT_READ.to_string(),
+    }
+}
+
+/// The `key=…, keySchema=…` (or `value=…, valueSchema=…`) part of `ConnectRecord.toString` for
+/// `row`, [`NOT_READ`] when the column was not decoded.
+pub fn java_side_string(records: &RecordBatch, side: Side, row: usize) -> String {
+    let name = side.column();
+    let (value, schema) = match column(records, name) {
+        // A raw column (Kafka's bytes, no Connect schema attached) was not decoded.
+        Ok((field, array))
+            if !(matches!(field.data_type(), DataType::Binary) && field.metadata().is_empty()) =>
+        {
+            (
+                java_value_string(array, row),
+                java_schema_string(&field, array.as_ref(), row),
+            )
+        }
+        _ => (NOT_READ.to_string(), NOT_READ.to_string()),
+    };
+    format!("{name}={value}, {name}Schema={schema}")
+}
+
+/// `ConnectHeaders.toString` of the headers of `row`, each value decoded with the connector's
+/// header converter as Java's sink task decodes it (`ConnectHeader(key=k, value=v, schema=s)`).
+pub fn java_headers_string(
+    records: &RecordBatch,
+    row: usize,
+    header_converter: &dyn crate::plugin::Converter,
+) -> String {
+    let Ok(list) = header_list(records) else {
+        return format!("ConnectHeaders(headers={NOT_READ})");
+    };
+    let entries: Vec<String> = crate::batch::header_entries(list, row)
+        .map(|(key, value)| {
+            let (value, schema) = match value {
+                None => ("null".to_string(), "null".to_string()),
+                Some(bytes) => {
+                    let payload = arrow::array::BinaryArray::from(vec![bytes]);
+                    match header_converter.to_connect(&payload) {
+                        Ok(decoded) if decoded.errors.is_empty() => {
+                            let segment = &decoded.segments[0];
+                            (
+                                java_value_string(&segment.array, 0),
+                                java_schema_string(&segment.field, segment.array.as_ref(), 0),
+                            )
+                        }
+                        _ => (NOT_READ.to_string(), NOT_READ.to_string()),
+                    }
+                }
+            };
+            format!("ConnectHeader(key={key}, value={value}, schema={schema})")
+        })
+        .collect();
+    if entries.is_empty() {
+        // A record without headers holds no header list at all.
+        "ConnectHeaders(headers=)".to_string()
+    } else {
+        format!("ConnectHeaders(headers=[{}])", entries.join(", "))
+    }
+}
+
 /// A [`TransformContext`](super::TransformContext) for unit tests whose header converter writes
 /// each value's Arrow text form (`42`, `true`, `abc`), and refuses nested types.
 #[cfg(test)]

@@ -32,7 +32,7 @@ use arrow::datatypes::{
     UInt64Type, UInt8Type,
 };
 
-use strait_engine::{Error, Result};
+use crate::error::{Error, Result};
 
 use super::{java_class, write_big_decimal, write_double, write_float};
 
@@ -490,7 +490,7 @@ mod tests {
     fn rejected_bytes_fail_at_any_depth_with_a_data_error() {
         let bin: ArrayRef = Arc::new(BinaryArray::from(vec![Some(&b"hi"[..])]));
         let err = JavaStringWriter::new(&bin, BytesText::Reject).unwrap_err();
-        assert_eq!(err.fault(), strait_engine::Fault::Data);
+        assert_eq!(err.fault(), crate::error::Fault::Data);
         assert!(err.message().contains("class [B"), "{err}");
         let nested: ArrayRef = Arc::new(StructArray::from(vec![(
             Arc::new(Field::new("b", DataType::Binary, true)),
