@@ -125,6 +125,27 @@ const STAGES: &[&[(&str, &str)]] = &[
         ("target.type", "string"),
         ("format", "yyyy-MM-dd"),
     ],
+    &[
+        (
+            "type",
+            "org.apache.kafka.connect.transforms.HeaderFrom$Value",
+        ),
+        ("fields", "id"),
+        ("headers", "h"),
+        ("operation", "move"),
+    ],
+    &[("type", "org.apache.kafka.connect.transforms.Flatten$Value")],
+    &[
+        (
+            "type",
+            "org.apache.kafka.connect.transforms.ExtractField$Value",
+        ),
+        ("field", "name"),
+    ],
+    &[
+        ("type", "org.apache.kafka.connect.transforms.ValueToKey"),
+        ("fields", "amount"),
+    ],
 ];
 
 /// The predicates every chain declares (a stage may use one).
@@ -329,7 +350,7 @@ fn config(stages: &[(usize, Option<usize>, bool)]) -> Props {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(500))]
     #[test]
     fn a_batch_gives_what_its_records_give_one_at_a_time(
         rows in proptest::collection::vec(row(), 0..24),
