@@ -162,7 +162,7 @@ impl Batch {
     /// Keep only rows where `mask` is true; provenance is unchanged, so offsets still advance
     /// past the dropped rows.
     pub fn filter(&self, mask: &arrow::array::BooleanArray) -> Result<Batch> {
-        let records = arrow::compute::filter_record_batch(&self.records, mask)?;
+        let records = filter_records(&self.records, mask)?;
         let original = match &self.original {
             Some(o) => Some(arrow::compute::filter_record_batch(o, mask)?),
             None => None,
@@ -179,6 +179,63 @@ impl Batch {
         let col = self.column(columns::TOPIC)?;
         topic_at(col, i)
     }
+}
+
+/// `arrow::compute::filter_record_batch`, with list columns (the headers) filtered through
+/// their flat children: Arrow's generic list filter copies entry by entry, which made the
+/// headers most of the cost of a Filter transform.
+fn filter_records(records: &RecordBatch, mask: &arrow::array::BooleanArray) -> Result<RecordBatch> {
+    let predicate = arrow::compute::FilterBuilder::new(mask).optimize().build();
+    let columns = records
+        .columns()
+        .iter()
+        .map(|column| match column.as_any().downcast_ref::<ListArray>() {
+            Some(list) if list.null_count() == 0 => filter_list(list, mask),
+            _ => Ok(predicate.filter(column)?),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(predicate.count()));
+    Ok(RecordBatch::try_new_with_options(
+        records.schema(),
+        columns,
+        &options,
+    )?)
+}
+
+/// The rows of a list without nulls that `mask` keeps: one filter over the entries of the kept
+/// rows, new offsets from their lengths.
+fn filter_list(list: &ListArray, mask: &arrow::array::BooleanArray) -> Result<ArrayRef> {
+    let offsets = list.value_offsets();
+    let first = offsets[0] as usize;
+    let entries = offsets[list.len()] as usize - first;
+    let mut keep_entries = arrow::array::BooleanBufferBuilder::new(entries);
+    let mut kept_offsets: Vec<i32> = Vec::with_capacity(list.len() + 1);
+    kept_offsets.push(0);
+    let mut end = 0i32;
+    for row in 0..list.len() {
+        let len = offsets[row + 1] - offsets[row];
+        let keep = mask.is_valid(row) && mask.value(row);
+        keep_entries.append_n(len as usize, keep);
+        if keep {
+            end += len;
+            kept_offsets.push(end);
+        }
+    }
+    let values = list.values().slice(first, entries);
+    let values = arrow::compute::filter(
+        &values,
+        &arrow::array::BooleanArray::new(keep_entries.finish(), None),
+    )?;
+    let field = match list.data_type() {
+        DataType::List(field) => field.clone(),
+        other => return Err(Error::bug(format!("list column typed {other}"))),
+    };
+    Ok(Arc::new(ListArray::try_new(
+        field,
+        OffsetBuffer::new(ScalarBuffer::from(kept_offsets)),
+        values,
+        None,
+    )?))
 }
 
 /// `records` with columns replaced, by field name, or appended when the name is new; every other

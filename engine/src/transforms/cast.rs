@@ -701,16 +701,23 @@ fn texts<T>(
     values: impl Iterator<Item = Option<T>>,
     write: impl Fn(&mut Vec<u8>, T),
 ) -> StringArray {
+    let (rows, _) = values.size_hint();
+    let mut builder = arrow::array::StringBuilder::with_capacity(rows, rows * 8);
     let mut buf = Vec::new();
-    values
-        .map(|v| {
-            v.map(|v| {
+    for v in values {
+        match v {
+            Some(v) => {
                 buf.clear();
                 write(&mut buf, v);
-                String::from_utf8_lossy(&buf).into_owned()
-            })
-        })
-        .collect()
+                match std::str::from_utf8(&buf) {
+                    Ok(text) => builder.append_value(text),
+                    Err(_) => builder.append_value(String::from_utf8_lossy(&buf)),
+                }
+            }
+            None => builder.append_null(),
+        }
+    }
+    builder.finish()
 }
 
 /// Casts from a Java integer (`Byte` … `Long`, or what Java turned a value into before).
@@ -727,8 +734,18 @@ fn from_long(a: &Int64Array, target: Target) -> Result<ArrayRef> {
                 .map(|v| v.map(|v| v != 0))
                 .collect::<BooleanArray>(),
         ),
-        // Long.toString is what Arrow prints.
-        Target::String => arrow::compute::cast(a, &DataType::Utf8)?,
+        // `Long.toString`: plain decimal digits.
+        Target::String => {
+            let mut builder = arrow::array::StringBuilder::with_capacity(a.len(), a.len() * 20);
+            let mut digits = itoa::Buffer::new();
+            for v in a.iter() {
+                match v {
+                    Some(v) => builder.append_value(digits.format(v)),
+                    None => builder.append_null(),
+                }
+            }
+            Arc::new(builder.finish())
+        }
     })
 }
 

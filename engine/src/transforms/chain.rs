@@ -17,7 +17,8 @@
 //! Failures are reported by row of the batch the chain was given, so the error handler sees the
 //! record as it was consumed (Java's DLQ writes the original record, whatever stage failed).
 
-use arrow::array::{Array, BooleanArray, RecordBatch};
+use arrow::array::{Array, BooleanArray, BooleanBufferBuilder, RecordBatch};
+use arrow::buffer::BooleanBuffer;
 use arrow::compute::kernels::zip::zip;
 
 use super::{Needs, Predicate, Transform};
@@ -160,20 +161,27 @@ impl ChainStage {
             )));
         }
         let is_selected = |row: usize| selected.as_ref().is_none_or(|m| m.value(row));
-        // keep[row]: not selected, or selected and neither failed nor dropped.
-        let mut keep: Vec<bool> = match &applied.keep {
-            Some(k) => (0..rows).map(|r| !is_selected(r) || k.value(r)).collect(),
-            None => vec![true; rows],
+        // keep: not selected, or selected and neither failed nor dropped; computed on bitmaps
+        // (a Filter's mask is whole-batch work).
+        let mut keep: BooleanBuffer = match (&applied.keep, &selected) {
+            (Some(k), Some(m)) => &!m.values() | k.values(),
+            (Some(k), None) => k.values().clone(),
+            (None, _) => BooleanBuffer::new_set(rows),
         };
-        for e in applied.errors {
-            if e.row < rows && is_selected(e.row) && keep[e.row] {
-                keep[e.row] = false;
-                errors.push(ChainError {
-                    row: piece.rows[e.row],
-                    class: self.transform.class(),
-                    error: e.error,
-                });
+        if !applied.errors.is_empty() {
+            let mut bits = BooleanBufferBuilder::new(rows);
+            bits.append_buffer(&keep);
+            for e in applied.errors {
+                if e.row < rows && is_selected(e.row) && bits.get_bit(e.row) {
+                    bits.set_bit(e.row, false);
+                    errors.push(ChainError {
+                        row: piece.rows[e.row],
+                        class: self.transform.class(),
+                        error: e.error,
+                    });
+                }
             }
+            keep = bits.finish();
         }
         let Piece { batch, rows: ids } = piece;
         let Some(mask) = selected else {
@@ -190,7 +198,14 @@ impl ChainStage {
                 .columns()
                 .iter()
                 .zip(batch.records.columns())
-                .map(|(new, old)| zip(&mask, new, old))
+                .map(|(new, old)| {
+                    // A column the transform left alone (Filter leaves them all) is kept as is.
+                    if std::sync::Arc::ptr_eq(new, old) {
+                        Ok(old.clone())
+                    } else {
+                        zip(&mask, new, old)
+                    }
+                })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             let records = RecordBatch::try_new(batch.records.schema(), columns)?;
             out.push(keep_rows(Batch { records, ..batch }, ids, &keep)?);
@@ -218,23 +233,19 @@ impl ChainStage {
                 provenance,
                 original: batch.original.as_ref().map(|o| o.slice(start, len)),
             };
-            out.push(keep_rows(run, ids[start..end].to_vec(), &keep[start..end])?);
+            out.push(keep_rows(run, ids[start..end].to_vec(), &keep.slice(start, len))?);
         }
         Ok(())
     }
 }
 
 /// The rows of `batch` whose `keep` is true, provenance untouched.
-fn keep_rows(batch: Batch, ids: Vec<usize>, keep: &[bool]) -> Result<Piece> {
-    if keep.iter().all(|k| *k) {
+fn keep_rows(batch: Batch, ids: Vec<usize>, keep: &BooleanBuffer) -> Result<Piece> {
+    if keep.count_set_bits() == keep.len() {
         return Ok(Piece { batch, rows: ids });
     }
-    let rows = ids
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(id, k)| k.then_some(id))
-        .collect();
-    let batch = batch.filter(&BooleanArray::from(keep.to_vec()))?;
+    let rows = keep.set_indices().map(|i| ids[i]).collect();
+    let batch = batch.filter(&BooleanArray::new(keep.clone(), None))?;
     Ok(Piece { batch, rows })
 }
 

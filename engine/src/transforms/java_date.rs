@@ -122,6 +122,27 @@ impl JavaDateFormat {
         out
     }
 
+    /// The span of time the formatted text cannot change within (aligned on the epoch): a day
+    /// for a date-only pattern, down to a millisecond when it prints `S`. In UTC every zone
+    /// letter prints a constant, so zones do not shorten it.
+    pub fn granularity_millis(&self) -> i64 {
+        self.items
+            .iter()
+            .map(|item| match item {
+                Item::Literal(_) => MILLIS_PER_DAY,
+                Item::Field { letter, .. } => match letter {
+                    'S' => 1,
+                    's' => 1000,
+                    'm' => 60_000,
+                    'H' | 'k' | 'K' | 'h' => 3_600_000,
+                    'a' => 43_200_000,
+                    _ => MILLIS_PER_DAY,
+                },
+            })
+            .min()
+            .unwrap_or(MILLIS_PER_DAY)
+    }
+
     /// Append the formatted instant to `out` (no allocation when `out` has room).
     pub fn format_into(&self, epoch_millis: i64, out: &mut String) {
         let t = Civil::from_epoch_millis(epoch_millis);
@@ -850,6 +871,22 @@ fn now_millis_minus_80_years(now_millis: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn granularity_is_the_smallest_unit_printed() {
+        let g = |p: &str| JavaDateFormat::compile(p).unwrap().granularity_millis();
+        assert_eq!(g("yyyy-MM-dd"), MILLIS_PER_DAY);
+        assert_eq!(g("yyyyMMdd'T'HH"), 3_600_000);
+        assert_eq!(g("yyyy-MM-dd'T'HH:mm:ssXXX"), 1000);
+        assert_eq!(g("ss.SSS"), 1);
+        assert_eq!(g("hh a"), 3_600_000);
+        assert_eq!(g("a"), 43_200_000);
+        // Every instant of a span prints the same text.
+        let f = JavaDateFormat::compile("yyyy-MM-dd HH:mm").unwrap();
+        let start = 1_700_000_040_000 - 1_700_000_040_000 % 60_000;
+        assert_eq!(f.format(start), f.format(start + 59_999));
+        assert_ne!(f.format(start), f.format(start + 60_000));
+    }
 
     fn fmt(pattern: &str, millis: i64) -> String {
         JavaDateFormat::compile(pattern).unwrap().format(millis)

@@ -18,7 +18,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, Date32Array, Int64Array, RecordBatch, StringArray, StructArray,
+    Array, ArrayRef, AsArray, Date32Array, Int64Array, RecordBatch, StringArray, StringBuilder,
+    StructArray,
     Time32MillisecondArray, TimestampMillisecondArray,
 };
 use arrow::datatypes::{
@@ -608,18 +609,27 @@ impl TimestampConverter {
                     .format
                     .as_ref()
                     .expect("configure requires a format for string targets");
-                let mut buf = String::new();
-                let strings: StringArray = millis
-                    .iter()
-                    .map(|ms| {
-                        ms.map(|ms| {
-                            buf.clear();
-                            format.format_into(ms, &mut buf);
-                            buf.clone()
-                        })
-                    })
-                    .collect();
-                Arc::new(strings)
+                // Timestamps of a batch cluster (often within one day): the text of the
+                // previous row's time span is reused instead of formatted again.
+                let span = format.granularity_millis();
+                let mut builder = StringBuilder::with_capacity(millis.len(), millis.len() * 16);
+                let mut last: Option<i64> = None;
+                let mut text = String::new();
+                for ms in millis.iter() {
+                    match ms {
+                        Some(ms) => {
+                            let bucket = ms.div_euclid(span);
+                            if last != Some(bucket) {
+                                text.clear();
+                                format.format_into(ms, &mut text);
+                                last = Some(bucket);
+                            }
+                            builder.append_value(&text);
+                        }
+                        None => builder.append_null(),
+                    }
+                }
+                Arc::new(builder.finish())
             }
             Repr::Unix => {
                 let precision = self.precision;
