@@ -11,7 +11,7 @@ use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::Field;
 
 use super::registry::{Build, TransformPlugin};
-use super::util::{column, replace, Side};
+use super::util::{self, column, replace, Side};
 use super::{Applied, Needs, Transform, TransformContext};
 use crate::config::Props;
 use crate::error::{Error, Result};
@@ -104,11 +104,12 @@ impl Transform for SetSchemaMetadata {
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = column(records, self.side.column())?;
-        // No schema: a null passes untouched, anything else is Java's requireSchema error. A
-        // schema other than a struct: Java's `new ConnectSchema(…, schema.fields(), …)` throws
-        // for every record that has a schema (a null row here is a tombstone, which the
-        // converter gave no schema).
-        let failure = if schema::is_schemaless(&field) {
+        // No schema: a null (a tombstone) passes untouched, anything else is Java's
+        // requireSchema error. A schema other than a struct: Java's `new ConnectSchema(…,
+        // schema.fields(), …)` throws for every record, null values included (they have the
+        // schema too).
+        let schemaless = schema::is_schemaless(&field);
+        let failure = if schemaless {
             Some("Schema required for [updating schema metadata]")
         } else if !matches!(field.data_type(), arrow::datatypes::DataType::Struct(_)) {
             Some("Cannot list fields on non-struct type")
@@ -117,7 +118,7 @@ impl Transform for SetSchemaMetadata {
         };
         if let Some(message) = failure {
             let errors = (0..array.len())
-                .filter(|row| array.is_valid(*row))
+                .filter(|&row| !schemaless || !util::is_null_at(array.as_ref(), row))
                 .map(|row| RowError {
                     row,
                     error: Error::data(message),

@@ -72,7 +72,7 @@ pub const REPLACE_NULL_WITH_DEFAULT_DOC: &str = "Whether to replace fields that 
 /// The class name Java's `getClass().getName()` gives the (non-null) value at `row` of a key or
 /// value column: what `Requirements` and other Java messages print.
 pub fn java_class(field: &Field, array: &dyn Array, row: usize) -> &'static str {
-    if array.is_null(row) {
+    if is_null_at(array, row) {
         return "null";
     }
     let schemaless = schema::is_schemaless(field);
@@ -115,11 +115,24 @@ pub fn java_class(field: &Field, array: &dyn Array, row: usize) -> &'static str 
 /// per row); the same key as `strait_formats::json::RAW_JSON`, which this crate cannot name.
 pub const RAW_JSON: &str = "strait.json.raw";
 
+/// Whether row `row` of a key or value column is null. A column of [`DataType::Null`] is Java's
+/// null without a schema throughout (JsonConverter's tombstones, `SchemaAndValue.NULL`, or a
+/// schemaless batch of nulls); Arrow's `NullArray` has no validity buffer, so its rows are not
+/// `is_null` and every row loop over a key or value asks this instead.
+pub fn is_null_at(array: &dyn Array, row: usize) -> bool {
+    array.is_null(row) || array.data_type() == &DataType::Null
+}
+
+/// Whether a key or value column holds only nulls without a schema (see [`is_null_at`]): what
+/// Java's transforms get for a tombstone.
+pub fn is_schemaless_null(array: &dyn Array) -> bool {
+    array.data_type() == &DataType::Null
+}
+
 /// `Requirements.requireMap` (schemaless) or `requireStruct` (with a schema) failing for `row`.
 pub fn require_error(field: &Field, array: &dyn Array, row: usize, purpose: &str) -> Error {
     let found = java_class(field, array, row);
-    // A null row of a required column is a tombstone, which Java sees without a schema.
-    if schema::is_schemaless(field) || (array.is_null(row) && !is_optional(field)) {
+    if schema::is_schemaless(field) {
         Error::data(format!(
             "Only Map objects supported in absence of schema for [{purpose}], found: {found}"
         ))
@@ -142,7 +155,7 @@ pub fn struct_operand<'a>(
     transform: &str,
     nulls_fail: bool,
 ) -> (Option<&'a StructArray>, Vec<RowError>) {
-    let fails = |row: usize| nulls_fail || array.is_valid(row);
+    let fails = |row: usize| nulls_fail || !is_null_at(array.as_ref(), row);
     if let Some(s) = array.as_any().downcast_ref::<StructArray>() {
         let errors = if nulls_fail {
             (0..array.len())
@@ -162,7 +175,7 @@ pub fn struct_operand<'a>(
         .filter(|&r| fails(r))
         .map(|row| RowError {
             row,
-            error: if map && array.is_valid(row) {
+            error: if map && !is_null_at(array.as_ref(), row) {
                 Error::data(format!(
                     "{transform} does not support schemaless maps with more than 128 distinct keys in Strait"
                 ))
@@ -648,10 +661,10 @@ pub fn with_headers(
 pub const NOT_READ: &str = "<not read>";
 
 /// `ConnectSchema.toString` of a key or value column's schema at `row`: `Schema{TYPE}` or
-/// `Schema{name:TYPE}`; `null` without a schema (schemaless, or a tombstone, to which Java's
-/// converter gives no schema).
-pub fn java_schema_string(field: &Field, array: &dyn Array, row: usize) -> String {
-    if schema::is_schemaless(field) || (array.is_null(row) && !is_optional(field)) {
+/// `Schema{name:TYPE}`; `null` without a schema (schemaless, which tombstones are: the
+/// converter gives them no schema).
+pub fn java_schema_string(field: &Field) -> String {
+    if schema::is_schemaless(field) {
         return "null".to_string();
     }
     let ty = crate::java_text::connect_type_name(field.data_type()).unwrap_or("BYTES");
@@ -682,7 +695,7 @@ pub fn java_side_string(records: &RecordBatch, side: Side, row: usize) -> String
         {
             (
                 java_value_string(array, row),
-                java_schema_string(&field, array.as_ref(), row),
+                java_schema_string(&field),
             )
         }
         _ => (NOT_READ.to_string(), NOT_READ.to_string()),
@@ -711,7 +724,7 @@ pub fn java_headers_string(
                             let segment = &decoded.segments[0];
                             (
                                 java_value_string(&segment.array, 0),
-                                java_schema_string(&segment.field, segment.array.as_ref(), 0),
+                                java_schema_string(&segment.field),
                             )
                         }
                         _ => (NOT_READ.to_string(), NOT_READ.to_string()),
@@ -765,7 +778,7 @@ pub(crate) fn tests_context() -> super::TransformContext {
 
 /// Rows of a column that Java sees as non-null values.
 pub fn valid_rows(array: &dyn arrow::array::Array) -> impl Iterator<Item = usize> + '_ {
-    (0..array.len()).filter(move |&i| array.is_valid(i))
+    (0..array.len()).filter(move |&i| !is_null_at(array, i))
 }
 
 /// `nulls` with the given rows nulled too (failed rows: whatever their children hold, a struct
