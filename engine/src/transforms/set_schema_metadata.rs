@@ -218,16 +218,29 @@ mod tests {
             "Schema required for [updating schema metadata]"
         );
         assert_eq!(t.class(), VALUE_CLASS);
-        // A schema that is not a struct fails too, with Java's message.
+        // A schema that is not a struct fails too, with Java's message, null values included
+        // (they have the schema).
         let out = t
             .apply(&records(Field::new("value", DataType::Int32, true)))
             .unwrap();
-        assert_eq!(out.errors.len(), 1);
+        assert_eq!(out.errors.len(), 2);
         assert_eq!(
-            out.errors[0].error.message(),
+            out.errors[1].error.message(),
             "Cannot list fields on non-struct type"
         );
         assert!(t.needs().value);
+        // Tombstones (a schemaless Null column) pass untouched.
+        let raw = records(Field::new("value", DataType::Int32, true));
+        let tombstones = replace(
+            &raw,
+            "value",
+            schema::schemaless(Field::new("value", DataType::Null, true)),
+            Arc::new(arrow::array::NullArray::new(2)),
+        )
+        .unwrap();
+        let out = t.apply(&tombstones).unwrap();
+        assert!(out.errors.is_empty());
+        assert_eq!(out.records, tombstones);
     }
 
     #[test]

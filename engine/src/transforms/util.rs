@@ -693,10 +693,7 @@ pub fn java_side_string(records: &RecordBatch, side: Side, row: usize) -> String
         Ok((field, array))
             if !(matches!(field.data_type(), DataType::Binary) && field.metadata().is_empty()) =>
         {
-            (
-                java_value_string(array, row),
-                java_schema_string(&field),
-            )
+            (java_value_string(array, row), java_schema_string(&field))
         }
         _ => (NOT_READ.to_string(), NOT_READ.to_string()),
     };
@@ -1278,5 +1275,120 @@ pub mod test_support {
             .unwrap()
             .clone();
         (field.as_ref().clone(), s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+    use crate::batch::{Batch, Provenance};
+    use crate::transforms::registry::build_chain;
+    use arrow::array::NullArray;
+
+    /// Tombstones (JsonConverter's `SchemaAndValue.NULL`: a schemaless Null column) through
+    /// every `$Value` transform that reads the value: Java passes a null value without schema
+    /// through, except where `requireMap` rejects it, and HoistField wraps it.
+    #[test]
+    fn tombstones_are_nulls_without_schema_to_every_transform() {
+        let tombstones = sink_batch((
+            schema::schemaless(Field::new("value", DataType::Null, true)),
+            Arc::new(NullArray::new(2)),
+        ));
+        let t = "org.apache.kafka.connect.transforms.";
+        // Class, config, the purpose `requireMap` names when Java fails the record.
+        let cases: &[(&str, &[(&str, &str)], Option<&str>)] = &[
+            ("Cast$Value", &[("spec", "a:string")], None),
+            ("Cast$Value", &[("spec", "string")], None),
+            ("ExtractField$Value", &[("field", "a")], None),
+            ("Flatten$Value", &[], None),
+            (
+                "InsertField$Value",
+                &[("static.field", "s"), ("static.value", "v")],
+                None,
+            ),
+            ("ReplaceField$Value", &[("exclude", "a")], None),
+            ("SetSchemaMetadata$Value", &[("schema.name", "n")], None),
+            (
+                "TimestampConverter$Value",
+                &[("field", "a"), ("target.type", "unix")],
+                None,
+            ),
+            ("TimestampConverter$Value", &[("target.type", "unix")], None),
+            ("MaskField$Value", &[("fields", "a")], Some("mask fields")),
+            (
+                "ValueToKey",
+                &[("fields", "a")],
+                Some("copying fields from value to key"),
+            ),
+            (
+                "HeaderFrom$Value",
+                &[("fields", "a"), ("headers", "h"), ("operation", "move")],
+                Some("header move"),
+            ),
+        ];
+        for (class, config, fails) in cases {
+            let mut pairs = vec![
+                ("transforms".to_string(), "a".to_string()),
+                ("transforms.a.type".to_string(), format!("{t}{class}")),
+            ];
+            pairs.extend(
+                config
+                    .iter()
+                    .map(|(k, v)| (format!("transforms.a.{k}"), v.to_string())),
+            );
+            let chain = build_chain(&pairs.into_iter().collect(), &tests_context()).unwrap();
+            let out = chain
+                .apply(Batch::new(tombstones.clone(), Provenance::None))
+                .unwrap();
+            match fails {
+                None => {
+                    assert!(out.errors.is_empty(), "{class}: {:?}", out.errors);
+                    let records = &out.pieces[0].records;
+                    assert_eq!(records, &tombstones, "{class} passes tombstones through");
+                }
+                Some(purpose) => {
+                    assert_eq!(out.errors.len(), 2, "{class}");
+                    assert_eq!(
+                        out.errors[0].error.message(),
+                        format!(
+                            "Only Map objects supported in absence of schema for [{purpose}], found: null"
+                        ),
+                        "{class}"
+                    );
+                }
+            }
+        }
+        // HoistField: `{"w": null}` without schema.
+        let hoist = [
+            ("transforms", "a"),
+            (
+                "transforms.a.type",
+                "org.apache.kafka.connect.transforms.HoistField$Value",
+            ),
+            ("transforms.a.field", "w"),
+        ];
+        let chain = build_chain(&props(&hoist), &tests_context()).unwrap();
+        let out = chain
+            .apply(Batch::new(tombstones, Provenance::None))
+            .unwrap();
+        assert!(out.errors.is_empty());
+        let (field, hoisted) = struct_of(&out.pieces[0].records, "value");
+        assert!(schema::is_schemaless(&field));
+        assert_eq!(hoisted.null_count(), 0);
+        assert_eq!(
+            hoisted.column_by_name("w").unwrap().data_type(),
+            &DataType::Null
+        );
+    }
+
+    #[test]
+    fn null_typed_rows_are_null_to_java() {
+        let field = schema::schemaless(Field::new("value", DataType::Null, true));
+        let array = NullArray::new(1);
+        assert!(is_null_at(&array, 0));
+        assert_eq!(java_class(&field, &array, 0), "null");
+        assert_eq!(java_schema_string(&field), "null");
+        assert_eq!(valid_rows(&array).count(), 0);
     }
 }

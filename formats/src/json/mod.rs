@@ -987,16 +987,16 @@ mod tests {
         // Same schema as `a`, written differently: no boundary.
         let a_again = r#"{"payload":3,"schema":{"optional":false,"type":"int32"}}"#;
         let rows: Vec<Option<String>> = vec![
-            Some(a("1")),                                     // 0: segment 0
-            Some(a("\"bad\"")),                               // 1: fails, stays in segment 0
-            Some("{oops".into()),                             // 2: fails, stays in segment 0
-            Some(a_again.into()),                             // 3
-            Some(b(r#"{"b":"x","c":5}"#)),                    // 4: segment 1
-            Some(b(r#"{"b":"y","c":"no"}"#)),                 // 5: fails, stays in segment 1
-            Some(a("2")),                                     // 6: segment 2
-            Some(r#"{"schema":null,"payload":{"k":true}}"#.into()), // 7: segment 3, schemaless
+            Some(a("1")),                                            // 0: segment 0
+            Some(a("\"bad\"")),                                      // 1: fails, stays in segment 0
+            Some("{oops".into()),                                    // 2: fails, stays in segment 0
+            Some(a_again.into()),                                    // 3
+            Some(b(r#"{"b":"x","c":5}"#)),                           // 4: segment 1
+            Some(b(r#"{"b":"y","c":"no"}"#)),                        // 5: fails, stays in segment 1
+            Some(a("2")),                                            // 6: segment 2
+            Some(r#"{"schema":null,"payload":{"k":true}}"#.into()),  // 7: segment 3, schemaless
             Some(r#"{"schema":null,"payload":{"k":false}}"#.into()), // 8
-            Some(b(r#"{"b":"z","c":6}"#)),                    // 9: segment 4
+            Some(b(r#"{"b":"z","c":6}"#)),                           // 9: segment 4
         ];
         let input = payloads(&rows.iter().map(|r| r.as_deref()).collect::<Vec<_>>());
         let d = c.to_connect(&input).unwrap();
@@ -1037,17 +1037,17 @@ mod tests {
         let optional = r#"{"schema":{"type":"int32","optional":true},"payload":null}"#;
         let no_schema_no_value = r#"{ "payload" : null , "schema" : null }"#;
         let rows: Vec<Option<String>> = vec![
-            None,                                           // 0: tombstones first: segment 0
-            Some(no_schema_no_value.into()),                // 1: the same to Java
-            Some(a("1")),                                   // 2: segment 1
-            None,                                           // 3: segment 2
-            Some(a("2")),                                   // 4: segment 3, the schema again
-            Some(optional.into()),                          // 5: segment 4: null WITH a schema
-            Some(r#"{"schema":null,"payload":5}"#.into()),  // 6: segment 5, schemaless
+            None,                                             // 0: tombstones first: segment 0
+            Some(no_schema_no_value.into()),                  // 1: the same to Java
+            Some(a("1")),                                     // 2: segment 1
+            None,                                             // 3: segment 2
+            Some(a("2")),                                     // 4: segment 3, the schema again
+            Some(optional.into()),                            // 5: segment 4: null WITH a schema
+            Some(r#"{"schema":null,"payload":5}"#.into()),    // 6: segment 5, schemaless
             Some(r#"{"schema":null,"payload":null}"#.into()), // 7: segment 6
-            Some(r#"{"schema":null,"payload":6}"#.into()),  // 8: segment 7
-            None,                                           // 9: segment 8, to the end
-            None,                                           // 10
+            Some(r#"{"schema":null,"payload":6}"#.into()),    // 8: segment 7
+            None,                                             // 9: segment 8, to the end
+            None,                                             // 10
         ];
         let input = payloads(&rows.iter().map(|r| r.as_deref()).collect::<Vec<_>>());
         let d = c.to_connect(&input).unwrap();
