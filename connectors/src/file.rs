@@ -1165,6 +1165,14 @@ mod tests {
         ))
         .await
         .unwrap();
+        // Tombstones (JsonConverter with schemas: a Null column without schema) print as Java
+        // prints a null value.
+        task.put(value_batch(
+            Field::new("v", DataType::Null, true),
+            Arc::new(arrow::array::NullArray::new(2)),
+        ))
+        .await
+        .unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "existing\n",
@@ -1176,7 +1184,7 @@ mod tests {
         assert_eq!(committable, consumed);
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
-            "existing\nplain\nnull\n\nStruct{a=1,b=x}\nStruct{b=y}\n"
+            "existing\nplain\nnull\n\nStruct{a=1,b=x}\nStruct{b=y}\nnull\nnull\n"
         );
         task.stop().await.unwrap();
     }

@@ -36,8 +36,9 @@ pub const DEFAULT: &str = "connect.default";
 /// Present with value `"true"` when the column has no Connect schema (schemaless data).
 pub const SCHEMALESS: &str = "connect.schemaless";
 /// Connect's `optional` flag (`"true"`/`"false"`) where it differs from the Arrow nullability: a
-/// top-level column with a required schema is still nullable (tombstones, rows that failed to
-/// decode), and Arrow map keys are never nullable even when the key schema is optional.
+/// top-level column with a required schema is still nullable (rows that failed to decode or
+/// transform; tombstones have no schema, see [`SCHEMALESS`]), and Arrow map keys are never
+/// nullable even when the key schema is optional.
 pub const OPTIONAL: &str = "connect.optional";
 
 /// Field metadata key marking a Utf8 column whose values are raw JSON text (schemaless values

@@ -132,14 +132,11 @@ impl ExtractField {
         field: &Field,
         array: &ArrayRef,
     ) -> Result<Applied> {
-        // A null row of a required column is a tombstone (Java: no schema, so the schemaless
-        // path, which passes it through); of an optional one, a null value with its schema,
-        // which Java resolves the path for like any other.
-        let null_values = util::is_optional(field);
+        // A null value has the column's schema (tombstones come as a schemaless column), which
+        // Java resolves the path for like any other value's.
         if !matches!(array.data_type(), DataType::Struct(_)) {
             // `requireStructOrNull` fails every value; a null value then fails in `fieldFrom`.
             let errors = (0..array.len())
-                .filter(|&r| array.is_valid(r) || null_values)
                 .map(|row| RowError {
                     row,
                     error: if array.is_valid(row) {
@@ -160,7 +157,7 @@ impl ExtractField {
         let indices = match self.resolve(field) {
             Ok(indices) => indices,
             Err(_) => {
-                return Ok(Self::fail_all(records, array, null_values, || {
+                return Ok(Self::fail_all(records, array, true, || {
                     self.resolve(field)
                         .err()
                         .unwrap_or_else(|| Error::bug("path resolution is not deterministic"))

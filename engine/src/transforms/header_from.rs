@@ -380,7 +380,7 @@ mod tests {
     }
 
     /// A required struct `name`/`doc` with `a` (required Int32) and `b` (optional Utf8); row 1
-    /// has `b` null, row 2 is a tombstone.
+    /// has `b` null, row 2 is null (under the schema).
     fn value(schemaless: bool) -> (Field, ArrayRef) {
         struct_column(
             vec![
@@ -452,10 +452,21 @@ mod tests {
             input.column_by_name(columns::VALUE).unwrap(),
             "copy leaves the value alone"
         );
-        // The tombstone (no schema in Java) fails as Java's requireMap does.
+        // The null value (with its schema) fails as Java's requireStruct does.
         assert_eq!(rows_of(&errors), [2]);
         assert_eq!(
             errors[0].error.message(),
+            "Only Struct objects supported for [header copy], found: null"
+        );
+        // Tombstones (no schema in Java: a schemaless Null column) fail as requireMap does.
+        let tombstones = batch((
+            schema::schemaless(Field::new("value", DataType::Null, true)),
+            Arc::new(arrow::array::NullArray::new(2)),
+        ));
+        let (_, errors) = run(&pairs, Side::Value, &tombstones).unwrap();
+        assert_eq!(rows_of(&errors), [0, 1]);
+        assert_eq!(
+            errors[1].error.message(),
             "Only Map objects supported in absence of schema for [header copy], found: null"
         );
     }

@@ -57,7 +57,7 @@ impl Transform for HoistField {
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = column(records, self.side.column())?;
-        let child = util::top_as_child(&field, &self.field, array.null_count() > 0);
+        let child = util::top_as_child(&field, &self.field, array.logical_null_count() > 0);
         let errors = util::put_errors(&child, array.as_ref(), None);
         let fields = Fields::from(vec![child]);
         let out = StructArray::try_new(fields.clone(), vec![array.clone()], None)?;

@@ -2,12 +2,16 @@
 //! Kafka's transforms (with predicates and `negate`) give, row for row, what the same chain
 //! gives each record alone — Java's record-at-a-time semantics, which the golden vectors pin
 //! per record. Checks the batch paths (predicate masks merged by `zip` or split into runs,
-//! filtered and failed rows, dictionary-encoded topics) against the simplest one.
+//! filtered and failed rows, dictionary-encoded topics) against the simplest one. Batches are
+//! built as the sink runtime builds them from JsonConverter envelopes: tombstones are runs of
+//! their own (a schemaless `Null` value, Java's `SchemaAndValue.NULL`), and the batch is cut at
+//! every run boundary by the runtime's `split`.
 
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BinaryArray, Float64Array, Int64Array, RecordBatch, StringArray, StructArray,
+    Array, ArrayRef, BinaryArray, Float64Array, Int64Array, NullArray, RecordBatch, StringArray,
+    StructArray,
 };
 use arrow::datatypes::{DataType, Field, Fields};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -18,7 +22,8 @@ use super::TransformContext;
 use crate::batch::{columns, header_entries, Batch, Provenance, RawBatchBuilder};
 use crate::config::Props;
 use crate::error::Result;
-use crate::plugin::{Converter, Decoded};
+use crate::plugin::{Converter, Decoded, Segment};
+use crate::runtime::split;
 use crate::schema;
 
 /// Header values as their text, for the header transforms that write headers.
@@ -146,6 +151,13 @@ const STAGES: &[&[(&str, &str)]] = &[
         ("type", "org.apache.kafka.connect.transforms.ValueToKey"),
         ("fields", "amount"),
     ],
+    &[
+        (
+            "type",
+            "org.apache.kafka.connect.transforms.HoistField$Value",
+        ),
+        ("field", "w"),
+    ],
 ];
 
 /// The predicates every chain declares (a stage may use one).
@@ -213,9 +225,11 @@ fn row() -> impl Strategy<Value = Row> {
         })
 }
 
-/// A sink batch of `rows` (offsets 0..), the value decoded as a Connect struct
-/// `{id: optional int64, name: optional string, amount: float64}`.
-fn batch(rows: &[Row]) -> Batch {
+/// The pieces of a sink batch of `rows` (offsets 0..), each with the row it starts at: the value
+/// decoded as a Connect struct `{id: optional int64, name: optional string, amount: float64}`,
+/// tombstones as a schemaless `Null` column, cut where one gives way to the other (as the
+/// JsonConverter's segments cut a batch).
+fn pieces(rows: &[Row]) -> Vec<(usize, Batch)> {
     let mut b = RawBatchBuilder::with_capacity(rows.len(), 64);
     for (i, r) in rows.iter().enumerate() {
         let headers: Vec<(&str, Option<&[u8]>)> = if r.header_a {
@@ -234,6 +248,52 @@ fn batch(rows: &[Row]) -> Batch {
         );
     }
     let raw = b.finish().expect("raw batch");
+    let mut value = Vec::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let tombstones = rows[start].value.is_none();
+        let len = rows[start..]
+            .iter()
+            .take_while(|r| r.value.is_none() == tombstones)
+            .count();
+        let (field, array) = if tombstones {
+            (
+                schema::schemaless(Field::new(columns::VALUE, DataType::Null, true)),
+                Arc::new(NullArray::new(len)) as ArrayRef,
+            )
+        } else {
+            structs(&rows[start..start + len])
+        };
+        value.push(Segment {
+            start_row: start,
+            field,
+            array,
+        });
+        start += len;
+    }
+    if value.is_empty() {
+        let (field, array) = structs(&[]);
+        value.push(Segment {
+            start_row: 0,
+            field,
+            array,
+        });
+    }
+    // The key stays raw (no stage reads it), one segment.
+    let key_field = raw.field(columns::KEY).expect("raw key field");
+    let key = [Segment {
+        start_row: 0,
+        field: (*key_field).clone(),
+        array: raw.column(columns::KEY).expect("raw key").clone(),
+    }];
+    let starts: Vec<usize> = value.iter().map(|s| s.start_row).collect();
+    let pieces = split::split(&raw, &key, &value).expect("split");
+    assert_eq!(pieces.len(), starts.len(), "one piece per value run");
+    starts.into_iter().zip(pieces).collect()
+}
+
+/// The value column of `rows`, none of them a tombstone.
+fn structs(rows: &[Row]) -> (Field, ArrayRef) {
     let fields = Fields::from(vec![
         Field::new("id", DataType::Int64, true),
         Field::new("name", DataType::Utf8, true),
@@ -247,23 +307,17 @@ fn batch(rows: &[Row]) -> Batch {
         .iter()
         .map(|r| r.value.as_ref().and_then(|v| v.1.clone()))
         .collect();
-    let amounts: Float64Array = rows
-        .iter()
-        .map(|r| Some(r.value.as_ref().map_or(0.0, |v| v.2)))
-        .collect();
-    let nulls =
-        arrow::buffer::NullBuffer::from(rows.iter().map(|r| r.value.is_some()).collect::<Vec<_>>());
+    let amounts: Float64Array = rows.iter().map(|r| r.value.as_ref().map(|v| v.2)).collect();
     let array = StructArray::new(
         fields.clone(),
         vec![Arc::new(ids), Arc::new(names), Arc::new(amounts)],
-        Some(nulls),
+        None,
     );
     let field = schema::with_name(
         Field::new(columns::VALUE, DataType::Struct(fields), true),
         "test.Order",
     );
-    raw.with_column(Arc::new(field), Arc::new(array))
-        .expect("decoded batch")
+    (field, Arc::new(array))
 }
 
 /// Everything about an output row that a sink could see, comparable.
@@ -290,16 +344,8 @@ fn seen(batch: &Batch) -> Vec<Seen> {
         .map(|row| Seen {
             topic: batch.topic_at(row).unwrap_or_default().to_string(),
             timestamp: text(columns::TIMESTAMP, row),
-            // A null value has no schema of its own in a column (Java keeps a tombstone's
-            // schema per record; a batch has one per column, documented in the README), so the
-            // schema is compared for values only.
             value_field: batch
                 .field(columns::VALUE)
-                .filter(|_| {
-                    batch
-                        .column(columns::VALUE)
-                        .is_some_and(|c| c.is_valid(row))
-                })
                 .map_or(Field::new("none", DataType::Null, true), |f| (*f).clone()),
             value: text(columns::VALUE, row),
             key: text(columns::KEY, row),
@@ -361,25 +407,23 @@ proptest! {
     ) {
         let ctx = TransformContext { header_converter: Arc::new(TextHeaders) };
         let chain = build_chain(&config(&stages), &ctx).expect("chain builds");
-        let whole = chain.apply(batch(&rows)).expect("chain runs");
-        let got: Vec<Seen> = whole.pieces.iter().flat_map(seen).collect();
-        // A tombstone's message may name the schema its column has (`Only Struct objects…` or
-        // `Only Map objects…`), which for a null row depends on its batch (see `Seen`): for
-        // tombstones the failing class is compared, not the message.
-        let message = |row: usize, e: &super::ChainError| match rows[row].value {
-            Some(_) => e.error.message().to_string(),
-            None => String::new(),
-        };
-        let mut got_errors: Vec<(usize, &str, String)> = whole
-            .errors
-            .iter()
-            .map(|e| (e.row, e.class, message(e.row, e)))
-            .collect();
+        let mut got = Vec::new();
+        let mut got_errors: Vec<(usize, &str, String)> = Vec::new();
+        // Each piece through the chain, as the sink runtime runs them.
+        for (start, piece) in pieces(&rows) {
+            let out = chain.apply(piece).expect("chain runs");
+            got.extend(out.pieces.iter().flat_map(seen));
+            got_errors.extend(
+                out.errors
+                    .iter()
+                    .map(|e| (start + e.row, e.class, e.error.message().to_string())),
+            );
+        }
         got_errors.sort();
         let mut want = Vec::new();
         let mut want_errors = Vec::new();
         for (i, r) in rows.iter().enumerate() {
-            let mut one = batch(std::slice::from_ref(r));
+            let mut one = pieces(std::slice::from_ref(r)).remove(0).1;
             // The same record, at its own offset.
             one = Batch::new(
                 RecordBatch::try_new(
@@ -405,7 +449,7 @@ proptest! {
             want_errors.extend(
                 out.errors
                     .iter()
-                    .map(|e| (i, e.class, message(i, e))),
+                    .map(|e| (i, e.class, e.error.message().to_string())),
             );
         }
         prop_assert_eq!(got_errors, want_errors);

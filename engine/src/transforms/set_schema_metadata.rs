@@ -11,7 +11,7 @@ use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::Field;
 
 use super::registry::{Build, TransformPlugin};
-use super::util::{column, replace, Side};
+use super::util::{self, column, replace, Side};
 use super::{Applied, Needs, Transform, TransformContext};
 use crate::config::Props;
 use crate::error::{Error, Result};
@@ -104,11 +104,12 @@ impl Transform for SetSchemaMetadata {
 
     fn apply(&self, records: &RecordBatch) -> Result<Applied> {
         let (field, array) = column(records, self.side.column())?;
-        // No schema: a null passes untouched, anything else is Java's requireSchema error. A
-        // schema other than a struct: Java's `new ConnectSchema(…, schema.fields(), …)` throws
-        // for every record that has a schema (a null row here is a tombstone, which the
-        // converter gave no schema).
-        let failure = if schema::is_schemaless(&field) {
+        // No schema: a null (a tombstone) passes untouched, anything else is Java's
+        // requireSchema error. A schema other than a struct: Java's `new ConnectSchema(…,
+        // schema.fields(), …)` throws for every record, null values included (they have the
+        // schema too).
+        let schemaless = schema::is_schemaless(&field);
+        let failure = if schemaless {
             Some("Schema required for [updating schema metadata]")
         } else if !matches!(field.data_type(), arrow::datatypes::DataType::Struct(_)) {
             Some("Cannot list fields on non-struct type")
@@ -117,7 +118,7 @@ impl Transform for SetSchemaMetadata {
         };
         if let Some(message) = failure {
             let errors = (0..array.len())
-                .filter(|row| array.is_valid(*row))
+                .filter(|&row| !schemaless || !util::is_null_at(array.as_ref(), row))
                 .map(|row| RowError {
                     row,
                     error: Error::data(message),
@@ -217,16 +218,29 @@ mod tests {
             "Schema required for [updating schema metadata]"
         );
         assert_eq!(t.class(), VALUE_CLASS);
-        // A schema that is not a struct fails too, with Java's message.
+        // A schema that is not a struct fails too, with Java's message, null values included
+        // (they have the schema).
         let out = t
             .apply(&records(Field::new("value", DataType::Int32, true)))
             .unwrap();
-        assert_eq!(out.errors.len(), 1);
+        assert_eq!(out.errors.len(), 2);
         assert_eq!(
-            out.errors[0].error.message(),
+            out.errors[1].error.message(),
             "Cannot list fields on non-struct type"
         );
         assert!(t.needs().value);
+        // Tombstones (a schemaless Null column) pass untouched.
+        let raw = records(Field::new("value", DataType::Int32, true));
+        let tombstones = replace(
+            &raw,
+            "value",
+            schema::schemaless(Field::new("value", DataType::Null, true)),
+            Arc::new(arrow::array::NullArray::new(2)),
+        )
+        .unwrap();
+        let out = t.apply(&tombstones).unwrap();
+        assert!(out.errors.is_empty());
+        assert_eq!(out.records, tombstones);
     }
 
     #[test]

@@ -302,13 +302,6 @@ fn top_optional(field: &Field) -> bool {
     }
 }
 
-/// Whether Java sees row `i` of a top-level column at all: a null row of a required schema is a
-/// tombstone, which reaches Java without a schema and so takes the schemaless path (`null` in,
-/// `null` out); a null row of an optional schema is a `null` value with that schema.
-fn is_tombstone(field: &Field, array: &dyn Array, i: usize) -> bool {
-    array.is_null(i) && !top_optional(field)
-}
-
 /// Java's `getClass()` of the value a column of this type holds (`schemaless`: as
 /// JsonConverter builds it without a schema).
 fn java_class(data_type: &DataType, schemaless: bool) -> &'static str {
@@ -681,7 +674,8 @@ impl TimestampConverter {
         array: &ArrayRef,
         errors: &mut Errors,
     ) -> Result<Option<(Field, ArrayRef)>> {
-        let live = |i: usize| !is_tombstone(field, array.as_ref(), i);
+        // Every row has the column's schema (tombstones come as a schemaless column).
+        let live = |_: usize| true;
         if self.field.is_empty() {
             // Java asks the schema for the source type before looking at the value, so a
             // schema of another type fails even for a null value.
@@ -1224,19 +1218,15 @@ mod tests {
             e[0].2,
             "Schema Schema{INT32} does not correspond to a known timestamp type format"
         );
-        // A null row of a required schema is a tombstone: no schema, no error.
-        let required = Field::new("value", DataType::Int32, true)
-            .with_metadata(meta(&[(schema::OPTIONAL, "false")]));
+        // A tombstone comes without a schema (a schemaless Null column): null in, null out.
         let input = batch(
-            required,
-            Arc::new(arrow::array::Int32Array::from(vec![None::<i32>])),
+            schema::schemaless(Field::new("value", DataType::Null, true)),
+            Arc::new(arrow::array::NullArray::new(2)),
         );
-        let (f, _, e) = run(&t, input);
+        let (f, a, e) = run(&t, input);
         assert!(e.is_empty());
-        assert_eq!(
-            f.metadata().get(schema::OPTIONAL).map(String::as_str),
-            Some("false")
-        );
+        assert!(schema::is_schemaless(&f));
+        assert_eq!(a.logical_null_count(), 2);
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub const REPLACE_NULL_WITH_DEFAULT_DOC: &str = "Whether to replace fields that 
 /// The class name Java's `getClass().getName()` gives the (non-null) value at `row` of a key or
 /// value column: what `Requirements` and other Java messages print.
 pub fn java_class(field: &Field, array: &dyn Array, row: usize) -> &'static str {
-    if array.is_null(row) {
+    if is_null_at(array, row) {
         return "null";
     }
     let schemaless = schema::is_schemaless(field);
@@ -115,11 +115,24 @@ pub fn java_class(field: &Field, array: &dyn Array, row: usize) -> &'static str 
 /// per row); the same key as `strait_formats::json::RAW_JSON`, which this crate cannot name.
 pub const RAW_JSON: &str = "strait.json.raw";
 
+/// Whether row `row` of a key or value column is null. A column of [`DataType::Null`] is Java's
+/// null without a schema throughout (JsonConverter's tombstones, `SchemaAndValue.NULL`, or a
+/// schemaless batch of nulls); Arrow's `NullArray` has no validity buffer, so its rows are not
+/// `is_null` and every row loop over a key or value asks this instead.
+pub fn is_null_at(array: &dyn Array, row: usize) -> bool {
+    array.is_null(row) || array.data_type() == &DataType::Null
+}
+
+/// Whether a key or value column holds only nulls without a schema (see [`is_null_at`]): what
+/// Java's transforms get for a tombstone.
+pub fn is_schemaless_null(array: &dyn Array) -> bool {
+    array.data_type() == &DataType::Null
+}
+
 /// `Requirements.requireMap` (schemaless) or `requireStruct` (with a schema) failing for `row`.
 pub fn require_error(field: &Field, array: &dyn Array, row: usize, purpose: &str) -> Error {
     let found = java_class(field, array, row);
-    // A null row of a required column is a tombstone, which Java sees without a schema.
-    if schema::is_schemaless(field) || (array.is_null(row) && !is_optional(field)) {
+    if schema::is_schemaless(field) {
         Error::data(format!(
             "Only Map objects supported in absence of schema for [{purpose}], found: {found}"
         ))
@@ -142,7 +155,7 @@ pub fn struct_operand<'a>(
     transform: &str,
     nulls_fail: bool,
 ) -> (Option<&'a StructArray>, Vec<RowError>) {
-    let fails = |row: usize| nulls_fail || array.is_valid(row);
+    let fails = |row: usize| nulls_fail || !is_null_at(array.as_ref(), row);
     if let Some(s) = array.as_any().downcast_ref::<StructArray>() {
         let errors = if nulls_fail {
             (0..array.len())
@@ -162,7 +175,7 @@ pub fn struct_operand<'a>(
         .filter(|&r| fails(r))
         .map(|row| RowError {
             row,
-            error: if map && array.is_valid(row) {
+            error: if map && !is_null_at(array.as_ref(), row) {
                 Error::data(format!(
                     "{transform} does not support schemaless maps with more than 128 distinct keys in Strait"
                 ))
@@ -648,10 +661,10 @@ pub fn with_headers(
 pub const NOT_READ: &str = "<not read>";
 
 /// `ConnectSchema.toString` of a key or value column's schema at `row`: `Schema{TYPE}` or
-/// `Schema{name:TYPE}`; `null` without a schema (schemaless, or a tombstone, to which Java's
-/// converter gives no schema).
-pub fn java_schema_string(field: &Field, array: &dyn Array, row: usize) -> String {
-    if schema::is_schemaless(field) || (array.is_null(row) && !is_optional(field)) {
+/// `Schema{name:TYPE}`; `null` without a schema (schemaless, which tombstones are: the
+/// converter gives them no schema).
+pub fn java_schema_string(field: &Field) -> String {
+    if schema::is_schemaless(field) {
         return "null".to_string();
     }
     let ty = crate::java_text::connect_type_name(field.data_type()).unwrap_or("BYTES");
@@ -680,10 +693,7 @@ pub fn java_side_string(records: &RecordBatch, side: Side, row: usize) -> String
         Ok((field, array))
             if !(matches!(field.data_type(), DataType::Binary) && field.metadata().is_empty()) =>
         {
-            (
-                java_value_string(array, row),
-                java_schema_string(&field, array.as_ref(), row),
-            )
+            (java_value_string(array, row), java_schema_string(&field))
         }
         _ => (NOT_READ.to_string(), NOT_READ.to_string()),
     };
@@ -711,7 +721,7 @@ pub fn java_headers_string(
                             let segment = &decoded.segments[0];
                             (
                                 java_value_string(&segment.array, 0),
-                                java_schema_string(&segment.field, segment.array.as_ref(), 0),
+                                java_schema_string(&segment.field),
                             )
                         }
                         _ => (NOT_READ.to_string(), NOT_READ.to_string()),
@@ -765,7 +775,7 @@ pub(crate) fn tests_context() -> super::TransformContext {
 
 /// Rows of a column that Java sees as non-null values.
 pub fn valid_rows(array: &dyn arrow::array::Array) -> impl Iterator<Item = usize> + '_ {
-    (0..array.len()).filter(move |&i| array.is_valid(i))
+    (0..array.len()).filter(move |&i| !is_null_at(array, i))
 }
 
 /// `nulls` with the given rows nulled too (failed rows: whatever their children hold, a struct
@@ -1265,5 +1275,120 @@ pub mod test_support {
             .unwrap()
             .clone();
         (field.as_ref().clone(), s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+    use crate::batch::{Batch, Provenance};
+    use crate::transforms::registry::build_chain;
+    use arrow::array::NullArray;
+
+    /// Tombstones (JsonConverter's `SchemaAndValue.NULL`: a schemaless Null column) through
+    /// every `$Value` transform that reads the value: Java passes a null value without schema
+    /// through, except where `requireMap` rejects it, and HoistField wraps it.
+    #[test]
+    fn tombstones_are_nulls_without_schema_to_every_transform() {
+        let tombstones = sink_batch((
+            schema::schemaless(Field::new("value", DataType::Null, true)),
+            Arc::new(NullArray::new(2)),
+        ));
+        let t = "org.apache.kafka.connect.transforms.";
+        // Class, config, the purpose `requireMap` names when Java fails the record.
+        let cases: &[(&str, &[(&str, &str)], Option<&str>)] = &[
+            ("Cast$Value", &[("spec", "a:string")], None),
+            ("Cast$Value", &[("spec", "string")], None),
+            ("ExtractField$Value", &[("field", "a")], None),
+            ("Flatten$Value", &[], None),
+            (
+                "InsertField$Value",
+                &[("static.field", "s"), ("static.value", "v")],
+                None,
+            ),
+            ("ReplaceField$Value", &[("exclude", "a")], None),
+            ("SetSchemaMetadata$Value", &[("schema.name", "n")], None),
+            (
+                "TimestampConverter$Value",
+                &[("field", "a"), ("target.type", "unix")],
+                None,
+            ),
+            ("TimestampConverter$Value", &[("target.type", "unix")], None),
+            ("MaskField$Value", &[("fields", "a")], Some("mask fields")),
+            (
+                "ValueToKey",
+                &[("fields", "a")],
+                Some("copying fields from value to key"),
+            ),
+            (
+                "HeaderFrom$Value",
+                &[("fields", "a"), ("headers", "h"), ("operation", "move")],
+                Some("header move"),
+            ),
+        ];
+        for (class, config, fails) in cases {
+            let mut pairs = vec![
+                ("transforms".to_string(), "a".to_string()),
+                ("transforms.a.type".to_string(), format!("{t}{class}")),
+            ];
+            pairs.extend(
+                config
+                    .iter()
+                    .map(|(k, v)| (format!("transforms.a.{k}"), v.to_string())),
+            );
+            let chain = build_chain(&pairs.into_iter().collect(), &tests_context()).unwrap();
+            let out = chain
+                .apply(Batch::new(tombstones.clone(), Provenance::None))
+                .unwrap();
+            match fails {
+                None => {
+                    assert!(out.errors.is_empty(), "{class}: {:?}", out.errors);
+                    let records = &out.pieces[0].records;
+                    assert_eq!(records, &tombstones, "{class} passes tombstones through");
+                }
+                Some(purpose) => {
+                    assert_eq!(out.errors.len(), 2, "{class}");
+                    assert_eq!(
+                        out.errors[0].error.message(),
+                        format!(
+                            "Only Map objects supported in absence of schema for [{purpose}], found: null"
+                        ),
+                        "{class}"
+                    );
+                }
+            }
+        }
+        // HoistField: `{"w": null}` without schema.
+        let hoist = [
+            ("transforms", "a"),
+            (
+                "transforms.a.type",
+                "org.apache.kafka.connect.transforms.HoistField$Value",
+            ),
+            ("transforms.a.field", "w"),
+        ];
+        let chain = build_chain(&props(&hoist), &tests_context()).unwrap();
+        let out = chain
+            .apply(Batch::new(tombstones, Provenance::None))
+            .unwrap();
+        assert!(out.errors.is_empty());
+        let (field, hoisted) = struct_of(&out.pieces[0].records, "value");
+        assert!(schema::is_schemaless(&field));
+        assert_eq!(hoisted.null_count(), 0);
+        assert_eq!(
+            hoisted.column_by_name("w").unwrap().data_type(),
+            &DataType::Null
+        );
+    }
+
+    #[test]
+    fn null_typed_rows_are_null_to_java() {
+        let field = schema::schemaless(Field::new("value", DataType::Null, true));
+        let array = NullArray::new(1);
+        assert!(is_null_at(&array, 0));
+        assert_eq!(java_class(&field, &array, 0), "null");
+        assert_eq!(java_schema_string(&field), "null");
+        assert_eq!(valid_rows(&array).count(), 0);
     }
 }

@@ -10,9 +10,13 @@
 //! after typed ones, and the reverse) is normal data, not an error: since one Arrow array holds
 //! one type, it ends the current [`Segment`] and starts the next one, and the runtime splits
 //! the batch there. A topic whose schema never changes decodes as one segment in one pass.
-//! Runs of `"schema": null` records decode as schemaless values; an envelope with neither
-//! schema nor payload (`{"schema":null,"payload":null}`) and a null payload are null rows of
-//! whatever segment they fall in, as are rows that fail.
+//! Runs of `"schema": null` records decode as schemaless values. A tombstone (a null payload,
+//! or an envelope with neither schema nor payload, `{"schema":null,"payload":null}`) is what
+//! Java's converter makes `SchemaAndValue.NULL` (no schema, no value), so every run of them is
+//! a segment of its own: a schemaless column of [`DataType::Null`](arrow::datatypes::DataType)
+//! (transforms see it as Java sees a null value without schema, whatever the records around
+//! it carry). An envelope with a schema and a null payload stays a null row of its schema, as
+//! Java keeps the schema; rows that fail are null rows of whatever segment they fall in.
 //!
 //! Encoding writes exactly the bytes Java's JsonConverter writes (Jackson's compact output,
 //! `asJsonSchema`'s key order, Java's number forms, base64 bytes and decimals), checked against
@@ -29,7 +33,8 @@
 //!
 //! ## Nulls
 //!
-//! A null payload (tombstone) decodes to a null row. On encoding, a null row becomes a null
+//! A null payload (tombstone) decodes to a null row (with schemas, of a schemaless
+//! `DataType::Null` segment, see above). On encoding, a null row becomes a null
 //! payload when the column has no schema or a required schema without a default; with an
 //! optional schema (or a default and `replace.null.with.default`) it is encoded as Java encodes
 //! a null value with that schema (`"payload":null`, or the default), because the column schema
@@ -287,8 +292,14 @@ impl JsonConverter {
         let mut errors = Vec::new();
         let mut start = 0;
         loop {
-            let rest = payloads.slice(start, payloads.len() - start);
-            let column = self.envelope_segment(&rest)?;
+            let tombstones = (start..payloads.len())
+                .take_while(|&row| is_tombstone(payloads, row))
+                .count();
+            let column = if tombstones > 0 {
+                self.null_column(tombstones, Vec::new())
+            } else {
+                self.envelope_segment(&payloads.slice(start, payloads.len() - start))?
+            };
             let rows = column.array.len();
             errors.extend(
                 column
@@ -317,8 +328,9 @@ impl JsonConverter {
     }
 
     /// Decode the leading run of `payloads` whose records share the schema of the first record
-    /// that has a readable one; it ends before the first record with a different schema.
-    /// Records before that first one (tombstones, unreadable envelopes) belong to the run.
+    /// that has a readable one; it ends before the first record with a different schema or a
+    /// tombstone (the caller has taken the tombstones at the start). Unreadable envelopes
+    /// before that first record belong to the run.
     fn envelope_segment(&self, payloads: &BinaryArray) -> Result<Column> {
         let first = (0..payloads.len())
             .filter(|&i| !payloads.is_null(i))
@@ -389,8 +401,8 @@ impl JsonConverter {
         let mut errors = Vec::new();
         for row in 0..payloads.len() {
             if payloads.is_null(row) {
-                node.append_null();
-                continue;
+                // A tombstone: the run ends, the tombstones make the next segment.
+                return (errors, row);
             }
             let bytes = payloads.value(row);
             let result = if validate_utf8 && std::str::from_utf8(bytes).is_err() {
@@ -418,19 +430,19 @@ impl JsonConverter {
     }
 
     /// The leading run of envelopes whose schema is `null` (or of rows that all failed):
-    /// schemaless payloads, up to the first record that has a schema.
+    /// schemaless payloads, up to the first record that has a schema or is a tombstone.
     fn decode_schemaless_envelopes(&self, payloads: &BinaryArray) -> Result<Column> {
         let mut inputs: Vec<Input<'_>> = Vec::with_capacity(payloads.len());
         for i in 0..payloads.len() {
             if payloads.is_null(i) {
-                inputs.push(Input::Null);
-                continue;
+                break;
             }
             let bytes = payloads.value(i);
             inputs.push(match envelope_parts(bytes) {
                 Err(fail) => Input::Failed(fail_error(fail)),
                 Ok((s, p)) => {
                     match ConnectSchema::parse(&mut Scanner::new(&bytes[s.0..s.1]), &self.opts) {
+                        Ok(None) if &bytes[p.0..p.1] == b"null" => break,
                         Ok(None) => Input::Json(&bytes[p.0..p.1]),
                         Ok(Some(_)) => break,
                         Err(fail) => Input::Failed(fail_error(fail)),
@@ -449,6 +461,12 @@ impl JsonConverter {
                 error: Error::data(msg.to_string()),
             })
             .collect();
+        self.null_column(payloads.len(), errors)
+    }
+
+    /// `rows` null rows without a schema: Java's `SchemaAndValue.NULL` (tombstones), or rows
+    /// that all failed.
+    fn null_column(&self, rows: usize, errors: Vec<RowError>) -> Column {
         let field = schema::schemaless(Field::new(
             self.column,
             arrow::datatypes::DataType::Null,
@@ -456,7 +474,7 @@ impl JsonConverter {
         ));
         Column {
             field,
-            array: Arc::new(arrow::array::NullArray::new(payloads.len())),
+            array: Arc::new(arrow::array::NullArray::new(rows)),
             errors,
         }
     }
@@ -619,6 +637,19 @@ fn decode_rows(
 
 type Span = (usize, usize);
 
+/// Whether Java's converter makes row `row` `SchemaAndValue.NULL` (no schema, no value): a
+/// null payload, or an envelope `{"schema":null,"payload":null}`.
+fn is_tombstone(payloads: &BinaryArray, row: usize) -> bool {
+    if payloads.is_null(row) {
+        return true;
+    }
+    // Called at segment starts only (the decoders stop at tombstones), so this is no per-row
+    // work.
+    let bytes = payloads.value(row);
+    matches!(envelope_parts(bytes),
+        Ok((s, p)) if &bytes[s.0..s.1] == b"null" && &bytes[p.0..p.1] == b"null")
+}
+
 /// The spans of `schema` and `payload` in an envelope.
 fn envelope_parts(bytes: &[u8]) -> Result<(Span, Span), Fail> {
     let mut sc = Scanner::new(bytes);
@@ -721,16 +752,16 @@ fn segment_end(payloads: &BinaryArray, state: &mut SchemaState<'_>) -> usize {
     (0..payloads.len())
         .find(|&row| {
             if payloads.is_null(row) {
-                return false;
+                return true;
             }
             let bytes = payloads.value(row);
-            let Ok((s, p)) = envelope_parts(bytes) else {
+            let Ok((s, _)) = envelope_parts(bytes) else {
                 return false;
             };
             match state.check(&bytes[s.0..s.1]) {
                 Ok(Check::Same) | Err(_) => false,
-                Ok(Check::Null) => &bytes[p.0..p.1] != b"null",
-                Ok(Check::Other) => true,
+                // Schemaless values and tombstones both end the run.
+                Ok(Check::Null | Check::Other) => true,
             }
         })
         .unwrap_or(payloads.len())
@@ -806,11 +837,7 @@ fn envelope_row(
         (Some(Check::Same), Some((s, e)), false) => node
             .value(&mut Scanner::new(&bytes[s..e]), cx)
             .map(|()| Row::Decoded),
-        // Neither schema nor value: a null row of whatever run it falls in.
-        (Some(Check::Null), Some((s, e)), false) if &bytes[s..e] == b"null" => {
-            node.append_null();
-            Ok(Row::Decoded)
-        }
+        // Schemaless, or neither schema nor value (a tombstone, segment of its own).
         (Some(Check::Null | Check::Other), Some(_), false) => Ok(Row::SchemaChanged),
         _ => Err(Fail::Data(ENVELOPE_ERROR.into())),
     }
@@ -903,21 +930,26 @@ mod tests {
         let payload_first = format!(r#"{{"payload":9,"schema":{INT32}}}"#);
         let rows = [
             Some(ok.as_str()),
-            None,
             Some("{\"schema\":"),
             Some(spaced),
             Some(r#"{"payload":1}"#),
             Some(payload_first.as_str()),
             Some(r#"{"schema":{"type":"int32","optional":false},"payload":"x"}"#),
             Some(r#"{"schema":{"type":"int32","optional":false},"payload":null}"#),
+            None,
         ];
         let d = c.to_connect(&payloads(&rows)).unwrap();
-        let s = only(&d);
+        // The tombstone is a segment of its own, without schema or value.
+        assert_eq!(starts(&d), vec![0, 7]);
+        let tombstone = &d.segments[1];
+        assert_eq!(tombstone.field.data_type(), &DataType::Null);
+        assert!(schema::is_schemaless(&tombstone.field));
+        let s = &d.segments[0];
         assert_eq!(s.field.data_type(), &DataType::Int32);
         let a = s.array.as_primitive::<Int32Type>();
-        assert_eq!((a.value(0), a.value(3), a.value(5)), (7, 8, 9));
+        assert_eq!((a.value(0), a.value(2), a.value(4)), (7, 8, 9));
         let failed: Vec<usize> = d.errors.iter().map(|e| e.row).collect();
-        assert_eq!(failed, vec![2, 4, 6, 7]);
+        assert_eq!(failed, vec![1, 3, 5, 6]);
         assert!(d.errors.iter().all(|e| e.error.fault() == Fault::Data));
         assert!(
             d.errors[0].error.message().starts_with(SERIALIZATION_ERROR),
@@ -929,17 +961,17 @@ mod tests {
             d.errors[3].error.message(),
             "Invalid null value for required INT32 field"
         );
-        for row in [1, 2, 4, 6, 7] {
+        for row in [1, 3, 5, 6] {
             assert!(a.is_null(row), "row {row}");
         }
-        // Re-encoding: values in Java's form; null rows of a required schema are tombstones.
+        // Re-encoding: values in Java's form; the tombstone stays a null payload.
         let out = encode_text(&c, &d);
         assert_eq!(out[0].as_deref(), Some(ok.as_str()));
         assert_eq!(
-            out[3].as_deref(),
+            out[2].as_deref(),
             Some(format!(r#"{{"schema":{INT32},"payload":8}}"#).as_str())
         );
-        assert_eq!(out[1], None);
+        assert_eq!(out[7], None);
     }
 
     #[test]
@@ -955,27 +987,24 @@ mod tests {
         // Same schema as `a`, written differently: no boundary.
         let a_again = r#"{"payload":3,"schema":{"optional":false,"type":"int32"}}"#;
         let rows: Vec<Option<String>> = vec![
-            None,                                             // 0: tombstone before any schema: segment 0
-            Some(a("1")),                                     // 1
-            Some(a("\"bad\"")),                               // 2: fails, stays in segment 0
-            Some("{oops".into()),                             // 3: fails, stays in segment 0
-            Some(a_again.into()),                             // 4
-            Some(b(r#"{"b":"x","c":5}"#)),                    // 5: segment 1
-            None,                                             // 6: tombstone, stays in segment 1
-            Some(b(r#"{"b":"y","c":"no"}"#)),                 // 7: fails, stays in segment 1
-            Some(r#"{"schema":null,"payload":null}"#.into()), // 8: no schema, no value
-            Some(a("2")),                                     // 9: segment 2
-            Some(r#"{"schema":null,"payload":{"k":true}}"#.into()), // 10: segment 3, schemaless
-            Some(r#"{"schema":null,"payload":{"k":false}}"#.into()), // 11
-            Some(b(r#"{"b":"z","c":6}"#)),                    // 12: segment 4
+            Some(a("1")),                                            // 0: segment 0
+            Some(a("\"bad\"")),                                      // 1: fails, stays in segment 0
+            Some("{oops".into()),                                    // 2: fails, stays in segment 0
+            Some(a_again.into()),                                    // 3
+            Some(b(r#"{"b":"x","c":5}"#)),                           // 4: segment 1
+            Some(b(r#"{"b":"y","c":"no"}"#)),                        // 5: fails, stays in segment 1
+            Some(a("2")),                                            // 6: segment 2
+            Some(r#"{"schema":null,"payload":{"k":true}}"#.into()),  // 7: segment 3, schemaless
+            Some(r#"{"schema":null,"payload":{"k":false}}"#.into()), // 8
+            Some(b(r#"{"b":"z","c":6}"#)),                           // 9: segment 4
         ];
         let input = payloads(&rows.iter().map(|r| r.as_deref()).collect::<Vec<_>>());
         let d = c.to_connect(&input).unwrap();
-        assert_eq!(starts(&d), vec![0, 5, 9, 10, 12]);
+        assert_eq!(starts(&d), vec![0, 4, 6, 7, 9]);
         assert_eq!(d.num_rows(), rows.len());
         assert_eq!(
             d.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
-            vec![2, 3, 7]
+            vec![1, 2, 5]
         );
         let types: Vec<&DataType> = d.segments.iter().map(|s| s.field.data_type()).collect();
         assert_eq!(types[0], &DataType::Int32);
@@ -984,21 +1013,68 @@ mod tests {
         assert!(schema::is_schemaless(&d.segments[3].field));
         assert_eq!(types[4], types[1]);
         let first = d.segments[0].array.as_primitive::<Int32Type>();
-        assert_eq!(first.len(), 5);
-        assert_eq!((first.value(1), first.value(4)), (1, 3));
-        assert!(first.is_null(0) && first.is_null(2) && first.is_null(3));
+        assert_eq!(first.len(), 4);
+        assert_eq!((first.value(0), first.value(3)), (1, 3));
+        assert!(first.is_null(1) && first.is_null(2));
         let second = d.segments[1].array.as_struct();
-        assert_eq!(second.len(), 4);
+        assert_eq!(second.len(), 2);
         assert_eq!(second.column(0).as_string::<i32>().value(0), "x");
-        assert!(second.is_null(1) && second.is_null(2) && second.is_null(3));
+        assert!(second.is_null(1));
         // Every segment encodes back to what Java writes for its rows.
         let out = encode_text(&c, &d);
-        assert_eq!(out[1].as_deref(), Some(a("1").as_str()));
-        assert_eq!(out[4].as_deref(), Some(a("3").as_str()));
-        assert_eq!(out[5], rows[5]);
+        assert_eq!(out[0].as_deref(), Some(a("1").as_str()));
+        assert_eq!(out[3].as_deref(), Some(a("3").as_str()));
+        assert_eq!(out[4], rows[4]);
+        assert_eq!(out[6], rows[6]);
+        assert_eq!(out[7], rows[7]);
         assert_eq!(out[9], rows[9]);
-        assert_eq!(out[10], rows[10]);
-        assert_eq!(out[12], rows[12]);
+    }
+
+    #[test]
+    fn tombstones_are_segments_without_schema_or_value() {
+        let c = conv(&[]);
+        let a = |v: &str| format!(r#"{{"schema":{INT32},"payload":{v}}}"#);
+        let optional = r#"{"schema":{"type":"int32","optional":true},"payload":null}"#;
+        let no_schema_no_value = r#"{ "payload" : null , "schema" : null }"#;
+        let rows: Vec<Option<String>> = vec![
+            None,                                             // 0: tombstones first: segment 0
+            Some(no_schema_no_value.into()),                  // 1: the same to Java
+            Some(a("1")),                                     // 2: segment 1
+            None,                                             // 3: segment 2
+            Some(a("2")),                                     // 4: segment 3, the schema again
+            Some(optional.into()),                            // 5: segment 4: null WITH a schema
+            Some(r#"{"schema":null,"payload":5}"#.into()),    // 6: segment 5, schemaless
+            Some(r#"{"schema":null,"payload":null}"#.into()), // 7: segment 6
+            Some(r#"{"schema":null,"payload":6}"#.into()),    // 8: segment 7
+            None,                                             // 9: segment 8, to the end
+            None,                                             // 10
+        ];
+        let input = payloads(&rows.iter().map(|r| r.as_deref()).collect::<Vec<_>>());
+        let d = c.to_connect(&input).unwrap();
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        assert_eq!(starts(&d), vec![0, 2, 3, 4, 5, 6, 7, 8, 9]);
+        for i in [0, 2, 6, 8] {
+            let s = &d.segments[i];
+            assert_eq!(s.field.data_type(), &DataType::Null, "segment {i}");
+            assert!(schema::is_schemaless(&s.field), "segment {i}");
+            assert_eq!(s.field.name(), "value");
+            assert_eq!(s.array.logical_null_count(), s.array.len());
+        }
+        assert_eq!(d.segments[8].array.len(), 2);
+        // The optional schema's null keeps its schema, as Java keeps it.
+        assert!(!schema::is_schemaless(&d.segments[4].field));
+        assert_eq!(d.segments[4].field.data_type(), &DataType::Int32);
+        // Tombstones are written back as null payloads, as Java writes SchemaAndValue.NULL.
+        let out = encode_text(&c, &d);
+        for row in [0, 1, 3, 7, 9, 10] {
+            assert_eq!(out[row], None, "row {row}");
+        }
+        assert_eq!(out[4].as_deref(), Some(a("2").as_str()));
+        assert_eq!(out[5].as_deref(), Some(optional));
+        assert_eq!(out[8], rows[8]);
+        // A column of tombstones only (null keys) is one segment; no schema is cached from it.
+        let d = c.to_connect(&payloads(&[None, None, None])).unwrap();
+        assert_eq!(only(&d).field.data_type(), &DataType::Null);
     }
 
     #[test]
@@ -1033,7 +1109,8 @@ mod tests {
                 Some(bad),
             ]))
             .unwrap();
-        assert_eq!(starts(&d), vec![0, 3, 4]);
+        // The tombstone cuts the failing run.
+        assert_eq!(starts(&d), vec![0, 1, 2, 3, 4]);
         assert_eq!(
             d.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
             vec![0, 2, 4]
@@ -1042,7 +1119,7 @@ mod tests {
             .error
             .message()
             .contains("scale parameter not found"));
-        assert_eq!(d.segments[1].array.as_primitive::<Int32Type>().value(0), 4);
+        assert_eq!(d.segments[3].array.as_primitive::<Int32Type>().value(0), 4);
     }
 
     #[test]

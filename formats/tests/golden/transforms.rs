@@ -43,10 +43,6 @@
 //!   members are the union of all rows' members, and encoding writes every member, a missing
 //!   one as `null`, where Java omits it. Cases give every schemaless object of a batch (at the
 //!   same nesting level) the same members; a member may be `null` explicitly.
-//! - With schemas, a tombstone (null payload) in a batch segment whose value schema is optional
-//!   or has a default is encoded with that schema (`"payload":null` or the default) where Java
-//!   writes a null payload. Cases put tombstones next to records whose schema is required
-//!   without default (or alone in their case).
 //!
 //! Java's `Object.toString()` identity hashes (`…$InsertionSpec@7dc0f706`) change from run to
 //! run: messages are compared without them.
@@ -58,11 +54,8 @@
 //!
 //! - a transform's null value under a required schema (ExtractField of a field below a null
 //!   struct): Java's record has the schema and no value, which JsonConverter refuses to write
-//!   (`encode_error`); Strait's column cannot tell that row from a tombstone (a null row of a
-//!   required column), so it writes a tombstone;
-//! - a tombstone in a batch whose value has a schema: Java transforms it without a schema
-//!   (HoistField makes `{"schema":null,"payload":{"w":null}}`), Strait as a null row under the
-//!   batch's schema (a required field then refuses the null);
+//!   (`encode_error`); Strait's JsonConverter writes a null row of a required column as a
+//!   null payload (a tombstone), as it writes the rows of a schemaless null column;
 //! - a value Java's transform makes and its JsonConverter refuses (MaskField's `BigDecimal`
 //!   mask at a scale other than the schema's): Strait's column cannot hold it, so the
 //!   transform fails the row with the converter's exception;
@@ -133,9 +126,6 @@ enum KnownKind {
     /// null row has the schema the transform gave the batch's column, so the envelope differs
     /// while both carry no payload.
     NullValueKeepsItsSchema,
-    /// Java transforms a tombstone without a schema (its value has `"schema":null`); in
-    /// Strait it is a null row of a column with a schema, which fails with this message.
-    TombstoneFailsUnderTheSchema(&'static str),
 }
 
 /// A difference Strait does not remove: record id (`<file>/<case> record <n>`), how it shows,
@@ -146,8 +136,8 @@ struct Known {
     reason: &'static str,
 }
 
-const TOMBSTONE_REASON: &str = "a null row of a required column is a tombstone in Strait; \
-     Java's record keeps the schema and fails to be written";
+const TOMBSTONE_REASON: &str = "Strait writes a null row of a required column as a null \
+     payload; Java's record keeps the schema and fails to be written";
 const ABSENT_MEMBER_REASON: &str = "schemaless structs have every member in every row; \
      Java's Map gets no entry for a null timestamp";
 
@@ -172,14 +162,6 @@ const KNOWN: &[Known] = &[
         record: "Flatten/schemas-optional-null-struct record 0",
         kind: KnownKind::NullValueKeepsItsSchema,
         reason: NULL_SCHEMA_REASON,
-    },
-    Known {
-        record: "HoistField/schemas-required-primitive-tombstone record 1",
-        kind: KnownKind::TombstoneFailsUnderTheSchema(
-            "Invalid value: null used for required field: \"w\", schema type: INT32",
-        ),
-        reason: "a tombstone has no schema in Java, which hoists it schemaless; in Strait it is \
-                 a null row of the batch's required column",
     },
     Known {
         record: "MaskField/schemas-decimal-scale-default record 0",
@@ -252,11 +234,6 @@ impl KnownKind {
                 g.value = w.value.clone();
                 no_payload(&w.value) && !w.value["schema"].is_null() && no_payload(&g_value(got)) && *w == g
             }
-            (
-                KnownKind::TombstoneFailsUnderTheSchema(message),
-                Outcome::Record(w),
-                Outcome::Error(_, gm),
-            ) => w.value["schema"].is_null() && gm == message,
             _ => false,
         }
     }
