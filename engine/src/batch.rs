@@ -208,19 +208,27 @@ fn filter_list(list: &ListArray, mask: &arrow::array::BooleanArray) -> Result<Ar
     let offsets = list.value_offsets();
     let first = offsets[0] as usize;
     let entries = offsets[list.len()] as usize - first;
+    let mask = match mask.nulls() {
+        // A null in the mask drops the row, as Arrow's filter does.
+        Some(nulls) => mask.values() & nulls.inner(),
+        None => mask.values().clone(),
+    };
     let mut keep_entries = arrow::array::BooleanBufferBuilder::new(entries);
-    let mut kept_offsets: Vec<i32> = Vec::with_capacity(list.len() + 1);
+    let mut kept_offsets: Vec<i32> = Vec::with_capacity(mask.count_set_bits() + 1);
     kept_offsets.push(0);
-    let mut end = 0i32;
-    for row in 0..list.len() {
-        let len = offsets[row + 1] - offsets[row];
-        let keep = mask.is_valid(row) && mask.value(row);
-        keep_entries.append_n(len as usize, keep);
-        if keep {
-            end += len;
-            kept_offsets.push(end);
-        }
+    // Kept rows come in runs; a run's entries are contiguous, so each run is one range of the
+    // entry mask and its offsets shift by one amount.
+    let mut covered = 0usize;
+    let mask = arrow::array::BooleanArray::new(mask, None);
+    for (start, end) in arrow::compute::SlicesIterator::new(&mask) {
+        let (from, to) = (offsets[start], offsets[end]);
+        keep_entries.append_n(from as usize - first - covered, false);
+        keep_entries.append_n((to - from) as usize, true);
+        covered = to as usize - first;
+        let shift = from - *kept_offsets.last().expect("starts at 0");
+        kept_offsets.extend(offsets[start + 1..=end].iter().map(|o| o - shift));
     }
+    keep_entries.append_n(entries - covered, false);
     let values = list.values().slice(first, entries);
     let values = arrow::compute::filter(
         &values,
@@ -670,6 +678,44 @@ impl RawBatchBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filtering_lists_keeps_each_kept_rows_entries() {
+        use arrow::array::BooleanArray;
+        let mut b = HeaderListBuilder::with_capacity(6, 8);
+        let rows: [&[&str]; 6] = [&["a"], &[], &["b", "c"], &["d"], &["e", "f", "g"], &[]];
+        for row in rows {
+            for k in row {
+                b.push(k, Some(k.as_bytes()));
+            }
+            b.end_row();
+        }
+        let (_, list) = b.finish().unwrap();
+        let list = list.as_any().downcast_ref::<ListArray>().unwrap().clone();
+        for keep in [
+            vec![true, false, true, false, true, true],
+            vec![false, true, false, true, false, false],
+            vec![true; 6],
+            vec![false; 6],
+        ] {
+            let mask = BooleanArray::from(keep.clone());
+            for sliced in [list.clone(), list.slice(0, 6)] {
+                let got = filter_list(&sliced, &mask).unwrap();
+                let want = arrow::compute::filter(&sliced, &mask).unwrap();
+                assert_eq!(got.to_data(), want.to_data(), "{keep:?}");
+            }
+            // A slice that does not start at entry 0.
+            let tail = list.slice(2, 4);
+            let mask = BooleanArray::from(keep[..4].to_vec());
+            let got = filter_list(&tail, &mask).unwrap();
+            let want = arrow::compute::filter(&tail, &mask).unwrap();
+            assert_eq!(
+                got.as_any().downcast_ref::<ListArray>().unwrap(),
+                want.as_any().downcast_ref::<ListArray>().unwrap(),
+                "{keep:?}"
+            );
+        }
+    }
     use arrow::array::BooleanArray;
 
     fn sample() -> Batch {

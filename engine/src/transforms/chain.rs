@@ -233,7 +233,11 @@ impl ChainStage {
                 provenance,
                 original: batch.original.as_ref().map(|o| o.slice(start, len)),
             };
-            out.push(keep_rows(run, ids[start..end].to_vec(), &keep.slice(start, len))?);
+            out.push(keep_rows(
+                run,
+                ids[start..end].to_vec(),
+                &keep.slice(start, len),
+            )?);
         }
         Ok(())
     }

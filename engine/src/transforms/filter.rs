@@ -45,7 +45,10 @@ impl Transform for Filter {
         Ok(Applied {
             records: records.clone(),
             errors: Vec::new(),
-            keep: Some(BooleanArray::from(vec![false; records.num_rows()])),
+            keep: Some(BooleanArray::new(
+                arrow::buffer::BooleanBuffer::new_unset(records.num_rows()),
+                None,
+            )),
         })
     }
 }

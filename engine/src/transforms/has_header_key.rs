@@ -56,12 +56,21 @@ impl Predicate for HasHeaderKey {
         let headers = header_list(records)?;
         let keys: &StringArray = headers.values().as_struct().column(0).as_string();
         let offsets = headers.value_offsets();
-        Ok((0..headers.len())
-            .map(|row| {
+        let name = self.name.as_bytes();
+        let key_offsets = keys.value_offsets();
+        let key_bytes = keys.value_data();
+        // Compare bytes in place: one bit per row, no per-row `Option` or `&str` checks.
+        let matches = |j: usize| {
+            let (s, e) = (key_offsets[j] as usize, key_offsets[j + 1] as usize);
+            &key_bytes[s..e] == name
+        };
+        Ok(BooleanArray::new(
+            arrow::buffer::BooleanBuffer::collect_bool(headers.len(), |row| {
                 let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
-                Some(headers.is_valid(row) && (start..end).any(|j| keys.value(j) == self.name))
-            })
-            .collect())
+                headers.is_valid(row) && (start..end).any(matches)
+            }),
+            None,
+        ))
     }
 }
 

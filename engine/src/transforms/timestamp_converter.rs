@@ -19,8 +19,7 @@ use std::sync::Arc;
 
 use arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Int64Array, RecordBatch, StringArray, StringBuilder,
-    StructArray,
-    Time32MillisecondArray, TimestampMillisecondArray,
+    StructArray, Time32MillisecondArray, TimestampMillisecondArray,
 };
 use arrow::datatypes::{
     DataType, Date32Type, Field, Fields, Int64Type, Time32MillisecondType, TimeUnit,
