@@ -646,13 +646,16 @@ fn non_json_records_fail_the_task_or_go_to_the_dlq() {
     w.stop();
 }
 
-/// The headers of the first `n` records of `topic` (all partitions), as UTF-8 text.
-fn consume_headers(topic: &str, n: usize) -> Vec<Vec<(String, String)>> {
+/// What `read` makes of each of the first `n` records of `topic` (all partitions).
+fn consume<T>(
+    topic: &str,
+    n: usize,
+    read: impl Fn(&rdkafka::message::BorrowedMessage<'_>) -> T,
+) -> Vec<T> {
     use rdkafka::consumer::{BaseConsumer, Consumer};
-    use rdkafka::message::{Headers, Message};
     let consumer: BaseConsumer = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
-        .set("group.id", unique("headers-reader"))
+        .set("group.id", unique("reader"))
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
         .create()
@@ -663,24 +666,29 @@ fn consume_headers(topic: &str, n: usize) -> Vec<Vec<(String, String)>> {
     while out.len() < n {
         assert!(
             Instant::now() < deadline,
-            "read only {} of {n} records",
+            "read only {} of {n} records from {topic}",
             out.len()
         );
-        let Some(message) = consumer.poll(Duration::from_millis(500)) else {
-            continue;
-        };
-        let message = message.unwrap();
-        let headers = message.headers().map_or_else(Vec::new, |h| {
+        if let Some(message) = consumer.poll(Duration::from_millis(500)) {
+            out.push(read(&message.unwrap()));
+        }
+    }
+    out
+}
+
+/// The headers of the first `n` records of `topic` (all partitions), as UTF-8 text.
+fn consume_headers(topic: &str, n: usize) -> Vec<Vec<(String, String)>> {
+    use rdkafka::message::{Headers, Message};
+    consume(topic, n, |message| {
+        message.headers().map_or_else(Vec::new, |h| {
             h.iter()
                 .map(|h| {
                     let value = String::from_utf8(h.value.unwrap_or_default().to_vec()).unwrap();
                     (h.key.to_string(), value)
                 })
                 .collect()
-        });
-        out.push(headers);
-    }
-    out
+        })
+    })
 }
 
 /// Produce `(value, headers)` records to `topic` with a real Kafka producer, waiting for acks.

@@ -17,23 +17,11 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, BinaryArray};
 use arrow_json::ReaderBuilder;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use strait_bench::{binary_column, d1_envelope, d1_json, d1_schema};
+use strait_bench::{binary_column, converter, d1_envelope, d1_json, d1_schema};
 use strait_engine::config::Props;
 use strait_engine::plugin::{Converter, ConverterPlugin};
 
 const ROWS: usize = 10_000;
-
-fn converter(class: &str, props: &[(&str, &str)]) -> Arc<dyn Converter> {
-    let plugin: ConverterPlugin = strait_formats::converters()
-        .into_iter()
-        .find(|p| p.info.class == class)
-        .expect("converter registered");
-    let props: Props = props
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    (plugin.create)(&props, false).expect("converter builds")
-}
 
 fn bytes_of(col: &BinaryArray) -> u64 {
     col.value_data().len() as u64

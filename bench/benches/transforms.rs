@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use strait_bench::d1_envelope;
+use strait_bench::{converter, d1_envelope};
 use strait_engine::batch::{Batch, RawBatchBuilder};
 use strait_engine::config::Props;
 use strait_engine::plugin::{Converter, ConverterPlugin};
@@ -20,18 +20,6 @@ use strait_engine::transforms::registry::build_chain;
 use strait_engine::transforms::{Chain, TransformContext};
 
 const ROWS: usize = 10_000;
-
-fn converter(class: &str, props: &[(&str, &str)]) -> Arc<dyn Converter> {
-    let plugin: ConverterPlugin = strait_formats::converters()
-        .into_iter()
-        .find(|p| p.info.class == class)
-        .expect("converter registered");
-    let props: Props = props
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    (plugin.create)(&props, false).expect("converter builds")
-}
 
 /// The five-stage chain of the module doc.
 pub fn d1_chain() -> Chain {

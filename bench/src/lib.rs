@@ -112,6 +112,19 @@ pub fn d1_schema() -> SchemaRef {
     ]))
 }
 
+/// A converter of `strait_formats` by Java class name, configured with `props`.
+pub fn converter(class: &str, props: &[(&str, &str)]) -> Arc<dyn strait_engine::plugin::Converter> {
+    let plugin = strait_formats::converters()
+        .into_iter()
+        .find(|p| p.info.class == class)
+        .expect("converter registered");
+    let props: strait_engine::config::Props = props
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    (plugin.create)(&props, false).expect("converter builds")
+}
+
 /// Payloads as the raw `Binary` column converters decode.
 pub fn binary_column(payloads: &[Vec<u8>]) -> BinaryArray {
     BinaryArray::from_iter_values(payloads.iter())

@@ -32,30 +32,10 @@ fn wait_committed(group: &str, topic: &str, want: i64) {
 
 /// The values of the first `n` records of `topic`, as text.
 fn consume_values(topic: &str, n: usize) -> Vec<String> {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::message::Message;
-    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .set("group.id", unique("values-reader"))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[topic]).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut out = Vec::new();
-    while out.len() < n {
-        assert!(
-            Instant::now() < deadline,
-            "read only {} of {n} records from {topic}: {out:?}",
-            out.len()
-        );
-        if let Some(message) = consumer.poll(Duration::from_millis(500)) {
-            let message = message.unwrap();
-            out.push(String::from_utf8(message.payload().unwrap_or_default().to_vec()).unwrap());
-        }
-    }
-    out
+    consume(topic, n, |message| {
+        String::from_utf8(message.payload().unwrap_or_default().to_vec()).unwrap()
+    })
 }
 
 const ORDER_SCHEMA: &str = r#"{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"},{"type":"string","optional":false,"field":"amount"}],"optional":false}"#;
@@ -259,5 +239,39 @@ fn a_failing_cast_goes_to_the_dlq_and_the_rest_arrives() {
     );
     assert_eq!(header("__connect.errors.topic"), topic);
     assert_eq!(header("__connect.errors.offset"), "1");
+    w.stop();
+}
+
+/// A chain of a router and a header filter on a sink that takes raw bytes never decodes the
+/// payloads: records that are not JSON pass under `value.converter=JsonConverter` and
+/// `errors.tolerance=none`, and the group commits past all of them.
+#[test]
+fn routers_and_header_filters_never_parse_payloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("smt-raw");
+    let records: Vec<(&str, &[(&str, &[u8])])> = vec![
+        ("not json", &[]),
+        ("{\"also\": not json", &[("drop", b"1")]),
+        ("plain text", &[]),
+    ];
+    produce_with_headers(&topic, &records);
+    let name = format!("{topic}-sink");
+    let sink = format!(
+        "name={name}\nconnector.class=blackhole\ntopics={topic}\nerrors.tolerance=none\n\
+         value.converter=org.apache.kafka.connect.json.JsonConverter\n\
+         transforms=route,drop\n\
+         transforms.route.type=org.apache.kafka.connect.transforms.RegexRouter\n\
+         transforms.route.regex=.*\ntransforms.route.replacement=elsewhere\n\
+         transforms.drop.type=org.apache.kafka.connect.transforms.Filter\n\
+         transforms.drop.predicate=marked\n\
+         predicates=marked\n\
+         predicates.marked.type=org.apache.kafka.connect.transforms.predicates.HasHeaderKey\n\
+         predicates.marked.name=drop\n"
+    );
+    let w = Worker::start(dir.path(), "w", "", &[("sink.properties", sink)]);
+    wait_rest(&w);
+    wait_committed(&format!("connect-{name}"), &topic, 3);
+    let (_, status) = w.get(&format!("/connectors/{name}/status"));
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
     w.stop();
 }

@@ -47,6 +47,8 @@ struct Args {
     strait: PathBuf,
     java_libs: Option<PathBuf>,
     work: PathBuf,
+    /// `--smt-only TOPIC`: run only the SMT drains on that pre-loaded topic.
+    smt_only: Option<String>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -57,6 +59,7 @@ fn parse_args() -> Result<Args> {
         strait: PathBuf::from("target/release/strait"),
         java_libs: None,
         work: std::env::temp_dir().join("strait-bench"),
+        smt_only: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -68,6 +71,7 @@ fn parse_args() -> Result<Args> {
             "--strait" => a.strait = val()?.into(),
             "--java-libs" => a.java_libs = Some(val()?.into()),
             "--work" => a.work = val()?.into(),
+            "--smt-only" => a.smt_only = Some(val()?),
             other => bail!("unknown flag {other}"),
         }
     }
@@ -308,12 +312,16 @@ fn free_port() -> u16 {
         .unwrap_or(0)
 }
 
-fn strait_worker(
-    a: &Args,
-    name: &str,
-    connector: &str,
-    converters: &str,
-) -> Result<(Child, PathBuf)> {
+/// The files of one standalone worker under the run's work directory: `worker.properties`
+/// (the run's broker, `converters`, an offsets file, a free REST port), `connector.properties`
+/// and where its log goes.
+struct WorkerFiles {
+    worker: PathBuf,
+    connector: PathBuf,
+    log: PathBuf,
+}
+
+fn worker_files(a: &Args, name: &str, connector: &str, converters: &str) -> Result<WorkerFiles> {
     let dir = a.work.join(name);
     std::fs::create_dir_all(&dir)?;
     let worker = dir.join("worker.properties");
@@ -328,17 +336,30 @@ fn strait_worker(
     )?;
     let conn = dir.join("connector.properties");
     std::fs::write(&conn, connector)?;
-    let log = dir.join("worker.log");
+    Ok(WorkerFiles {
+        worker,
+        connector: conn,
+        log: dir.join("worker.log"),
+    })
+}
+
+fn strait_worker(
+    a: &Args,
+    name: &str,
+    connector: &str,
+    converters: &str,
+) -> Result<(Child, PathBuf)> {
+    let files = worker_files(a, name, connector, converters)?;
     let child = Command::new(&a.strait)
         .arg("standalone")
-        .arg(&worker)
-        .arg(&conn)
+        .arg(&files.worker)
+        .arg(&files.connector)
         .env("STRAIT_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log)?)
+        .stderr(std::fs::File::create(&files.log)?)
         .spawn()
         .with_context(|| format!("starting {}", a.strait.display()))?;
-    Ok((child, log))
+    Ok((child, files.log))
 }
 
 fn main() -> Result<()> {
@@ -355,6 +376,9 @@ fn main() -> Result<()> {
     // its iterations and produce nothing.
     a.work = a.work.join(format!("run-{stamp}"));
     std::fs::create_dir_all(&a.work)?;
+    if let Some(topic) = a.smt_only.clone() {
+        return smt_only(&a, &topic);
+    }
     let topic = format!("bench-users-{stamp}");
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", &a.bootstrap)
@@ -491,45 +515,8 @@ fn main() -> Result<()> {
         peer = Some(results.len() - 1);
     }
 
-    // 6. The same drain with JSON decoding and a chain of five transforms (issue 7), Strait
-    // and then the JVM, same connector config.
-    let smt_connector = |name: &str| {
-        format!("name={name}\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile=/dev/null\n{SMT_CHAIN}")
-    };
-    let (child, log) = strait_worker(
-        &a,
-        "drain-smt",
-        &smt_connector(&format!("bench-smt-{stamp}")),
-        JSON_CONVERTERS,
-    )?;
-    let group = consumer(&a.bootstrap, &format!("connect-bench-smt-{stamp}"))?;
-    results.push(measure(
-        "Strait drain: Kafka → JSON → 5 SMTs → FileStreamSink(/dev/null)",
-        total,
-        child,
-        &log,
-        || Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total),
-    )?);
-    let smt = results.len() - 1;
-    let mut smt_peer = None;
-    if let Some(libs) = &a.java_libs {
-        let (child, log) = jvm_worker(
-            &a,
-            libs,
-            "peer-smt",
-            &smt_connector(&format!("bench-peer-smt-{stamp}")),
-            JSON_CONVERTERS,
-        )?;
-        let group = consumer(&a.bootstrap, &format!("connect-bench-peer-smt-{stamp}"))?;
-        results.push(measure(
-            "Kafka Connect 4.1 (JVM) drain: Kafka → JSON → 5 SMTs → FileStreamSink(/dev/null)",
-            total,
-            child,
-            &log,
-            || Ok(committed(&group, &topic, a.partitions).unwrap_or(0) >= total),
-        )?);
-        smt_peer = Some(results.len() - 1);
-    }
+    // 6. The same drain with JSON decoding and a chain of five transforms.
+    let (smt, smt_peer) = smt_drains(&a, &topic, stamp, total, &mut results)?;
 
     println!(
         "\nTopic {topic}: {bytes_hint} records, {} partitions, broker {}",
@@ -587,6 +574,77 @@ fn main() -> Result<()> {
     Ok(())
 }
 
+/// Scenario 6: drain `topic` with schemaless JSON values and the five transforms of
+/// [`SMT_CHAIN`], Strait and then (with `--java-libs`) the JVM with the same connector config.
+/// Returns the indices of their rows in `results`.
+fn smt_drains(
+    a: &Args,
+    topic: &str,
+    stamp: u64,
+    total: u64,
+    results: &mut Vec<Measured>,
+) -> Result<(usize, Option<usize>)> {
+    let smt_connector = |name: &str| {
+        format!("name={name}\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile=/dev/null\n{SMT_CHAIN}")
+    };
+    let (child, log) = strait_worker(
+        a,
+        "drain-smt",
+        &smt_connector(&format!("bench-smt-{stamp}")),
+        JSON_CONVERTERS,
+    )?;
+    let group = consumer(&a.bootstrap, &format!("connect-bench-smt-{stamp}"))?;
+    results.push(measure(
+        "Strait drain: Kafka → JSON → 5 SMTs → FileStreamSink(/dev/null)",
+        total,
+        child,
+        &log,
+        || Ok(committed(&group, topic, a.partitions).unwrap_or(0) >= total),
+    )?);
+    let smt = results.len() - 1;
+    let Some(libs) = &a.java_libs else {
+        return Ok((smt, None));
+    };
+    let (child, log) = jvm_worker(
+        a,
+        libs,
+        "peer-smt",
+        &smt_connector(&format!("bench-peer-smt-{stamp}")),
+        JSON_CONVERTERS,
+    )?;
+    let group = consumer(&a.bootstrap, &format!("connect-bench-peer-smt-{stamp}"))?;
+    results.push(measure(
+        "Kafka Connect 4.1 (JVM) drain: Kafka → JSON → 5 SMTs → FileStreamSink(/dev/null)",
+        total,
+        child,
+        &log,
+        || Ok(committed(&group, topic, a.partitions).unwrap_or(0) >= total),
+    )?);
+    Ok((smt, Some(results.len() - 1)))
+}
+
+/// `--smt-only TOPIC`: scenario 6 alone, on a topic an earlier run pre-loaded (for iterating on
+/// the transform path; the published numbers come from whole runs).
+fn smt_only(a: &Args, topic: &str) -> Result<()> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let probe = consumer(&a.bootstrap, &format!("bench-probe-{stamp}"))?;
+    let total = topic_end(&probe, topic, a.partitions)?;
+    let mut results = Vec::new();
+    let (smt, peer) = smt_drains(a, topic, stamp, total, &mut results)?;
+    for r in &results {
+        println!("{}", r.row());
+    }
+    if let Some(peer) = peer {
+        println!(
+            "Strait / JVM Connect: {:.1}×",
+            results[smt].per_cpu_second() / results[peer].per_cpu_second()
+        );
+    }
+    Ok(())
+}
+
 /// Worker converters of the plain drains: bytes in, bytes out.
 const BYTES_CONVERTERS: &str = "key.converter=org.apache.kafka.connect.converters.ByteArrayConverter\nvalue.converter=org.apache.kafka.connect.converters.ByteArrayConverter";
 
@@ -619,21 +677,7 @@ fn jvm_worker(
     connector: &str,
     converters: &str,
 ) -> Result<(Child, PathBuf)> {
-    let dir = a.work.join(name);
-    std::fs::create_dir_all(&dir)?;
-    let worker = dir.join("worker.properties");
-    std::fs::write(
-        &worker,
-        format!(
-            "bootstrap.servers={}\n{converters}\noffset.storage.file.filename={}\noffset.flush.interval.ms=1000\nlisteners=http://127.0.0.1:{}\n",
-            a.bootstrap,
-            dir.join("connect.offsets").display(),
-            free_port()
-        ),
-    )?;
-    let conn = dir.join("connector.properties");
-    std::fs::write(&conn, connector)?;
-    let log = dir.join("worker.log");
+    let files = worker_files(a, name, connector, converters)?;
     let log4j = libs
         .parent()
         .map(|p| p.join("log4j2.properties"))
@@ -647,10 +691,10 @@ fn jvm_worker(
         .arg("-cp")
         .arg(format!("{}/*", libs.display()))
         .arg("org.apache.kafka.connect.cli.ConnectStandalone")
-        .arg(&worker)
-        .arg(&conn)
-        .stdout(std::fs::File::create(&log)?)
+        .arg(&files.worker)
+        .arg(&files.connector)
+        .stdout(std::fs::File::create(&files.log)?)
         .stderr(Stdio::null())
         .spawn()?;
-    Ok((child, log))
+    Ok((child, files.log))
 }

@@ -155,6 +155,51 @@ impl JavaDateFormat {
     }
 }
 
+/// Formatted texts of recent time spans (see [`JavaDateFormat::granularity_millis`]), so a
+/// column whose instants repeat spans (dates of a year, timestamps of a day to the second)
+/// formats each span once: a direct-mapped table of spans over one text arena.
+#[derive(Debug)]
+pub struct FormatCache {
+    /// Per slot: the span number and its text's range in `arena` (`i64::MIN`: empty).
+    slots: Vec<(i64, u32, u32)>,
+    arena: String,
+}
+
+impl Default for FormatCache {
+    fn default() -> Self {
+        FormatCache {
+            slots: vec![(i64::MIN, 0, 0); Self::SLOTS],
+            arena: String::new(),
+        }
+    }
+}
+
+impl FormatCache {
+    const SLOTS: usize = 1024;
+    /// The arena restarts (and every slot with it) beyond this size.
+    const ARENA_LIMIT: usize = 64 * 1024;
+
+    /// `format.format(epoch_millis)`, from the cache when the instant's span was formatted
+    /// before. `span` must be `format.granularity_millis()`.
+    pub fn format(&mut self, format: &JavaDateFormat, span: i64, epoch_millis: i64) -> &str {
+        let bucket = epoch_millis.div_euclid(span);
+        let slot = (bucket as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) as usize >> 54;
+        let (cached, start, len) = self.slots[slot];
+        if cached != bucket || bucket == i64::MIN {
+            if self.arena.len() > Self::ARENA_LIMIT {
+                self.arena.clear();
+                self.slots.fill((i64::MIN, 0, 0));
+            }
+            let start = self.arena.len();
+            format.format_into(epoch_millis, &mut self.arena);
+            let len = self.arena.len() - start;
+            self.slots[slot] = (bucket, start as u32, len as u32);
+            return &self.arena[start..start + len];
+        }
+        &self.arena[start as usize..(start + len) as usize]
+    }
+}
+
 /// An instant broken down as Java's `GregorianCalendar` in UTC sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Civil {
@@ -164,12 +209,9 @@ pub(crate) struct Civil {
     pub month: u32,
     /// 1..=31.
     pub day: u32,
-    /// 1..=366.
-    pub day_of_year: u32,
-    /// Days in this year (365 or 366; 355 in 1582).
-    pub year_length: u32,
-    /// 1 = Sunday … 7 = Saturday (`Calendar.DAY_OF_WEEK`).
-    pub day_of_week: u32,
+    /// Days since 1970-01-01 (the day of year, year length and day of week derive from it,
+    /// when a pattern prints them).
+    pub days: i64,
     pub hour: u32,
     pub minute: u32,
     pub second: u32,
@@ -181,16 +223,11 @@ impl Civil {
         let days = epoch_millis.div_euclid(MILLIS_PER_DAY);
         let ms = epoch_millis.rem_euclid(MILLIS_PER_DAY) as u32;
         let (year, month, day) = date_of_day(days);
-        let jan1 = day_of_date(year, 1, 1);
-        let next_jan1 = day_of_date(year + 1, 1, 1);
         Civil {
             year,
             month,
             day,
-            day_of_year: (days - jan1 + 1) as u32,
-            year_length: (next_jan1 - jan1) as u32,
-            // 1970-01-01 was a Thursday (5).
-            day_of_week: ((days + 4).rem_euclid(7) + 1) as u32,
+            days,
             hour: ms / 3_600_000,
             minute: ms / 60_000 % 60,
             second: ms / 1000 % 60,
@@ -207,6 +244,21 @@ impl Civil {
         }
     }
 
+    /// 1..=366.
+    fn day_of_year(&self) -> u32 {
+        (self.days - day_of_date(self.year, 1, 1) + 1) as u32
+    }
+
+    /// Days in this year (365 or 366; 355 in 1582).
+    fn year_length(&self) -> u32 {
+        (day_of_date(self.year + 1, 1, 1) - day_of_date(self.year, 1, 1)) as u32
+    }
+
+    /// 1 = Sunday … 7 = Saturday (`Calendar.DAY_OF_WEEK`); 1970-01-01 was a Thursday (5).
+    fn day_of_week(&self) -> u32 {
+        ((self.days + 4).rem_euclid(7) + 1) as u32
+    }
+
     /// Sunday-first offset of a day of week: Sunday 0 … Saturday 6.
     fn rel(day_of_week: u32) -> u32 {
         day_of_week - 1
@@ -216,17 +268,17 @@ impl Civil {
     /// week 1 is the week of 1 January): the days of December that share a week with the next
     /// 1 January are in week 1 of the next year.
     fn week_of_year(&self) -> (u32, i64) {
-        let jan1_rel = (Self::rel(self.day_of_week) + 7 * 53 - (self.day_of_year - 1)) % 7;
-        let next_jan1_rel = (jan1_rel + self.year_length) % 7;
-        if next_jan1_rel != 0 && self.day_of_year > self.year_length - next_jan1_rel {
+        let jan1_rel = (Self::rel(self.day_of_week()) + 7 * 53 - (self.day_of_year() - 1)) % 7;
+        let next_jan1_rel = (jan1_rel + self.year_length()) % 7;
+        if next_jan1_rel != 0 && self.day_of_year() > self.year_length() - next_jan1_rel {
             return (1, self.year + 1);
         }
-        ((self.day_of_year - 1 + jan1_rel) / 7 + 1, self.year)
+        ((self.day_of_year() - 1 + jan1_rel) / 7 + 1, self.year)
     }
 
     /// `WEEK_OF_MONTH` under en_US rules.
     fn week_of_month(&self) -> u32 {
-        let first_rel = (Self::rel(self.day_of_week) + 7 * 5 - (self.day - 1)) % 7;
+        let first_rel = (Self::rel(self.day_of_week()) + 7 * 5 - (self.day - 1)) % 7;
         (self.day - 1 + first_rel) / 7 + 1
     }
 
@@ -260,10 +312,10 @@ impl Civil {
             's' => pad(out, self.second as i64, count),
             'S' => pad(out, self.millis as i64, count),
             'E' => {
-                let name = WEEKDAYS[self.day_of_week as usize - 1];
+                let name = WEEKDAYS[self.day_of_week() as usize - 1];
                 out.push_str(if count >= 4 { name } else { &name[..3] })
             }
-            'D' => pad(out, self.day_of_year as i64, count),
+            'D' => pad(out, self.day_of_year() as i64, count),
             'F' => pad(out, ((self.day - 1) / 7 + 1) as i64, count),
             'w' => pad(out, self.week_of_year().0 as i64, count),
             'W' => pad(out, self.week_of_month() as i64, count),
@@ -282,7 +334,7 @@ impl Civil {
             // ISO 8601 zone: a zero offset is `Z` whatever the width.
             'X' => out.push('Z'),
             // ISO day number of week: Monday 1 … Sunday 7.
-            'u' => pad(out, ((self.day_of_week + 5) % 7 + 1) as i64, count),
+            'u' => pad(out, ((self.day_of_week() + 5) % 7 + 1) as i64, count),
             _ => unreachable!("compile accepts only SimpleDateFormat's pattern letters"),
         }
     }
@@ -299,7 +351,18 @@ fn write_year(year_of_era: i64, count: usize, out: &mut String) {
 
 /// `value` zero-padded to at least `width` digits (values are never negative here).
 fn pad(out: &mut String, value: i64, width: usize) {
-    let _ = write!(out, "{value:0width$}");
+    if value < 0 {
+        // Not reached by the callers; `format!`'s zero padding puts the sign first.
+        let _ = write!(out, "{value:0width$}");
+        return;
+    }
+    // The hot path of every date column: digits without `core::fmt`.
+    let mut digits = itoa::Buffer::new();
+    let text = digits.format(value);
+    for _ in text.len()..width {
+        out.push('0');
+    }
+    out.push_str(text);
 }
 
 /// The (year, month, day) of a day number (days since 1970-01-01), in the Julian calendar
@@ -871,6 +934,36 @@ fn now_millis_minus_80_years(now_millis: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_gives_what_formatting_gives() {
+        let mut cache = FormatCache::default();
+        for pattern in [
+            "yyyy-MM-dd",
+            "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+            "EEE, d MMM yyyy HH:mm",
+        ] {
+            let f = JavaDateFormat::compile(pattern).unwrap();
+            let span = f.granularity_millis();
+            // Enough instants to wrap the arena and collide in slots, some repeated.
+            let mut x: i64 = 12345;
+            for i in 0..20_000i64 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let ms = if i % 3 == 0 {
+                    1_500_000_000_000 + (i % 50) * 86_400_000
+                } else {
+                    x >> 20
+                };
+                assert_eq!(
+                    cache.format(&f, span, ms),
+                    f.format(ms),
+                    "{pattern} at {ms}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn granularity_is_the_smallest_unit_printed() {

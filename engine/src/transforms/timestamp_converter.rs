@@ -26,7 +26,7 @@ use arrow::datatypes::{
     TimestampMillisecondType,
 };
 
-use super::java_date::{JavaDateFormat, ParseError};
+use super::java_date::{FormatCache, JavaDateFormat, ParseError};
 use super::registry::{Build, TransformPlugin};
 use super::util::{self, Side};
 use super::{Applied, Needs, Transform, TransformContext};
@@ -205,6 +205,8 @@ pub struct TimestampConverter {
     format: Option<JavaDateFormat>,
     precision: Precision,
     replace_null_with_default: bool,
+    /// Texts of recently formatted time spans, kept across batches.
+    texts: std::sync::Mutex<FormatCache>,
 }
 
 impl TimestampConverter {
@@ -237,6 +239,7 @@ impl TimestampConverter {
             format,
             precision: config.unix_precision,
             replace_null_with_default: config.replace_null_with_default,
+            texts: Default::default(),
         })
     }
 }
@@ -601,23 +604,14 @@ impl TimestampConverter {
                     .format
                     .as_ref()
                     .expect("configure requires a format for string targets");
-                // Timestamps of a batch cluster (often within one day): the text of the
-                // previous row's time span is reused instead of formatted again.
+                // Instants repeat time spans (the days of a year, the seconds of a batch): each
+                // span is formatted once and its text reused (`FormatCache`).
                 let span = format.granularity_millis();
+                let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
                 let mut builder = StringBuilder::with_capacity(millis.len(), millis.len() * 16);
-                let mut last: Option<i64> = None;
-                let mut text = String::new();
                 for ms in millis.iter() {
                     match ms {
-                        Some(ms) => {
-                            let bucket = ms.div_euclid(span);
-                            if last != Some(bucket) {
-                                text.clear();
-                                format.format_into(ms, &mut text);
-                                last = Some(bucket);
-                            }
-                            builder.append_value(&text);
-                        }
+                        Some(ms) => builder.append_value(texts.format(format, span, ms)),
                         None => builder.append_null(),
                     }
                 }
