@@ -18,8 +18,6 @@ use arrow::array::{Array, ArrayRef, BinaryArray};
 use arrow_json::ReaderBuilder;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use strait_bench::{binary_column, converter, d1_envelope, d1_json, d1_schema};
-use strait_engine::config::Props;
-use strait_engine::plugin::{Converter, ConverterPlugin};
 
 const ROWS: usize = 10_000;
 

@@ -15,7 +15,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use strait_bench::{converter, d1_envelope};
 use strait_engine::batch::{Batch, RawBatchBuilder};
 use strait_engine::config::Props;
-use strait_engine::plugin::{Converter, ConverterPlugin};
+use strait_engine::plugin::Converter;
 use strait_engine::transforms::registry::build_chain;
 use strait_engine::transforms::{Chain, TransformContext};
 
