@@ -609,9 +609,18 @@ impl TimestampConverter {
                 let span = format.granularity_millis();
                 let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
                 let mut builder = StringBuilder::with_capacity(millis.len(), millis.len() * 16);
+                let (mut last, mut text) = (None, String::new());
                 for ms in millis.iter() {
                     match ms {
-                        Some(ms) => builder.append_value(texts.format(format, span, ms)),
+                        Some(ms) => {
+                            let bucket = ms.div_euclid(span);
+                            if last != Some(bucket) {
+                                text.clear();
+                                text.push_str(texts.format(format, span, ms));
+                                last = Some(bucket);
+                            }
+                            builder.append_value(&text);
+                        }
                         None => builder.append_null(),
                     }
                 }
