@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: the end-to-end benchmark. Brings Kafka up, builds Strait and the driver
 //! in release mode, and runs `bench/src/bin/e2e.rs`: Datagen → Kafka (source), then draining the
-//! topic with the blackhole sink and with FileStreamSink to /dev/null, beside Apache Kafka Connect
-//! (JVM) doing the same on the same broker and topic, and a raw librdkafka consume of that topic
+//! topic with the blackhole sink, with FileStreamSink to /dev/null, and with FileStreamSink behind
+//! JSON decoding and a chain of five SMTs, beside Apache Kafka Connect (JVM) doing the same on the
+//! same broker and topic, and a raw librdkafka consume of that topic
 //! as the baseline the drains are compared with. Prints records per CPU-second and peak RSS of
 //! each measured process and the ratio lines of the targets; paste the table into
 //! `bench/RESULTS.md` with the machine and date.
