@@ -304,47 +304,6 @@ fn top_optional(field: &Field) -> bool {
     }
 }
 
-/// Java's `getClass()` of the value a column of this type holds (`schemaless`: as
-/// JsonConverter builds it without a schema).
-fn java_class(data_type: &DataType, schemaless: bool) -> &'static str {
-    match data_type {
-        DataType::Int8 => "java.lang.Byte",
-        DataType::Int16 => "java.lang.Short",
-        DataType::Int32 => "java.lang.Integer",
-        DataType::Int64 => "java.lang.Long",
-        DataType::Float32 => "java.lang.Float",
-        DataType::Float64 => "java.lang.Double",
-        DataType::Boolean => "java.lang.Boolean",
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "java.lang.String",
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => "[B",
-        DataType::Decimal128(..) => "java.math.BigDecimal",
-        DataType::Date32 | DataType::Time32(_) | DataType::Timestamp(..) => "java.util.Date",
-        DataType::List(_) | DataType::LargeList(_) => "java.util.ArrayList",
-        DataType::Map(..) => "java.util.HashMap",
-        DataType::Struct(_) if schemaless => "java.util.HashMap",
-        DataType::Struct(_) => "org.apache.kafka.connect.data.Struct",
-        _ => "java.lang.Object",
-    }
-}
-
-/// Java's `Schema.type()` name for a column type.
-fn connect_type(data_type: &DataType) -> &'static str {
-    match data_type {
-        DataType::Int8 => "INT8",
-        DataType::Int16 => "INT16",
-        DataType::Int32 | DataType::Date32 | DataType::Time32(_) => "INT32",
-        DataType::Int64 | DataType::Timestamp(..) => "INT64",
-        DataType::Float32 => "FLOAT32",
-        DataType::Float64 => "FLOAT64",
-        DataType::Boolean => "BOOLEAN",
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "STRING",
-        DataType::List(_) | DataType::LargeList(_) => "ARRAY",
-        DataType::Map(..) => "MAP",
-        DataType::Struct(_) => "STRUCT",
-        _ => "BYTES",
-    }
-}
-
 /// The logical name a column of this type carries even without `connect.name` (the encoder
 /// adds it, so Java sees it).
 fn logical_name(field: &Field) -> Option<&str> {
@@ -366,7 +325,7 @@ fn repr_of_schema(field: &Field) -> std::result::Result<Repr, Error> {
         Some(logical::TIME) => return Ok(Repr::Time),
         _ => {}
     }
-    let ty = connect_type(field.data_type());
+    let ty = util::connect_type_name(field.data_type());
     match ty {
         "STRING" => Ok(Repr::String),
         "INT64" => Ok(Repr::Unix),
@@ -386,7 +345,10 @@ fn repr_of_schema(field: &Field) -> std::result::Result<Repr, Error> {
 
 /// `class X` as Java's `Object.getClass()` prints in the translators' messages.
 fn found(data_type: &DataType, schemaless: bool) -> String {
-    format!("class {}", java_class(data_type, schemaless))
+    format!(
+        "class {}",
+        crate::java_text::java_value_class(data_type, schemaless)
+    )
 }
 
 /// One Java value of a schemaless raw-JSON row, classified as JsonConverter would build it.
@@ -555,7 +517,7 @@ impl TimestampConverter {
                 self.to_millis(array, Repr::Timestamp, true, live, errors)
             }
             other => {
-                let class = java_class(other, true);
+                let class = crate::java_text::java_value_class(other, true);
                 for i in (0..array.len()).filter(|&i| array.is_valid(i) && live(i)) {
                     errors.push(i, unsupported(class));
                 }
@@ -699,7 +661,7 @@ impl TimestampConverter {
                 let error = if array.is_valid(i) {
                     Error::data(format!(
                         "Only Struct objects supported for [{PURPOSE}], found: {}",
-                        java_class(field.data_type(), false)
+                        crate::java_text::java_value_class(field.data_type(), false)
                     ))
                 } else {
                     // A null value still has its schema's fields listed.
@@ -901,7 +863,7 @@ impl TimestampConverter {
                 Ok(None)
             }
             other => {
-                let class = java_class(other, true);
+                let class = crate::java_text::java_value_class(other, true);
                 for i in (0..array.len()).filter(|&i| array.is_valid(i)) {
                     errors.push(i, not_a_map(class));
                 }

@@ -321,22 +321,10 @@ pub fn default_scalar(field: &Field, json: &str) -> Result<ArrayRef> {
     }
 }
 
-/// Connect's `Schema.Type` name of an Arrow type (logical types name their base type).
+/// Connect's `Schema.Type` name of an Arrow type (logical types name their base type; a type
+/// Connect has no name for reads as `BYTES`).
 pub fn connect_type_name(data_type: &DataType) -> &'static str {
-    match data_type {
-        DataType::Int8 => "INT8",
-        DataType::Int16 => "INT16",
-        DataType::Int32 | DataType::Date32 | DataType::Time32(_) => "INT32",
-        DataType::Int64 | DataType::Timestamp(..) => "INT64",
-        DataType::Float32 => "FLOAT32",
-        DataType::Float64 => "FLOAT64",
-        DataType::Boolean => "BOOLEAN",
-        DataType::Utf8 | DataType::LargeUtf8 => "STRING",
-        DataType::List(_) | DataType::LargeList(_) => "ARRAY",
-        DataType::Map(..) => "MAP",
-        DataType::Struct(_) => "STRUCT",
-        _ => "BYTES",
-    }
+    crate::java_text::connect_type_name(data_type).unwrap_or("BYTES")
 }
 
 /// Whether a struct child's Connect schema is optional (`connect.optional` wins over Arrow
@@ -667,7 +655,7 @@ pub fn java_schema_string(field: &Field) -> String {
     if schema::is_schemaless(field) {
         return "null".to_string();
     }
-    let ty = crate::java_text::connect_type_name(field.data_type()).unwrap_or("BYTES");
+    let ty = connect_type_name(field.data_type());
     match schema::schema_name(field) {
         Some(name) => format!("Schema{{{name}:{ty}}}"),
         None => format!("Schema{{{ty}}}"),
