@@ -595,9 +595,6 @@ pub fn java_class_name(dt: &DataType) -> Option<&'static str> {
     })
 }
 
-/// Connect's `Schema.Type` of a column of this Arrow type, as Java prints `schema.type()`
-/// (`INT32`; logical types print their base type: a Date is `INT32`, a Decimal `BYTES`), if the
-
 /// The class of a value in a column of this type as Java's transforms see it: a schemaless
 /// struct column holds `HashMap`s (JsonConverter's schemaless objects), a type Connect has no
 /// class for reads as `java.lang.Object`.
@@ -608,6 +605,8 @@ pub fn java_value_class(dt: &DataType, schemaless: bool) -> &'static str {
     }
 }
 
+/// Connect's `Schema.Type` of a column of this Arrow type, as Java prints `schema.type()`
+/// (`INT32`; logical types print their base type: a Date is `INT32`, a Decimal `BYTES`), if the
 /// Arrow type is one Connect schemas map to.
 pub fn connect_type_name(dt: &DataType) -> Option<&'static str> {
     Some(match dt {
