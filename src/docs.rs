@@ -447,6 +447,10 @@ mod tests {
         ]);
         let doc = configuration_reference(&registry);
         let converters = &doc[doc.find("\n## Converters\n").unwrap()..];
+        // The section ends where the transforms' begins.
+        let converters = &converters[..converters
+            .find("\n## Transforms and predicates\n")
+            .unwrap_or(converters.len())];
         let headings: Vec<&str> = converters
             .lines()
             .filter(|l| l.starts_with("### "))
@@ -475,7 +479,13 @@ mod tests {
         let at = |heading: &str| doc.find(&format!("\n{heading}\n")).expect(heading);
         let (worker, framework) = (at("## Worker"), at("## Connector framework keys"));
         let (connectors, converters) = (at("## Connectors"), at("## Converters"));
-        assert!(worker < framework && framework < connectors && connectors < converters);
+        let transforms = at("## Transforms and predicates");
+        assert!(
+            worker < framework
+                && framework < connectors
+                && connectors < converters
+                && converters < transforms
+        );
         let headings = |text: &str| -> Vec<String> {
             text.lines()
                 .filter_map(|l| l.strip_prefix("### `")?.strip_suffix('`'))
@@ -500,12 +510,19 @@ mod tests {
             sorted(connector_classes.collect())
         );
         assert_eq!(
-            headings(&doc[converters..]),
+            headings(&doc[converters..transforms]),
             sorted(converter_classes.collect())
         );
-        assert!(doc.contains(
-            "| `errors.tolerance` | string | `none` | `none`, `all` (case-insensitive) | medium |"
-        ));
+        // Every transform and predicate, by class (nested classes have no alias to list).
+        let transform_classes = registry
+            .transforms()
+            .into_iter()
+            .map(|p| p.class.to_string());
+        assert_eq!(
+            headings(&doc[transforms..]),
+            sorted(transform_classes.collect())
+        );
+        assert!(doc.contains("| `errors.tolerance` | string | `none` | `none`, `all` | medium |"));
         assert!(doc.ends_with('\n') && !doc.ends_with("\n\n"));
         assert_eq!(doc, configuration_reference(&registry), "not deterministic");
     }

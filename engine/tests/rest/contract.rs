@@ -443,7 +443,30 @@ async fn transforms_and_predicates_are_listed_defined_and_validated() {
         .filter(|p| p["type"] == "transformation" || p["type"] == "predicate")
         .cloned()
         .collect();
-    // Java's order: transformations before predicates, each by class, with Kafka's version.
+    // Java's order: transformations before predicates, each by class, with Kafka's version;
+    // the shipped ones are listed too.
+    let kinds: Vec<&str> = listed.iter().map(|p| p["type"].as_str().unwrap()).collect();
+    let last_transformation = kinds.iter().rposition(|k| *k == "transformation");
+    let first_predicate = kinds.iter().position(|k| *k == "predicate");
+    assert!(last_transformation < first_predicate, "{kinds:?}");
+    for kind in ["transformation", "predicate"] {
+        let classes: Vec<&str> = listed
+            .iter()
+            .filter(|p| p["type"] == kind)
+            .map(|p| p["class"].as_str().unwrap())
+            .collect();
+        assert!(classes.windows(2).all(|w| w[0] < w[1]), "{classes:?}");
+    }
+    assert!(listed.contains(
+        &json!({"class": "org.apache.kafka.connect.transforms.Cast$Value", "type": "transformation", "version": "4.1.2"})
+    ));
+    assert!(listed.contains(
+        &json!({"class": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey", "type": "predicate", "version": "4.1.2"})
+    ));
+    let listed: Vec<Value> = listed
+        .into_iter()
+        .filter(|p| p["class"].as_str().unwrap().starts_with("io.strait.test."))
+        .collect();
     assert_eq!(
         listed,
         [
@@ -546,9 +569,28 @@ async fn transforms_and_predicates_are_listed_defined_and_validated() {
         .find(|c| c["value"]["name"] == "transforms.t1.type")
         .unwrap();
     assert_eq!(t1["definition"]["group"], "Transforms: t1");
-    assert_eq!(
-        t1["value"]["recommended_values"],
-        json!([MARK_VALUE, TAG_KEY, TAG_VALUE])
+    // Every installed transformation (the test's and the shipped ones), sorted.
+    let recommended: Vec<&str> = t1["value"]["recommended_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        recommended.windows(2).all(|w| w[0] < w[1]),
+        "{recommended:?}"
+    );
+    for class in [
+        MARK_VALUE,
+        TAG_KEY,
+        TAG_VALUE,
+        "org.apache.kafka.connect.transforms.Cast$Value",
+    ] {
+        assert!(recommended.contains(&class), "{class} in {recommended:?}");
+    }
+    assert!(
+        !recommended.contains(&IS_TAGGED),
+        "predicates are not transformations"
     );
 
     let r = http
