@@ -219,14 +219,17 @@ fn filter_list(list: &ListArray, mask: &arrow::array::BooleanArray) -> Result<Ar
     // Kept rows come in runs; a run's entries are contiguous, so each run is one range of the
     // entry mask and its offsets shift by one amount.
     let mut covered = 0usize;
+    // The last new offset written (the end of the kept entries so far).
+    let mut kept_end = 0i32;
     let mask = arrow::array::BooleanArray::new(mask, None);
     for (start, end) in arrow::compute::SlicesIterator::new(&mask) {
         let (from, to) = (offsets[start], offsets[end]);
         keep_entries.append_n(from as usize - first - covered, false);
         keep_entries.append_n((to - from) as usize, true);
         covered = to as usize - first;
-        let shift = from - *kept_offsets.last().expect("starts at 0");
+        let shift = from - kept_end;
         kept_offsets.extend(offsets[start + 1..=end].iter().map(|o| o - shift));
+        kept_end = to - shift;
     }
     keep_entries.append_n(entries - covered, false);
     let values = list.values().slice(first, entries);

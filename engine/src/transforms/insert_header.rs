@@ -206,7 +206,9 @@ fn parse_literal(text: &str) -> std::result::Result<Literal, &'static str> {
         return Ok(Literal::String(token.to_string()));
     }
     let token = token.trim();
-    let first = token.chars().next().expect("not blank");
+    let Some(first) = token.chars().next() else {
+        return Ok(Literal::String(token.to_string()));
+    };
     if first.is_ascii_digit() && looks_temporal(text, token) {
         return Err("date, time or timestamp");
     }
@@ -291,12 +293,19 @@ fn parse_number(token: &str) -> std::result::Result<Option<Literal>, &'static st
     // Digits before the point of |value|.
     let magnitude = significant.len() as i64 - scale;
     if whole && magnitude <= 20 {
-        let mut v: i128 = significant
-            .parse()
-            .expect("at most 20 digits before the point");
-        if scale > 0 {
-            v /= 10i128.pow(scale as u32);
+        // The digits before the point (the ones after it are zeros): at most 20 of them, so the
+        // parse cannot overflow, however many zeros follow the point.
+        let before_point = if scale > 0 {
+            &significant[..(significant.len() as i64 - scale).max(0) as usize]
         } else {
+            significant
+        };
+        let mut v: i128 = if before_point.is_empty() {
+            0
+        } else {
+            before_point.parse().map_err(|_| "decimal")?
+        };
+        if scale < 0 {
             v *= 10i128.pow((-scale) as u32);
         }
         let v = if negative { -v } else { v };

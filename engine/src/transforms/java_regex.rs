@@ -54,7 +54,10 @@ impl JavaPattern {
         let Some(caps) = self.find.captures(text) else {
             return Ok(text.to_string());
         };
-        let whole = caps.get(0).expect("group 0 always participates");
+        // Group 0 is the whole match: present whenever `captures` finds one.
+        let Some(whole) = caps.get(0) else {
+            return Ok(text.to_string());
+        };
         let mut out = String::with_capacity(text.len() + 16);
         out.push_str(&text[..whole.start()]);
         for piece in &replacement.pieces {

@@ -556,16 +556,17 @@ impl TimestampConverter {
 
     /// Java's `toType` of the target representation: the output column. Without a schema a
     /// `Date`, `Time` or `Timestamp` is a `java.util.Date`, kept as `Timestamp(ms)`.
-    fn to_target(&self, millis: &Int64Array, schemaless: bool) -> ArrayRef {
+    fn to_target(&self, millis: &Int64Array, schemaless: bool) -> Result<ArrayRef> {
         let timestamp = |a: Int64Array| -> ArrayRef {
             Arc::new(a.reinterpret_cast::<TimestampMillisecondType>())
         };
-        match self.target {
+        Ok(match self.target {
             Repr::String => {
-                let format = self
-                    .format
-                    .as_ref()
-                    .expect("configure requires a format for string targets");
+                let Some(format) = self.format.as_ref() else {
+                    return Err(Error::bug(
+                        "TimestampConverter to string without a format (configure requires one)",
+                    ));
+                };
                 // Instants repeat time spans (the days of a year, the seconds of a batch): each
                 // span is formatted once and its text reused (`FormatCache`).
                 let span = format.granularity_millis();
@@ -606,7 +607,7 @@ impl TimestampConverter {
             Repr::Time => Arc::new(
                 millis.unary::<_, Time32MillisecondType>(|ms| ms.rem_euclid(MILLIS_PER_DAY) as i32),
             ),
-        }
+        })
     }
 
     /// The field of a converted value with a schema: Java's `typeSchema(optional)`, a fresh
@@ -647,7 +648,7 @@ impl TimestampConverter {
                 Ok(repr) => self.to_millis(array, repr, false, &live, errors),
                 Err(e) => fail_rows(array.len(), &live, &e, errors),
             };
-            let out = self.to_target(&millis, false);
+            let out = self.to_target(&millis, false)?;
             let out_field = self.target_field(
                 field.name(),
                 out.data_type().clone(),
@@ -703,7 +704,7 @@ impl TimestampConverter {
         } else {
             Int64Array::new(millis.values().clone(), structs.nulls().cloned())
         };
-        let out = self.to_target(&millis, false);
+        let out = self.to_target(&millis, false)?;
         let out_child = self.target_field(
             child_field.name(),
             out.data_type().clone(),
@@ -772,7 +773,7 @@ impl TimestampConverter {
             if let Some(e) = errors.0.pop() {
                 return Err(e.error);
             }
-            scalar_json(self.to_target(&millis, false).as_ref())
+            scalar_json(self.to_target(&millis, false)?.as_ref())
         };
         object.insert(self.field.clone(), converted);
         Ok(value.to_string())
@@ -791,7 +792,7 @@ impl TimestampConverter {
         }
         if self.field.is_empty() {
             let millis = self.infer_to_millis(field, array, &|_| true, errors);
-            let out = self.to_target(&millis, true);
+            let out = self.to_target(&millis, true)?;
             let out_field =
                 schema::schemaless(Field::new(field.name(), out.data_type().clone(), true));
             return Ok(Some((out_field, out)));
@@ -814,7 +815,7 @@ impl TimestampConverter {
                             &live,
                             errors,
                         );
-                        let out = self.to_target(&millis, true);
+                        let out = self.to_target(&millis, true)?;
                         let out_child = Field::new(&self.field, out.data_type().clone(), true);
                         replace_child(children, structs, index, out_child, out)
                     }
