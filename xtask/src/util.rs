@@ -392,6 +392,12 @@ pub fn kafka_api_versions(addr: &str) -> Result<usize> {
 
 /// HTTP/1.1 GET over a raw socket; returns the status code and body.
 pub fn http_get(host_port: &str, path: &str) -> Result<(u16, String)> {
+    http_request(host_port, "GET", path)
+}
+
+/// An HTTP/1.1 request without a body (`GET`, `PUT`, `POST`, …) over a raw socket; returns the
+/// status code and body.
+pub fn http_request(host_port: &str, method: &str, path: &str) -> Result<(u16, String)> {
     let sa = resolve(host_port)?;
     let mut s = TcpStream::connect_timeout(&sa, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -399,7 +405,7 @@ pub fn http_get(host_port: &str, path: &str) -> Result<(u16, String)> {
     // One write: `write!` on a raw socket may send the request in pieces, and a server that
     // answers and closes after the first piece makes the client see a connection reset.
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host_port}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host_port}\r\nAccept: */*\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
     s.write_all(request.as_bytes())?;
     let mut buf = Vec::new();

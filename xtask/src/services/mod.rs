@@ -10,6 +10,7 @@
 
 mod connect_ref;
 mod kafka;
+mod s3;
 
 use std::fs::{self, OpenOptions};
 use std::os::unix::process::CommandExt;
@@ -92,7 +93,7 @@ pub trait Service: Sync {
 
 /// Every known service.
 pub fn registry() -> &'static [&'static dyn Service] {
-    &[&kafka::Kafka, &connect_ref::ConnectRef]
+    &[&kafka::Kafka, &connect_ref::ConnectRef, &s3::S3]
 }
 
 pub fn find(name: &str) -> Result<&'static dyn Service> {
