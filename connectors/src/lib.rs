@@ -17,6 +17,7 @@ use strait_engine::plugin::{connector_plugin, ConnectorPlugin};
 pub mod blackhole;
 pub mod datagen;
 pub mod file;
+pub mod s3;
 
 pub use blackhole::{blackhole_stats, reset_blackhole_stats};
 

@@ -23,6 +23,7 @@ pub mod java;
 pub mod json;
 pub mod primitive;
 pub mod simple_header;
+pub mod storage;
 pub mod string;
 
 use arrow::array::BinaryArray;

@@ -1,0 +1,3 @@
+//! Confluent's Amazon S3 sink (`io.confluent.connect.s3.S3SinkConnector`), columnar.
+
+pub mod partitioner;
