@@ -51,7 +51,7 @@
 
 pub(crate) mod connect;
 mod decode;
-mod encode;
+pub(crate) mod encode;
 mod infer;
 mod scan;
 pub(crate) mod write;
