@@ -478,7 +478,7 @@ fn write_value(
             None => Err("Found null value for non-optional schema".into()),
         };
     }
-    if s.optional && !matches!(s.ty, Type::Struct(_)) || s.optional {
+    if s.optional {
         // Union branch: ["null", T], or [T, "null"] when there is a default.
         let null_first = s.default.is_none() || matches!(s.ty, Type::Struct(_));
         if null {
@@ -731,5 +731,197 @@ impl FileWriter for AvroWriter {
     fn finish(mut self: Box<Self>) -> Result<Vec<u8>> {
         self.write_block()?;
         Ok(std::mem::take(&mut self.out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::FormatKind;
+    use super::*;
+    use arrow::array::{Int32Array, Int64Array, Int8Array, StringArray};
+    use arrow::datatypes::Fields;
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    fn settings(codec: &str) -> FormatSettings {
+        FormatSettings {
+            kind: FormatKind::Avro,
+            parquet_codec: "snappy".into(),
+            avro_codec: codec.into(),
+            gzip_level: None,
+            json_decimal_numeric: false,
+            bytearray_extension: ".bin".into(),
+            bytearray_separator: b"\n".to_vec(),
+        }
+    }
+
+    fn md(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// A struct with every Connect type, as `AvroData.fromConnectSchema` renders it.
+    #[test]
+    fn schema_matches_avro_data() {
+        let fields = Fields::from(vec![
+            Field::new("i8", DataType::Int8, false),
+            Field::new("i16", DataType::Int16, true),
+            Field::new("i32", DataType::Int32, false).with_metadata(md(&[(schema::DEFAULT, "7")])),
+            Field::new("i64", DataType::Int64, false),
+            Field::new("f32", DataType::Float32, false),
+            Field::new("f64", DataType::Float64, false),
+            Field::new("b", DataType::Boolean, false),
+            Field::new("s", DataType::Utf8, true).with_metadata(md(&[(schema::DOC, "a string")])),
+            Field::new("bytes", DataType::Binary, false),
+            Field::new("dec", DataType::Decimal128(38, 2), false),
+            Field::new("date", DataType::Date32, false),
+            Field::new("time", DataType::Time32(TimeUnit::Millisecond), false),
+            Field::new("ts", DataType::Timestamp(TimeUnit::Millisecond, None), true),
+            Field::new_list("arr", Field::new("item", DataType::Int32, false), false),
+            Field::new_map(
+                "smap",
+                "entries",
+                Field::new("key", DataType::Utf8, false),
+                Field::new("value", DataType::Int64, true),
+                false,
+                false,
+            ),
+            Field::new_map(
+                "imap",
+                "entries",
+                Field::new("key", DataType::Int32, false),
+                Field::new("value", DataType::Utf8, false),
+                false,
+                false,
+            ),
+            Field::new_struct("inner", vec![Field::new("x", DataType::Int32, false)], true),
+        ]);
+        let field = Field::new("value", DataType::Struct(fields), true).with_metadata(md(&[
+            (schema::NAME, "com.example.Row"),
+            (schema::VERSION, "3"),
+            (schema::OPTIONAL, "false"),
+        ]));
+        let got: Value = serde_json::from_str(&avro_schema_json(&field).unwrap()).unwrap();
+        let expected = json!({"type":"record","name":"Row","namespace":"com.example","fields":[
+            {"name":"i8","type":{"type":"int","connect.type":"int8"}},
+            {"name":"i16","type":["null",{"type":"int","connect.type":"int16"}],"default":null},
+            {"name":"i32","type":{"type":"int","connect.default":7},"default":7},
+            {"name":"i64","type":"long"},
+            {"name":"f32","type":"float"},
+            {"name":"f64","type":"double"},
+            {"name":"b","type":"boolean"},
+            {"name":"s","type":["null",{"type":"string","connect.doc":"a string"}],"default":null},
+            {"name":"bytes","type":"bytes"},
+            {"name":"dec","type":{"type":"bytes","scale":2,"precision":64,"connect.version":1,
+                "connect.parameters":{"scale":"2"},"connect.name":"org.apache.kafka.connect.data.Decimal",
+                "logicalType":"decimal"}},
+            {"name":"date","type":{"type":"int","connect.version":1,
+                "connect.name":"org.apache.kafka.connect.data.Date","logicalType":"date"}},
+            {"name":"time","type":{"type":"int","connect.version":1,
+                "connect.name":"org.apache.kafka.connect.data.Time","logicalType":"time-millis"}},
+            {"name":"ts","type":["null",{"type":"long","connect.version":1,
+                "connect.name":"org.apache.kafka.connect.data.Timestamp","logicalType":"timestamp-millis"}],
+                "default":null},
+            {"name":"arr","type":{"type":"array","items":"int"}},
+            {"name":"smap","type":{"type":"map","values":["null","long"]}},
+            {"name":"imap","type":{"type":"array","items":{"type":"record","name":"MapEntry",
+                "namespace":"io.confluent.connect.avro","fields":[
+                {"name":"key","type":"int"},{"name":"value","type":"string"}]}}},
+            {"name":"inner","type":["null",{"type":"record","name":"ConnectDefault",
+                "namespace":"io.confluent.connect.avro","fields":[{"name":"x","type":"int"}]}],
+                "default":null}
+        ],"connect.version":3,"connect.name":"com.example.Row"});
+        assert_eq!(got, expected);
+        // Key order is Avro's: the text itself must match, not just the JSON value.
+        assert_eq!(avro_schema_json(&field).unwrap(), expected.to_string());
+    }
+
+    fn sample() -> (Field, ArrayRef) {
+        let fields = Fields::from(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("name", DataType::Utf8, true),
+            Field::new("small", DataType::Int8, false),
+        ]);
+        let array: ArrayRef = Arc::new(StructArray::new(
+            fields.clone(),
+            vec![
+                Arc::new(Int64Array::from(vec![1, -2, 300])),
+                Arc::new(StringArray::from(vec![Some("a"), None, Some("ccc")])),
+                Arc::new(Int8Array::from(vec![1, 2, -3])),
+            ],
+            None,
+        ));
+        let field = Field::new("value", DataType::Struct(fields), true)
+            .with_metadata(md(&[(schema::NAME, "t.Row"), (schema::OPTIONAL, "false")]));
+        (field, array)
+    }
+
+    #[test]
+    fn every_codec_round_trips_through_arrow_avro() {
+        let (field, array) = sample();
+        for codec in ["null", "deflate", "snappy", "bzip2", "zstandard"] {
+            let mut w = Box::new(AvroWriter::new(&settings(codec), &field).unwrap());
+            assert!(w.write(&array, &field).unwrap().is_empty());
+            let mut bytes = w.take_encoded();
+            bytes.extend(w.finish().unwrap());
+            let reader = arrow_avro::reader::ReaderBuilder::new()
+                .build(std::io::Cursor::new(bytes))
+                .unwrap();
+            let batches: Vec<_> = reader.collect::<std::result::Result<_, _>>().unwrap();
+            assert_eq!(batches.len(), 1, "{codec}");
+            let b = &batches[0];
+            assert_eq!(b.num_rows(), 3);
+            let ids = b.column(0).as_primitive::<arrow::datatypes::Int64Type>();
+            assert_eq!(ids.values().to_vec(), vec![1, -2, 300]);
+            let names = b.column(1).as_string::<i32>();
+            assert_eq!(names.value(0), "a");
+            assert!(names.is_null(1));
+            assert_eq!(names.value(2), "ccc");
+            let small = b.column(2).as_primitive::<arrow::datatypes::Int32Type>();
+            assert_eq!(small.values().to_vec(), vec![1, 2, -3]);
+        }
+    }
+
+    #[test]
+    fn codecs_and_rows_that_cannot_be_written() {
+        let (field, _) = sample();
+        assert_eq!(
+            AvroWriter::new(&settings("lz5"), &field)
+                .err()
+                .unwrap()
+                .message(),
+            "Unrecognized codec: lz5"
+        );
+        assert!(AvroWriter::new(&settings("xz"), &field).is_err());
+        let required = Field::new("value", DataType::Int32, true)
+            .with_metadata(md(&[(schema::OPTIONAL, "false")]));
+        let mut w = AvroWriter::new(&settings("null"), &required).unwrap();
+        let values: ArrayRef = Arc::new(Int32Array::from(vec![Some(5), None]));
+        let errors = w.write(&values, &required).unwrap();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].row, 1);
+        assert_eq!(
+            errors[0].error.message(),
+            "Found null value for non-optional schema"
+        );
+        assert_eq!(w.rows(), 1);
+        let schemaless = schema::schemaless(Field::new("value", DataType::Utf8, true));
+        assert!(AvroWriter::new(&settings("null"), &schemaless).is_err());
+    }
+
+    #[test]
+    fn non_record_values_are_encoded_in_avro_binary() {
+        // A top-level optional string: schema ["null","string"], union index then the value.
+        let field = Field::new("value", DataType::Utf8, true);
+        assert_eq!(avro_schema_json(&field).unwrap(), r#"["null","string"]"#);
+        let mut w = Box::new(AvroWriter::new(&settings("null"), &field).unwrap());
+        let values: ArrayRef = Arc::new(StringArray::from(vec![Some("hi"), None]));
+        assert!(w.write(&values, &field).unwrap().is_empty());
+        let bytes = w.finish().unwrap();
+        // The one block: count 2, size 5, [1, len 2, "hi"], [0], then the sync marker.
+        let tail = &bytes[bytes.len() - 16 - 7..bytes.len() - 16];
+        assert_eq!(tail, &[4, 10, 2, 4, b'h', b'i', 0]);
     }
 }

@@ -139,3 +139,97 @@ impl FileWriter for JsonWriter {
         self.out.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::FormatKind;
+    use super::*;
+    use arrow::array::{Decimal128Array, Int64Array, StringArray, StructArray};
+    use arrow::datatypes::Fields;
+    use std::io::Read;
+    use std::sync::Arc;
+
+    fn settings(gzip: Option<i32>, numeric: bool) -> FormatSettings {
+        FormatSettings {
+            kind: FormatKind::Json,
+            parquet_codec: "snappy".into(),
+            avro_codec: "null".into(),
+            gzip_level: gzip,
+            json_decimal_numeric: numeric,
+            bytearray_extension: ".bin".into(),
+            bytearray_separator: b"\n".to_vec(),
+        }
+    }
+
+    fn rows(field: &Field, values: &ArrayRef, s: FormatSettings) -> Vec<serde_json::Value> {
+        let gz = s.gzip_level.is_some();
+        let mut w = Box::new(JsonWriter::new(&s, field).unwrap());
+        assert!(w.write(values, field).unwrap().is_empty());
+        let mut bytes = w.take_encoded();
+        bytes.extend(w.finish().unwrap());
+        if gz {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_end(&mut out)
+                .unwrap();
+            bytes = out;
+        }
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.ends_with('\n'));
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn structs_are_json_lines_without_envelope_and_gzip_round_trips() {
+        let fields = Fields::from(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("d", DataType::Decimal128(38, 2), false),
+        ]);
+        let values: ArrayRef = Arc::new(StructArray::new(
+            fields.clone(),
+            vec![
+                Arc::new(Int64Array::from(vec![1, 2])),
+                Arc::new(
+                    Decimal128Array::from(vec![150, -5])
+                        .with_precision_and_scale(38, 2)
+                        .unwrap(),
+                ),
+            ],
+            Some(vec![true, true].into()),
+        ));
+        let field = Field::new("value", DataType::Struct(fields), true);
+        for gzip in [None, Some(6)] {
+            let got = rows(&field, &values, settings(gzip, true));
+            assert_eq!(
+                got,
+                vec![
+                    serde_json::json!({"id":1,"d":1.50}),
+                    serde_json::json!({"id":2,"d":-0.05})
+                ]
+            );
+        }
+        // BASE64 decimals (the default json.decimal.format).
+        let got = rows(&field, &values, settings(None, false));
+        assert_eq!(got[0]["d"], "AJY=");
+    }
+
+    #[test]
+    fn non_struct_values_are_written_as_jackson_does() {
+        let field = Field::new("value", DataType::Utf8, true);
+        let values: ArrayRef = Arc::new(StringArray::from(vec![Some("a\"b"), None]));
+        let got = rows(&field, &values, settings(None, false));
+        assert_eq!(
+            got,
+            vec![serde_json::json!("a\"b"), serde_json::Value::Null]
+        );
+        // A top-level Date is a java.util.Date to Jackson: epoch milliseconds.
+        let date = Field::new("value", DataType::Date32, true);
+        let days: ArrayRef = Arc::new(arrow::array::Date32Array::from(vec![1]));
+        assert_eq!(
+            rows(&date, &days, settings(None, false)),
+            vec![serde_json::json!(86_400_000)]
+        );
+    }
+}

@@ -368,3 +368,116 @@ impl Output {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::AsArray;
+    use strait_engine::batch::HeaderListBuilder;
+
+    fn settings(kind: FormatKind, gzip: Option<i32>) -> FormatSettings {
+        FormatSettings {
+            kind,
+            parquet_codec: "snappy".into(),
+            avro_codec: "null".into(),
+            gzip_level: gzip,
+            json_decimal_numeric: false,
+            bytearray_extension: ".bin".into(),
+            bytearray_separator: b"\n".to_vec(),
+        }
+    }
+
+    #[test]
+    fn extensions_and_sidecars() {
+        let avro = settings(FormatKind::Avro, None);
+        assert_eq!(extension(&avro).unwrap(), ".avro");
+        assert_eq!(sidecar_extension(&avro, View::Keys).unwrap(), ".keys.avro");
+        let json = settings(FormatKind::Json, Some(-1));
+        assert_eq!(extension(&json).unwrap(), ".json.gz");
+        assert_eq!(
+            sidecar_extension(&json, View::Headers).unwrap(),
+            ".headers.json.gz"
+        );
+        assert_eq!(sidecar_extension(&json, View::Value).unwrap(), ".json.gz");
+    }
+
+    #[test]
+    fn schema_change_is_connect_equality() {
+        let a = Field::new("value", DataType::Int32, true);
+        let named = schema::with_name(a.clone(), "x.Y");
+        assert_eq!(schema_change(FormatKind::Avro, &a, &a), SchemaChange::Same);
+        assert_eq!(
+            schema_change(FormatKind::Avro, &a, &named),
+            SchemaChange::Rotate
+        );
+        let mut md = named.metadata().clone();
+        md.insert(schema::VERSION.to_string(), "2".to_string());
+        let versioned = named.clone().with_metadata(md);
+        assert_eq!(
+            schema_change(FormatKind::Json, &named, &versioned),
+            SchemaChange::Rotate
+        );
+        let l1 = schema::schemaless(Field::new("value", DataType::Int64, true));
+        let l2 = schema::schemaless(Field::new("value", DataType::Utf8, true));
+        assert_eq!(
+            schema_change(FormatKind::Json, &l1, &l2),
+            SchemaChange::Same
+        );
+        assert_eq!(
+            schema_change(FormatKind::Json, &a, &l1),
+            SchemaChange::Rotate
+        );
+    }
+
+    #[test]
+    fn headers_become_key_value_string_structs() {
+        let mut b = HeaderListBuilder::with_capacity(3, 3);
+        b.push("k1", Some(b"v1"));
+        b.push("k2", Some(b"42"));
+        b.end_row();
+        b.push("bad", None);
+        b.end_row();
+        b.push("k3", Some(b"x"));
+        b.end_row();
+        let (_, headers) = b.finish().unwrap();
+        let (field, array, errors) = headers_column(FormatKind::Avro, &headers).unwrap();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].row, 1);
+        assert_eq!(
+            errors[0].error.message(),
+            "Invalid value: null used for required field: \"value\", schema type: STRING"
+        );
+        let list = array.as_list::<i32>();
+        assert_eq!(list.value(0).len(), 2);
+        assert_eq!(list.value(1).len(), 0);
+        let first = list.value(0);
+        let entry = first.as_struct();
+        assert_eq!(entry.column(1).as_string::<i32>().value(1), "42");
+        assert_eq!(
+            avro::avro_schema_json(&field).unwrap(),
+            r#"{"type":"array","items":{"type":"record","name":"ConnectDefault","namespace":"io.confluent.connect.avro","fields":[{"name":"key","type":"string"},{"name":"value","type":"string"}]}}"#
+        );
+        // JSON envelops: {"headers":[{"key":..,"value":..}]}.
+        let (field, array, _) = headers_column(FormatKind::Json, &headers).unwrap();
+        let mut w = new_writer(&settings(FormatKind::Json, None), &field).unwrap();
+        w.write(&array, &field).unwrap();
+        let text = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(
+            text.lines().next().unwrap(),
+            r#"{"headers":[{"key":"k1","value":"v1"},{"key":"k2","value":"42"}]}"#
+        );
+        assert!(headers_column(FormatKind::ByteArray, &headers).is_err());
+    }
+
+    #[test]
+    fn key_and_header_errors_match_confluent() {
+        assert_eq!(
+            null_key_error("t", 0, 5).message(),
+            "Key cannot be null for SinkRecord: SinkRecord{kafkaOffset=5, topic='t', kafkaPartition=0} "
+        );
+        assert_eq!(
+            empty_headers_error("t", 1, 2).message(),
+            "Headers cannot be null for SinkRecord: SinkRecord{kafkaOffset=2, topic='t', kafkaPartition=1} "
+        );
+    }
+}
