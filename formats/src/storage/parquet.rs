@@ -496,7 +496,9 @@ fn target_field(src: &Field, name: &str, nullable: bool, schemaless: bool) -> Re
             metadata.insert(ADJUSTED_TO_UTC.to_string(), String::new());
             DataType::Time32(TimeUnit::Millisecond)
         }
-        DataType::Timestamp(_, _) => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+        DataType::Timestamp(_, _) => {
+            DataType::Timestamp(TimeUnit::Millisecond, Some("+00:00".into()))
+        }
         DataType::List(item) | DataType::LargeList(item) => {
             let element = target_field(item, "element", connect_optional(item), schemaless)?;
             DataType::List(Arc::new(element))
@@ -1038,38 +1040,29 @@ mod tests {
         expect(
             "d",
             Physical::FIXED_LEN_BYTE_ARRAY,
-            Some(LogicalType::Decimal {
-                scale: 2,
-                precision: 64,
-            }),
+            Some(LogicalType::decimal(2, 64)),
             true,
         );
         expect(
             "d9",
             Physical::INT32,
-            Some(LogicalType::Decimal {
-                scale: 2,
-                precision: 9,
-            }),
+            Some(LogicalType::decimal(2, 9)),
             true,
         );
         expect("date", Physical::INT32, Some(LogicalType::Date), true);
         expect(
             "time",
             Physical::INT32,
-            Some(LogicalType::Time {
-                is_adjusted_to_u_t_c: true,
-                unit: parquet::basic::TimeUnit::MILLIS,
-            }),
+            Some(LogicalType::time(true, parquet::basic::TimeUnit::MILLIS)),
             true,
         );
         expect(
             "ts",
             Physical::INT64,
-            Some(LogicalType::Timestamp {
-                is_adjusted_to_u_t_c: true,
-                unit: parquet::basic::TimeUnit::MILLIS,
-            }),
+            Some(LogicalType::timestamp(
+                true,
+                parquet::basic::TimeUnit::MILLIS,
+            )),
             true,
         );
         expect("l.list.element", Physical::INT32, None, true);
@@ -1200,10 +1193,8 @@ mod tests {
         let mut file = Vec::new();
         let mut saw_drop = false;
         for _ in 0..50 {
-            let before = w.buffered_bytes();
             w.write(&values, &field).unwrap();
             assert!(w.buffered_bytes() > 0);
-            let _ = before;
             let held = w.buffered_bytes();
             let part = w.take_encoded();
             if !part.is_empty() {
@@ -1231,7 +1222,10 @@ mod tests {
     #[test]
     fn bad_rows_are_row_errors_and_the_rest_is_written() {
         let fields = Fields::from(vec![
-            Field::new("id", DataType::Int32, false),
+            Field::new("id", DataType::Int32, true).with_metadata(HashMap::from([(
+                md::OPTIONAL.to_string(),
+                "false".to_string(),
+            )])),
             named(
                 Field::new("d", DataType::Decimal128(38, 0), false),
                 logical::DECIMAL,
@@ -1239,7 +1233,7 @@ mod tests {
             ),
         ]);
         let field = value_field(fields.clone(), false);
-        let s = StructArray::new_unchecked(
+        let s = StructArray::try_new(
             fields,
             vec![
                 Arc::new(Int32Array::from(vec![Some(1), None, Some(3), Some(4)])),
@@ -1250,7 +1244,8 @@ mod tests {
                 ),
             ],
             Some(NullBuffer::from(vec![true, true, true, false])),
-        );
+        )
+        .unwrap();
         let mut w = Box::new(ParquetWriter::new(&settings("snappy"), &field).unwrap());
         let errors = w.write(&(Arc::new(s) as ArrayRef), &field).unwrap();
         let rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
