@@ -342,9 +342,8 @@ impl FileWriter for ParquetWriter {
         let columns = structs
             .columns()
             .iter()
-            .zip(sources)
             .zip(targets)
-            .map(|((c, s), t)| convert(c, s, t))
+            .map(|(c, t)| convert(c, t))
             .collect::<Result<Vec<_>>>()?;
         let batch = RecordBatch::try_new_with_options(
             self.schema.clone(),
@@ -660,20 +659,19 @@ fn arrow_error(e: arrow::error::ArrowError) -> Error {
 }
 
 /// Convert a source array to its target type (see [`target_field`]).
-fn convert(array: &ArrayRef, src: &Field, dst: &Field) -> Result<ArrayRef> {
+fn convert(array: &ArrayRef, dst: &Field) -> Result<ArrayRef> {
     let strict = CastOptions {
         safe: false,
         ..Default::default()
     };
     match (array.data_type(), dst.data_type()) {
-        (DataType::Struct(sources), DataType::Struct(targets)) => {
+        (DataType::Struct(_), DataType::Struct(targets)) => {
             let s = array.as_struct();
             let children = s
                 .columns()
                 .iter()
-                .zip(sources)
                 .zip(targets)
-                .map(|((c, sf), tf)| convert(c, sf, tf))
+                .map(|(c, tf)| convert(c, tf))
                 .collect::<Result<Vec<_>>>()?;
             Ok(Arc::new(
                 StructArray::try_new_with_length(
@@ -688,11 +686,11 @@ fn convert(array: &ArrayRef, src: &Field, dst: &Field) -> Result<ArrayRef> {
         (DataType::LargeList(item), DataType::List(_)) => {
             let narrowed = cast_with_options(array, &DataType::List(item.clone()), &strict)
                 .map_err(arrow_error)?;
-            convert(&narrowed, src, dst)
+            convert(&narrowed, dst)
         }
-        (DataType::List(src_item), DataType::List(dst_item)) => {
+        (DataType::List(_), DataType::List(dst_item)) => {
             let list = array.as_list::<i32>();
-            let values = convert(list.values(), src_item, dst_item)?;
+            let values = convert(list.values(), dst_item)?;
             Ok(Arc::new(
                 ListArray::try_new(
                     dst_item.clone(),
@@ -703,9 +701,9 @@ fn convert(array: &ArrayRef, src: &Field, dst: &Field) -> Result<ArrayRef> {
                 .map_err(arrow_error)?,
             ))
         }
-        (DataType::Map(src_entries, _), DataType::Map(dst_entries, _)) => {
+        (DataType::Map(_, _), DataType::Map(dst_entries, _)) => {
             let map = array.as_map();
-            let entries = convert_entries(map, src_entries, dst_entries)?;
+            let entries = convert_entries(map, dst_entries)?;
             Ok(Arc::new(
                 MapArray::try_new(
                     dst_entries.clone(),
@@ -717,9 +715,9 @@ fn convert(array: &ArrayRef, src: &Field, dst: &Field) -> Result<ArrayRef> {
                 .map_err(arrow_error)?,
             ))
         }
-        (DataType::Map(src_entries, _), DataType::List(dst_item)) => {
+        (DataType::Map(_, _), DataType::List(dst_item)) => {
             let map = array.as_map();
-            let entries = convert_entries(map, src_entries, dst_item)?;
+            let entries = convert_entries(map, dst_item)?;
             Ok(Arc::new(
                 ListArray::try_new(
                     dst_item.clone(),
@@ -748,13 +746,9 @@ fn convert(array: &ArrayRef, src: &Field, dst: &Field) -> Result<ArrayRef> {
     }
 }
 
-fn convert_entries(
-    map: &MapArray,
-    src_entries: &FieldRef,
-    dst_entries: &FieldRef,
-) -> Result<StructArray> {
+fn convert_entries(map: &MapArray, dst_entries: &FieldRef) -> Result<StructArray> {
     let entries: ArrayRef = Arc::new(map.entries().clone());
-    let converted = convert(&entries, src_entries, dst_entries)?;
+    let converted = convert(&entries, dst_entries)?;
     Ok(converted.as_struct().clone())
 }
 
