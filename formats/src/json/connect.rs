@@ -394,7 +394,7 @@ fn write_params(out: &mut Vec<u8>, params: &[(String, String)]) {
 }
 
 /// Parse a JSON object of strings (schema parameters), keeping its order.
-fn parse_params(text: &[u8]) -> Res<Vec<(String, String)>> {
+pub(crate) fn parse_params(text: &[u8]) -> Res<Vec<(String, String)>> {
     let mut sc = Scanner::new(text);
     parse_params_at(&mut sc)
 }
