@@ -33,7 +33,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey, S3EncryptionConfigKey};
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::local::LocalFileSystem;
@@ -173,10 +173,13 @@ pub async fn open_store(config: &S3SinkConfig) -> Result<Arc<dyn ObjectStore>> {
             }
             builder = match config.encryption() {
                 Encryption::None => builder,
-                Encryption::SseS3 => builder.with_config(
-                    AmazonS3ConfigKey::Encryption(S3EncryptionConfigKey::ServerSideEncryption),
-                    "AES256",
-                ),
+                Encryption::SseS3 => {
+                    // object_store does not export its encryption key enum; its string form.
+                    let key: AmazonS3ConfigKey = "aws_server_side_encryption"
+                        .parse()
+                        .map_err(|e| build_error("S3", e))?;
+                    builder.with_config(key, "AES256")
+                }
                 Encryption::SseKms(key) => builder.with_sse_kms_encryption(key),
                 Encryption::SseC(key) => builder.with_ssec_encryption(key),
             };
