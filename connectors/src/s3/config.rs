@@ -45,8 +45,7 @@ pub const S3_STORAGE_CLASS: &str = "io.confluent.connect.s3.storage.S3Storage";
 pub const PARQUET_FORMAT_CLASS: &str = "io.confluent.connect.s3.format.parquet.ParquetFormat";
 pub const AVRO_FORMAT_CLASS: &str = "io.confluent.connect.s3.format.avro.AvroFormat";
 pub const JSON_FORMAT_CLASS: &str = "io.confluent.connect.s3.format.json.JsonFormat";
-pub const BYTEARRAY_FORMAT_CLASS: &str =
-    "io.confluent.connect.s3.format.bytearray.ByteArrayFormat";
+pub const BYTEARRAY_FORMAT_CLASS: &str = "io.confluent.connect.s3.format.bytearray.ByteArrayFormat";
 /// AWS SDK v2's default credential chain (the default of `s3.credentials.provider.class`).
 pub const DEFAULT_CREDENTIALS_PROVIDER: &str =
     "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider";
@@ -213,11 +212,9 @@ static NULL_VALUES_VALIDATOR: CustomValidator = CustomValidator {
 static REGION_VALIDATOR: CustomValidator = CustomValidator {
     describe: "Any AWS region id",
     check: |name, value| match value {
-        Value::Str(s) if s.trim().is_empty() => Err(invalid(
-            name,
-            s,
-            "region must not be blank or empty.",
-        )),
+        Value::Str(s) if s.trim().is_empty() => {
+            Err(invalid(name, s, "region must not be blank or empty."))
+        }
         _ => Ok(()),
     },
 };
@@ -285,11 +282,9 @@ static CANNED_ACL_VALIDATOR: CustomValidator = CustomValidator {
 static COMPRESSION_TYPE_VALIDATOR: CustomValidator = CustomValidator {
     describe: "[[none, gzip]]",
     check: |name, value| match value {
-        Value::Str(s) if !matches!(s.trim(), "none" | "gzip") => Err(invalid(
-            name,
-            s,
-            "Value must be one of: [none, gzip]",
-        )),
+        Value::Str(s) if !matches!(s.trim(), "none" | "gzip") => {
+            Err(invalid(name, s, "Value must be one of: [none, gzip]"))
+        }
         _ => Ok(()),
     },
 };
@@ -455,7 +450,9 @@ pub fn joda_zone_known(id: &str) -> bool {
         return false;
     };
     let digits = |s: &str, max: u32| {
-        s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u32>().is_ok_and(|n| n <= max)
+        s.len() == 2
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && s.parse::<u32>().is_ok_and(|n| n <= max)
     };
     let parts: Vec<&str> = rest.split(':').collect();
     match parts.as_slice() {
@@ -1388,7 +1385,11 @@ impl S3SinkConfig {
             if self.store_kafka_keys && !gzip_ok(self.keys_format) {
                 errors.push((
                     compression_error("keys", class_name(self.keys_format)),
-                    vec!["store.kafka.keys", "keys.format.class", "s3.compression.type"],
+                    vec![
+                        "store.kafka.keys",
+                        "keys.format.class",
+                        "s3.compression.type",
+                    ],
                 ));
             }
             if self.store_kafka_headers && !gzip_ok(self.headers_format) {
@@ -1443,8 +1444,12 @@ impl S3SinkConfig {
 
     /// Whether the partitioner is TimeBased or one of its subclasses (Daily, Hourly).
     pub fn is_time_based(&self) -> bool {
-        [TIME_BASED_PARTITIONER, DAILY_PARTITIONER, HOURLY_PARTITIONER]
-            .contains(&self.partitioner_class.as_str())
+        [
+            TIME_BASED_PARTITIONER,
+            DAILY_PARTITIONER,
+            HOURLY_PARTITIONER,
+        ]
+        .contains(&self.partitioner_class.as_str())
     }
 
     /// `timestamp.extractor` as one of the built-in names (`Wallclock`, `Record`,
@@ -1651,7 +1656,10 @@ mod tests {
         let names: Vec<&str> = def.keys().iter().map(|k| k.name.as_str()).collect();
         // 13 Connector/Schema, 34 S3, 8 Keys and Headers, 5 Storage, 8 Partitioner.
         assert_eq!(names.len(), 68);
-        assert_eq!(&names[..3], &["format.class", "flush.size", "rotate.interval.ms"]);
+        assert_eq!(
+            &names[..3],
+            &["format.class", "flush.size", "rotate.interval.ms"]
+        );
         assert!(!names.contains(&"shutdown.timeout.ms"));
         let pos = |n: &str| names.iter().position(|x| *x == n).unwrap();
         assert!(pos("schema.compatibility") < pos("parquet.codec"));
@@ -1671,7 +1679,9 @@ mod tests {
             Default::Value("26214400".into())
         );
         assert_eq!(
-            def.key("s3.credentials.provider.class").unwrap().documentation,
+            def.key("s3.credentials.provider.class")
+                .unwrap()
+                .documentation,
             "Credentials provider or provider chain to use for authentication to AWS. By default \
              the connector uses ``DefaultCredentialsProvider``."
         );
@@ -1753,8 +1763,11 @@ mod tests {
             err(&[("partitioner.class", FIELD_PARTITIONER)]),
             "Partition field name cannot be null or empty when using FieldPartitioner."
         );
-        assert!(err(&[("store.kafka.headers", "true"), ("headers.format.class", BYTEARRAY_FORMAT_CLASS)])
-            .contains("headers.format.class: ByteArrayFormat cannot write headers"));
+        assert!(err(&[
+            ("store.kafka.headers", "true"),
+            ("headers.format.class", BYTEARRAY_FORMAT_CLASS)
+        ])
+        .contains("headers.format.class: ByteArrayFormat cannot write headers"));
         // Not storing headers: the headers format is unused and not checked.
         assert!(S3SinkConfig::from_props(&with(&[(
             "headers.format.class",
@@ -1849,7 +1862,14 @@ mod tests {
 
     #[test]
     fn joda_zones() {
-        for ok in ["UTC", "Europe/Paris", "+02:00", "-0530", "+05", "+01:02:03.456"] {
+        for ok in [
+            "UTC",
+            "Europe/Paris",
+            "+02:00",
+            "-0530",
+            "+05",
+            "+01:02:03.456",
+        ] {
             assert!(joda_zone_known(ok), "{ok}");
         }
         for bad in ["Paris", "+25:00", "+1", "UTC+1"] {

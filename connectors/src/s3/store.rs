@@ -47,11 +47,17 @@ use super::config::{Encryption, S3SinkConfig};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreTarget {
     /// Amazon S3 or an S3-compatible endpoint (`None` = AWS's own).
-    S3 { endpoint: Option<String> },
+    S3 {
+        endpoint: Option<String>,
+    },
     Gcs,
-    Azure { url: String },
+    Azure {
+        url: String,
+    },
     /// The directory holding bucket directories.
-    Local { root: String },
+    Local {
+        root: String,
+    },
 }
 
 /// The store `config` names and its bucket (or container, or bucket directory).
@@ -235,12 +241,18 @@ fn classify(e: object_store::Error, bucket: &str) -> Error {
     match &e {
         object_store::Error::NotFound { .. } => missing_bucket(bucket).with_source(e),
         _ if text.contains("NoSuchBucket") => missing_bucket(bucket).with_source(e),
-        object_store::Error::Unauthenticated { .. } | object_store::Error::PermissionDenied { .. } => {
+        object_store::Error::Unauthenticated { .. }
+        | object_store::Error::PermissionDenied { .. } => {
             credentials_error(bucket, &text).with_source(e)
         }
-        _ if ["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403 Forbidden"]
-            .iter()
-            .any(|m| text.contains(m)) =>
+        _ if [
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+            "AccessDenied",
+            "403 Forbidden",
+        ]
+        .iter()
+        .any(|m| text.contains(m)) =>
         {
             credentials_error(bucket, &text).with_source(e)
         }
