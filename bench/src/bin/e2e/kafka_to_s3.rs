@@ -63,7 +63,7 @@ struct Output {
 pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
     let partitions = u64::try_from(a.partitions).context("--partitions")?;
     ensure!(
-        partitions > 0 && a.records % partitions == 0,
+        partitions > 0 && a.records.is_multiple_of(partitions),
         "--records {} must be a multiple of --partitions {}",
         a.records,
         a.partitions
@@ -73,7 +73,7 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
     // shorter than that is committed only by a time-based rotation, so the drain would never
     // reach the topic's end.
     ensure!(
-        a.flush_size > 0 && per_partition % a.flush_size == 0,
+        a.flush_size > 0 && per_partition.is_multiple_of(a.flush_size),
         "records per partition ({per_partition}) must be a multiple of --flush-size {} \
          (e.g. --records {} for {} files per partition)",
         a.flush_size,
@@ -204,7 +204,15 @@ fn strait_drain(
         &log,
         || Ok(committed(&group, topic, a.partitions).unwrap_or(0) >= total),
     )?;
-    let out = rt.block_on(list_objects(a, prefix))?;
+    let store = AmazonS3Builder::new()
+        .with_endpoint(&a.s3_endpoint)
+        .with_allow_http(true)
+        .with_bucket_name(&a.bucket)
+        .with_region("us-east-1")
+        .with_access_key_id("testing")
+        .with_secret_access_key("testing")
+        .build()?;
+    let out = rt.block_on(list_objects(&store, prefix))?;
     Ok((m, out))
 }
 
@@ -295,9 +303,12 @@ fn preload(a: &Args, topic: &str) -> Result<u64> {
         loop {
             match producer.send(record) {
                 Ok(()) => break,
-                Err((rdkafka::error::KafkaError::MessageProduction(e), r))
-                    if e == rdkafka::types::RDKafkaErrorCode::QueueFull =>
-                {
+                Err((
+                    rdkafka::error::KafkaError::MessageProduction(
+                        rdkafka::types::RDKafkaErrorCode::QueueFull,
+                    ),
+                    r,
+                )) => {
                     producer.poll(Duration::from_millis(50));
                     record = r;
                 }
@@ -313,15 +324,7 @@ fn preload(a: &Args, topic: &str) -> Result<u64> {
 }
 
 /// Lists `prefix` in the bucket and reads each Parquet file's footer for its row count.
-async fn list_objects(a: &Args, prefix: &str) -> Result<Output> {
-    let store = AmazonS3Builder::new()
-        .with_endpoint(&a.s3_endpoint)
-        .with_allow_http(true)
-        .with_bucket_name(&a.bucket)
-        .with_region("us-east-1")
-        .with_access_key_id("testing")
-        .with_secret_access_key("testing")
-        .build()?;
+async fn list_objects(store: &impl ObjectStore, prefix: &str) -> Result<Output> {
     let mut out = Output::default();
     let mut list = store.list(Some(&ObjectPath::from(prefix)));
     while let Some(meta) = list.next().await {
@@ -329,7 +332,7 @@ async fn list_objects(a: &Args, prefix: &str) -> Result<Output> {
         out.files += 1;
         out.bytes += meta.size;
         if meta.location.as_ref().ends_with(".parquet") {
-            out.rows += parquet_rows(&store, &meta.location, meta.size).await?;
+            out.rows += parquet_rows(store, &meta.location, meta.size).await?;
         }
     }
     Ok(out)
@@ -384,7 +387,66 @@ fn iceberg_snapshot(table_dir: &Path) -> Result<Output> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Int64Array, RecordBatch};
+    use object_store::memory::InMemory;
+    use parquet::arrow::ArrowWriter;
+
     use super::*;
+
+    fn parquet_file(rows: i64) -> Vec<u8> {
+        let batch = RecordBatch::try_from_iter([(
+            "id",
+            Arc::new(Int64Array::from_iter_values(0..rows)) as _,
+        )])
+        .unwrap();
+        let mut buf = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        buf
+    }
+
+    #[test]
+    fn counts_objects_bytes_and_parquet_rows_under_the_prefix() {
+        let store = InMemory::new();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let files = [
+            (
+                "topics/t/partition=0/t+0+0000000000.snappy.parquet",
+                parquet_file(3),
+            ),
+            (
+                "topics/t/partition=1/t+1+0000000000.snappy.parquet",
+                parquet_file(1000),
+            ),
+            ("topics/t/partition=1/notes.txt", b"not parquet".to_vec()),
+            (
+                "topics/other/partition=0/o+0+0000000000.snappy.parquet",
+                parquet_file(5),
+            ),
+        ];
+        let mut bytes = 0;
+        for (path, data) in &files {
+            if path.starts_with("topics/t/") {
+                bytes += data.len() as u64;
+            }
+            rt.block_on(store.put(&ObjectPath::from(*path), data.clone().into()))
+                .unwrap();
+        }
+        let out = rt.block_on(list_objects(&store, "topics/t")).unwrap();
+        assert_eq!((out.files, out.bytes, out.rows), (3, bytes, 1003));
+        // A truncated upload is an error, not a silent zero.
+        rt.block_on(store.put(
+            &ObjectPath::from("topics/t/partition=2/bad.parquet"),
+            b"PAR1 truncated".to_vec().into(),
+        ))
+        .unwrap();
+        assert!(rt.block_on(list_objects(&store, "topics/t")).is_err());
+    }
 
     #[test]
     fn reads_the_current_snapshot_of_an_iceberg_table() {
