@@ -70,9 +70,13 @@ fn d1_object(r: &D1) -> String {
 
 /// `n` D1 records as plain JSON payloads.
 pub fn d1_json(n: usize, seed: u64) -> Vec<Vec<u8>> {
-    d1_records(n, seed)
-        .map(|r| d1_object(&r).into_bytes())
-        .collect()
+    d1_json_iter(n, seed).map(String::into_bytes).collect()
+}
+
+/// The same records as [`d1_json`], one at a time: for pre-loading millions of them into Kafka
+/// without holding them all in memory.
+pub fn d1_json_iter(n: usize, seed: u64) -> impl Iterator<Item = String> {
+    d1_records(n, seed).map(|r| d1_object(&r))
 }
 
 /// The JsonConverter envelope schema of D1 (as Java writes it).

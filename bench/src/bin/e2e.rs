@@ -24,6 +24,13 @@
 //! Then the ratio lines of the targets: drain → blackhole ≥ 90 % of the raw consume,
 //! drain → FileStreamSink ≥ 9× the JVM, the SMT drain ≥ 10× the JVM, source ≥ 800k records per
 //! CPU-second.
+//!
+//! Those six are the default run. `--scenario kafka_to_s3` runs instead the S3 sink benchmark
+//! of [`kafka_to_s3`] (D1 → Kafka → Parquet on S3, beside a JVM Parquet sink).
+
+// A crate root looks for its modules beside it, where Cargo would take the file for a binary.
+#[path = "e2e/kafka_to_s3.rs"]
+mod kafka_to_s3;
 
 /// Same allocator as the `strait` binary (see Cargo.toml).
 #[global_allocator]
@@ -49,6 +56,18 @@ struct Args {
     work: PathBuf,
     /// `--smt-only TOPIC`: run only the SMT drains on that pre-loaded topic.
     smt_only: Option<String>,
+    /// `--scenario NAME`: `default` (the six above) or `kafka_to_s3`.
+    scenario: String,
+    /// `kafka_to_s3`: the S3 sink's `flush.size`.
+    flush_size: u64,
+    /// `kafka_to_s3`: the S3 endpoint (`store.url`) and bucket.
+    s3_endpoint: String,
+    bucket: String,
+    /// `kafka_to_s3`: Kafka Connect plugin directory holding Apache Iceberg's sink and its
+    /// dependencies (the JVM peer); without it, or without `--java-libs`, no peer runs.
+    iceberg_plugin: Option<PathBuf>,
+    /// `kafka_to_s3 --peer-only`: pre-load and run the JVM peer alone (for working on it).
+    peer_only: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -60,21 +79,38 @@ fn parse_args() -> Result<Args> {
         java_libs: None,
         work: std::env::temp_dir().join("strait-bench"),
         smt_only: None,
+        scenario: "default".into(),
+        flush_size: 100_000,
+        s3_endpoint: "http://127.0.0.1:5000".into(),
+        bucket: "data-lake".into(),
+        iceberg_plugin: None,
+        peer_only: false,
     };
+    let mut records = None;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut val = || it.next().with_context(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--bootstrap" => a.bootstrap = val()?,
-            "--records" => a.records = val()?.parse()?,
+            "--records" => records = Some(val()?.parse()?),
             "--partitions" => a.partitions = val()?.parse()?,
             "--strait" => a.strait = val()?.into(),
             "--java-libs" => a.java_libs = Some(val()?.into()),
             "--work" => a.work = val()?.into(),
             "--smt-only" => a.smt_only = Some(val()?),
+            "--scenario" => a.scenario = val()?,
+            "--flush-size" => a.flush_size = val()?.parse()?,
+            "--s3-endpoint" => a.s3_endpoint = val()?,
+            "--bucket" => a.bucket = val()?,
+            "--iceberg-plugin" => a.iceberg_plugin = Some(val()?.into()),
+            "--peer-only" => a.peer_only = true,
             other => bail!("unknown flag {other}"),
         }
     }
+    a.records = records.unwrap_or(match a.scenario.as_str() {
+        "kafka_to_s3" => kafka_to_s3::DEFAULT_RECORDS,
+        _ => a.records,
+    });
     Ok(a)
 }
 
@@ -379,6 +415,11 @@ fn main() -> Result<()> {
     if let Some(topic) = a.smt_only.clone() {
         return smt_only(&a, &topic);
     }
+    match a.scenario.as_str() {
+        "default" => {}
+        "kafka_to_s3" => return kafka_to_s3::run(&a, stamp),
+        other => bail!("unknown --scenario {other} (default, kafka_to_s3)"),
+    }
     let topic = format!("bench-users-{stamp}");
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", &a.bootstrap)
@@ -500,6 +541,7 @@ fn main() -> Result<()> {
             "peer",
             &format!("name=bench-peer-{stamp}\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile=/dev/null\n"),
             BYTES_CONVERTERS,
+            PEER_HEAP,
         )?;
         let group = consumer(&a.bootstrap, &format!("connect-bench-peer-{stamp}"))?;
         results.push(measure(
@@ -611,6 +653,7 @@ fn smt_drains(
         "peer-smt",
         &smt_connector(&format!("bench-peer-smt-{stamp}")),
         JSON_CONVERTERS,
+        PEER_HEAP,
     )?;
     let group = consumer(&a.bootstrap, &format!("connect-bench-peer-smt-{stamp}"))?;
     results.push(measure(
@@ -669,13 +712,18 @@ transforms.ts.format=yyyy-MM-dd\n\
 predicates=tombstone\n\
 predicates.tombstone.type=org.apache.kafka.connect.transforms.predicates.RecordIsTombstone\n";
 
-/// Start Apache Kafka Connect (JVM, standalone) with one connector, as the peer.
+/// `-Xmx` of the JVM peers of the default scenarios (Connect's own default heap is 2 GB).
+const PEER_HEAP: &str = "2g";
+
+/// Start Apache Kafka Connect (JVM, standalone) with one connector and `-Xmx{heap}`, as the
+/// peer. `converters` is appended to its worker config as is (also the place for `plugin.path`).
 fn jvm_worker(
     a: &Args,
     libs: &Path,
     name: &str,
     connector: &str,
     converters: &str,
+    heap: &str,
 ) -> Result<(Child, PathBuf)> {
     let files = worker_files(a, name, connector, converters)?;
     let log4j = libs
@@ -683,7 +731,7 @@ fn jvm_worker(
         .map(|p| p.join("log4j2.properties"))
         .filter(|p| p.exists());
     let mut cmd = Command::new("java");
-    cmd.args(["-Xms256m", "-Xmx2g"]);
+    cmd.args(["-Xms256m".to_string(), format!("-Xmx{heap}")]);
     if let Some(l) = log4j {
         cmd.arg(format!("-Dlog4j2.configurationFile={}", l.display()));
     }

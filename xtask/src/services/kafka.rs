@@ -153,10 +153,39 @@ fn marker_contents() -> String {
 
 /// Fetch the jar set into `libs/` unless `libs/.complete` says it is already there.
 pub fn install_jars(ctx: &Ctx) -> Result<()> {
-    let home = home(ctx);
-    let libs = home.join("libs");
-    let marker = libs.join(".complete");
-    if fs::read_to_string(&marker).ok().as_deref() == Some(marker_contents().as_str()) {
+    let required = [
+        format!("kafka_2.13-{KAFKA_VERSION}.jar"),
+        format!("connect-runtime-{KAFKA_VERSION}.jar"),
+        format!("connect-file-{KAFKA_VERSION}.jar"),
+        format!("log4j-slf4j-impl-{LOG4J_VERSION}.jar"),
+        format!("log4j-core-{LOG4J_VERSION}.jar"),
+    ];
+    maven_fetch(
+        &home(ctx),
+        &pom(),
+        "libs",
+        &marker_contents(),
+        &required,
+        &format!("Kafka {KAFKA_VERSION}"),
+    )
+}
+
+/// Fetches the runtime dependency closure of the throwaway `pom` (written to `home/pom.xml`)
+/// into `home/<dest>` with `maven-dependency-plugin:copy-dependencies`, unless
+/// `<dest>/.complete` already holds `marker` (a different marker, e.g. after a version bump,
+/// re-fetches). Fails if any jar of `required` is missing afterwards. The directory is
+/// replaced whole, so an interrupted fetch never leaves a partial set behind.
+pub fn maven_fetch(
+    home: &Path,
+    pom: &str,
+    dest: &str,
+    marker: &str,
+    required: &[String],
+    what: &str,
+) -> Result<()> {
+    let libs = home.join(dest);
+    let marker_file = libs.join(".complete");
+    if fs::read_to_string(&marker_file).ok().as_deref() == Some(marker) {
         return Ok(());
     }
     util::require_tool(
@@ -164,33 +193,29 @@ pub fn install_jars(ctx: &Ctx) -> Result<()> {
         "install a JDK/JRE 17+ (Debian: openjdk-17-jre-headless)",
     )?;
     util::require_tool("mvn", "install Maven 3.x (Debian: maven)")?;
-    fs::create_dir_all(&home)?;
-    util::write_if_changed(&home.join("pom.xml"), &pom())?;
-    let tmp = home.join("libs.tmp");
+    fs::create_dir_all(home)?;
+    util::write_if_changed(&home.join("pom.xml"), pom)?;
+    let tmp_name = format!("{dest}.tmp");
+    let tmp = home.join(&tmp_name);
     if tmp.exists() {
         fs::remove_dir_all(&tmp)?;
     }
-    say!("kafka: fetching Kafka {KAFKA_VERSION} jars with Maven (first run only)…");
+    say!("{what}: fetching jars with Maven (first run only)…");
     let t0 = Instant::now();
     util::run_quiet(
         Command::new("mvn")
-            .current_dir(&home)
+            .current_dir(home)
             .args(["-B", "-q", "-f", "pom.xml"])
             .arg(format!("{DEPENDENCY_PLUGIN}:copy-dependencies"))
-            .args(["-DincludeScope=runtime", "-DoutputDirectory=libs.tmp"]),
+            .arg("-DincludeScope=runtime")
+            .arg(format!("-DoutputDirectory={tmp_name}")),
     )?;
     let names: Vec<String> = fs::read_dir(&tmp)?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    for want in [
-        format!("kafka_2.13-{KAFKA_VERSION}.jar"),
-        format!("connect-runtime-{KAFKA_VERSION}.jar"),
-        format!("connect-file-{KAFKA_VERSION}.jar"),
-        format!("log4j-slf4j-impl-{LOG4J_VERSION}.jar"),
-        format!("log4j-core-{LOG4J_VERSION}.jar"),
-    ] {
-        if !names.contains(&want) {
+    for want in required {
+        if !names.contains(want) {
             bail!(
                 "Maven finished but {want} is missing from {}",
                 tmp.display()
@@ -201,9 +226,9 @@ pub fn install_jars(ctx: &Ctx) -> Result<()> {
         fs::remove_dir_all(&libs)?;
     }
     fs::rename(&tmp, &libs)?;
-    util::write_if_changed(&marker, &marker_contents())?;
+    util::write_if_changed(&marker_file, marker)?;
     say!(
-        "kafka: {} jars fetched in {}",
+        "{what}: {} jars fetched in {}",
         names.len(),
         fmt_dur(t0.elapsed())
     );

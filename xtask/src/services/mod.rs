@@ -9,7 +9,7 @@
 //! Cassandra, MQTT, PostgreSQL, …) means one new file and one line in [`registry`].
 
 mod connect_ref;
-mod kafka;
+pub mod kafka;
 mod s3;
 
 use std::fs::{self, OpenOptions};
