@@ -28,8 +28,8 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, StructArray};
 use arrow::datatypes::{
-    DataType, Field, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
-    TimeUnit, TimestampMillisecondType,
+    DataType, Field, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, TimeUnit,
+    TimestampMillisecondType,
 };
 use strait_engine::batch::{columns, Batch};
 use strait_engine::plugin::RowError;
@@ -290,7 +290,13 @@ enum FieldPlan {
 }
 
 impl FieldPartitioner {
-    fn plan(&self, value_field: &Field, value: &StructArray, name: &str, path: &[String]) -> FieldPlan {
+    fn plan(
+        &self,
+        value_field: &Field,
+        value: &StructArray,
+        name: &str,
+        path: &[String],
+    ) -> FieldPlan {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(path.len());
         let mut current: &StructArray = value;
         for (i, seg) in path.iter().enumerate() {
@@ -485,7 +491,11 @@ impl TimeBasedPartitioner {
                 path_format =
                     format!("'year'=YYYY{delim}'month'=MM{delim}'day'=dd{delim}'hour'=HH");
             }
-            _ if duration_ms == -1 && path_format.is_empty() && locale.is_empty() && timezone.is_empty() => {
+            _ if duration_ms == -1
+                && path_format.is_empty()
+                && locale.is_empty()
+                && timezone.is_empty() =>
+            {
                 tracing::warn!(
                     "TimeBasedPartitioner without partition.duration.ms, path.format, locale and \
                      timezone: Confluent's connector would reject this configuration; Strait \
@@ -508,7 +518,11 @@ impl TimeBasedPartitioner {
             ));
         }
         if is_blank(&path_format) || path_format == delim {
-            return Err(invalid("path.format", &path_format, "Path format cannot be empty."));
+            return Err(invalid(
+                "path.format",
+                &path_format,
+                "Path format cannot be empty.",
+            ));
         }
         if !is_blank(&delim) && path_format.ends_with(delim.as_str()) {
             path_format.truncate(path_format.len() - delim.len());
@@ -632,7 +646,11 @@ fn record_field(
         }
         match array.data_type() {
             DataType::Struct(_) => {
-                let child = array.as_struct().column_by_name(seg).ok_or_else(missing)?.clone();
+                let child = array
+                    .as_struct()
+                    .column_by_name(seg)
+                    .ok_or_else(missing)?
+                    .clone();
                 array = child;
             }
             DataType::Map(_, _) => {
@@ -664,8 +682,12 @@ fn record_field(
         DataType::Int8 if field_is_map => Ok(array.as_primitive::<Int8Type>().value(i) as i64),
         DataType::Int16 if field_is_map => Ok(array.as_primitive::<Int16Type>().value(i) as i64),
         // `Number.longValue()` of a Double: Java's saturating cast, as Rust's `as`.
-        DataType::Float64 if field_is_map => Ok(array.as_primitive::<Float64Type>().value(i) as i64),
-        DataType::Float32 if field_is_map => Ok(array.as_primitive::<Float32Type>().value(i) as i64),
+        DataType::Float64 if field_is_map => {
+            Ok(array.as_primitive::<Float64Type>().value(i) as i64)
+        }
+        DataType::Float32 if field_is_map => {
+            Ok(array.as_primitive::<Float32Type>().value(i) as i64)
+        }
         DataType::Utf8 => timestamp_from_string(array.as_string::<i32>().value(i)),
         DataType::LargeUtf8 => timestamp_from_string(array.as_string::<i64>().value(i)),
         DataType::Date32 | DataType::Time32(_) if !field_is_map => Err(DATE_NOT_NUMBER.into()),
@@ -803,8 +825,10 @@ mod tests {
     }
 
     fn with_value(batch: &Batch, field: Field, array: ArrayRef) -> Batch {
-        let field = Arc::new(Field::new(columns::VALUE, array.data_type().clone(), true)
-            .with_metadata(field.metadata().clone()));
+        let field = Arc::new(
+            Field::new(columns::VALUE, array.data_type().clone(), true)
+                .with_metadata(field.metadata().clone()),
+        );
         batch.with_column(field, array).unwrap()
     }
 
@@ -816,18 +840,33 @@ mod tests {
     }
 
     fn errors(p: &Partitioned) -> Vec<(usize, String)> {
-        p.errors.iter().map(|e| (e.row, e.error.to_string())).collect()
+        p.errors
+            .iter()
+            .map(|e| (e.row, e.error.to_string()))
+            .collect()
     }
 
     #[test]
     fn default_partitioner() {
         let p = build(&settings("DefaultPartitioner")).unwrap();
-        let out = p.partition(&raw(&[(3, None), (0, None), (3, None)]), 0).unwrap();
-        assert_eq!(encoded(&out), [Some("partition=3"), Some("partition=0"), Some("partition=3")]);
+        let out = p
+            .partition(&raw(&[(3, None), (0, None), (3, None)]), 0)
+            .unwrap();
+        assert_eq!(
+            encoded(&out),
+            [
+                Some("partition=3"),
+                Some("partition=0"),
+                Some("partition=3")
+            ]
+        );
         assert_eq!(out.encoded.len(), 2);
         assert!(out.timestamps.is_none());
         assert!(!p.is_time_based());
-        assert_eq!(p.generate_partitioned_path("orders", "partition=3"), "orders/partition=3");
+        assert_eq!(
+            p.generate_partitioned_path("orders", "partition=3"),
+            "orders/partition=3"
+        );
     }
 
     fn user_struct() -> (Field, ArrayRef) {
@@ -872,12 +911,20 @@ mod tests {
         let (f, a) = user_struct();
         let batch = with_value(&raw(&[(0, None), (0, None), (0, None)]), f, a);
         // FieldPartitionerTest: custom delimiter "string=def|int=12".
-        let out = field_partitioner(&["string", "int"], "|").partition(&batch, 0).unwrap();
+        let out = field_partitioner(&["string", "int"], "|")
+            .partition(&batch, 0)
+            .unwrap();
         assert_eq!(
             encoded(&out),
-            [Some("string=def|int=12"), Some("string=null|int=-5"), Some("string=abc|int=12")]
+            [
+                Some("string=def|int=12"),
+                Some("string=null|int=-5"),
+                Some("string=abc|int=12")
+            ]
         );
-        let out = field_partitioner(&["user.city", "bool"], "/").partition(&batch, 0).unwrap();
+        let out = field_partitioner(&["user.city", "bool"], "/")
+            .partition(&batch, 0)
+            .unwrap();
         // "user.address.city=null" in Confluent's tests: a null leaf or parent reads as null.
         assert_eq!(
             encoded(&out),
@@ -892,20 +939,38 @@ mod tests {
     #[test]
     fn field_partitioner_errors() {
         let (f, a) = user_struct();
-        let batch = with_value(&raw(&[(0, None), (0, None), (0, None)]), f.clone(), a.clone());
+        let batch = with_value(
+            &raw(&[(0, None), (0, None), (0, None)]),
+            f.clone(),
+            a.clone(),
+        );
         let out = field_partitioner(&["f"], "/").partition(&batch, 0).unwrap();
         assert_eq!(errors(&out)[0].1, "Error encoding partition.");
         assert_eq!(out.rows, [None, None, None]);
-        let out = field_partitioner(&["nope"], "/").partition(&batch, 0).unwrap();
-        assert_eq!(errors(&out)[1].1, "Field 'nope' is not present in the schema.");
-        let out = field_partitioner(&["string.x"], "/").partition(&batch, 0).unwrap();
-        assert_eq!(errors(&out)[2].1, "Unable to get field 'string.x' from schema Schema{STRUCT}.");
+        let out = field_partitioner(&["nope"], "/")
+            .partition(&batch, 0)
+            .unwrap();
+        assert_eq!(
+            errors(&out)[1].1,
+            "Field 'nope' is not present in the schema."
+        );
+        let out = field_partitioner(&["string.x"], "/")
+            .partition(&batch, 0)
+            .unwrap();
+        assert_eq!(
+            errors(&out)[2].1,
+            "Unable to get field 'string.x' from schema Schema{STRUCT}."
+        );
         // Schemaless values are Java Maps: not a Struct.
         let schemaless = with_value(&raw(&[(0, None)]), schema::schemaless(f), a.slice(0, 1));
-        let out = field_partitioner(&["string"], "/").partition(&schemaless, 0).unwrap();
+        let out = field_partitioner(&["string"], "/")
+            .partition(&schemaless, 0)
+            .unwrap();
         assert_eq!(errors(&out), [(0, "Error encoding partition.".to_string())]);
         // Raw (undecoded) values too.
-        let out = field_partitioner(&["string"], "/").partition(&raw(&[(0, None)]), 0).unwrap();
+        let out = field_partitioner(&["string"], "/")
+            .partition(&raw(&[(0, None)]), 0)
+            .unwrap();
         assert_eq!(errors(&out), [(0, "Error encoding partition.".to_string())]);
     }
 
@@ -929,7 +994,9 @@ mod tests {
             "Record",
         );
         let t = 1_427_961_600_000; // 2015-04-02T08:00Z
-        let out = p.partition(&raw(&[(0, Some(t)), (0, Some(t + 3_599_999))]), 0).unwrap();
+        let out = p
+            .partition(&raw(&[(0, Some(t)), (0, Some(t + 3_599_999))]), 0)
+            .unwrap();
         assert_eq!(encoded(&out), [Some("year=2015/month=4/day=2/hour=0"); 2]);
         assert_eq!(out.encoded.len(), 1);
         assert_eq!(out.timestamps, Some(vec![Some(t), Some(t + 3_599_999)]));
@@ -944,11 +1011,17 @@ mod tests {
         s.timestamp_extractor = "Record".into();
         let p = build(&s).unwrap();
         let out = p
-            .partition(&raw(&[(0, Some(1_715_224_653_000)), (0, Some(1_706_411_853_000))]), 0)
+            .partition(
+                &raw(&[(0, Some(1_715_224_653_000)), (0, Some(1_706_411_853_000))]),
+                0,
+            )
             .unwrap();
         assert_eq!(
             encoded(&out),
-            [Some("year=2024/month=05/day=08/hour=23"), Some("year=2024/month=01/day=28/hour=00")]
+            [
+                Some("year=2024/month=05/day=08/hour=23"),
+                Some("year=2024/month=01/day=28/hour=00")
+            ]
         );
         // Daily, Wallclock.
         let mut s = settings("DailyPartitioner");
@@ -963,10 +1036,20 @@ mod tests {
     fn time_based_negative_timestamps_and_dst_days() {
         // Java's division truncates toward zero: before 1970 the bucket rounds up.
         let p = time_based("yyyy-MM-dd'T'HH", 3_600_000, "UTC", "Record");
-        let out = p.partition(&raw(&[(0, Some(-1)), (0, Some(-3_600_001))]), 0).unwrap();
-        assert_eq!(encoded(&out), [Some("1970-01-01T00"), Some("1969-12-31T23")]);
+        let out = p
+            .partition(&raw(&[(0, Some(-1)), (0, Some(-3_600_001))]), 0)
+            .unwrap();
+        assert_eq!(
+            encoded(&out),
+            [Some("1970-01-01T00"), Some("1969-12-31T23")]
+        );
         // A daily bucket in New York on the fall-back day (25 hours long).
-        let p = time_based("yyyy-MM-dd HH:mm Z", 86_400_000, "America/New_York", "Record");
+        let p = time_based(
+            "yyyy-MM-dd HH:mm Z",
+            86_400_000,
+            "America/New_York",
+            "Record",
+        );
         let t = 1_730_619_000_000; // 2024-11-03T07:30Z = 02:30 EST
         let out = p.partition(&raw(&[(0, Some(t))]), 0).unwrap();
         assert_eq!(encoded(&out), [Some("2024-11-03 00:00 -0400")]);
@@ -1019,7 +1102,10 @@ mod tests {
             errors(&out),
             [
                 (2, "The field 'ts' does not exist.".to_string()),
-                (3, "Invalid format: \"def\" is malformed at \"def\"".to_string())
+                (
+                    3,
+                    "Invalid format: \"def\" is malformed at \"def\"".to_string()
+                )
             ]
         );
         // A Struct field that is not INT32/INT64/STRING/Timestamp.
@@ -1030,9 +1116,16 @@ mod tests {
             vec![Arc::new(BooleanArray::from(vec![true]))],
             None,
         ));
-        let batch = with_value(&raw(&[(0, None)]), Field::new("value", bool_arr.data_type().clone(), true), bool_arr);
+        let batch = with_value(
+            &raw(&[(0, None)]),
+            Field::new("value", bool_arr.data_type().clone(), true),
+            bool_arr,
+        );
         let out = p.partition(&batch, 0).unwrap();
-        assert_eq!(errors(&out)[0].1, "Error extracting timestamp from record field: n");
+        assert_eq!(
+            errors(&out)[0].1,
+            "Error extracting timestamp from record field: n"
+        );
         // Not a Struct or Map.
         let out = p.partition(&raw(&[(0, None)]), 0).unwrap();
         assert_eq!(errors(&out)[0].1, "Error encoding partition.");
@@ -1051,28 +1144,36 @@ mod tests {
         ));
         s.partition_duration_ms = 1000;
         s.path_format = "/".into();
-        assert!(err(&s).contains("Invalid value / for configuration path.format: Path format cannot be empty."));
+        assert!(err(&s).contains(
+            "Invalid value / for configuration path.format: Path format cannot be empty."
+        ));
         s.path_format = "year='YYYY'/month='MM'".into();
         assert!(err(&s).contains(
             "Invalid value year='YYYY'/month='MM' for configuration path.format: Illegal pattern component: r"
         ));
         s.path_format = "YYYY".into();
         s.locale = " ".into();
-        assert!(err(&s).contains("Invalid value   for configuration locale: Locale cannot be empty."));
+        assert!(
+            err(&s).contains("Invalid value   for configuration locale: Locale cannot be empty.")
+        );
         s.locale = "en".into();
         s.timezone = "Mars/Base".into();
         assert!(err(&s).contains(
             "Invalid value Mars/Base for configuration timezone: The datetime zone id 'Mars/Base' is not recognised"
         ));
         s.timezone = "".into();
-        assert!(err(&s).contains("Invalid value  for configuration timezone: Timezone cannot be empty."));
+        assert!(err(&s)
+            .contains("Invalid value  for configuration timezone: Timezone cannot be empty."));
         s.timezone = "UTC".into();
         s.timestamp_extractor = "com.example.Mine".into();
         assert!(err(&s).contains("Invalid timestamp extractor: com.example.Mine"));
         let mut f = settings("FieldPartitioner");
-        assert!(err(&f).contains("Partition field name cannot be null or empty when using FieldPartitioner."));
+        assert!(err(&f)
+            .contains("Partition field name cannot be null or empty when using FieldPartitioner."));
         f.field_names = vec!["a..b".into()];
-        assert!(err(&f).contains("Field name cannot contain an empty or whitespace-only path segment"));
+        assert!(
+            err(&f).contains("Field name cannot contain an empty or whitespace-only path segment")
+        );
         assert!(err(&settings("Custom")).contains("Strait cannot load Java classes"));
     }
 
@@ -1085,6 +1186,9 @@ mod tests {
         assert_eq!(encoded(&out), [Some("year=2024/month=05/day=09/hour=03")]);
         let mut s = settings("TimeBasedPartitioner");
         s.timezone = "UTC".into();
-        assert!(build(&s).unwrap_err().to_string().contains("partition.duration.ms"));
+        assert!(build(&s)
+            .unwrap_err()
+            .to_string()
+            .contains("partition.duration.ms"));
     }
 }
