@@ -7,6 +7,7 @@
 //! | [`file`](mod@file) | `org.apache.kafka.connect.file.FileStreamSinkConnector` | sink |
 //! | [`datagen`] | `io.confluent.kafka.connect.datagen.DatagenConnector` | source |
 //! | [`blackhole`] | `io.strait.connect.blackhole.BlackholeSinkConnector` (alias `blackhole`) | sink |
+//! | [`s3`] | `io.confluent.connect.s3.S3SinkConnector` | sink |
 //!
 //! [`connectors`] is the one explicit table the binary hands to the engine's registry.
 
@@ -28,5 +29,6 @@ pub fn connectors() -> Vec<Arc<dyn ConnectorPlugin>> {
         connector_plugin::<file::FileStreamSinkConnector>(),
         connector_plugin::<datagen::DatagenConnector>(),
         connector_plugin::<blackhole::BlackholeSinkConnector>(),
+        connector_plugin::<s3::S3SinkConnector>(),
     ]
 }

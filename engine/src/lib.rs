@@ -7,6 +7,7 @@ pub mod batch;
 pub mod config;
 pub mod error;
 pub mod java_text;
+pub mod memory;
 pub mod plugin;
 pub mod registry;
 pub mod schema;

@@ -471,6 +471,13 @@ pub trait SinkTask: Send {
     async fn flush(&mut self, _consumed: &OffsetMap) -> Result<()> {
         Ok(())
     }
+    /// Called on every offset commit interval before `pre_commit`, whether or not records
+    /// arrived: where wall-clock logic runs without new data (Java's sinks get the same chance
+    /// from the empty `put` calls of an idle poll loop, e.g. the S3 sink's
+    /// `rotate.schedule.interval.ms`).
+    async fn tick(&mut self) -> Result<()> {
+        Ok(())
+    }
     async fn stop(&mut self) -> Result<()> {
         Ok(())
     }

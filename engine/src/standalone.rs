@@ -138,6 +138,7 @@ impl StandaloneWorker {
             })
             .map_err(StartError::InvalidWorkerConfig);
         let (config, offsets_file) = config?;
+        crate::memory::BufferBudget::worker().set_limit(config.sink_buffer_memory_bytes);
         // Parse every connector file before touching anything, so a bad file fails fast.
         let mut submissions = Vec::new();
         for path in connector_files {

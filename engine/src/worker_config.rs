@@ -254,12 +254,35 @@ declare_config! {
             width: Long,
             display: "Config providers",
         },
+        /// Strait's worker-wide budget for sink data held in memory (see [`crate::memory`]).
+        pub sink_buffer_memory_bytes: usize {
+            key: SINK_BUFFER_MEMORY_BYTES_CONFIG,
+            ty: Long,
+            default: "536870912",
+            validator: Validator::at_least(1048576.0),
+            importance: Medium,
+            doc: "Strait only. Upper bound, in bytes, on the data all sink tasks of this worker \
+                  hold in memory before it is durable (open files of storage sinks such as the \
+                  S3 sink: Parquet row groups in progress, encoded bytes waiting for an upload \
+                  part). When the total passes it, sinks flush their largest buffers early: the \
+                  S3 sink commits those files before flush.size or a rotation would, which \
+                  breaks the one-name-per-record-set exactly-once property for those files. \
+                  Kafka Connect has no such bound (each open S3 file holds an s3.part.size \
+                  buffer).",
+            group: WORKER, order: 17,
+            width: Long,
+            display: "Sink buffer memory",
+            map: |n: i64| n as usize,
+        },
         /// Every key as given, for the `producer.`, `consumer.`, `admin.` and converter prefixes.
         pub originals: Props { originals },
     }
 }
 
 /// The start-up refusal of a key Strait cannot honour safely, or `None` when it is unset/empty.
+/// Strait's worker-wide sink memory budget key.
+pub const SINK_BUFFER_MEMORY_BYTES_CONFIG: &str = "sink.buffer.memory.bytes";
+
 fn refused(key: &str, value: &str) -> Option<Error> {
     if value.split(',').all(|v| v.trim().is_empty()) {
         return None;

@@ -1,7 +1,9 @@
-//! The demo pipeline: datagen `pageviews` → topic → FileStreamSink under `./strait-demo/`,
-//! through the embedded broker (or a real cluster with `--bootstrap-servers`), with the REST API
-//! on :8083 while it runs. It writes the worker and connector files it uses next to the output,
-//! so they double as a starting point for `strait standalone`.
+//! The demo pipeline: datagen `pageviews` → topic → the S3 sink writing Parquet into a local
+//! `file://` object store under `./strait-demo/lake/` (or, with `--sink file`, FileStreamSink
+//! writing text lines), through the embedded broker (or a real cluster with
+//! `--bootstrap-servers`), with the REST API on :8083 while it runs. It writes the worker and
+//! connector files it uses next to the output, so they double as a starting point for
+//! `strait standalone`.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -34,7 +36,23 @@ pub struct DemoArgs {
     /// REST API port (0 = any free port).
     #[arg(long, default_value_t = 8083)]
     pub rest_port: u16,
+    /// Where the records go: `parquet` (the S3 sink, Parquet files in a local `file://` store)
+    /// or `file` (FileStreamSink, one text line per record).
+    #[arg(long, value_enum, default_value_t = DemoSink::Parquet)]
+    pub sink: DemoSink,
 }
+
+/// The demo's sink.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoSink {
+    Parquet,
+    File,
+}
+
+/// Bucket of the demo's local object store: `<output>/lake/<bucket>/…`.
+const DEMO_BUCKET: &str = "demo";
+/// Records per Parquet file in the demo.
+const DEMO_FLUSH_SIZE: u64 = 50_000;
 
 pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -96,11 +114,28 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
             args.records
         ),
     )?;
-    let sink_file = out_dir.join("file-sink.properties");
-    std::fs::write(
-        &sink_file,
-        format!("name=demo-sink\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile={}\n", data_file.display()),
-    )?;
+    let lake = out_dir.join("lake");
+    let _ = std::fs::remove_dir_all(&lake);
+    let (sink_file, sink_config) = match args.sink {
+        DemoSink::File => (
+            out_dir.join("file-sink.properties"),
+            format!("name=demo-sink\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile={}\n", data_file.display()),
+        ),
+        // Schemaless JSON to Parquet (the schema is inferred); files of DEMO_FLUSH_SIZE
+        // records, and whatever is left committed by the one-second scheduled rotation.
+        DemoSink::Parquet => (
+            out_dir.join("s3-sink.properties"),
+            format!(
+                "name=demo-sink\nconnector.class=io.confluent.connect.s3.S3SinkConnector\ntasks.max=1\ntopics={topic}\n\
+                 store.url=file://{}\ns3.bucket.name={DEMO_BUCKET}\n\
+                 format.class=io.confluent.connect.s3.format.parquet.ParquetFormat\nflush.size={DEMO_FLUSH_SIZE}\n\
+                 rotate.schedule.interval.ms=1000\ntimezone=UTC\n",
+                lake.display()
+            ),
+        ),
+    };
+    std::fs::create_dir_all(lake.join(DEMO_BUCKET))?;
+    std::fs::write(&sink_file, sink_config)?;
 
     let props = strait_engine::standalone::read_worker_properties(&worker_file)?;
     let worker = StandaloneWorker::start(props, &[source_file, sink_file], registry).await?;
@@ -128,11 +163,17 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
                 .sum::<u64>()
         }
     };
+    let mut lake_files = ParquetFiles::default();
     let result: anyhow::Result<u64> = async {
         loop {
             let produced = records_out("demo-datagen").await;
-            let delivered = records_out("demo-sink").await;
-            let bytes = std::fs::metadata(&data_file).map(|m| m.len()).unwrap_or(0);
+            let (delivered, bytes) = match args.sink {
+                DemoSink::File => (
+                    records_out("demo-sink").await,
+                    std::fs::metadata(&data_file).map(|m| m.len()).unwrap_or(0),
+                ),
+                DemoSink::Parquet => lake_files.scan(&lake),
+            };
             progress.update(produced, delivered, bytes);
             if delivered >= args.records {
                 return Ok(delivered);
@@ -180,10 +221,66 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
     if let Some(b) = broker {
         b.shutdown().await?;
     }
-    let bytes = std::fs::metadata(&data_file).map(|m| m.len()).unwrap_or(0);
+    let (bytes, destination) = match args.sink {
+        DemoSink::File => (
+            std::fs::metadata(&data_file).map(|m| m.len()).unwrap_or(0),
+            out_dir.display().to_string(),
+        ),
+        DemoSink::Parquet => (lake_files.scan(&lake).1, lake.display().to_string()),
+    };
     progress.finish(
-        &Summary::new(delivered, 1, bytes, started.elapsed())
-            .with_destination(out_dir.display().to_string()),
+        &Summary::new(delivered, 1, bytes, started.elapsed()).with_destination(destination),
     );
+    if args.sink == DemoSink::Parquet {
+        let files = lake.join(DEMO_BUCKET).join("topics").join(&topic);
+        eprintln!(
+            "\n{} Parquet files under {}. Read them with, for example:\n  duckdb -c \"SELECT * FROM '{}/*/*.parquet' LIMIT 5\"\n  python3 -c \"import pyarrow.dataset as ds; print(ds.dataset('{}', format='parquet', partitioning='hive').to_table())\"",
+            lake_files.files.len(),
+            files.display(),
+            files.display(),
+            files.display()
+        );
+    }
     Ok(())
+}
+
+/// Rows and bytes of the Parquet files under a directory, read from their footers (each file
+/// once: objects are complete when they appear, and never change).
+#[derive(Default)]
+struct ParquetFiles {
+    files: std::collections::BTreeMap<PathBuf, (u64, u64)>,
+}
+
+impl ParquetFiles {
+    fn scan(&mut self, dir: &std::path::Path) -> (u64, u64) {
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|x| x == "parquet")
+                    && !self.files.contains_key(&path)
+                {
+                    if let Some(stats) = parquet_stats(&path) {
+                        self.files.insert(path, stats);
+                    }
+                }
+            }
+        }
+        self.files
+            .values()
+            .fold((0, 0), |(r, b), (rows, bytes)| (r + rows, b + bytes))
+    }
+}
+
+fn parquet_stats(path: &std::path::Path) -> Option<(u64, u64)> {
+    let file = std::fs::File::open(path).ok()?;
+    let bytes = file.metadata().ok()?.len();
+    let reader = parquet::file::reader::SerializedFileReader::new(file).ok()?;
+    use parquet::file::reader::FileReader as _;
+    Some((reader.metadata().file_metadata().num_rows() as u64, bytes))
 }

@@ -21,7 +21,7 @@ use crate::util::{self, fmt_dur, Ctx};
 use crate::{fuzz, say};
 
 /// What the workspace's tests need today. Add names here as integration tests grow.
-const DEFAULT_SERVICES: &[&str] = &["kafka"];
+const DEFAULT_SERVICES: &[&str] = &["kafka", "s3"];
 
 #[derive(clap::Args)]
 pub struct Args {

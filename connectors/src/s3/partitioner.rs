@@ -37,8 +37,7 @@ use strait_engine::schema;
 use strait_engine::transforms::util::{self, Side};
 use strait_engine::{Error, Result};
 
-#[path = "joda.rs"]
-pub mod joda;
+use super::joda;
 
 use joda::{parse_iso_millis, JodaFormat, Zone};
 

@@ -862,6 +862,10 @@ impl Driver {
                     None => break,
                 },
                 _ = tokio::time::sleep_until(commit_at) => {
+                    if self.redelivery.is_none() {
+                        self.task.tick().await?;
+                        self.apply_requests().await?;
+                    }
                     self.commit(false).await?;
                 }
             }

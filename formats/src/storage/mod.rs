@@ -9,8 +9,6 @@ use arrow::datatypes::Field;
 use strait_engine::plugin::RowError;
 use strait_engine::Result;
 
-pub mod parquet;
-
 /// Which format, and its settings (the connector's format keys, already parsed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormatSettings {

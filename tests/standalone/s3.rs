@@ -1,0 +1,642 @@
+//! The S3 sink end to end: real Kafka, real S3 (moto, from `cargo xtask services up s3`), the
+//! real binary. Every test computes the objects Confluent's sink would write from the records it
+//! produced (a row-by-row model of `TopicPartitionWriter`), then compares the bucket's object list
+//! with it and reads every object back record for record.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt as _};
+
+use super::*;
+
+fn s3_endpoint() -> String {
+    std::env::var("STRAIT_TEST_S3_ENDPOINT").expect(
+        "STRAIT_TEST_S3_ENDPOINT is not set: these tests need a real S3 server; run `cargo xtask test` \
+         (or `cargo xtask services up s3` and export STRAIT_TEST_S3_ENDPOINT=http://127.0.0.1:5000)",
+    )
+}
+
+const BUCKET: &str = "strait-test";
+
+fn store() -> Arc<dyn ObjectStore> {
+    Arc::new(
+        object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(s3_endpoint())
+            .with_allow_http(true)
+            .with_bucket_name(BUCKET)
+            .with_region("us-east-1")
+            .with_access_key_id("testing")
+            .with_secret_access_key("testing")
+            .with_virtual_hosted_style_request(false)
+            .build()
+            .unwrap(),
+    )
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Every object key under `prefix`, sorted.
+fn list(prefix: &str) -> Vec<String> {
+    use futures::TryStreamExt;
+    let store = store();
+    runtime().block_on(async {
+        let mut keys: Vec<String> = store
+            .list(Some(&ObjectPath::from(prefix)))
+            .map_ok(|m| m.location.to_string())
+            .try_collect()
+            .await
+            .unwrap();
+        keys.sort();
+        keys
+    })
+}
+
+fn get(key: &str) -> Vec<u8> {
+    let store = store();
+    runtime().block_on(async {
+        store
+            .get(&ObjectPath::from(key))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec()
+    })
+}
+
+/// One produced record.
+#[derive(Debug, Clone)]
+struct Rec {
+    partition: i32,
+    offset: i64,
+    key: String,
+    id: i64,
+    country: String,
+    amount: f64,
+    timestamp: i64,
+}
+
+/// 2026-11-30T22:00:00Z: records cross midnight, so hourly and daily partitions both change.
+const BASE_TS: i64 = 1_796_162_400_000;
+
+fn records(partitions: i32, per_partition: i64) -> Vec<Rec> {
+    let mut out = Vec::new();
+    for p in 0..partitions {
+        for i in 0..per_partition {
+            let id = p as i64 * 100_000 + i;
+            out.push(Rec {
+                partition: p,
+                offset: i,
+                key: format!("k{id}"),
+                id,
+                country: ["FR", "DE", "US"][(i % 3) as usize].to_string(),
+                amount: i as f64 * 1.5,
+                // 17 minutes apart: hours change every three or four records.
+                timestamp: BASE_TS + i * 17 * 60_000,
+            });
+        }
+    }
+    out
+}
+
+fn envelope(r: &Rec) -> String {
+    format!(
+        r#"{{"schema":{{"type":"struct","name":"shop.Order","optional":false,"fields":[{{"field":"id","type":"int64","optional":false}},{{"field":"country","type":"string","optional":false}},{{"field":"amount","type":"double","optional":false}}]}},"payload":{{"id":{},"country":"{}","amount":{:?}}}}}"#,
+        r.id, r.country, r.amount
+    )
+}
+
+fn plain_json(r: &Rec) -> String {
+    format!(
+        r#"{{"id":{},"country":"{}","amount":{:?}}}"#,
+        r.id, r.country, r.amount
+    )
+}
+
+/// Produces `records` with their partition, key, timestamp and a `trace` header.
+fn produce(topic: &str, records: &[Rec], value: impl Fn(&Rec) -> String) {
+    use rdkafka::message::{Header, OwnedHeaders};
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let producer: BaseProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("linger.ms", "5")
+        .create()
+        .unwrap();
+    for r in records {
+        let payload = value(r);
+        let trace = format!("t{}", r.id);
+        let headers = OwnedHeaders::new().insert(Header {
+            key: "trace",
+            value: Some(trace.as_bytes()),
+        });
+        loop {
+            let record = BaseRecord::to(topic)
+                .partition(r.partition)
+                .key(&r.key)
+                .payload(&payload)
+                .timestamp(r.timestamp)
+                .headers(headers.clone());
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((e, _)) => {
+                    assert!(
+                        matches!(
+                            e,
+                            rdkafka::error::KafkaError::MessageProduction(
+                                rdkafka::types::RDKafkaErrorCode::QueueFull
+                            )
+                        ),
+                        "produce failed: {e}"
+                    );
+                    producer.poll(Duration::from_millis(10));
+                }
+            }
+        }
+    }
+    producer.flush(Duration::from_secs(60)).unwrap();
+}
+
+fn create_topic(topic: &str, partitions: i32) {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    let admin: AdminClient<rdkafka::client::DefaultClientContext> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .unwrap();
+    let topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
+    let result = runtime()
+        .block_on(admin.create_topics([&topic], &AdminOptions::new()))
+        .unwrap();
+    for r in result {
+        r.unwrap();
+    }
+}
+
+/// A committed file of the model: its object key stem and its records.
+#[derive(Debug, Clone)]
+struct ModelFile {
+    stem: String,
+    records: Vec<Rec>,
+}
+
+/// Confluent's `TopicPartitionWriter` row by row, for data-driven rotation on `flush.size`
+/// only: records go to the open file of their encoded partition; when the records across the
+/// open files of a Kafka partition reach `flush_size`, every open file is committed.
+fn model(
+    topics_dir: &str,
+    topic: &str,
+    records: &[Rec],
+    flush_size: usize,
+    encode: impl Fn(&Rec) -> String,
+) -> Vec<ModelFile> {
+    let mut out = Vec::new();
+    let mut by_partition: BTreeMap<i32, Vec<&Rec>> = BTreeMap::new();
+    for r in records {
+        by_partition.entry(r.partition).or_default().push(r);
+    }
+    for (partition, recs) in by_partition {
+        let mut open: BTreeMap<String, Vec<Rec>> = BTreeMap::new();
+        let mut count = 0;
+        for r in recs {
+            open.entry(encode(r)).or_default().push(r.clone());
+            count += 1;
+            if count >= flush_size {
+                for (encoded, records) in std::mem::take(&mut open) {
+                    out.push(ModelFile {
+                        stem: format!(
+                            "{topics_dir}/{topic}/{encoded}/{topic}+{partition}+{:010}",
+                            records[0].offset
+                        ),
+                        records,
+                    });
+                }
+                count = 0;
+            }
+        }
+    }
+    out.sort_by(|a, b| a.stem.cmp(&b.stem));
+    out
+}
+
+/// The offset the sink should have committed per partition: after the last committed file,
+/// or everything when no file is left open.
+fn model_commits(records: &[Rec], files: &[ModelFile]) -> BTreeMap<i32, i64> {
+    let mut out = BTreeMap::new();
+    for f in files {
+        for r in &f.records {
+            let e = out.entry(r.partition).or_insert(0);
+            *e = (*e).max(r.offset + 1);
+        }
+    }
+    for r in records {
+        out.entry(r.partition).or_insert(0);
+    }
+    out
+}
+
+fn hour_path(ts: i64) -> String {
+    let t = chrono::DateTime::from_timestamp_millis(ts).unwrap();
+    t.format("year=%Y/month=%m/day=%d/hour=%H").to_string()
+}
+
+fn day_path(ts: i64) -> String {
+    let t = chrono::DateTime::from_timestamp_millis(ts).unwrap();
+    t.format("year=%Y/month=%m/day=%d").to_string()
+}
+
+/// Waits until `group` has committed `want` on every partition of `topic`.
+fn wait_commits(group: &str, topic: &str, want: &BTreeMap<i32, i64>, w: &Worker) {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", group)
+        .create()
+        .unwrap();
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    for p in want.keys() {
+        tpl.add_partition(topic, *p);
+    }
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let committed = consumer
+            .committed_offsets(tpl.clone(), Duration::from_secs(10))
+            .unwrap();
+        let got: BTreeMap<i32, i64> = committed
+            .elements()
+            .iter()
+            .map(|e| {
+                let o = match e.offset() {
+                    rdkafka::Offset::Offset(o) => o,
+                    _ => 0,
+                };
+                (e.partition(), o)
+            })
+            .collect();
+        if &got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "group {group} committed {got:?} on {topic}, want {want:?}; log:\n{}",
+            w.log()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn s3_props(name: &str, topic: &str, topics_dir: &str, extra: &str) -> String {
+    format!(
+        "name={name}\nconnector.class=io.confluent.connect.s3.S3SinkConnector\ntasks.max=2\ntopics={topic}\n\
+         s3.bucket.name={BUCKET}\ns3.region=us-east-1\nstore.url={}\naws.access.key.id=testing\n\
+         aws.secret.access.key=testing\ntopics.dir={topics_dir}\n{extra}\n",
+        s3_endpoint()
+    )
+}
+
+fn read_parquet(bytes: Vec<u8>) -> Vec<RecordBatch> {
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(
+        bytes,
+    ))
+    .unwrap()
+    .build()
+    .unwrap()
+    .map(|b| b.unwrap())
+    .collect()
+}
+
+fn read_avro(bytes: Vec<u8>) -> Vec<RecordBatch> {
+    arrow_avro::reader::ReaderBuilder::new()
+        .build(std::io::Cursor::new(bytes))
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+/// `(id, country, amount)` of every row of struct batches with those columns.
+fn rows(batches: &[RecordBatch]) -> Vec<(i64, String, f64)> {
+    let mut out = Vec::new();
+    for b in batches {
+        let id = b.column_by_name("id").unwrap().as_primitive::<arrow::datatypes::Int64Type>();
+        let country = b.column_by_name("country").unwrap();
+        let country = arrow::compute::cast(country, &arrow::datatypes::DataType::Utf8).unwrap();
+        let country = country.as_string::<i32>();
+        let amount = b
+            .column_by_name("amount")
+            .unwrap()
+            .as_primitive::<arrow::datatypes::Float64Type>();
+        for i in 0..b.num_rows() {
+            out.push((id.value(i), country.value(i).to_string(), amount.value(i)));
+        }
+    }
+    out
+}
+
+fn expected_rows(records: &[Rec]) -> Vec<(i64, String, f64)> {
+    records
+        .iter()
+        .map(|r| (r.id, r.country.clone(), r.amount))
+        .collect()
+}
+
+/// The first column of every row as strings (key sidecars, whatever their Arrow type).
+fn strings(batches: &[RecordBatch]) -> Vec<String> {
+    let mut out = Vec::new();
+    for b in batches {
+        let c = arrow::compute::cast(b.column(0), &arrow::datatypes::DataType::Utf8).unwrap();
+        let c = c.as_string::<i32>();
+        out.extend((0..c.len()).map(|i| c.value(i).to_string()));
+    }
+    out
+}
+
+#[test]
+fn every_format_and_partitioner_writes_confluents_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("s3-orders");
+    let run = unique("run");
+    create_topic(&topic, 3);
+    let recs = records(3, 20);
+    produce(&topic, &recs, envelope);
+
+    let json_schemas = "value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=true\n";
+    let time = "locale=en\ntimezone=UTC\ntimestamp.extractor=Record\n";
+    let connectors = vec![
+        (
+            "parquet.properties",
+            s3_props(
+                &format!("{run}-parquet"),
+                &topic,
+                &format!("{run}/parquet"),
+                &format!("format.class=io.confluent.connect.s3.format.parquet.ParquetFormat\nflush.size=4\nstore.kafka.keys=true\nstore.kafka.headers=true\n{json_schemas}"),
+            ),
+        ),
+        (
+            "avro.properties",
+            s3_props(
+                &format!("{run}-avro"),
+                &topic,
+                &format!("{run}/avro"),
+                &format!("format.class=io.confluent.connect.s3.format.avro.AvroFormat\nflush.size=5\npartitioner.class=io.confluent.connect.storage.partitioner.FieldPartitioner\npartition.field.name=country\n{json_schemas}"),
+            ),
+        ),
+        (
+            "json.properties",
+            s3_props(
+                &format!("{run}-json"),
+                &topic,
+                &format!("{run}/json"),
+                &format!("format.class=io.confluent.connect.s3.format.json.JsonFormat\nflush.size=3\npartitioner.class=io.confluent.connect.storage.partitioner.HourlyPartitioner\n{time}{json_schemas}"),
+            ),
+        ),
+        (
+            "bytes.properties",
+            s3_props(
+                &format!("{run}-bytes"),
+                &topic,
+                &format!("{run}/bytes"),
+                &format!("format.class=io.confluent.connect.s3.format.bytearray.ByteArrayFormat\nflush.size=6\npartitioner.class=io.confluent.connect.storage.partitioner.DailyPartitioner\n{time}value.converter=org.apache.kafka.connect.converters.ByteArrayConverter\n"),
+            ),
+        ),
+    ];
+    let w = Worker::start(dir.path(), "s3", "", &connectors);
+
+    let parquet = model(&format!("{run}/parquet"), &topic, &recs, 4, |r| {
+        format!("partition={}", r.partition)
+    });
+    let avro = model(&format!("{run}/avro"), &topic, &recs, 5, |r| {
+        format!("country={}", r.country)
+    });
+    let json = model(&format!("{run}/json"), &topic, &recs, 3, |r| hour_path(r.timestamp));
+    let bytes = model(&format!("{run}/bytes"), &topic, &recs, 6, |r| day_path(r.timestamp));
+    for (name, files) in [
+        ("parquet", &parquet),
+        ("avro", &avro),
+        ("json", &json),
+        ("bytes", &bytes),
+    ] {
+        wait_commits(
+            &format!("connect-{run}-{name}"),
+            &topic,
+            &model_commits(&recs, files),
+            &w,
+        );
+    }
+
+    // Parquet, with key and header sidecars (Avro, Confluent's default for both).
+    let mut want: Vec<String> = parquet
+        .iter()
+        .flat_map(|f| {
+            [
+                format!("{}.headers.avro", f.stem),
+                format!("{}.keys.avro", f.stem),
+                format!("{}.snappy.parquet", f.stem),
+            ]
+        })
+        .collect();
+    want.sort();
+    assert_eq!(list(&format!("{run}/parquet")), want);
+    for f in &parquet {
+        let got = rows(&read_parquet(get(&format!("{}.snappy.parquet", f.stem))));
+        assert_eq!(got, expected_rows(&f.records), "{}", f.stem);
+        let keys = strings(&read_avro(get(&format!("{}.keys.avro", f.stem))));
+        let want_keys: Vec<String> = f.records.iter().map(|r| r.key.clone()).collect();
+        assert_eq!(keys, want_keys, "{}", f.stem);
+        let headers = read_avro(get(&format!("{}.headers.avro", f.stem)));
+        let n: usize = headers.iter().map(|b| b.num_rows()).sum();
+        assert_eq!(n, f.records.len(), "{}", f.stem);
+    }
+
+    // Avro under the field partitioner.
+    let want: Vec<String> = avro.iter().map(|f| format!("{}.avro", f.stem)).collect();
+    assert_eq!(list(&format!("{run}/avro")), want);
+    for f in &avro {
+        let got = rows(&read_avro(get(&format!("{}.avro", f.stem))));
+        assert_eq!(got, expected_rows(&f.records), "{}", f.stem);
+    }
+
+    // JSON lines under the hourly partitioner: JsonConverter without schemas, one per line.
+    let want: Vec<String> = json.iter().map(|f| format!("{}.json", f.stem)).collect();
+    assert_eq!(list(&format!("{run}/json")), want);
+    for f in &json {
+        let text = String::from_utf8(get(&format!("{}.json", f.stem))).unwrap();
+        let want: String = f.records.iter().map(|r| plain_json(r) + "\n").collect();
+        assert_eq!(text, want, "{}", f.stem);
+    }
+
+    // Raw bytes under the daily partitioner: the payload as produced, then the separator.
+    let want: Vec<String> = bytes.iter().map(|f| format!("{}.bin", f.stem)).collect();
+    assert_eq!(list(&format!("{run}/bytes")), want);
+    for f in &bytes {
+        let got = get(&format!("{}.bin", f.stem));
+        let want: String = f.records.iter().map(|r| envelope(r) + "\n").collect();
+        assert_eq!(String::from_utf8(got).unwrap(), want, "{}", f.stem);
+    }
+    w.stop();
+}
+
+#[test]
+fn kill_9_during_uploads_then_restart_writes_the_same_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("s3-crash");
+    let run = unique("crash");
+    create_topic(&topic, 2);
+    let recs = records(2, 3000);
+    produce(&topic, &recs, plain_json);
+    let props = s3_props(
+        &run,
+        &topic,
+        &run,
+        "format.class=io.confluent.connect.s3.format.parquet.ParquetFormat\nflush.size=100\n\
+         value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n\
+         consumer.override.max.poll.records=50\n",
+    );
+    let files = model(&run, &topic, &recs, 100, |r| format!("partition={}", r.partition));
+    let want: Vec<String> = files
+        .iter()
+        .map(|f| format!("{}.snappy.parquet", f.stem))
+        .collect();
+
+    let w = Worker::start(dir.path(), "crash-1", "", &[("s3.properties", props.clone())]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let n = list(&run).len();
+        if n >= 3 {
+            assert!(n < want.len(), "the worker finished before the kill; make the data set bigger");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no objects yet; log:\n{}", w.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    w.kill9();
+    let w = Worker::start(dir.path(), "crash-2", "", &[("s3.properties", props)]);
+    wait_commits(
+        &format!("connect-{run}"),
+        &topic,
+        &model_commits(&recs, &files),
+        &w,
+    );
+    assert_eq!(list(&run), want);
+    for f in &files {
+        let got = rows(&read_parquet(get(&format!("{}.snappy.parquet", f.stem))));
+        assert_eq!(got, expected_rows(&f.records), "{}", f.stem);
+    }
+    w.stop();
+}
+
+#[test]
+fn null_values_follow_behavior_on_null_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("s3-nulls");
+    let run = unique("nulls");
+    let dlq = unique("s3-nulls-dlq");
+    create_topic(&topic, 1);
+    // Records 0..6 with values, 3 of them tombstones.
+    let recs = records(1, 6);
+    {
+        use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+        let producer: BaseProducer = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", bootstrap())
+            .create()
+            .unwrap();
+        for r in &recs {
+            let value = plain_json(r);
+            let mut record = BaseRecord::<str, str>::to(&topic).partition(0).key(&r.key);
+            if r.offset % 2 == 0 {
+                record = record.payload(&value);
+            }
+            producer.send(record).map_err(|(e, _)| e).unwrap();
+        }
+        producer.flush(Duration::from_secs(30)).unwrap();
+    }
+    let common = "format.class=io.confluent.connect.s3.format.json.JsonFormat\nflush.size=3\n\
+                  value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n";
+    let connectors = vec![
+        (
+            "fail.properties",
+            s3_props(&format!("{run}-fail"), &topic, &format!("{run}/fail"), common),
+        ),
+        (
+            "ignore.properties",
+            s3_props(
+                &format!("{run}-ignore"),
+                &topic,
+                &format!("{run}/ignore"),
+                &format!("{common}behavior.on.null.values=ignore\nerrors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.topic.replication.factor=1\n"),
+            ),
+        ),
+        (
+            "write.properties",
+            s3_props(
+                &format!("{run}-write"),
+                &topic,
+                &format!("{run}/write"),
+                &format!("{common}behavior.on.null.values=write\nstore.kafka.keys=true\nkeys.format.class=io.confluent.connect.s3.format.json.JsonFormat\n"),
+            ),
+        ),
+    ];
+    let w = Worker::start(dir.path(), "nulls", "", &connectors);
+    let trace = wait_task_failed(&w, &format!("{run}-fail"));
+    assert!(
+        trace.contains("Null valued records are not writeable with current behavior.on.null.values 'settings."),
+        "{trace}"
+    );
+    // ignore: the three values make one file; the tombstones went to the DLQ.
+    wait_commits(
+        &format!("connect-{run}-ignore"),
+        &topic,
+        &[(0, 6)].into_iter().collect(),
+        &w,
+    );
+    assert_eq!(
+        list(&format!("{run}/ignore")),
+        vec![format!("{run}/ignore/{topic}/partition=0/{topic}+0+0000000000.json")]
+    );
+    let dead = consume(&dlq, 3, |m| {
+        use rdkafka::message::Message;
+        m.offset()
+    });
+    assert_eq!(dead, vec![1, 3, 5]);
+    // write: tombstones go to the `tombstone` encoded partition with only a key file. The values
+    // are schemaless, and Confluent tells tombstones apart by their null schema, which
+    // schemaless values share: no rotation on the switch, only flush.size.
+    let files = model(&format!("{run}/write"), &topic, &recs, 3, |r| {
+        if r.offset % 2 == 0 { "partition=0" } else { "tombstone" }.to_string()
+    });
+    wait_commits(
+        &format!("connect-{run}-write"),
+        &topic,
+        &model_commits(&recs, &files),
+        &w,
+    );
+    let mut want = Vec::new();
+    for f in &files {
+        want.push(format!("{}.keys.json", f.stem));
+        if f.records[0].offset % 2 == 0 {
+            want.push(format!("{}.json", f.stem));
+        }
+    }
+    want.sort();
+    assert_eq!(list(&format!("{run}/write")), want);
+    w.stop();
+}
+
+#[test]
+fn a_missing_bucket_fails_the_task_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("s3-nobucket");
+    let name = unique("nobucket");
+    let props = s3_props(&name, &topic, "topics", "format.class=io.confluent.connect.s3.format.json.JsonFormat\nflush.size=3\n")
+        .replace(&format!("s3.bucket.name={BUCKET}"), "s3.bucket.name=no-such-bucket-here");
+    let w = Worker::start(dir.path(), "nobucket", "", &[("s3.properties", props)]);
+    let trace = wait_task_failed(&w, &name);
+    assert!(trace.contains("no-such-bucket-here"), "{trace}");
+    w.stop();
+}
