@@ -221,15 +221,19 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
     if let Some(b) = broker {
         b.shutdown().await?;
     }
-    let (bytes, destination) = match args.sink {
+    let (files, bytes, destination) = match args.sink {
         DemoSink::File => (
+            1,
             std::fs::metadata(&data_file).map(|m| m.len()).unwrap_or(0),
             out_dir.display().to_string(),
         ),
-        DemoSink::Parquet => (lake_files.scan(&lake).1, lake.display().to_string()),
+        DemoSink::Parquet => {
+            let bytes = lake_files.scan(&lake).1;
+            (lake_files.files.len() as u64, bytes, lake.display().to_string())
+        }
     };
     progress.finish(
-        &Summary::new(delivered, 1, bytes, started.elapsed()).with_destination(destination),
+        &Summary::new(delivered, files, bytes, started.elapsed()).with_destination(destination),
     );
     if args.sink == DemoSink::Parquet {
         let files = lake.join(DEMO_BUCKET).join("topics").join(&topic);

@@ -548,6 +548,7 @@ impl TopicPartitionWriter {
 
     /// Java's `commitOnTimeIfNoData`: after the buffer drained (or on a tick without data).
     pub async fn commit_on_time_if_no_data(&mut self, now_ms: i64) -> Result<()> {
+        tracing::trace!(tp = %self.tp, records = self.record_count, now_ms, next = self.next_scheduled_rotation, "time check without data");
         if self.record_count > 0 {
             let encoded = self.current_encoded.clone().unwrap_or_default();
             if self.rotate_on_time(&encoded, self.current_timestamp, now_ms) {

@@ -227,6 +227,9 @@ impl SinkTask for TrackedSink {
     async fn flush(&mut self, consumed: &OffsetMap) -> Result<()> {
         self.inner.flush(consumed).await
     }
+    async fn tick(&mut self) -> Result<()> {
+        self.inner.tick().await
+    }
     async fn stop(&mut self) -> Result<()> {
         self.inner.stop().await
     }
