@@ -822,3 +822,274 @@ fn has_headers(headers: Option<&ArrayRef>, row: usize) -> bool {
     };
     !list.is_null(row) && list.value_length(row) > 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray, StructArray};
+    use arrow::datatypes::{DataType, Fields};
+    use futures::TryStreamExt as _;
+    use object_store::memory::InMemory;
+    use strait_engine::batch::RawBatchBuilder;
+    use strait_formats::storage::FormatKind;
+
+    use crate::s3::partitioner::{self, PartitionerSettings};
+
+    fn json_format() -> FormatSettings {
+        FormatSettings {
+            kind: FormatKind::Json,
+            parquet_codec: "snappy".into(),
+            avro_codec: "null".into(),
+            gzip_level: None,
+            json_decimal_numeric: false,
+            bytearray_extension: ".bin".into(),
+            bytearray_separator: b"\n".to_vec(),
+        }
+    }
+
+    fn settings(flush_size: u64) -> WriterSettings {
+        WriterSettings {
+            topics_dir: "topics".into(),
+            directory_delim: "/".into(),
+            file_delim: "+".into(),
+            zero_pad_width: 10,
+            flush_size,
+            rotate_interval_ms: -1,
+            rotate_schedule_interval_ms: -1,
+            schedule_timezone: Zone::utc(),
+            rotate_file_on_partition_change: true,
+            null_values: NullValues::Fail,
+            report_null_values_to_dlq: true,
+            tombstone_encoded_partition: "tombstone".into(),
+            value_format: json_format(),
+            keys_format: None,
+            headers_format: None,
+            part_size: 5 * 1024 * 1024,
+        }
+    }
+
+    fn partitioner(class: &str, extra: impl FnOnce(&mut PartitionerSettings)) -> Arc<dyn Partitioner> {
+        let mut s = PartitionerSettings {
+            class: format!("io.confluent.connect.storage.partitioner.{class}"),
+            field_names: vec!["country".into()],
+            partition_duration_ms: -1,
+            path_format: String::new(),
+            locale: String::new(),
+            timezone: String::new(),
+            timestamp_extractor: "Record".into(),
+            timestamp_field: "timestamp".into(),
+            directory_delim: "/".into(),
+        };
+        extra(&mut s);
+        Arc::from(partitioner::build(&s).unwrap())
+    }
+
+    /// A batch of partition 0 of `t`: offsets from `first`, record timestamps, and values
+    /// `{"id": offset, "country": c}` with a Connect schema.
+    fn batch(first: i64, countries: &[&str], timestamps: &[i64]) -> Batch {
+        let mut b = RawBatchBuilder::with_capacity(countries.len(), 0);
+        for (i, ts) in timestamps.iter().enumerate() {
+            b.append("t", 0, first + i as i64, Some(*ts), None, Some(b"x"), []);
+        }
+        let raw = b.finish().unwrap();
+        let fields = Fields::from(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("country", DataType::Utf8, false),
+        ]);
+        let ids: Vec<i64> = (0..countries.len() as i64).map(|i| first + i).collect();
+        let value = StructArray::new(
+            fields.clone(),
+            vec![
+                Arc::new(Int64Array::from(ids)),
+                Arc::new(StringArray::from(countries.to_vec())),
+            ],
+            None,
+        );
+        let field = Field::new("value", DataType::Struct(fields), false)
+            .with_metadata([("connect.name".to_string(), "Order".to_string())]);
+        raw.with_column(Arc::new(field), Arc::new(value)).unwrap()
+    }
+
+    struct Harness {
+        store: Arc<dyn ObjectStore>,
+        partitioner: Arc<dyn Partitioner>,
+        writer: TopicPartitionWriter,
+    }
+
+    impl Harness {
+        fn new(settings: WriterSettings, partitioner: Arc<dyn Partitioner>) -> Self {
+            let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+            let extensions = Arc::new(settings.extensions().unwrap());
+            let writer = TopicPartitionWriter::new(
+                TopicPartition::new("t", 0),
+                Arc::new(settings),
+                extensions,
+                store.clone(),
+                partitioner.clone(),
+                0,
+            );
+            Harness {
+                store,
+                partitioner,
+                writer,
+            }
+        }
+
+        async fn write(&mut self, batch: &Batch, now_ms: i64) -> Outcome {
+            let partitioned = self.partitioner.partition(batch, now_ms).unwrap();
+            let view = BatchView::new(batch, &partitioned).unwrap();
+            let rows: Vec<u32> = (0..batch.num_rows() as u32).collect();
+            self.writer.write(&view, &rows, now_ms).await.unwrap()
+        }
+
+        /// Object key → its JSON lines' ids.
+        async fn objects(&self) -> Vec<(String, Vec<i64>)> {
+            let mut metas: Vec<_> = self.store.list(None).try_collect().await.unwrap();
+            metas.sort_by(|a, b| a.location.cmp(&b.location));
+            let mut out = Vec::new();
+            for m in metas {
+                let bytes = self.store.get(&m.location).await.unwrap().bytes().await.unwrap();
+                let ids = std::str::from_utf8(&bytes)
+                    .unwrap()
+                    .lines()
+                    .map(|l| {
+                        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                        v["id"].as_i64().unwrap()
+                    })
+                    .collect();
+                out.push((m.location.to_string(), ids));
+            }
+            out
+        }
+    }
+
+    #[test]
+    fn object_keys_are_confluents() {
+        let mut s = settings(1);
+        let tp = TopicPartition::new("orders", 3);
+        assert_eq!(
+            s.object_key("orders/partition=3", &tp, 42, ".snappy.parquet"),
+            "topics/orders/partition=3/orders+3+0000000042.snappy.parquet"
+        );
+        s.topics_dir = " ".into();
+        s.file_delim = "-".into();
+        s.zero_pad_width = 0;
+        assert_eq!(
+            s.object_key("orders/x", &tp, 7, ".json"),
+            "orders/x/orders-3-7.json"
+        );
+    }
+
+    #[test]
+    fn scheduled_rotation_aligns_to_midnight_of_the_zone() {
+        let mut s = settings(1);
+        s.rotate_schedule_interval_ms = 3_600_000;
+        // 2026-11-30T05:37:00Z → 06:00Z.
+        let now = 1_796_017_020_000;
+        assert_eq!(s.next_scheduled_rotation(now), 1_796_018_400_000);
+        // Seven-hour steps from midnight: 00, 07, 14, 21, then capped at the next midnight.
+        s.rotate_schedule_interval_ms = 7 * 3_600_000;
+        let midnight = 1_795_996_800_000; // 2026-11-30T00:00Z
+        assert_eq!(s.next_scheduled_rotation(midnight + 1), midnight + 7 * 3_600_000);
+        assert_eq!(
+            s.next_scheduled_rotation(midnight + 22 * 3_600_000),
+            midnight + 24 * 3_600_000
+        );
+        // In a zone five hours behind UTC, its midnight is 05:00Z.
+        s.schedule_timezone = Zone::for_id("-05:00").unwrap();
+        s.rotate_schedule_interval_ms = 7 * 3_600_000;
+        assert_eq!(
+            s.next_scheduled_rotation(midnight + 6 * 3_600_000),
+            midnight + 12 * 3_600_000
+        );
+    }
+
+    #[tokio::test]
+    async fn flush_size_counts_records_across_the_open_files_of_a_partition() {
+        let mut h = Harness::new(settings(3), partitioner("FieldPartitioner", |_| {}));
+        let b = batch(0, &["FR", "DE", "FR", "DE", "FR"], &[0; 5]);
+        let outcome = h.write(&b, 0).await;
+        assert!(outcome.errant.is_empty());
+        // Three records across two files commit both; offsets 3 and 4 stay open.
+        assert_eq!(
+            h.objects().await,
+            vec![
+                ("topics/t/country=DE/t+0+0000000001.json".to_string(), vec![1]),
+                ("topics/t/country=FR/t+0+0000000000.json".to_string(), vec![0, 2]),
+            ]
+        );
+        assert_eq!(h.writer.take_offset_to_commit(), Some(3));
+        assert_eq!(h.writer.take_offset_to_commit(), None);
+        assert_eq!(h.writer.record_count(), 2);
+        assert_eq!(h.writer.min_start_offset(), Some(3));
+        // Closing drops the open files: nothing more appears.
+        h.writer.abort().await;
+        assert_eq!(h.objects().await.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn record_time_rotation_and_partition_change() {
+        let mut s = settings(100);
+        s.rotate_interval_ms = 1000;
+        let part = partitioner("TimeBasedPartitioner", |p| {
+            p.partition_duration_ms = 3_600_000;
+            p.path_format = "'h'=HH".into();
+            p.locale = "en".into();
+            p.timezone = "UTC".into();
+        });
+        let mut h = Harness::new(s, part);
+        // 0 and 500 share a file; 1200 is 1200 ms after the base: rotate before it.
+        // 3_600_000 changes the encoded partition: rotate before it too.
+        let b = batch(0, &["a"; 4], &[0, 500, 1200, 3_600_000]);
+        h.write(&b, 0).await;
+        assert_eq!(
+            h.objects().await,
+            vec![
+                ("topics/t/h=00/t+0+0000000000.json".to_string(), vec![0, 1]),
+                ("topics/t/h=00/t+0+0000000002.json".to_string(), vec![2]),
+            ]
+        );
+        assert_eq!(h.writer.take_offset_to_commit(), Some(3));
+        // Record time does not move without records: no rotation on a tick.
+        h.writer.commit_on_time_if_no_data(i64::MAX / 2).await.unwrap();
+        assert_eq!(h.objects().await.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn scheduled_rotation_commits_without_new_records() {
+        let mut s = settings(100);
+        s.rotate_schedule_interval_ms = 1000;
+        let mut h = Harness::new(s, partitioner("DefaultPartitioner", |_| {}));
+        h.write(&batch(0, &["a", "b"], &[0, 0]), 100).await;
+        assert!(h.objects().await.is_empty());
+        h.writer.commit_on_time_if_no_data(900).await.unwrap();
+        assert!(h.objects().await.is_empty());
+        h.writer.commit_on_time_if_no_data(1000).await.unwrap();
+        assert_eq!(
+            h.objects().await,
+            vec![("topics/t/partition=0/t+0+0000000000.json".to_string(), vec![0, 1])]
+        );
+        assert_eq!(h.writer.take_offset_to_commit(), Some(2));
+    }
+
+    #[tokio::test]
+    async fn a_schema_change_rotates() {
+        let mut h = Harness::new(settings(100), partitioner("DefaultPartitioner", |_| {}));
+        h.write(&batch(0, &["a", "b"], &[0, 0]), 0).await;
+        // Same columns, another Connect schema name: Confluent's NONE compatibility rotates.
+        let b = batch(2, &["c"], &[0]);
+        let (field, value) = (b.field("value").unwrap(), b.column("value").unwrap().clone());
+        let renamed = field
+            .as_ref()
+            .clone()
+            .with_metadata([("connect.name".to_string(), "Order2".to_string())]);
+        let b = b.with_column(Arc::new(renamed), value).unwrap();
+        h.write(&b, 0).await;
+        assert_eq!(
+            h.objects().await,
+            vec![("topics/t/partition=0/t+0+0000000000.json".to_string(), vec![0, 1])]
+        );
+        assert_eq!(h.writer.record_count(), 1);
+        assert_eq!(h.writer.min_start_offset(), Some(2));
+    }
+}
