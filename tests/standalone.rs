@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[path = "standalone/transforms.rs"]
-mod transforms;
 #[path = "standalone/s3.rs"]
 mod s3;
+#[path = "standalone/transforms.rs"]
+mod transforms;
 
 fn bootstrap() -> String {
     std::env::var("STRAIT_TEST_BOOTSTRAP").expect(
@@ -841,7 +841,16 @@ fn demo_with_the_file_sink_writes_text_lines() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("demo");
     let out = Command::new(env!("CARGO_BIN_EXE_strait"))
-        .args(["demo", "--records", "20000", "--rest-port", "0", "--sink", "file", "--output"])
+        .args([
+            "demo",
+            "--records",
+            "20000",
+            "--rest-port",
+            "0",
+            "--sink",
+            "file",
+            "--output",
+        ])
         .arg(&out_dir)
         .output()
         .unwrap();
@@ -872,14 +881,24 @@ fn demo_writes_parquet_through_the_s3_sink_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("demo");
     let out = Command::new(env!("CARGO_BIN_EXE_strait"))
-        .args(["demo", "--records", "120000", "--rest-port", "0", "--output"])
+        .args([
+            "demo",
+            "--records",
+            "120000",
+            "--rest-port",
+            "0",
+            "--output",
+        ])
         .arg(&out_dir)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "demo failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("120,000 records"), "summary missing: {stdout}");
+    assert!(
+        stdout.contains("120,000 records"),
+        "summary missing: {stdout}"
+    );
     assert!(stderr.contains("duckdb"), "no reading hint: {stderr}");
     let files = out_dir.join("lake/demo/topics/pageviews/partition=0");
     let mut names: Vec<String> = std::fs::read_dir(&files)
@@ -924,7 +943,11 @@ fn demo_writes_parquet_through_the_s3_sink_by_default() {
             }
             rows += batch.num_rows();
         }
-        assert!(rows - file_start <= 50_000, "{name} holds {}", rows - file_start);
+        assert!(
+            rows - file_start <= 50_000,
+            "{name} holds {}",
+            rows - file_start
+        );
     }
     assert_eq!(rows, 120_000);
     assert!(out_dir.join("s3-sink.properties").exists());

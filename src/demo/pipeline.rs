@@ -229,7 +229,11 @@ pub async fn run(args: DemoArgs, registry: Registry) -> anyhow::Result<()> {
         ),
         DemoSink::Parquet => {
             let bytes = lake_files.scan(&lake).1;
-            (lake_files.files.len() as u64, bytes, lake.display().to_string())
+            (
+                lake_files.files.len() as u64,
+                bytes,
+                lake.display().to_string(),
+            )
         }
     };
     progress.finish(

@@ -343,7 +343,10 @@ fn read_avro(bytes: Vec<u8>) -> Vec<RecordBatch> {
 fn rows(batches: &[RecordBatch]) -> Vec<(i64, String, f64)> {
     let mut out = Vec::new();
     for b in batches {
-        let id = b.column_by_name("id").unwrap().as_primitive::<arrow::datatypes::Int64Type>();
+        let id = b
+            .column_by_name("id")
+            .unwrap()
+            .as_primitive::<arrow::datatypes::Int64Type>();
         let country = b.column_by_name("country").unwrap();
         let country = arrow::compute::cast(country, &arrow::datatypes::DataType::Utf8).unwrap();
         let country = country.as_string::<i32>();
@@ -422,8 +425,12 @@ fn every_format_and_partitioner_writes_confluents_objects() {
     let avro = model(&format!("{run}/avro"), &topic, &recs, 5, |r| {
         format!("country={}", r.country)
     });
-    let json = model(&format!("{run}/json"), &topic, &recs, 3, |r| hour_path(r.timestamp));
-    let bytes = model(&format!("{run}/bytes"), &topic, &recs, 6, |r| day_path(r.timestamp));
+    let json = model(&format!("{run}/json"), &topic, &recs, 3, |r| {
+        hour_path(r.timestamp)
+    });
+    let bytes = model(&format!("{run}/bytes"), &topic, &recs, 6, |r| {
+        day_path(r.timestamp)
+    });
     for (name, files) in [
         ("parquet", &parquet),
         ("avro", &avro),
@@ -456,13 +463,21 @@ fn every_format_and_partitioner_writes_confluents_objects() {
         let got = rows(&read_parquet(get(&format!("{}.snappy.parquet", f.stem))));
         assert_eq!(got, expected_rows(&f.records), "{}", f.stem);
         let keys = String::from_utf8(get(&format!("{}.keys.json", f.stem))).unwrap();
-        let want_keys: String = f.records.iter().map(|r| format!("\"{}\"\n", r.key)).collect();
+        let want_keys: String = f
+            .records
+            .iter()
+            .map(|r| format!("\"{}\"\n", r.key))
+            .collect();
         assert_eq!(keys, want_keys, "{}", f.stem);
         let headers = String::from_utf8(get(&format!("{}.headers.json", f.stem))).unwrap();
         assert_eq!(headers.lines().count(), f.records.len(), "{}", f.stem);
         for (line, r) in headers.lines().zip(&f.records) {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            assert_eq!(v.to_string().matches(&format!("\"t{}\"", r.id)).count(), 1, "{line}");
+            assert_eq!(
+                v.to_string().matches(&format!("\"t{}\"", r.id)).count(),
+                1,
+                "{line}"
+            );
             assert!(line.contains("\"trace\""), "{line}");
         }
     }
@@ -511,21 +526,35 @@ fn kill_9_during_uploads_then_restart_writes_the_same_objects() {
          value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n\
          consumer.override.max.poll.records=50\nconsumer.override.session.timeout.ms=6000\n",
     );
-    let files = model(&run, &topic, &recs, 100, |r| format!("partition={}", r.partition));
+    let files = model(&run, &topic, &recs, 100, |r| {
+        format!("partition={}", r.partition)
+    });
     let want: Vec<String> = files
         .iter()
         .map(|f| format!("{}.snappy.parquet", f.stem))
         .collect();
 
-    let w = Worker::start(dir.path(), "crash-1", "", &[("s3.properties", props.clone())]);
+    let w = Worker::start(
+        dir.path(),
+        "crash-1",
+        "",
+        &[("s3.properties", props.clone())],
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let n = list(&run).len();
         if n >= 3 {
-            assert!(n < want.len(), "the worker finished before the kill; make the data set bigger");
+            assert!(
+                n < want.len(),
+                "the worker finished before the kill; make the data set bigger"
+            );
             break;
         }
-        assert!(Instant::now() < deadline, "no objects yet; log:\n{}", w.log());
+        assert!(
+            Instant::now() < deadline,
+            "no objects yet; log:\n{}",
+            w.log()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     w.kill9();
@@ -599,7 +628,9 @@ fn null_values_follow_behavior_on_null_values() {
     wait_rest(&w);
     let trace = wait_task_failed(&w, &format!("{run}-fail"));
     assert!(
-        trace.contains("Null valued records are not writeable with current behavior.on.null.values 'settings."),
+        trace.contains(
+            "Null valued records are not writeable with current behavior.on.null.values 'settings."
+        ),
         "{trace}"
     );
     // ignore: the three values make one file; the tombstones went to the DLQ.
@@ -611,7 +642,9 @@ fn null_values_follow_behavior_on_null_values() {
     );
     assert_eq!(
         list(&format!("{run}/ignore")),
-        vec![format!("{run}/ignore/{topic}/partition=0/{topic}+0+0000000000.json")]
+        vec![format!(
+            "{run}/ignore/{topic}/partition=0/{topic}+0+0000000000.json"
+        )]
     );
     let dead = consume(&dlq, 3, |m| {
         use rdkafka::message::Message;
@@ -622,7 +655,12 @@ fn null_values_follow_behavior_on_null_values() {
     // are schemaless, and Confluent tells tombstones apart by their null schema, which
     // schemaless values share: no rotation on the switch, only flush.size.
     let files = model(&format!("{run}/write"), &topic, &recs, 3, |r| {
-        if r.offset % 2 == 0 { "partition=0" } else { "tombstone" }.to_string()
+        if r.offset % 2 == 0 {
+            "partition=0"
+        } else {
+            "tombstone"
+        }
+        .to_string()
     });
     wait_commits(
         &format!("connect-{run}-write"),
@@ -647,8 +685,16 @@ fn a_missing_bucket_fails_the_task_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let topic = unique("s3-nobucket");
     let name = unique("nobucket");
-    let props = s3_props(&name, &topic, "topics", "format.class=io.confluent.connect.s3.format.json.JsonFormat\nflush.size=3\n")
-        .replace(&format!("s3.bucket.name={BUCKET}"), "s3.bucket.name=no-such-bucket-here");
+    let props = s3_props(
+        &name,
+        &topic,
+        "topics",
+        "format.class=io.confluent.connect.s3.format.json.JsonFormat\nflush.size=3\n",
+    )
+    .replace(
+        &format!("s3.bucket.name={BUCKET}"),
+        "s3.bucket.name=no-such-bucket-here",
+    );
     let w = Worker::start(dir.path(), "nobucket", "", &[("s3.properties", props)]);
     wait_rest(&w);
     let trace = wait_task_failed(&w, &name);

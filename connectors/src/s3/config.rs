@@ -1807,7 +1807,7 @@ mod tests {
         ] {
             let message = err(&[(key, value)]);
             assert!(
-                message.starts_with(&format!("Invalid value ")) && message.contains(key),
+                message.starts_with("Invalid value ") && message.contains(key),
                 "{key}={value}: {message}"
             );
         }

@@ -39,8 +39,7 @@ use strait_engine::batch::{columns, Batch, OffsetMap, TopicColumn, TopicPartitio
 use strait_engine::config::{ConfigDef, Props};
 use strait_engine::memory::BufferBudget;
 use strait_engine::plugin::{
-    Connector, PluginInfo, PluginType, RowError, SinkInput, SinkTask, SinkTaskContext,
-    TaskInstance,
+    Connector, PluginInfo, PluginType, RowError, SinkInput, SinkTask, SinkTaskContext, TaskInstance,
 };
 use strait_engine::{Error, Result};
 
@@ -96,7 +95,10 @@ impl Connector for S3SinkConnector {
     /// Offsets live in the consumer group, as for any sink; Confluent accepts alterations.
     fn alter_offsets(
         _props: &Props,
-        _offsets: &[(strait_engine::batch::SourceMap, Option<strait_engine::batch::SourceMap>)],
+        _offsets: &[(
+            strait_engine::batch::SourceMap,
+            Option<strait_engine::batch::SourceMap>,
+        )],
     ) -> Result<bool> {
         Ok(true)
     }
@@ -291,7 +293,9 @@ impl S3SinkTask {
     async fn retry_later(&mut self, tp: &TopicPartition, first_offset: i64, error: Error) {
         let backoff = Duration::from_millis(self.config.retry_backoff_ms.max(0) as u64);
         if let Some(w) = self.writers.get_mut(tp) {
-            let rewind = w.min_start_offset().map_or(first_offset, |o| o.min(first_offset));
+            let rewind = w
+                .min_start_offset()
+                .map_or(first_offset, |o| o.min(first_offset));
             w.abort().await;
             w.retry_after = Some(Instant::now() + backoff);
             tracing::warn!(%tp, rewind, error = %error, backoff_ms = backoff.as_millis() as u64, "S3 write failed; reading the partition again after the back-off");

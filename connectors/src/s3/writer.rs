@@ -30,9 +30,9 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _, WriteMultipart};
 
 use strait_engine::batch::{columns, Batch, TopicPartition};
+use strait_engine::error::Fault;
 use strait_engine::memory::{BudgetShare, BufferBudget};
 use strait_engine::plugin::RowError;
-use strait_engine::error::Fault;
 use strait_engine::{Error, Result};
 use strait_formats::storage::{self, FileWriter, FormatSettings, SchemaChange, View};
 
@@ -311,7 +311,11 @@ impl<'a> BatchView<'a> {
             .field_with_name(columns::VALUE)
             .map_err(|_| Error::bug("S3 sink: batch has no value column"))?;
         let key = batch.column(columns::KEY).and_then(|k| {
-            let field = batch.records.schema_ref().field_with_name(columns::KEY).ok()?;
+            let field = batch
+                .records
+                .schema_ref()
+                .field_with_name(columns::KEY)
+                .ok()?;
             Some((k, field))
         });
         Ok(BatchView {
@@ -453,7 +457,10 @@ impl TopicPartitionWriter {
         now_ms: i64,
     ) -> Result<Outcome> {
         let mut outcome = Outcome::default();
-        if self.record_count == 0 && self.settings.rotate_schedule_interval_ms > 0 && now_ms >= self.next_scheduled_rotation {
+        if self.record_count == 0
+            && self.settings.rotate_schedule_interval_ms > 0
+            && now_ms >= self.next_scheduled_rotation
+        {
             self.set_next_scheduled_rotation(now_ms);
         }
         let timestamps = view.partitioned.timestamps.as_ref();
@@ -498,8 +505,11 @@ impl TopicPartitionWriter {
                 && file
                     .and_then(|f| f.value_field.as_ref())
                     .is_some_and(|open| {
-                        storage::schema_change(self.settings.value_format.kind, open, view.value_field)
-                            == SchemaChange::Rotate
+                        storage::schema_change(
+                            self.settings.value_format.kind,
+                            open,
+                            view.value_field,
+                        ) == SchemaChange::Rotate
                     });
             let time_rotate = self.rotate_on_time(&encoded, self.current_timestamp, now_ms);
             if null_switch || time_rotate || schema_rotate {
@@ -512,19 +522,22 @@ impl TopicPartitionWriter {
                 // loops back to it after FILE_COMMITTED).
                 continue;
             }
-            let file = self.files.entry(encoded.clone()).or_insert_with(|| OpenFile {
-                encoded: encoded.clone(),
-                start_offset: offset,
-                tombstone,
-                null_schema,
-                value_field: (!tombstone).then(|| view.value_field.clone()),
-                key_field: None,
-                value: None,
-                keys: None,
-                headers: None,
-                run: Vec::new(),
-                written: 0,
-            });
+            let file = self
+                .files
+                .entry(encoded.clone())
+                .or_insert_with(|| OpenFile {
+                    encoded: encoded.clone(),
+                    start_offset: offset,
+                    tombstone,
+                    null_schema,
+                    value_field: (!tombstone).then(|| view.value_field.clone()),
+                    key_field: None,
+                    value: None,
+                    keys: None,
+                    headers: None,
+                    run: Vec::new(),
+                    written: 0,
+                });
             if !tombstone && file.value_field.is_none() {
                 file.value_field = Some(view.value_field.clone());
             }
@@ -581,9 +594,17 @@ impl TopicPartitionWriter {
                 let rejection = if settings.keys_format.is_some()
                     && view.key.is_none_or(|(k, _)| k.is_null(r))
                 {
-                    Some(storage::null_key_error(&self.tp.topic, self.tp.partition, offset))
+                    Some(storage::null_key_error(
+                        &self.tp.topic,
+                        self.tp.partition,
+                        offset,
+                    ))
                 } else if settings.headers_format.is_some() && !has_headers(view.headers, r) {
-                    Some(storage::empty_headers_error(&self.tp.topic, self.tp.partition, offset))
+                    Some(storage::empty_headers_error(
+                        &self.tp.topic,
+                        self.tp.partition,
+                        offset,
+                    ))
                 } else {
                     None
                 };
@@ -679,7 +700,8 @@ impl TopicPartitionWriter {
                     {
                         let (field, column) =
                             storage::keys_column(format.kind, key_field, &select(keys, &written)?);
-                        let open_field = file.key_field.get_or_insert_with(|| field.clone()).clone();
+                        let open_field =
+                            file.key_field.get_or_insert_with(|| field.clone()).clone();
                         let sink = match &mut file.keys {
                             Some(sink) => sink,
                             empty => empty.insert(ObjectSink::new(
@@ -868,7 +890,10 @@ mod tests {
         }
     }
 
-    fn partitioner(class: &str, extra: impl FnOnce(&mut PartitionerSettings)) -> Arc<dyn Partitioner> {
+    fn partitioner(
+        class: &str,
+        extra: impl FnOnce(&mut PartitionerSettings),
+    ) -> Arc<dyn Partitioner> {
         let mut s = PartitionerSettings {
             class: format!("io.confluent.connect.storage.partitioner.{class}"),
             field_names: vec!["country".into()],
@@ -948,7 +973,14 @@ mod tests {
             metas.sort_by(|a, b| a.location.cmp(&b.location));
             let mut out = Vec::new();
             for m in metas {
-                let bytes = self.store.get(&m.location).await.unwrap().bytes().await.unwrap();
+                let bytes = self
+                    .store
+                    .get(&m.location)
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap();
                 let ids = std::str::from_utf8(&bytes)
                     .unwrap()
                     .lines()
@@ -990,7 +1022,10 @@ mod tests {
         // Seven-hour steps from midnight: 00, 07, 14, 21, then capped at the next midnight.
         s.rotate_schedule_interval_ms = 7 * 3_600_000;
         let midnight = 1_795_996_800_000; // 2026-11-30T00:00Z
-        assert_eq!(s.next_scheduled_rotation(midnight + 1), midnight + 7 * 3_600_000);
+        assert_eq!(
+            s.next_scheduled_rotation(midnight + 1),
+            midnight + 7 * 3_600_000
+        );
         assert_eq!(
             s.next_scheduled_rotation(midnight + 22 * 3_600_000),
             midnight + 24 * 3_600_000
@@ -1014,8 +1049,14 @@ mod tests {
         assert_eq!(
             h.objects().await,
             vec![
-                ("topics/t/country=DE/t+0+0000000001.json".to_string(), vec![1]),
-                ("topics/t/country=FR/t+0+0000000000.json".to_string(), vec![0, 2]),
+                (
+                    "topics/t/country=DE/t+0+0000000001.json".to_string(),
+                    vec![1]
+                ),
+                (
+                    "topics/t/country=FR/t+0+0000000000.json".to_string(),
+                    vec![0, 2]
+                ),
             ]
         );
         assert_eq!(h.writer.take_offset_to_commit(), Some(3));
@@ -1051,7 +1092,10 @@ mod tests {
         );
         assert_eq!(h.writer.take_offset_to_commit(), Some(3));
         // Record time does not move without records: no rotation on a tick.
-        h.writer.commit_on_time_if_no_data(i64::MAX / 2).await.unwrap();
+        h.writer
+            .commit_on_time_if_no_data(i64::MAX / 2)
+            .await
+            .unwrap();
         assert_eq!(h.objects().await.len(), 2);
     }
 
@@ -1067,7 +1111,10 @@ mod tests {
         h.writer.commit_on_time_if_no_data(1000).await.unwrap();
         assert_eq!(
             h.objects().await,
-            vec![("topics/t/partition=0/t+0+0000000000.json".to_string(), vec![0, 1])]
+            vec![(
+                "topics/t/partition=0/t+0+0000000000.json".to_string(),
+                vec![0, 1]
+            )]
         );
         assert_eq!(h.writer.take_offset_to_commit(), Some(2));
     }
@@ -1078,7 +1125,10 @@ mod tests {
         h.write(&batch(0, &["a", "b"], &[0, 0]), 0).await;
         // Same columns, another Connect schema name: Confluent's NONE compatibility rotates.
         let b = batch(2, &["c"], &[0]);
-        let (field, value) = (b.field("value").unwrap(), b.column("value").unwrap().clone());
+        let (field, value) = (
+            b.field("value").unwrap(),
+            b.column("value").unwrap().clone(),
+        );
         let renamed = field
             .as_ref()
             .clone()
@@ -1087,7 +1137,10 @@ mod tests {
         h.write(&b, 0).await;
         assert_eq!(
             h.objects().await,
-            vec![("topics/t/partition=0/t+0+0000000000.json".to_string(), vec![0, 1])]
+            vec![(
+                "topics/t/partition=0/t+0+0000000000.json".to_string(),
+                vec![0, 1]
+            )]
         );
         assert_eq!(h.writer.record_count(), 1);
         assert_eq!(h.writer.min_start_offset(), Some(2));
