@@ -25,20 +25,8 @@ use std::fmt::Write as _;
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+/// English month names, shared with the SimpleDateFormat port.
+use strait_engine::transforms::java_date::MONTHS;
 /// ISO order: Monday first.
 const WEEKDAYS: [&str; 7] = [
     "Monday",

@@ -18,7 +18,8 @@ const MILLIS_PER_DAY: i64 = 86_400_000;
 /// Days from 1970-01-01 to 1582-10-15, Java's default Gregorian cutover (`-12219292800000` ms).
 const GREGORIAN_CUTOVER_DAY: i64 = -141_427;
 
-const MONTHS: [&str; 12] = [
+/// English month names (Java's `DateFormatSymbols` for the root and English locales).
+pub const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
