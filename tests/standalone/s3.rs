@@ -701,3 +701,62 @@ fn a_missing_bucket_fails_the_task_with_a_clear_error() {
     assert!(trace.contains("no-such-bucket-here"), "{trace}");
     w.stop();
 }
+
+#[test]
+fn records_the_format_cannot_write_go_to_the_dlq_or_fail_the_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("s3-bad");
+    let run = unique("bad");
+    let dlq = unique("s3-bad-dlq");
+    create_topic(&topic, 1);
+    let recs = records(1, 4);
+    produce(&topic, &recs, plain_json);
+    // ByteArrayFormat needs bytes; schemaless JSON objects are not.
+    let bytes = "format.class=io.confluent.connect.s3.format.bytearray.ByteArrayFormat\nflush.size=2\n\
+                 value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n";
+    let connectors = vec![
+        (
+            "strict.properties",
+            s3_props(&format!("{run}-strict"), &topic, &format!("{run}/strict"), bytes),
+        ),
+        (
+            "tolerant.properties",
+            s3_props(
+                &format!("{run}-tolerant"),
+                &topic,
+                &format!("{run}/tolerant"),
+                &format!("{bytes}errors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.topic.replication.factor=1\nerrors.deadletterqueue.context.headers.enable=true\n"),
+            ),
+        ),
+        (
+            "unreachable.properties",
+            s3_props(&format!("{run}-unreachable"), &topic, "x", bytes)
+                .replace(&s3_endpoint(), "http://127.0.0.1:9"),
+        ),
+    ];
+    let w = Worker::start(dir.path(), "bad", "", &connectors);
+    wait_rest(&w);
+    let trace = wait_task_failed(&w, &format!("{run}-strict"));
+    assert!(
+        trace.contains("ByteArrayConverter is not compatible with objects of type"),
+        "{trace}"
+    );
+    // Tolerated: every record in the DLQ with its original value, offsets past them, no object.
+    let dead = consume(&dlq, 4, |m| {
+        use rdkafka::message::Message;
+        String::from_utf8(m.payload().unwrap().to_vec()).unwrap()
+    });
+    let want: Vec<String> = recs.iter().map(plain_json).collect();
+    assert_eq!(dead, want);
+    wait_commits(
+        &format!("connect-{run}-tolerant"),
+        &topic,
+        &[(0, 4)].into_iter().collect(),
+        &w,
+    );
+    assert!(list(&format!("{run}/tolerant")).is_empty());
+    // An endpoint nobody listens on fails the task at start, naming the endpoint.
+    let trace = wait_task_failed(&w, &format!("{run}-unreachable"));
+    assert!(trace.contains("127.0.0.1:9"), "{trace}");
+    w.stop();
+}
