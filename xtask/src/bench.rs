@@ -40,6 +40,11 @@ pub struct Args {
     /// kafka_to_s3: use the S3 endpoint already running at this URL instead of the test service.
     #[arg(long)]
     s3_endpoint: Option<String>,
+    /// kafka_to_s3: the memory test instead (no JVM peer): hourly partitioner, this
+    /// `sink.buffer.memory.bytes`, peak RSS against it (e.g. `--partitions 1000
+    /// --memory-budget 268435456`).
+    #[arg(long)]
+    memory_budget: Option<u64>,
     /// Partitions of the benchmark topic.
     #[arg(long, default_value_t = 16)]
     partitions: i32,
@@ -104,6 +109,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             .arg(args.flush_size.to_string());
         if let Some(endpoint) = &args.s3_endpoint {
             cmd.arg("--s3-endpoint").arg(endpoint);
+        }
+        if let Some(budget) = args.memory_budget {
+            cmd.arg("--memory-budget").arg(budget.to_string());
         }
     }
     if let Some(plugin) = &iceberg_plugin {

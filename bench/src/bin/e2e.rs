@@ -68,6 +68,10 @@ struct Args {
     iceberg_plugin: Option<PathBuf>,
     /// `kafka_to_s3 --peer-only`: pre-load and run the JVM peer alone (for working on it).
     peer_only: bool,
+    /// `kafka_to_s3 --memory-budget BYTES`: the memory test. Strait alone, hourly partitioner
+    /// on record time, `sink.buffer.memory.bytes` = BYTES, files committed only by the budget
+    /// and a 5 s scheduled rotation; reports peak RSS against the budget.
+    memory_budget: Option<u64>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -85,6 +89,7 @@ fn parse_args() -> Result<Args> {
         bucket: "data-lake".into(),
         iceberg_plugin: None,
         peer_only: false,
+        memory_budget: None,
     };
     let mut records = None;
     let mut it = std::env::args().skip(1);
@@ -104,6 +109,7 @@ fn parse_args() -> Result<Args> {
             "--bucket" => a.bucket = val()?,
             "--iceberg-plugin" => a.iceberg_plugin = Some(val()?.into()),
             "--peer-only" => a.peer_only = true,
+            "--memory-budget" => a.memory_budget = Some(val()?.parse()?),
             other => bail!("unknown flag {other}"),
         }
     }

@@ -73,7 +73,7 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
     // shorter than that is committed only by a time-based rotation, so the drain would never
     // reach the topic's end.
     ensure!(
-        a.flush_size > 0 && per_partition.is_multiple_of(a.flush_size),
+        a.memory_budget.is_some() || (a.flush_size > 0 && per_partition.is_multiple_of(a.flush_size)),
         "records per partition ({per_partition}) must be a multiple of --flush-size {} \
          (e.g. --records {} for {} files per partition)",
         a.flush_size,
@@ -113,6 +113,7 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
         Some(strait_drain(a, &rt, stamp, &topic, &prefix)?)
     };
     let peer = match (&a.java_libs, &a.iceberg_plugin) {
+        _ if a.memory_budget.is_some() => None,
         (Some(libs), Some(plugin)) => Some(iceberg_drain(
             a,
             libs,
@@ -153,6 +154,15 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
                 a.bucket, out.rows
             );
         }
+        if let Some(budget) = a.memory_budget {
+            println!(
+                "Memory test: {} partitions, HourlyPartitioner on record time, sink.buffer.memory.bytes = {:.0} MB: peak RSS {:.0} MB, {:.0} MB over the budget",
+                a.partitions,
+                budget as f64 / 1e6,
+                m.rss as f64 / 1e6,
+                (m.rss as f64 - budget as f64) / 1e6
+            );
+        }
         let rate = m.per_cpu_second();
         println!(
             "Strait Kafka → S3 Parquet: {rate:.0} records per CPU-second (target ≥ {TARGET:.0}: {})",
@@ -178,6 +188,19 @@ fn strait_drain(
     prefix: &str,
 ) -> Result<(Measured, Output)> {
     let total = a.records;
+    let (partitioner, worker_extra) = match a.memory_budget {
+        None => (
+            "partitioner.class=io.confluent.connect.storage.partitioner.DefaultPartitioner\n"
+                .to_string(),
+            String::new(),
+        ),
+        Some(budget) => (
+            "partitioner.class=io.confluent.connect.storage.partitioner.HourlyPartitioner\n\
+             timestamp.extractor=Record\nlocale=en\ntimezone=UTC\nrotate.schedule.interval.ms=5000\n"
+                .to_string(),
+            format!("\nsink.buffer.memory.bytes={budget}\n"),
+        ),
+    };
     let (child, log) = strait_worker(
         a,
         "s3-strait",
@@ -188,13 +211,13 @@ fn strait_drain(
              storage.class=io.confluent.connect.s3.storage.S3Storage\n\
              format.class=io.confluent.connect.s3.format.parquet.ParquetFormat\n\
              parquet.codec=snappy\n\
-             partitioner.class=io.confluent.connect.storage.partitioner.DefaultPartitioner\n\
+             {partitioner}\
              flush.size={}\n\
              s3.bucket.name={}\nstore.url={}\ns3.region=us-east-1\n\
              aws.access.key.id=testing\naws.secret.access.key=testing\n",
             a.flush_size, a.bucket, a.s3_endpoint
         ),
-        JSON_CONVERTERS,
+        &format!("{JSON_CONVERTERS}{worker_extra}"),
     )?;
     let group = consumer(&a.bootstrap, &format!("connect-bench-s3-{stamp}"))?;
     let m = measure(
