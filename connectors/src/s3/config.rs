@@ -17,7 +17,8 @@
 //!   cannot send `Content-MD5`), `s3.schema.partition.affix.type` other than `NONE`,
 //!   `schema.compatibility` BACKWARD/FORWARD/FULL (projection needs versioned schemas, i.e. a
 //!   schema registry), `parquet.codec=lzo` (no LZO in the Rust parquet crate), custom
-//!   partitioner, format and timestamp-extractor classes, and `headers.format.class` ByteArrayFormat
+//!   partitioner, format and timestamp-extractor classes, `partitioner.max.open.files` other
+//!   than -1, and `headers.format.class` ByteArrayFormat
 //!   while `store.kafka.headers=true` (Confluent accepts it and fails at run time).
 //! - The cross-key checks Confluent makes only in REST validation (compression vs. format,
 //!   tombstones need keys, accelerate vs. path style, FieldPartitioner needs a field) also make
@@ -26,7 +27,7 @@
 //!   validation swallows it and the task fails at start).
 //! - `s3.http.send.expect.continue`, `s3.elastic.buffer.*`, `schema.cache.size`,
 //!   `enhanced.avro.schema.support`, `connect.meta.data`, `allow.optional.map.keys` and the
-//!   internal `max.files.scan.limit` / `partitioner.max.open.files` are accepted and typed;
+//!   internal `max.files.scan.limit` are accepted and typed;
 //!   they tune Java's client, buffers and AvroData and change no output that Strait writes
 //!   differently.
 //! - `s3.region` accepts any non-blank region id (the AWS SDK's `Region.of` does too; its
@@ -296,6 +297,19 @@ static WAN_MODE_VALIDATOR: CustomValidator = CustomValidator {
             name,
             value,
             "Strait does not support the S3 Transfer Acceleration endpoint yet",
+        ),
+        _ => Ok(()),
+    },
+};
+
+static MAX_OPEN_FILES_VALIDATOR: CustomValidator = CustomValidator {
+    describe: "-1 (Strait)",
+    check: |name, value| match value {
+        Value::Int(n) if *n != -1 => unsupported(
+            name,
+            value,
+            "Strait does not rotate on a maximum number of open files yet; leave it at -1 \
+             (unlimited) and bound memory with the worker's sink.buffer.memory.bytes",
         ),
         _ => Ok(()),
     },
@@ -1148,6 +1162,7 @@ declare_config! {
             key: "partitioner.max.open.files",
             ty: Int,
             default: "-1",
+            validator: Validator::Custom(&MAX_OPEN_FILES_VALIDATOR),
             importance: Low,
             doc: "",
         },
@@ -1791,6 +1806,7 @@ mod tests {
     fn keys_strait_cannot_honour_are_rejected_by_name() {
         for (key, value) in [
             ("s3.wan.mode", "true"),
+            ("partitioner.max.open.files", "10"),
             ("s3.object.tagging", "true"),
             ("s3.proxy.url", "http://proxy:3128"),
             ("s3.proxy.user", "u"),
