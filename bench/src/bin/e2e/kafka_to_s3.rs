@@ -73,7 +73,8 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
     // shorter than that is committed only by a time-based rotation, so the drain would never
     // reach the topic's end.
     ensure!(
-        a.memory_budget.is_some() || (a.flush_size > 0 && per_partition.is_multiple_of(a.flush_size)),
+        a.memory_budget.is_some()
+            || (a.flush_size > 0 && per_partition.is_multiple_of(a.flush_size)),
         "records per partition ({per_partition}) must be a multiple of --flush-size {} \
          (e.g. --records {} for {} files per partition)",
         a.flush_size,
