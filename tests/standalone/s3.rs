@@ -615,6 +615,15 @@ fn null_values_follow_behavior_on_null_values() {
             ),
         ),
         (
+            "silent.properties",
+            s3_props(
+                &format!("{run}-silent"),
+                &topic,
+                &format!("{run}/silent"),
+                &format!("{common}behavior.on.null.values=ignore\n"),
+            ),
+        ),
+        (
             "write.properties",
             s3_props(
                 &format!("{run}-write"),
@@ -651,6 +660,19 @@ fn null_values_follow_behavior_on_null_values() {
         String::from_utf8(m.key().unwrap().to_vec()).unwrap()
     });
     assert_eq!(dead, vec!["k1", "k3", "k5"]);
+    // ignore without errors.tolerance=all: no reporter in Java, so skipped silently.
+    wait_commits(
+        &format!("connect-{run}-silent"),
+        &topic,
+        &[(0, 6)].into_iter().collect(),
+        &w,
+    );
+    assert_eq!(
+        list(&format!("{run}/silent")),
+        vec![format!(
+            "{run}/silent/{topic}/partition=0/{topic}+0+0000000000.json"
+        )]
+    );
     // write: tombstones go to the `tombstone` encoded partition with only a key file. The values
     // are schemaless, and Confluent tells tombstones apart by their null schema, which
     // schemaless values share: no rotation on the switch, only flush.size.

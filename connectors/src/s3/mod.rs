@@ -374,7 +374,18 @@ impl SinkTask for S3SinkTask {
                 });
             }
         }
-        if skip_nulls && self.settings.report_null_values_to_dlq {
+        // Java reports skipped nulls only when an errant record reporter exists, which Kafka
+        // Connect builds only under `errors.tolerance=all`; otherwise they are skipped silently.
+        let has_reporter = self
+            .ctx
+            .as_ref()
+            .is_some_and(|c| c.errant_record_reporter().is_some())
+            && self
+                .config
+                .originals
+                .get("errors.tolerance")
+                .is_some_and(|t| t.trim() == "all");
+        if skip_nulls && self.settings.report_null_values_to_dlq && has_reporter {
             for row in 0..batch.num_rows() {
                 if view.value.is_null(row) {
                     errant.push(RowError {
