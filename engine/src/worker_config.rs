@@ -476,10 +476,21 @@ mod tests {
         assert_eq!(defaults.bootstrap_servers, "localhost:9092");
         assert_eq!(defaults.rest_advertised_port, None);
         assert!(defaults.topic_tracking_enable && defaults.topic_tracking_allow_reset);
+        assert_eq!(
+            defaults.sink_buffer_memory_bytes,
+            crate::memory::DEFAULT_LIMIT_BYTES
+        );
+        let mut small = base();
+        small.insert(SINK_BUFFER_MEMORY_BYTES_CONFIG.into(), "1000".into());
+        let err = WorkerConfig::from_props(&small).unwrap_err();
+        assert!(
+            err.message().contains(SINK_BUFFER_MEMORY_BYTES_CONFIG),
+            "{err}"
+        );
         // The declaration numbers the keys of its one group in declaration order.
         let def = WorkerConfig::config_def();
         let orders: Vec<i32> = def.keys().iter().map(|k| k.order).collect();
-        assert_eq!(orders, (1..=16).collect::<Vec<_>>());
+        assert_eq!(orders, (1..=17).collect::<Vec<_>>());
         assert_eq!(def.groups(), ["Worker"]);
     }
 
