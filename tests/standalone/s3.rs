@@ -524,7 +524,7 @@ fn kill_9_during_uploads_then_restart_writes_the_same_objects() {
         &run,
         "format.class=io.confluent.connect.s3.format.parquet.ParquetFormat\nflush.size=100\n\
          value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n\
-         consumer.override.max.poll.records=50\nconsumer.override.session.timeout.ms=6000\n",
+         consumer.override.max.poll.records=50\nconsumer.override.session.timeout.ms=6000\nconsumer.override.max.poll.interval.ms=10000\n",
     );
     let files = model(&run, &topic, &recs, 100, |r| {
         format!("partition={}", r.partition)
