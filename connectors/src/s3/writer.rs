@@ -858,15 +858,7 @@ mod tests {
     use crate::s3::partitioner::{self, PartitionerSettings};
 
     fn json_format() -> FormatSettings {
-        FormatSettings {
-            kind: FormatKind::Json,
-            parquet_codec: "snappy".into(),
-            avro_codec: "null".into(),
-            gzip_level: None,
-            json_decimal_numeric: false,
-            bytearray_extension: ".bin".into(),
-            bytearray_separator: b"\n".to_vec(),
-        }
+        FormatSettings::with_defaults(FormatKind::Json)
     }
 
     fn settings(flush_size: u64) -> WriterSettings {

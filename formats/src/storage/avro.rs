@@ -745,13 +745,8 @@ mod tests {
 
     fn settings(codec: &str) -> FormatSettings {
         FormatSettings {
-            kind: FormatKind::Avro,
-            parquet_codec: "snappy".into(),
             avro_codec: codec.into(),
-            gzip_level: None,
-            json_decimal_numeric: false,
-            bytearray_extension: ".bin".into(),
-            bytearray_separator: b"\n".to_vec(),
+            ..FormatSettings::with_defaults(FormatKind::Avro)
         }
     }
 

@@ -130,13 +130,8 @@ mod tests {
 
     fn settings(gzip: Option<i32>) -> FormatSettings {
         FormatSettings {
-            kind: FormatKind::ByteArray,
-            parquet_codec: "snappy".into(),
-            avro_codec: "null".into(),
             gzip_level: gzip,
-            json_decimal_numeric: false,
-            bytearray_extension: ".bin".into(),
-            bytearray_separator: b"\n".to_vec(),
+            ..FormatSettings::with_defaults(FormatKind::ByteArray)
         }
     }
 

@@ -151,13 +151,9 @@ mod tests {
 
     fn settings(gzip: Option<i32>, numeric: bool) -> FormatSettings {
         FormatSettings {
-            kind: FormatKind::Json,
-            parquet_codec: "snappy".into(),
-            avro_codec: "null".into(),
             gzip_level: gzip,
             json_decimal_numeric: numeric,
-            bytearray_extension: ".bin".into(),
-            bytearray_separator: b"\n".to_vec(),
+            ..FormatSettings::with_defaults(FormatKind::Json)
         }
     }
 

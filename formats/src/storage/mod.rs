@@ -27,6 +27,22 @@ pub struct FormatSettings {
     pub bytearray_separator: Vec<u8>,
 }
 
+impl FormatSettings {
+    /// `kind` with the defaults of Confluent's keys (`parquet.codec=snappy`, `avro.codec=null`,
+    /// no compression, `json.decimal.format=BASE64`, `.bin`, a `\n` separator).
+    pub fn with_defaults(kind: FormatKind) -> Self {
+        FormatSettings {
+            kind,
+            parquet_codec: "snappy".into(),
+            avro_codec: "null".into(),
+            gzip_level: None,
+            json_decimal_numeric: false,
+            bytearray_extension: ".bin".into(),
+            bytearray_separator: b"\n".to_vec(),
+        }
+    }
+}
+
 /// The four formats of Confluent's S3 sink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormatKind {
@@ -377,13 +393,8 @@ mod tests {
 
     fn settings(kind: FormatKind, gzip: Option<i32>) -> FormatSettings {
         FormatSettings {
-            kind,
-            parquet_codec: "snappy".into(),
-            avro_codec: "null".into(),
             gzip_level: gzip,
-            json_decimal_numeric: false,
-            bytearray_extension: ".bin".into(),
-            bytearray_separator: b"\n".to_vec(),
+            ..FormatSettings::with_defaults(kind)
         }
     }
 

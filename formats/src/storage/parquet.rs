@@ -825,13 +825,8 @@ mod tests {
 
     fn settings(codec: &str) -> FormatSettings {
         FormatSettings {
-            kind: FormatKind::Parquet,
             parquet_codec: codec.to_string(),
-            avro_codec: "null".into(),
-            gzip_level: None,
-            json_decimal_numeric: false,
-            bytearray_extension: ".bin".into(),
-            bytearray_separator: b"\n".to_vec(),
+            ..FormatSettings::with_defaults(FormatKind::Parquet)
         }
     }
 
