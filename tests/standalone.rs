@@ -48,6 +48,19 @@ struct Worker {
 
 impl Worker {
     fn start(dir: &Path, name: &str, worker_extra: &str, connectors: &[(&str, String)]) -> Worker {
+        // STRAIT_TEST_WORKER_LOG raises the workers' log level when chasing a failure.
+        let level = std::env::var("STRAIT_TEST_WORKER_LOG").unwrap_or_else(|_| "info".into());
+        Worker::start_logging(dir, name, worker_extra, connectors, &level)
+    }
+
+    /// [`Worker::start`] with the worker's `STRAIT_LOG` filter (its log is shown on failure).
+    fn start_logging(
+        dir: &Path,
+        name: &str,
+        worker_extra: &str,
+        connectors: &[(&str, String)],
+        log_filter: &str,
+    ) -> Worker {
         let port = free_port();
         let worker = dir.join(format!("{name}-worker.properties"));
         std::fs::write(
@@ -69,7 +82,7 @@ impl Worker {
         let child = Command::new(env!("CARGO_BIN_EXE_strait"))
             .arg("standalone")
             .args(&args)
-            .env("STRAIT_LOG", "info")
+            .env("STRAIT_LOG", log_filter)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

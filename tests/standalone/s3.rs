@@ -302,11 +302,32 @@ fn wait_commits(group: &str, topic: &str, want: &BTreeMap<i32, i64>, w: &Worker)
         if &got == want {
             return;
         }
-        assert!(
-            Instant::now() < deadline,
-            "group {group} committed {got:?} on {topic}, want {want:?}; log:\n{}",
-            w.log()
-        );
+        if Instant::now() >= deadline {
+            // Who holds which partition, to tell a group that never assigned the partition
+            // from a task that got it and stalled.
+            let members = consumer
+                .fetch_group_list(Some(group), Duration::from_secs(10))
+                .map(|list| {
+                    list.groups()
+                        .iter()
+                        .map(|g| {
+                            let members: Vec<String> = g
+                                .members()
+                                .iter()
+                                .map(|m| format!("{} ({})", m.id(), m.client_id()))
+                                .collect();
+                            format!("state {}, members {members:?}", g.state())
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_else(|e| format!("(cannot describe the group: {e})"));
+            panic!(
+                "group {group} committed {got:?} on {topic}, want {want:?}; group: {members}; \
+                 log:\n{}",
+                w.log()
+            );
+        }
         std::thread::sleep(Duration::from_millis(250));
     }
 }
@@ -558,7 +579,14 @@ fn kill_9_during_uploads_then_restart_writes_the_same_objects() {
         std::thread::sleep(Duration::from_millis(20));
     }
     w.kill9();
-    let w = Worker::start(dir.path(), "crash-2", "", &[("s3.properties", props)]);
+    // The runtime's debug lines (assignments, commits) are in the log a failure prints.
+    let w = Worker::start_logging(
+        dir.path(),
+        "crash-2",
+        "",
+        &[("s3.properties", props)],
+        "info,strait_engine::runtime=debug",
+    );
     wait_commits(
         &format!("connect-{run}"),
         &topic,

@@ -72,6 +72,9 @@ struct Args {
     /// on record time, `sink.buffer.memory.bytes` = BYTES, files committed only by the budget
     /// and a 5 s scheduled rotation; reports peak RSS against the budget.
     memory_budget: Option<u64>,
+    /// `kafka_to_s3 --drain-only TOPIC`: Strait's drain alone, on a topic an earlier run
+    /// pre-loaded (for iterating on the sink; the published numbers come from whole runs).
+    drain_only: Option<String>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -90,6 +93,7 @@ fn parse_args() -> Result<Args> {
         iceberg_plugin: None,
         peer_only: false,
         memory_budget: None,
+        drain_only: None,
     };
     let mut records = None;
     let mut it = std::env::args().skip(1);
@@ -110,6 +114,7 @@ fn parse_args() -> Result<Args> {
             "--iceberg-plugin" => a.iceberg_plugin = Some(val()?.into()),
             "--peer-only" => a.peer_only = true,
             "--memory-budget" => a.memory_budget = Some(val()?.parse()?),
+            "--drain-only" => a.drain_only = Some(val()?),
             other => bail!("unknown flag {other}"),
         }
     }

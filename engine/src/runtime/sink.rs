@@ -186,6 +186,7 @@ impl ConsumerContext for SinkConsumerContext {
             if tps.is_empty() {
                 return;
             }
+            tracing::debug!(partitions = ?tps, "partitions revoked");
             self.send_building(consumer, false);
             let (tx, rx) = std::sync::mpsc::channel();
             if !self.send(consumer, Event::Revoked(tps.clone(), tx), false) {
@@ -226,6 +227,7 @@ impl ConsumerContext for SinkConsumerContext {
                 }
                 pause.apply(consumer);
             }
+            tracing::debug!(partitions = ?tps, "partitions assigned");
             self.send(consumer, Event::Assigned(tps), false);
         }
     }
@@ -1140,6 +1142,7 @@ impl Driver {
         if changed.is_empty() {
             return Ok(());
         }
+        tracing::debug!(task = %self.ctx.name(), offsets = ?changed, closing, "committing offsets");
         if !closing {
             self.command(Command::Commit(changed, None))?;
             TaskMetrics::add(&self.ctx.metrics.offset_commits, 1);

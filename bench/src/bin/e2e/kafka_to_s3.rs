@@ -81,30 +81,50 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
         a.flush_size * partitions * per_partition.div_ceil(a.flush_size).max(1),
         per_partition.div_ceil(a.flush_size).max(1)
     );
-    let topic = format!("bench-d1-{stamp}");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let control_topic = format!("bench-iceberg-control-{stamp}");
-    create_topics(a, &rt, &[(&topic, a.partitions), (&control_topic, 1)])?;
-
-    let t0 = Instant::now();
-    let json_bytes = preload(a, &topic)?;
-    let probe = consumer(&a.bootstrap, &format!("bench-probe-{stamp}"))?;
-    let end = topic_end(&probe, &topic, a.partitions)?;
-    ensure!(
-        end == a.records,
-        "pre-load: topic end is {end}, {} records were sent",
-        a.records
-    );
-    println!(
-        "Pre-loaded {} D1 records ({:.1} MB of JSON, {:.0} B each) into {topic} ({} partitions) in {:.1} s",
-        a.records,
-        json_bytes as f64 / 1e6,
-        json_bytes as f64 / a.records as f64,
-        a.partitions,
-        t0.elapsed().as_secs_f64()
-    );
+    let (topic, json_bytes) = match &a.drain_only {
+        Some(topic) => {
+            let probe = consumer(&a.bootstrap, &format!("bench-probe-{stamp}"))?;
+            let end = topic_end(&probe, topic, a.partitions)?;
+            ensure!(
+                end == a.records,
+                "--drain-only {topic}: it holds {end} records, --records says {}",
+                a.records
+            );
+            // Not measured again: D1's size per record is fixed by its generator.
+            let json_bytes = strait_bench::d1_json_iter(10_000, 1)
+                .map(|r| r.len() as u64)
+                .sum::<u64>()
+                * a.records
+                / 10_000;
+            (topic.clone(), json_bytes)
+        }
+        None => {
+            let topic = format!("bench-d1-{stamp}");
+            create_topics(a, &rt, &[(&topic, a.partitions), (&control_topic, 1)])?;
+            let t0 = Instant::now();
+            let json_bytes = preload(a, &topic)?;
+            let probe = consumer(&a.bootstrap, &format!("bench-probe-{stamp}"))?;
+            let end = topic_end(&probe, &topic, a.partitions)?;
+            ensure!(
+                end == a.records,
+                "pre-load: topic end is {end}, {} records were sent",
+                a.records
+            );
+            println!(
+                "Pre-loaded {} D1 records ({:.1} MB of JSON, {:.0} B each) into {topic} ({} partitions) in {:.1} s",
+                a.records,
+                json_bytes as f64 / 1e6,
+                json_bytes as f64 / a.records as f64,
+                a.partitions,
+                t0.elapsed().as_secs_f64()
+            );
+            (topic, json_bytes)
+        }
+    };
 
     let total = a.records;
     let prefix = format!("topics/{topic}");
@@ -114,7 +134,7 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
         Some(strait_drain(a, &rt, stamp, &topic, &prefix)?)
     };
     let peer = match (&a.java_libs, &a.iceberg_plugin) {
-        _ if a.memory_budget.is_some() => None,
+        _ if a.memory_budget.is_some() || a.drain_only.is_some() => None,
         (Some(libs), Some(plugin)) => Some(iceberg_drain(
             a,
             libs,
