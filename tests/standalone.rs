@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "standalone/object_stores.rs"]
+mod object_stores;
 #[path = "standalone/s3.rs"]
 mod s3;
 #[path = "standalone/transforms.rs"]
@@ -48,6 +50,18 @@ struct Worker {
 
 impl Worker {
     fn start(dir: &Path, name: &str, worker_extra: &str, connectors: &[(&str, String)]) -> Worker {
+        Worker::start_with_env(dir, name, worker_extra, connectors, &[])
+    }
+
+    /// [`Worker::start`] with extra environment variables for the worker process (e.g. an
+    /// object store emulator's endpoint and credentials).
+    fn start_with_env(
+        dir: &Path,
+        name: &str,
+        worker_extra: &str,
+        connectors: &[(&str, String)],
+        env: &[(&str, String)],
+    ) -> Worker {
         let port = free_port();
         let worker = dir.join(format!("{name}-worker.properties"));
         std::fs::write(
@@ -70,6 +84,7 @@ impl Worker {
             .arg("standalone")
             .args(&args)
             .env("STRAIT_LOG", "info")
+            .envs(env.iter().cloned())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

@@ -94,7 +94,10 @@ impl Service for Azurite {
         if marker.exists() && self.bin(ctx).exists() {
             return Ok(());
         }
-        util::require_tool("node", "install Node.js (Debian: apt-get install nodejs npm)")?;
+        util::require_tool(
+            "node",
+            "install Node.js (Debian: apt-get install nodejs npm)",
+        )?;
         util::require_tool("npm", "install npm (Debian: apt-get install npm)")?;
         say!(
             "azurite: installing azurite@{VERSION} into {}…",
