@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "standalone/object_stores.rs"]
+mod object_stores;
 #[path = "standalone/s3.rs"]
 mod s3;
 #[path = "standalone/transforms.rs"]
@@ -48,18 +50,17 @@ struct Worker {
 
 impl Worker {
     fn start(dir: &Path, name: &str, worker_extra: &str, connectors: &[(&str, String)]) -> Worker {
-        // STRAIT_TEST_WORKER_LOG raises the workers' log level when chasing a failure.
-        let level = std::env::var("STRAIT_TEST_WORKER_LOG").unwrap_or_else(|_| "info".into());
-        Worker::start_logging(dir, name, worker_extra, connectors, &level)
+        Worker::start_with_env(dir, name, worker_extra, connectors, &[])
     }
 
-    /// [`Worker::start`] with the worker's `STRAIT_LOG` filter (its log is shown on failure).
-    fn start_logging(
+    /// [`Worker::start`] with extra environment variables for the worker process (e.g. an
+    /// object store emulator's endpoint and credentials).
+    fn start_with_env(
         dir: &Path,
         name: &str,
         worker_extra: &str,
         connectors: &[(&str, String)],
-        log_filter: &str,
+        env: &[(&str, String)],
     ) -> Worker {
         let port = free_port();
         let worker = dir.join(format!("{name}-worker.properties"));
@@ -82,7 +83,13 @@ impl Worker {
         let child = Command::new(env!("CARGO_BIN_EXE_strait"))
             .arg("standalone")
             .args(&args)
-            .env("STRAIT_LOG", log_filter)
+            // STRAIT_TEST_WORKER_LOG raises the workers' log level when chasing a failure; an
+            // `env` entry STRAIT_LOG wins over both.
+            .env(
+                "STRAIT_LOG",
+                std::env::var("STRAIT_TEST_WORKER_LOG").unwrap_or_else(|_| "info".into()),
+            )
+            .envs(env.iter().cloned())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

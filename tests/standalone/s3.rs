@@ -36,17 +36,21 @@ fn store() -> Arc<dyn ObjectStore> {
     )
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
 }
 
-/// Every object key under `prefix`, sorted.
+/// Every object key under `prefix` in the S3 bucket, sorted.
 fn list(prefix: &str) -> Vec<String> {
+    list_in(&*store(), prefix)
+}
+
+/// Every object key under `prefix` in `store`, sorted.
+pub(crate) fn list_in(store: &dyn ObjectStore, prefix: &str) -> Vec<String> {
     use futures::TryStreamExt;
-    let store = store();
     runtime().block_on(async {
         let mut keys: Vec<String> = store
             .list(Some(&ObjectPath::from(prefix)))
@@ -60,7 +64,11 @@ fn list(prefix: &str) -> Vec<String> {
 }
 
 fn get(key: &str) -> Vec<u8> {
-    let store = store();
+    get_in(&*store(), key)
+}
+
+/// The bytes of object `key` in `store`.
+pub(crate) fn get_in(store: &dyn ObjectStore, key: &str) -> Vec<u8> {
     runtime().block_on(async {
         store
             .get(&ObjectPath::from(key))
@@ -75,14 +83,14 @@ fn get(key: &str) -> Vec<u8> {
 
 /// One produced record.
 #[derive(Debug, Clone)]
-struct Rec {
-    partition: i32,
-    offset: i64,
-    key: String,
-    id: i64,
-    country: String,
-    amount: f64,
-    timestamp: i64,
+pub(crate) struct Rec {
+    pub(crate) partition: i32,
+    pub(crate) offset: i64,
+    pub(crate) key: String,
+    pub(crate) id: i64,
+    pub(crate) country: String,
+    pub(crate) amount: f64,
+    pub(crate) timestamp: i64,
 }
 
 /// 2026-09-30T22:00:00Z: records cross midnight, so hourly and daily partitions both change
@@ -90,7 +98,7 @@ struct Rec {
 /// more than an hour ahead).
 const BASE_TS: i64 = 1_790_805_600_000;
 
-fn records(partitions: i32, per_partition: i64) -> Vec<Rec> {
+pub(crate) fn records(partitions: i32, per_partition: i64) -> Vec<Rec> {
     let mut out = Vec::new();
     for p in 0..partitions {
         for i in 0..per_partition {
@@ -110,14 +118,14 @@ fn records(partitions: i32, per_partition: i64) -> Vec<Rec> {
     out
 }
 
-fn envelope(r: &Rec) -> String {
+pub(crate) fn envelope(r: &Rec) -> String {
     format!(
         r#"{{"schema":{{"type":"struct","name":"shop.Order","optional":false,"fields":[{{"field":"id","type":"int64","optional":false}},{{"field":"country","type":"string","optional":false}},{{"field":"amount","type":"double","optional":false}}]}},"payload":{{"id":{},"country":"{}","amount":{:?}}}}}"#,
         r.id, r.country, r.amount
     )
 }
 
-fn plain_json(r: &Rec) -> String {
+pub(crate) fn plain_json(r: &Rec) -> String {
     format!(
         r#"{{"id":{},"country":"{}","amount":{:?}}}"#,
         r.id, r.country, r.amount
@@ -125,7 +133,7 @@ fn plain_json(r: &Rec) -> String {
 }
 
 /// Produces `records` with their partition, key, timestamp and a `trace` header.
-fn produce(topic: &str, records: &[Rec], value: impl Fn(&Rec) -> String) {
+pub(crate) fn produce(topic: &str, records: &[Rec], value: impl Fn(&Rec) -> String) {
     use rdkafka::message::{Header, OwnedHeaders};
     use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
     let producer: BaseProducer = rdkafka::ClientConfig::new()
@@ -183,7 +191,7 @@ fn produce(topic: &str, records: &[Rec], value: impl Fn(&Rec) -> String) {
     }
 }
 
-fn create_topic(topic: &str, partitions: i32) {
+pub(crate) fn create_topic(topic: &str, partitions: i32) {
     use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
     let admin: AdminClient<rdkafka::client::DefaultClientContext> = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
@@ -200,15 +208,15 @@ fn create_topic(topic: &str, partitions: i32) {
 
 /// A committed file of the model: its object key stem and its records.
 #[derive(Debug, Clone)]
-struct ModelFile {
-    stem: String,
-    records: Vec<Rec>,
+pub(crate) struct ModelFile {
+    pub(crate) stem: String,
+    pub(crate) records: Vec<Rec>,
 }
 
 /// Confluent's `TopicPartitionWriter` row by row, for data-driven rotation on `flush.size`
 /// only: records go to the open file of their encoded partition; when the records across the
 /// open files of a Kafka partition reach `flush_size`, every open file is committed.
-fn model(
+pub(crate) fn model(
     topics_dir: &str,
     topic: &str,
     records: &[Rec],
@@ -246,7 +254,7 @@ fn model(
 
 /// The offset the sink should have committed per partition: after the last committed file,
 /// or everything when no file is left open.
-fn model_commits(records: &[Rec], files: &[ModelFile]) -> BTreeMap<i32, i64> {
+pub(crate) fn model_commits(records: &[Rec], files: &[ModelFile]) -> BTreeMap<i32, i64> {
     let mut out = BTreeMap::new();
     for f in files {
         for r in &f.records {
@@ -271,7 +279,7 @@ fn day_path(ts: i64) -> String {
 }
 
 /// Waits until `group` has committed `want` on every partition of `topic`.
-fn wait_commits(group: &str, topic: &str, want: &BTreeMap<i32, i64>, w: &Worker) {
+pub(crate) fn wait_commits(group: &str, topic: &str, want: &BTreeMap<i32, i64>, w: &Worker) {
     use rdkafka::consumer::{BaseConsumer, Consumer};
     let consumer: BaseConsumer = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
@@ -341,7 +349,7 @@ fn s3_props(name: &str, topic: &str, topics_dir: &str, extra: &str) -> String {
     )
 }
 
-fn read_parquet(bytes: Vec<u8>) -> Vec<RecordBatch> {
+pub(crate) fn read_parquet(bytes: Vec<u8>) -> Vec<RecordBatch> {
     parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(
         bytes,
     ))
@@ -361,7 +369,7 @@ fn read_avro(bytes: Vec<u8>) -> Vec<RecordBatch> {
 }
 
 /// `(id, country, amount)` of every row of struct batches with those columns.
-fn rows(batches: &[RecordBatch]) -> Vec<(i64, String, f64)> {
+pub(crate) fn rows(batches: &[RecordBatch]) -> Vec<(i64, String, f64)> {
     let mut out = Vec::new();
     for b in batches {
         let id = b
@@ -382,7 +390,7 @@ fn rows(batches: &[RecordBatch]) -> Vec<(i64, String, f64)> {
     out
 }
 
-fn expected_rows(records: &[Rec]) -> Vec<(i64, String, f64)> {
+pub(crate) fn expected_rows(records: &[Rec]) -> Vec<(i64, String, f64)> {
     records
         .iter()
         .map(|r| (r.id, r.country.clone(), r.amount))
@@ -580,12 +588,12 @@ fn kill_9_during_uploads_then_restart_writes_the_same_objects() {
     }
     w.kill9();
     // The runtime's debug lines (assignments, commits) are in the log a failure prints.
-    let w = Worker::start_logging(
+    let w = Worker::start_with_env(
         dir.path(),
         "crash-2",
         "",
         &[("s3.properties", props)],
-        "info,strait_engine::runtime=debug",
+        &[("STRAIT_LOG", "info,strait_engine::runtime=debug".into())],
     );
     wait_commits(
         &format!("connect-{run}"),
