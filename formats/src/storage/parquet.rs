@@ -33,6 +33,15 @@
 //! - No `parquet.avro.schema` / `writer.model.name` key-value metadata (Spark, Trino, DuckDB,
 //!   pyarrow read the Parquet schema; parquet-avro readers derive the Avro schema from it), and no
 //!   `ARROW:schema` either, so every reader sees exactly the Parquet types above.
+//! - Dictionary encoding is decided per column on the file's first [`SAMPLE_ROWS`] rows, with
+//!   parquet-java's first-page test (`FallbackValuesWriter`: keep the dictionary only if its
+//!   entries plus the encoded ids are smaller than the plain values, judged on the first page of
+//!   [`PAGE_SIZE`] raw bytes). arrow-rs has no such test and would intern every value until its
+//!   1 MiB dictionary fills, which for nearly unique columns (ids, names, timestamps) cost ~20 %
+//!   of the sink's CPU for no size gain (`bench/RESULTS.md`). So a file's first rows are held as
+//!   Arrow until [`SAMPLE_ROWS`] arrive (or the file closes), then the writer is built with the
+//!   dictionary off for columns that fail the test. Only columns reached through structs are
+//!   judged; columns inside lists and maps keep the dictionary, as do booleans and decimals.
 //! - Row groups are closed at [`MAX_ROW_GROUP_BYTES`] of encoded data (Confluent: 128 MiB held in
 //!   memory per open file), which bounds memory per open file; a file may hold several row groups.
 //! - `parquet.codec=lzo` is rejected (arrow-rs has no LZO encoder; Confluent's image lacks the
@@ -65,6 +74,7 @@ use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use strait_engine::plugin::RowError;
 use strait_engine::schema as md;
@@ -79,6 +89,9 @@ pub const PAGE_SIZE: usize = 64 * 1024;
 /// Encoded size at which a row group is closed (and its bytes become available to
 /// [`FileWriter::take_encoded`]).
 pub const MAX_ROW_GROUP_BYTES: usize = 32 * 1024 * 1024;
+/// Rows a file holds before its writer is built and its columns' dictionary encoding decided
+/// (one 64 KiB page of INT64 values; string columns reach [`PAGE_SIZE`] sooner).
+pub const SAMPLE_ROWS: usize = 8192;
 /// AvroData's `CONNECT_AVRO_DECIMAL_PRECISION_DEFAULT`.
 const DEFAULT_DECIMAL_PRECISION: u32 = 64;
 /// The Connect schema parameter AvroData reads a decimal's precision from.
@@ -191,7 +204,19 @@ fn fits(open: &Field, incoming: &Field) -> bool {
 /// Writes values typed `open` (or [`SchemaChange::Compatible`] with it) into one Parquet file
 /// held in memory; encoded bytes are drained with [`FileWriter::take_encoded`].
 pub struct ParquetWriter {
-    writer: ArrowWriter<Vec<u8>>,
+    /// Built once the first [`SAMPLE_ROWS`] rows (or the file's close) decide the encodings.
+    writer: Option<ArrowWriter<Vec<u8>>>,
+    /// Rows written before the writer exists: compact copies (a slice would keep the whole
+    /// source batch alive), in order.
+    sample: Vec<RecordBatch>,
+    sample_rows: usize,
+    sample_bytes: usize,
+    /// Rows to sample before building the writer ([`SAMPLE_ROWS`]).
+    sample_limit: usize,
+    compression: Compression,
+    row_group_bytes: usize,
+    /// The Parquet schema's root name.
+    root: String,
     /// The value field the file was opened for.
     open: Field,
     /// Its Parquet-facing form (a Struct of the file's columns).
@@ -236,16 +261,6 @@ impl ParquetWriter {
             return Err(Error::bug("Parquet: a struct did not map to a struct"));
         };
         let schema = Arc::new(Schema::new(columns.clone()));
-        let props = WriterProperties::builder()
-            .set_compression(compression)
-            .set_dictionary_enabled(true)
-            .set_data_page_size_limit(PAGE_SIZE)
-            .set_max_row_group_row_count(None)
-            .set_max_row_group_bytes(Some(row_group_bytes.max(1)))
-            // List element and map key_value/key/value names as the Parquet spec (and
-            // parquet-avro) spell them.
-            .set_coerce_types(true)
-            .build();
         let root = if schemaless {
             DEFAULT_RECORD_NAME.to_string()
         } else {
@@ -253,20 +268,73 @@ impl ParquetWriter {
                 .unwrap_or(DEFAULT_RECORD_NAME)
                 .to_string()
         };
-        let options = ArrowWriterOptions::new()
-            .with_properties(props)
-            .with_skip_arrow_metadata(true)
-            .with_schema_root(root);
-        let writer = ArrowWriter::try_new_with_options(Vec::new(), schema.clone(), options)
-            .map_err(|e| Error::data(format!("Parquet: {e}")))?;
-        Ok(ParquetWriter {
-            writer,
+        let parquet = ParquetWriter {
+            writer: None,
+            sample: Vec::new(),
+            sample_rows: 0,
+            sample_bytes: 0,
+            sample_limit: SAMPLE_ROWS,
+            compression,
+            row_group_bytes: row_group_bytes.max(1),
+            root,
             open: field.clone(),
             target,
             schema,
             taken: 0,
             rows: 0,
-        })
+        };
+        // Build a writer now, unused, so that a schema arrow-rs cannot write fails here as it
+        // did before the writer was deferred (the caller routes that error per record).
+        parquet.new_arrow_writer(&[])?;
+        Ok(parquet)
+    }
+
+    /// Decide the dictionary encodings on the first `rows` rows instead of [`SAMPLE_ROWS`].
+    pub fn with_sample_rows(mut self, rows: usize) -> Self {
+        self.sample_limit = rows;
+        self
+    }
+
+    /// An `ArrowWriter` with Confluent's settings, dictionary encoding off for `plain` columns.
+    fn new_arrow_writer(&self, plain: &[ColumnPath]) -> Result<ArrowWriter<Vec<u8>>> {
+        let mut props = WriterProperties::builder()
+            .set_compression(self.compression)
+            .set_dictionary_enabled(true)
+            .set_data_page_size_limit(PAGE_SIZE)
+            .set_max_row_group_row_count(None)
+            .set_max_row_group_bytes(Some(self.row_group_bytes))
+            // List element and map key_value/key/value names as the Parquet spec (and
+            // parquet-avro) spell them.
+            .set_coerce_types(true);
+        for path in plain {
+            props = props.set_column_dictionary_enabled(path.clone(), false);
+        }
+        let options = ArrowWriterOptions::new()
+            .with_properties(props.build())
+            .with_skip_arrow_metadata(true)
+            .with_schema_root(self.root.clone());
+        ArrowWriter::try_new_with_options(Vec::new(), self.schema.clone(), options)
+            .map_err(|e| Error::data(format!("Parquet: {e}")))
+    }
+
+    /// The writer, built from the sample if it is not yet: decides each column's dictionary
+    /// encoding on the sampled rows, then writes them.
+    fn arrow_writer(&mut self) -> Result<&mut ArrowWriter<Vec<u8>>> {
+        if self.writer.is_none() {
+            let plain = plain_columns(&self.schema, &self.sample);
+            let mut writer = self.new_arrow_writer(&plain)?;
+            for batch in std::mem::take(&mut self.sample) {
+                writer
+                    .write(&batch)
+                    .map_err(|e| Error::data(format!("Parquet: {e}")))?;
+            }
+            self.sample_rows = 0;
+            self.sample_bytes = 0;
+            self.writer = Some(writer);
+        }
+        self.writer
+            .as_mut()
+            .ok_or_else(|| Error::bug("Parquet: the writer was not built"))
     }
 
     /// The Arrow schema of the file's columns (the types handed to arrow-rs).
@@ -351,28 +419,45 @@ impl FileWriter for ParquetWriter {
             &RecordBatchOptions::new().with_row_count(Some(n)),
         )
         .map_err(|e| Error::bug(format!("Parquet: {e}")))?;
-        self.writer
-            .write(&batch)
-            .map_err(|e| Error::data(format!("Parquet: {e}")))?;
         self.rows += n;
+        match self.writer.as_mut() {
+            Some(writer) => writer
+                .write(&batch)
+                .map_err(|e| Error::data(format!("Parquet: {e}")))?,
+            None => {
+                let copy = compact(&batch)?;
+                self.sample_rows += n;
+                self.sample_bytes += copy.get_array_memory_size();
+                self.sample.push(copy);
+                if self.sample_rows >= self.sample_limit {
+                    self.arrow_writer()?;
+                }
+            }
+        }
         Ok(errors)
     }
 
     fn take_encoded(&mut self) -> Vec<u8> {
+        let Some(writer) = self.writer.as_mut() else {
+            return Vec::new();
+        };
         // Move what the writer's internal BufWriter holds into the Vec first. Writing into a
         // Vec cannot fail; were it to, the bytes simply stay buffered and come out later.
-        if self.writer.sync().is_err() {
+        if writer.sync().is_err() {
             return Vec::new();
         }
         // The file writer counts offsets itself (TrackedWrite), not from the Vec, so draining
         // the Vec leaves the footer's offsets right.
-        let out = std::mem::take(self.writer.inner_mut());
+        let out = std::mem::take(writer.inner_mut());
         self.taken += out.len();
         out
     }
 
     fn buffered_bytes(&self) -> usize {
-        self.writer.bytes_written().saturating_sub(self.taken) + self.writer.memory_size()
+        self.sample_bytes
+            + self.writer.as_ref().map_or(0, |w| {
+                w.bytes_written().saturating_sub(self.taken) + w.memory_size()
+            })
     }
 
     fn rows(&self) -> usize {
@@ -380,10 +465,168 @@ impl FileWriter for ParquetWriter {
     }
 
     fn finish(mut self: Box<Self>) -> Result<Vec<u8>> {
-        self.writer
+        let writer = self.arrow_writer()?;
+        writer
             .finish()
             .map_err(|e| Error::data(format!("Parquet: {e}")))?;
-        Ok(std::mem::take(self.writer.inner_mut()))
+        Ok(std::mem::take(writer.inner_mut()))
+    }
+}
+
+/// A copy of `batch` in buffers of its own: a held slice would pin its whole source batch.
+fn compact(batch: &RecordBatch) -> Result<RecordBatch> {
+    let n = u32::try_from(batch.num_rows())
+        .map_err(|_| Error::bug("Parquet: a batch of more than 2^32 rows"))?;
+    arrow::compute::take_record_batch(batch, &arrow::array::UInt32Array::from_iter_values(0..n))
+        .map_err(|e| Error::bug(format!("Parquet: {e}")))
+}
+
+/// The leaf columns (reached through structs only) whose dictionary encoding fails
+/// parquet-java's first-page test on the sampled rows: the dictionary's entries plus the
+/// bit-packed ids are not smaller than the plain values (`DictionaryValuesWriter
+/// .isCompressionSatisfying`), judged on each column's first [`PAGE_SIZE`] raw bytes as
+/// parquet-java judges its first page. Plain sizes as parquet-java counts them: 4 + length per
+/// byte array, the width per fixed-size value; nulls are not values.
+fn plain_columns(schema: &SchemaRef, sample: &[RecordBatch]) -> Vec<ColumnPath> {
+    let mut out = Vec::new();
+    for (i, field) in schema.fields().iter().enumerate() {
+        let columns: Vec<&ArrayRef> = sample.iter().map(|b| b.column(i)).collect();
+        judge(field, &columns, &mut vec![field.name().clone()], &mut out);
+    }
+    out
+}
+
+fn judge(field: &Field, columns: &[&ArrayRef], path: &mut Vec<String>, out: &mut Vec<ColumnPath>) {
+    if let DataType::Struct(children) = field.data_type() {
+        for (i, child) in children.iter().enumerate() {
+            let nested: Vec<&ArrayRef> = columns
+                .iter()
+                .filter_map(|c| c.as_struct_opt().map(|s| s.column(i)))
+                .collect();
+            path.push(child.name().clone());
+            judge(child, &nested, path, out);
+            path.pop();
+        }
+        return;
+    }
+    let mut sizes = DictionarySizes::default();
+    let complete = match field.data_type() {
+        DataType::Utf8 | DataType::Binary => sizes.add_bytes(columns, |c, row| {
+            c.as_bytes_opt::<arrow::datatypes::GenericBinaryType<i32>>()
+                .map(|b| b.value(row))
+                .or_else(|| c.as_string_opt::<i32>().map(|s| s.value(row).as_bytes()))
+        }),
+        DataType::LargeUtf8 | DataType::LargeBinary => sizes.add_bytes(columns, |c, row| {
+            c.as_bytes_opt::<arrow::datatypes::GenericBinaryType<i64>>()
+                .map(|b| b.value(row))
+                .or_else(|| c.as_string_opt::<i64>().map(|s| s.value(row).as_bytes()))
+        }),
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::Date32
+        | DataType::Time32(_)
+        | DataType::Float32 => sizes.add_fixed(columns, 4),
+        DataType::Int64
+        | DataType::UInt64
+        | DataType::Date64
+        | DataType::Time64(_)
+        | DataType::Timestamp(_, _)
+        | DataType::Float64 => sizes.add_fixed(columns, 8),
+        // Booleans have no dictionary; decimals, lists and maps keep arrow-rs' default.
+        _ => false,
+    };
+    if complete && !sizes.dictionary_pays() {
+        out.push(ColumnPath::new(path.clone()));
+    }
+}
+
+/// parquet-java's first-page sizes of one column: plain bytes, dictionary entry bytes, values,
+/// dictionary entries.
+#[derive(Default)]
+struct DictionarySizes {
+    raw: usize,
+    dictionary: usize,
+    values: usize,
+    distinct: usize,
+}
+
+impl DictionarySizes {
+    /// Byte-array values until a page's worth; false when a value could not be read (an
+    /// unexpected array type: then the column keeps its dictionary).
+    fn add_bytes<'a>(
+        &mut self,
+        columns: &[&'a ArrayRef],
+        value: impl Fn(&'a ArrayRef, usize) -> Option<&'a [u8]>,
+    ) -> bool {
+        let mut seen: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+        for column in columns {
+            for row in 0..column.len() {
+                if self.raw >= PAGE_SIZE {
+                    return true;
+                }
+                if column.is_null(row) {
+                    continue;
+                }
+                let Some(bytes) = value(column, row) else {
+                    return false;
+                };
+                self.raw += 4 + bytes.len();
+                self.values += 1;
+                if seen.insert(bytes) {
+                    self.dictionary += 4 + bytes.len();
+                    self.distinct += 1;
+                }
+            }
+        }
+        true
+    }
+
+    /// Fixed-width values (`width` ≤ 8 bytes, little-endian in Arrow's value buffer) until a
+    /// page's worth, compared by their bits.
+    fn add_fixed(&mut self, columns: &[&ArrayRef], width: usize) -> bool {
+        let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
+        for column in columns {
+            let data = column.to_data();
+            let Some(buffer) = data.buffers().first() else {
+                return false;
+            };
+            let values = &buffer.as_slice()[data.offset() * width..];
+            for row in 0..column.len() {
+                if self.raw >= PAGE_SIZE {
+                    return true;
+                }
+                if column.is_null(row) {
+                    continue;
+                }
+                let Some(bits) = values.get(row * width..(row + 1) * width) else {
+                    return false;
+                };
+                let mut key = [0u8; 8];
+                key[..width].copy_from_slice(bits);
+                self.raw += width;
+                self.values += 1;
+                if seen.insert(u64::from_le_bytes(key)) {
+                    self.dictionary += width;
+                    self.distinct += 1;
+                }
+            }
+        }
+        true
+    }
+
+    /// `isCompressionSatisfying`: dictionary entries plus ids bit-packed at the width of the
+    /// largest id, against the plain bytes.
+    fn dictionary_pays(&self) -> bool {
+        if self.values == 0 {
+            return true;
+        }
+        let id_bits = usize::BITS - self.distinct.saturating_sub(1).leading_zeros();
+        let ids = (self.values * id_bits as usize).div_ceil(8);
+        ids + self.dictionary < self.raw
     }
 }
 
@@ -1177,7 +1420,9 @@ mod tests {
     fn taken_parts_and_finish_concatenate_to_one_file() {
         let (field, values) = all_types();
         let mut w = Box::new(
-            ParquetWriter::with_max_row_group_bytes(&settings("none"), &field, 512).unwrap(),
+            ParquetWriter::with_max_row_group_bytes(&settings("none"), &field, 512)
+                .unwrap()
+                .with_sample_rows(7),
         );
         let mut file = Vec::new();
         let mut saw_drop = false;
@@ -1444,5 +1689,133 @@ mod tests {
         )
         .unwrap();
         assert!(w.write(&(Arc::new(zs) as ArrayRef), &z).is_err());
+    }
+
+    /// `n` rows of: a unique id, a unique name, one of five cities, one of ten scores, and a
+    /// struct holding a unique zip, from `first` on.
+    fn people(first: usize, n: usize) -> (Field, ArrayRef) {
+        let zip = Fields::from(vec![Field::new("zip", DataType::Utf8, true)]);
+        let fields = Fields::from(vec![
+            Field::new("id", DataType::Int64, true),
+            Field::new("name", DataType::Utf8, true),
+            Field::new("city", DataType::Utf8, true),
+            Field::new("score", DataType::Float64, true),
+            Field::new("address", DataType::Struct(zip.clone()), true),
+        ]);
+        let rows = first..first + n;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from_iter_values(
+                rows.clone().map(|i| i as i64 * 7),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.clone().map(|i| format!("user-{i}")),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.clone()
+                    .map(|i| ["Lisbon", "Oslo", "Lima", "Pune", "Quito"][i % 5]),
+            )),
+            Arc::new(Float64Array::from_iter_values(
+                rows.clone().map(|i| (i % 10) as f64 / 4.0),
+            )),
+            Arc::new(
+                StructArray::try_new(
+                    zip,
+                    vec![Arc::new(StringArray::from_iter_values(
+                        rows.clone().map(|i| format!("{:05}", i)),
+                    ))],
+                    None,
+                )
+                .unwrap(),
+            ),
+        ];
+        let values = StructArray::try_new(fields.clone(), columns, None).unwrap();
+        (value_field(fields, true), Arc::new(values))
+    }
+
+    /// Which leaf columns of row group 0 carry a dictionary page, by path.
+    fn dictionary_columns(meta: &parquet::file::metadata::ParquetMetaData) -> Vec<String> {
+        meta.row_group(0)
+            .columns()
+            .iter()
+            .filter(|c| c.dictionary_page_offset().is_some())
+            .map(|c| c.column_path().string())
+            .collect()
+    }
+
+    #[test]
+    fn dictionary_encoding_follows_parquet_javas_first_page_test() {
+        let mut w = Box::new(ParquetWriter::new(&settings("snappy"), &people(0, 1).0).unwrap());
+        // Written in pieces smaller than the sample, so the sample spans several writes.
+        let mut first = 0;
+        while first < 20_000 {
+            let (field, values) = people(first, 1_000);
+            assert!(w.write(&values, &field).unwrap().is_empty());
+            first += 1_000;
+        }
+        assert_eq!(w.rows(), 20_000);
+        let (meta, batches) = read(w.finish().unwrap());
+        // Repeating values keep their dictionary; unique ones (ids, names, zips) are plain,
+        // as parquet-java's first page would decide.
+        assert_eq!(dictionary_columns(&meta), vec!["city", "score"]);
+        let all = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+        let (_, want) = people(0, 20_000);
+        let want = want.as_struct();
+        for (i, name) in ["id", "name", "city", "score", "address"]
+            .iter()
+            .enumerate()
+        {
+            assert_eq!(
+                all.column_by_name(name).unwrap().as_ref(),
+                want.column(i).as_ref(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_smaller_than_the_sample_is_held_then_written_whole() {
+        let (field, values) = people(0, 10);
+        let mut w = Box::new(ParquetWriter::new(&settings("snappy"), &field).unwrap());
+        w.write(&values, &field).unwrap();
+        // Held as Arrow, counted against the memory budget, nothing encoded yet.
+        assert!(w.buffered_bytes() > 0);
+        assert!(w.take_encoded().is_empty());
+        // A slice of a larger batch is copied: holding it must not pin the whole batch.
+        let (_, big) = people(10, 100_000);
+        let held = w.buffered_bytes();
+        w.write(&big.slice(0, 5), &field).unwrap();
+        assert!(
+            w.buffered_bytes() - held < big.get_array_memory_size() / 100,
+            "a 5-row slice held {} bytes",
+            w.buffered_bytes() - held
+        );
+        assert_eq!(w.rows(), 15);
+        let (meta, batches) = read(w.finish().unwrap());
+        // Ten names, five cities twice over: the cities repeat enough to pay for a dictionary.
+        assert!(dictionary_columns(&meta).contains(&"city".to_string()));
+        assert!(!dictionary_columns(&meta).contains(&"name".to_string()));
+        let all = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+        let (_, want) = people(0, 15);
+        assert_eq!(all.column(1).as_ref(), want.as_struct().column(1).as_ref());
+    }
+
+    #[test]
+    fn dictionary_pays_only_when_entries_and_ids_are_smaller_than_plain() {
+        let sizes = |raw, dictionary, values, distinct| DictionarySizes {
+            raw,
+            dictionary,
+            values,
+            distinct,
+        };
+        // 1,000 longs, all distinct: 8,000 B of entries + 10-bit ids > 8,000 B plain.
+        assert!(!sizes(8_000, 8_000, 1_000, 1_000).dictionary_pays());
+        // 1,000 longs, 4 distinct: 32 B + 2-bit ids (250 B) < 8,000 B.
+        assert!(sizes(8_000, 32, 1_000, 4).dictionary_pays());
+        // One value repeated: zero-bit ids, the entry alone.
+        assert!(sizes(80, 8, 10, 1).dictionary_pays());
+        // Half distinct 20-byte strings: 12,000 B + 10-bit ids (1,250 B) < 24,000 B.
+        assert!(sizes(24_000, 12_000, 1_000, 500).dictionary_pays());
+        // No values (all nulls): arrow-rs' default stays.
+        assert!(sizes(0, 0, 0, 0).dictionary_pays());
     }
 }
