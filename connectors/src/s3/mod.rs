@@ -247,19 +247,25 @@ impl S3SinkTask {
             .column(columns::PARTITION)
             .and_then(|c| c.as_any().downcast_ref::<Int32Array>())
             .ok_or_else(|| Error::bug("S3 sink: batch has no Int32 partition column"))?;
-        let mut last: Option<TopicPartition> = None;
+        // Rows come in runs of one partition: gather a run, then file it under its partition.
+        let mut run: Option<(TopicPartition, Vec<u32>)> = None;
         for row in 0..n {
             let topic = topics.get(row).unwrap_or_default();
             let partition = partitions.value(row);
-            let same = last
-                .as_ref()
-                .is_some_and(|tp| tp.partition == partition && tp.topic == topic);
-            if !same {
-                last = Some(TopicPartition::new(topic, partition));
+            match &mut run {
+                Some((tp, rows)) if tp.partition == partition && tp.topic == topic => {
+                    rows.push(row as u32)
+                }
+                _ => {
+                    if let Some((tp, mut rows)) = run.take() {
+                        out.entry(tp).or_default().append(&mut rows);
+                    }
+                    run = Some((TopicPartition::new(topic, partition), vec![row as u32]));
+                }
             }
-            if let Some(tp) = &last {
-                out.entry(tp.clone()).or_default().push(row as u32);
-            }
+        }
+        if let Some((tp, mut rows)) = run {
+            out.entry(tp).or_default().append(&mut rows);
         }
         Ok(out)
     }

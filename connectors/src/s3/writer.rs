@@ -173,7 +173,7 @@ impl ObjectSink {
         field: &Field,
     ) -> Result<Vec<RowError>> {
         let errors = self.writer.write(values, field)?;
-        self.pending.extend_from_slice(&self.writer.take_encoded());
+        append(&mut self.pending, self.writer.take_encoded());
         if self.pending.len() >= part_size {
             if self.upload.is_none() {
                 let upload = store
@@ -207,7 +207,7 @@ impl ObjectSink {
             upload,
             ..
         } = self;
-        pending.extend_from_slice(&writer.finish()?);
+        append(&mut pending, writer.finish()?);
         match upload {
             None => {
                 store
@@ -233,6 +233,16 @@ impl ObjectSink {
                 tracing::warn!(object = %self.path, error = %e, "could not abort a multipart upload; its parts stay until the bucket's lifecycle rules remove them");
             }
         }
+    }
+}
+
+/// `bytes` after `pending`, without a copy when nothing is pending (the usual case: a file
+/// smaller than a part is encoded whole at its close).
+fn append(pending: &mut Vec<u8>, bytes: Vec<u8>) {
+    if pending.is_empty() {
+        *pending = bytes;
+    } else {
+        pending.extend_from_slice(&bytes);
     }
 }
 
@@ -327,6 +337,20 @@ impl<'a> BatchView<'a> {
             headers: batch.column(columns::HEADERS),
             partitioned,
         })
+    }
+}
+
+/// The file the previous row of a batch went to, as [`TopicPartitionWriter::write`] knows it.
+struct Streak {
+    encoded: String,
+    /// The row's encoded partition in the batch's `Partitioned` (None for a tombstone).
+    index: Option<u32>,
+    tombstone: bool,
+}
+
+impl Streak {
+    fn continues(&self, index: Option<u32>, tombstone: bool) -> bool {
+        self.tombstone == tombstone && (tombstone || (index.is_some() && self.index == index))
     }
 }
 
@@ -449,6 +473,17 @@ impl TopicPartitionWriter {
         }
     }
 
+    /// Hands a streak's rows to its file's run and ends it (before the runs are read, and
+    /// whenever a row does not continue it).
+    fn end_streak(&mut self, streak: &mut Option<Streak>, rows: &mut Vec<u32>) {
+        if let Some(s) = streak.take() {
+            if let Some(file) = self.files.get_mut(&s.encoded) {
+                file.run.append(rows);
+            }
+        }
+        rows.clear();
+    }
+
     /// Writes this partition's rows of a batch (`rows`, in offset order).
     pub async fn write(
         &mut self,
@@ -465,11 +500,45 @@ impl TopicPartitionWriter {
         }
         let timestamps = view.partitioned.timestamps.as_ref();
         let schemaless = strait_engine::schema::is_schemaless(view.value_field);
+        // Rows that continue the previous row's file (same encoded partition, same tombstone
+        // state) skip the per-file checks: the file, its null state and its schema are those
+        // the previous row was checked against in this batch. They are gathered here and
+        // handed to the file's run before anything else reads the runs.
+        let mut streak: Option<Streak> = None;
+        let mut streak_rows: Vec<u32> = Vec::new();
         let mut i = 0;
         while i < rows.len() {
             let row = rows[i] as usize;
             let offset = view.offsets.value(row);
             let tombstone = view.value.is_null(row);
+            let index = if tombstone {
+                None
+            } else {
+                view.partitioned.rows.get(row).copied().flatten()
+            };
+            if let Some(s) = streak.as_ref().filter(|s| s.continues(index, tombstone)) {
+                if let Some(ts) = timestamps {
+                    self.current_timestamp = ts.get(row).copied().flatten();
+                    if self.base_record_timestamp.is_none() {
+                        self.base_record_timestamp = self.current_timestamp;
+                    }
+                }
+                if !self.rotate_on_time(&s.encoded, self.current_timestamp, now_ms) {
+                    streak_rows.push(row as u32);
+                    self.record_count += 1;
+                    self.current_offset = offset;
+                    i += 1;
+                    if self.record_count >= self.settings.flush_size {
+                        self.end_streak(&mut streak, &mut streak_rows);
+                        self.flush_runs(view, &mut outcome).await?;
+                        if self.record_count >= self.settings.flush_size {
+                            self.commit_files().await?;
+                        }
+                    }
+                    continue;
+                }
+            }
+            self.end_streak(&mut streak, &mut streak_rows);
             let encoded = if tombstone {
                 match self.settings.null_values {
                     // The task filters these out before; kept total for safety.
@@ -543,17 +612,24 @@ impl TopicPartitionWriter {
             }
             file.run.push(row as u32);
             self.record_count += 1;
+            streak = Some(Streak {
+                encoded: encoded.clone(),
+                index,
+                tombstone,
+            });
             self.current_encoded = Some(encoded);
             self.current_offset = offset;
             i += 1;
             if self.record_count >= self.settings.flush_size {
                 // Rows that fail in the writers do not count: write the runs to know.
+                self.end_streak(&mut streak, &mut streak_rows);
                 self.flush_runs(view, &mut outcome).await?;
                 if self.record_count >= self.settings.flush_size {
                     self.commit_files().await?;
                 }
             }
         }
+        self.end_streak(&mut streak, &mut streak_rows);
         self.flush_runs(view, &mut outcome).await?;
         self.commit_on_time_if_no_data(now_ms).await?;
         Ok(outcome)

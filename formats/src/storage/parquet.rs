@@ -466,6 +466,10 @@ impl FileWriter for ParquetWriter {
 
     fn finish(mut self: Box<Self>) -> Result<Vec<u8>> {
         let writer = self.arrow_writer()?;
+        // The row group is encoded into the output now: room for it up front, so the buffer
+        // does not grow by doubling (each growth a copy and fresh pages to fault in).
+        let room = writer.in_progress_size() + PAGE_SIZE;
+        writer.inner_mut().reserve(room);
         writer
             .finish()
             .map_err(|e| Error::data(format!("Parquet: {e}")))?;
