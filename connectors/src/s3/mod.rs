@@ -374,9 +374,11 @@ impl SinkTask for S3SinkTask {
         let mut errant: Vec<RowError> = Vec::new();
         for e in &partitioned.errors {
             if !(view.value.is_null(e.row) && self.settings.null_values != NullValues::Fail) {
+                // The partitioner's error as it is (its Java class goes to the DLQ headers).
                 errant.push(RowError {
                     row: e.row,
-                    error: Error::data(e.error.message().to_string()),
+                    error: Error::new(e.error.fault(), e.error.message())
+                        .with_java_class(e.error.java_class()),
                 });
             }
         }

@@ -250,6 +250,28 @@ impl Interner {
 }
 
 const ENCODING_ERROR: &str = "Error encoding partition.";
+
+/// A record the partitioner cannot place, with the exception class Confluent throws for it:
+/// `PartitionException` for its own messages, `ClassCastException` for a Date cast to Number,
+/// `DataException` (the default of a data error) for field lookups, as `DataUtils` throws.
+fn partition_error(message: impl Into<String>) -> Error {
+    let message = message.into();
+    let class = if message == ENCODING_ERROR
+        || message.starts_with("Unable to determine timestamp using timestamp.extractor")
+        || message.starts_with("Error extracting timestamp from record field")
+    {
+        Some("io.confluent.connect.storage.errors.PartitionException")
+    } else if message == DATE_NOT_NUMBER {
+        Some("java.lang.ClassCastException")
+    } else {
+        None
+    };
+    let error = Error::data(message);
+    match class {
+        Some(class) => error.with_java_class(class),
+        None => error,
+    }
+}
 /// Java's `ClassCastException` when Confluent casts a logical Date/Time/Timestamp value
 /// (`java.util.Date`) to `Number`.
 const DATE_NOT_NUMBER: &str = "class java.util.Date cannot be cast to class java.lang.Number \
@@ -379,7 +401,7 @@ impl Partitioner for FieldPartitioner {
                 out.rows.push(None);
                 out.errors.push(RowError {
                     row,
-                    error: Error::data(ENCODING_ERROR),
+                    error: partition_error(ENCODING_ERROR),
                 });
             }
             return Ok(out);
@@ -397,7 +419,7 @@ impl Partitioner for FieldPartitioner {
                 out.rows.push(None);
                 out.errors.push(RowError {
                     row,
-                    error: Error::data(ENCODING_ERROR),
+                    error: partition_error(ENCODING_ERROR),
                 });
                 continue;
             }
@@ -412,7 +434,7 @@ impl Partitioner for FieldPartitioner {
                         out.rows.push(None);
                         out.errors.push(RowError {
                             row,
-                            error: Error::data(msg.clone()),
+                            error: partition_error(msg.clone()),
                         });
                         continue 'rows;
                     }
@@ -777,7 +799,7 @@ impl Partitioner for TimeBasedPartitioner {
                     timestamps.push(None);
                     out.errors.push(RowError {
                         row,
-                        error: Error::data(msg),
+                        error: partition_error(msg),
                     });
                 }
             }
@@ -1125,9 +1147,28 @@ mod tests {
             errors(&out)[0].1,
             "Error extracting timestamp from record field: n"
         );
+        let partition_exception = "io.confluent.connect.storage.errors.PartitionException";
+        assert_eq!(out.errors[0].error.java_class(), partition_exception);
         // Not a Struct or Map.
         let out = p.partition(&raw(&[(0, None)]), 0).unwrap();
         assert_eq!(errors(&out)[0].1, "Error encoding partition.");
+        assert_eq!(out.errors[0].error.java_class(), partition_exception);
+    }
+
+    #[test]
+    fn partition_errors_carry_confluents_exception_classes() {
+        assert_eq!(
+            partition_error("The field 'x' does not exist.").java_class(),
+            "org.apache.kafka.connect.errors.DataException"
+        );
+        assert_eq!(
+            partition_error(DATE_NOT_NUMBER).java_class(),
+            "java.lang.ClassCastException"
+        );
+        assert_eq!(
+            partition_error(ENCODING_ERROR).java_class(),
+            "io.confluent.connect.storage.errors.PartitionException"
+        );
     }
 
     #[test]
