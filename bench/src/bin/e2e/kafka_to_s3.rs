@@ -127,7 +127,13 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
     };
 
     let total = a.records;
-    let prefix = format!("topics/{topic}");
+    // A re-drain writes under a directory of its own: files named by other start offsets (the
+    // memory test's early commits) must not mix with an earlier drain's.
+    let topics_dir = match a.drain_only {
+        Some(_) => format!("drain-{stamp}"),
+        None => "topics".to_string(),
+    };
+    let prefix = format!("{topics_dir}/{topic}");
     let strait = if a.peer_only {
         None
     } else {
@@ -234,9 +240,12 @@ fn strait_drain(
              parquet.codec=snappy\n\
              {partitioner}\
              flush.size={}\n\
-             s3.bucket.name={}\nstore.url={}\ns3.region=us-east-1\n\
+             topics.dir={}\ns3.bucket.name={}\nstore.url={}\ns3.region=us-east-1\n\
              aws.access.key.id=testing\naws.secret.access.key=testing\n",
-            a.flush_size, a.bucket, a.s3_endpoint
+            a.flush_size,
+            prefix.split('/').next().unwrap_or("topics"),
+            a.bucket,
+            a.s3_endpoint
         ),
         &format!("{JSON_CONVERTERS}{worker_extra}"),
     )?;
