@@ -555,7 +555,13 @@ impl Decoded {
 
 /// Converts between Kafka payload bytes and typed Arrow columns, a whole column at a time.
 /// Method names mirror Java's `Converter` (`fromConnectData` / `toConnectData`).
+///
+/// Converters backed by a schema registry fetch what they need in the async `prepare_*` steps
+/// the runtime awaits first (with the framework's retry policy: a retriable error, such as a
+/// registry that does not answer, makes the task wait and try again), so that `to_connect` /
+/// `from_connect_for` stay CPU-only and the registry is asked once per schema, never per record.
 #[allow(clippy::wrong_self_convention)]
+#[async_trait]
 pub trait Converter: Send + Sync {
     /// Encode a typed column (with its Connect schema on `field`) into payload bytes, one per
     /// row. Null rows become null payloads unless the format encodes nulls (e.g. JSON envelope).
@@ -568,6 +574,32 @@ pub trait Converter: Send + Sync {
     /// record into an error. The default is the safe answer.
     fn decoding_never_fails(&self) -> bool {
         false
+    }
+    /// Fetch what decoding `payloads` needs (the schemas their ids name) before `to_connect`.
+    /// Only failures that are no record's fault are errors here (a registry that cannot be
+    /// reached); a payload naming a schema that does not exist is `to_connect`'s row error.
+    async fn prepare_to_connect(&self, _topics: &ArrayRef, _payloads: &BinaryArray) -> Result<()> {
+        Ok(())
+    }
+    /// `to_connect` for payloads read from `topics` (a topic column, one per row): converters
+    /// whose decoding or messages depend on the topic override this.
+    fn to_connect_for(&self, _topics: &ArrayRef, payloads: &BinaryArray) -> Result<Decoded> {
+        self.to_connect(payloads)
+    }
+    /// Register or look up, before `from_connect_for`, the schema of `field` for each of
+    /// `topics` (subject names derive from the topic).
+    async fn prepare_from_connect(&self, _topics: &[String], _field: &Field) -> Result<()> {
+        Ok(())
+    }
+    /// `from_connect` for records bound to `topics` (a topic column, one per row): converters
+    /// whose output depends on the topic (a registry subject per topic) override this.
+    fn from_connect_for(
+        &self,
+        _topics: &ArrayRef,
+        field: &Field,
+        column: &ArrayRef,
+    ) -> Result<BinaryArray> {
+        self.from_connect(field, column)
     }
 }
 

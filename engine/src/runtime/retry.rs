@@ -67,6 +67,36 @@ impl RetryPolicy {
 
     /// Run `attempt` until `needs_retry` says its result is final or the policy gives up, then
     /// return the last result. Cancellation ends the waiting early with the last result.
+    /// [`RetryPolicy::run`] for an async attempt.
+    pub async fn run_async<T, F, Fut>(
+        &self,
+        cancel: &CancellationToken,
+        mut attempt: F,
+        needs_retry: impl Fn(&T) -> bool,
+    ) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
+        let started = Instant::now();
+        let mut failures = 0u32;
+        loop {
+            let result = attempt().await;
+            if !needs_retry(&result) {
+                return result;
+            }
+            failures += 1;
+            let Some(delay) = self.delay(failures, started.elapsed(), random_below) else {
+                return result;
+            };
+            tracing::debug!(failures, ?delay, "retriable failure; retrying the stage");
+            tokio::select! {
+                _ = cancel.cancelled() => return result,
+                _ = tokio::time::sleep(delay) => {}
+            }
+        }
+    }
+
     pub async fn run<T>(
         &self,
         cancel: &CancellationToken,

@@ -1268,8 +1268,12 @@ async fn decode(
 ) -> Result<VecDeque<Batch>> {
     let raw_key = raw_column(&batch, columns::KEY)?;
     let raw_value = raw_column(&batch, columns::VALUE)?;
-    let key = convert(ctx, retry, || converters.key.to_connect(&raw_key)).await?;
-    let value = convert(ctx, retry, || converters.value.to_connect(&raw_value)).await?;
+    let topics = batch
+        .column(columns::TOPIC)
+        .cloned()
+        .ok_or_else(|| Error::bug("raw batch has no topic column"))?;
+    let key = convert(ctx, retry, &*converters.key, &topics, &raw_key).await?;
+    let value = convert(ctx, retry, &*converters.value, &topics, &raw_value).await?;
     let header_errors = retry
         .run(
             &ctx.cancel,
@@ -1337,17 +1341,46 @@ fn encode_back(batch: Batch, converters: &Converters) -> Result<Batch> {
 }
 
 /// Run one converter over a column, again while it fails retriably and the policy allows.
+/// One converter stage over a column: fetch what the payloads need (`prepare_to_connect`, a
+/// registry's schemas), then decode; retried as a whole per the framework's retry policy.
+/// A fetch that still fails when the policy gives up fails each record of the column, as Java's
+/// converter would fail each `toConnectData`, so `errors.tolerance` decides (DLQ or FAILED).
 async fn convert(
     ctx: &DriverContext,
     retry: &RetryPolicy,
-    attempt: impl FnMut() -> Result<Decoded>,
+    converter: &dyn Converter,
+    topics: &ArrayRef,
+    payloads: &BinaryArray,
 ) -> Result<Decoded> {
-    retry
-        .run(&ctx.cancel, attempt, |r| match r {
+    let attempt = || async {
+        converter.prepare_to_connect(topics, payloads).await?;
+        converter.to_connect_for(topics, payloads)
+    };
+    let decoded = retry
+        .run_async(&ctx.cancel, attempt, |r| match r {
             Ok(d) => d.errors.iter().any(|e| e.error.is_retriable()),
             Err(e) => e.is_retriable(),
         })
-        .await
+        .await;
+    match decoded {
+        Err(e) if e.is_retriable() => Ok(failed_rows(payloads.len(), &e)),
+        other => other,
+    }
+}
+
+/// Every row of a column failed with `error` (a stage that could not run at all).
+fn failed_rows(rows: usize, error: &Error) -> Decoded {
+    let errors = (0..rows)
+        .map(|row| RowError {
+            row,
+            error: Error::external(error.message(), true).with_java_class(error.java_class()),
+        })
+        .collect();
+    Decoded::single(
+        Field::new("value", DataType::Null, true),
+        arrow::array::new_null_array(&DataType::Null, rows),
+        errors,
+    )
 }
 
 fn raw_column(batch: &Batch, name: &str) -> Result<BinaryArray> {

@@ -303,13 +303,26 @@ async fn produce_batch(
     if rows > 0 {
         // Retriable converter failures (e.g. a schema registry that is briefly away) are
         // retried per `errors.retry.timeout` before tolerance applies.
-        let encoded = RetryPolicy::from_framework(&ctx.spec.framework)
-            .run(
+        let policy = RetryPolicy::from_framework(&ctx.spec.framework);
+        let encoded = match policy
+            .run_async(
                 &ctx.cancel,
-                || encode(&batch, converters),
+                || prepare_encode(&batch, converters),
                 |r| r.as_ref().is_err_and(Error::is_retriable),
             )
-            .await;
+            .await
+        {
+            Ok(()) => {
+                policy
+                    .run(
+                        &ctx.cancel,
+                        || encode(&batch, converters),
+                        |r| r.as_ref().is_err_and(Error::is_retriable),
+                    )
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         let (keys, values, typed_headers) = match encoded {
             Ok(kv) => kv,
             Err(e) if ctx.spec.framework.tolerance == Tolerance::All => {
@@ -418,12 +431,15 @@ type Encoded = (BinaryArray, BinaryArray, Vec<(String, BinaryArray)>);
 /// column per header key.
 fn encode(batch: &Batch, converters: &Converters) -> Result<Encoded> {
     let rows = batch.num_rows();
+    let topics = batch
+        .column(columns::TOPIC)
+        .ok_or_else(|| Error::bug("source batch has no topic column"))?;
     let keys = match (batch.field(columns::KEY), batch.column(columns::KEY)) {
-        (Some(f), Some(c)) => converters.key.from_connect(&f, c)?,
+        (Some(f), Some(c)) => converters.key.from_connect_for(topics, &f, c)?,
         _ => BinaryArray::from(vec![None::<&[u8]>; rows]),
     };
     let values = match (batch.field(columns::VALUE), batch.column(columns::VALUE)) {
-        (Some(f), Some(c)) => converters.value.from_connect(&f, c)?,
+        (Some(f), Some(c)) => converters.value.from_connect_for(topics, &f, c)?,
         _ => BinaryArray::from(vec![None::<&[u8]>; rows]),
     };
     let headers = encode_typed_headers(batch, converters)?;
@@ -433,6 +449,39 @@ fn encode(batch: &Batch, converters: &Converters) -> Result<Encoded> {
         ));
     }
     Ok((keys, values, headers))
+}
+
+/// What the key and value converters must fetch or register before [`encode`] (a registry's
+/// schema per topic): asked once per batch and distinct topic, never per record.
+async fn prepare_encode(batch: &Batch, converters: &Converters) -> Result<()> {
+    let topics = batch
+        .column(columns::TOPIC)
+        .and_then(TopicColumn::new)
+        .ok_or_else(|| Error::bug("source batch has no topic column"))?;
+    let mut distinct: Vec<String> = Vec::new();
+    for row in 0..batch.num_rows() {
+        let topic = topics.get(row).unwrap_or_default();
+        // Rows come in runs of one topic: compare with the last one first.
+        if distinct.last().is_some_and(|t| t == topic) {
+            continue;
+        }
+        if !distinct.iter().any(|t| t == topic) {
+            distinct.push(topic.to_string());
+        }
+    }
+    if let Some(field) = batch.field(columns::KEY) {
+        converters
+            .key
+            .prepare_from_connect(&distinct, &field)
+            .await?;
+    }
+    if let Some(field) = batch.field(columns::VALUE) {
+        converters
+            .value
+            .prepare_from_connect(&distinct, &field)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Typed headers (a `headers` struct with one child per header key) serialized with the header

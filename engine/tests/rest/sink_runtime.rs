@@ -54,19 +54,38 @@ fn set_down(name: &str, how_long: Duration) {
 
 struct FlakyConverter {
     name: String,
+    /// `flaky.in=prepare`: the outage shows in `prepare_to_connect` (a registry that cannot
+    /// be reached) instead of as row errors.
+    in_prepare: bool,
 }
 
+impl FlakyConverter {
+    fn down(&self) -> bool {
+        down_until()
+            .lock()
+            .unwrap()
+            .get(&self.name)
+            .is_some_and(|until| Instant::now() < *until)
+    }
+}
+
+#[async_trait]
 impl Converter for FlakyConverter {
+    async fn prepare_to_connect(&self, _topics: &ArrayRef, _payloads: &BinaryArray) -> Result<()> {
+        if self.in_prepare && self.down() {
+            return Err(Error::external(
+                format!("{} cannot be reached", self.name),
+                true,
+            ));
+        }
+        Ok(())
+    }
     fn from_connect(&self, _field: &Field, column: &ArrayRef) -> Result<BinaryArray> {
         let cast = arrow::compute::cast(column, &DataType::Binary)?;
         Ok(cast.as_any().downcast_ref::<BinaryArray>().unwrap().clone())
     }
     fn to_connect(&self, payloads: &BinaryArray) -> Result<Decoded> {
-        let down = down_until()
-            .lock()
-            .unwrap()
-            .get(&self.name)
-            .is_some_and(|until| Instant::now() < *until);
+        let down = !self.in_prepare && self.down();
         let array = arrow::compute::cast(payloads, &DataType::Utf8)?;
         let errors = if down {
             (0..payloads.len())
@@ -98,6 +117,7 @@ pub fn flaky_converter() -> ConverterPlugin {
         create: |props, _| {
             Ok(Arc::new(FlakyConverter {
                 name: props.get("flaky.name").cloned().unwrap_or_default(),
+                in_prepare: props.get("flaky.in").is_some_and(|v| v == "prepare"),
             }))
         },
     }
@@ -580,6 +600,64 @@ async fn converter_failure_beyond_retry_timeout_fails_or_goes_to_the_dlq() {
         group_offsets(&group, &t, 1).get(&0) == Some(&5)
     })
     .await;
+    w.stop().await;
+}
+
+/// A converter whose `prepare_to_connect` cannot reach its registry: within
+/// `errors.retry.timeout` the stage waits and every record arrives in order; past it, each
+/// record of the batch fails as Java's `toConnectData` would, so `errors.tolerance=all` sends
+/// them to the DLQ (stage VALUE_CONVERTER) and the task keeps running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn converter_prepare_failures_are_retried_then_tolerated_per_record() {
+    let w = KafkaWorker::start().await;
+    let topic = unique("strait-prepare");
+    create_topic(&topic, 1).await;
+    let sent = values("p", 20);
+    produce(&topic, 1, &sent).await;
+
+    let brief = unique("prepare-brief");
+    set_down(&brief, Duration::from_secs(2));
+    create(
+        &w.http,
+        &brief,
+        json!({"connector.class": SINK_CLASS, "topics": topic,
+               "value.converter": FLAKY_CONVERTER, "value.converter.flaky.name": brief,
+               "value.converter.flaky.in": "prepare",
+               "errors.retry.timeout": "30000", "errors.retry.delay.max.ms": "500"}),
+    )
+    .await;
+    let n = brief.clone();
+    eventually("all records", T, || received(&n).len() >= 20).await;
+    assert_eq!(received(&brief), sent, "every record once, in order");
+
+    let away = unique("prepare-away");
+    let dlq = unique("strait-prepare-dlq");
+    set_down(&away, Duration::from_secs(3600));
+    create(
+        &w.http,
+        &away,
+        json!({"connector.class": SINK_CLASS, "topics": topic,
+               "value.converter": FLAKY_CONVERTER, "value.converter.flaky.name": away,
+               "value.converter.flaky.in": "prepare",
+               "errors.retry.timeout": "500", "errors.tolerance": "all",
+               "errors.deadletterqueue.topic.name": dlq,
+               "errors.deadletterqueue.topic.replication.factor": "1",
+               "errors.deadletterqueue.context.headers.enable": "true"}),
+    )
+    .await;
+    let records = read_records(&dlq, 20);
+    assert_eq!(records.len(), 20);
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r.value.as_deref(), Some(sent[i].as_str()));
+        assert_eq!(r.headers["__connect.errors.stage"], "VALUE_CONVERTER");
+        assert_eq!(
+            r.headers["__connect.errors.exception.message"],
+            format!("{away} cannot be reached")
+        );
+    }
+    assert!(received(&away).is_empty());
+    let status = w.http.get(&format!("/connectors/{away}/status")).await.body;
+    assert_eq!(states(&status).1, vec!["RUNNING".to_string()]);
     w.stop().await;
 }
 
