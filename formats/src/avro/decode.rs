@@ -238,10 +238,9 @@ impl<'a> Reader<'a> {
         let count = count as u64;
         // Items take at least `min` bytes each; empty items are capped so that a hostile
         // count cannot make the decoder loop for ever.
-        let limit = if min > 0 {
-            (self.remaining() / min) as u64
-        } else {
-            (MAX_EMPTY_ITEMS - *seen) as u64
+        let limit = match self.remaining().checked_div(min) {
+            Some(n) => n as u64,
+            None => (MAX_EMPTY_ITEMS - *seen) as u64,
         };
         if count > limit {
             return Err(format!(
@@ -255,7 +254,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Zero-byte items (empty records) allowed per value.
-const MAX_EMPTY_ITEMS: usize = 1 << 20;
+const MAX_EMPTY_ITEMS: usize = 1 << 16;
 
 fn push_str(node: &mut Node, bytes: &[u8]) -> Result<(), String> {
     match std::str::from_utf8(bytes) {

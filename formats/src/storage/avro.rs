@@ -218,7 +218,9 @@ impl FileWriter for AvroWriter {
 mod tests {
     use super::super::FormatKind;
     use super::*;
-    use arrow::array::{AsArray, Int32Array, Int64Array, Int8Array, StringArray, StructArray};
+    use arrow::array::{
+        Array, AsArray, Int32Array, Int64Array, Int8Array, StringArray, StructArray,
+    };
     use arrow::datatypes::{DataType, Fields, TimeUnit};
     use serde_json::{json, Value};
     use std::collections::HashMap;
