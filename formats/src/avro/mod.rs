@@ -46,6 +46,8 @@ declare_config! {
             importance: Medium,
             doc: "Toggle for enabling/disabling generalized sum type support: interoperability of enum/union with other schema formats",
         },
+        /// Only used Connect -> Avro (a null where the schema has a default); refused when
+        /// true there.
         pub ignore_default_for_nullables: bool {
             key: "ignore.default.for.nullables",
             ty: Boolean,
@@ -145,9 +147,12 @@ pub fn to_connect_schema_versioned(
 }
 
 fn refuse_unsupported(config: &AvroDataConfig) -> Result<()> {
-    if config.scrub_invalid_names || config.allow_optional_map_keys {
+    if config.scrub_invalid_names
+        || config.allow_optional_map_keys
+        || config.ignore_default_for_nullables
+    {
         return Err(Error::config(
-            "scrub.invalid.names=true and allow.optional.map.keys=true are not supported by Strait's AvroConverter",
+            "scrub.invalid.names=true, allow.optional.map.keys=true and ignore.default.for.nullables=true are not supported by Strait's AvroConverter when writing Avro",
         ));
     }
     if config.generalized_sum_type_support || config.discard_type_doc_default {
