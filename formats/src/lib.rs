@@ -18,6 +18,7 @@
 //! [`Converter`](strait_engine::plugin::Converter)); a malformed record becomes a row error,
 //! never a failed batch or a panic.
 
+pub mod avro;
 pub mod bytearray;
 pub mod java;
 pub mod json;

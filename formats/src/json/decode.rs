@@ -686,6 +686,130 @@ impl Node {
         self.nulls.append_null();
     }
 
+    // ---- typed appends, for binary decoders (Avro) that already know each value's type ----
+
+    /// Append an integer to an integer-like column (INT8..INT64, Date, Time, Timestamp),
+    /// narrowing as Java's `byteValue()`/`shortValue()` do.
+    #[inline]
+    pub fn push_int(&mut self, v: i64) -> Result<(), String> {
+        match &mut self.kind {
+            Kind::I8(b) => b.push(v as i8),
+            Kind::I16(b) => b.push(v as i16),
+            Kind::I32(b) | Kind::Date(b) | Kind::Time(b) => b.push(v as i32),
+            Kind::I64(b) | Kind::Timestamp(b) => b.push(v),
+            _ => return Err(self.not_a("an integer")),
+        }
+        self.nulls.append_non_null();
+        Ok(())
+    }
+
+    #[inline]
+    pub fn push_f32(&mut self, v: f32) -> Result<(), String> {
+        match &mut self.kind {
+            Kind::F32(b) => b.push(v),
+            _ => return Err(self.not_a("a float")),
+        }
+        self.nulls.append_non_null();
+        Ok(())
+    }
+
+    #[inline]
+    pub fn push_f64(&mut self, v: f64) -> Result<(), String> {
+        match &mut self.kind {
+            Kind::F64(b) => b.push(v),
+            _ => return Err(self.not_a("a double")),
+        }
+        self.nulls.append_non_null();
+        Ok(())
+    }
+
+    #[inline]
+    pub fn push_bool(&mut self, v: bool) -> Result<(), String> {
+        match &mut self.kind {
+            Kind::Bool(b) => b.append(v),
+            _ => return Err(self.not_a("a boolean")),
+        }
+        self.nulls.append_non_null();
+        Ok(())
+    }
+
+    /// Append bytes to a STRING (the caller has checked UTF-8), BYTES or Decimal column (a
+    /// Decimal takes `BigInteger` bytes: big-endian two's complement of the unscaled value).
+    #[inline]
+    pub fn push_bytes(&mut self, v: &[u8]) -> Result<(), String> {
+        let fail = |f: Fail| match f {
+            Fail::Syntax(m) | Fail::Data(m) => m,
+            Fail::Mismatch => "mismatch".into(),
+        };
+        match &mut self.kind {
+            Kind::Str(b) | Kind::Bin(b) => {
+                b.data.extend_from_slice(v);
+                b.commit().map_err(fail)?;
+            }
+            Kind::Decimal(b, _) => {
+                let unscaled = decimal_from_bytes(v).map_err(fail)?;
+                if unscaled.unsigned_abs() >= 10u128.pow(38) {
+                    return Err(format!(
+                        "Decimal value with unscaled value {unscaled} has more than 38 digits, the most Arrow Decimal128 holds"
+                    ));
+                }
+                b.push(unscaled);
+            }
+            _ => return Err(self.not_a("bytes")),
+        }
+        self.nulls.append_non_null();
+        Ok(())
+    }
+
+    /// The item builder of a list column.
+    pub fn list_item(&mut self) -> Option<&mut Node> {
+        match &mut self.kind {
+            Kind::List(_, item) => Some(item),
+            _ => None,
+        }
+    }
+
+    /// The key and value builders of a map column.
+    pub fn map_entries(&mut self) -> Option<(&mut Node, &mut Node)> {
+        match &mut self.kind {
+            Kind::Map { key, value, .. } => Some((key, value)),
+            _ => None,
+        }
+    }
+
+    /// The member builders of a struct column.
+    pub fn struct_members(&mut self) -> Option<&mut [Node]> {
+        match &mut self.kind {
+            Kind::Struct(st) => Some(&mut st.children),
+            _ => None,
+        }
+    }
+
+    /// Close a non-null list, map or struct row whose children were appended through
+    /// [`Node::list_item`], [`Node::map_entries`] or [`Node::struct_members`].
+    pub fn close_nested(&mut self) -> Result<(), String> {
+        let fail = |f: Fail| match f {
+            Fail::Syntax(m) | Fail::Data(m) => m,
+            Fail::Mismatch => "mismatch".into(),
+        };
+        match &mut self.kind {
+            Kind::List(offsets, item) => offsets.push(offset(item.len()).map_err(fail)?),
+            Kind::Map { offsets, key, .. } => offsets.push(offset(key.len()).map_err(fail)?),
+            Kind::Struct(_) => {}
+            _ => return Err(self.not_a("a container")),
+        }
+        self.nulls.append_non_null();
+        Ok(())
+    }
+
+    fn not_a(&self, what: &str) -> String {
+        format!(
+            "{what} cannot go into a {} column ({})",
+            self.type_name,
+            self.field.data_type()
+        )
+    }
+
     /// Drop every row from `len` on (including partial appends of a failed row).
     pub fn truncate(&mut self, len: usize) {
         match &mut self.kind {

@@ -50,10 +50,10 @@
 //! fails the call with a Data error.
 
 pub(crate) mod connect;
-mod decode;
+pub(crate) mod decode;
 pub(crate) mod encode;
 mod infer;
-mod scan;
+pub(crate) mod scan;
 pub(crate) mod write;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
