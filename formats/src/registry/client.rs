@@ -320,10 +320,13 @@ impl RegistryClient {
             .call(Method::GET, &["schemas", "ids", &id_text], &[], None)
             .await
             .map_err(|f| {
-                f.into_error(&format!("Error retrieving schema for id {id}"), |code, _| {
-                    let code = if code == 0 { 40403 } else { code };
-                    Error::data(format!("Schema {id} not found; error code: {code}"))
-                })
+                f.into_error(
+                    &format!("Error retrieving schema for id {id}"),
+                    |code, _| {
+                        let code = if code == 0 { 40403 } else { code };
+                        Error::data(format!("Schema {id} not found; error code: {code}"))
+                    },
+                )
             })?;
         let schema = (|| -> std::result::Result<RegisteredSchema, String> {
             Ok(RegisteredSchema {
@@ -506,7 +509,10 @@ impl RegistryClient {
         for _ in 0..n {
             let index = self.current.load(Ordering::Relaxed) % n;
             let base = &self.bases[index];
-            match self.with_retries(base, &method, segments, query, &body).await {
+            match self
+                .with_retries(base, &method, segments, query, &body)
+                .await
+            {
                 Ok(v) => return Ok((base.url.to_string(), v)),
                 Err(f) if !f.retriable() => return Err(f),
                 Err(f) => {
@@ -541,12 +547,8 @@ impl RegistryClient {
                 Ok(v) => return Ok(v),
                 Err(f) if !f.retriable() || attempt >= self.max_retries => return Err(f),
                 Err(_) => {
-                    tokio::time::sleep(backoff(
-                        attempt,
-                        self.retries_wait,
-                        self.retries_max_wait,
-                    ))
-                    .await;
+                    tokio::time::sleep(backoff(attempt, self.retries_wait, self.retries_max_wait))
+                        .await;
                     attempt += 1;
                 }
             }
@@ -752,7 +754,9 @@ mod tests {
                         break;
                     }
                 }
-                log.lock().unwrap().push(String::from_utf8_lossy(&got).to_string());
+                log.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&got).to_string());
                 let reply = format!(
                     "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
@@ -841,11 +845,18 @@ mod tests {
         ])
         .await;
         // Port 1 on loopback refuses connections.
-        let c = client(&format!("http://127.0.0.1:1,{good}"), &[("max.retries", "0")]);
+        let c = client(
+            &format!("http://127.0.0.1:1,{good}"),
+            &[("max.retries", "0")],
+        );
         assert_eq!(c.schema_by_id(1).await.unwrap().schema, "\"int\"");
         assert_eq!(c.request_count(), 2);
         assert_eq!(c.schema_by_id(2).await.unwrap().schema, "\"long\"");
-        assert_eq!(c.request_count(), 3, "the failed URL is not tried first again");
+        assert_eq!(
+            c.request_count(),
+            3,
+            "the failed URL is not tried first again"
+        );
     }
 
     #[tokio::test]
@@ -891,7 +902,9 @@ mod tests {
         c.schema_by_id(1).await.unwrap();
         let heads = seen.lock().unwrap().clone();
         assert!(
-            heads[0].to_ascii_lowercase().contains("authorization: basic ym9ionb3"),
+            heads[0]
+                .to_ascii_lowercase()
+                .contains("authorization: basic ym9ionb3"),
             "{}",
             heads[0]
         );
@@ -912,17 +925,32 @@ mod tests {
             version: 1,
         }];
         let id = c
-            .register("t a/b-value", SchemaType::Protobuf, "syntax = \"proto3\";", &refs, false)
+            .register(
+                "t a/b-value",
+                SchemaType::Protobuf,
+                "syntax = \"proto3\";",
+                &refs,
+                false,
+            )
             .await
             .unwrap();
         assert_eq!(id, 42);
         assert_eq!(
-            c.register("t a/b-value", SchemaType::Protobuf, "syntax = \"proto3\";", &refs, false)
-                .await
-                .unwrap(),
+            c.register(
+                "t a/b-value",
+                SchemaType::Protobuf,
+                "syntax = \"proto3\";",
+                &refs,
+                false
+            )
+            .await
+            .unwrap(),
             42
         );
-        assert_eq!(c.schema_by_id(42).await.unwrap().schema_type, SchemaType::Protobuf);
+        assert_eq!(
+            c.schema_by_id(42).await.unwrap().schema_type,
+            SchemaType::Protobuf
+        );
         assert_eq!(c.request_count(), 1);
         let req = seen.lock().unwrap()[0].clone();
         assert!(
@@ -948,7 +976,10 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.fault(), Fault::Data);
         assert!(err.message().contains("subject s"), "{err}");
-        assert!(err.message().contains("incompatible; error code: 409"), "{err}");
+        assert!(
+            err.message().contains("incompatible; error code: 409"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -982,7 +1013,10 @@ mod tests {
         for attempt in 0..40 {
             let d = backoff(attempt, wait, max);
             let ceil = (100u64 << attempt.min(30)).min(250);
-            assert!(d >= Duration::from_millis(1) && d <= Duration::from_millis(ceil), "{d:?}");
+            assert!(
+                d >= Duration::from_millis(1) && d <= Duration::from_millis(ceil),
+                "{d:?}"
+            );
         }
         assert_eq!(backoff(3, Duration::ZERO, max), Duration::ZERO);
     }

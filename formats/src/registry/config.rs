@@ -50,17 +50,37 @@ const ASSOCIATED_NAME_STRATEGY: &str =
 /// Confluent keys whose non-default values ask for behaviour Strait does not implement:
 /// `(key, the value(s) that mean "off", why)`. A key given with any other value is refused.
 pub const UNSUPPORTED: &[(&str, &[&str], &str)] = &[
-    ("propagate.schema.tags", &["false"], "schema tags are not supported"),
-    ("use.schema.id", &["-1"], "a schema id fixed by config is not supported"),
-    ("use.schema.guid", &[""], "a schema GUID fixed by config is not supported"),
+    (
+        "propagate.schema.tags",
+        &["false"],
+        "schema tags are not supported",
+    ),
+    (
+        "use.schema.id",
+        &["-1"],
+        "a schema id fixed by config is not supported",
+    ),
+    (
+        "use.schema.guid",
+        &[""],
+        "a schema GUID fixed by config is not supported",
+    ),
     (
         "use.latest.with.metadata",
         &[""],
         "selecting the latest version by metadata is not supported",
     ),
     ("schema.format", &[""], "schema formats are not supported"),
-    ("rule.executors", &[""], "data contract rules are not supported"),
-    ("rule.actions", &[""], "data contract rules are not supported"),
+    (
+        "rule.executors",
+        &[""],
+        "data contract rules are not supported",
+    ),
+    (
+        "rule.actions",
+        &[""],
+        "data contract rules are not supported",
+    ),
     (
         "context.name.strategy",
         &["io.confluent.kafka.serializers.context.NullContextNameStrategy"],
@@ -86,7 +106,11 @@ pub const UNSUPPORTED: &[(&str, &[&str], &str)] = &[
         &["io.confluent.kafka.serializers.schema.id.DualSchemaIdDeserializer"],
         "only the magic-byte prefix schema id is supported",
     ),
-    ("schema.reflection", &["false"], "schema reflection is a Java-only feature"),
+    (
+        "schema.reflection",
+        &["false"],
+        "schema reflection is a Java-only feature",
+    ),
 ];
 
 declare_config! {
@@ -541,7 +565,10 @@ mod tests {
         assert!(!c.normalize_schemas);
         assert_eq!(c.max_schemas_per_subject, 1000);
         assert_eq!(c.key_subject_name_strategy, SubjectNameStrategy::TopicName);
-        assert_eq!(c.value_subject_name_strategy, SubjectNameStrategy::TopicName);
+        assert_eq!(
+            c.value_subject_name_strategy,
+            SubjectNameStrategy::TopicName
+        );
         assert_eq!(c.max_retries, 3);
         assert_eq!(c.retries_wait, Duration::from_secs(1));
         assert_eq!(c.retries_max_wait, Duration::from_secs(20));
@@ -549,7 +576,10 @@ mod tests {
         assert_eq!(c.auth().unwrap(), Auth::None);
         // Java's client: 60 s when the key is absent, -1 (no expiry) when given as -1.
         assert_eq!(c.latest_ttl(), Some(Duration::from_secs(60)));
-        assert_eq!(parse(&[(LATEST_CACHE_TTL, "-1")]).unwrap().latest_ttl(), None);
+        assert_eq!(
+            parse(&[(LATEST_CACHE_TTL, "-1")]).unwrap().latest_ttl(),
+            None
+        );
         let def = RegistryConfig::config_def();
         assert_eq!(
             def.key("basic.auth.credentials.source").unwrap().default,

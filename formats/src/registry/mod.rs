@@ -121,16 +121,21 @@ impl SubjectNameStrategy {
     /// schema's full name when it is a record (Avro record, Protobuf message, JSON Schema
     /// title), `None` otherwise; the record strategies refuse a schema without one with Java's
     /// message, as a data error (Java's `SerializationException`).
-    pub fn subject_name(self, topic: &str, is_key: bool, record_name: Option<&str>) -> Result<String> {
+    pub fn subject_name(
+        self,
+        topic: &str,
+        is_key: bool,
+        record_name: Option<&str>,
+    ) -> Result<String> {
         match self {
-            SubjectNameStrategy::TopicName => Ok(format!(
-                "{topic}-{}",
-                if is_key { "key" } else { "value" }
-            )),
-            SubjectNameStrategy::RecordName => self.record_name(is_key, record_name),
-            SubjectNameStrategy::TopicRecordName => {
-                Ok(format!("{topic}-{}", self.record_name(is_key, record_name)?))
+            SubjectNameStrategy::TopicName => {
+                Ok(format!("{topic}-{}", if is_key { "key" } else { "value" }))
             }
+            SubjectNameStrategy::RecordName => self.record_name(is_key, record_name),
+            SubjectNameStrategy::TopicRecordName => Ok(format!(
+                "{topic}-{}",
+                self.record_name(is_key, record_name)?
+            )),
         }
     }
 
@@ -168,7 +173,8 @@ mod tests {
         );
         let s = SubjectNameStrategy::TopicRecordName;
         assert_eq!(
-            s.subject_name("orders", true, Some("com.acme.Key")).unwrap(),
+            s.subject_name("orders", true, Some("com.acme.Key"))
+                .unwrap(),
             "orders-com.acme.Key"
         );
         let err = s.subject_name("orders", false, None).unwrap_err();
