@@ -10,6 +10,9 @@
 //! - [`simple_header`]: `org.apache.kafka.connect.storage.SimpleHeaderConverter` (the default
 //!   `header.converter`).
 //!
+//! [`registry`] is the Confluent-compatible schema registry client the Avro, Protobuf and JSON
+//! Schema converters share.
+//!
 //! ByteArray, String, Json and the primitive converters are also header converters, as in Java:
 //! each is registered twice, once per plugin type, so `/connector-plugins` lists them as Java
 //! does.
@@ -23,6 +26,7 @@ pub mod bytearray;
 pub mod java;
 pub mod json;
 pub mod primitive;
+pub mod registry;
 pub mod simple_header;
 pub mod storage;
 pub mod string;

