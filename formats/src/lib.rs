@@ -84,7 +84,7 @@ pub fn converters() -> Vec<ConverterPlugin> {
     converters
         .into_iter()
         .chain(headers)
-        .chain([simple_header::plugin()])
+        .chain([simple_header::plugin(), avro::converter::plugin()])
         .collect()
 }
 

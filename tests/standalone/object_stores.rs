@@ -6,7 +6,8 @@
 //! deployment would (`AZURE_STORAGE_USE_EMULATOR` + `AZURITE_BLOB_STORAGE_URL`). Each test writes
 //! JSON lines and Parquet with `flush.size=3` and reads every object back through a separately
 //! built object_store client, comparing the object list with Confluent's names and every file's
-//! records with what was produced.
+//! records with what was produced. Azurite also checks SharedKey signatures, which moto does
+//! not, so the wrong-credentials case of the S3 sink is tested here.
 //!
 //! `gs://` has no such test: no Google Cloud Storage emulator from the package registries serves
 //! the XML API object_store's GCS client uses for uploads and listings (details in the doc of
@@ -151,4 +152,65 @@ fn azure_blob_storage_through_azurite() {
         ],
         Arc::new(reader),
     );
+}
+
+#[test]
+fn wrong_credentials_fail_the_task_and_commit_nothing() {
+    let url = azurite_url();
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("az-denied");
+    let run = unique("denied");
+    create_topic(&topic, 1);
+    produce(&topic, &records(1, 3), envelope);
+    let props = format!(
+        "name={run}
+connector.class=io.confluent.connect.s3.S3SinkConnector
+tasks.max=1
+         topics={topic}
+store.url=az://{CONTAINER}
+s3.bucket.name={CONTAINER}
+flush.size=1
+         format.class=io.confluent.connect.s3.format.json.JsonFormat
+         value.converter=org.apache.kafka.connect.json.JsonConverter
+"
+    );
+    // Azurite checks SharedKey signatures (moto accepts any key, so S3 cannot show this): a
+    // well-formed key that is not the account's.
+    let wrong_key = "d3JvbmcgYWNjb3VudCBrZXkgZm9yIHRoZSBkZXZlbG9wbWVudCBhY2NvdW50IQ==";
+    let w = Worker::start_with_env(
+        dir.path(),
+        "denied",
+        "",
+        &[("s3.properties", props)],
+        &[
+            ("AZURE_STORAGE_USE_EMULATOR", "true".to_string()),
+            ("AZURITE_BLOB_STORAGE_URL", url),
+            ("AZURE_STORAGE_ACCOUNT_KEY", wrong_key.to_string()),
+        ],
+    );
+    wait_rest(&w);
+    let trace = wait_task_failed(&w, &run);
+    assert!(
+        trace.contains(&format!("Access to bucket {CONTAINER} was refused"))
+            && trace.contains("AZURE_*"),
+        "{trace}"
+    );
+    // Nothing was consumed into a file, so nothing is committed.
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", format!("connect-{run}"))
+        .create()
+        .unwrap();
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    tpl.add_partition(&topic, 0);
+    let committed = consumer
+        .committed_offsets(tpl, Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(
+        committed.elements()[0].offset(),
+        rdkafka::Offset::Invalid,
+        "no offset may be committed past records that are in no object"
+    );
+    w.stop();
 }

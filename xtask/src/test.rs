@@ -22,8 +22,11 @@ use crate::{fuzz, say};
 
 /// What the workspace's tests need today. Add names here as integration tests grow. (The runner
 /// starts one set of services for the whole workspace run; `azurite`, for the S3 sink's `az://`
-/// smoke test alone, costs about 20 s of npm install on a fresh machine and 1–2 s of start-up.)
-const DEFAULT_SERVICES: &[&str] = &["kafka", "s3", "azurite"];
+/// smoke test alone, costs about 20 s of npm install on a fresh machine and 1–2 s of start-up;
+/// `schema-registry` (Apicurio, a second JVM beside Kafka's, -Xmx384m, ~250 MB RSS) about 8 s of
+/// Maven download and 6–7 s of start-up, for the registry client and the AvroConverter, whose
+/// interop tests need Kafka and the registry at once.)
+const DEFAULT_SERVICES: &[&str] = &["kafka", "s3", "azurite", "schema-registry"];
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -270,6 +270,7 @@ fn classify(e: object_store::Error, bucket: &str) -> Error {
 fn credentials_error(bucket: &str, text: &str) -> Error {
     Error::config(format!(
         "Access to bucket {bucket} was refused: check aws.access.key.id / aws.secret.access.key \
-         (or the credentials of the default AWS chain) and the bucket's permissions: {text}"
+         (or the credentials of the default AWS chain; for gs:// and az:// store.url, the \
+         GOOGLE_* / AZURE_* environment) and the bucket's permissions: {text}"
     ))
 }

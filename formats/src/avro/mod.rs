@@ -17,6 +17,7 @@
 //! Connect is refused). `scrub.invalid.names` and `allow.optional.map.keys` only affect
 //! Connect -> Avro, where Strait supports their defaults only (set to true they are refused).
 
+pub mod converter;
 pub mod decode;
 pub(crate) mod schema;
 pub(crate) mod write;

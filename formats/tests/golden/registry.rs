@@ -9,7 +9,7 @@ use strait_engine::config::props_from;
 use strait_engine::error::Fault;
 use strait_formats::registry::{RegistryClient, RegistryConfig, SchemaType};
 
-fn registry_url() -> String {
+pub(crate) fn registry_url() -> String {
     std::env::var("STRAIT_TEST_SCHEMA_REGISTRY").unwrap_or_else(|_| {
         panic!(
             "STRAIT_TEST_SCHEMA_REGISTRY is not set: run `cargo xtask services up schema-registry` \

@@ -1,0 +1,201 @@
+//! `io.confluent.connect.avro.AvroConverter` against a real Confluent-compatible registry
+//! (`cargo xtask services up schema-registry`, Apicurio's `/apis/ccompat/v7`): Connect data
+//! written by the converter (schema registered under TopicNameStrategy's subject, Confluent's
+//! wire format) decodes back to the same values and Connect schema, with the registry version on
+//! it as Java's deserializer sets it; bad payloads are row errors naming what is wrong.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, AsArray, BinaryArray, Int64Array, StringArray, StructArray};
+use arrow::datatypes::{DataType, Field, Fields};
+use strait_engine::config::props_from;
+use strait_engine::plugin::{Converter, ConverterRole};
+use strait_engine::registry::Registry;
+use strait_engine::schema as md;
+
+use super::registry::registry_url;
+
+fn converter(url: &str) -> Arc<dyn Converter> {
+    let registry = Registry::new().with_converters(strait_formats::converters());
+    registry
+        .converter(
+            ConverterRole::Value,
+            "io.confluent.connect.avro.AvroConverter",
+            &props_from(&[("schema.registry.url", url)]),
+        )
+        .unwrap()
+}
+
+fn topic(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("strait-{name}-{}-{nanos}", std::process::id())
+}
+
+/// Two rows of a named Connect struct {id: int64, name: optional string}.
+fn orders() -> (Field, ArrayRef) {
+    let fields = Fields::from(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("name", DataType::Utf8, true),
+    ]);
+    let values = StructArray::try_new(
+        fields.clone(),
+        vec![
+            Arc::new(Int64Array::from(vec![7, 8])),
+            Arc::new(StringArray::from(vec![Some("ann"), None])),
+        ],
+        None,
+    )
+    .unwrap();
+    let field = Field::new("value", DataType::Struct(fields), false).with_metadata(
+        std::collections::HashMap::from([(md::NAME.to_string(), "strait.test.Order".to_string())]),
+    );
+    (field, Arc::new(values))
+}
+
+fn topics(topic: &str, rows: usize) -> ArrayRef {
+    Arc::new(StringArray::from(vec![topic; rows]))
+}
+
+#[tokio::test]
+async fn what_the_converter_writes_it_reads_back_with_the_registry_version() {
+    let url = registry_url();
+    let c = converter(&url);
+    let topic = topic("avro-rt");
+    let (field, values) = orders();
+    let t = topics(&topic, 2);
+
+    c.prepare_from_connect(std::slice::from_ref(&topic), &field)
+        .await
+        .unwrap();
+    let payloads = c.from_connect_for(&t, &field, &values).unwrap();
+    // Confluent's wire format: magic byte 0, then the 4-byte id the registry gave.
+    let first = payloads.value(0);
+    assert_eq!(first[0], 0);
+    let id = i32::from_be_bytes([first[1], first[2], first[3], first[4]]);
+    let registered = strait_formats::registry::RegistryClient::new(
+        &strait_formats::registry::RegistryConfig::parse(&props_from(&[(
+            "schema.registry.url",
+            url.as_str(),
+        )]))
+        .unwrap(),
+    )
+    .unwrap()
+    .latest(&format!("{topic}-value"))
+    .await
+    .unwrap();
+    assert_eq!(
+        registered.id, id,
+        "registered under TopicNameStrategy's subject"
+    );
+    assert_eq!(registered.version, 1);
+
+    // A fresh converter (no cache) reads the payloads back.
+    let reader = converter(&url);
+    reader.prepare_to_connect(&t, &payloads).await.unwrap();
+    let decoded = reader.to_connect_for(&t, &payloads).unwrap();
+    assert!(decoded.errors.is_empty(), "{:?}", decoded.errors);
+    let segment = decoded.only().unwrap();
+    assert_eq!(
+        segment
+            .field
+            .metadata()
+            .get(md::VERSION)
+            .map(String::as_str),
+        Some("1"),
+        "the registry version goes on the Connect schema, as Java's deserializer sets it"
+    );
+    assert_eq!(
+        segment.field.metadata().get(md::NAME).map(String::as_str),
+        Some("strait.test.Order")
+    );
+    let back = segment.array.as_struct();
+    assert_eq!(
+        back.column(0).as_ref(),
+        values.as_struct().column(0).as_ref()
+    );
+    assert_eq!(
+        back.column(1).as_string::<i32>().iter().collect::<Vec<_>>(),
+        vec![Some("ann"), None]
+    );
+}
+
+#[tokio::test]
+async fn bad_payloads_are_row_errors_and_the_rest_decode() {
+    let url = registry_url();
+    let c = converter(&url);
+    let topic = topic("avro-bad");
+    let (field, values) = orders();
+    let t2 = topics(&topic, 2);
+    c.prepare_from_connect(std::slice::from_ref(&topic), &field)
+        .await
+        .unwrap();
+    let good = c.from_connect_for(&t2, &field, &values).unwrap();
+    // Row 0 good, 1 no magic byte, 2 an id no registry has, 3 null (a tombstone), 4 good
+    // header with a truncated body.
+    let truncated = &good.value(1)[..6];
+    let payloads: BinaryArray = vec![
+        Some(good.value(0)),
+        Some(&b"{\"json\":1}"[..]),
+        Some(&[0u8, 0x7f, 0xff, 0xff, 0xf0, 2][..]),
+        None,
+        Some(truncated),
+    ]
+    .into_iter()
+    .collect();
+    let t5 = topics(&topic, 5);
+    c.prepare_to_connect(&t5, &payloads).await.unwrap();
+    let decoded = c.to_connect_for(&t5, &payloads).unwrap();
+    let errors: Vec<(usize, String)> = decoded
+        .errors
+        .iter()
+        .map(|e| (e.row, e.error.message().to_string()))
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert_eq!(errors[0].0, 1);
+    assert!(errors[0].1.ends_with("Unknown magic byte!"), "{errors:?}");
+    assert_eq!(errors[1].0, 2);
+    assert!(
+        errors[1]
+            .1
+            .contains(&format!("schema for id {}", 0x7fff_fff0)),
+        "{errors:?}"
+    );
+    assert_eq!(errors[2].0, 4);
+    assert!(
+        errors[2].1.starts_with(&format!(
+            "Failed to deserialize data for topic {topic} to Avro"
+        )),
+        "{errors:?}"
+    );
+    assert_eq!(decoded.num_rows(), 5);
+    let row0 = decoded.segments.iter().find(|s| s.start_row == 0).unwrap();
+    assert_eq!(
+        row0.array
+            .as_struct()
+            .column(0)
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .value(0),
+        7
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_registry_is_retriable() {
+    let c = converter("http://127.0.0.1:9");
+    let topic = topic("avro-away");
+    let (field, _) = orders();
+    let e = c
+        .prepare_from_connect(std::slice::from_ref(&topic), &field)
+        .await
+        .unwrap_err();
+    assert!(e.is_retriable(), "{e}");
+    let payloads: BinaryArray = vec![Some(&[0u8, 0, 0, 0, 1, 2][..])].into_iter().collect();
+    let e = c
+        .prepare_to_connect(&topics(&topic, 1), &payloads)
+        .await
+        .unwrap_err();
+    assert!(e.is_retriable(), "{e}");
+}
