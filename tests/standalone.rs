@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "standalone/avro.rs"]
+mod avro;
 #[path = "standalone/object_stores.rs"]
 mod object_stores;
 #[path = "standalone/s3.rs"]
