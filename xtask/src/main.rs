@@ -12,6 +12,7 @@ mod conformance;
 mod docs;
 mod fuzz;
 mod golden;
+mod pyclients;
 mod services;
 mod test;
 mod util;
@@ -40,6 +41,9 @@ enum Command {
     Conformance(conformance::Args),
     /// End-to-end benchmark: Datagen → Kafka → blackhole / file sink, beside JVM Kafka Connect.
     Bench(bench::Args),
+    /// Install the Python Kafka clients (confluent-kafka) the interop tests drive; print the
+    /// `export STRAIT_TEST_PYTHON=…` line.
+    PyClients(pyclients::Args),
     /// Regenerate docs/configuration.md from the code's config definitions (`--check`: fail
     /// if the committed file is out of date).
     Docs(docs::Args),
@@ -59,6 +63,7 @@ fn main() {
         Command::Conformance(args) => conformance::run(&ctx, args),
         Command::Bench(args) => bench::run(&ctx, args),
         Command::Docs(args) => docs::run(&ctx, args),
+        Command::PyClients(args) => pyclients::run(&ctx, args),
     };
     if let Err(e) = result {
         fail(e);

@@ -3,6 +3,8 @@
 //! 1. Starts the services the integration tests need (those already up are reused and left
 //!    running; only the ones started here are stopped at the end, whatever the outcome).
 //! 2. Optionally (`--fuzz-smoke`, or `CI=true`) runs every fuzz target for a few seconds.
+//!    With the schema registry up, also installs the Python clients of the interop tests
+//!    ([`crate::pyclients`]) and sets `STRAIT_TEST_PYTHON`.
 //! 3. Runs the whole workspace's tests with `STRAIT_TEST_*` variables pointing at the services:
 //!    `cargo nextest run --workspace --no-fail-fast` when cargo-nextest is installed (plus
 //!    `cargo test --doc` first, which nextest does not run), else `cargo test --workspace
@@ -82,6 +84,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         if services::running_pid(ctx, *s).is_some() {
             env.extend_from_slice(s.env());
         }
+    }
+    // The Python clients of the interop tests (confluent-kafka's Avro serde) talk to the
+    // registry: install them (cached) when it is up.
+    let python;
+    if services::running_pid(ctx, services::find("schema-registry")?).is_some() {
+        python = crate::pyclients::install(ctx)?.display().to_string();
+        env.push((crate::pyclients::ENV, &python));
     }
     for (k, v) in &env {
         say!("{k}={v}");
