@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 #[path = "standalone/avro.rs"]
 mod avro;
+#[path = "standalone/avro_interop.rs"]
+mod avro_interop;
 #[path = "standalone/object_stores.rs"]
 mod object_stores;
 #[path = "standalone/s3.rs"]

@@ -8,7 +8,7 @@
 use super::s3::{create_topic, get_in, list_in, read_parquet};
 use super::*;
 
-fn registry_url() -> String {
+pub(crate) fn registry_url() -> String {
     std::env::var("STRAIT_TEST_SCHEMA_REGISTRY").expect(
         "STRAIT_TEST_SCHEMA_REGISTRY is not set: this test needs a schema registry; run `cargo \
          xtask test` (or `cargo xtask services up schema-registry` and export the variable it \

@@ -12,14 +12,14 @@ use object_store::{ObjectStore, ObjectStoreExt as _};
 
 use super::*;
 
-fn s3_endpoint() -> String {
+pub(crate) fn s3_endpoint() -> String {
     std::env::var("STRAIT_TEST_S3_ENDPOINT").expect(
         "STRAIT_TEST_S3_ENDPOINT is not set: these tests need a real S3 server; run `cargo xtask test` \
          (or `cargo xtask services up s3` and export STRAIT_TEST_S3_ENDPOINT=http://127.0.0.1:5000)",
     )
 }
 
-const BUCKET: &str = "strait-test";
+pub(crate) const BUCKET: &str = "strait-test";
 
 fn store() -> Arc<dyn ObjectStore> {
     Arc::new(
@@ -44,7 +44,7 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Every object key under `prefix` in the S3 bucket, sorted.
-fn list(prefix: &str) -> Vec<String> {
+pub(crate) fn list(prefix: &str) -> Vec<String> {
     list_in(&*store(), prefix)
 }
 
@@ -63,7 +63,7 @@ pub(crate) fn list_in(store: &dyn ObjectStore, prefix: &str) -> Vec<String> {
     })
 }
 
-fn get(key: &str) -> Vec<u8> {
+pub(crate) fn get(key: &str) -> Vec<u8> {
     get_in(&*store(), key)
 }
 

@@ -1,0 +1,466 @@
+//! The AvroConverter against Confluent's own Avro serde: confluent-kafka 2.16.1's Python client
+//! (`confluent_kafka.schema_registry.avro`, over fastavro), installed by `cargo xtask py-clients`
+//! (or `cargo xtask test`, which sets `STRAIT_TEST_PYTHON`), on the real broker and the real
+//! registry (Apicurio's Confluent-compatible API).
+//!
+//! - Python → Strait: records of every Avro type the serializer writes (long, string, optional
+//!   string, double, boolean, enum, array, map, decimal bytes, timestamp-millis, date) reach
+//!   Parquet on S3 field for field, with Parquet's DECIMAL/TIMESTAMP/DATE types.
+//! - Strait → Python: Datagen through the AvroConverter is read back by `AvroDeserializer`, equal
+//!   to the same seed through the JsonConverter, and the registered schemas are the ones
+//!   `AvroData.fromConnectSchema` writes (schema-registry
+//!   `avro-data/src/main/java/io/confluent/connect/avro/AvroData.java`: a named struct becomes a
+//!   record in the name's namespace with `connect.name`; an unnamed one is
+//!   `io.confluent.connect.avro.ConnectDefault`, without `connect.name`).
+//! - Schema evolution: three versions of a subject under BACKWARD; the S3 sink rotates files at
+//!   each version change and its Avro files carry the registry version as `connect.version`.
+//!
+//! The Python side is `avro_interop.py` next to this file, written into each test's temporary
+//! directory.
+
+use std::collections::BTreeMap;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, TimeUnit};
+use serde_json::{json, Value};
+
+use super::avro::registry_url;
+use super::s3::{create_topic, get, list, read_parquet, s3_endpoint, BUCKET};
+use super::*;
+
+const SCRIPT: &str = include_str!("avro_interop.py");
+
+/// Run `avro_interop.py <args…>` with confluent-kafka's interpreter; its JSON output.
+fn python(dir: &Path, args: &[&str]) -> Value {
+    let interpreter = std::env::var("STRAIT_TEST_PYTHON").expect(
+        "STRAIT_TEST_PYTHON is not set: this test needs Confluent's Python client; run `cargo \
+         xtask test` (or `cargo xtask py-clients` and export the variable it prints)",
+    );
+    let script = dir.join("avro_interop.py");
+    std::fs::write(&script, SCRIPT).unwrap();
+    let out = Command::new(interpreter)
+        .arg(&script)
+        .args(args)
+        // authlib warns about httpx on import; keep stderr for real failures.
+        .env("PYTHONWARNINGS", "ignore")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "avro_interop.py {args:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "avro_interop.py {args:?} printed no JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// The S3 sink's properties for `topic` under `topics_dir`.
+fn s3_sink(name: &str, topic: &str, topics_dir: &str, extra: &str) -> String {
+    format!(
+        "name={name}\nconnector.class=io.confluent.connect.s3.S3SinkConnector\ntasks.max=1\n\
+         topics={topic}\ns3.bucket.name={BUCKET}\ns3.region=us-east-1\nstore.url={}\n\
+         aws.access.key.id=testing\naws.secret.access.key=testing\ntopics.dir={topics_dir}\n\
+         value.converter=io.confluent.connect.avro.AvroConverter\n\
+         value.converter.schema.registry.url={}\n{extra}\n",
+        s3_endpoint(),
+        registry_url()
+    )
+}
+
+/// The object keys under `prefix` once there are `n` of them.
+fn wait_objects(w: &Worker, prefix: &str, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let objects = list(prefix);
+        if objects.len() >= n {
+            return objects;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {objects:?} of {n} objects under {prefix}; log:\n{}",
+            w.log()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Row `i` of an Arrow column as the Python script prints values: decimals as unscaled
+/// integers, timestamps as epoch milliseconds, dates as epoch days, maps as objects.
+fn cell(col: &dyn Array, i: usize) -> Value {
+    use arrow::datatypes::*;
+    if col.is_null(i) {
+        return Value::Null;
+    }
+    match col.data_type() {
+        DataType::Int32 => json!(col.as_primitive::<Int32Type>().value(i)),
+        DataType::Int64 => json!(col.as_primitive::<Int64Type>().value(i)),
+        DataType::Float64 => json!(col.as_primitive::<Float64Type>().value(i)),
+        DataType::Boolean => json!(col.as_boolean().value(i)),
+        DataType::Utf8 => json!(col.as_string::<i32>().value(i)),
+        DataType::Decimal128(_, _) => {
+            let unscaled = col.as_primitive::<Decimal128Type>().value(i);
+            json!(i64::try_from(unscaled).unwrap())
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            json!(col.as_primitive::<TimestampMillisecondType>().value(i))
+        }
+        DataType::Date32 => json!(col.as_primitive::<Date32Type>().value(i)),
+        DataType::List(_) => {
+            let items = col.as_list::<i32>().value(i);
+            Value::Array((0..items.len()).map(|j| cell(&items, j)).collect())
+        }
+        DataType::Map(_, _) => {
+            let entries = col.as_map().value(i);
+            let (keys, values) = (entries.column(0), entries.column(1));
+            Value::Object(
+                (0..entries.len())
+                    .map(|j| (cell(keys, j).as_str().unwrap().to_string(), cell(values, j)))
+                    .collect(),
+            )
+        }
+        DataType::Struct(_) => {
+            let s = col.as_struct();
+            Value::Object(
+                s.column_names()
+                    .iter()
+                    .zip(s.columns())
+                    .map(|(name, c)| (name.to_string(), cell(c, i)))
+                    .collect(),
+            )
+        }
+        other => panic!("no JSON form for {other} in this test"),
+    }
+}
+
+/// Every row of `batches` as a JSON object of its columns.
+fn json_rows(batches: &[RecordBatch]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for b in batches {
+        for i in 0..b.num_rows() {
+            out.push(Value::Object(
+                b.schema()
+                    .fields()
+                    .iter()
+                    .zip(b.columns())
+                    .map(|(f, c)| (f.name().clone(), cell(c, i)))
+                    .collect(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn python_avro_serializer_records_reach_parquet_field_for_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("py-to-strait");
+    create_topic(&topic, 1);
+    let n = 60;
+    let produced = python(
+        dir.path(),
+        &["produce", &bootstrap(), &registry_url(), &topic, &n.to_string()],
+    );
+    let written = produced["records"].as_array().unwrap();
+    assert_eq!(written.len(), n);
+    assert_eq!(
+        produced["ids"].as_array().unwrap().len(),
+        1,
+        "one schema id for every record: {produced}"
+    );
+
+    let run = unique("py-to-strait-run");
+    let conns = vec![(
+        "s3.properties",
+        s3_sink(
+            &format!("{run}-s3"),
+            &topic,
+            &run,
+            &format!("flush.size={n}\nformat.class=io.confluent.connect.s3.format.parquet.ParquetFormat"),
+        ),
+    )];
+    let w = Worker::start(dir.path(), "w", "", &conns);
+    let objects = wait_objects(&w, &run, 1);
+    assert_eq!(
+        objects,
+        [format!("{run}/{topic}/partition=0/{topic}+0+0000000000.snappy.parquet")]
+    );
+    let batches = read_parquet(get(&objects[0]));
+
+    // AvroData's Connect types, written as parquet-avro writes them: the enum is a string, the
+    // decimal keeps the Avro precision (connect.decimal.precision) and scale, timestamp-millis
+    // and date stay logical, the optional string alone is nullable.
+    let schema = batches[0].schema();
+    let types: Vec<(String, DataType, bool)> = schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().clone(), f.is_nullable()))
+        .collect();
+    let names: Vec<&str> = types.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["id", "name", "note", "amount", "active", "suit", "tags", "attrs", "price", "ts", "day"]
+    );
+    let ty = |name: &str| types.iter().find(|(n, _, _)| n == name).unwrap();
+    assert_eq!(ty("id").1, DataType::Int64);
+    assert_eq!(ty("name").1, DataType::Utf8);
+    assert_eq!((&ty("note").1, ty("note").2), (&DataType::Utf8, true));
+    assert_eq!(ty("amount").1, DataType::Float64);
+    assert_eq!(ty("active").1, DataType::Boolean);
+    assert_eq!(ty("suit").1, DataType::Utf8);
+    assert!(
+        matches!(&ty("tags").1, DataType::List(item) if *item.data_type() == DataType::Utf8),
+        "{:?}",
+        ty("tags")
+    );
+    match &ty("attrs").1 {
+        DataType::Map(entries, _) => match entries.data_type() {
+            DataType::Struct(kv) => {
+                assert_eq!(kv[0].data_type(), &DataType::Utf8);
+                assert_eq!(kv[1].data_type(), &DataType::Int64);
+            }
+            other => panic!("map entries {other}"),
+        },
+        other => panic!("attrs is {other}, want a Parquet MAP"),
+    }
+    assert_eq!(ty("price").1, DataType::Decimal128(10, 2));
+    assert!(
+        matches!(&ty("ts").1, DataType::Timestamp(TimeUnit::Millisecond, Some(_))),
+        "ts is {:?}, want TIMESTAMP(MILLIS, UTC-adjusted)",
+        ty("ts").1
+    );
+    assert_eq!(ty("day").1, DataType::Date32);
+    for (name, _, nullable) in &types {
+        assert_eq!(*nullable, name == "note", "{name} nullability");
+    }
+
+    // Field for field, in offset order, what the Python serializer was handed.
+    let read = json_rows(&batches);
+    assert_eq!(read.len(), n);
+    for (i, (got, want)) in read.iter().zip(written).enumerate() {
+        assert_eq!(got, want, "record {i}");
+    }
+    w.stop();
+}
+
+/// What `AvroData.fromConnectSchema` writes for Datagen's `users` (a named struct: a record in
+/// the name's namespace, `connect.name` = the Connect name).
+fn users_avro_schema() -> Value {
+    json!({"type": "record", "name": "users", "namespace": "ksql", "fields": [
+        {"name": "registertime", "type": "long"},
+        {"name": "userid", "type": "string"},
+        {"name": "regionid", "type": "string"},
+        {"name": "gender", "type": "string"}],
+        "connect.name": "ksql.users"})
+}
+
+/// `orders` under HoistField$Value's unnamed struct: `ConnectDefault` in AvroData's namespace,
+/// no `connect.name`; the nested records keep theirs (`address` shares `orders`' namespace, so
+/// Avro leaves it out).
+fn hoisted_orders_avro_schema() -> Value {
+    json!({"type": "record", "name": "ConnectDefault", "namespace": "io.confluent.connect.avro",
+        "fields": [{"name": "order", "type": {
+            "type": "record", "name": "orders", "namespace": "ksql", "fields": [
+                {"name": "ordertime", "type": "long"},
+                {"name": "orderid", "type": "int"},
+                {"name": "itemid", "type": "string"},
+                {"name": "orderunits", "type": "double"},
+                {"name": "address", "type": {"type": "record", "name": "address", "fields": [
+                    {"name": "city", "type": "string"},
+                    {"name": "state", "type": "string"},
+                    {"name": "zipcode", "type": "long"}],
+                    "connect.name": "ksql.address"}}],
+            "connect.name": "ksql.orders"}}]})
+}
+
+#[test]
+fn strait_avro_is_read_by_pythons_avro_deserializer() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = unique("strait-to-py");
+    let n = 150;
+    let avro = format!(
+        "value.converter=io.confluent.connect.avro.AvroConverter\n\
+         value.converter.schema.registry.url={}\n",
+        registry_url()
+    );
+    let json = "value.converter=org.apache.kafka.connect.json.JsonConverter\n\
+                value.converter.schemas.enable=false\n";
+    let hoist = "transforms=hoist\ntransforms.hoist.type=org.apache.kafka.connect.transforms.HoistField$Value\n\
+                 transforms.hoist.field=order\n";
+    // (quickstart, extra source config, expected registered schema)
+    let cases = [
+        ("users", "", users_avro_schema()),
+        ("orders", hoist, hoisted_orders_avro_schema()),
+    ];
+    let mut conns = Vec::new();
+    let mut topics = Vec::new();
+    for (quickstart, extra, _) in &cases {
+        let avro_topic = format!("{run}-{quickstart}-avro");
+        let json_topic = format!("{run}-{quickstart}-json");
+        for (topic, converter) in [(&avro_topic, avro.as_str()), (&json_topic, json)] {
+            create_topic(topic, 1);
+            conns.push((
+                "gen.properties",
+                format!(
+                    "name={topic}-gen\nconnector.class=DatagenConnector\ntasks.max=1\n\
+                     kafka.topic={topic}\nquickstart={quickstart}\nmax.interval=0\n\
+                     iterations={n}\nrandom.seed=29\n{converter}{extra}"
+                ),
+            ));
+        }
+        topics.push((avro_topic, json_topic));
+    }
+    // Worker::start writes each connector to the file named in its pair: make them distinct.
+    let conns: Vec<(String, String)> = conns
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, c))| (format!("gen-{i}.properties"), c))
+        .collect();
+    let conns: Vec<(&str, String)> = conns.iter().map(|(f, c)| (f.as_str(), c.clone())).collect();
+    let w = Worker::start(dir.path(), "w", "", &conns);
+    wait_rest(&w);
+
+    for ((avro_topic, json_topic), (quickstart, _, schema)) in topics.iter().zip(&cases) {
+        let read = python(
+            dir.path(),
+            &["consume", &bootstrap(), &registry_url(), avro_topic, &n.to_string()],
+        );
+        let records = read["records"].as_array().unwrap();
+        assert_eq!(records.len(), n, "{quickstart}: {} records", records.len());
+        // Every record under the one schema Strait registered under TopicNameStrategy's subject.
+        assert_eq!(read["subject_versions"], json!([1]), "{quickstart}");
+        assert_eq!(read["ids"], json!([read["latest_id"]]), "{quickstart}");
+        assert_eq!(&read["schema"], schema, "{quickstart}: registered schema");
+        // The same Connect records the JsonConverter wrote for the same seed.
+        let via_json = consume(json_topic, n, |m| {
+            use rdkafka::Message;
+            serde_json::from_slice::<Value>(m.payload().unwrap()).unwrap()
+        });
+        for (i, (got, want)) in records.iter().zip(&via_json).enumerate() {
+            assert_eq!(got, want, "{quickstart} record {i}");
+        }
+    }
+    w.stop();
+}
+
+#[test]
+fn schema_versions_rotate_files_and_reach_the_avro_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("py-evolve");
+    create_topic(&topic, 1);
+    let evolved = python(
+        dir.path(),
+        &["evolve", &bootstrap(), &registry_url(), &topic],
+    );
+    // The registry's side: three versions under BACKWARD, each with its id, and the change that
+    // breaks BACKWARD (a field without a default) refused (with Apicurio's status and wording,
+    // so only "refused" is asserted).
+    assert_eq!(evolved["compatibility"], "BACKWARD");
+    assert_eq!(evolved["subject_versions"], json!([1, 2, 3]));
+    let ids = &evolved["ids"];
+    assert_eq!(
+        evolved["version_ids"],
+        json!([ids["1"], ids["2"], ids["3"]]),
+        "{evolved}"
+    );
+    assert!(
+        evolved["refused"].is_object(),
+        "incompatible schema accepted: {evolved}"
+    );
+    let records = evolved["records"].as_array().unwrap();
+    let versions: Vec<i64> = records.iter().map(|r| r["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, [1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3]);
+
+    // flush.size=5 over 7 v1, 4 v2 and 5 v3 records: the size closes +0 and +11, the schema
+    // changes close +5 (2 rows) and +7 (4 rows) — Confluent's schema.compatibility=NONE.
+    let run = unique("py-evolve-run");
+    let parquet_dir = format!("{run}-parquet");
+    let avro_dir = format!("{run}-avro");
+    let conns = vec![
+        (
+            "parquet.properties",
+            s3_sink(
+                &format!("{run}-parquet"),
+                &topic,
+                &parquet_dir,
+                "flush.size=5\nformat.class=io.confluent.connect.s3.format.parquet.ParquetFormat",
+            ),
+        ),
+        (
+            "avro.properties",
+            s3_sink(
+                &format!("{run}-avro"),
+                &topic,
+                &avro_dir,
+                "flush.size=5\nformat.class=io.confluent.connect.s3.format.avro.AvroFormat",
+            ),
+        ),
+    ];
+    let w = Worker::start(dir.path(), "w", "", &conns);
+    let starts = [0, 5, 7, 11];
+    let key = |dir: &str, start: i64, ext: &str| {
+        format!("{dir}/{topic}/partition=0/{topic}+0+{start:010}.{ext}")
+    };
+    let parquet = wait_objects(&w, &parquet_dir, 4);
+    let avro = wait_objects(&w, &avro_dir, 4);
+    assert_eq!(
+        parquet,
+        starts.map(|s| key(&parquet_dir, s, "snappy.parquet"))
+    );
+    assert_eq!(avro, starts.map(|s| key(&avro_dir, s, "avro")));
+
+    let columns = |version: i64| -> Vec<&str> {
+        match version {
+            1 => vec!["id", "sensor", "legacy"],
+            2 => vec!["id", "sensor", "legacy", "unit"],
+            _ => vec!["id", "sensor", "unit"],
+        }
+    };
+    let mut by_file: BTreeMap<usize, Vec<&Value>> = BTreeMap::new();
+    for (offset, r) in records.iter().enumerate() {
+        let file = starts.iter().rposition(|&s| s <= offset as i64).unwrap();
+        by_file.entry(file).or_default().push(r);
+    }
+    for (file, want) in &by_file {
+        let version = want[0]["version"].as_i64().unwrap();
+        assert!(want.iter().all(|r| r["version"] == version));
+        // Parquet: the version's columns, the rows Python wrote.
+        let batches = read_parquet(get(&parquet[*file]));
+        let names: Vec<String> = batches[0]
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(names, columns(version), "{}", parquet[*file]);
+        let rows = json_rows(&batches);
+        let values: Vec<&Value> = want.iter().map(|r| &r["value"]).collect();
+        assert_eq!(rows.iter().collect::<Vec<_>>(), values, "{}", parquet[*file]);
+
+        // Avro: AvroData writes the registry version the converter put on the Connect schema.
+        let bytes = get(&avro[*file]);
+        let reader = arrow_avro::reader::ReaderBuilder::new()
+            .build(std::io::Cursor::new(bytes))
+            .unwrap();
+        let header: Value = serde_json::from_slice(
+            reader.avro_header().get("avro.schema").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(header["connect.version"], json!(version), "{header}");
+        assert_eq!(header["connect.name"], "io.strait.interop.Reading", "{header}");
+        let fields: Vec<&str> = header["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, columns(version), "{header}");
+        let avro_rows = json_rows(&reader.map(|b| b.unwrap()).collect::<Vec<_>>());
+        assert_eq!(avro_rows.iter().collect::<Vec<_>>(), values, "{}", avro[*file]);
+    }
+    w.stop();
+}
