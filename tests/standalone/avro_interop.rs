@@ -155,6 +155,44 @@ fn json_rows(batches: &[RecordBatch]) -> Vec<Value> {
     out
 }
 
+/// The Parquet schema parquet-avro's `AvroSchemaConverter` makes of AvroData's schema for the
+/// `Payment` record: the message named after the record, DECIMAL(10, 2) (here on INT64, arrow-rs
+/// cannot write BINARY decimals), DATE and TIMESTAMP(MILLIS, UTC-adjusted). (Not asserted: the
+/// enum column. Confluent's S3 sink defaults to `enhanced.avro.schema.support=true`, so
+/// AvroData turns the Connect string back into an Avro enum and parquet-avro writes
+/// `binary (ENUM)`; Strait writes `binary (STRING)`.)
+fn assert_parquet_logical_types(bytes: &[u8]) {
+    use parquet::basic::{LogicalType, TimeUnit as Unit, Type as Physical};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(bytes::Bytes::copy_from_slice(bytes)).unwrap();
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    assert_eq!(schema.root_schema().name(), "io.strait.interop.Payment");
+    let column = |path: &str| {
+        let c = schema
+            .columns()
+            .iter()
+            .find(|c| c.path().string() == path)
+            .unwrap_or_else(|| panic!("no column {path}"));
+        (c.physical_type(), c.logical_type_ref().cloned())
+    };
+    assert_eq!(
+        column("price"),
+        (Physical::INT64, Some(LogicalType::decimal(2, 10)))
+    );
+    assert_eq!(
+        column("ts"),
+        (
+            Physical::INT64,
+            Some(LogicalType::timestamp(true, Unit::MILLIS))
+        )
+    );
+    assert_eq!(column("day"), (Physical::INT32, Some(LogicalType::Date)));
+    assert_eq!(
+        column("attrs.key_value.key"),
+        (Physical::BYTE_ARRAY, Some(LogicalType::String))
+    );
+}
+
 #[test]
 fn python_avro_serializer_records_reach_parquet_field_for_field() {
     let dir = tempfile::tempdir().unwrap();
@@ -163,7 +201,13 @@ fn python_avro_serializer_records_reach_parquet_field_for_field() {
     let n = 60;
     let produced = python(
         dir.path(),
-        &["produce", &bootstrap(), &registry_url(), &topic, &n.to_string()],
+        &[
+            "produce",
+            &bootstrap(),
+            &registry_url(),
+            &topic,
+            &n.to_string(),
+        ],
     );
     let written = produced["records"].as_array().unwrap();
     assert_eq!(written.len(), n);
@@ -180,16 +224,22 @@ fn python_avro_serializer_records_reach_parquet_field_for_field() {
             &format!("{run}-s3"),
             &topic,
             &run,
-            &format!("flush.size={n}\nformat.class=io.confluent.connect.s3.format.parquet.ParquetFormat"),
+            &format!(
+                "flush.size={n}\nformat.class=io.confluent.connect.s3.format.parquet.ParquetFormat"
+            ),
         ),
     )];
     let w = Worker::start(dir.path(), "w", "", &conns);
     let objects = wait_objects(&w, &run, 1);
     assert_eq!(
         objects,
-        [format!("{run}/{topic}/partition=0/{topic}+0+0000000000.snappy.parquet")]
+        [format!(
+            "{run}/{topic}/partition=0/{topic}+0+0000000000.snappy.parquet"
+        )]
     );
-    let batches = read_parquet(get(&objects[0]));
+    let bytes = get(&objects[0]);
+    assert_parquet_logical_types(&bytes);
+    let batches = read_parquet(bytes);
 
     // AvroData's Connect types, written as parquet-avro writes them: the enum is a string, the
     // decimal keeps the Avro precision (connect.decimal.precision) and scale, timestamp-millis
@@ -229,7 +279,10 @@ fn python_avro_serializer_records_reach_parquet_field_for_field() {
     }
     assert_eq!(ty("price").1, DataType::Decimal128(10, 2));
     assert!(
-        matches!(&ty("ts").1, DataType::Timestamp(TimeUnit::Millisecond, Some(_))),
+        matches!(
+            &ty("ts").1,
+            DataType::Timestamp(TimeUnit::Millisecond, Some(_))
+        ),
         "ts is {:?}, want TIMESTAMP(MILLIS, UTC-adjusted)",
         ty("ts").1
     );
@@ -327,7 +380,13 @@ fn strait_avro_is_read_by_pythons_avro_deserializer() {
     for ((avro_topic, json_topic), (quickstart, _, schema)) in topics.iter().zip(&cases) {
         let read = python(
             dir.path(),
-            &["consume", &bootstrap(), &registry_url(), avro_topic, &n.to_string()],
+            &[
+                "consume",
+                &bootstrap(),
+                &registry_url(),
+                avro_topic,
+                &n.to_string(),
+            ],
         );
         let records = read["records"].as_array().unwrap();
         assert_eq!(records.len(), n, "{quickstart}: {} records", records.len());
@@ -345,6 +404,26 @@ fn strait_avro_is_read_by_pythons_avro_deserializer() {
         }
     }
     w.stop();
+}
+
+/// What the S3 sink's AvroFormat writes for `Reading` version `version` (AvroData: the
+/// `connect.version` the converter took from the registry, `connect.name` from the Avro full
+/// name; `unit`'s default stays an Avro field default, and the `io.confluent.connect.avro.
+/// field.default` flag toConnectSchema put on it keeps `connect.default`/`connect.parameters`
+/// off the type, per `fromConnectSchema` and `parametersFromConnect`).
+fn avro_file_schema(version: i64) -> Value {
+    let mut fields = vec![
+        json!({"name": "id", "type": "long"}),
+        json!({"name": "sensor", "type": "string"}),
+    ];
+    if version < 3 {
+        fields.push(json!({"name": "legacy", "type": "string"}));
+    }
+    if version >= 2 {
+        fields.push(json!({"name": "unit", "type": "string", "default": "celsius"}));
+    }
+    json!({"type": "record", "name": "Reading", "namespace": "io.strait.interop",
+        "fields": fields, "connect.version": version, "connect.name": "io.strait.interop.Reading"})
 }
 
 #[test]
@@ -372,7 +451,10 @@ fn schema_versions_rotate_files_and_reach_the_avro_header() {
         "incompatible schema accepted: {evolved}"
     );
     let records = evolved["records"].as_array().unwrap();
-    let versions: Vec<i64> = records.iter().map(|r| r["version"].as_i64().unwrap()).collect();
+    let versions: Vec<i64> = records
+        .iter()
+        .map(|r| r["version"].as_i64().unwrap())
+        .collect();
     assert_eq!(versions, [1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3]);
 
     // flush.size=5 over 7 v1, 4 v2 and 5 v3 records: the size closes +0 and +11, the schema
@@ -439,28 +521,28 @@ fn schema_versions_rotate_files_and_reach_the_avro_header() {
         assert_eq!(names, columns(version), "{}", parquet[*file]);
         let rows = json_rows(&batches);
         let values: Vec<&Value> = want.iter().map(|r| &r["value"]).collect();
-        assert_eq!(rows.iter().collect::<Vec<_>>(), values, "{}", parquet[*file]);
+        assert_eq!(
+            rows.iter().collect::<Vec<_>>(),
+            values,
+            "{}",
+            parquet[*file]
+        );
 
         // Avro: AvroData writes the registry version the converter put on the Connect schema.
         let bytes = get(&avro[*file]);
         let reader = arrow_avro::reader::ReaderBuilder::new()
             .build(std::io::Cursor::new(bytes))
             .unwrap();
-        let header: Value = serde_json::from_slice(
-            reader.avro_header().get("avro.schema").unwrap(),
-        )
-        .unwrap();
-        assert_eq!(header["connect.version"], json!(version), "{header}");
-        assert_eq!(header["connect.name"], "io.strait.interop.Reading", "{header}");
-        let fields: Vec<&str> = header["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["name"].as_str().unwrap())
-            .collect();
-        assert_eq!(fields, columns(version), "{header}");
+        let header: Value =
+            serde_json::from_slice(reader.avro_header().get("avro.schema").unwrap()).unwrap();
+        assert_eq!(header, avro_file_schema(version), "{}", avro[*file]);
         let avro_rows = json_rows(&reader.map(|b| b.unwrap()).collect::<Vec<_>>());
-        assert_eq!(avro_rows.iter().collect::<Vec<_>>(), values, "{}", avro[*file]);
+        assert_eq!(
+            avro_rows.iter().collect::<Vec<_>>(),
+            values,
+            "{}",
+            avro[*file]
+        );
     }
     w.stop();
 }
