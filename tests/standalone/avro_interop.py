@@ -8,7 +8,8 @@ writes this file into a temporary directory and runs it with the interpreter of
     avro_interop.py evolve   BOOTSTRAP REGISTRY TOPIC
 
 Each prints one JSON document on stdout: what it wrote or read, in plain JSON (decimals as
-unscaled integers, timestamps as epoch milliseconds, dates as epoch days), for the test to
+unscaled integers, timestamps as epoch milliseconds, dates as epoch days, times as
+milliseconds of the day, bytes as hex), for the test to
 compare with what Strait made of it.
 """
 
@@ -47,6 +48,22 @@ ALL_TYPES = {
         },
         {"name": "ts", "type": {"type": "long", "logicalType": "timestamp-millis"}},
         {"name": "day", "type": {"type": "int", "logicalType": "date"}},
+        # Beyond the brief's list: the remaining primitives, time-millis and a nested record.
+        {"name": "count", "type": "int"},
+        {"name": "ratio", "type": "float"},
+        {"name": "blob", "type": "bytes"},
+        {"name": "at", "type": {"type": "int", "logicalType": "time-millis"}},
+        {
+            "name": "address",
+            "type": {
+                "type": "record",
+                "name": "Address",
+                "fields": [
+                    {"name": "city", "type": "string"},
+                    {"name": "zip", "type": ["null", "int"], "default": None},
+                ],
+            },
+        },
     ],
 }
 
@@ -85,6 +102,11 @@ def payment(i):
         "price": price,
         "ts": ts,
         "day": day,
+        "count": -(2**31) + i if i % 7 == 0 else i * 7,
+        "ratio": i / 8 - 2.0,
+        "blob": bytes(range(i % 5)) + b"\xff" * (i % 2),
+        "at": datetime.time(i % 24, (i * 7) % 60, (i * 13) % 60, (i * 1000) % 1_000_000),
+        "address": {"city": "City_%d" % i, "zip": None if i % 4 == 1 else 10_000 + i},
     }
 
 
@@ -94,6 +116,9 @@ def plain(rec):
     delta = rec["ts"] - EPOCH
     out["ts"] = (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
     out["day"] = (rec["day"] - EPOCH_DAY).days
+    out["blob"] = rec["blob"].hex()
+    at = rec["at"]
+    out["at"] = ((at.hour * 60 + at.minute) * 60 + at.second) * 1000 + at.microsecond // 1000
     return out
 
 

@@ -4,8 +4,9 @@
 //! registry (Apicurio's Confluent-compatible API).
 //!
 //! - Python → Strait: records of every Avro type the serializer writes (long, string, optional
-//!   string, double, boolean, enum, array, map, decimal bytes, timestamp-millis, date) reach
-//!   Parquet on S3 field for field, with Parquet's DECIMAL/TIMESTAMP/DATE types.
+//!   string, double, boolean, enum, array, map, decimal bytes, timestamp-millis, date, and also
+//!   int, float, bytes, time-millis, a nested record) reach Parquet on S3 field for field, with
+//!   Parquet's DECIMAL/TIMESTAMP/DATE/TIME types.
 //! - Strait → Python: Datagen through the AvroConverter is read back by `AvroDeserializer`, equal
 //!   to the same seed through the JsonConverter, and the registered schemas are the ones
 //!   `AvroData.fromConnectSchema` writes (schema-registry
@@ -90,7 +91,8 @@ fn wait_objects(w: &Worker, prefix: &str, n: usize) -> Vec<String> {
 }
 
 /// Row `i` of an Arrow column as the Python script prints values: decimals as unscaled
-/// integers, timestamps as epoch milliseconds, dates as epoch days, maps as objects.
+/// integers, timestamps as epoch milliseconds, dates as epoch days, times as milliseconds of
+/// the day, bytes as hex, maps and structs as objects.
 fn cell(col: &dyn Array, i: usize) -> Value {
     use arrow::datatypes::*;
     if col.is_null(i) {
@@ -99,7 +101,15 @@ fn cell(col: &dyn Array, i: usize) -> Value {
     match col.data_type() {
         DataType::Int32 => json!(col.as_primitive::<Int32Type>().value(i)),
         DataType::Int64 => json!(col.as_primitive::<Int64Type>().value(i)),
+        DataType::Float32 => json!(f64::from(col.as_primitive::<Float32Type>().value(i))),
         DataType::Float64 => json!(col.as_primitive::<Float64Type>().value(i)),
+        DataType::Binary => {
+            let bytes = col.as_binary::<i32>().value(i);
+            json!(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        }
+        DataType::Time32(TimeUnit::Millisecond) => {
+            json!(col.as_primitive::<Time32MillisecondType>().value(i))
+        }
         DataType::Boolean => json!(col.as_boolean().value(i)),
         DataType::Utf8 => json!(col.as_string::<i32>().value(i)),
         DataType::Decimal128(_, _) => {
@@ -157,7 +167,8 @@ fn json_rows(batches: &[RecordBatch]) -> Vec<Value> {
 
 /// The Parquet schema parquet-avro's `AvroSchemaConverter` makes of AvroData's schema for the
 /// `Payment` record: the message named after the record, DECIMAL(10, 2) (here on INT64, arrow-rs
-/// cannot write BINARY decimals), DATE and TIMESTAMP(MILLIS, UTC-adjusted). (Not asserted: the
+/// cannot write BINARY decimals), DATE, TIME(MILLIS) and TIMESTAMP(MILLIS), both UTC-adjusted
+/// as parquet-avro writes Avro's time/timestamp-millis. (Not asserted: the
 /// enum column. Confluent's S3 sink defaults to `enhanced.avro.schema.support=true`, so
 /// AvroData turns the Connect string back into an Avro enum and parquet-avro writes
 /// `binary (ENUM)`; Strait writes `binary (STRING)`.)
@@ -187,6 +198,12 @@ fn assert_parquet_logical_types(bytes: &[u8]) {
         )
     );
     assert_eq!(column("day"), (Physical::INT32, Some(LogicalType::Date)));
+    assert_eq!(
+        column("at"),
+        (Physical::INT32, Some(LogicalType::time(true, Unit::MILLIS)))
+    );
+    assert_eq!(column("blob"), (Physical::BYTE_ARRAY, None));
+    assert_eq!(column("address.zip"), (Physical::INT32, None));
     assert_eq!(
         column("attrs.key_value.key"),
         (Physical::BYTE_ARRAY, Some(LogicalType::String))
@@ -253,7 +270,10 @@ fn python_avro_serializer_records_reach_parquet_field_for_field() {
     let names: Vec<&str> = types.iter().map(|(n, _, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["id", "name", "note", "amount", "active", "suit", "tags", "attrs", "price", "ts", "day"]
+        [
+            "id", "name", "note", "amount", "active", "suit", "tags", "attrs", "price", "ts",
+            "day", "count", "ratio", "blob", "at", "address"
+        ]
     );
     let ty = |name: &str| types.iter().find(|(n, _, _)| n == name).unwrap();
     assert_eq!(ty("id").1, DataType::Int64);
@@ -287,6 +307,26 @@ fn python_avro_serializer_records_reach_parquet_field_for_field() {
         ty("ts").1
     );
     assert_eq!(ty("day").1, DataType::Date32);
+    assert_eq!(ty("count").1, DataType::Int32);
+    assert_eq!(ty("ratio").1, DataType::Float32);
+    assert_eq!(ty("blob").1, DataType::Binary);
+    assert_eq!(ty("at").1, DataType::Time32(TimeUnit::Millisecond));
+    match &ty("address").1 {
+        DataType::Struct(fields) => {
+            let fields: Vec<(&str, &DataType, bool)> = fields
+                .iter()
+                .map(|f| (f.name().as_str(), f.data_type(), f.is_nullable()))
+                .collect();
+            assert_eq!(
+                fields,
+                [
+                    ("city", &DataType::Utf8, false),
+                    ("zip", &DataType::Int32, true)
+                ]
+            );
+        }
+        other => panic!("address is {other}, want a group"),
+    }
     for (name, _, nullable) in &types {
         assert_eq!(*nullable, name == "note", "{name} nullability");
     }
