@@ -163,6 +163,11 @@ fn build(parsed: &Parsed, node: &super::schema::AvroNode, s: &ConnectSchema) -> 
 struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// Check each string's UTF-8 (replacing malformed sequences). Off on the first pass over a
+    /// batch: Arrow validates the whole string buffer once when the column is finished, which
+    /// is much cheaper than a check per (short) value; only a batch that fails that check is
+    /// decoded again with this on.
+    checked: bool,
 }
 
 const EOF: &str = "Malformed data: unexpected end of the Avro binary data (java.io.EOFException)";
@@ -176,6 +181,25 @@ impl<'a> Reader<'a> {
     /// Avro's zig-zag varint long (at most 10 bytes, as `BinaryDecoder.readLong`).
     #[inline]
     fn long(&mut self) -> Result<i64, String> {
+        // Fast path, taken unless the body ends within 10 bytes: one slice bounds check
+        // instead of one per byte.
+        if let Some(window) = self.buf.get(self.pos..self.pos + 10) {
+            let mut v: u64 = 0;
+            for (i, &b) in window.iter().enumerate() {
+                v |= ((b & 0x7f) as u64) << (7 * i);
+                if b & 0x80 == 0 {
+                    self.pos += i + 1;
+                    return Ok(zigzag(v));
+                }
+            }
+            return Err("Invalid long encoding".into());
+        }
+        self.long_near_end()
+    }
+
+    /// [`Reader::long`] within 10 bytes of the body's end, checking every byte.
+    #[cold]
+    fn long_near_end(&mut self) -> Result<i64, String> {
         let mut v: u64 = 0;
         let mut shift = 0;
         loop {
@@ -190,7 +214,7 @@ impl<'a> Reader<'a> {
                 return Err("Invalid long encoding".into());
             }
         }
-        Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
+        Ok(zigzag(v))
     }
 
     /// Avro's int: at most 5 bytes (`BinaryDecoder.readInt`).
@@ -253,10 +277,20 @@ impl<'a> Reader<'a> {
     }
 }
 
+#[inline]
+fn zigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
 /// Zero-byte items (empty records) allowed per value.
 const MAX_EMPTY_ITEMS: usize = 1 << 16;
 
-fn push_str(node: &mut Node, bytes: &[u8]) -> Result<(), String> {
+/// Append an Avro string; `checked`: see [`Reader::checked`].
+#[inline]
+fn push_str(node: &mut Node, bytes: &[u8], checked: bool) -> Result<(), String> {
+    if !checked {
+        return node.push_bytes(bytes);
+    }
     match std::str::from_utf8(bytes) {
         Ok(_) => node.push_bytes(bytes),
         Err(_) => node.push_bytes(String::from_utf8_lossy(bytes).as_bytes()),
@@ -302,7 +336,7 @@ fn read(plan: &Plan, r: &mut Reader<'_>, node: &mut Node) -> Result<(), String> 
         }
         Plan::Str => {
             let b = r.bytes()?;
-            push_str(node, b)
+            push_str(node, b, r.checked)
         }
         Plan::Enum(symbols) => {
             let i = r.int()?;
@@ -338,7 +372,7 @@ fn read(plan: &Plan, r: &mut Reader<'_>, node: &mut Node) -> Result<(), String> 
                 }
                 for _ in 0..n {
                     let key = r.bytes()?;
-                    push_str(k, key)?;
+                    push_str(k, key, r.checked)?;
                     read(value_plan, r, v)?;
                 }
             }
@@ -420,6 +454,8 @@ fn read(plan: &Plan, r: &mut Reader<'_>, node: &mut Node) -> Result<(), String> 
 /// [`super::to_connect_schema`]'s field.
 pub struct AvroDecoder {
     plan: Plan,
+    /// The column's Connect schema, to make a fresh builder when a batch is decoded again.
+    schema: ConnectSchema,
     node: Node,
     context: String,
 }
@@ -458,6 +494,7 @@ impl AvroDecoder {
             Node::for_schema(&schema, super::FIELD_NAME, true, false).map_err(Error::data)?;
         Ok(AvroDecoder {
             plan,
+            schema,
             node,
             context: "Failed to deserialize data to Avro: ".to_string(),
         })
@@ -477,18 +514,51 @@ impl AvroDecoder {
     }
 
     /// Decode bodies (no wire header) into one column; `None` is a null row (tombstone). A
-    /// malformed body becomes a null row and a [`RowError`]; the others decode.
-    pub fn decode<'b>(
+    /// malformed body becomes a null row and a [`RowError`]; the others decode. The bodies are
+    /// walked a second time only when some string in them is not UTF-8.
+    pub fn decode<'b, I>(&mut self, bodies: I) -> Result<(ArrayRef, Vec<RowError>)>
+    where
+        I: IntoIterator<Item = Option<&'b [u8]>>,
+        I::IntoIter: Clone,
+    {
+        let bodies = bodies.into_iter();
+        let errors = self.decode_rows(bodies.clone(), false);
+        match self.node.finish() {
+            Ok(array) => Ok((array, errors)),
+            Err(_) => {
+                // Some string is not UTF-8 (Arrow checked the whole buffer): decode again,
+                // checking and repairing each string as Java's `new String(bytes, UTF_8)`.
+                // `finish` may have taken some buffers before failing: start from a fresh
+                // builder.
+                self.node = Node::for_schema(&self.schema, super::FIELD_NAME, true, false)
+                    .map_err(Error::bug)?;
+                let errors = self.decode_rows(bodies, true);
+                let array = self
+                    .node
+                    .finish()
+                    .map_err(|e| Error::bug(format!("Avro decoder: {e}")))?;
+                Ok((array, errors))
+            }
+        }
+    }
+
+    /// Append every body's row to the builder; `checked`: see [`Reader::checked`].
+    fn decode_rows<'b>(
         &mut self,
-        bodies: impl IntoIterator<Item = Option<&'b [u8]>>,
-    ) -> Result<(ArrayRef, Vec<RowError>)> {
+        bodies: impl Iterator<Item = Option<&'b [u8]>>,
+        checked: bool,
+    ) -> Vec<RowError> {
         let mut errors = Vec::new();
-        for (row, body) in bodies.into_iter().enumerate() {
+        for (row, body) in bodies.enumerate() {
             let Some(body) = body else {
                 self.node.append_null();
                 continue;
             };
-            let mut r = Reader { buf: body, pos: 0 };
+            let mut r = Reader {
+                buf: body,
+                pos: 0,
+                checked,
+            };
             if let Err(msg) = read(&self.plan, &mut r, &mut self.node) {
                 self.node.truncate(row);
                 self.node.append_null();
@@ -498,10 +568,108 @@ impl AvroDecoder {
                 });
             }
         }
-        let array = self
-            .node
-            .finish()
-            .map_err(|e| Error::bug(format!("Avro decoder: {e}")))?;
-        Ok((array, errors))
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avro::write::write_long;
+    use crate::avro::AvroDataConfig;
+    use arrow::array::{Array, AsArray};
+
+    /// The varint fast path (10 bytes ahead available) and the byte-by-byte path near the
+    /// body's end read the same values and stop at the same place.
+    #[test]
+    fn long_fast_path_and_near_end_agree() {
+        let values = [
+            0,
+            -1,
+            1,
+            63,
+            -64,
+            64,
+            i32::MAX as i64,
+            i32::MIN as i64,
+            1_700_000_000_000,
+            i64::MAX,
+            i64::MIN,
+        ];
+        for v in values {
+            let mut exact = Vec::new();
+            write_long(&mut exact, v);
+            let mut padded = exact.clone();
+            padded.extend_from_slice(&[0x80; 10]);
+            for buf in [&exact, &padded] {
+                let mut r = Reader {
+                    buf,
+                    pos: 0,
+                    checked: true,
+                };
+                assert_eq!(r.long(), Ok(v), "{v} from {buf:?}");
+                assert_eq!(r.pos, exact.len(), "{v}: bytes read");
+            }
+        }
+        // Ten continuation bytes: too long on both paths; a cut-off varint: end of data.
+        for (buf, want) in [
+            (vec![0xff; 10], "Invalid long encoding"),
+            (vec![0xff; 11], "Invalid long encoding"),
+            (vec![0xff; 9], EOF),
+        ] {
+            let mut r = Reader {
+                buf: &buf,
+                pos: 0,
+                checked: true,
+            };
+            assert_eq!(r.long(), Err(want.to_string()), "{buf:?}");
+        }
+    }
+
+    fn string_body(out: &mut Vec<u8>, s: &[u8]) {
+        write_long(out, s.len() as i64);
+        out.extend_from_slice(s);
+    }
+
+    /// Strings are not checked one by one on the first pass; a batch holding malformed UTF-8
+    /// (in a string or a map key, or split across two rows so that the concatenated buffer is
+    /// valid but a row boundary cuts a character) is decoded again with each string repaired
+    /// as Java's `new String(bytes, UTF_8)`, and the good rows keep their bytes.
+    #[test]
+    fn malformed_utf8_is_replaced_after_the_fast_pass() {
+        let schema = r#"{"type":"record","name":"R","fields":[
+            {"name":"s","type":"string"},{"name":"m","type":{"type":"map","values":"long"}}]}"#;
+        let row = |s: &[u8], key: &[u8]| {
+            let mut b = Vec::new();
+            string_body(&mut b, s);
+            write_long(&mut b, 1);
+            string_body(&mut b, key);
+            write_long(&mut b, 7);
+            write_long(&mut b, 0);
+            b
+        };
+        let rows = [
+            row("héllo".as_bytes(), b"k"),
+            row(b"a\xffb", b"k"),
+            row(b"ok", b"\xfe"),
+            row(b"\xe2\x82", b"k"), // the first two bytes of '€' ...
+            row(b"\xac", b"k"),     // ... and its last one, in the next row
+        ];
+        let mut d = AvroDecoder::new(schema, &AvroDataConfig::default()).unwrap();
+        for _ in 0..2 {
+            // Twice: the decoder is reusable after a batch took the slow path.
+            let (array, errors) = d.decode(rows.iter().map(|b| Some(b.as_slice()))).unwrap();
+            assert!(errors.is_empty(), "{errors:?}");
+            let st = array.as_struct();
+            let s: Vec<&str> = st.column(0).as_string::<i32>().iter().flatten().collect();
+            assert_eq!(s, ["héllo", "a\u{fffd}b", "ok", "\u{fffd}", "\u{fffd}"]);
+            let keys = st.column(1).as_map().keys().as_string::<i32>().clone();
+            let keys: Vec<&str> = keys.iter().flatten().collect();
+            assert_eq!(keys, ["k", "k", "\u{fffd}", "k", "k"]);
+        }
+        // A clean batch after that decodes on the fast path to the same bytes.
+        let (array, _) = d.decode([Some(rows[0].as_slice())]).unwrap();
+        assert_eq!(array.as_struct().column(0).as_string::<i32>().value(0), "héllo");
+        assert_eq!(array.len(), 1);
     }
 }
