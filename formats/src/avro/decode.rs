@@ -646,7 +646,10 @@ mod tests {
         }
         // A clean batch after that decodes on the fast path to the same bytes.
         let (array, _) = d.decode([Some(rows[0].as_slice())]).unwrap();
-        assert_eq!(array.as_struct().column(0).as_string::<i32>().value(0), "héllo");
+        assert_eq!(
+            array.as_struct().column(0).as_string::<i32>().value(0),
+            "héllo"
+        );
         assert_eq!(array.len(), 1);
     }
 }
