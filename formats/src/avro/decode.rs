@@ -6,7 +6,8 @@
 //! set, arrays of `MapEntry` records become maps.
 //!
 //! Strings decode as Java's `new String(bytes, UTF_8)` does: malformed UTF-8 is replaced, not
-//! refused. Trailing bytes after the value are ignored (`avro.fail.on.trailing.data=false`,
+//! refused. For speed the first pass copies string bytes unchecked and lets Arrow validate each
+//! string column once; only a batch that fails that is decoded a second time, string by string. Trailing bytes after the value are ignored (`avro.fail.on.trailing.data=false`,
 //! Confluent's default). A malformed body (truncated, negative length, union or enum index out
 //! of range, varint too long) is a row error; the decoder never panics, whatever the bytes.
 
