@@ -221,7 +221,8 @@ fn close_run(
     let (field, array) = match decoder {
         Some(decoder) => {
             let mut decoder = decoder.lock().map_err(|_| Error::bug("poisoned"))?;
-            let (array, row_errors) = decoder.decode(bodies.drain(..))?;
+            let (array, row_errors) = decoder.decode(bodies.iter().copied())?;
+            bodies.clear();
             errors.extend(row_errors.into_iter().map(|e| RowError {
                 row: start + e.row,
                 error: e.error,

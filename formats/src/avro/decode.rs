@@ -6,7 +6,8 @@
 //! set, arrays of `MapEntry` records become maps.
 //!
 //! Strings decode as Java's `new String(bytes, UTF_8)` does: malformed UTF-8 is replaced, not
-//! refused. Trailing bytes after the value are ignored (`avro.fail.on.trailing.data=false`,
+//! refused. For speed the first pass copies string bytes unchecked and lets Arrow validate each
+//! string column once; only a batch that fails that is decoded a second time, string by string. Trailing bytes after the value are ignored (`avro.fail.on.trailing.data=false`,
 //! Confluent's default). A malformed body (truncated, negative length, union or enum index out
 //! of range, varint too long) is a row error; the decoder never panics, whatever the bytes.
 
@@ -163,6 +164,11 @@ fn build(parsed: &Parsed, node: &super::schema::AvroNode, s: &ConnectSchema) -> 
 struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// Check each string's UTF-8 (replacing malformed sequences). Off on the first pass over a
+    /// batch: Arrow validates the whole string buffer once when the column is finished, which
+    /// is much cheaper than a check per (short) value; only a batch that fails that check is
+    /// decoded again with this on.
+    checked: bool,
 }
 
 const EOF: &str = "Malformed data: unexpected end of the Avro binary data (java.io.EOFException)";
@@ -173,28 +179,29 @@ impl<'a> Reader<'a> {
         self.buf.len() - self.pos
     }
 
-    /// Avro's zig-zag varint long (at most 10 bytes, as `BinaryDecoder.readLong`).
-    #[inline]
+    /// Avro's zig-zag varint long (at most 10 bytes, as `BinaryDecoder.readLong`). Always
+    /// inlined: called for every number, length and union index, and a call returning its
+    /// `Result` through memory cost more than the decoding.
+    #[inline(always)]
     fn long(&mut self) -> Result<i64, String> {
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
         let mut v: u64 = 0;
-        let mut shift = 0;
-        loop {
-            let b = *self.buf.get(self.pos).ok_or(EOF)?;
-            self.pos += 1;
-            v |= ((b & 0x7f) as u64) << shift;
+        for (i, &b) in rest.iter().take(10).enumerate() {
+            v |= ((b & 0x7f) as u64) << (7 * i);
             if b & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-            if shift >= 70 {
-                return Err("Invalid long encoding".into());
+                self.pos += i + 1;
+                return Ok(((v >> 1) as i64) ^ -((v & 1) as i64));
             }
         }
-        Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
+        Err(if rest.len() >= 10 {
+            "Invalid long encoding".into()
+        } else {
+            EOF.into()
+        })
     }
 
     /// Avro's int: at most 5 bytes (`BinaryDecoder.readInt`).
-    #[inline]
+    #[inline(always)]
     fn int(&mut self) -> Result<i32, String> {
         let start = self.pos;
         let v = self.long()?;
@@ -204,7 +211,7 @@ impl<'a> Reader<'a> {
         Ok(v as i32)
     }
 
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
         if n > self.remaining() {
             return Err(EOF.into());
@@ -215,7 +222,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A length-prefixed bytes or string.
-    #[inline]
+    #[inline(always)]
     fn bytes(&mut self) -> Result<&'a [u8], String> {
         let len = self.long()?;
         if len < 0 {
@@ -256,7 +263,12 @@ impl<'a> Reader<'a> {
 /// Zero-byte items (empty records) allowed per value.
 const MAX_EMPTY_ITEMS: usize = 1 << 16;
 
-fn push_str(node: &mut Node, bytes: &[u8]) -> Result<(), String> {
+/// Append an Avro string; `checked`: see [`Reader::checked`].
+#[inline]
+fn push_str(node: &mut Node, bytes: &[u8], checked: bool) -> Result<(), String> {
+    if !checked {
+        return node.push_bytes(bytes);
+    }
     match std::str::from_utf8(bytes) {
         Ok(_) => node.push_bytes(bytes),
         Err(_) => node.push_bytes(String::from_utf8_lossy(bytes).as_bytes()),
@@ -302,7 +314,7 @@ fn read(plan: &Plan, r: &mut Reader<'_>, node: &mut Node) -> Result<(), String> 
         }
         Plan::Str => {
             let b = r.bytes()?;
-            push_str(node, b)
+            push_str(node, b, r.checked)
         }
         Plan::Enum(symbols) => {
             let i = r.int()?;
@@ -338,7 +350,7 @@ fn read(plan: &Plan, r: &mut Reader<'_>, node: &mut Node) -> Result<(), String> 
                 }
                 for _ in 0..n {
                     let key = r.bytes()?;
-                    push_str(k, key)?;
+                    push_str(k, key, r.checked)?;
                     read(value_plan, r, v)?;
                 }
             }
@@ -420,6 +432,8 @@ fn read(plan: &Plan, r: &mut Reader<'_>, node: &mut Node) -> Result<(), String> 
 /// [`super::to_connect_schema`]'s field.
 pub struct AvroDecoder {
     plan: Plan,
+    /// The column's Connect schema, to make a fresh builder when a batch is decoded again.
+    schema: ConnectSchema,
     node: Node,
     context: String,
 }
@@ -458,6 +472,7 @@ impl AvroDecoder {
             Node::for_schema(&schema, super::FIELD_NAME, true, false).map_err(Error::data)?;
         Ok(AvroDecoder {
             plan,
+            schema,
             node,
             context: "Failed to deserialize data to Avro: ".to_string(),
         })
@@ -477,18 +492,51 @@ impl AvroDecoder {
     }
 
     /// Decode bodies (no wire header) into one column; `None` is a null row (tombstone). A
-    /// malformed body becomes a null row and a [`RowError`]; the others decode.
-    pub fn decode<'b>(
+    /// malformed body becomes a null row and a [`RowError`]; the others decode. The bodies are
+    /// walked a second time only when some string in them is not UTF-8.
+    pub fn decode<'b, I>(&mut self, bodies: I) -> Result<(ArrayRef, Vec<RowError>)>
+    where
+        I: IntoIterator<Item = Option<&'b [u8]>>,
+        I::IntoIter: Clone,
+    {
+        let bodies = bodies.into_iter();
+        let errors = self.decode_rows(bodies.clone(), false);
+        match self.node.finish() {
+            Ok(array) => Ok((array, errors)),
+            Err(_) => {
+                // Some string is not UTF-8 (Arrow checked the whole buffer): decode again,
+                // checking and repairing each string as Java's `new String(bytes, UTF_8)`.
+                // `finish` may have taken some buffers before failing: start from a fresh
+                // builder.
+                self.node = Node::for_schema(&self.schema, super::FIELD_NAME, true, false)
+                    .map_err(Error::bug)?;
+                let errors = self.decode_rows(bodies, true);
+                let array = self
+                    .node
+                    .finish()
+                    .map_err(|e| Error::bug(format!("Avro decoder: {e}")))?;
+                Ok((array, errors))
+            }
+        }
+    }
+
+    /// Append every body's row to the builder; `checked`: see [`Reader::checked`].
+    fn decode_rows<'b>(
         &mut self,
-        bodies: impl IntoIterator<Item = Option<&'b [u8]>>,
-    ) -> Result<(ArrayRef, Vec<RowError>)> {
+        bodies: impl Iterator<Item = Option<&'b [u8]>>,
+        checked: bool,
+    ) -> Vec<RowError> {
         let mut errors = Vec::new();
-        for (row, body) in bodies.into_iter().enumerate() {
+        for (row, body) in bodies.enumerate() {
             let Some(body) = body else {
                 self.node.append_null();
                 continue;
             };
-            let mut r = Reader { buf: body, pos: 0 };
+            let mut r = Reader {
+                buf: body,
+                pos: 0,
+                checked,
+            };
             if let Err(msg) = read(&self.plan, &mut r, &mut self.node) {
                 self.node.truncate(row);
                 self.node.append_null();
@@ -498,10 +546,111 @@ impl AvroDecoder {
                 });
             }
         }
-        let array = self
-            .node
-            .finish()
-            .map_err(|e| Error::bug(format!("Avro decoder: {e}")))?;
-        Ok((array, errors))
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avro::write::write_long;
+    use crate::avro::AvroDataConfig;
+    use arrow::array::{Array, AsArray};
+
+    /// Varints read the same with 10 bytes or more left in the body as right at its end, and
+    /// stop at the same place.
+    #[test]
+    fn long_fast_path_and_near_end_agree() {
+        let values = [
+            0,
+            -1,
+            1,
+            63,
+            -64,
+            64,
+            i32::MAX as i64,
+            i32::MIN as i64,
+            1_700_000_000_000,
+            i64::MAX,
+            i64::MIN,
+        ];
+        for v in values {
+            let mut exact = Vec::new();
+            write_long(&mut exact, v);
+            let mut padded = exact.clone();
+            padded.extend_from_slice(&[0x80; 10]);
+            for buf in [&exact, &padded] {
+                let mut r = Reader {
+                    buf,
+                    pos: 0,
+                    checked: true,
+                };
+                assert_eq!(r.long(), Ok(v), "{v} from {buf:?}");
+                assert_eq!(r.pos, exact.len(), "{v}: bytes read");
+            }
+        }
+        // Ten continuation bytes: too long on both paths; a cut-off varint: end of data.
+        for (buf, want) in [
+            (vec![0xff; 10], "Invalid long encoding"),
+            (vec![0xff; 11], "Invalid long encoding"),
+            (vec![0xff; 9], EOF),
+        ] {
+            let mut r = Reader {
+                buf: &buf,
+                pos: 0,
+                checked: true,
+            };
+            assert_eq!(r.long(), Err(want.to_string()), "{buf:?}");
+        }
+    }
+
+    fn string_body(out: &mut Vec<u8>, s: &[u8]) {
+        write_long(out, s.len() as i64);
+        out.extend_from_slice(s);
+    }
+
+    /// Strings are not checked one by one on the first pass; a batch holding malformed UTF-8
+    /// (in a string or a map key, or split across two rows so that the concatenated buffer is
+    /// valid but a row boundary cuts a character) is decoded again with each string repaired
+    /// as Java's `new String(bytes, UTF_8)`, and the good rows keep their bytes.
+    #[test]
+    fn malformed_utf8_is_replaced_after_the_fast_pass() {
+        let schema = r#"{"type":"record","name":"R","fields":[
+            {"name":"s","type":"string"},{"name":"m","type":{"type":"map","values":"long"}}]}"#;
+        let row = |s: &[u8], key: &[u8]| {
+            let mut b = Vec::new();
+            string_body(&mut b, s);
+            write_long(&mut b, 1);
+            string_body(&mut b, key);
+            write_long(&mut b, 7);
+            write_long(&mut b, 0);
+            b
+        };
+        let rows = [
+            row("héllo".as_bytes(), b"k"),
+            row(b"a\xffb", b"k"),
+            row(b"ok", b"\xfe"),
+            row(b"\xe2\x82", b"k"), // the first two bytes of '€' ...
+            row(b"\xac", b"k"),     // ... and its last one, in the next row
+        ];
+        let mut d = AvroDecoder::new(schema, &AvroDataConfig::default()).unwrap();
+        for _ in 0..2 {
+            // Twice: the decoder is reusable after a batch took the slow path.
+            let (array, errors) = d.decode(rows.iter().map(|b| Some(b.as_slice()))).unwrap();
+            assert!(errors.is_empty(), "{errors:?}");
+            let st = array.as_struct();
+            let s: Vec<&str> = st.column(0).as_string::<i32>().iter().flatten().collect();
+            assert_eq!(s, ["héllo", "a\u{fffd}b", "ok", "\u{fffd}", "\u{fffd}"]);
+            let keys = st.column(1).as_map().keys().as_string::<i32>().clone();
+            let keys: Vec<&str> = keys.iter().flatten().collect();
+            assert_eq!(keys, ["k", "k", "\u{fffd}", "k", "k"]);
+        }
+        // A clean batch after that decodes on the fast path to the same bytes.
+        let (array, _) = d.decode([Some(rows[0].as_slice())]).unwrap();
+        assert_eq!(
+            array.as_struct().column(0).as_string::<i32>().value(0),
+            "héllo"
+        );
+        assert_eq!(array.len(), 1);
     }
 }
