@@ -103,23 +103,8 @@ impl RetryPolicy {
         mut attempt: impl FnMut() -> T,
         needs_retry: impl Fn(&T) -> bool,
     ) -> T {
-        let started = Instant::now();
-        let mut failures = 0u32;
-        loop {
-            let result = attempt();
-            if !needs_retry(&result) {
-                return result;
-            }
-            failures += 1;
-            let Some(delay) = self.delay(failures, started.elapsed(), random_below) else {
-                return result;
-            };
-            tracing::debug!(failures, ?delay, "retriable failure; retrying the stage");
-            tokio::select! {
-                _ = cancel.cancelled() => return result,
-                _ = tokio::time::sleep(delay) => {}
-            }
-        }
+        self.run_async(cancel, || std::future::ready(attempt()), needs_retry)
+            .await
     }
 }
 
