@@ -25,10 +25,17 @@ pub const ENV: &str = "STRAIT_TEST_PYTHON";
 
 /// Top-level pins, resolved together on PyPI (2026-11): confluent-kafka 2.16.1 bundles
 /// librdkafka 2.16.0; `confluent_kafka.schema_registry` imports httpx, authlib, attrs and
-/// cachetools, its `avro` module fastavro.
+/// cachetools, its `avro` module fastavro, its `protobuf` module protobuf and
+/// googleapis-common-protos, its `json_schema` module jsonschema (with referencing) and httpx2.
 const REQUIREMENTS: &[&str] = &[
     "confluent-kafka==2.16.1",
     "fastavro==1.13.1",
+    "protobuf==7.36.2",
+    "googleapis-common-protos==1.76.0",
+    "jsonschema==4.26.0",
+    "referencing==0.37.0",
+    "httpx2==2.16.2",
+    "certifi==2026.10.19.post1",
     "requests==2.34.2",
     "attrs==26.1.0",
     "cachetools==8.0.2",

@@ -160,6 +160,7 @@ pub struct RegistryClient {
     registered: Mutex<Bounded<SchemaKey, i32>>,
     looked_up: Mutex<Bounded<SchemaKey, Arc<SubjectVersion>>>,
     latest: Mutex<Bounded<String, (Instant, Arc<SubjectVersion>)>>,
+    versions: Mutex<Bounded<(String, i32), Arc<SubjectVersion>>>,
     requests: AtomicU64,
 }
 
@@ -294,6 +295,7 @@ impl RegistryClient {
             registered: Mutex::new(Bounded::new(capacity)),
             looked_up: Mutex::new(Bounded::new(capacity)),
             latest: Mutex::new(Bounded::new(config.latest_cache_size.max(1) as usize)),
+            versions: Mutex::new(Bounded::new(capacity)),
             requests: AtomicU64::new(0),
         })
     }
@@ -459,11 +461,31 @@ impl RegistryClient {
                 return Ok(hit);
             }
         }
-        let what = format!("Error retrieving the latest version of subject {subject}");
+        let found = self.fetch_version(subject, "latest").await?;
+        lock(&self.latest).put(subject.to_string(), (Instant::now(), found.clone()));
+        Ok(found)
+    }
+
+    /// `GET /subjects/{subject}/versions/{version}`, cached by id: one version of a subject
+    /// (what a schema reference names). Unknown subject or version → a data error naming them.
+    pub async fn version(&self, subject: &str, version: i32) -> Result<Arc<SubjectVersion>> {
+        let key = (subject.to_string(), version);
+        if let Some(hit) = lock(&self.versions).get(&key) {
+            return Ok(hit);
+        }
+        let found = self.fetch_version(subject, &version.to_string()).await?;
+        lock(&self.versions).put(key, found.clone());
+        Ok(found)
+    }
+
+    /// `GET /subjects/{subject}/versions/{version}` (a number or `latest`), uncached; primes
+    /// the id cache.
+    async fn fetch_version(&self, subject: &str, version: &str) -> Result<Arc<SubjectVersion>> {
+        let what = format!("Error retrieving version {version} of subject {subject}");
         let (url, body) = self
             .call(
                 Method::GET,
-                &["subjects", subject, "versions", "latest"],
+                &["subjects", subject, "versions", version],
                 &[],
                 None,
             )
@@ -479,8 +501,6 @@ impl RegistryClient {
                 false,
             )
         })?);
-        lock(&self.latest).put(subject.to_string(), (Instant::now(), found.clone()));
-        // Its id is known too.
         lock(&self.by_id).put(
             found.id,
             Arc::new(RegisteredSchema {

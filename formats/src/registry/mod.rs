@@ -19,9 +19,11 @@
 
 mod client;
 pub mod config;
+pub mod converter;
 
 pub use client::RegistryClient;
 pub use config::{Auth, RegistryConfig};
+pub use converter::{RegistryConverter, ResolvedSchema, SchemaDecoder, SchemaFormat};
 
 use strait_engine::{Error, Result};
 

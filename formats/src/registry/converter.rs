@@ -1,0 +1,609 @@
+//! The part of Confluent's registry converters (AvroConverter, ProtobufConverter,
+//! JsonSchemaConverter) that does not depend on the schema format: the wire format (magic byte
+//! 0, the schema's registry id as 4 big-endian bytes, the format's body), subject names, schema
+//! fetching and registration, and decoding a batch in runs of one writer schema.
+//!
+//! Decoding (sinks): `prepare_to_connect` reads the ids of a batch's payloads and fetches each
+//! unknown writer schema once, with its references (transitively) and its version under the
+//! record's subject (which Java's deserializers put on the Connect schema), building one
+//! [`SchemaDecoder`] per (topic, id); then `to_connect_for` decodes each run of rows with one
+//! schema straight into Arrow, one segment per run. The registry is asked once per schema,
+//! never per record.
+//!
+//! Encoding (sources): `prepare_from_connect` maps the batch's Connect schema to the format's
+//! schema ([`SchemaFormat::schema_for`]) and registers it (`auto.register.schemas=true`, the
+//! default; its references first, each under its own name as subject, as Java's
+//! `DefaultReferenceSubjectNameStrategy` does) or looks it up under each topic's subject;
+//! `from_connect_for` writes the header and body per row.
+//!
+//! A payload whose schema does not exist is a row error naming the id; a registry that cannot
+//! be reached is retriable (the task waits per `errors.retry.timeout`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use arrow::array::{Array, ArrayRef, BinaryArray, BinaryBuilder};
+use arrow::datatypes::{DataType, Field};
+use async_trait::async_trait;
+use strait_engine::batch::TopicColumn;
+use strait_engine::plugin::{Converter, Decoded, RowError, Segment};
+use strait_engine::{Error, Result};
+
+use super::{
+    RegisteredSchema, RegistryClient, RegistryConfig, SchemaReference, SchemaType,
+    SubjectNameStrategy,
+};
+
+/// Confluent's wire format: magic byte, then the schema id.
+pub const MAGIC_BYTE: u8 = 0;
+/// The magic byte and the schema id.
+pub const HEADER_LEN: usize = 5;
+
+/// The (schema id) of a payload in Confluent's wire format.
+pub fn schema_id(payload: &[u8]) -> Option<i32> {
+    match payload {
+        [MAGIC_BYTE, a, b, c, d, ..] => Some(i32::from_be_bytes([*a, *b, *c, *d])),
+        _ => None,
+    }
+}
+
+/// A schema with every schema it references, transitively: what a format needs to parse it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ResolvedSchema {
+    /// The schema's text as the registry holds it.
+    pub schema: String,
+    /// Each referenced schema (and the ones they reference) as (reference name, schema text),
+    /// dependencies before the schemas that import them.
+    pub references: Vec<(String, String)>,
+}
+
+impl ResolvedSchema {
+    /// A schema that references nothing.
+    pub fn plain(schema: impl Into<String>) -> Self {
+        ResolvedSchema {
+            schema: schema.into(),
+            references: Vec::new(),
+        }
+    }
+}
+
+/// What a registry converter needs from its schema format (Avro, Protobuf, JSON Schema).
+pub trait SchemaFormat: Send + Sync + 'static {
+    /// The registry's `schemaType` of the format's schemas.
+    const SCHEMA_TYPE: SchemaType;
+    /// The format's name in Confluent's messages (`Avro`, `Protobuf`, `JSON`).
+    const NAME: &'static str;
+    /// A decoder for one writer schema.
+    type Decoder: SchemaDecoder;
+
+    /// The name the record-name subject strategies use for this schema (an Avro record's full
+    /// name, a Protobuf schema's first message's full name, a JSON Schema's `title`), `None`
+    /// when it has none.
+    fn record_name(&self, schema: &str) -> Option<String>;
+
+    /// A decoder for a writer schema; `version` is its version under the record's subject (Java
+    /// puts it on the Connect schema), `None` when it is not registered there. An error is a
+    /// data error: the rows written with this schema fail.
+    fn decoder(
+        &self,
+        writer: &ResolvedSchema,
+        version: Option<i32>,
+        topic: &str,
+        id: i32,
+    ) -> Result<Self::Decoder>;
+
+    /// The schema the format's `fromConnectSchema` makes of a Connect field, to register
+    /// (references, if any, are registered first under their names).
+    fn schema_for(&self, field: &Field) -> Result<ResolvedSchema>;
+
+    /// The body (what follows the 5-byte header) of every row of `column`, written under
+    /// `schema` (= `schema_for(field)`); `None` for a null row of an optional schema (a
+    /// tombstone) and for a row that cannot be written, which is also a [`RowError`].
+    fn encode(
+        &self,
+        field: &Field,
+        schema: &ResolvedSchema,
+        column: &ArrayRef,
+    ) -> Result<(Vec<Option<Vec<u8>>>, Vec<RowError>)>;
+}
+
+/// Decodes the bodies written with one writer schema straight into Arrow.
+pub trait SchemaDecoder: Send + 'static {
+    /// The Arrow field (Connect schema) of what the last [`decode`](Self::decode) returned.
+    fn field(&self) -> &Field;
+
+    /// One row per body (`None` is a null row): the array, and the rows that could not be
+    /// decoded (numbered from 0 within `bodies`; they are nulls in the array).
+    fn decode(&mut self, bodies: &[Option<&[u8]>]) -> Result<(ArrayRef, Vec<RowError>)>;
+}
+
+/// A writer schema fetched for a (topic, id), ready to decode; or why it could not be had.
+type DecoderSlot<D> = std::result::Result<Arc<Mutex<D>>, String>;
+
+/// A Confluent registry converter for the format `F` (see the module docs).
+pub struct RegistryConverter<F: SchemaFormat> {
+    format: F,
+    is_key: bool,
+    client: Arc<RegistryClient>,
+    strategy: SubjectNameStrategy,
+    auto_register: bool,
+    normalize: bool,
+    /// (topic, schema id) → decoder.
+    decoders: Mutex<HashMap<(String, i32), DecoderSlot<F::Decoder>>>,
+    /// (subject, schema) → registered id.
+    ids: Mutex<HashMap<(String, ResolvedSchema), i32>>,
+}
+
+impl<F: SchemaFormat> std::fmt::Debug for RegistryConverter<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(&format!("{}Converter", F::NAME))
+            .field("is_key", &self.is_key)
+            .field("registry", &self.client.urls())
+            .finish()
+    }
+}
+
+fn poisoned() -> Error {
+    Error::bug("a registry converter's cache lock was poisoned")
+}
+
+impl<F: SchemaFormat> RegistryConverter<F> {
+    /// A converter speaking `format` to the registry `config` names. The settings no format
+    /// supports yet are refused here.
+    pub fn with_format(format: F, config: &RegistryConfig, is_key: bool) -> Result<Self> {
+        if config.use_latest_version {
+            return Err(Error::config(format!(
+                "use.latest.version=true is not supported by Strait's {}Converter yet: it \
+                 registers (auto.register.schemas=true) or looks up the schema of each record",
+                F::NAME
+            )));
+        }
+        Ok(RegistryConverter {
+            format,
+            is_key,
+            client: Arc::new(RegistryClient::new(config)?),
+            strategy: if is_key {
+                config.key_subject_name_strategy
+            } else {
+                config.value_subject_name_strategy
+            },
+            auto_register: config.auto_register_schemas,
+            normalize: config.normalize_schemas,
+            decoders: Mutex::new(HashMap::new()),
+            ids: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The format.
+    pub fn format(&self) -> &F {
+        &self.format
+    }
+
+    fn which(&self) -> &'static str {
+        if self.is_key {
+            "key"
+        } else {
+            "value"
+        }
+    }
+
+    /// `schema` with its references resolved from the registry, transitively.
+    async fn resolve(
+        &self,
+        schema: &str,
+        references: &[SchemaReference],
+    ) -> Result<ResolvedSchema> {
+        let mut resolved = ResolvedSchema::plain(schema);
+        // Depth-first, dependencies first; a reference met twice is kept once.
+        let mut stack: Vec<(SchemaReference, bool)> = references
+            .iter()
+            .rev()
+            .map(|r| (r.clone(), false))
+            .collect();
+        while let Some((reference, expanded)) = stack.pop() {
+            if resolved
+                .references
+                .iter()
+                .any(|(n, _)| *n == reference.name)
+            {
+                continue;
+            }
+            let found = self
+                .client
+                .version(&reference.subject, reference.version)
+                .await?;
+            if expanded || found.references.is_empty() {
+                resolved
+                    .references
+                    .push((reference.name.clone(), found.schema.clone()));
+                continue;
+            }
+            if stack.len() > 10_000 {
+                return Err(Error::data(format!(
+                    "schema references under {} do not end",
+                    reference.subject
+                )));
+            }
+            stack.push((reference, true));
+            stack.extend(found.references.iter().rev().map(|r| (r.clone(), false)));
+        }
+        Ok(resolved)
+    }
+
+    /// The decoder for a (topic, id), fetching its writer schema if needed.
+    async fn fetch_decoder(&self, topic: &str, id: i32) -> Result<DecoderSlot<F::Decoder>> {
+        let name = F::NAME;
+        let registered: Arc<RegisteredSchema> = match self.client.schema_by_id(id).await {
+            Ok(s) => s,
+            Err(e) if e.is_retriable() => return Err(e),
+            Err(e) => {
+                return Ok(Err(format!(
+                    "Error retrieving {name} {} schema for id {id}: {}",
+                    self.which(),
+                    e.message()
+                )))
+            }
+        };
+        if registered.schema_type != F::SCHEMA_TYPE {
+            return Ok(Err(format!(
+                "Schema {id} is a {} schema, not {}",
+                registered.schema_type.as_str(),
+                F::SCHEMA_TYPE.as_str()
+            )));
+        }
+        let writer = match self
+            .resolve(&registered.schema, &registered.references)
+            .await
+        {
+            Ok(w) => w,
+            Err(e) if e.is_retriable() => return Err(e),
+            Err(e) => {
+                return Ok(Err(format!(
+                    "Error retrieving the references of {name} schema {id}: {}",
+                    e.message()
+                )))
+            }
+        };
+        // Java's deserializers look the version up under the record's subject and put it on
+        // the Connect schema; a schema registered under another subject has none.
+        let record = self.format.record_name(&registered.schema);
+        let version = match self
+            .strategy
+            .subject_name(topic, self.is_key, record.as_deref())
+        {
+            Ok(subject) => self
+                .client
+                .lookup(
+                    &subject,
+                    F::SCHEMA_TYPE,
+                    &registered.schema,
+                    &registered.references,
+                    false,
+                )
+                .await
+                .map(|found| found.map(|v| v.version))
+                .or_else(|e| if e.is_retriable() { Err(e) } else { Ok(None) })?,
+            Err(_) => None,
+        };
+        Ok(match self.format.decoder(&writer, version, topic, id) {
+            Ok(decoder) => Ok(Arc::new(Mutex::new(decoder))),
+            Err(e) => Err(format!(
+                "Failed to deserialize data for topic {topic} to {name}: {}",
+                e.message()
+            )),
+        })
+    }
+
+    /// Register (or, with `auto.register.schemas=false`, look up) `schema` under `subject`:
+    /// its id. References are registered first, each under its name as subject.
+    async fn schema_id_for(
+        &self,
+        topic: &str,
+        subject: &str,
+        schema: &ResolvedSchema,
+    ) -> Result<i32> {
+        let mut references = Vec::with_capacity(schema.references.len());
+        for (name, text) in &schema.references {
+            if self.auto_register {
+                self.client
+                    .register(name, F::SCHEMA_TYPE, text, &[], self.normalize)
+                    .await?;
+            }
+            // A reference names a version, which registering does not answer.
+            let found = self.find(topic, name, text, &[]).await?;
+            references.push(SchemaReference {
+                name: name.clone(),
+                subject: name.clone(),
+                version: found.version,
+            });
+        }
+        if self.auto_register {
+            return self
+                .client
+                .register(
+                    subject,
+                    F::SCHEMA_TYPE,
+                    &schema.schema,
+                    &references,
+                    self.normalize,
+                )
+                .await;
+        }
+        Ok(self
+            .find(topic, subject, &schema.schema, &references)
+            .await?
+            .id)
+    }
+
+    /// The version of `subject` holding `schema`; not there is a data error.
+    async fn find(
+        &self,
+        topic: &str,
+        subject: &str,
+        schema: &str,
+        references: &[SchemaReference],
+    ) -> Result<Arc<super::SubjectVersion>> {
+        self.client
+            .lookup(subject, F::SCHEMA_TYPE, schema, references, self.normalize)
+            .await?
+            .ok_or_else(|| {
+                Error::data(format!(
+                    "Failed to serialize {} data from topic {topic}: schema not found under \
+                     subject {subject} and auto.register.schemas=false",
+                    F::NAME
+                ))
+            })
+    }
+}
+
+/// Decode one run of rows (`bodies`, starting at row `start`) into a segment: with the run's
+/// decoder, or as nulls when the run has none (only null or failed payloads: Java gives them a
+/// null schema).
+fn close_run<D: SchemaDecoder>(
+    decoder: Option<Arc<Mutex<D>>>,
+    start: usize,
+    bodies: &mut Vec<Option<&[u8]>>,
+    segments: &mut Vec<Segment>,
+    errors: &mut Vec<RowError>,
+) -> Result<()> {
+    if bodies.is_empty() {
+        return Ok(());
+    }
+    let rows = bodies.len();
+    let (field, array) = match decoder {
+        Some(decoder) => {
+            let mut decoder = decoder.lock().map_err(|_| poisoned())?;
+            let (array, row_errors) = decoder.decode(bodies)?;
+            errors.extend(row_errors.into_iter().map(|e| RowError {
+                row: start + e.row,
+                error: e.error,
+            }));
+            (decoder.field().clone(), array)
+        }
+        None => (
+            Field::new("value", DataType::Null, true),
+            arrow::array::new_null_array(&DataType::Null, rows),
+        ),
+    };
+    bodies.clear();
+    segments.push(Segment {
+        start_row: start,
+        field,
+        array,
+    });
+    Ok(())
+}
+
+fn topics_of(topics: &ArrayRef) -> Result<TopicColumn<'_>> {
+    TopicColumn::new(topics)
+        .ok_or_else(|| Error::bug("registry converter: the topic column is not Utf8"))
+}
+
+#[async_trait]
+impl<F: SchemaFormat> Converter for RegistryConverter<F> {
+    fn from_connect(&self, _field: &Field, _column: &ArrayRef) -> Result<BinaryArray> {
+        Err(Error::bug(
+            "registry converters need the records' topics: the runtime calls from_connect_for",
+        ))
+    }
+
+    fn to_connect(&self, _payloads: &BinaryArray) -> Result<Decoded> {
+        Err(Error::bug(
+            "registry converters need the records' topics: the runtime calls to_connect_for",
+        ))
+    }
+
+    async fn prepare_to_connect(&self, topics: &ArrayRef, payloads: &BinaryArray) -> Result<()> {
+        let topic_column = topics_of(topics)?;
+        let mut wanted: Vec<(String, i32)> = Vec::new();
+        {
+            let known = self.decoders.lock().map_err(|_| poisoned())?;
+            let mut last: Option<(&str, i32)> = None;
+            for row in 0..payloads.len() {
+                if payloads.is_null(row) {
+                    continue;
+                }
+                let Some(id) = schema_id(payloads.value(row)) else {
+                    continue;
+                };
+                let topic = topic_column.get(row).unwrap_or_default();
+                if last == Some((topic, id)) {
+                    continue;
+                }
+                last = Some((topic, id));
+                let key = (topic.to_string(), id);
+                if !known.contains_key(&key) && !wanted.contains(&key) {
+                    wanted.push(key);
+                }
+            }
+        }
+        for (topic, id) in wanted {
+            match self.fetch_decoder(&topic, id).await? {
+                Ok(decoder) => {
+                    self.decoders
+                        .lock()
+                        .map_err(|_| poisoned())?
+                        .insert((topic, id), Ok(decoder));
+                }
+                // A schema that does not exist is not cached: it is asked again per batch (not
+                // per record), in case the payloads were written against a registry being
+                // filled.
+                Err(message) => tracing::debug!(id, %message, "schema not available"),
+            }
+        }
+        Ok(())
+    }
+
+    fn to_connect_for(&self, topics: &ArrayRef, payloads: &BinaryArray) -> Result<Decoded> {
+        let name = F::NAME;
+        let topic_column = topics_of(topics)?;
+        let decoders = self.decoders.lock().map_err(|_| poisoned())?.clone();
+        let mut segments: Vec<Segment> = Vec::new();
+        let mut errors: Vec<RowError> = Vec::new();
+        // Rows are decoded in runs of one decoder; null payloads and failed rows are nulls of
+        // the run they fall in.
+        let mut current: Option<Arc<Mutex<F::Decoder>>> = None;
+        let mut start = 0;
+        let mut bodies: Vec<Option<&[u8]>> = Vec::new();
+        for row in 0..payloads.len() {
+            if payloads.is_null(row) {
+                bodies.push(None);
+                continue;
+            }
+            let payload = payloads.value(row);
+            let topic = topic_column.get(row).unwrap_or_default();
+            let decoder = match schema_id(payload) {
+                None => Err(format!(
+                    "Failed to deserialize data for topic {topic} to {name}: Unknown magic byte!"
+                )),
+                Some(id) => match decoders.get(&(topic.to_string(), id)) {
+                    Some(Ok(decoder)) => Ok(decoder.clone()),
+                    _ => Err(format!(
+                        "Failed to deserialize data for topic {topic} to {name}: Error \
+                         retrieving {name} {} schema for id {id}",
+                        self.which()
+                    )),
+                },
+            };
+            match decoder {
+                Err(message) => {
+                    errors.push(RowError {
+                        row,
+                        error: Error::data(message),
+                    });
+                    bodies.push(None);
+                }
+                Ok(decoder) => {
+                    if current.as_ref().is_some_and(|c| !Arc::ptr_eq(c, &decoder)) {
+                        close_run(
+                            current.take(),
+                            start,
+                            &mut bodies,
+                            &mut segments,
+                            &mut errors,
+                        )?;
+                        start = row;
+                    }
+                    current.get_or_insert(decoder);
+                    bodies.push(Some(&payload[HEADER_LEN..]));
+                }
+            }
+        }
+        close_run(current, start, &mut bodies, &mut segments, &mut errors)?;
+        if segments.is_empty() {
+            segments.push(Segment {
+                start_row: 0,
+                field: Field::new("value", DataType::Null, true),
+                array: arrow::array::new_null_array(&DataType::Null, 0),
+            });
+        }
+        errors.sort_by_key(|e| e.row);
+        Ok(Decoded { segments, errors })
+    }
+
+    async fn prepare_from_connect(&self, topics: &[String], field: &Field) -> Result<()> {
+        let schema = self.format.schema_for(field)?;
+        let record = self.format.record_name(&schema.schema);
+        for topic in topics {
+            let subject = self
+                .strategy
+                .subject_name(topic, self.is_key, record.as_deref())?;
+            let key = (subject, schema.clone());
+            if self.ids.lock().map_err(|_| poisoned())?.contains_key(&key) {
+                continue;
+            }
+            let id = self.schema_id_for(topic, &key.0, &schema).await?;
+            self.ids.lock().map_err(|_| poisoned())?.insert(key, id);
+        }
+        Ok(())
+    }
+
+    fn from_connect_for(
+        &self,
+        topics: &ArrayRef,
+        field: &Field,
+        column: &ArrayRef,
+    ) -> Result<BinaryArray> {
+        let topic_column = topics_of(topics)?;
+        let schema = self.format.schema_for(field)?;
+        let record = self.format.record_name(&schema.schema);
+        let (bodies, row_errors) = self.format.encode(field, &schema, column)?;
+        if let Some(e) = row_errors.into_iter().next() {
+            let topic = topic_column.get(e.row).unwrap_or_default();
+            return Err(Error::data(format!(
+                "Failed to serialize {} data from topic {topic}: {}",
+                F::NAME,
+                e.error.message()
+            )));
+        }
+        let ids = self.ids.lock().map_err(|_| poisoned())?;
+        let mut out = BinaryBuilder::with_capacity(
+            bodies.len(),
+            bodies.iter().flatten().map(|b| b.len() + HEADER_LEN).sum(),
+        );
+        let mut key = (String::new(), schema);
+        let mut last: Option<(&str, i32)> = None;
+        for (row, body) in bodies.iter().enumerate() {
+            let Some(body) = body else {
+                out.append_null();
+                continue;
+            };
+            let topic = topic_column.get(row).unwrap_or_default();
+            let id = match last {
+                Some((t, id)) if t == topic => id,
+                _ => {
+                    key.0 = self
+                        .strategy
+                        .subject_name(topic, self.is_key, record.as_deref())?;
+                    let id = *ids.get(&key).ok_or_else(|| {
+                        Error::bug(
+                            "registry converter: the schema was not registered before encoding",
+                        )
+                    })?;
+                    last = Some((topic, id));
+                    id
+                }
+            };
+            let mut payload = Vec::with_capacity(HEADER_LEN + body.len());
+            payload.push(MAGIC_BYTE);
+            payload.extend_from_slice(&id.to_be_bytes());
+            payload.extend_from_slice(body);
+            out.append_value(&payload);
+        }
+        Ok(out.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_format_header() {
+        assert_eq!(schema_id(&[0, 0, 0, 1, 2, 9]), Some(258));
+        assert_eq!(schema_id(&[0, 0x7f, 0xff, 0xff, 0xff]), Some(i32::MAX));
+        // Wrong magic byte, or too short for an id.
+        assert_eq!(schema_id(&[1, 0, 0, 0, 1]), None);
+        assert_eq!(schema_id(&[0, 0, 0, 1]), None);
+    }
+}
