@@ -45,6 +45,10 @@ pub struct Args {
     /// --memory-budget 268435456`).
     #[arg(long)]
     memory_budget: Option<u64>,
+    /// kafka_to_s3: D1 as Avro in Kafka (Confluent's wire format, the schema registry service),
+    /// read with the AvroConverter; Strait alone (no JVM peer has the converter).
+    #[arg(long)]
+    avro: bool,
     /// Partitions of the benchmark topic.
     #[arg(long, default_value_t = 16)]
     partitions: i32,
@@ -82,7 +86,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         (None, true) => services::up(ctx, s3)?,
         _ => services::Outcome::AlreadyUp,
     };
-    let iceberg_plugin = if to_s3 && !args.no_peer {
+    let registry = services::find("schema-registry")?;
+    let registry_outcome = match (args.avro, to_s3) {
+        (true, true) => services::up(ctx, registry)?,
+        (true, false) => anyhow::bail!("--avro applies to the kafka_to_s3 scenario"),
+        _ => services::Outcome::AlreadyUp,
+    };
+    let iceberg_plugin = if to_s3 && !args.no_peer && !args.avro {
         Some(install_iceberg_plugin(ctx)?)
     } else {
         None
@@ -113,6 +123,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         if let Some(budget) = args.memory_budget {
             cmd.arg("--memory-budget").arg(budget.to_string());
         }
+        if args.avro {
+            cmd.arg("--avro").arg(services::schema_registry::URL);
+        }
     }
     if let Some(plugin) = &iceberg_plugin {
         cmd.arg("--iceberg-plugin").arg(plugin);
@@ -137,6 +150,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     if args.stop_services && s3_outcome == services::Outcome::Started {
         services::down(ctx, s3)?;
+    }
+    if args.stop_services && registry_outcome == services::Outcome::Started {
+        services::down(ctx, registry)?;
     }
     result
 }

@@ -75,6 +75,11 @@ struct Args {
     /// `kafka_to_s3 --drain-only TOPIC`: Strait's drain alone, on a topic an earlier run
     /// pre-loaded (for iterating on the sink; the published numbers come from whole runs).
     drain_only: Option<String>,
+    /// `kafka_to_s3 --avro URL`: D1 as Avro in Confluent's wire format instead of JSON, its
+    /// schema registered at this Confluent-compatible registry; Strait's S3 sink reads it with
+    /// `io.confluent.connect.avro.AvroConverter`. No JVM peer (Confluent's converter is not on
+    /// Maven Central).
+    avro_registry: Option<String>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -94,6 +99,7 @@ fn parse_args() -> Result<Args> {
         peer_only: false,
         memory_budget: None,
         drain_only: None,
+        avro_registry: None,
     };
     let mut records = None;
     let mut it = std::env::args().skip(1);
@@ -115,6 +121,7 @@ fn parse_args() -> Result<Args> {
             "--peer-only" => a.peer_only = true,
             "--memory-budget" => a.memory_budget = Some(val()?.parse()?),
             "--drain-only" => a.drain_only = Some(val()?),
+            "--avro" => a.avro_registry = Some(val()?),
             other => bail!("unknown flag {other}"),
         }
     }

@@ -1508,6 +1508,7 @@ impl S3SinkConfig {
             json_decimal_numeric: self.json_decimal_numeric,
             bytearray_extension: self.bytearray_extension.clone(),
             bytearray_separator: self.bytearray_separator(),
+            avro_enhanced: self.enhanced_avro_schema_support,
         }
     }
 

@@ -174,7 +174,7 @@ pub fn from_connect_schema(field: &Field, config: &AvroDataConfig) -> Result<Str
             "connect.meta.data=false is not supported by Strait when writing Avro",
         ));
     }
-    write::avro_schema_json(field)
+    write::avro_schema_json(field, config.enhanced_avro_schema_support)
 }
 
 /// One Avro binary body (no wire header) per row of `column`, written under
@@ -197,7 +197,13 @@ pub fn encode(
             continue;
         }
         let mut body = Vec::new();
-        match write::write_value(&s, column.as_ref(), row, &mut body) {
+        match write::write_value(
+            &s,
+            column.as_ref(),
+            row,
+            &mut body,
+            config.enhanced_avro_schema_support,
+        ) {
             Ok(()) => out.push(Some(body)),
             Err(msg) => {
                 out.push(None);
@@ -722,5 +728,79 @@ mod tests {
             "Found null value for non-optional schema"
         );
         let _ = BinaryArray::from(vec![&b""[..]]);
+    }
+
+    /// AvroData.fromConnectSchema / fromConnectData, `case STRING` (schema-registry
+    /// avro-data/src/main/java/io/confluent/connect/avro/AvroData.java): a Connect enum (a string
+    /// with `io.confluent.connect.avro.Enum` parameters, as toConnectSchema makes of an Avro enum)
+    /// is an Avro enum again only with `enhanced.avro.schema.support`, its doc and default
+    /// restored from the parameters keyed by its simple name; otherwise a plain string.
+    #[test]
+    fn enums_round_trip_as_enums_with_enhanced_support_and_as_strings_without() {
+        let avro = r#"{"type":"record","name":"R","namespace":"n","fields":[{"name":"suit","type":
+            {"type":"enum","name":"Suit","namespace":"cards","doc":"a suit",
+             "symbols":["SPADES","HEARTS"],"default":"HEARTS"}}]}"#;
+        let mut enhanced = cfg();
+        enhanced.enhanced_avro_schema_support = true;
+        let plain = cfg();
+        for config in [&enhanced, &plain] {
+            let field = to_connect_schema(avro, config).unwrap();
+            let written: serde_json::Value =
+                serde_json::from_str(&from_connect_schema(&field, config).unwrap()).unwrap();
+            let suit = &written["fields"][0]["type"];
+            if config.enhanced_avro_schema_support {
+                assert_eq!(suit["type"], "enum", "{written}");
+                assert_eq!(suit["name"], "Suit");
+                assert_eq!(suit["namespace"], "cards");
+                assert_eq!(suit["doc"], "a suit");
+                assert_eq!(suit["symbols"], serde_json::json!(["SPADES", "HEARTS"]));
+                assert_eq!(suit["default"], "HEARTS");
+                assert_eq!(suit["connect.name"], "cards.Suit");
+            } else {
+                assert_eq!(suit["type"], "string", "{written}");
+                assert_eq!(
+                    suit["connect.parameters"]["io.confluent.connect.avro.Enum"],
+                    "cards.Suit"
+                );
+            }
+            // The value: HEARTS is symbol 1 of the enum; a string "HEARTS" otherwise.
+            let mut decoder = AvroDecoder::new(avro, config).unwrap();
+            let (array, errors) = decoder.decode([Some(&[2u8][..])]).unwrap();
+            assert!(errors.is_empty(), "{errors:?}");
+            let (bodies, errors) = encode(decoder.field(), &array, config).unwrap();
+            assert!(errors.is_empty(), "{errors:?}");
+            let expected: Vec<u8> = if config.enhanced_avro_schema_support {
+                vec![2]
+            } else {
+                [&[12u8][..], b"HEARTS"].concat()
+            };
+            assert_eq!(bodies, vec![Some(expected)]);
+        }
+        // A symbol the enum does not have is that row's error, named.
+        let field = to_connect_schema(avro, &enhanced).unwrap();
+        let suit_only = Field::new("suit", arrow::datatypes::DataType::Utf8, false)
+            .with_metadata(field_child(&field, "suit").metadata().clone());
+        let column: ArrayRef = Arc::new(StringArray::from(vec!["CLUBS", "SPADES"]));
+        let (bodies, errors) = encode(&suit_only, &column, &enhanced).unwrap();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].row, 0);
+        assert!(
+            errors[0].error.message().contains("CLUBS"),
+            "{:?}",
+            errors[0]
+        );
+        assert_eq!(bodies[1], Some(vec![0]));
+    }
+
+    fn field_child(field: &Field, name: &str) -> Field {
+        match field.data_type() {
+            arrow::datatypes::DataType::Struct(children) => children
+                .iter()
+                .find(|c| c.name() == name)
+                .unwrap()
+                .as_ref()
+                .clone(),
+            other => panic!("not a struct: {other}"),
+        }
     }
 }

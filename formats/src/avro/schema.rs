@@ -24,8 +24,8 @@ use strait_engine::schema::logical;
 
 pub(crate) const UNION: &str = "io.confluent.connect.avro.Union";
 pub(crate) const ENUM: &str = "io.confluent.connect.avro.Enum";
-const ENUM_DOC_PREFIX: &str = "io.confluent.connect.avro.enum.doc.";
-const ENUM_DEFAULT_PREFIX: &str = "io.confluent.connect.avro.enum.default.";
+pub(crate) const ENUM_DOC_PREFIX: &str = "io.confluent.connect.avro.enum.doc.";
+pub(crate) const ENUM_DEFAULT_PREFIX: &str = "io.confluent.connect.avro.enum.default.";
 const FIXED_SIZE: &str = "connect.fixed.size";
 const CONNECT_INTERNAL_TYPE: &str = "connect.internal.type";
 

@@ -5,9 +5,8 @@
 //! The schema JSON follows Avro's `Schema.toString` layout: key order, `namespace` only where
 //! it differs from the enclosing one, named types written once and referenced after.
 //!
-//! Differences from Confluent: Connect enums and unions from Avro sources
-//! (`io.confluent.connect.avro.Enum` / `Union`), fixed types, and defaults of structured or
-//! logical types are refused with an error; schemaless values are refused (Confluent writes
+//! Differences from Confluent: Connect unions from Avro sources (`io.confluent.connect.avro.Union`),
+//! fixed types, and defaults of structured or logical types are refused with an error; schemaless values are refused (Confluent writes
 //! them with its `io.confluent.connect.avro.Anything` schema).
 
 use arrow::array::{
@@ -18,6 +17,7 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 use strait_engine::{schema, Error, Result};
 
+use super::schema::{ENUM, ENUM_DEFAULT_PREFIX, ENUM_DOC_PREFIX};
 use crate::json::connect::{ConnectSchema, Logical, Type};
 use crate::json::write::decimal_bytes;
 use crate::json::Opts;
@@ -32,10 +32,11 @@ pub(crate) const DECIMAL_PRECISION: &str = "connect.decimal.precision";
 pub(crate) const DECIMAL_PRECISION_DEFAULT: i64 = 64;
 // ---- schema ------------------------------------------------------------------------------
 
-/// The Avro schema JSON AvroData makes of the Connect schema of `field`.
-pub fn avro_schema_json(field: &Field) -> Result<String> {
+/// The Avro schema JSON AvroData makes of the Connect schema of `field`; `enhanced`:
+/// `enhanced.avro.schema.support`.
+pub fn avro_schema_json(field: &Field, enhanced: bool) -> Result<String> {
     let s = connect_schema(field)?;
-    let mut cx = SchemaCx::default();
+    let mut cx = SchemaCx::new(enhanced);
     Ok(cx.schema(&s, false)?.to_string())
 }
 
@@ -56,6 +57,8 @@ pub(crate) struct SchemaCx {
     defined: Vec<(ConnectSchema, String)>,
     /// Namespace of the enclosing record.
     space: Option<String>,
+    /// `enhanced.avro.schema.support`: Connect enums become Avro enums (else strings).
+    pub(crate) enhanced: bool,
 }
 
 fn split_name(full: &str) -> (Option<String>, String) {
@@ -66,6 +69,14 @@ fn split_name(full: &str) -> (Option<String>, String) {
 }
 
 impl SchemaCx {
+    /// A context for one schema; `enhanced`: `enhanced.avro.schema.support`.
+    pub(crate) fn new(enhanced: bool) -> Self {
+        SchemaCx {
+            enhanced,
+            ..SchemaCx::default()
+        }
+    }
+
     fn names(&mut self, name: Option<&str>) -> (Option<String>, String) {
         match name {
             Some(n) => split_name(n),
@@ -115,13 +126,11 @@ impl SchemaCx {
         }
         if let Some(p) = &s.parameters {
             if p.iter().any(|(k, _)| {
-                k == "io.confluent.connect.avro.Enum"
-                    || k == "org.apache.kafka.connect.data.Enum"
-                    || k == "connect.fixed.size"
+                k == "org.apache.kafka.connect.data.Enum" || k == "connect.fixed.size"
             }) || s.name.as_deref() == Some("io.confluent.connect.avro.Union")
             {
                 return Err(Error::data(format!(
-                    "AvroFormat: Strait does not write Avro enums, unions or fixed types (schema {})",
+                    "AvroFormat: Strait does not write Avro unions, fixed types or generalized sum type enums (schema {})",
                     s.name.as_deref().unwrap_or("")
                 )));
             }
@@ -155,7 +164,25 @@ impl SchemaCx {
             Type::Float32 => obj = primitive("float"),
             Type::Float64 => obj = primitive("double"),
             Type::Boolean => obj = primitive("boolean"),
-            Type::String => obj = primitive("string"),
+            Type::String => match enum_symbols(s, self.enhanced) {
+                None => obj = primitive("string"),
+                Some((full, symbols)) => {
+                    // AvroData keys the enum's doc and default by the Connect schema's simple
+                    // name, or by the next ConnectDefault name when it has none.
+                    let (_, connect_name) = self.names(s.name.as_deref());
+                    let (space, name) = split_name(&full);
+                    obj.insert("type".into(), json!("enum"));
+                    self.write_name(&mut obj, &space, &name);
+                    if let Some(doc) = param(s, &format!("{ENUM_DOC_PREFIX}{connect_name}")) {
+                        obj.insert("doc".into(), json!(doc));
+                    }
+                    obj.insert("symbols".into(), json!(symbols));
+                    if let Some(d) = param(s, &format!("{ENUM_DEFAULT_PREFIX}{connect_name}")) {
+                        obj.insert("default".into(), json!(d));
+                    }
+                    record_name = Some((space, name));
+                }
+            },
             Type::Bytes => {
                 obj = primitive("bytes");
                 if let Logical::Decimal(scale) = s.logical().map_err(Error::data)? {
@@ -294,6 +321,22 @@ impl SchemaCx {
     }
 }
 
+/// A Connect enum's Avro enum full name and symbols (its `io.confluent.connect.avro.Enum`
+/// parameters, in order), when `enhanced.avro.schema.support` makes it an Avro enum.
+fn enum_symbols(s: &ConnectSchema, enhanced: bool) -> Option<(String, Vec<&str>)> {
+    if !enhanced || s.ty != Type::String {
+        return None;
+    }
+    let params = s.parameters.as_ref()?;
+    let name = params.iter().find(|(k, _)| k == ENUM)?.1.clone();
+    let prefix = format!("{ENUM}.");
+    let symbols = params
+        .iter()
+        .filter_map(|(k, _)| k.strip_prefix(&prefix))
+        .collect();
+    Some((name, symbols))
+}
+
 fn param(s: &ConnectSchema, key: &str) -> Option<String> {
     s.parameters
         .as_ref()?
@@ -384,16 +427,19 @@ fn int_at(a: &dyn Array, i: usize) -> Option<i64> {
 }
 
 /// AvroData's `fromConnectData` then Avro's binary encoding, for row `i` of `a`.
+/// `enhanced`: `enhanced.avro.schema.support`, under which a Connect enum (a string with
+/// `io.confluent.connect.avro.Enum` parameters) is an Avro enum, written as its symbol's index.
 pub(crate) fn write_value(
     s: &ConnectSchema,
     a: &dyn Array,
     i: usize,
     out: &mut Vec<u8>,
+    enhanced: bool,
 ) -> Result<(), String> {
     let null = a.is_null(i);
     if null && !s.optional {
         return match &s.default {
-            Some(_) => write_default(s, out),
+            Some(_) => write_default(s, out, enhanced),
             None => Err("Found null value for non-optional schema".into()),
         };
     }
@@ -404,17 +450,17 @@ pub(crate) fn write_value(
             if s.default.is_some() {
                 // AvroData replaces a null by the schema's default.
                 write_long(out, if null_first { 1 } else { 0 });
-                return write_default(s, out);
+                return write_default(s, out, enhanced);
             }
             write_long(out, if null_first { 0 } else { 1 });
             return Ok(());
         }
         write_long(out, if null_first { 1 } else { 0 });
     }
-    write_base(s, a, i, out)
+    write_base(s, a, i, out, enhanced)
 }
 
-fn write_default(s: &ConnectSchema, out: &mut Vec<u8>) -> Result<(), String> {
+fn write_default(s: &ConnectSchema, out: &mut Vec<u8>, enhanced: bool) -> Result<(), String> {
     let v = avro_default(s).map_err(|e| e.message().to_string())?;
     match (&s.ty, &v) {
         (Type::Int8 | Type::Int16 | Type::Int32 | Type::Int64, Value::Number(n)) => {
@@ -427,7 +473,13 @@ fn write_default(s: &ConnectSchema, out: &mut Vec<u8>) -> Result<(), String> {
             out.extend_from_slice(&n.as_f64().unwrap_or(0.0).to_le_bytes())
         }
         (Type::Boolean, Value::Bool(b)) => out.push(*b as u8),
-        (Type::String, Value::String(t)) => write_bytes(out, t.as_bytes()),
+        (Type::String, Value::String(t)) => match enum_symbols(s, enhanced) {
+            None => write_bytes(out, t.as_bytes()),
+            Some((name, symbols)) => match symbols.iter().position(|sym| sym == t) {
+                Some(index) => write_long(out, index as i64),
+                None => return Err(format!("Enum {name} has no symbol {t:?} for its default")),
+            },
+        },
         (Type::Bytes, Value::String(t)) => {
             let b: Vec<u8> = t.chars().map(|c| c as u32 as u8).collect();
             write_bytes(out, &b)
@@ -437,7 +489,13 @@ fn write_default(s: &ConnectSchema, out: &mut Vec<u8>) -> Result<(), String> {
     Ok(())
 }
 
-fn write_base(s: &ConnectSchema, a: &dyn Array, i: usize, out: &mut Vec<u8>) -> Result<(), String> {
+fn write_base(
+    s: &ConnectSchema,
+    a: &dyn Array,
+    i: usize,
+    out: &mut Vec<u8>,
+    enhanced: bool,
+) -> Result<(), String> {
     let mismatch = || {
         format!(
             "Arrow type {} does not hold Connect {}",
@@ -470,11 +528,26 @@ fn write_base(s: &ConnectSchema, a: &dyn Array, i: usize, out: &mut Vec<u8>) -> 
                 .ok_or_else(mismatch)?;
             out.push(v.value(i) as u8);
         }
-        Type::String => match a.data_type() {
-            DataType::Utf8 => write_bytes(out, a.as_string::<i32>().value(i).as_bytes()),
-            DataType::LargeUtf8 => write_bytes(out, a.as_string::<i64>().value(i).as_bytes()),
-            _ => return Err(mismatch()),
-        },
+        Type::String => {
+            let text = match a.data_type() {
+                DataType::Utf8 => a.as_string::<i32>().value(i),
+                DataType::LargeUtf8 => a.as_string::<i64>().value(i),
+                _ => return Err(mismatch()),
+            };
+            match enum_symbols(s, enhanced) {
+                None => write_bytes(out, text.as_bytes()),
+                // AvroData's `enumSymbol`: the symbol must be one of the enum's.
+                Some((name, symbols)) => match symbols.iter().position(|sym| *sym == text) {
+                    Some(index) => write_long(out, index as i64),
+                    None => {
+                        return Err(format!(
+                            "Enum {name} has no symbol {text:?} (symbols: {})",
+                            symbols.join(", ")
+                        ))
+                    }
+                },
+            }
+        }
         Type::Bytes => match a.data_type() {
             DataType::Binary => write_bytes(out, a.as_binary::<i32>().value(i)),
             DataType::LargeBinary => write_bytes(out, a.as_binary::<i64>().value(i)),
@@ -499,7 +572,7 @@ fn write_base(s: &ConnectSchema, a: &dyn Array, i: usize, out: &mut Vec<u8>) -> 
             if end > start {
                 write_long(out, (end - start) as i64);
                 for j in start..end {
-                    write_value(item, l.values().as_ref(), j, out)?;
+                    write_value(item, l.values().as_ref(), j, out, enhanced)?;
                 }
             }
             write_long(out, 0);
@@ -516,11 +589,11 @@ fn write_base(s: &ConnectSchema, a: &dyn Array, i: usize, out: &mut Vec<u8>) -> 
                 for j in start..end {
                     // String keys (Avro map) and entry records encode the same way.
                     if string_keys {
-                        write_base(k, m.keys().as_ref(), j, out)?;
+                        write_base(k, m.keys().as_ref(), j, out, enhanced)?;
                     } else {
-                        write_value(k, m.keys().as_ref(), j, out)?;
+                        write_value(k, m.keys().as_ref(), j, out, enhanced)?;
                     }
-                    write_value(v, m.values().as_ref(), j, out)?;
+                    write_value(v, m.values().as_ref(), j, out, enhanced)?;
                 }
             }
             write_long(out, 0);
@@ -531,7 +604,7 @@ fn write_base(s: &ConnectSchema, a: &dyn Array, i: usize, out: &mut Vec<u8>) -> 
                 .downcast_ref::<StructArray>()
                 .ok_or_else(mismatch)?;
             for (n, (_, fs)) in fields.iter().enumerate() {
-                write_value(fs, st.column(n).as_ref(), i, out)?;
+                write_value(fs, st.column(n).as_ref(), i, out, enhanced)?;
             }
         }
     }

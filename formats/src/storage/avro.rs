@@ -12,9 +12,10 @@
 //! one, named types written once and referenced after.
 //!
 //! Differences from Confluent: the sync marker is derived from the schema (Java's is random);
-//! the `avro.codec` `xz` is refused (no xz encoder here); Connect enums and unions from Avro
-//! sources (`io.confluent.connect.avro.Enum` / `Union`), fixed types, and defaults of
-//! structured or logical types are refused with an error; schemaless values are refused
+//! the `avro.codec` `xz` is refused (no xz encoder here); Connect unions from Avro sources
+//! (`io.confluent.connect.avro.Union`), fixed types, and defaults of structured or logical
+//! types are refused with an error (Connect enums from Avro sources are written as Avro enums,
+//! or strings with `enhanced.avro.schema.support=false`, as AvroData does); schemaless values are refused
 //! (Confluent writes them with its `io.confluent.connect.avro.Anything` schema).
 
 use std::io::Write;
@@ -110,6 +111,8 @@ pub struct AvroWriter {
     block_count: i64,
     out: Vec<u8>,
     rows: usize,
+    /// `enhanced.avro.schema.support`.
+    enhanced: bool,
 }
 
 /// A sync marker that depends only on the schema, so a rewritten file is byte-identical.
@@ -129,7 +132,9 @@ impl AvroWriter {
     pub fn new(settings: &FormatSettings, field: &Field) -> Result<AvroWriter> {
         let codec = Codec::parse(&settings.avro_codec)?;
         let schema = connect_schema(field)?;
-        let json = SchemaCx::default().schema(&schema, false)?.to_string();
+        let json = SchemaCx::new(settings.avro_enhanced)
+            .schema(&schema, false)?
+            .to_string();
         let sync = sync_marker(&json);
         let mut out = b"Obj\x01".to_vec();
         write_long(&mut out, 2);
@@ -147,6 +152,7 @@ impl AvroWriter {
             block_count: 0,
             out,
             rows: 0,
+            enhanced: settings.avro_enhanced,
         })
     }
 
@@ -176,7 +182,13 @@ impl FileWriter for AvroWriter {
         let mut errors = Vec::new();
         for row in 0..values.len() {
             let mark = self.block.len();
-            match write_value(&self.schema, values.as_ref(), row, &mut self.block) {
+            match write_value(
+                &self.schema,
+                values.as_ref(),
+                row,
+                &mut self.block,
+                self.enhanced,
+            ) {
                 Ok(()) => {
                     self.block_count += 1;
                     self.rows += 1;
@@ -282,7 +294,7 @@ mod tests {
             (schema::VERSION, "3"),
             (schema::OPTIONAL, "false"),
         ]));
-        let got: Value = serde_json::from_str(&avro_schema_json(&field).unwrap()).unwrap();
+        let got: Value = serde_json::from_str(&avro_schema_json(&field, true).unwrap()).unwrap();
         let expected = json!({"type":"record","name":"Row","namespace":"com.example","fields":[
             {"name":"i8","type":{"type":"int","connect.type":"int8"}},
             {"name":"i16","type":["null",{"type":"int","connect.type":"int16"}],"default":null},
@@ -314,7 +326,10 @@ mod tests {
         ],"connect.version":3,"connect.name":"com.example.Row"});
         assert_eq!(got, expected);
         // Key order is Avro's: the text itself must match, not just the JSON value.
-        assert_eq!(avro_schema_json(&field).unwrap(), expected.to_string());
+        assert_eq!(
+            avro_schema_json(&field, true).unwrap(),
+            expected.to_string()
+        );
     }
 
     fn sample() -> (Field, ArrayRef) {
@@ -394,7 +409,10 @@ mod tests {
     fn non_record_values_are_encoded_in_avro_binary() {
         // A top-level optional string: schema ["null","string"], union index then the value.
         let field = Field::new("value", DataType::Utf8, true);
-        assert_eq!(avro_schema_json(&field).unwrap(), r#"["null","string"]"#);
+        assert_eq!(
+            avro_schema_json(&field, true).unwrap(),
+            r#"["null","string"]"#
+        );
         let mut w = Box::new(AvroWriter::new(&settings("null"), &field).unwrap());
         let values: ArrayRef = Arc::new(StringArray::from(vec![Some("hi"), None]));
         assert!(w.write(&values, &field).unwrap().is_empty());

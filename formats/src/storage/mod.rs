@@ -25,6 +25,9 @@ pub struct FormatSettings {
     pub bytearray_extension: String,
     /// `format.bytearray.separator` (raw, escapes resolved).
     pub bytearray_separator: Vec<u8>,
+    /// `enhanced.avro.schema.support` (default true in the S3 sink): Avro files write Connect
+    /// enums that came from Avro as Avro enums (else as strings).
+    pub avro_enhanced: bool,
 }
 
 impl FormatSettings {
@@ -39,6 +42,7 @@ impl FormatSettings {
             json_decimal_numeric: false,
             bytearray_extension: ".bin".into(),
             bytearray_separator: b"\n".to_vec(),
+            avro_enhanced: true,
         }
     }
 }
@@ -465,7 +469,7 @@ mod tests {
         let entry = first.as_struct();
         assert_eq!(entry.column(1).as_string::<i32>().value(1), "42");
         assert_eq!(
-            avro::avro_schema_json(&field).unwrap(),
+            avro::avro_schema_json(&field, true).unwrap(),
             r#"{"type":"array","items":{"type":"record","name":"ConnectDefault","namespace":"io.confluent.connect.avro","fields":[{"name":"key","type":"string"},{"name":"value","type":"string"}]}}"#
         );
         // JSON envelops: {"headers":[{"key":..,"value":..}]}.

@@ -27,7 +27,7 @@ mod azurite;
 mod connect_ref;
 pub mod kafka;
 mod s3;
-mod schema_registry;
+pub mod schema_registry;
 
 use std::fs::{self, OpenOptions};
 use std::os::unix::process::CommandExt;

@@ -26,6 +26,8 @@ const APICURIO_VERSION: &str = "3.3.3";
 const DEPENDENCY_PLUGIN: &str = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1";
 
 const ADDR: &str = "127.0.0.1:8081";
+/// The Confluent-compatible API's base URL (what `schema.registry.url` names).
+pub const URL: &str = "http://127.0.0.1:8081/apis/ccompat/v7";
 const MANAGEMENT_ADDR: &str = "127.0.0.1:9091";
 /// The Confluent-compatible API root; tests point their `schema.registry.url` at it.
 const CCOMPAT: &str = "/apis/ccompat/v7";
@@ -126,10 +128,7 @@ impl Service for SchemaRegistry {
         &[ADDR, MANAGEMENT_ADDR]
     }
     fn env(&self) -> &'static [(&'static str, &'static str)] {
-        &[(
-            "STRAIT_TEST_SCHEMA_REGISTRY",
-            "http://127.0.0.1:8081/apis/ccompat/v7",
-        )]
+        &[("STRAIT_TEST_SCHEMA_REGISTRY", URL)]
     }
     fn process_marker(&self) -> &'static str {
         "schema-registry/app/"

@@ -23,11 +23,19 @@
 //!
 //! Then the ratio line (Strait / JVM records per CPU-second) and the target line (Strait ≥ 750k
 //! records per CPU-second).
+//!
+//! With `--avro URL` (`cargo xtask bench kafka_to_s3 --avro`), the same D1 records are
+//! pre-loaded as Avro in Confluent's wire format, encoded by Strait's own AvroConverter, which
+//! registers `bench.D1` under `<topic>-value` at that registry; Strait's drain reads them with
+//! the AvroConverter (schemas fetched once, decoded columnar) and writes the same Parquet. The
+//! target is then ≥ 1M records per CPU-second. There is no JVM peer for this run: Confluent's
+//! AvroConverter, which a JVM worker would need, is not on Maven Central.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
+use arrow::array::{Array, ArrayRef, BinaryArray, StringArray};
 use futures::StreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
@@ -37,6 +45,7 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::ClientConfig;
+use strait_engine::plugin::Converter;
 
 use super::{
     committed, consumer, jvm_worker, measure, strait_worker, topic_end, Args, Measured,
@@ -48,6 +57,8 @@ use super::{
 pub(crate) const DEFAULT_RECORDS: u64 = 6_400_000;
 /// Strait's target on this path: records per CPU-second of Kafka JSON → Parquet on S3.
 const TARGET: f64 = 750_000.0;
+/// The same with `--avro`: Avro in Kafka (Confluent's wire format) → Parquet on S3.
+const AVRO_TARGET: f64 = 1_000_000.0;
 /// How often the Iceberg sink commits: short enough that the end of the drain is seen soon
 /// after the last record, long enough that it writes few files.
 const ICEBERG_COMMIT_INTERVAL_MS: u64 = 10_000;
@@ -85,6 +96,11 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
         .enable_all()
         .build()?;
     let control_topic = format!("bench-iceberg-control-{stamp}");
+    let format = if a.avro_registry.is_some() {
+        "Avro"
+    } else {
+        "JSON"
+    };
     let (topic, json_bytes) = match &a.drain_only {
         Some(topic) => {
             let probe = consumer(&a.bootstrap, &format!("bench-probe-{stamp}"))?;
@@ -94,19 +110,27 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
                 "--drain-only {topic}: it holds {end} records, --records says {}",
                 a.records
             );
-            // Not measured again: D1's size per record is fixed by its generator.
-            let json_bytes = strait_bench::d1_json_iter(10_000, 1)
-                .map(|r| r.len() as u64)
-                .sum::<u64>()
-                * a.records
-                / 10_000;
+            // Not measured again: D1's size per record is fixed by its generator (and by the
+            // Avro encoding of it).
+            let sample: Vec<String> = strait_bench::d1_json_iter(10_000, 1).collect();
+            let sample_bytes = match &a.avro_registry {
+                None => sample.iter().map(|r| r.len() as u64).sum::<u64>(),
+                Some(registry) => AvroEncoder::new(registry, topic)?
+                    .encode(&rt, &sample)?
+                    .value_data()
+                    .len() as u64,
+            };
+            let json_bytes = sample_bytes * a.records / 10_000;
             (topic.clone(), json_bytes)
         }
         None => {
-            let topic = format!("bench-d1-{stamp}");
+            let topic = match a.avro_registry {
+                None => format!("bench-d1-{stamp}"),
+                Some(_) => format!("bench-d1avro-{stamp}"),
+            };
             create_topics(a, &rt, &[(&topic, a.partitions), (&control_topic, 1)])?;
             let t0 = Instant::now();
-            let json_bytes = preload(a, &topic)?;
+            let json_bytes = preload(a, &rt, &topic)?;
             let probe = consumer(&a.bootstrap, &format!("bench-probe-{stamp}"))?;
             let end = topic_end(&probe, &topic, a.partitions)?;
             ensure!(
@@ -115,7 +139,7 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
                 a.records
             );
             println!(
-                "Pre-loaded {} D1 records ({:.1} MB of JSON, {:.0} B each) into {topic} ({} partitions) in {:.1} s",
+                "Pre-loaded {} D1 records ({:.1} MB of {format}, {:.0} B each) into {topic} ({} partitions) in {:.1} s",
                 a.records,
                 json_bytes as f64 / 1e6,
                 json_bytes as f64 / a.records as f64,
@@ -140,7 +164,9 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
         Some(strait_drain(a, &rt, stamp, &topic, &prefix)?)
     };
     let peer = match (&a.java_libs, &a.iceberg_plugin) {
-        _ if a.memory_budget.is_some() || a.drain_only.is_some() => None,
+        _ if a.memory_budget.is_some() || a.drain_only.is_some() || a.avro_registry.is_some() => {
+            None
+        }
         (Some(libs), Some(plugin)) => Some(iceberg_drain(
             a,
             libs,
@@ -156,7 +182,7 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
         "\nTopic {topic}: {total} D1 records, {} partitions, broker {}, flush.size {}",
         a.partitions, a.bootstrap, a.flush_size
     );
-    println!("| scenario | records | wall | CPU | records per CPU-second | MB of JSON per CPU-second | peak RSS | files | bytes written | rows in the files |");
+    println!("| scenario | records | wall | CPU | records per CPU-second | MB of {format} per CPU-second | peak RSS | files | bytes written | rows in the files |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for (m, out) in strait.iter().chain(peer.iter()) {
         println!(
@@ -191,9 +217,14 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
             );
         }
         let rate = m.per_cpu_second();
+        let target = if a.avro_registry.is_some() {
+            AVRO_TARGET
+        } else {
+            TARGET
+        };
         println!(
-            "Strait Kafka → S3 Parquet: {rate:.0} records per CPU-second (target ≥ {TARGET:.0}: {})",
-            if rate >= TARGET { "met" } else { "NOT met" }
+            "Strait Kafka ({format}) → S3 Parquet: {rate:.0} records per CPU-second (target ≥ {target:.0}: {})",
+            if rate >= target { "met" } else { "NOT met" }
         );
         if let Some((peer, _)) = &peer {
             println!(
@@ -247,11 +278,14 @@ fn strait_drain(
             a.bucket,
             a.s3_endpoint
         ),
-        &format!("{JSON_CONVERTERS}{worker_extra}"),
+        &format!("{}{worker_extra}", converters(a)),
     )?;
     let group = consumer(&a.bootstrap, &format!("connect-bench-s3-{stamp}"))?;
     let m = measure(
-        "Strait: Kafka → S3 sink (Parquet, snappy) → moto S3",
+        match a.avro_registry {
+            None => "Strait: Kafka → S3 sink (Parquet, snappy) → moto S3",
+            Some(_) => "Strait: Kafka (Avro, AvroConverter + schema registry) → S3 sink (Parquet, snappy) → moto S3",
+        },
         total,
         child,
         &log,
@@ -267,6 +301,18 @@ fn strait_drain(
         .build()?;
     let out = rt.block_on(list_objects(&store, prefix))?;
     Ok((m, out))
+}
+
+/// The worker's converters: schemaless JSON values, or with `--avro` Confluent's AvroConverter.
+fn converters(a: &Args) -> String {
+    match &a.avro_registry {
+        None => JSON_CONVERTERS.to_string(),
+        Some(registry) => format!(
+            "key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=io.confluent.connect.avro.AvroConverter\n\
+             value.converter.schema.registry.url={registry}"
+        ),
+    }
 }
 
 /// JVM peer: Kafka Connect + Apache Iceberg's sink, Parquet + snappy, one task, until the
@@ -337,8 +383,9 @@ fn create_topics(a: &Args, rt: &tokio::runtime::Runtime, topics: &[(&str, i32)])
 }
 
 /// Produces `a.records` D1 records round-robin over the partitions and waits for all of them
-/// to be acknowledged. Returns the bytes of JSON sent.
-fn preload(a: &Args, topic: &str) -> Result<u64> {
+/// to be acknowledged: as plain JSON, or with `--avro` as Avro in Confluent's wire format.
+/// Returns the payload bytes sent.
+fn preload(a: &Args, rt: &tokio::runtime::Runtime, topic: &str) -> Result<u64> {
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", &a.bootstrap)
         .set("linger.ms", "20")
@@ -347,12 +394,13 @@ fn preload(a: &Args, topic: &str) -> Result<u64> {
         .create()?;
     let records = usize::try_from(a.records)?;
     let mut bytes = 0u64;
-    for (i, json) in strait_bench::d1_json_iter(records, 1).enumerate() {
-        bytes += json.len() as u64;
+    let mut i = 0usize;
+    let mut send = |payload: &[u8]| -> Result<()> {
+        bytes += payload.len() as u64;
         let partition = i32::try_from(i % a.partitions as usize)?;
-        let mut record = BaseRecord::<(), str>::to(topic)
+        let mut record = BaseRecord::<(), [u8]>::to(topic)
             .partition(partition)
-            .payload(json.as_str());
+            .payload(payload);
         loop {
             match producer.send(record) {
                 Ok(()) => break,
@@ -368,12 +416,95 @@ fn preload(a: &Args, topic: &str) -> Result<u64> {
                 Err((e, _)) => bail!("pre-load: producing record {i}: {e}"),
             }
         }
-        if i % 10_000 == 0 {
+        if i.is_multiple_of(10_000) {
             producer.poll(Duration::ZERO);
+        }
+        i += 1;
+        Ok(())
+    };
+    match &a.avro_registry {
+        None => {
+            for json in strait_bench::d1_json_iter(records, 1) {
+                send(json.as_bytes())?;
+            }
+        }
+        Some(registry) => {
+            let encoder = AvroEncoder::new(registry, topic)?;
+            let mut chunk = Vec::with_capacity(AVRO_CHUNK);
+            for json in strait_bench::d1_json_iter(records, 1) {
+                chunk.push(json);
+                if chunk.len() == AVRO_CHUNK {
+                    for payload in encoder.encode(rt, &chunk)?.iter().flatten() {
+                        send(payload)?;
+                    }
+                    chunk.clear();
+                }
+            }
+            for payload in encoder.encode(rt, &chunk)?.iter().flatten() {
+                send(payload)?;
+            }
         }
     }
     producer.flush(Duration::from_secs(120))?;
     Ok(bytes)
+}
+
+/// D1 records encoded per pre-load chunk.
+const AVRO_CHUNK: usize = 10_000;
+
+/// D1 → Avro in Confluent's wire format, through Strait's own converters: the JsonConverter
+/// reads each record in D1's schema envelope, the AvroConverter registers `bench.D1` under
+/// `<topic>-value` and writes the payloads (as a Strait source would).
+struct AvroEncoder {
+    envelope: std::sync::Arc<dyn Converter>,
+    avro: std::sync::Arc<dyn Converter>,
+    topic: String,
+}
+
+impl AvroEncoder {
+    fn new(registry: &str, topic: &str) -> Result<Self> {
+        Ok(AvroEncoder {
+            envelope: strait_bench::converter("org.apache.kafka.connect.json.JsonConverter", &[]),
+            avro: strait_bench::converter(
+                "io.confluent.connect.avro.AvroConverter",
+                &[("schema.registry.url", registry)],
+            ),
+            topic: topic.to_string(),
+        })
+    }
+
+    fn encode(&self, rt: &tokio::runtime::Runtime, json: &[String]) -> Result<BinaryArray> {
+        let envelopes = BinaryArray::from_iter_values(json.iter().map(|j| {
+            format!(
+                r#"{{"schema":{},"payload":{j}}}"#,
+                strait_bench::D1_ENVELOPE_SCHEMA
+            )
+        }));
+        let decoded = self.envelope.to_connect(&envelopes)?;
+        ensure!(
+            decoded.errors.is_empty(),
+            "D1 envelopes decode: {:?}",
+            decoded.errors
+        );
+        let segment = decoded
+            .only()
+            .context("one schema in a chunk of D1 envelopes")?;
+        let topics: ArrayRef = std::sync::Arc::new(StringArray::from_iter_values(
+            std::iter::repeat_n(self.topic.as_str(), json.len()),
+        ));
+        rt.block_on(
+            self.avro
+                .prepare_from_connect(std::slice::from_ref(&self.topic), &segment.field),
+        )?;
+        let payloads = self
+            .avro
+            .from_connect_for(&topics, &segment.field, &segment.array)?;
+        ensure!(
+            payloads.null_count() == 0,
+            "every D1 record encodes to Avro"
+        );
+        Ok(payloads)
+    }
 }
 
 /// Lists `prefix` in the bucket and reads each Parquet file's footer for its row count.
