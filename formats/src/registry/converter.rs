@@ -16,6 +16,15 @@
 //! `DefaultReferenceSubjectNameStrategy` does) or looks it up under each topic's subject;
 //! `from_connect_for` writes the header and body per row.
 //!
+//! `use.latest.version`: when decoding, rows are read as the latest version of their subject
+//! (as Java's deserializers use it as the reader schema): fields matched by name, defaults
+//! filled in, removed fields dropped, numbers widened (see [`project`](super::project)); the
+//! latest version is asked per batch through the client's cache (`latest.cache.ttl.sec`).
+//! When encoding with `auto.register.schemas=false`, records are written with the latest
+//! version's id and shape; `latest.compatibility.strict` (default true) first refuses a latest
+//! version that cannot read the record's schema, with Java's message. Where Java writes the
+//! record's fields by position into the latest schema, Strait matches them by name.
+//!
 //! A payload whose schema does not exist is a row error naming the id; a registry that cannot
 //! be reached is retriable (the task waits per `errors.retry.timeout`).
 
@@ -29,6 +38,9 @@ use strait_engine::batch::TopicColumn;
 use strait_engine::plugin::{Converter, Decoded, RowError, Segment};
 use strait_engine::{Error, Result};
 
+use crate::json::connect::ConnectSchema;
+
+use super::project::{self, check};
 use super::{
     RegisteredSchema, RegistryClient, RegistryConfig, SchemaReference, SchemaType,
     SubjectNameStrategy,
@@ -92,6 +104,12 @@ pub trait SchemaFormat: Send + Sync + 'static {
         id: i32,
     ) -> Result<Self::Decoder>;
 
+    /// The Connect schema (as an Arrow field) the format's `toConnectSchema` makes of `schema`,
+    /// with its registry `version`: the target of `use.latest.version`.
+    fn connect_field(&self, schema: &ResolvedSchema, version: Option<i32>) -> Result<Field> {
+        Ok(self.decoder(schema, version, "", -1)?.field().clone())
+    }
+
     /// The schema the format's `fromConnectSchema` makes of a Connect field, to register
     /// (references, if any, are registered first under their names).
     fn schema_for(&self, field: &Field) -> Result<ResolvedSchema>;
@@ -128,11 +146,33 @@ pub struct RegistryConverter<F: SchemaFormat> {
     strategy: SubjectNameStrategy,
     auto_register: bool,
     normalize: bool,
+    /// `use.latest.version` and `latest.compatibility.strict`.
+    use_latest: bool,
+    latest_strict: bool,
     /// (topic, schema id) → decoder.
     decoders: Mutex<HashMap<(String, i32), DecoderSlot<F::Decoder>>>,
+    /// `use.latest.version`, decoding: (topic, writer schema id) → the latest version of its
+    /// subject the rows are read as (absent when the writer schema is the latest).
+    read_as: Mutex<HashMap<(String, i32), ReadAs>>,
     /// (subject, schema) → registered id.
     ids: Mutex<HashMap<(String, ResolvedSchema), i32>>,
+    /// `use.latest.version` (with `auto.register.schemas=false`), encoding: subject → the
+    /// latest version records are written with.
+    write_as: Mutex<HashMap<String, Arc<Latest>>>,
 }
+
+/// The latest version of a subject as a Connect schema.
+#[derive(Debug)]
+struct Latest {
+    id: i32,
+    schema: ResolvedSchema,
+    field: Field,
+    connect: ConnectSchema,
+}
+
+/// The reading target of a writer schema under `use.latest.version`: the latest version, or
+/// why it cannot be had (the rows fail with that message).
+type ReadAs = std::result::Result<Arc<Latest>, String>;
 
 impl<F: SchemaFormat> std::fmt::Debug for RegistryConverter<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -151,13 +191,6 @@ impl<F: SchemaFormat> RegistryConverter<F> {
     /// A converter speaking `format` to the registry `config` names. The settings no format
     /// supports yet are refused here.
     pub fn with_format(format: F, config: &RegistryConfig, is_key: bool) -> Result<Self> {
-        if config.use_latest_version {
-            return Err(Error::config(format!(
-                "use.latest.version=true is not supported by Strait's {}Converter yet: it \
-                 registers (auto.register.schemas=true) or looks up the schema of each record",
-                F::NAME
-            )));
-        }
         Ok(RegistryConverter {
             format,
             is_key,
@@ -169,8 +202,12 @@ impl<F: SchemaFormat> RegistryConverter<F> {
             },
             auto_register: config.auto_register_schemas,
             normalize: config.normalize_schemas,
+            use_latest: config.use_latest_version,
+            latest_strict: config.latest_compatibility_strict,
             decoders: Mutex::new(HashMap::new()),
+            read_as: Mutex::new(HashMap::new()),
             ids: Mutex::new(HashMap::new()),
+            write_as: Mutex::new(HashMap::new()),
         })
     }
 
@@ -294,6 +331,105 @@ impl<F: SchemaFormat> RegistryConverter<F> {
         })
     }
 
+    /// The latest version of `subject` as a Connect schema; `previous` is reused while the
+    /// latest id is unchanged (the registry client caches the latest version per
+    /// `latest.cache.ttl.sec`).
+    async fn latest(&self, subject: &str, previous: Option<Arc<Latest>>) -> Result<Arc<Latest>> {
+        let found = self.client.latest(subject).await?;
+        if let Some(previous) = previous.filter(|p| p.id == found.id) {
+            return Ok(previous);
+        }
+        let schema = self.resolve(&found.schema, &found.references).await?;
+        let field = self.format.connect_field(&schema, Some(found.version))?;
+        let connect = project::connect_schema(&field).map_err(Error::data)?;
+        Ok(Arc::new(Latest {
+            id: found.id,
+            schema,
+            field,
+            connect,
+        }))
+    }
+
+    /// `use.latest.version` applies to writing only with `auto.register.schemas=false`, as in
+    /// Java's serializers.
+    fn writes_latest(&self) -> bool {
+        self.use_latest && !self.auto_register
+    }
+
+    /// `use.latest.version`, encoding: fetch the latest version of `subject` records of
+    /// `field` are written with; with `latest.compatibility.strict`, refuse it unless it can
+    /// read them (Java's `isBackwardCompatible` check).
+    async fn prepare_write_as(&self, field: &Field, subject: String) -> Result<()> {
+        let previous = self
+            .write_as
+            .lock()
+            .map_err(|_| poisoned())?
+            .get(&subject)
+            .cloned();
+        let latest = self.latest(&subject, previous).await?;
+        if self.latest_strict {
+            let record = project::connect_schema(field).map_err(Error::data)?;
+            let problems = check(&record, &latest.connect);
+            if !problems.is_empty() {
+                tracing::error!(
+                    %subject,
+                    problems = %problems.join("; "),
+                    "the latest schema cannot read the record's schema"
+                );
+                return Err(Error::data(format!(
+                    "Incompatible schema of type '{}'. Set latest.compatibility.strict=false to \
+                     disable this check. See log file for more details. ({})",
+                    F::SCHEMA_TYPE.as_str(),
+                    problems.join("; ")
+                )));
+            }
+        }
+        self.write_as
+            .lock()
+            .map_err(|_| poisoned())?
+            .insert(subject, latest);
+        Ok(())
+    }
+
+    /// `use.latest.version`, decoding: what rows of `topic` written with schema `id` are read
+    /// as (Java's deserializer reads them with the latest version of their subject).
+    async fn refresh_read_as(&self, topic: String, id: i32) -> Result<()> {
+        let key = (topic, id);
+        if !matches!(
+            self.decoders.lock().map_err(|_| poisoned())?.get(&key),
+            Some(Ok(_))
+        ) {
+            return Ok(());
+        }
+        let writer = self.client.schema_by_id(id).await?;
+        let record = self.format.record_name(&writer.schema);
+        let previous = match self.read_as.lock().map_err(|_| poisoned())?.get(&key) {
+            Some(Ok(latest)) => Some(latest.clone()),
+            _ => None,
+        };
+        let read_as = match self
+            .strategy
+            .subject_name(&key.0, self.is_key, record.as_deref())
+        {
+            Err(e) => Some(Err(e.message().to_string())),
+            Ok(subject) => match self.latest(&subject, previous).await {
+                Ok(latest) if latest.id == id => None,
+                Ok(latest) => Some(Ok(latest)),
+                Err(e) if e.is_retriable() => return Err(e),
+                Err(e) => Some(Err(format!(
+                    "Error retrieving the latest version of subject {subject}: {}",
+                    e.message()
+                ))),
+            },
+        };
+        let mut map = self.read_as.lock().map_err(|_| poisoned())?;
+        match read_as {
+            None => map.remove(&key),
+            Some(r) => map.insert(key, r),
+        };
+        Ok(())
+    }
+
     /// Register (or, with `auto.register.schemas=false`, look up) `schema` under `subject`:
     /// its id. References are registered first, each under its name as subject.
     async fn schema_id_for(
@@ -356,11 +492,17 @@ impl<F: SchemaFormat> RegistryConverter<F> {
     }
 }
 
-/// Decode one run of rows (`bodies`, starting at row `start`) into a segment: with the run's
-/// decoder, or as nulls when the run has none (only null or failed payloads: Java gives them a
-/// null schema).
+/// A run of rows decoded with one writer schema: its decoder (none when the run holds only
+/// null or failed payloads: Java gives them a null schema), and under `use.latest.version` the
+/// version it is read as.
+struct Run<D> {
+    decoder: Arc<Mutex<D>>,
+    read_as: Option<ReadAs>,
+}
+
+/// Decode one run of rows (`bodies`, starting at row `start`) into a segment.
 fn close_run<D: SchemaDecoder>(
-    decoder: Option<Arc<Mutex<D>>>,
+    run: Option<Run<D>>,
     start: usize,
     bodies: &mut Vec<Option<&[u8]>>,
     segments: &mut Vec<Segment>,
@@ -370,15 +512,50 @@ fn close_run<D: SchemaDecoder>(
         return Ok(());
     }
     let rows = bodies.len();
-    let (field, array) = match decoder {
-        Some(decoder) => {
-            let mut decoder = decoder.lock().map_err(|_| poisoned())?;
+    let (field, array) = match run {
+        Some(run) => {
+            let mut decoder = run.decoder.lock().map_err(|_| poisoned())?;
             let (array, row_errors) = decoder.decode(bodies)?;
+            let failed: Vec<usize> = row_errors.iter().map(|e| e.row).collect();
             errors.extend(row_errors.into_iter().map(|e| RowError {
                 row: start + e.row,
                 error: e.error,
             }));
-            (decoder.field().clone(), array)
+            let read = match run.read_as {
+                None => Ok((decoder.field().clone(), array)),
+                Some(Ok(latest)) => project::connect_schema(decoder.field())
+                    .and_then(|from| {
+                        project::project(&array, &from, &latest.connect, latest.field.data_type())
+                    })
+                    .map(|array| (latest.field.clone(), array))
+                    .map_err(|problem| {
+                        (
+                            latest.field.clone(),
+                            format!(
+                                "cannot read the record as the latest version of its subject \
+                                 (schema id {}): {problem}",
+                                latest.id
+                            ),
+                        )
+                    }),
+                Some(Err(message)) => Err((decoder.field().clone(), message)),
+            };
+            match read {
+                Ok(read) => read,
+                Err((field, message)) => {
+                    // Every row of the run that decoded fails with the reason.
+                    for (i, body) in bodies.iter().enumerate() {
+                        if body.is_some() && !failed.contains(&i) {
+                            errors.push(RowError {
+                                row: start + i,
+                                error: Error::data(message.clone()),
+                            });
+                        }
+                    }
+                    let array = arrow::array::new_null_array(field.data_type(), rows);
+                    (field, array)
+                }
+            }
         }
         None => (
             Field::new("value", DataType::Null, true),
@@ -416,6 +593,7 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
     async fn prepare_to_connect(&self, topics: &ArrayRef, payloads: &BinaryArray) -> Result<()> {
         let topic_column = topics_of(topics)?;
         let mut wanted: Vec<(String, i32)> = Vec::new();
+        let mut seen: Vec<(String, i32)> = Vec::new();
         {
             let known = self.decoders.lock().map_err(|_| poisoned())?;
             let mut last: Option<(&str, i32)> = None;
@@ -432,9 +610,13 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
                 }
                 last = Some((topic, id));
                 let key = (topic.to_string(), id);
-                if !known.contains_key(&key) && !wanted.contains(&key) {
-                    wanted.push(key);
+                if seen.contains(&key) {
+                    continue;
                 }
+                if !known.contains_key(&key) {
+                    wanted.push(key.clone());
+                }
+                seen.push(key);
             }
         }
         for (topic, id) in wanted {
@@ -451,6 +633,11 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
                 Err(message) => tracing::debug!(id, %message, "schema not available"),
             }
         }
+        if self.use_latest {
+            for (topic, id) in seen {
+                self.refresh_read_as(topic, id).await?;
+            }
+        }
         Ok(())
     }
 
@@ -458,11 +645,16 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
         let name = F::NAME;
         let topic_column = topics_of(topics)?;
         let decoders = self.decoders.lock().map_err(|_| poisoned())?.clone();
+        let read_as = if self.use_latest {
+            self.read_as.lock().map_err(|_| poisoned())?.clone()
+        } else {
+            HashMap::new()
+        };
         let mut segments: Vec<Segment> = Vec::new();
         let mut errors: Vec<RowError> = Vec::new();
         // Rows are decoded in runs of one decoder; null payloads and failed rows are nulls of
         // the run they fall in.
-        let mut current: Option<Arc<Mutex<F::Decoder>>> = None;
+        let mut current: Option<Run<F::Decoder>> = None;
         let mut start = 0;
         let mut bodies: Vec<Option<&[u8]>> = Vec::new();
         for row in 0..payloads.len() {
@@ -477,7 +669,7 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
                     "Failed to deserialize data for topic {topic} to {name}: Unknown magic byte!"
                 )),
                 Some(id) => match decoders.get(&(topic.to_string(), id)) {
-                    Some(Ok(decoder)) => Ok(decoder.clone()),
+                    Some(Ok(decoder)) => Ok((decoder, id)),
                     _ => Err(format!(
                         "Failed to deserialize data for topic {topic} to {name}: Error \
                          retrieving {name} {} schema for id {id}",
@@ -493,8 +685,11 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
                     });
                     bodies.push(None);
                 }
-                Ok(decoder) => {
-                    if current.as_ref().is_some_and(|c| !Arc::ptr_eq(c, &decoder)) {
+                Ok((decoder, id)) => {
+                    if current
+                        .as_ref()
+                        .is_some_and(|c| !Arc::ptr_eq(&c.decoder, decoder))
+                    {
                         close_run(
                             current.take(),
                             start,
@@ -504,7 +699,12 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
                         )?;
                         start = row;
                     }
-                    current.get_or_insert(decoder);
+                    if current.is_none() {
+                        current = Some(Run {
+                            decoder: decoder.clone(),
+                            read_as: read_as.get(&(topic.to_string(), id)).cloned(),
+                        });
+                    }
                     bodies.push(Some(&payload[HEADER_LEN..]));
                 }
             }
@@ -528,6 +728,10 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
             let subject = self
                 .strategy
                 .subject_name(topic, self.is_key, record.as_deref())?;
+            if self.writes_latest() {
+                self.prepare_write_as(field, subject).await?;
+                continue;
+            }
             let key = (subject, schema.clone());
             if self.ids.lock().map_err(|_| poisoned())?.contains_key(&key) {
                 continue;
@@ -545,50 +749,104 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
         column: &ArrayRef,
     ) -> Result<BinaryArray> {
         let topic_column = topics_of(topics)?;
+        let fail = |row: usize, message: &str| {
+            let topic = topic_column.get(row).unwrap_or_default();
+            Error::data(format!(
+                "Failed to serialize {} data from topic {topic}: {message}",
+                F::NAME
+            ))
+        };
         let schema = self.format.schema_for(field)?;
         let record = self.format.record_name(&schema.schema);
-        let (bodies, row_errors) = self.format.encode(field, &schema, column)?;
-        if let Some(e) = row_errors.into_iter().next() {
-            let topic = topic_column.get(e.row).unwrap_or_default();
-            return Err(Error::data(format!(
-                "Failed to serialize {} data from topic {topic}: {}",
-                F::NAME,
-                e.error.message()
-            )));
-        }
-        let ids = self.ids.lock().map_err(|_| poisoned())?;
-        let mut out = BinaryBuilder::with_capacity(
-            bodies.len(),
-            bodies.iter().flatten().map(|b| b.len() + HEADER_LEN).sum(),
-        );
-        let mut key = (String::new(), schema);
-        let mut last: Option<(&str, i32)> = None;
-        for (row, body) in bodies.iter().enumerate() {
-            let Some(body) = body else {
-                out.append_null();
-                continue;
-            };
-            let topic = topic_column.get(row).unwrap_or_default();
-            let id = match last {
-                Some((t, id)) if t == topic => id,
-                _ => {
-                    key.0 = self
-                        .strategy
-                        .subject_name(topic, self.is_key, record.as_deref())?;
-                    let id = *ids.get(&key).ok_or_else(|| {
-                        Error::bug(
-                            "registry converter: the schema was not registered before encoding",
-                        )
-                    })?;
-                    last = Some((topic, id));
-                    id
+        // Each run of rows of one topic goes to one subject: (first row, body per row, id).
+        let mut runs: Vec<(usize, Vec<Option<Vec<u8>>>, i32)> = Vec::new();
+        if self.writes_latest() {
+            // Written as the subject's latest version, prepared by `prepare_from_connect`.
+            let record_connect = project::connect_schema(field).map_err(Error::data)?;
+            let write_as = self.write_as.lock().map_err(|_| poisoned())?.clone();
+            let mut start = 0;
+            while start < column.len() {
+                let topic = topic_column.get(start).unwrap_or_default();
+                let mut end = start + 1;
+                while end < column.len() && topic_column.get(end).unwrap_or_default() == topic {
+                    end += 1;
                 }
-            };
-            let mut payload = Vec::with_capacity(HEADER_LEN + body.len());
-            payload.push(MAGIC_BYTE);
-            payload.extend_from_slice(&id.to_be_bytes());
-            payload.extend_from_slice(body);
-            out.append_value(&payload);
+                let subject = self
+                    .strategy
+                    .subject_name(topic, self.is_key, record.as_deref())?;
+                let latest = write_as.get(&subject).ok_or_else(|| {
+                    Error::bug(
+                        "registry converter: the latest version was not fetched before encoding",
+                    )
+                })?;
+                let projected = project::project(
+                    &column.slice(start, end - start),
+                    &record_connect,
+                    &latest.connect,
+                    latest.field.data_type(),
+                )
+                .map_err(|problem| fail(start, &problem))?;
+                let (bodies, row_errors) =
+                    self.format
+                        .encode(&latest.field, &latest.schema, &projected)?;
+                if let Some(e) = row_errors.into_iter().next() {
+                    return Err(fail(start + e.row, e.error.message()));
+                }
+                runs.push((start, bodies, latest.id));
+                start = end;
+            }
+        } else {
+            let (bodies, row_errors) = self.format.encode(field, &schema, column)?;
+            if let Some(e) = row_errors.into_iter().next() {
+                return Err(fail(e.row, e.error.message()));
+            }
+            let ids = self.ids.lock().map_err(|_| poisoned())?;
+            let mut key = (String::new(), schema);
+            let mut start = 0;
+            let mut run_id = None;
+            for row in 0..bodies.len() {
+                let topic = topic_column.get(row).unwrap_or_default();
+                if row > 0 && topic_column.get(row - 1).unwrap_or_default() == topic {
+                    continue;
+                }
+                key.0 = self
+                    .strategy
+                    .subject_name(topic, self.is_key, record.as_deref())?;
+                let id = *ids.get(&key).ok_or_else(|| {
+                    Error::bug("registry converter: the schema was not registered before encoding")
+                })?;
+                if let Some(previous) = run_id.replace(id) {
+                    runs.push((start, Vec::new(), previous));
+                }
+                start = row;
+            }
+            if let Some(id) = run_id {
+                runs.push((start, Vec::new(), id));
+            }
+            // One body vector for every run: split it at the runs' starts.
+            let mut rest = bodies;
+            for run in runs.iter_mut().rev() {
+                run.1 = rest.split_off(run.0);
+            }
+        }
+        let total: usize = runs
+            .iter()
+            .flat_map(|r| r.1.iter().flatten())
+            .map(|b| b.len() + HEADER_LEN)
+            .sum();
+        let mut out = BinaryBuilder::with_capacity(column.len(), total);
+        for (_, bodies, id) in runs {
+            for body in bodies {
+                let Some(body) = body else {
+                    out.append_null();
+                    continue;
+                };
+                let mut payload = Vec::with_capacity(HEADER_LEN + body.len());
+                payload.push(MAGIC_BYTE);
+                payload.extend_from_slice(&id.to_be_bytes());
+                payload.extend_from_slice(&body);
+                out.append_value(&payload);
+            }
         }
         Ok(out.finish())
     }

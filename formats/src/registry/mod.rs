@@ -20,6 +20,7 @@
 mod client;
 pub mod config;
 pub mod converter;
+mod project;
 
 pub use client::RegistryClient;
 pub use config::{Auth, RegistryConfig};

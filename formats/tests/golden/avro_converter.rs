@@ -16,12 +16,18 @@ use strait_engine::schema as md;
 use super::registry::registry_url;
 
 fn converter(url: &str) -> Arc<dyn Converter> {
+    converter_with(url, &[])
+}
+
+fn converter_with(url: &str, extra: &[(&str, &str)]) -> Arc<dyn Converter> {
     let registry = Registry::new().with_converters(strait_formats::converters());
+    let mut props = vec![("schema.registry.url", url)];
+    props.extend_from_slice(extra);
     registry
         .converter(
             ConverterRole::Value,
             "io.confluent.connect.avro.AvroConverter",
-            &props_from(&[("schema.registry.url", url)]),
+            &props_from(&props),
         )
         .unwrap()
 }
@@ -198,4 +204,171 @@ async fn an_unreachable_registry_is_retriable() {
         .await
         .unwrap_err();
     assert!(e.is_retriable(), "{e}");
+}
+
+/// Register `schema` (Avro JSON) under `subject` straight through the registry client.
+async fn register(url: &str, subject: &str, schema: &str) -> i32 {
+    let client = strait_formats::registry::RegistryClient::new(
+        &strait_formats::registry::RegistryConfig::parse(&props_from(&[(
+            "schema.registry.url",
+            url,
+        )]))
+        .unwrap(),
+    )
+    .unwrap();
+    client
+        .register(
+            subject,
+            strait_formats::registry::SchemaType::Avro,
+            schema,
+            &[],
+            false,
+        )
+        .await
+        .unwrap()
+}
+
+/// Version 2 of `strait.test.Order` (BACKWARD compatible with what `orders()` registers):
+/// `name` removed, `score` added with a default.
+const ORDER_V2: &str = r#"{"type":"record","name":"Order","namespace":"strait.test","fields":[
+    {"name":"id","type":"long"},
+    {"name":"score","type":"double","default":1.5}],"connect.name":"strait.test.Order"}"#;
+
+/// `use.latest.version` when reading (Java's AbstractKafkaAvroDeserializer reads with the
+/// latest version of the subject as reader schema, schema-registry
+/// avro-serializer/src/main/java/io/confluent/kafka/serializers/AbstractKafkaAvroDeserializer.java):
+/// records written with version 1 come out shaped as version 2, defaults filled, removed
+/// fields dropped; without it they keep their writer's shape.
+#[tokio::test]
+async fn use_latest_version_reads_old_records_as_the_latest_schema() {
+    let url = registry_url();
+    let topic = topic("avro-latest-read");
+    let (field, values) = orders();
+    let t = topics(&topic, 2);
+    let writer = converter(&url);
+    writer
+        .prepare_from_connect(std::slice::from_ref(&topic), &field)
+        .await
+        .unwrap();
+    let payloads = writer.from_connect_for(&t, &field, &values).unwrap();
+    register(&url, &format!("{topic}-value"), ORDER_V2).await;
+
+    let latest = converter_with(&url, &[("use.latest.version", "true")]);
+    latest.prepare_to_connect(&t, &payloads).await.unwrap();
+    let decoded = latest.to_connect_for(&t, &payloads).unwrap();
+    assert!(decoded.errors.is_empty(), "{:?}", decoded.errors);
+    let segment = decoded.only().unwrap();
+    let rows = segment.array.as_struct();
+    let names: Vec<&str> = rows.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["id", "score"]);
+    assert_eq!(
+        rows.column(0)
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .values(),
+        &[7, 8]
+    );
+    assert_eq!(
+        rows.column(1)
+            .as_primitive::<arrow::datatypes::Float64Type>()
+            .values(),
+        &[1.5, 1.5]
+    );
+    assert_eq!(
+        segment
+            .field
+            .metadata()
+            .get(md::VERSION)
+            .map(String::as_str),
+        Some("2")
+    );
+
+    let plain = converter(&url);
+    plain.prepare_to_connect(&t, &payloads).await.unwrap();
+    let decoded = plain.to_connect_for(&t, &payloads).unwrap();
+    let rows = decoded.only().unwrap().array.as_struct().clone();
+    let names: Vec<&str> = rows.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["id", "name"]);
+}
+
+/// `use.latest.version` when writing, with `auto.register.schemas=false` (Java's
+/// AbstractKafkaAvroSerializer, `lookupLatestVersion` in AbstractKafkaSchemaSerDe): records are
+/// written with the latest version's id and shape; with `latest.compatibility.strict` (the
+/// default) a latest version that cannot read the record's schema is refused with Java's
+/// message, and without it the records that cannot be written fail.
+#[tokio::test]
+async fn use_latest_version_writes_with_the_latest_schema() {
+    let url = registry_url();
+    let topic = topic("avro-latest-write");
+    let subject = format!("{topic}-value");
+    let (field, values) = orders();
+    let t = topics(&topic, 2);
+    // Version 1 is what the record's schema would register; version 2 is the latest.
+    converter(&url)
+        .prepare_from_connect(std::slice::from_ref(&topic), &field)
+        .await
+        .unwrap();
+    let v2 = register(&url, &subject, ORDER_V2).await;
+
+    let writer = converter_with(
+        &url,
+        &[
+            ("use.latest.version", "true"),
+            ("auto.register.schemas", "false"),
+        ],
+    );
+    writer
+        .prepare_from_connect(std::slice::from_ref(&topic), &field)
+        .await
+        .unwrap();
+    let payloads = writer.from_connect_for(&t, &field, &values).unwrap();
+    let id = i32::from_be_bytes(payloads.value(0)[1..5].try_into().unwrap());
+    assert_eq!(id, v2, "written with the latest version's id");
+    let reader = converter(&url);
+    reader.prepare_to_connect(&t, &payloads).await.unwrap();
+    let decoded = reader.to_connect_for(&t, &payloads).unwrap();
+    assert!(decoded.errors.is_empty(), "{:?}", decoded.errors);
+    let rows = decoded.only().unwrap().array.as_struct().clone();
+    assert_eq!(
+        rows.column(1)
+            .as_primitive::<arrow::datatypes::Float64Type>()
+            .values(),
+        &[1.5, 1.5]
+    );
+
+    // A latest version with a required field the record lacks (no default) cannot read it.
+    let strict_topic = format!("{topic}-strict");
+    register(
+        &url,
+        &format!("{strict_topic}-value"),
+        r#"{"type":"record","name":"Order","namespace":"strait.test","fields":[
+            {"name":"id","type":"long"},{"name":"must","type":"string"}]}"#,
+    )
+    .await;
+    let err = writer
+        .prepare_from_connect(std::slice::from_ref(&strict_topic), &field)
+        .await
+        .unwrap_err();
+    assert!(
+        err.message().starts_with(
+            "Incompatible schema of type 'AVRO'. Set latest.compatibility.strict=false"
+        ),
+        "{err}"
+    );
+    assert!(err.message().contains("/must"), "{err}");
+    let lenient = converter_with(
+        &url,
+        &[
+            ("use.latest.version", "true"),
+            ("auto.register.schemas", "false"),
+            ("latest.compatibility.strict", "false"),
+        ],
+    );
+    lenient
+        .prepare_from_connect(std::slice::from_ref(&strict_topic), &field)
+        .await
+        .unwrap();
+    let err = lenient
+        .from_connect_for(&topics(&strict_topic, 2), &field, &values)
+        .unwrap_err();
+    assert!(err.message().contains("must"), "{err}");
 }

@@ -440,8 +440,10 @@ fn preload(a: &Args, rt: &tokio::runtime::Runtime, topic: &str) -> Result<u64> {
                     chunk.clear();
                 }
             }
-            for payload in encoder.encode(rt, &chunk)?.iter().flatten() {
-                send(payload)?;
+            if !chunk.is_empty() {
+                for payload in encoder.encode(rt, &chunk)?.iter().flatten() {
+                    send(payload)?;
+                }
             }
         }
     }
