@@ -6,6 +6,7 @@ writes this file into a temporary directory and runs it with the interpreter of
     avro_interop.py produce  BOOTSTRAP REGISTRY TOPIC N
     avro_interop.py consume  BOOTSTRAP REGISTRY TOPIC N
     avro_interop.py evolve   BOOTSTRAP REGISTRY TOPIC
+    avro_interop.py levels   BOOTSTRAP REGISTRY TOPIC_PREFIX
 
 Each prints one JSON document on stdout: what it wrote or read, in plain JSON (decimals as
 unscaled integers, timestamps as epoch milliseconds, dates as epoch days, times as
@@ -232,6 +233,76 @@ def evolve(bootstrap, registry, topic):
     }
 
 
+LEVELS = [
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+    "NONE",
+]
+
+
+def full_reading(version):
+    """Like `reading`, but `legacy` has a default, so every step (v2 adds `unit` with a default,
+    v3 removes `legacy`) is FULL_TRANSITIVE-compatible and every level accepts it."""
+    fields = [{"name": "id", "type": "long"}, {"name": "sensor", "type": "string"}]
+    if version < 3:
+        fields.append({"name": "legacy", "type": "string", "default": "none"})
+    if version >= 2:
+        fields.append({"name": "unit", "type": "string", "default": "celsius"})
+    return {"type": "record", "name": "Reading", "namespace": "io.strait.interop", "fields": fields}
+
+
+def levels(bootstrap, registry, prefix):
+    """Per compatibility level, a topic `<prefix>-<level>`: the level set on its subject, then
+    two records of each of three versions; then three probes the registry must judge by the
+    level (`test_compatibility_all_versions`: the same check as registering; nothing
+    registered): a new field without a default (breaks BACKWARD), `sensor` removed (it has no
+    default: breaks FORWARD)."""
+    sr = SchemaRegistryClient({"url": registry})
+    p = producer(bootstrap)
+    out = {}
+    for level in LEVELS:
+        topic = "%s-%s" % (prefix, level.lower().replace("_", "-"))
+        subject = topic + "-value"
+        ctx = SerializationContext(topic, MessageField.VALUE)
+        records = []
+        for version in (1, 2, 3):
+            ser = AvroSerializer(sr, json.dumps(full_reading(version)))
+            for _ in range(2):
+                i = len(records)
+                rec = {"id": i, "sensor": "%s-%d" % (level, i)}
+                if version < 3:
+                    rec["legacy"] = "old-%d" % i
+                if version >= 2:
+                    rec["unit"] = "kelvin"
+                deliver(p, topic, ser(rec, ctx))
+                records.append({"version": version, "value": rec})
+            if p.flush(60) != 0:
+                raise SystemExit("records not delivered")
+            if version == 1:
+                sr.set_compatibility(subject, level)
+        v3 = full_reading(3)
+        add_required = json.loads(json.dumps(v3))
+        add_required["fields"].append({"name": "mandatory", "type": "long"})
+        no_sensor = json.loads(json.dumps(v3))
+        no_sensor["fields"] = [f for f in no_sensor["fields"] if f["name"] != "sensor"]
+        probe = lambda schema: sr.test_compatibility_all_versions(
+            subject, Schema(json.dumps(schema), "AVRO")
+        )
+        out[level] = {
+            "topic": topic,
+            "records": records,
+            "versions": sr.get_versions(subject),
+            "compatibility": sr.get_compatibility(subject),
+            "add_required": probe(add_required),
+            "remove_required": probe(no_sensor),
+        }
+    return out
+
+
 def main():
     cmd, bootstrap, registry, topic = sys.argv[1:5]
     if cmd == "produce":
@@ -240,6 +311,8 @@ def main():
         out = consume(bootstrap, registry, topic, int(sys.argv[5]))
     elif cmd == "evolve":
         out = evolve(bootstrap, registry, topic)
+    elif cmd == "levels":
+        out = levels(bootstrap, registry, topic)
     else:
         raise SystemExit("unknown command " + cmd)
     json.dump(out, sys.stdout)
