@@ -656,7 +656,10 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
         // the run they fall in.
         let mut current: Option<Run<F::Decoder>> = None;
         let mut start = 0;
-        let mut bodies: Vec<Option<&[u8]>> = Vec::new();
+        let mut bodies: Vec<Option<&[u8]>> = Vec::with_capacity(payloads.len());
+        // The previous row's (topic, id) and decoder: consecutive rows mostly share them, so
+        // the map is asked (and a key built) only when they change.
+        let mut last: Option<(&str, i32, &Arc<Mutex<F::Decoder>>)> = None;
         for row in 0..payloads.len() {
             if payloads.is_null(row) {
                 bodies.push(None);
@@ -668,13 +671,19 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
                 None => Err(format!(
                     "Failed to deserialize data for topic {topic} to {name}: Unknown magic byte!"
                 )),
-                Some(id) => match decoders.get(&(topic.to_string(), id)) {
-                    Some(Ok(decoder)) => Ok((decoder, id)),
-                    _ => Err(format!(
-                        "Failed to deserialize data for topic {topic} to {name}: Error \
-                         retrieving {name} {} schema for id {id}",
-                        self.which()
-                    )),
+                Some(id) => match last {
+                    Some((t, i, decoder)) if i == id && t == topic => Ok((decoder, id)),
+                    _ => match decoders.get(&(topic.to_string(), id)) {
+                        Some(Ok(decoder)) => {
+                            last = Some((topic, id, decoder));
+                            Ok((decoder, id))
+                        }
+                        _ => Err(format!(
+                            "Failed to deserialize data for topic {topic} to {name}: Error \
+                             retrieving {name} {} schema for id {id}",
+                            self.which()
+                        )),
+                    },
                 },
             };
             match decoder {
