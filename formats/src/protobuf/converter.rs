@@ -121,3 +121,92 @@ impl SchemaDecoder for ProtobufDecoder {
         ProtobufDecoder::decode(self, bodies)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strait_engine::config::props_from;
+
+    #[test]
+    fn record_name_is_the_first_messages_full_name() {
+        let f = ProtobufFormat {
+            data: ProtobufDataConfig::default(),
+        };
+        assert_eq!(
+            f.record_name("syntax = \"proto3\";\npackage shop;\nmessage Order { int32 id = 1; }\nmessage Other {}")
+                .as_deref(),
+            Some("shop.Order")
+        );
+        assert_eq!(
+            f.record_name("syntax = \"proto3\";\nmessage A {}").as_deref(),
+            Some("A")
+        );
+        assert_eq!(f.record_name("not protobuf"), None);
+    }
+
+    #[test]
+    fn unsupported_settings_are_refused_at_start() {
+        for (key, value) in [
+            ("use.latest.version", "true"),
+            ("flatten.unions", "true"),
+            ("optional.for.nullables", "true"),
+            ("generate.struct.for.nulls", "true"),
+        ] {
+            let err = ProtobufConverter::new(
+                &props_from(&[
+                    ("schema.registry.url", "http://127.0.0.1:8081"),
+                    (key, value),
+                ]),
+                false,
+            )
+            .unwrap_err();
+            assert!(err.message().contains(key), "{key}: {err}");
+        }
+        let err = ProtobufConverter::new(&props_from(&[]), false).unwrap_err();
+        assert!(err.message().contains("schema.registry.url"), "{err}");
+        // Honoured settings are accepted.
+        ProtobufConverter::new(
+            &props_from(&[
+                ("schema.registry.url", "http://127.0.0.1:8081"),
+                ("int.for.enums", "true"),
+                ("enhanced.protobuf.schema.support", "true"),
+                ("generate.index.for.unions", "false"),
+                ("optional.for.proto2", "false"),
+                ("wrapper.for.raw.primitives", "false"),
+            ]),
+            true,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_plugin_answers_to_its_class_name_and_alias() {
+        let registry = strait_engine::registry::Registry::new().with_converters(crate::converters());
+        let props = props_from(&[("schema.registry.url", "http://127.0.0.1:8081")]);
+        for name in [CLASS, "ProtobufConverter"] {
+            assert!(registry
+                .converter(strait_engine::plugin::ConverterRole::Value, name, &props)
+                .is_ok(), "{name}");
+        }
+    }
+
+    /// The fuzz target's schema (fuzz/fuzz_targets/protobuf_decoder.rs) must be one the
+    /// decoder accepts, or the target would test nothing.
+    #[test]
+    fn the_fuzz_targets_schema_is_accepted() {
+        let source = include_str!("../../../fuzz/fuzz_targets/protobuf_decoder.rs");
+        let start = source.find("r#\"").unwrap() + 3;
+        let end = source[start..].find("\"#").unwrap() + start;
+        let compiled = super::super::compile(&ResolvedSchema::plain(&source[start..end])).unwrap();
+        let mut decoder =
+            ProtobufDecoder::new(compiled, &ProtobufDataConfig::default(), None).unwrap();
+        let field = decoder.field().clone();
+        let arrow::datatypes::DataType::Struct(members) = field.data_type() else {
+            panic!("{field:?}");
+        };
+        assert_eq!(members.len(), 16, "the oneof and the 15 other fields");
+        let (array, errors) = decoder.decode(&[Some(&[0u8][..]), Some(&[0, 0x0a])]).unwrap();
+        assert_eq!(array.len(), 2);
+        assert!(errors.len() == 1 && errors[0].row == 1, "a truncated body: {errors:?}");
+    }
+}
