@@ -138,7 +138,8 @@ mod tests {
             Some("shop.Order")
         );
         assert_eq!(
-            f.record_name("syntax = \"proto3\";\nmessage A {}").as_deref(),
+            f.record_name("syntax = \"proto3\";\nmessage A {}")
+                .as_deref(),
             Some("A")
         );
         assert_eq!(f.record_name("not protobuf"), None);
@@ -181,12 +182,16 @@ mod tests {
 
     #[test]
     fn the_plugin_answers_to_its_class_name_and_alias() {
-        let registry = strait_engine::registry::Registry::new().with_converters(crate::converters());
+        let registry =
+            strait_engine::registry::Registry::new().with_converters(crate::converters());
         let props = props_from(&[("schema.registry.url", "http://127.0.0.1:8081")]);
         for name in [CLASS, "ProtobufConverter"] {
-            assert!(registry
-                .converter(strait_engine::plugin::ConverterRole::Value, name, &props)
-                .is_ok(), "{name}");
+            assert!(
+                registry
+                    .converter(strait_engine::plugin::ConverterRole::Value, name, &props)
+                    .is_ok(),
+                "{name}"
+            );
         }
     }
 
@@ -205,8 +210,13 @@ mod tests {
             panic!("{field:?}");
         };
         assert_eq!(members.len(), 16, "the oneof and the 15 other fields");
-        let (array, errors) = decoder.decode(&[Some(&[0u8][..]), Some(&[0, 0x0a])]).unwrap();
+        let (array, errors) = decoder
+            .decode(&[Some(&[0u8][..]), Some(&[0, 0x0a])])
+            .unwrap();
         assert_eq!(array.len(), 2);
-        assert!(errors.len() == 1 && errors[0].row == 1, "a truncated body: {errors:?}");
+        assert!(
+            errors.len() == 1 && errors[0].row == 1,
+            "a truncated body: {errors:?}"
+        );
     }
 }

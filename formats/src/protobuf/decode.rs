@@ -259,7 +259,9 @@ fn message_plan(
     let mut plans = Vec::with_capacity(members.len());
     let mut next = members.iter();
     for oneof in m.oneofs().filter(|o| !o.is_synthetic()) {
-        let (_, us) = next.next().ok_or_else(|| Error::bug("protobuf plan: union"))?;
+        let (_, us) = next
+            .next()
+            .ok_or_else(|| Error::bug("protobuf plan: union"))?;
         let Type::Struct(branches) = &us.ty else {
             return Err(Error::bug("protobuf plan: union is not a struct"));
         };
@@ -278,7 +280,9 @@ fn message_plan(
         plans.push(Member::Union(fields));
     }
     for f in m.fields().filter(|f| real_oneof(f).is_none()) {
-        let (_, fs) = next.next().ok_or_else(|| Error::bug("protobuf plan: field"))?;
+        let (_, fs) = next
+            .next()
+            .ok_or_else(|| Error::bug("protobuf plan: field"))?;
         let slot = add_slot(&f);
         plans.push(Member::Field(field_plan(&f, fs, slot, config)?));
     }
@@ -760,7 +764,8 @@ fn decode_message(
                         let union_members = child
                             .struct_members()
                             .ok_or("protobuf: a oneof's column is not a struct")?;
-                        for (i, (b, um)) in branches.iter().zip(union_members.iter_mut()).enumerate()
+                        for (i, (b, um)) in
+                            branches.iter().zip(union_members.iter_mut()).enumerate()
                         {
                             if i == chosen {
                                 push_field(um, b, &occurrences[b.slot])?;
@@ -811,7 +816,10 @@ pub struct ProtobufDecoder {
 impl std::fmt::Debug for ProtobufDecoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProtobufDecoder")
-            .field("message", &self.targets.get(self.current).map(|t| &t.full_name))
+            .field(
+                "message",
+                &self.targets.get(self.current).map(|t| &t.full_name),
+            )
             .finish()
     }
 }
@@ -859,7 +867,10 @@ impl ProtobufDecoder {
         })?;
         let schema = ToConnect::new(&self.config).root(&message, self.version)?;
         let node = Node::for_schema(&schema, FIELD_NAME, true, false).map_err(Error::data)?;
-        let plan = match (unwrapped_type(message.full_name()), self.config.wrapper_for_raw_primitives) {
+        let plan = match (
+            unwrapped_type(message.full_name()),
+            self.config.wrapper_for_raw_primitives,
+        ) {
             (Some(_), true) => {
                 let f = message
                     .get_field(1)

@@ -67,7 +67,14 @@ fn write_value(
             let v = int_at(col, row)?;
             if !(skip_default && v == 0) {
                 key(n, 0, out);
-                varint(if matches!(kind, Kind::Int32) { v as i32 as i64 as u64 } else { v as u64 }, out);
+                varint(
+                    if matches!(kind, Kind::Int32) {
+                        v as i32 as i64 as u64
+                    } else {
+                        v as u64
+                    },
+                    out,
+                );
             }
         }
         Kind::Sint32 | Kind::Sint64 => {
@@ -92,34 +99,49 @@ fn write_value(
             }
         }
         Kind::Float => {
-            let v = col.as_primitive_opt::<Float32Type>().ok_or("not a float column")?.value(row);
+            let v = col
+                .as_primitive_opt::<Float32Type>()
+                .ok_or("not a float column")?
+                .value(row);
             if !(skip_default && v.to_bits() == 0) {
                 key(n, 5, out);
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }
         Kind::Double => {
-            let v = col.as_primitive_opt::<Float64Type>().ok_or("not a double column")?.value(row);
+            let v = col
+                .as_primitive_opt::<Float64Type>()
+                .ok_or("not a double column")?
+                .value(row);
             if !(skip_default && v.to_bits() == 0) {
                 key(n, 1, out);
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }
         Kind::Bool => {
-            let v = col.as_boolean_opt().ok_or("not a boolean column")?.value(row);
+            let v = col
+                .as_boolean_opt()
+                .ok_or("not a boolean column")?
+                .value(row);
             if !(skip_default && !v) {
                 key(n, 0, out);
                 out.push(v as u8);
             }
         }
         Kind::String => {
-            let v = col.as_string_opt::<i32>().ok_or("not a string column")?.value(row);
+            let v = col
+                .as_string_opt::<i32>()
+                .ok_or("not a string column")?
+                .value(row);
             if !(skip_default && v.is_empty()) {
                 len_delimited(n, v.as_bytes(), out);
             }
         }
         Kind::Bytes => {
-            let v = col.as_binary_opt::<i32>().ok_or("not a bytes column")?.value(row);
+            let v = col
+                .as_binary_opt::<i32>()
+                .ok_or("not a bytes column")?
+                .value(row);
             if !(skip_default && v.is_empty()) {
                 len_delimited(n, v, out);
             }
@@ -152,7 +174,10 @@ fn write_value(
                     put_varint_field(2, (rem * 1_000_000) as u64, &mut body);
                 }
                 DATE_TYPE => {
-                    let days = col.as_primitive_opt::<Date32Type>().ok_or("not a date column")?.value(row);
+                    let days = col
+                        .as_primitive_opt::<Date32Type>()
+                        .ok_or("not a date column")?
+                        .value(row);
                     let (y, mo, d) = civil_from_days(days as i64);
                     put_varint_field(1, y as u64, &mut body);
                     put_varint_field(2, mo as u64, &mut body);
@@ -174,7 +199,9 @@ fn write_value(
                     put_varint_field(4, ((ms % 1000) * 1_000_000) as u64, &mut body);
                 }
                 DECIMAL_TYPE => {
-                    let arr = col.as_primitive_opt::<Decimal128Type>().ok_or("not a decimal column")?;
+                    let arr = col
+                        .as_primitive_opt::<Decimal128Type>()
+                        .ok_or("not a decimal column")?;
                     let v = arr.value(row);
                     let scale = match col.data_type() {
                         DataType::Decimal128(_, s) => *s as i64,
@@ -182,7 +209,11 @@ fn write_value(
                     };
                     let bytes = big_integer_bytes(v);
                     len_delimited(1, &bytes, &mut body);
-                    let precision = if v == 0 { 1 } else { v.unsigned_abs().to_string().len() };
+                    let precision = if v == 0 {
+                        1
+                    } else {
+                        v.unsigned_abs().to_string().len()
+                    };
                     put_varint_field(2, precision as u64, &mut body);
                     put_varint_field(3, scale as u64, &mut body);
                 }
@@ -303,12 +334,14 @@ fn write_struct(
             .as_deref()
             .is_some_and(|n| n.starts_with(super::TYPE_UNION_PREFIX));
         if let (true, Type::Struct(branches)) = (is_union, &ms.ty) {
-            let ust = col.as_struct_opt().ok_or("a union column is not a struct")?;
+            let ust = col
+                .as_struct_opt()
+                .ok_or("a union column is not a struct")?;
             if let Some(b) = (0..branches.len()).find(|b| !ust.column(*b).is_null(row)) {
                 let (bname, bs) = &branches[b];
-                let f = m
-                    .get_field_by_name(bname)
-                    .ok_or_else(|| format!("oneof member {bname} is not in message {}", m.name()))?;
+                let f = m.get_field_by_name(bname).ok_or_else(|| {
+                    format!("oneof member {bname} is not in message {}", m.name())
+                })?;
                 write_field(&f, bs, ust.column(b), row, out, true)?;
             }
             continue;
@@ -338,7 +371,9 @@ pub fn encode(
         .message(&[0])
         .ok_or_else(|| Error::bug("protobuf: the written schema has no message"))?;
     let Type::Struct(members) = &s.ty else {
-        return Err(Error::data("Strait's ProtobufConverter writes only struct values"));
+        return Err(Error::data(
+            "Strait's ProtobufConverter writes only struct values",
+        ));
     };
     let st = column
         .as_struct_opt()

@@ -198,8 +198,14 @@ impl ProtobufDataConfig {
     /// `flatten.unions` set to true.
     pub fn refuse_unsupported(&self) -> Result<()> {
         let refused: Vec<&str> = [
-            (self.generalized_sum_type_support, "generalized.sum.type.support"),
-            (self.ignore_default_for_nullables, "ignore.default.for.nullables"),
+            (
+                self.generalized_sum_type_support,
+                "generalized.sum.type.support",
+            ),
+            (
+                self.ignore_default_for_nullables,
+                "ignore.default.for.nullables",
+            ),
             (self.scrub_invalid_names, "scrub.invalid.names"),
             (self.optional_for_nullables, "optional.for.nullables"),
             (self.wrapper_for_nullables, "wrapper.for.nullables"),
@@ -348,7 +354,11 @@ pub fn first_message_name(schema: &ResolvedSchema) -> Option<String> {
     let first = compiled.file.messages().next();
     match first {
         Some(m) => Some(m.full_name().to_string()),
-        None => compiled.file.enums().next().map(|e| e.full_name().to_string()),
+        None => compiled
+            .file
+            .enums()
+            .next()
+            .map(|e| e.full_name().to_string()),
     }
 }
 
@@ -605,8 +615,13 @@ impl<'a> ToConnect<'a> {
                     }
                 }
             }
-            Kind::Uint32 | Kind::Fixed32 | Kind::Int64 | Kind::Uint64 | Kind::Sint64
-            | Kind::Fixed64 | Kind::Sfixed64 => {
+            Kind::Uint32
+            | Kind::Fixed32
+            | Kind::Int64
+            | Kind::Uint64
+            | Kind::Sint64
+            | Kind::Fixed64
+            | Kind::Sfixed64 => {
                 let mut s = schema(Type::Int64);
                 let name = match kind {
                     Kind::Uint32 => Some("uint32"),
@@ -636,7 +651,11 @@ impl<'a> ToConnect<'a> {
                 s.name = Some(self.name_of(e.full_name(), e.name()).to_string());
                 param(&mut s, TYPE_ENUM, e.name());
                 for v in e.values() {
-                    param(&mut s, &format!("{TYPE_ENUM}.{}", v.name()), v.number().to_string());
+                    param(
+                        &mut s,
+                        &format!("{TYPE_ENUM}.{}", v.name()),
+                        v.number().to_string(),
+                    );
                 }
                 s.optional = true;
                 s
@@ -657,8 +676,7 @@ impl<'a> ToConnect<'a> {
                             .unwrap_or(0);
                         let mut s = logical_schema(Type::Bytes, logical::DECIMAL);
                         param(&mut s, logical::DECIMAL_SCALE, scale.to_string());
-                        if let Some(p) = meta.get("precision").and_then(|p| p.parse::<i32>().ok())
-                        {
+                        if let Some(p) = meta.get("precision").and_then(|p| p.parse::<i32>().ok()) {
                             param(&mut s, CONNECT_PRECISION_PROP, p.to_string());
                         }
                         s
@@ -847,7 +865,9 @@ impl FromConnect {
         for (fname, fs) in members {
             let tag = match get_param(fs, TYPE_TAG) {
                 Some(t) => t.parse::<i32>().map_err(|_| {
-                    Error::data(format!("Invalid {TYPE_TAG} parameter on field {fname}: {t}"))
+                    Error::data(format!(
+                        "Invalid {TYPE_TAG} parameter on field {fname}: {t}"
+                    ))
                 })?,
                 None => {
                     let t = index;
@@ -864,11 +884,8 @@ impl FromConnect {
                 let Type::Struct(branches) = &fs.ty else {
                     continue;
                 };
-                let union_name = self.unqualified(
-                    fs.name
-                        .as_deref()
-                        .map(|n| &n[TYPE_UNION_PREFIX.len()..]),
-                );
+                let union_name =
+                    self.unqualified(fs.name.as_deref().map(|n| &n[TYPE_UNION_PREFIX.len()..]));
                 fields.push_str(&format!("{inner}oneof {union_name} {{\n"));
                 for (bname, bs) in branches {
                     let btag = get_param(bs, TYPE_TAG)
@@ -896,7 +913,9 @@ impl FromConnect {
                 self.field_line(fname, fs, tag, false, &mut nested, &mut nested_names, depth)?;
             fields.push_str(&format!("{inner}{line}\n"));
         }
-        out.push_str(&format!("{pad}message {name} {{\n{fields}{nested}{pad}}}\n"));
+        out.push_str(&format!(
+            "{pad}message {name} {{\n{fields}{nested}{pad}}}\n"
+        ));
         Ok(())
     }
 
@@ -933,7 +952,9 @@ impl FromConnect {
                 .map(|(k, v)| format!("{{key: \"{k}\", value: \"{v}\"}}"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            line.push_str(&format!(" [(confluent.field_meta) = {{params: [{params}]}}]"));
+            line.push_str(&format!(
+                " [(confluent.field_meta) = {{params: [{params}]}}]"
+            ));
         }
         line.push(';');
         Ok(line)
@@ -978,7 +999,11 @@ impl FromConnect {
         let enum_type = get_param(s, TYPE_ENUM).map(str::to_string);
         Ok(match &s.ty {
             Type::Int8 | Type::Int16 => {
-                let t = if matches!(s.ty, Type::Int8) { "int8" } else { "int16" };
+                let t = if matches!(s.ty, Type::Int8) {
+                    "int8"
+                } else {
+                    "int16"
+                };
                 meta.push((CONNECT_TYPE_PROP.into(), t.into()));
                 "int32".into()
             }
@@ -1259,7 +1284,9 @@ message NestedMessage {
         assert_schema_eq(&field, &expected_field(&nested_message_schema(false)));
         assert_eq!(
             json_rows(&array),
-            [r#"{"user_id":{"user_id_0":{"kafka_user_id":"my_user"}},"is_active":true,"experiments_active":["first experiment","second experiment"],"updated_at":"2017-09-18T00:00:00","status":"INACTIVE","map_type":{"Hello":"World"},"inner":{"id":"","ids":[]}}"#]
+            [
+                r#"{"user_id":{"user_id_0":{"kafka_user_id":"my_user"}},"is_active":true,"experiments_active":["first experiment","second experiment"],"updated_at":"2017-09-18T00:00:00","status":"INACTIVE","map_type":{"Hello":"World"},"inner":{"id":"","ids":[]}}"#
+            ]
         );
     }
 
@@ -1277,7 +1304,9 @@ message NestedMessage {
         assert_schema_eq(&field, &expected_field(&nested_message_schema(true)));
         assert_eq!(
             json_rows(&array),
-            [r#"{"user_id":{"user_id_0":{"other_user_id":5}},"is_active":false,"experiments_active":[],"status":1,"map_type":{}}"#]
+            [
+                r#"{"user_id":{"user_id_0":{"other_user_id":5}},"is_active":false,"experiments_active":[],"status":1,"map_type":{}}"#
+            ]
         );
     }
 
@@ -1301,7 +1330,10 @@ message NestedMessage {
     #[test]
     fn the_oneof_member_set_last_wins() {
         let c = compiled(NESTED_TEST_PROTO, &[]);
-        let m = message(&c, "io.confluent.kafka.serializers.protobuf.test.ComplexType");
+        let m = message(
+            &c,
+            "io.confluent.kafka.serializers.protobuf.test.ComplexType",
+        );
         // other_id (2) then one_id (1) on the wire: one_id is the value.
         let mut b = Vec::new();
         write_message_indexes(&c.indexes_of(&m).unwrap(), &mut b);
@@ -1361,7 +1393,9 @@ message EnumUnion {
             assert_schema_eq(&field, &expected_field(&expected));
             assert_eq!(
                 json_rows(&array),
-                [format!(r#"{{"{union_field}":{{"one_id":"ID"}},"status":"INACTIVE"}}"#)]
+                [format!(
+                    r#"{{"{union_field}":{{"one_id":"ID"}},"status":"INACTIVE"}}"#
+                )]
             );
         }
     }
@@ -1376,7 +1410,11 @@ message M {
   sint32 a = 1; uint32 b = 2; sint64 c = 3; fixed32 d = 4; sfixed64 e = 5; uint64 f = 6;
 }"#;
         let c = compiled(text, &[]);
-        let b = body(&c, "M", "a: -12 b: 4294967295 c: -5 d: 4000000000 e: -7 f: 18446744073709551615");
+        let b = body(
+            &c,
+            "M",
+            "a: -12 b: 4294967295 c: -5 d: 4000000000 e: -7 f: 18446744073709551615",
+        );
         let (field, array, errors) = decode_rows(&c, &ProtobufDataConfig::default(), &[Some(&b)]);
         assert!(errors.is_empty());
         let f = |name: &str, ty: &str, tag: u32, proto: &str| {
@@ -1500,7 +1538,11 @@ message KeyValueMessage2 {
   optional string value = 2;
 }"#;
         let c = compiled(text, &[]);
-        let b = body(&c, "io.confluent.connect.protobuf.test.KeyValueMessage2", "key: 123");
+        let b = body(
+            &c,
+            "io.confluent.connect.protobuf.test.KeyValueMessage2",
+            "key: 123",
+        );
         let (_, array, _) = decode_rows(&c, &ProtobufDataConfig::default(), &[Some(&b)]);
         assert_eq!(json_rows(&array), [r#"{"key":123}"#]);
         let config = ProtobufDataConfig {
@@ -1629,7 +1671,11 @@ message ConnectDefault1 {
         );
         assert_eq!(schema_name(&field), Some("InnerMessage"));
         assert_eq!(json_rows(&array)[0], r#"{"id":"i","ids":[1,2]}"#);
-        assert_eq!(errors.len(), 1, "another message than the run's is a row error");
+        assert_eq!(
+            errors.len(),
+            1,
+            "another message than the run's is a row error"
+        );
         assert_eq!(errors[0].row, 1);
         assert!(array.is_null(1) && array.is_null(2));
     }
@@ -1644,11 +1690,11 @@ message ConnectDefault1 {
         let good = body(&c, NESTED, NESTED_VALUE);
         let mut rows: Vec<Vec<u8>> = vec![
             vec![],
-            vec![0, 0x0a, 0x05, b'a'],            // length past the end
-            vec![0, 0x80],                        // truncated key
-            vec![0, 0x1a, 0x02, 0xff, 0xfe],      // invalid UTF-8 in a string
-            vec![0, 0x0f],                        // wire type 7
-            vec![2, 0x7f],                        // indexes naming no message
+            vec![0, 0x0a, 0x05, b'a'],       // length past the end
+            vec![0, 0x80],                   // truncated key
+            vec![0, 0x1a, 0x02, 0xff, 0xfe], // invalid UTF-8 in a string
+            vec![0, 0x0f],                   // wire type 7
+            vec![2, 0x7f],                   // indexes naming no message
         ];
         for cut in 1..good.len() {
             rows.push(good[..cut].to_vec());
@@ -1678,7 +1724,9 @@ message ConnectDefault1 {
         assert!(err.message().contains("wrapper.for.nullables"), "{err}");
         assert!(err.message().contains("flatten.unions"), "{err}");
         assert_eq!(
-            ProtobufDataConfig::parse(&Default::default()).unwrap().optional_for_proto2,
+            ProtobufDataConfig::parse(&Default::default())
+                .unwrap()
+                .optional_for_proto2,
             ProtobufDataConfig::default().optional_for_proto2
         );
     }
@@ -1691,11 +1739,16 @@ message ConnectDefault1 {
             "syntax = \"proto3\";\nimport \"google/protobuf/wrappers.proto\";\nmessage Unused { int32 x = 1; }",
             &[],
         );
-        let m = c.pool.get_message_by_name("google.protobuf.StringValue").unwrap();
+        let m = c
+            .pool
+            .get_message_by_name("google.protobuf.StringValue")
+            .unwrap();
         let f = to_connect_schema(&m, &ProtobufDataConfig::default(), Some(3)).unwrap();
         assert_eq!(f.data_type(), &arrow::datatypes::DataType::Utf8);
         assert_eq!(
-            f.metadata().get(strait_engine::schema::VERSION).map(String::as_str),
+            f.metadata()
+                .get(strait_engine::schema::VERSION)
+                .map(String::as_str),
             Some("3")
         );
     }
