@@ -270,13 +270,31 @@ struct Sources {
 impl protox::file::FileResolver for Sources {
     fn open_file(&self, name: &str) -> std::result::Result<protox::file::File, protox::Error> {
         if let Some(text) = self.files.get(name) {
-            return protox::file::File::from_source(name, text);
+            return match protox::file::File::from_source(name, text) {
+                Ok(file) => Ok(file),
+                // As Java's `ProtobufSchema.toProtoFile`: text that does not parse may be a
+                // base64 `FileDescriptorProto` (what confluent-kafka's Python serializer
+                // registers, and what registries that do not convert it hand back).
+                Err(parse_error) => descriptor_file(name, text).ok_or(parse_error),
+            };
         }
         if let Some((_, text)) = KNOWN_FILES.iter().find(|(n, _)| *n == name) {
             return protox::file::File::from_source(name, text);
         }
         self.google.open_file(name)
     }
+}
+
+/// A base64 `FileDescriptorProto` as the file `name`.
+fn descriptor_file(name: &str, text: &str) -> Option<protox::file::File> {
+    use base64::Engine as _;
+    use prost_reflect::prost::Message as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()?;
+    let mut proto = prost_reflect::prost_types::FileDescriptorProto::decode(bytes.as_slice()).ok()?;
+    proto.name = Some(name.to_string());
+    Some(protox::file::File::from_file_descriptor_proto(proto))
 }
 
 /// A compiled schema: its descriptors and its file.
@@ -1551,6 +1569,30 @@ message KeyValueMessage2 {
         };
         let (_, array, _) = decode_rows(&c, &config, &[Some(&b)]);
         assert_eq!(json_rows(&array), [r#"{"key":123,"value":""}"#]);
+    }
+
+    /// `ProtobufSchema.toProtoFile`: a base64 `FileDescriptorProto` (as confluent-kafka's
+    /// Python serializer registers schemas) is a schema too.
+    #[test]
+    fn a_base64_file_descriptor_is_a_schema() {
+        use base64::Engine as _;
+        let c = compiled(NESTED_TEST_PROTO, &[]);
+        let mut proto = c.file.file_descriptor_proto().clone();
+        proto.name = Some("whatever.proto".into());
+        let text = base64::engine::general_purpose::STANDARD.encode(proto.encode_to_vec());
+        let schema = ResolvedSchema::plain(text);
+        assert_eq!(
+            first_message_name(&schema).as_deref(),
+            Some("io.confluent.kafka.serializers.protobuf.test.UserId")
+        );
+        let again = compile(&schema).unwrap();
+        let b = body(&c, NESTED, NESTED_VALUE);
+        let (_, expected, _) = decode_rows(&c, &ProtobufDataConfig::default(), &[Some(&b)]);
+        let mut d = ProtobufDecoder::new(again, &ProtobufDataConfig::default(), None).unwrap();
+        let (array, errors) = d.decode(&[Some(&b)]).unwrap();
+        assert!(errors.is_empty());
+        assert_eq!(json_rows(&array), json_rows(&expected));
+        assert!(compile(&ResolvedSchema::plain("not a schema")).is_err());
     }
 
     /// `testToConnectRecursiveSchema`: Java builds a cyclic Connect schema; Strait refuses it.
