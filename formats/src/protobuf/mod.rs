@@ -292,7 +292,8 @@ fn descriptor_file(name: &str, text: &str) -> Option<protox::file::File> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text.trim())
         .ok()?;
-    let mut proto = prost_reflect::prost_types::FileDescriptorProto::decode(bytes.as_slice()).ok()?;
+    let mut proto =
+        prost_reflect::prost_types::FileDescriptorProto::decode(bytes.as_slice()).ok()?;
     proto.name = Some(name.to_string());
     Some(protox::file::File::from_file_descriptor_proto(proto))
 }
