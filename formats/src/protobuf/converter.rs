@@ -79,9 +79,8 @@ impl SchemaFormat for ProtobufFormat {
     type Decoder = ProtobufDecoder;
 
     fn record_name(&self, schema: &str) -> Option<String> {
-        // The contract gives the text only: references it imports are not at hand, so a
-        // schema importing a file Strait does not know resolves no name (the record-name
-        // strategies then fail for it, as Java's would without the references).
+        // The contract gives the text only: when its imports are not at hand the name is read
+        // from the text (package and first top-level message).
         super::first_message_name(&ResolvedSchema::plain(schema))
     }
 

@@ -12,8 +12,10 @@
 //! keeps one schema per run; such topics are rare). A malformed body (truncated, bad varint,
 //! invalid UTF-8 in a string, bad indexes) is a row error; the decoder never panics.
 //! As in protobuf-java, a field whose wire type does not match its declaration is skipped as
-//! an unknown field, the last occurrence of a singular field wins and repeated occurrences of
-//! a message field merge.
+//! an unknown field, the last occurrence of a singular field wins, repeated occurrences of
+//! a message field merge, and a map key met twice keeps its last value. A
+//! `confluent.type.Decimal` whose scale is not the Connect schema's (its field meta) is a row
+//! error: an Arrow column has one scale (Java fails such a value later, when it is written).
 
 use std::collections::HashMap;
 
@@ -296,7 +298,7 @@ fn message_plan(
 
 const EOF: &str = "Malformed Protobuf data: truncated message";
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Raw<'a> {
     Varint(u64),
     Fixed32(u32),
@@ -680,6 +682,7 @@ fn push_field(
             let (knode, vnode) = node
                 .map_entries()
                 .ok_or("protobuf: a map field's column is not a map")?;
+            let mut entries: Vec<(Option<Raw<'_>>, Vec<Raw<'_>>)> = Vec::with_capacity(raws.len());
             for raw in raws {
                 let Raw::Len(entry) = raw else {
                     return Err(wrong());
@@ -694,6 +697,19 @@ fn push_field(
                         _ => {}
                     }
                 }
+                entries.push((k, v));
+            }
+            // A key met twice keeps its last value, as protobuf-java's map field (and the
+            // HashMap ProtobufData fills) does.
+            let mut last: HashMap<Option<Raw<'_>>, usize> = HashMap::with_capacity(entries.len());
+            for (i, (k, _)) in entries.iter().enumerate() {
+                last.insert(*k, i);
+            }
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if last.get(k) != Some(&i) {
+                    continue;
+                }
+                let k = *k;
                 match k {
                     Some(raw) => push_value(knode, key, raw)?,
                     None => push_default(knode, key, key_default)?,
@@ -701,7 +717,7 @@ fn push_field(
                 let is_message = !matches!(**value, ValuePlan::Scalar(_) | ValuePlan::Enum { .. });
                 if is_message {
                     let mut scratch = Vec::new();
-                    let bytes = merged(&v, &mut scratch).unwrap_or(&[]);
+                    let bytes = merged(v, &mut scratch).unwrap_or(&[]);
                     push_message_value(vnode, value, bytes)?;
                 } else {
                     match v.last() {

@@ -123,7 +123,7 @@ fn write_value(
                 .as_boolean_opt()
                 .ok_or("not a boolean column")?
                 .value(row);
-            if !(skip_default && !v) {
+            if !skip_default || v {
                 key(n, 0, out);
                 out.push(v as u8);
             }
@@ -222,7 +222,7 @@ fn write_value(
                     let Type::Struct(members) = &s.ty else {
                         return Err("a message field without a struct schema".into());
                     };
-                    write_struct(&m, members, st, row, &mut body)?;
+                    write_struct(m, members, st, row, &mut body)?;
                 }
             }
             len_delimited(n, &body, out);

@@ -369,7 +369,11 @@ pub fn compile(schema: &ResolvedSchema) -> Result<Compiled> {
 /// Java's `ProtobufSchema.name()`: the full name of the schema's first message (else its
 /// first enum), `None` when the text does not compile or declares neither.
 pub fn first_message_name(schema: &ResolvedSchema) -> Option<String> {
-    let compiled = compile(schema).ok()?;
+    let Ok(compiled) = compile(schema) else {
+        // Imports that are not at hand (the registry converter asks with the text alone):
+        // read the package and the first top-level message from the text.
+        return first_message_in_text(&schema.schema);
+    };
     let first = compiled.file.messages().next();
     match first {
         Some(m) => Some(m.full_name().to_string()),
@@ -379,6 +383,47 @@ pub fn first_message_name(schema: &ResolvedSchema) -> Option<String> {
             .next()
             .map(|e| e.full_name().to_string()),
     }
+}
+
+/// The full name of the first top-level `message` of .proto text, skipping comments and
+/// nested blocks; `None` when there is none.
+fn first_message_in_text(text: &str) -> Option<String> {
+    let mut cleaned = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.find('\n').map_or("", |i| &r[i..]);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.find("*/").map_or("", |i| &r[i + 2..]);
+        } else {
+            let c = rest.chars().next()?;
+            cleaned.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    let spaced = cleaned
+        .replace('{', " { ")
+        .replace('}', " } ")
+        .replace(';', " ; ");
+    let mut package: Option<&str> = None;
+    let mut depth = 0usize;
+    let mut words = spaced.split_whitespace().peekable();
+    while let Some(w) = words.next() {
+        match w {
+            "{" => depth += 1,
+            "}" => depth = depth.saturating_sub(1),
+            "package" if depth == 0 => package = words.next(),
+            "message" if depth == 0 => {
+                let name = words.next()?;
+                return Some(match package {
+                    Some(p) if !p.is_empty() => format!("{p}.{name}"),
+                    _ => name.to_string(),
+                });
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Confluent's message indexes (`MessageIndexes.readFrom`): a zig-zag varint count then as
@@ -1594,6 +1639,40 @@ message KeyValueMessage2 {
         assert!(errors.is_empty());
         assert_eq!(json_rows(&array), json_rows(&expected));
         assert!(compile(&ResolvedSchema::plain("not a schema")).is_err());
+    }
+
+    #[test]
+    fn record_names_of_text_whose_imports_are_not_at_hand() {
+        let text = "// c\nsyntax = \"proto3\";\n/* block */ package a.b;\nimport \"other.proto\";\n\
+                    enum E { X = 0; }\nmessage First { other.T t = 1; message Inner {} }\nmessage Second {}";
+        assert_eq!(
+            first_message_name(&ResolvedSchema::plain(text)).as_deref(),
+            Some("a.b.First")
+        );
+        // Java's `name()`: no message, then the first enum.
+        assert_eq!(
+            first_message_name(&ResolvedSchema::plain(
+                "syntax = \"proto3\";\nenum E { X = 0; }"
+            ))
+            .as_deref(),
+            Some("E")
+        );
+        assert_eq!(first_message_in_text("enum E { X = 0; }"), None);
+    }
+
+    /// protobuf-java's map fields: a key met twice keeps its last value.
+    #[test]
+    fn a_map_key_met_twice_keeps_its_last_value() {
+        let c = compiled(NESTED_TEST_PROTO, &[]);
+        // NestedMessage ([3]), field 7 three times: a=1, b=2, a=3.
+        let mut b = vec![2, 6];
+        for (k, v) in [(b'a', b'1'), (b'b', b'2'), (b'a', b'3')] {
+            b.extend_from_slice(&[0x3a, 6, 0x0a, 1, k, 0x12, 1, v]);
+        }
+        let (_, array, errors) = decode_rows(&c, &ProtobufDataConfig::default(), &[Some(&b)]);
+        assert!(errors.is_empty());
+        let row = &json_rows(&array)[0];
+        assert!(row.contains(r#""map_type":{"b":"2","a":"3"}"#), "{row}");
     }
 
     /// `testToConnectRecursiveSchema`: Java builds a cyclic Connect schema; Strait refuses it.
