@@ -1591,6 +1591,36 @@ message L {
         assert_eq!(json_rows(&round), json_rows(&array));
     }
 
+    /// `testFromConnectEnumUnionWithString` and `testFromConnectDataWithNestedProtobufMessage*`:
+    /// Connect -> Protobuf -> Connect keeps enums (declared in the message), oneofs, nested
+    /// messages, repeated fields, maps and Timestamps, and the values written read back.
+    #[test]
+    fn connect_to_protobuf_and_back() {
+        let c = compiled(NESTED_TEST_PROTO, &[]);
+        let b = body(&c, NESTED, NESTED_VALUE);
+        let config = ProtobufDataConfig::default();
+        let (field, array, _) = decode_rows(&c, &config, &[Some(&b), None]);
+        let text = from_connect_schema(&field, &config).unwrap();
+        assert!(text.schema.contains("oneof user_id {"), "{}", text.schema);
+        assert!(text.schema.contains("enum Status {"), "{}", text.schema);
+        assert!(
+            text.schema.contains("map<string, string> map_type = 7;"),
+            "{}",
+            text.schema
+        );
+        let again = compile(&text).unwrap();
+        let back = to_connect_schema(&again.message(&[0]).unwrap(), &config, None).unwrap();
+        assert_schema_eq(&back, &field);
+        let (bodies, errors) = encode::encode(&field, &text, &array, &config).unwrap();
+        assert!(errors.is_empty());
+        assert!(bodies[1].is_none(), "a null row is a tombstone");
+        let rows: Vec<Option<&[u8]>> = bodies.iter().map(|b| b.as_deref()).collect();
+        let mut d = ProtobufDecoder::new(again, &config, None).unwrap();
+        let (round, errors) = d.decode(&rows).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(json_rows(&round), json_rows(&array));
+    }
+
     /// `testToConnectOptionalProto2` and `testToConnectOptionalProto2Disabled`
     /// (`keyvalueproto2.proto`).
     #[test]
