@@ -1,11 +1,16 @@
 //! Protobuf bodies (Confluent's message indexes, then the message) -> Arrow, in one pass over
-//! the wire format straight into the column builders (the JSON converter's [`Node`]s), with
+//! the wire format straight into the column builders (the JSON converter's `Node`s), with
 //! `ProtobufData.toConnectData`'s value rules: proto3 scalars not on the wire are their
 //! default (0, "", false, the first enum value), messages and `optional` fields not on the wire
 //! are null, repeated fields not on the wire are empty, enums are their symbol (or number with
 //! `int.for.enums`), `uint32`/`fixed32` are unsigned in INT64, `uint64`/`fixed64` keep their
 //! bits in INT64, a oneof is a union struct with only its set member non-null, Timestamp, Date,
 //! TimeOfDay and confluent Decimal messages become the Connect logical values.
+//!
+//! An enum number the enum does not declare reads as protobuf-java names it in an open
+//! (proto3) enum, `UNKNOWN_ENUM_VALUE_<Enum>_<number>`; Strait does the same for proto2's
+//! closed enums, where protobuf-java drops the value to the unknown fields (the field then
+//! reads as unset).
 //!
 //! A run decodes the message its first body's indexes name; a body naming another message of
 //! the same schema is a row error (Java would give it that message's Connect schema: Strait
