@@ -9,7 +9,8 @@
 //! treats as known (`google/protobuf/*`, `google/type/*`, `confluent/*`), so, as with Java's
 //! `skip.known.types=true` default, no references are registered for them.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use arrow::array::ArrayRef;
 use arrow::datatypes::Field;
@@ -17,7 +18,7 @@ use strait_engine::declare_config;
 use strait_engine::plugin::{ConverterPlugin, PluginInfo, PluginType, RowError};
 use strait_engine::Result;
 
-use super::{ProtobufDataConfig, ProtobufDecoder};
+use super::{Compiled, ProtobufDataConfig, ProtobufDecoder};
 use crate::registry::{
     RegistryConfig, RegistryConverter, ResolvedSchema, SchemaDecoder, SchemaFormat, SchemaType,
 };
@@ -59,11 +60,7 @@ impl ProtobufConverter {
         let props = crate::with_converter_type(props, is_key);
         let config = ProtobufConverterConfig::parse(&props)?;
         config.data.refuse_unsupported()?;
-        RegistryConverter::with_format(
-            ProtobufFormat { data: config.data },
-            &config.registry,
-            is_key,
-        )
+        RegistryConverter::with_format(ProtobufFormat::new(config.data), &config.registry, is_key)
     }
 }
 
@@ -71,6 +68,32 @@ impl ProtobufConverter {
 #[derive(Debug, Clone)]
 pub struct ProtobufFormat {
     pub data: ProtobufDataConfig,
+    /// The schemas sources write, compiled once (at most `schemas.cache.config` of them, as
+    /// Java bounds its converted-schema cache).
+    written: Arc<Mutex<HashMap<ResolvedSchema, Compiled>>>,
+}
+
+impl ProtobufFormat {
+    pub fn new(data: ProtobufDataConfig) -> Self {
+        ProtobufFormat {
+            data,
+            written: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn compiled(&self, schema: &ResolvedSchema) -> Result<Compiled> {
+        let poisoned = || strait_engine::Error::bug("the Protobuf schema cache lock was poisoned");
+        if let Some(c) = self.written.lock().map_err(|_| poisoned())?.get(schema) {
+            return Ok(c.clone());
+        }
+        let compiled = super::compile(schema)?;
+        let mut cache = self.written.lock().map_err(|_| poisoned())?;
+        if cache.len() >= usize::try_from(self.data.schemas_cache_size.max(1)).unwrap_or(1) {
+            cache.clear();
+        }
+        cache.insert(schema.clone(), compiled.clone());
+        Ok(compiled)
+    }
 }
 
 impl SchemaFormat for ProtobufFormat {
@@ -107,7 +130,7 @@ impl SchemaFormat for ProtobufFormat {
         schema: &ResolvedSchema,
         column: &ArrayRef,
     ) -> Result<(Vec<Option<Vec<u8>>>, Vec<RowError>)> {
-        super::encode::encode(field, schema, column, &self.data)
+        super::encode::encode_compiled(field, &self.compiled(schema)?, column, &self.data)
     }
 }
 
@@ -128,9 +151,7 @@ mod tests {
 
     #[test]
     fn record_name_is_the_first_messages_full_name() {
-        let f = ProtobufFormat {
-            data: ProtobufDataConfig::default(),
-        };
+        let f = ProtobufFormat::new(ProtobufDataConfig::default());
         assert_eq!(
             f.record_name("syntax = \"proto3\";\npackage shop;\nmessage Order { int32 id = 1; }\nmessage Other {}")
                 .as_deref(),

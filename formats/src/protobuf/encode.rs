@@ -364,9 +364,18 @@ pub fn encode(
     column: &ArrayRef,
     config: &ProtobufDataConfig,
 ) -> Result<(Vec<Option<Vec<u8>>>, Vec<RowError>)> {
+    encode_compiled(field, &super::compile(schema)?, column, config)
+}
+
+/// [`encode`] with the schema already compiled.
+pub fn encode_compiled(
+    field: &arrow::datatypes::Field,
+    compiled: &Compiled,
+    column: &ArrayRef,
+    config: &ProtobufDataConfig,
+) -> Result<(Vec<Option<Vec<u8>>>, Vec<RowError>)> {
     config.refuse_unsupported()?;
     let s = super::connect_schema(field)?;
-    let compiled: Compiled = super::compile(schema)?;
     let message = compiled
         .message(&[0])
         .ok_or_else(|| Error::bug("protobuf: the written schema has no message"))?;

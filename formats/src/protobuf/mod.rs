@@ -80,7 +80,8 @@ declare_config! {
             importance: Medium,
             doc: "Whether to ignore the default for nullable fields when the value is null",
         },
-        /// Accepted for compatibility: Strait converts each writer schema once per decoder.
+        /// Bounds the compiled schemas sources write (readers compile each writer schema once
+        /// per decoder, cached by the registry converter).
         pub schemas_cache_size: i32 {
             key: "schemas.cache.config",
             ty: Int,
