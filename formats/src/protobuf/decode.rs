@@ -8,9 +8,9 @@
 //! TimeOfDay and confluent Decimal messages become the Connect logical values.
 //!
 //! An enum number the enum does not declare reads as protobuf-java names it in an open
-//! (proto3) enum, `UNKNOWN_ENUM_VALUE_<Enum>_<number>`; Strait does the same for proto2's
-//! closed enums, where protobuf-java drops the value to the unknown fields (the field then
-//! reads as unset).
+//! (proto3) enum, `UNKNOWN_ENUM_VALUE_<Enum>_<number>`; in proto2's closed enums it is an
+//! unknown field, as in protobuf-java (the field reads as if that occurrence were not there;
+//! in a map value Strait reads it as in an open enum).
 //!
 //! A run decodes the message its first body's indexes name; a body naming another message of
 //! the same schema is a row error (Java would give it that message's Connect schema: Strait
@@ -63,6 +63,8 @@ enum ValuePlan {
         enum_name: String,
         names: HashMap<i32, String>,
         as_int: bool,
+        /// proto2's closed enums: a number the enum does not declare is an unknown field.
+        closed: bool,
     },
     Timestamp,
     Date,
@@ -104,8 +106,8 @@ enum Member {
 #[derive(Debug)]
 struct MessagePlan {
     members: Vec<Member>,
-    /// Field number -> (slot, accepted wire types as a bit set).
-    slots: HashMap<u32, (usize, u8)>,
+    /// Field number -> (slot, accepted wire types as a bit set, the numbers of a closed enum).
+    slots: HashMap<u32, (usize, u8, Option<std::collections::HashSet<i32>>)>,
 }
 
 #[derive(Debug)]
@@ -183,6 +185,7 @@ fn value_plan(
                 .map(|v| (v.number(), v.name().to_string()))
                 .collect(),
             as_int: config.int_for_enums,
+            closed: e.parent_file().syntax() == prost_reflect::Syntax::Proto2,
         },
         Kind::Message(m) => match m.full_name() {
             TIMESTAMP_TYPE => ValuePlan::Timestamp,
@@ -252,7 +255,8 @@ fn message_plan(
     let Type::Struct(members) = &s.ty else {
         return Err(Error::bug("protobuf plan: message of a non-struct"));
     };
-    let mut slots: HashMap<u32, (usize, u8)> = HashMap::new();
+    let mut slots: HashMap<u32, (usize, u8, Option<std::collections::HashSet<i32>>)> =
+        HashMap::new();
     let mut add_slot = |f: &FieldDescriptor| {
         let n = slots.len();
         let mut wires = 1u8 << wire_type(&f.kind());
@@ -260,7 +264,13 @@ fn message_plan(
         if f.is_list() && wire_type(&f.kind()) != LEN {
             wires |= 1 << LEN;
         }
-        slots.insert(f.number(), (n, wires));
+        let closed = match f.kind() {
+            Kind::Enum(e) if e.parent_file().syntax() == prost_reflect::Syntax::Proto2 => {
+                Some(e.values().map(|v| v.number()).collect())
+            }
+            _ => None,
+        };
+        slots.insert(f.number(), (n, wires, closed));
         n
     };
     let mut plans = Vec::with_capacity(members.len());
@@ -420,9 +430,15 @@ fn collect<'a>(
     let mut r = Reader::new(bytes);
     while !r.done() {
         let (number, wire, raw) = r.field()?;
-        let (Some(raw), Some((slot, wires))) = (raw, plan.slots.get(&number)) else {
+        let (Some(raw), Some((slot, wires, closed))) = (raw, plan.slots.get(&number)) else {
             continue;
         };
+        if let (Some(known), Raw::Varint(v)) = (closed, raw) {
+            // protobuf-java keeps a closed enum's undeclared number as an unknown field.
+            if !known.contains(&(v as i32)) {
+                continue;
+            }
+        }
         if wires & (1 << wire) != 0 {
             out[*slot].push(raw);
         }
@@ -566,6 +582,7 @@ fn push_value(node: &mut Node, plan: &ValuePlan, raw: Raw<'_>) -> std::result::R
                 enum_name,
                 names,
                 as_int,
+                ..
             },
             Raw::Varint(v),
         ) => {
@@ -750,6 +767,19 @@ fn unpack(item: &mut Node, plan: &ValuePlan, bytes: &[u8]) -> std::result::Resul
             8 => Raw::Fixed64(u64::from_le_bytes(r.take(8)?.try_into().map_err(|_| EOF)?)),
             _ => Raw::Varint(r.varint()?),
         };
+        if let (
+            ValuePlan::Enum {
+                names,
+                closed: true,
+                ..
+            },
+            Raw::Varint(v),
+        ) = (plan, raw)
+        {
+            if !names.contains_key(&(v as i32)) {
+                continue;
+            }
+        }
         push_value(item, plan, raw)?;
     }
     Ok(())

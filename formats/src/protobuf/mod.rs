@@ -1706,6 +1706,34 @@ message KeyValueMessage2 {
         assert!(row.contains(r#""map_type":{"b":"2","a":"3"}"#), "{row}");
     }
 
+    /// protobuf-java's enums: an undeclared number is `UNKNOWN_ENUM_VALUE_<Enum>_<n>` in an
+    /// open (proto3) enum and an unknown field in a closed (proto2) one.
+    #[test]
+    fn undeclared_enum_numbers() {
+        let open = compiled(
+            "syntax = \"proto3\";\nenum E { A = 0; B = 1; }\nmessage M { E e = 1; repeated E es = 2; }",
+            &[],
+        );
+        // e = 7, es = [1, 9] packed.
+        let body = [0, 0x08, 7, 0x12, 2, 1, 9];
+        let (_, array, errors) = decode_rows(&open, &ProtobufDataConfig::default(), &[Some(&body)]);
+        assert!(errors.is_empty());
+        assert_eq!(
+            json_rows(&array),
+            [r#"{"e":"UNKNOWN_ENUM_VALUE_E_7","es":["B","UNKNOWN_ENUM_VALUE_E_9"]}"#]
+        );
+        let closed = compiled(
+            "syntax = \"proto2\";\nenum E { A = 0; B = 1; }\nmessage M { optional E e = 1; repeated E es = 2; }",
+            &[],
+        );
+        // e = 1 then e = 7 (dropped: e stays B), es = [1, 9] packed (9 dropped).
+        let body = [0, 0x08, 1, 0x08, 7, 0x12, 2, 1, 9];
+        let (_, array, errors) =
+            decode_rows(&closed, &ProtobufDataConfig::default(), &[Some(&body)]);
+        assert!(errors.is_empty());
+        assert_eq!(json_rows(&array), [r#"{"e":"B","es":["B"]}"#]);
+    }
+
     /// `testToConnectRecursiveSchema`: Java builds a cyclic Connect schema; Strait refuses it.
     #[test]
     fn recursive_messages_are_refused() {
