@@ -18,6 +18,8 @@ mod avro;
 mod avro_interop;
 #[path = "standalone/object_stores.rs"]
 mod object_stores;
+#[path = "standalone/protobuf_interop.rs"]
+mod protobuf_interop;
 #[path = "standalone/s3.rs"]
 mod s3;
 #[path = "standalone/transforms.rs"]

@@ -10,6 +10,8 @@
 //! - [`simple_header`]: `org.apache.kafka.connect.storage.SimpleHeaderConverter` (the default
 //!   `header.converter`).
 //!
+//! [`protobuf`] is `io.confluent.connect.protobuf.ProtobufConverter` over it.
+//!
 //! [`registry`] is the Confluent-compatible schema registry client the Avro, Protobuf and JSON
 //! Schema converters share.
 //!
@@ -26,6 +28,7 @@ pub mod bytearray;
 pub mod java;
 pub mod json;
 pub mod primitive;
+pub mod protobuf;
 pub mod registry;
 pub mod simple_header;
 pub mod storage;
@@ -84,7 +87,11 @@ pub fn converters() -> Vec<ConverterPlugin> {
     converters
         .into_iter()
         .chain(headers)
-        .chain([simple_header::plugin(), avro::converter::plugin()])
+        .chain([
+            simple_header::plugin(),
+            avro::converter::plugin(),
+            protobuf::converter::plugin(),
+        ])
         .collect()
 }
 

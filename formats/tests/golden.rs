@@ -3,10 +3,12 @@
 //! Strait's JsonConverter into the mapped Arrow types and encode back to the same bytes.
 //! The `transforms` module checks Strait's transforms against Kafka's the same way; the
 //! `registry` module runs the schema registry client against a real registry, and
-//! `avro_converter` the AvroConverter over it.
+//! `avro_converter` the AvroConverter over it, `protobuf_converter` the ProtobufConverter.
 
 #[path = "golden/avro_converter.rs"]
 mod avro_converter;
+#[path = "golden/protobuf_converter.rs"]
+mod protobuf_converter;
 #[path = "golden/registry.rs"]
 mod registry;
 #[path = "golden/transforms.rs"]

@@ -79,7 +79,7 @@ fn s3_sink(name: &str, topic: &str, topics_dir: &str, extra: &str) -> String {
 }
 
 /// The object keys under `prefix` once there are `n` of them.
-fn wait_objects(w: &Worker, prefix: &str, n: usize) -> Vec<String> {
+pub(super) fn wait_objects(w: &Worker, prefix: &str, n: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let objects = list(prefix);
@@ -153,7 +153,7 @@ fn cell(col: &dyn Array, i: usize) -> Value {
 }
 
 /// Every row of `batches` as a JSON object of its columns.
-fn json_rows(batches: &[RecordBatch]) -> Vec<Value> {
+pub(super) fn json_rows(batches: &[RecordBatch]) -> Vec<Value> {
     let mut out = Vec::new();
     for b in batches {
         for i in 0..b.num_rows() {

@@ -87,6 +87,11 @@ pub trait SchemaFormat: Send + Sync + 'static {
     const NAME: &'static str;
     /// A decoder for one writer schema.
     type Decoder: SchemaDecoder;
+    /// Whether a body written with one version of a subject's schema can be decoded with
+    /// another (Protobuf reads by field tag, JSON by member name): `use.latest.version` then
+    /// decodes with the latest version directly, as Java does. Avro bodies need their writer
+    /// schema; they are decoded with it and projected onto the latest version.
+    const READS_ANY_VERSION: bool = false;
 
     /// The name the record-name subject strategies use for this schema (an Avro record's full
     /// name, a Protobuf schema's first message's full name, a JSON Schema's `title`), `None`
@@ -153,26 +158,28 @@ pub struct RegistryConverter<F: SchemaFormat> {
     decoders: Mutex<HashMap<(String, i32), DecoderSlot<F::Decoder>>>,
     /// `use.latest.version`, decoding: (topic, writer schema id) → the latest version of its
     /// subject the rows are read as (absent when the writer schema is the latest).
-    read_as: Mutex<HashMap<(String, i32), ReadAs>>,
+    read_as: Mutex<HashMap<(String, i32), ReadAs<F::Decoder>>>,
     /// (subject, schema) → registered id.
     ids: Mutex<HashMap<(String, ResolvedSchema), i32>>,
     /// `use.latest.version` (with `auto.register.schemas=false`), encoding: subject → the
     /// latest version records are written with.
-    write_as: Mutex<HashMap<String, Arc<Latest>>>,
+    write_as: Mutex<HashMap<String, Arc<Latest<F::Decoder>>>>,
 }
 
 /// The latest version of a subject as a Connect schema.
-#[derive(Debug)]
-struct Latest {
+struct Latest<D> {
     id: i32,
     schema: ResolvedSchema,
     field: Field,
     connect: ConnectSchema,
+    /// For formats whose bodies any version of the schema reads ([`SchemaFormat::
+    /// READS_ANY_VERSION`]): a decoder of the latest version, which reads them directly.
+    decoder: Option<Arc<Mutex<D>>>,
 }
 
 /// The reading target of a writer schema under `use.latest.version`: the latest version, or
 /// why it cannot be had (the rows fail with that message).
-type ReadAs = std::result::Result<Arc<Latest>, String>;
+type ReadAs<D> = std::result::Result<Arc<Latest<D>>, String>;
 
 impl<F: SchemaFormat> std::fmt::Debug for RegistryConverter<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -334,7 +341,12 @@ impl<F: SchemaFormat> RegistryConverter<F> {
     /// The latest version of `subject` as a Connect schema; `previous` is reused while the
     /// latest id is unchanged (the registry client caches the latest version per
     /// `latest.cache.ttl.sec`).
-    async fn latest(&self, subject: &str, previous: Option<Arc<Latest>>) -> Result<Arc<Latest>> {
+    async fn latest(
+        &self,
+        topic: &str,
+        subject: &str,
+        previous: Option<Arc<Latest<F::Decoder>>>,
+    ) -> Result<Arc<Latest<F::Decoder>>> {
         let found = self.client.latest(subject).await?;
         if let Some(previous) = previous.filter(|p| p.id == found.id) {
             return Ok(previous);
@@ -342,11 +354,20 @@ impl<F: SchemaFormat> RegistryConverter<F> {
         let schema = self.resolve(&found.schema, &found.references).await?;
         let field = self.format.connect_field(&schema, Some(found.version))?;
         let connect = project::connect_schema(&field).map_err(Error::data)?;
+        let decoder = if F::READS_ANY_VERSION {
+            let decoder = self
+                .format
+                .decoder(&schema, Some(found.version), topic, found.id)?;
+            Some(Arc::new(Mutex::new(decoder)))
+        } else {
+            None
+        };
         Ok(Arc::new(Latest {
             id: found.id,
             schema,
             field,
             connect,
+            decoder,
         }))
     }
 
@@ -359,14 +380,14 @@ impl<F: SchemaFormat> RegistryConverter<F> {
     /// `use.latest.version`, encoding: fetch the latest version of `subject` records of
     /// `field` are written with; with `latest.compatibility.strict`, refuse it unless it can
     /// read them (Java's `isBackwardCompatible` check).
-    async fn prepare_write_as(&self, field: &Field, subject: String) -> Result<()> {
+    async fn prepare_write_as(&self, topic: &str, field: &Field, subject: String) -> Result<()> {
         let previous = self
             .write_as
             .lock()
             .map_err(|_| poisoned())?
             .get(&subject)
             .cloned();
-        let latest = self.latest(&subject, previous).await?;
+        let latest = self.latest(topic, &subject, previous).await?;
         if self.latest_strict {
             let record = project::connect_schema(field).map_err(Error::data)?;
             let problems = check(&record, &latest.connect);
@@ -412,7 +433,7 @@ impl<F: SchemaFormat> RegistryConverter<F> {
             .subject_name(&key.0, self.is_key, record.as_deref())
         {
             Err(e) => Some(Err(e.message().to_string())),
-            Ok(subject) => match self.latest(&subject, previous).await {
+            Ok(subject) => match self.latest(&key.0, &subject, previous).await {
                 Ok(latest) if latest.id == id => None,
                 Ok(latest) => Some(Ok(latest)),
                 Err(e) if e.is_retriable() => return Err(e),
@@ -496,8 +517,11 @@ impl<F: SchemaFormat> RegistryConverter<F> {
 /// null or failed payloads: Java gives them a null schema), and under `use.latest.version` the
 /// version it is read as.
 struct Run<D> {
+    /// The writer schema's decoder: what the run's rows share.
+    writer: Arc<Mutex<D>>,
+    /// What decodes them: the writer's, or the latest version's.
     decoder: Arc<Mutex<D>>,
-    read_as: Option<ReadAs>,
+    read_as: Option<ReadAs<D>>,
 }
 
 /// Decode one run of rows (`bodies`, starting at row `start`) into a segment.
@@ -697,7 +721,7 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
                 Ok((decoder, id)) => {
                     if current
                         .as_ref()
-                        .is_some_and(|c| !Arc::ptr_eq(&c.decoder, decoder))
+                        .is_some_and(|c| !Arc::ptr_eq(&c.writer, decoder))
                     {
                         close_run(
                             current.take(),
@@ -709,9 +733,18 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
                         start = row;
                     }
                     if current.is_none() {
-                        current = Some(Run {
-                            decoder: decoder.clone(),
-                            read_as: read_as.get(&(topic.to_string(), id)).cloned(),
+                        current = Some(match read_as.get(&(topic.to_string(), id)) {
+                            // Read with the latest version's own decoder.
+                            Some(Ok(latest)) if latest.decoder.is_some() => Run {
+                                writer: decoder.clone(),
+                                decoder: latest.decoder.clone().unwrap_or_else(|| decoder.clone()),
+                                read_as: None,
+                            },
+                            other => Run {
+                                writer: decoder.clone(),
+                                decoder: decoder.clone(),
+                                read_as: other.cloned(),
+                            },
                         });
                     }
                     bodies.push(Some(&payload[HEADER_LEN..]));
@@ -738,7 +771,7 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
                 .strategy
                 .subject_name(topic, self.is_key, record.as_deref())?;
             if self.writes_latest() {
-                self.prepare_write_as(field, subject).await?;
+                self.prepare_write_as(topic, field, subject).await?;
                 continue;
             }
             let key = (subject, schema.clone());
