@@ -25,6 +25,7 @@ pub mod avro;
 pub mod bytearray;
 pub mod java;
 pub mod json;
+pub mod jsonschema;
 pub mod primitive;
 pub mod registry;
 pub mod simple_header;
@@ -84,7 +85,11 @@ pub fn converters() -> Vec<ConverterPlugin> {
     converters
         .into_iter()
         .chain(headers)
-        .chain([simple_header::plugin(), avro::converter::plugin()])
+        .chain([
+            simple_header::plugin(),
+            avro::converter::plugin(),
+            jsonschema::converter::plugin(),
+        ])
         .collect()
 }
 
