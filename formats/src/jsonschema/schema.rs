@@ -115,11 +115,26 @@ fn classify(obj: &Map<String, Value>) -> Result<Class<'_>> {
             let subs = subs
                 .as_array()
                 .ok_or_else(|| data(format!("{criterion} must be an array")))?;
-            if obj.contains_key("type") || obj.contains_key("properties") {
-                return Err(data(format!(
-                    "a schema with both {criterion} and a type is not supported by Strait's \
-                     JsonSchemaConverter"
-                )));
+            // everit reads a combined keyword next to other keywords as allOf(the rest, the
+            // combined schema), which allOfToConnectSchema then merges.
+            const BASE: [&str; 7] = [
+                "type",
+                "properties",
+                "items",
+                "enum",
+                "const",
+                "additionalProperties",
+                "required",
+            ];
+            if BASE.iter().any(|k| obj.contains_key(*k)) {
+                let mut rest = obj.clone();
+                rest.remove(criterion);
+                let mut inner = Map::new();
+                inner.insert(criterion.to_string(), Value::Array(subs.clone()));
+                return Ok(Class::Combined {
+                    criterion: "allOf",
+                    subs: vec![Value::Object(rest), Value::Object(inner)],
+                });
             }
             return Ok(Class::Combined {
                 criterion,
