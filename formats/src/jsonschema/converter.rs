@@ -128,3 +128,71 @@ fn schema_title(schema_json: &str) -> Option<String> {
         other => Some(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, AsArray};
+    use strait_engine::config::props_from;
+
+    #[test]
+    fn record_names_are_titles() {
+        assert_eq!(
+            schema_title(r#"{"title":"shop.Order","type":"object"}"#).as_deref(),
+            Some("shop.Order")
+        );
+        assert_eq!(schema_title(r#"{"type":"string"}"#), None);
+        let format = JsonSchemaFormat {
+            data: JsonSchemaDataConfig::default(),
+        };
+        assert_eq!(format.record_name(r#"{"title":"T"}"#).as_deref(), Some("T"));
+    }
+
+    #[test]
+    fn unsupported_settings_are_refused_at_start() {
+        for (key, value) in [
+            ("use.latest.version", "true"),
+            ("generalized.sum.type.support", "true"),
+            ("preserve.additional.properties", "true"),
+            ("json.fail.invalid.schema", "true"),
+        ] {
+            let err = JsonSchemaConverter::new(
+                &props_from(&[
+                    ("schema.registry.url", "http://127.0.0.1:8081"),
+                    (key, value),
+                ]),
+                false,
+            )
+            .unwrap_err();
+            assert!(err.message().contains(key), "{err}");
+        }
+        let err = JsonSchemaConverter::new(&props_from(&[]), false).unwrap_err();
+        assert!(err.message().contains("schema.registry.url"), "{err}");
+        // The plugin is registered under Java's class name.
+        assert!(crate::converters()
+            .iter()
+            .any(|p| p.info.class == CLASS && p.info.kind == PluginType::Converter));
+    }
+
+    /// The fuzz target's schema (fuzz/fuzz_targets/json_schema_decoder.rs) must be one the
+    /// decoder accepts, or the target would test nothing.
+    #[test]
+    fn the_fuzz_targets_schema_is_accepted() {
+        let source = include_str!("../../../fuzz/fuzz_targets/json_schema_decoder.rs");
+        let start = source.find("r##\"").unwrap() + 4;
+        let end = source[start..].find("\"##").unwrap() + start;
+        let mut decoder = JsonSchemaDecoder::new(
+            &ResolvedSchema::plain(&source[start..end]),
+            &JsonSchemaDataConfig::default(),
+            None,
+            "fuzz",
+        )
+        .unwrap();
+        let good = br#"{"id":1,"name":null,"t":1.5,"e":"A","tags":["x"],"attrs":{"a":1},"m":[{"key":1,"value":true}],"d":1.25,"inner":{"x":2}}"#;
+        let (array, errors) = decoder.decode(&[Some(&good[..]), Some(b"{")]).unwrap();
+        assert_eq!(array.len(), 2);
+        assert!(array.is_valid(0));
+        assert_eq!(errors.iter().map(|e| e.row).collect::<Vec<_>>(), [1]);
+        assert_eq!(array.as_struct().num_columns(), 10);
+    }
+}
