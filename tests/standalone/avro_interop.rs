@@ -122,6 +122,10 @@ pub(crate) fn cell(col: &dyn Array, i: usize) -> Value {
             let unscaled = col.as_primitive::<Decimal128Type>().value(i);
             json!(i64::try_from(unscaled).unwrap())
         }
+        DataType::Decimal256(_, _) => {
+            let unscaled = col.as_primitive::<Decimal256Type>().value(i);
+            json!(i64::try_from(unscaled.to_i128().unwrap()).unwrap())
+        }
         DataType::Timestamp(TimeUnit::Millisecond, _) => {
             json!(col.as_primitive::<TimestampMillisecondType>().value(i))
         }

@@ -127,8 +127,9 @@ fn python_json_schema_serializer_records_reach_parquet_field_for_field() {
         },
         other => panic!("attrs is {other}, want a Parquet MAP"),
     }
-    // A JSON Schema Decimal has no precision: Strait's Decimal128 holds 38 digits.
-    assert_eq!(ty("price"), DataType::Decimal128(38, 2));
+    // A JSON Schema Decimal has no precision: the Parquet file takes AvroData's default (64
+    // digits, no `connect.decimal.precision`), as Confluent's Parquet format does.
+    assert_eq!(ty("price"), DataType::Decimal256(64, 2));
     assert!(
         matches!(&ty("ts"), DataType::Timestamp(TimeUnit::Millisecond, _)),
         "ts is {:?}",
