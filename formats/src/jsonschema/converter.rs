@@ -194,5 +194,24 @@ mod tests {
         assert!(array.is_valid(0));
         assert_eq!(errors.iter().map(|e| e.row).collect::<Vec<_>>(), [1]);
         assert_eq!(array.as_struct().num_columns(), 10);
+        // Every prefix and every one-byte corruption of a good body decodes or is a row error
+        // (no panic), and the rows after it are not disturbed.
+        let mut corrupted = Vec::new();
+        for cut in 0..good.len() {
+            corrupted.push(good[..cut].to_vec());
+        }
+        for at in 0..good.len() {
+            for byte in [b'"', b'{', b'[', b'0', b'\\', 0xff] {
+                let mut body = good.to_vec();
+                body[at] = byte;
+                corrupted.push(body);
+            }
+        }
+        for body in &corrupted {
+            let (array, errors) = decoder.decode(&[Some(body), Some(&good[..])]).unwrap();
+            assert_eq!(array.len(), 2);
+            assert!(array.is_valid(1), "the good row after {body:?}");
+            assert!(errors.iter().all(|e| e.row == 0));
+        }
     }
 }

@@ -644,6 +644,20 @@ mod tests {
         );
     }
 
+    /// "Included Kafka Connect version takes priority, fall back to schema registry version"
+    /// (JsonSchemaData.toConnectSchema).
+    #[test]
+    fn connect_version_beats_the_registry_version() {
+        let c = JsonSchemaDataConfig::default();
+        let version = |text: &str| {
+            connect_schema(&ResolvedSchema::plain(text), &c, Some(7))
+                .unwrap()
+                .version
+        };
+        assert_eq!(version(r#"{"type":"string","connect.version":2}"#), Some(2));
+        assert_eq!(version(r#"{"type":"string"}"#), Some(7));
+    }
+
     /// testToConnectUnion (refused: Strait has no union struct), testToConnectRecursiveSchema
     /// (refused), the variant (refused).
     #[test]
