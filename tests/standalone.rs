@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 mod avro;
 #[path = "standalone/avro_interop.rs"]
 mod avro_interop;
+#[path = "standalone/json_schema_interop.rs"]
+mod json_schema_interop;
 #[path = "standalone/object_stores.rs"]
 mod object_stores;
 #[path = "standalone/protobuf_interop.rs"]

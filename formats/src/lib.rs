@@ -10,7 +10,8 @@
 //! - [`simple_header`]: `org.apache.kafka.connect.storage.SimpleHeaderConverter` (the default
 //!   `header.converter`).
 //!
-//! [`protobuf`] is `io.confluent.connect.protobuf.ProtobufConverter` over it.
+//! [`protobuf`] is `io.confluent.connect.protobuf.ProtobufConverter` over it, [`jsonschema`]
+//! `io.confluent.connect.json.JsonSchemaConverter`.
 //!
 //! [`registry`] is the Confluent-compatible schema registry client the Avro, Protobuf and JSON
 //! Schema converters share.
@@ -27,6 +28,7 @@ pub mod avro;
 pub mod bytearray;
 pub mod java;
 pub mod json;
+pub mod jsonschema;
 pub mod primitive;
 pub mod protobuf;
 pub mod registry;
@@ -91,6 +93,7 @@ pub fn converters() -> Vec<ConverterPlugin> {
             simple_header::plugin(),
             avro::converter::plugin(),
             protobuf::converter::plugin(),
+            jsonschema::converter::plugin(),
         ])
         .collect()
 }

@@ -3,10 +3,13 @@
 //! Strait's JsonConverter into the mapped Arrow types and encode back to the same bytes.
 //! The `transforms` module checks Strait's transforms against Kafka's the same way; the
 //! `registry` module runs the schema registry client against a real registry, and
-//! `avro_converter` the AvroConverter over it, `protobuf_converter` the ProtobufConverter.
+//! `avro_converter`, `protobuf_converter` and `json_schema_converter` the AvroConverter, the
+//! ProtobufConverter and the JsonSchemaConverter over it.
 
 #[path = "golden/avro_converter.rs"]
 mod avro_converter;
+#[path = "golden/json_schema_converter.rs"]
+mod json_schema_converter;
 #[path = "golden/protobuf_converter.rs"]
 mod protobuf_converter;
 #[path = "golden/registry.rs"]

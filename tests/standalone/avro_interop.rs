@@ -38,14 +38,20 @@ const SCRIPT: &str = include_str!("avro_interop.py");
 
 /// Run `avro_interop.py <args…>` with confluent-kafka's interpreter; its JSON output.
 fn python(dir: &Path, args: &[&str]) -> Value {
+    python_script(dir, "avro_interop.py", SCRIPT, args)
+}
+
+/// Write `script` as `dir/name` and run it with `args` under confluent-kafka's interpreter;
+/// its JSON output (shared with the other registry converters' interop tests).
+pub(crate) fn python_script(dir: &Path, name: &str, script: &str, args: &[&str]) -> Value {
     let interpreter = std::env::var("STRAIT_TEST_PYTHON").expect(
         "STRAIT_TEST_PYTHON is not set: this test needs Confluent's Python client; run `cargo \
          xtask test` (or `cargo xtask py-clients` and export the variable it prints)",
     );
-    let script = dir.join("avro_interop.py");
-    std::fs::write(&script, SCRIPT).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, script).unwrap();
     let out = Command::new(interpreter)
-        .arg(&script)
+        .arg(&path)
         .args(args)
         // authlib warns about httpx on import; keep stderr for real failures.
         .env("PYTHONWARNINGS", "ignore")
@@ -53,13 +59,13 @@ fn python(dir: &Path, args: &[&str]) -> Value {
         .unwrap();
     assert!(
         out.status.success(),
-        "avro_interop.py {args:?} failed ({}):\n{}",
+        "{name} {args:?} failed ({}):\n{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
-            "avro_interop.py {args:?} printed no JSON ({e}):\n{}",
+            "{name} {args:?} printed no JSON ({e}):\n{}",
             String::from_utf8_lossy(&out.stdout)
         )
     })
@@ -79,7 +85,7 @@ fn s3_sink(name: &str, topic: &str, topics_dir: &str, extra: &str) -> String {
 }
 
 /// The object keys under `prefix` once there are `n` of them.
-pub(super) fn wait_objects(w: &Worker, prefix: &str, n: usize) -> Vec<String> {
+pub(crate) fn wait_objects(w: &Worker, prefix: &str, n: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let objects = list(prefix);
@@ -98,7 +104,7 @@ pub(super) fn wait_objects(w: &Worker, prefix: &str, n: usize) -> Vec<String> {
 /// Row `i` of an Arrow column as the Python script prints values: decimals as unscaled
 /// integers, timestamps as epoch milliseconds, dates as epoch days, times as milliseconds of
 /// the day, bytes as hex, maps and structs as objects.
-fn cell(col: &dyn Array, i: usize) -> Value {
+pub(crate) fn cell(col: &dyn Array, i: usize) -> Value {
     use arrow::datatypes::*;
     if col.is_null(i) {
         return Value::Null;
@@ -120,6 +126,10 @@ fn cell(col: &dyn Array, i: usize) -> Value {
         DataType::Decimal128(_, _) => {
             let unscaled = col.as_primitive::<Decimal128Type>().value(i);
             json!(i64::try_from(unscaled).unwrap())
+        }
+        DataType::Decimal256(_, _) => {
+            let unscaled = col.as_primitive::<Decimal256Type>().value(i);
+            json!(i64::try_from(unscaled.to_i128().unwrap()).unwrap())
         }
         DataType::Timestamp(TimeUnit::Millisecond, _) => {
             json!(col.as_primitive::<TimestampMillisecondType>().value(i))
@@ -153,7 +163,7 @@ fn cell(col: &dyn Array, i: usize) -> Value {
 }
 
 /// Every row of `batches` as a JSON object of its columns.
-pub(super) fn json_rows(batches: &[RecordBatch]) -> Vec<Value> {
+pub(crate) fn json_rows(batches: &[RecordBatch]) -> Vec<Value> {
     let mut out = Vec::new();
     for b in batches {
         for i in 0..b.num_rows() {

@@ -48,6 +48,9 @@ const LINEAR_LOOKUP_MAX: usize = 12;
 /// Decoding state shared by every node of one batch.
 pub(crate) struct Cx {
     pub replace_null_with_default: bool,
+    /// Maps with non-string keys come as arrays of `{"key":k,"value":v}` objects (Confluent's
+    /// JsonSchemaData) rather than `[k, v]` pairs (JsonConverter).
+    pub map_entries_as_objects: bool,
     /// Schemaless: values that do not fit fail with [`Fail::Mismatch`], unknown members too.
     pub schemaless: bool,
     pub scratch: Vec<u8>,
@@ -544,7 +547,9 @@ impl Node {
                 }
                 sc.pos += 1;
                 sc.enter()?;
-                if sc.peek() == Some(b']') {
+                if cx.map_entries_as_objects {
+                    map_entry_objects(sc, cx, key, value)?;
+                } else if sc.peek() == Some(b']') {
                     sc.pos += 1;
                 } else {
                     loop {
@@ -927,6 +932,66 @@ impl Node {
                 }
             }
         })
+    }
+}
+
+/// The entries of a map with non-string keys as Confluent's JsonSchemaData writes them: an
+/// array (its `[` already consumed) of `{"key":k,"value":v}` objects, with its messages.
+fn map_entry_objects(
+    sc: &mut Scanner<'_>,
+    cx: &mut Cx,
+    key: &mut Node,
+    value: &mut Node,
+) -> Res<()> {
+    if sc.peek() == Some(b']') {
+        sc.pos += 1;
+        return Ok(());
+    }
+    loop {
+        let e = sc.peek().unwrap_or(b' ');
+        if e != b'{' {
+            return Err(Fail::Data(format!(
+                "Found invalid map entry instead of object: {}",
+                node_type(e)
+            )));
+        }
+        sc.pos += 1;
+        sc.enter()?;
+        let row = key.len();
+        let mut members = 0;
+        if sc.peek() == Some(b'}') {
+            sc.pos += 1;
+        } else {
+            loop {
+                if sc.peek() != Some(b'"') {
+                    return Err(sc.unexpected("a field name (double-quote)"));
+                }
+                let which = match sc.string(&mut cx.scratch)? {
+                    b"key" if key.len() == row => Some(true),
+                    b"value" if value.len() == row => Some(false),
+                    _ => None,
+                };
+                sc.expect(b':', "':' after a field name")?;
+                members += 1;
+                match which {
+                    Some(true) => key.value(sc, cx)?,
+                    Some(false) => value.value(sc, cx)?,
+                    None => sc.skip_value()?,
+                }
+                if !sc.next_or_close(b'}')? {
+                    break;
+                }
+            }
+        }
+        sc.leave();
+        if members != 2 || key.len() == row || value.len() == row {
+            return Err(Fail::Data(format!(
+                "Found invalid map entry, expected length 2 but found :{members}"
+            )));
+        }
+        if !sc.next_or_close(b']')? {
+            return Ok(());
+        }
     }
 }
 

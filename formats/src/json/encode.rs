@@ -44,6 +44,8 @@ enum Kind {
     Map {
         offsets: OffsetBuffer<i32>,
         object: bool,
+        /// Non-string keys: entries as `{"key":k,"value":v}` (JsonSchemaData), else `[k,v]`.
+        entry_objects: bool,
         key: Box<Enc>,
         value: Box<Enc>,
     },
@@ -173,6 +175,7 @@ impl Enc {
                 Kind::Map {
                     offsets: map.offsets().clone(),
                     object: matches!(ks.ty, Type::String),
+                    entry_objects: opts.map_entries_as_objects,
                     key: Box::new(Enc::new(&kf, map.keys(), Some(ks), opts)?),
                     value: Box::new(Enc::new(&vf, map.values(), Some(vs), opts)?),
                 }
@@ -226,6 +229,7 @@ impl Enc {
                     offsets: map.offsets().clone(),
                     object: kf.data_type() == &DataType::Utf8
                         || canonical(kf.data_type()) == Some(DataType::Utf8),
+                    entry_objects: opts.map_entries_as_objects,
                     key: Box::new(Enc::new(&kf, map.keys(), None, opts)?),
                     value: Box::new(Enc::new(&vf, map.values(), None, opts)?),
                 }
@@ -328,6 +332,7 @@ impl Enc {
                 object: true,
                 key,
                 value,
+                ..
             } => {
                 out.push(b'{');
                 for (n, j) in (offsets[i] as usize..offsets[i + 1] as usize).enumerate() {
@@ -343,6 +348,7 @@ impl Enc {
             Kind::Map {
                 offsets,
                 object: false,
+                entry_objects,
                 key,
                 value,
             } => {
@@ -351,11 +357,19 @@ impl Enc {
                     if n > 0 {
                         out.push(b',');
                     }
-                    out.push(b'[');
-                    key.write(j, out)?;
-                    out.push(b',');
-                    value.write(j, out)?;
-                    out.push(b']');
+                    if *entry_objects {
+                        out.extend_from_slice(b"{\"key\":");
+                        key.write(j, out)?;
+                        out.extend_from_slice(b",\"value\":");
+                        value.write(j, out)?;
+                        out.push(b'}');
+                    } else {
+                        out.push(b'[');
+                        key.write(j, out)?;
+                        out.push(b',');
+                        value.write(j, out)?;
+                        out.push(b']');
+                    }
                 }
                 out.push(b']');
             }

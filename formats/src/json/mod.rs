@@ -99,6 +99,9 @@ const SERIALIZATION_ERROR: &str =
 pub(crate) struct Opts {
     pub decimal_numeric: bool,
     pub replace_null_with_default: bool,
+    /// Maps whose keys are not strings as arrays of `{"key":k,"value":v}` objects (Confluent's
+    /// JsonSchemaData) instead of JsonConverter's `[k, v]` pairs.
+    pub map_entries_as_objects: bool,
 }
 
 impl Default for Opts {
@@ -106,6 +109,7 @@ impl Default for Opts {
         Opts {
             decimal_numeric: false,
             replace_null_with_default: true,
+            map_entries_as_objects: false,
         }
     }
 }
@@ -215,6 +219,7 @@ impl JsonConverter {
             opts: Opts {
                 decimal_numeric: config.decimal_numeric,
                 replace_null_with_default: config.replace_null_with_default,
+                map_entries_as_objects: false,
             },
             column: if is_key { "key" } else { "value" },
             inferred: Mutex::new(None),
@@ -225,6 +230,7 @@ impl JsonConverter {
     fn cx(&self, schemaless: bool) -> Cx {
         Cx {
             replace_null_with_default: self.opts.replace_null_with_default,
+            map_entries_as_objects: self.opts.map_entries_as_objects,
             schemaless,
             scratch: Vec::new(),
         }
@@ -857,6 +863,7 @@ pub(crate) fn canonical_default(
     let mut node = Node::for_schema(schema, "default", false, false)?;
     let mut cx = Cx {
         replace_null_with_default: opts.replace_null_with_default,
+        map_entries_as_objects: opts.map_entries_as_objects,
         schemaless: false,
         scratch: Vec::new(),
     };

@@ -176,6 +176,7 @@ fn default_column(schema: &ConnectSchema, name: &str, len: usize) -> Result<Arra
         replace_null_with_default: true,
         schemaless: false,
         scratch: Vec::new(),
+        map_entries_as_objects: false,
     };
     for _ in 0..len {
         node.null(&mut cx).map_err(|f| match f {

@@ -39,6 +39,7 @@ impl JsonWriter {
             opts: Opts {
                 decimal_numeric: settings.json_decimal_numeric,
                 replace_null_with_default: true,
+                map_entries_as_objects: false,
             },
             out: Output::new(settings.gzip_level),
             rows: 0,
