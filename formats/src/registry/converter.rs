@@ -120,8 +120,9 @@ pub trait SchemaFormat: Send + Sync + 'static {
     fn schema_for(&self, field: &Field) -> Result<ResolvedSchema>;
 
     /// The body (what follows the 5-byte header) of every row of `column`, written under
-    /// `schema` (= `schema_for(field)`); `None` for a null row of an optional schema (a
-    /// tombstone) and for a row that cannot be written, which is also a [`RowError`].
+    /// `schema` (= `schema_for(field)`); `None` where the format writes no payload (a
+    /// tombstone: Avro and Protobuf for a null value; JSON Schema writes the body `null`, as
+    /// Java does) and for a row that cannot be written, which is also a [`RowError`].
     fn encode(
         &self,
         field: &Field,
