@@ -19,34 +19,6 @@ mod docs;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-// mimalloc's own option setter (exported by the linked allocator; the Rust bindings do not
-// list this option). The only unsafe code in the workspace: one FFI call at start-up.
-#[allow(unsafe_code)]
-extern "C" {
-    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
-}
-
-/// `mi_option_purge_delay` in mimalloc's `mi_option_e` (v2 and v3).
-const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
-/// How long freed memory stays with the process before it goes back to the OS.
-const PURGE_DELAY_MS: std::ffi::c_long = 10_000;
-
-/// The mimalloc linked here returns freed memory to the OS after 1 s (`MIMALLOC_VERBOSE=1`
-/// prints its options). A streaming worker frees and allocates the same volumes continuously
-/// (librdkafka's fetch buffers, each batch's columns, each file's Parquet pages), and with 1 s
-/// many allocations landed on pages the kernel had to fault in and zero again: ~11 % of the CPU
-/// of a Kafka → S3 Parquet drain. Keeping freed
-/// memory 10 s costs ~40 MB of RSS there and gives that CPU back (bench/RESULTS.md, run O).
-/// `MIMALLOC_PURGE_DELAY` in the environment still decides when set.
-#[allow(unsafe_code)]
-fn tune_allocator() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: sets one integer option of the allocator this binary links; called once,
-        // first thing in `main`, before any other thread exists.
-        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
-    }
-}
-
 #[derive(Parser, Debug)]
 #[command(
     name = "strait",
@@ -109,7 +81,6 @@ const USAGE: &str =
     "Usage: strait standalone worker.properties [connector1.properties connector2.json ...]";
 
 fn main() -> ExitCode {
-    tune_allocator();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
