@@ -73,12 +73,30 @@ pub(crate) fn python_script(dir: &Path, name: &str, script: &str, args: &[&str])
 
 /// The S3 sink's properties for `topic` under `topics_dir`.
 fn s3_sink(name: &str, topic: &str, topics_dir: &str, extra: &str) -> String {
+    registry_s3_sink(
+        name,
+        topic,
+        topics_dir,
+        "io.confluent.connect.avro.AvroConverter",
+        extra,
+    )
+}
+
+/// The S3 sink's properties for `topic` under `topics_dir`, values read by the registry
+/// converter `converter` (shared with the other registry converters' interop tests), then
+/// `extra` lines.
+pub(crate) fn registry_s3_sink(
+    name: &str,
+    topic: &str,
+    topics_dir: &str,
+    converter: &str,
+    extra: &str,
+) -> String {
     format!(
         "name={name}\nconnector.class=io.confluent.connect.s3.S3SinkConnector\ntasks.max=1\n\
          topics={topic}\ns3.bucket.name={BUCKET}\ns3.region=us-east-1\nstore.url={}\n\
          aws.access.key.id=testing\naws.secret.access.key=testing\ntopics.dir={topics_dir}\n\
-         value.converter=io.confluent.connect.avro.AvroConverter\n\
-         value.converter.schema.registry.url={}\n{extra}\n",
+         value.converter={converter}\nvalue.converter.schema.registry.url={}\n{extra}\n",
         s3_endpoint(),
         registry_url()
     )
@@ -620,46 +638,72 @@ fn probe_verdicts(level: &str) -> (bool, bool) {
 
 #[test]
 fn evolution_flows_through_under_every_compatibility_level() {
+    evolution_under_every_level(
+        "avro_interop.py",
+        SCRIPT,
+        "io.confluent.connect.avro.AvroConverter",
+        |level, report| {
+            let verdicts = (
+                report["add_required"].as_bool().unwrap(),
+                report["remove_required"].as_bool().unwrap(),
+            );
+            assert_eq!(verdicts, probe_verdicts(level), "{level}: {report}");
+        },
+    );
+}
+
+/// The compatibility levels a subject can have.
+const LEVELS: [&str; 7] = [
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+    "NONE",
+];
+
+/// Schema evolution under every compatibility level, for a registry converter (shared with the
+/// other converters' interop tests): `script`'s `levels` command produces, per level, two
+/// records of each of three versions (`id`, `sensor`, `legacy`; then `unit` added; then
+/// `legacy` removed) to `<prefix>-<level>`, the level set on the subject after version 1, and
+/// reports the registry's verdicts on breaking changes, which `check_verdicts` asserts. One S3
+/// sink per level (Parquet, flush.size=2, values read by `converter`) must write one file per
+/// version with that version's columns and the records' values.
+pub(crate) fn evolution_under_every_level(
+    script_name: &str,
+    script: &str,
+    converter: &str,
+    check_verdicts: impl Fn(&str, &Value),
+) {
     let dir = tempfile::tempdir().unwrap();
     let prefix = unique("py-levels");
-    let levels = [
-        "BACKWARD",
-        "BACKWARD_TRANSITIVE",
-        "FORWARD",
-        "FORWARD_TRANSITIVE",
-        "FULL",
-        "FULL_TRANSITIVE",
-        "NONE",
-    ];
-    for level in levels {
-        create_topic(
-            &format!("{prefix}-{}", level.to_lowercase().replace('_', "-")),
-            1,
-        );
+    let level_topic = |level: &str| format!("{prefix}-{}", level.to_lowercase().replace('_', "-"));
+    for level in LEVELS {
+        create_topic(&level_topic(level), 1);
     }
-    let out = python(
+    let out = python_script(
         dir.path(),
+        script_name,
+        script,
         &["levels", &bootstrap(), &registry_url(), &prefix],
     );
-    // One S3 sink per level's topic, Parquet, flush.size=2: one file per version.
     let run = unique("py-levels-run");
+    let sink_dir = |level: &str| format!("{run}-{}", level.to_lowercase());
     let mut conns = Vec::new();
-    for level in levels {
+    for level in LEVELS {
         let report = &out[level];
+        assert_eq!(report["topic"], level_topic(level), "{report}");
         assert_eq!(report["compatibility"], level, "{report}");
         assert_eq!(report["versions"], json!([1, 2, 3]), "{level}: {report}");
-        let verdicts = (
-            report["add_required"].as_bool().unwrap(),
-            report["remove_required"].as_bool().unwrap(),
-        );
-        assert_eq!(verdicts, probe_verdicts(level), "{level}: {report}");
-        let topic = report["topic"].as_str().unwrap().to_string();
+        check_verdicts(level, report);
         conns.push((
             format!("{level}.properties"),
-            s3_sink(
-                &format!("{run}-{}", level.to_lowercase()),
-                &topic,
-                &format!("{run}-{}", level.to_lowercase()),
+            registry_s3_sink(
+                &sink_dir(level),
+                &level_topic(level),
+                &sink_dir(level),
+                converter,
                 "flush.size=2\nformat.class=io.confluent.connect.s3.format.parquet.ParquetFormat",
             ),
         ));
@@ -667,11 +711,9 @@ fn evolution_flows_through_under_every_compatibility_level() {
     let conn_refs: Vec<(&str, String)> =
         conns.iter().map(|(n, c)| (n.as_str(), c.clone())).collect();
     let w = Worker::start(dir.path(), "w", "", &conn_refs);
-    for level in levels {
-        let report = &out[level];
-        let topic = report["topic"].as_str().unwrap();
-        let files = wait_objects(&w, &format!("{run}-{}", level.to_lowercase()), 3);
-        let records = report["records"].as_array().unwrap();
+    for level in LEVELS {
+        let records = out[level]["records"].as_array().unwrap();
+        let files = wait_objects(&w, &sink_dir(level), 3);
         for (n, file) in files.iter().enumerate() {
             let batches = read_parquet(get(file));
             let batch = &batches[0];
@@ -687,7 +729,7 @@ fn evolution_flows_through_under_every_compatibility_level() {
                 2 => vec!["id", "sensor", "legacy", "unit"],
                 _ => vec!["id", "sensor", "unit"],
             };
-            assert_eq!(names, want_names, "{level} {topic} file {n}");
+            assert_eq!(names, want_names, "{level} file {n}");
             assert_eq!(batch.num_rows(), 2);
             for row in 0..2 {
                 let want = &records[2 * n + row]["value"];

@@ -24,8 +24,8 @@ use arrow::datatypes::{DataType, TimeUnit};
 use serde_json::{json, Value};
 
 use super::avro::registry_url;
-use super::avro_interop::{json_rows, python_script, wait_objects};
-use super::s3::{create_topic, get, read_parquet, s3_endpoint, BUCKET};
+use super::avro_interop::{json_rows, python_script, registry_s3_sink, wait_objects};
+use super::s3::{create_topic, get, read_parquet};
 use super::*;
 
 const SCRIPT: &str = include_str!("json_schema_interop.py");
@@ -38,14 +38,14 @@ const CONVERTER: &str = "io.confluent.connect.json.JsonSchemaConverter";
 
 /// The S3 sink's Parquet properties for `topic` under `topics_dir`.
 fn s3_sink(name: &str, topic: &str, topics_dir: &str, flush: usize) -> String {
-    format!(
-        "name={name}\nconnector.class=io.confluent.connect.s3.S3SinkConnector\ntasks.max=1\n\
-         topics={topic}\ns3.bucket.name={BUCKET}\ns3.region=us-east-1\nstore.url={}\n\
-         aws.access.key.id=testing\naws.secret.access.key=testing\ntopics.dir={topics_dir}\n\
-         value.converter={CONVERTER}\nvalue.converter.schema.registry.url={}\n\
-         flush.size={flush}\nformat.class=io.confluent.connect.s3.format.parquet.ParquetFormat\n",
-        s3_endpoint(),
-        registry_url()
+    registry_s3_sink(
+        name,
+        topic,
+        topics_dir,
+        CONVERTER,
+        &format!(
+            "flush.size={flush}\nformat.class=io.confluent.connect.s3.format.parquet.ParquetFormat"
+        ),
     )
 }
 

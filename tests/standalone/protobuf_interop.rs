@@ -28,8 +28,8 @@ use arrow::datatypes::DataType;
 use serde_json::{json, Value};
 
 use super::avro::registry_url;
-use super::avro_interop::{json_rows, wait_objects};
-use super::s3::{create_topic, get, read_parquet, s3_endpoint, BUCKET};
+use super::avro_interop::{json_rows, python_script, registry_s3_sink, wait_objects};
+use super::s3::{create_topic, get, read_parquet};
 use super::*;
 
 const SCRIPT: &str = include_str!("protobuf_interop.py");
@@ -37,43 +37,20 @@ const CONVERTER: &str = "io.confluent.connect.protobuf.ProtobufConverter";
 
 /// Run `protobuf_interop.py <args…>` with confluent-kafka's interpreter; its JSON output.
 fn python(dir: &Path, args: &[&str]) -> Value {
-    let interpreter = std::env::var("STRAIT_TEST_PYTHON").expect(
-        "STRAIT_TEST_PYTHON is not set: this test needs Confluent's Python client; run `cargo \
-         xtask test` (or `cargo xtask py-clients` and export the variable it prints)",
-    );
-    let script = dir.join("protobuf_interop.py");
-    std::fs::write(&script, SCRIPT).unwrap();
-    let out = Command::new(interpreter)
-        .arg(&script)
-        .args(args)
-        .env("PYTHONWARNINGS", "ignore")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "protobuf_interop.py {args:?} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "protobuf_interop.py {args:?} printed no JSON ({e}):\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    python_script(dir, "protobuf_interop.py", SCRIPT, args)
 }
 
 /// The S3 sink's properties for `topic` under `topics_dir`, values through the
 /// ProtobufConverter, Parquet files.
 fn s3_sink(name: &str, topic: &str, topics_dir: &str, flush_size: usize) -> String {
-    format!(
-        "name={name}\nconnector.class=io.confluent.connect.s3.S3SinkConnector\ntasks.max=1\n\
-         topics={topic}\ns3.bucket.name={BUCKET}\ns3.region=us-east-1\nstore.url={}\n\
-         aws.access.key.id=testing\naws.secret.access.key=testing\ntopics.dir={topics_dir}\n\
-         value.converter={CONVERTER}\nvalue.converter.schema.registry.url={}\n\
-         flush.size={flush_size}\nformat.class=io.confluent.connect.s3.format.parquet.ParquetFormat\n",
-        s3_endpoint(),
-        registry_url()
+    registry_s3_sink(
+        name,
+        topic,
+        topics_dir,
+        CONVERTER,
+        &format!(
+            "flush.size={flush_size}\nformat.class=io.confluent.connect.s3.format.parquet.ParquetFormat"
+        ),
     )
 }
 

@@ -6,63 +6,21 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, AsArray, BinaryArray, Int64Array, StringArray, StructArray};
-use arrow::datatypes::{DataType, Field, Fields};
+use arrow::array::{AsArray, BinaryArray};
 use strait_engine::config::props_from;
-use strait_engine::plugin::{Converter, ConverterRole};
-use strait_engine::registry::Registry;
+use strait_engine::plugin::Converter;
 use strait_engine::schema as md;
 
-use super::registry::registry_url;
+use super::registry::{orders, registry_url, topics, unique as topic};
+
+const CLASS: &str = "io.confluent.connect.avro.AvroConverter";
 
 fn converter(url: &str) -> Arc<dyn Converter> {
     converter_with(url, &[])
 }
 
 fn converter_with(url: &str, extra: &[(&str, &str)]) -> Arc<dyn Converter> {
-    let registry = Registry::new().with_converters(strait_formats::converters());
-    let mut props = vec![("schema.registry.url", url)];
-    props.extend_from_slice(extra);
-    registry
-        .converter(
-            ConverterRole::Value,
-            "io.confluent.connect.avro.AvroConverter",
-            &props_from(&props),
-        )
-        .unwrap()
-}
-
-fn topic(name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("strait-{name}-{}-{nanos}", std::process::id())
-}
-
-/// Two rows of a named Connect struct {id: int64, name: optional string}.
-fn orders() -> (Field, ArrayRef) {
-    let fields = Fields::from(vec![
-        Field::new("id", DataType::Int64, false),
-        Field::new("name", DataType::Utf8, true),
-    ]);
-    let values = StructArray::try_new(
-        fields.clone(),
-        vec![
-            Arc::new(Int64Array::from(vec![7, 8])),
-            Arc::new(StringArray::from(vec![Some("ann"), None])),
-        ],
-        None,
-    )
-    .unwrap();
-    let field = Field::new("value", DataType::Struct(fields), false).with_metadata(
-        std::collections::HashMap::from([(md::NAME.to_string(), "strait.test.Order".to_string())]),
-    );
-    (field, Arc::new(values))
-}
-
-fn topics(topic: &str, rows: usize) -> ArrayRef {
-    Arc::new(StringArray::from(vec![topic; rows]))
+    super::registry::converter(CLASS, url, extra)
 }
 
 #[tokio::test]

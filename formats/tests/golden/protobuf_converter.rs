@@ -13,48 +13,24 @@ use arrow::array::{
     TimestampMillisecondArray,
 };
 use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
-use strait_engine::config::props_from;
-use strait_engine::plugin::{Converter, ConverterRole};
-use strait_engine::registry::Registry;
+use strait_engine::plugin::Converter;
 use strait_engine::schema as md;
-use strait_formats::registry::{RegistryClient, RegistryConfig, SchemaReference, SchemaType};
+use strait_formats::registry::{RegistryClient, SchemaReference, SchemaType};
 
-use super::registry::registry_url;
+use super::registry::{registry_url, topics, unique as topic};
+
+const CLASS: &str = "io.confluent.connect.protobuf.ProtobufConverter";
 
 fn converter(url: &str) -> Arc<dyn Converter> {
     converter_with(url, &[])
 }
 
 fn converter_with(url: &str, extra: &[(&str, &str)]) -> Arc<dyn Converter> {
-    let registry = Registry::new().with_converters(strait_formats::converters());
-    let mut props = vec![("schema.registry.url", url)];
-    props.extend_from_slice(extra);
-    registry
-        .converter(
-            ConverterRole::Value,
-            "io.confluent.connect.protobuf.ProtobufConverter",
-            &props_from(&props),
-        )
-        .unwrap()
+    super::registry::converter(CLASS, url, extra)
 }
 
 fn client(url: &str) -> RegistryClient {
-    RegistryClient::new(
-        &RegistryConfig::parse(&props_from(&[("schema.registry.url", url)])).unwrap(),
-    )
-    .unwrap()
-}
-
-fn topic(name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("strait-{name}-{}-{nanos}", std::process::id())
-}
-
-fn topics(topic: &str, rows: usize) -> ArrayRef {
-    Arc::new(StringArray::from(vec![topic; rows]))
+    super::registry::client(url, &[])
 }
 
 /// Two rows of a named Connect struct {id: int64, name: optional string, small: int8,

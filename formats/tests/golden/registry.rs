@@ -18,19 +18,77 @@ pub(crate) fn registry_url() -> String {
     })
 }
 
-fn client(url: &str, extra: &[(&str, &str)]) -> RegistryClient {
+/// `schema.registry.url` and `extra` as converter or client props.
+fn props(url: &str, extra: &[(&str, &str)]) -> strait_engine::config::Props {
     let mut props = vec![("schema.registry.url", url)];
     props.extend_from_slice(extra);
-    RegistryClient::new(&RegistryConfig::parse(&props_from(&props)).unwrap()).unwrap()
+    props_from(&props)
 }
 
-/// A subject no other run used (the registry keeps state until it restarts).
-fn fresh_subject(name: &str) -> String {
+pub(crate) fn client(url: &str, extra: &[(&str, &str)]) -> RegistryClient {
+    RegistryClient::new(&RegistryConfig::parse(&props(url, extra)).unwrap()).unwrap()
+}
+
+/// A value converter of `class` (from the plugin registry, as a worker builds it) for the
+/// registry at `url`, with `extra` props.
+pub(crate) fn converter(
+    class: &str,
+    url: &str,
+    extra: &[(&str, &str)],
+) -> Arc<dyn strait_engine::plugin::Converter> {
+    strait_engine::registry::Registry::new()
+        .with_converters(strait_formats::converters())
+        .converter(
+            strait_engine::plugin::ConverterRole::Value,
+            class,
+            &props(url, extra),
+        )
+        .unwrap()
+}
+
+/// A name no other run used (topics and subjects: the registry keeps state until it
+/// restarts).
+pub(crate) fn unique(name: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    format!("strait-{name}-{}-{nanos}-value", std::process::id())
+    format!("strait-{name}-{}-{nanos}", std::process::id())
+}
+
+/// The topic column of `rows` records of `topic`.
+pub(crate) fn topics(topic: &str, rows: usize) -> arrow::array::ArrayRef {
+    Arc::new(arrow::array::StringArray::from(vec![topic; rows]))
+}
+
+/// Two rows of a named Connect struct {id: int64, name: optional string}.
+pub(crate) fn orders() -> (arrow::datatypes::Field, arrow::array::ArrayRef) {
+    use arrow::array::{Int64Array, StringArray, StructArray};
+    use arrow::datatypes::{DataType, Field, Fields};
+    let fields = Fields::from(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("name", DataType::Utf8, true),
+    ]);
+    let values = StructArray::try_new(
+        fields.clone(),
+        vec![
+            Arc::new(Int64Array::from(vec![7, 8])),
+            Arc::new(StringArray::from(vec![Some("ann"), None])),
+        ],
+        None,
+    )
+    .unwrap();
+    let field = Field::new("value", DataType::Struct(fields), false).with_metadata(
+        std::collections::HashMap::from([(
+            strait_engine::schema::NAME.to_string(),
+            "strait.test.Order".to_string(),
+        )]),
+    );
+    (field, Arc::new(values))
+}
+
+fn fresh_subject(name: &str) -> String {
+    format!("{}-value", unique(name))
 }
 
 fn record(name: &str, fields: &[&str]) -> String {
