@@ -669,11 +669,12 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
     fn to_connect_for(&self, topics: &ArrayRef, payloads: &BinaryArray) -> Result<Decoded> {
         let name = F::NAME;
         let topic_column = topics_of(topics)?;
-        let decoders = self.decoders.lock().map_err(|_| poisoned())?.clone();
+        // Held for the batch (nothing here awaits): `prepare_to_connect` filled them.
+        let decoders = self.decoders.lock().map_err(|_| poisoned())?;
         let read_as = if self.use_latest {
-            self.read_as.lock().map_err(|_| poisoned())?.clone()
+            Some(self.read_as.lock().map_err(|_| poisoned())?)
         } else {
-            HashMap::new()
+            None
         };
         let mut segments: Vec<Segment> = Vec::new();
         let mut errors: Vec<RowError> = Vec::new();
@@ -734,7 +735,10 @@ impl<F: SchemaFormat> Converter for RegistryConverter<F> {
                         start = row;
                     }
                     if current.is_none() {
-                        current = Some(match read_as.get(&(topic.to_string(), id)) {
+                        let latest = read_as
+                            .as_deref()
+                            .and_then(|m| m.get(&(topic.to_string(), id)));
+                        current = Some(match latest {
                             // Read with the latest version's own decoder.
                             Some(Ok(latest)) if latest.decoder.is_some() => Run {
                                 writer: decoder.clone(),
