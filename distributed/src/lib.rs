@@ -15,9 +15,11 @@
 //!   Java's exact keys and JSON, and the state they replay into.
 
 pub mod assignor;
+pub mod config;
 pub mod config_store;
 pub mod kafka_log;
 pub mod membership;
 pub mod offset_store;
 pub mod protocol;
+pub mod signing;
 pub mod status_store;

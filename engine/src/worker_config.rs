@@ -315,6 +315,12 @@ fn unused_keys<'a>(def: &ConfigDef, props: &'a Props) -> Vec<&'a str> {
 impl WorkerConfig {
     /// Parse and validate a worker config; every problem is reported at once.
     pub fn from_props(props: &Props) -> Result<Self> {
+        Self::from_props_with(props, &ConfigDef::new())
+    }
+
+    /// As [`from_props`](Self::from_props), for a mode that defines more keys (`extra`, e.g.
+    /// distributed mode's): those are validated by the caller and not reported as unused.
+    pub fn from_props_with(props: &Props, extra: &ConfigDef) -> Result<Self> {
         let def = Self::config_def();
         let errors = def.errors(props);
         if !errors.is_empty() {
@@ -366,7 +372,10 @@ impl WorkerConfig {
                 );
             }
         }
-        let unused = unused_keys(&def, props);
+        let unused: Vec<&str> = unused_keys(&def, props)
+            .into_iter()
+            .filter(|k| extra.key(k).is_none())
+            .collect();
         if !unused.is_empty() {
             // Kafka 4.x's `AbstractConfig.logUnused` text (a Java `Set` printed as `[a, b]`).
             tracing::warn!(
