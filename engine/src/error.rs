@@ -67,6 +67,10 @@ pub struct Error {
     /// The Java exception class to report, where it is not the one the fault implies (a
     /// transform that fails as Java's does with a `NumberFormatException`, say).
     java_class: Option<&'static str>,
+    /// Distributed mode: this worker cannot serve the request, another can (Java's
+    /// `RequestTargetException`/`NotLeaderException`): the REST layer forwards the request to
+    /// this URL, or answers 409 when it is unknown (`Some(None)`, during a rebalance).
+    request_target: Option<Option<String>>,
 }
 
 /// Result alias used across Strait.
@@ -81,7 +85,22 @@ impl Error {
             source: None,
             http_status: None,
             java_class: None,
+            request_target: None,
         }
+    }
+    /// The request must be served by another worker: the leader, or the owner of a connector
+    /// or task, at `url` (its advertised REST URL), unknown while the group rebalances.
+    pub fn not_target(message: impl Into<String>, url: Option<String>) -> Self {
+        Error {
+            request_target: Some(url),
+            ..Self::new(Fault::Conflict, message)
+        }
+        .with_java_class("org.apache.kafka.connect.runtime.distributed.NotLeaderException")
+    }
+    /// Where to forward the request, if this error means "another worker serves it"
+    /// (`Some(None)`: that worker is not known right now).
+    pub fn request_target(&self) -> Option<Option<&str>> {
+        self.request_target.as_ref().map(|u| u.as_deref())
     }
     /// The user's configuration is wrong.
     pub fn config(message: impl Into<String>) -> Self {

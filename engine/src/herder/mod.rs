@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::batch::SourceMap;
 use crate::config::{ConfigKey, ConfigValue, InitialState, Props};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::plugin::ConnectorType;
 use crate::registry::Registry;
 use crate::runtime::State;
@@ -215,6 +215,17 @@ pub fn to_raw(props: &Props) -> RawConfig {
         .collect()
 }
 
+/// An internal request between workers (`POST /connectors/{c}/tasks`, `PUT
+/// /connectors/{c}/fence`) with its KIP-507 signature headers and the raw body they sign.
+#[derive(Debug, Clone, Default)]
+pub struct InternalRequest {
+    /// `X-Connect-Authorization`.
+    pub signature: Option<String>,
+    /// `X-Connect-Request-Signature-Algorithm`.
+    pub algorithm: Option<String>,
+    pub body: Vec<u8>,
+}
+
 /// The control-plane operations of a worker, as the REST API needs them.
 #[async_trait]
 pub trait Herder: Send + Sync {
@@ -278,6 +289,26 @@ pub trait Herder: Send + Sync {
     ) -> Result<()> {
         crate::rest::logging::global().set_level(namespace, level);
         Ok(())
+    }
+    /// Internal `POST /connectors/{c}/tasks`: a follower hands the leader the task configs its
+    /// connector generated. Standalone mode has no such thing (Java: 500).
+    async fn put_task_configs(
+        &self,
+        _name: &str,
+        _configs: Vec<Props>,
+        _request: InternalRequest,
+    ) -> Result<()> {
+        Err(
+            Error::bug("Internal request endpoints are not available in standalone mode")
+                .with_java_class("java.lang.UnsupportedOperationException"),
+        )
+    }
+    /// Internal `PUT /connectors/{c}/fence`: a zombie-fencing round for an exactly-once source.
+    async fn fence_zombies(&self, _name: &str, _request: InternalRequest) -> Result<()> {
+        Err(
+            Error::bug("Internal request endpoints are not available in standalone mode")
+                .with_java_class("java.lang.UnsupportedOperationException"),
+        )
     }
     /// Stop every connector gracefully (final offset commits).
     async fn shutdown(&self);

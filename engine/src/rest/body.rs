@@ -190,6 +190,26 @@ pub fn parse_config_map(bytes: &[u8]) -> Result<Option<RawConfig>, RestError> {
     }
 }
 
+/// Internal `POST /connectors/{c}/tasks` body: a JSON array of task config maps (Java's
+/// `List<Map<String, String>>`; a null value inside a map is dropped, as a task config cannot
+/// hold one).
+pub fn parse_task_configs(bytes: &[u8]) -> Result<Vec<crate::config::Props>, RestError> {
+    match parse_json(bytes)? {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::Object(obj) => string_map(obj).map(|m| crate::herder::non_null(&m)),
+                other => Err(cannot_construct("java.util.LinkedHashMap", other)),
+            })
+            .collect(),
+        Some(v) => Err(e500(format!(
+            "Cannot deserialize value of type `java.util.ArrayList<{STRING_MAP}>` from {}",
+            token(&v)
+        ))),
+    }
+}
+
 /// `POST /connectors` body. The null entity is the NullPointerException Java answers with.
 pub fn parse_create(bytes: &[u8]) -> Result<CreateConnectorRequest, RestError> {
     let obj = match parse_json(bytes)? {

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::body::{self, CreateConnectorRequest};
 use super::{json_response, location, query_bool, require_json, RestError, RestResult, Shared};
 use crate::herder::validate::invalid_config_message;
-use crate::herder::{non_null, RawConfig};
+use crate::herder::{non_null, InternalRequest, RawConfig};
 
 /// Decoded `key=value` pairs of a query string (repeated keys kept, in order).
 pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
@@ -223,6 +223,46 @@ pub async fn status(State(h): State<Shared>, Path(name): Path<String>) -> RestRe
 
 pub async fn tasks(State(h): State<Shared>, Path(name): Path<String>) -> RestResult<Response> {
     Ok(json_response(StatusCode::OK, h.task_configs(&name).await?))
+}
+
+/// The signature headers and raw body of an internal request.
+fn internal_request(headers: &HeaderMap, body: &[u8]) -> InternalRequest {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    InternalRequest {
+        signature: text("X-Connect-Authorization"),
+        algorithm: text("X-Connect-Request-Signature-Algorithm"),
+        body: body.to_vec(),
+    }
+}
+
+/// Internal (hidden) `POST /connectors/{c}/tasks`: a JSON array of task config maps.
+pub async fn put_task_configs(
+    State(h): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> RestResult<Response> {
+    let configs = body::parse_task_configs(&bytes)?;
+    h.put_task_configs(&name, configs, internal_request(&headers, &bytes))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Internal (hidden) `PUT /connectors/{c}/fence`.
+pub async fn fence(
+    State(h): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> RestResult<Response> {
+    h.fence_zombies(&name, internal_request(&headers, &bytes))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Deprecated by KIP-970 and removed in Kafka 4.0; kept so 3.x scripts keep working.

@@ -5,6 +5,7 @@
 //!
 //! * [`connectors`]: `/connectors/**`; [`plugins`]: `/connector-plugins/**`;
 //!   [`admin`]: `/`, `/health`, `/admin/loggers/**`.
+//! * [`forward`]: distributed mode's forwarding of a request to the worker that serves it.
 //! * [`body`]: the pure body parsers (also the fuzz target's entry point).
 //! * [`logging`]: the live, reloadable log levels behind `/admin/loggers`.
 //!
@@ -13,6 +14,7 @@
 pub mod admin;
 pub mod body;
 pub mod connectors;
+pub mod forward;
 pub mod logging;
 pub mod plugins;
 
@@ -41,6 +43,8 @@ pub(crate) type Shared = Arc<dyn Herder>;
 pub struct RestError {
     pub status: u16,
     pub message: String,
+    /// Distributed mode: another worker serves this request (see [`forward`]).
+    pub forward_to: Option<Option<String>>,
 }
 
 impl RestError {
@@ -48,6 +52,7 @@ impl RestError {
         RestError {
             status,
             message: message.into(),
+            forward_to: None,
         }
     }
 }
@@ -57,6 +62,7 @@ impl From<Error> for RestError {
         RestError {
             status: e.http_status(),
             message: e.message().to_string(),
+            forward_to: e.request_target().map(|u| u.map(str::to_string)),
         }
     }
 }
@@ -64,11 +70,15 @@ impl From<Error> for RestError {
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (
+        let mut resp = (
             status,
             Json(json!({"error_code": self.status, "message": self.message})),
         )
-            .into_response()
+            .into_response();
+        if let Some(target) = self.forward_to {
+            resp.extensions_mut().insert(forward::ForwardTo(target));
+        }
+        resp
     }
 }
 
@@ -121,7 +131,11 @@ pub fn router(herder: Shared) -> Router {
             get(c::get_config).put(c::put_config).patch(c::patch_config),
         )
         .route("/connectors/{name}/status", get(c::status))
-        .route("/connectors/{name}/tasks", get(c::tasks))
+        .route(
+            "/connectors/{name}/tasks",
+            get(c::tasks).post(c::put_task_configs),
+        )
+        .route("/connectors/{name}/fence", put(c::fence))
         .route("/connectors/{name}/tasks-config", get(c::tasks_config))
         .route(
             "/connectors/{name}/tasks/{task}/status",
@@ -158,6 +172,7 @@ pub fn router(herder: Shared) -> Router {
         // Jetty buffers any request size; keep a bound, but far above real configs.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn(forward::forward_requests))
         .fallback(|| async { RestError::new(404, "HTTP 404 Not Found") })
         .method_not_allowed_fallback(|| async {
             RestError::new(405, "HTTP 405 Method Not Allowed")
