@@ -6,6 +6,7 @@
 //! omitted-when-empty rules).
 
 pub mod enrich;
+pub mod lifecycle;
 pub mod offsets;
 pub mod standalone;
 pub mod topics;

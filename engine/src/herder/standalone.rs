@@ -127,8 +127,7 @@ impl StandaloneHerder {
     /// Start the connector instance in its target state: check the config, set the status.
     /// Returns whether it started (a failure leaves it FAILED with a trace, as in Java).
     fn start_connector(&self, name: &str, e: &mut Entry) -> bool {
-        let checked =
-            FrameworkConfig::parse(e.kind(), &e.config).and_then(|_| e.plugin.check(&e.config));
+        let checked = super::lifecycle::check_connector(&*e.plugin, &e.config);
         match checked {
             Ok(()) => {
                 e.status = Status::new(match e.target {
@@ -181,29 +180,7 @@ impl StandaloneHerder {
     }
 
     fn generate_task_configs(&self, name: &str, e: &Entry) -> Result<Vec<Props>> {
-        let framework = FrameworkConfig::parse(e.kind(), &e.config)?;
-        let mut configs = e.plugin.task_configs(&e.config, framework.tasks_max)?;
-        let enforce = e
-            .config
-            .get("tasks.max.enforce")
-            .map(|v| v.trim() != "false")
-            .unwrap_or(true);
-        if enforce && configs.len() > framework.tasks_max {
-            return Err(Error::config(format!(
-                "The connector {name} has generated {} tasks, which is greater than {}, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with 'tasks.max.enforce' set to false; however, this option will be removed in a future release of Kafka Connect.",
-                configs.len(),
-                framework.tasks_max
-            )));
-        }
-        for c in &mut configs {
-            c.insert("task.class".into(), e.plugin.task_class().to_string());
-            for k in ["topics", "topics.regex"] {
-                if let Some(v) = e.config.get(k) {
-                    c.insert(k.into(), v.clone());
-                }
-            }
-        }
-        Ok(configs)
+        super::lifecycle::generate_task_configs(name, &*e.plugin, &e.config)
     }
 
     /// Start (or restart, replacing the handle) tasks `ids` from the committed task configs,
