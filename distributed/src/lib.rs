@@ -23,3 +23,4 @@ pub mod offset_store;
 pub mod protocol;
 pub mod signing;
 pub mod status_store;
+pub mod worker;
