@@ -238,33 +238,33 @@ impl StandaloneWorker {
 /// `RestServer.advertisedUrl`: `rest.advertised.*`, else the listener's host, else this
 /// machine's host name; the bound port).
 pub async fn bind_rest(config: &WorkerConfig) -> Result<(tokio::net::TcpListener, String, u16)> {
-        let (host, port) = config.rest_listener()?;
-        let bind_ip: IpAddr = if host.is_empty() {
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-        } else {
-            tokio::net::lookup_host((host.as_str(), 0))
-                .await
-                .ok()
-                .and_then(|mut a| a.next())
-                .map(|a| a.ip())
-                .ok_or_else(|| Error::config(format!("Could not resolve listener host {host}")))?
-        };
-        let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind_ip, port))
+    let (host, port) = config.rest_listener()?;
+    let bind_ip: IpAddr = if host.is_empty() {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    } else {
+        tokio::net::lookup_host((host.as_str(), 0))
             .await
-            .map_err(|e| {
-                Error::config(format!(
-                    "REST listener could not bind {bind_ip}:{port}: {e}"
-                ))
-            })?;
-        let bound = listener.local_addr()?;
-        let advertised_host = config.rest_advertised_host_name.clone().unwrap_or_else(|| {
-            if host.is_empty() {
-                local_hostname()
-            } else {
-                host.clone()
-            }
-        });
-        let advertised_port = config.rest_advertised_port.unwrap_or(bound.port());
+            .ok()
+            .and_then(|mut a| a.next())
+            .map(|a| a.ip())
+            .ok_or_else(|| Error::config(format!("Could not resolve listener host {host}")))?
+    };
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind_ip, port))
+        .await
+        .map_err(|e| {
+            Error::config(format!(
+                "REST listener could not bind {bind_ip}:{port}: {e}"
+            ))
+        })?;
+    let bound = listener.local_addr()?;
+    let advertised_host = config.rest_advertised_host_name.clone().unwrap_or_else(|| {
+        if host.is_empty() {
+            local_hostname()
+        } else {
+            host.clone()
+        }
+    });
+    let advertised_port = config.rest_advertised_port.unwrap_or(bound.port());
     Ok((listener, advertised_host, advertised_port))
 }
 
