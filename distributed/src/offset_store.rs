@@ -378,6 +378,20 @@ impl OffsetLogState {
             .collect()
     }
 
+    /// Every live record: exact key bytes and value bytes, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.data.iter().map(|(k, v)| (k.as_slice(), v.as_slice()))
+    }
+
+    /// Every connector with at least one live partition, sorted.
+    pub fn connectors(&self) -> Vec<String> {
+        self.partitions
+            .iter()
+            .filter(|(_, p)| !p.is_empty())
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
     /// Number of live keys (exact byte forms).
     pub fn len(&self) -> usize {
         self.data.len()
@@ -836,5 +850,401 @@ mod tests {
         );
         assert_eq!(get_with_primary(Some(&worker), Some(&own), "c", &p), None);
         assert_eq!(partitions_of_both(Some(&worker), Some(&own), "c"), vec![p]);
+    }
+
+    /// Golden records of both stores against the real Kafka 4.1.2 classes
+    /// (`tests/golden/stores/Gen.java`). To regenerate:
+    /// `cd distributed/tests/golden/stores && java -cp '<kafka>/libs/*' Gen.java gen .`, then
+    /// `java -cp '<kafka>/libs/*' Gen.java read rust_records.hex java_read_of_rust.jsonl`.
+    /// With `STRAIT_TEST_JAVA_LIBS=<kafka>/libs` the Java reading of Strait's records is rerun.
+    mod golden {
+        use super::*;
+        use crate::status_store::{self as ss, Status, StatusState, StatusStore, TopicStatus};
+        use std::path::PathBuf;
+
+        fn dir() -> PathBuf {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/stores")
+        }
+
+        fn hex(b: Option<&[u8]>) -> String {
+            match b {
+                None => "-".into(),
+                Some(b) => b.iter().map(|x| format!("{x:02x}")).collect(),
+            }
+        }
+
+        fn unhex(s: &str) -> Option<Vec<u8>> {
+            if s == "-" {
+                return None;
+            }
+            Some(
+                (0..s.len() / 2)
+                    .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+                    .collect(),
+            )
+        }
+
+        type Line = (char, Option<Vec<u8>>, Option<Vec<u8>>);
+
+        fn parse_records(text: &str) -> Vec<Line> {
+            text.lines()
+                .map(|l| {
+                    let p: Vec<&str> = l.split(' ').collect();
+                    (p[0].chars().next().unwrap(), unhex(p[1]), unhex(p[2]))
+                })
+                .collect()
+        }
+
+        fn replay(lines: &[Line]) -> (StatusStore, OffsetLogState) {
+            let mut st = StatusStore::new();
+            let mut os = OffsetLogState::new();
+            for (kind, k, v) in lines {
+                match kind {
+                    'S' => st.apply(k.as_deref(), v.as_deref()),
+                    _ => os.apply(k.as_deref(), v.as_deref()),
+                }
+            }
+            (st, os)
+        }
+
+        /// Recursively sorted keys, so maps compare and print independently of order.
+        fn sorted(v: &Value) -> Value {
+            match v {
+                Value::Object(m) => {
+                    let mut e: Vec<_> = m.iter().collect();
+                    e.sort_by(|a, b| a.0.cmp(b.0));
+                    Value::Object(e.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+                }
+                Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+                o => o.clone(),
+            }
+        }
+
+        fn status_line(kind: &str, id: Value, s: &Status) -> Value {
+            json!({kind: id, "state": s.state.as_str(), "trace": s.trace, "worker_id": s.worker_id,
+                   "generation": s.generation, "version": s.version})
+        }
+
+        /// Strait's state in the shape of Gen.java's dump (partition sets as sorted JSON).
+        fn dump(st: &StatusStore, os: &OffsetLogState) -> Vec<Value> {
+            let mut out = Vec::new();
+            for c in st.connectors() {
+                if let Some(s) = st.connector_status(&c) {
+                    out.push(status_line("connector", json!(c), s));
+                }
+            }
+            out.push(json!({"connectors": st.connectors()}));
+            let with_tasks = st.known_connectors();
+            for c in &with_tasks {
+                for (n, s) in st.tasks(c) {
+                    out.push(status_line("task", json!([c, n]), s));
+                }
+                for t in st.topics(c) {
+                    out.push(
+                        json!({"topic": [c, t.topic], "name": t.topic, "connector": t.connector,
+                                    "task": t.task, "discoverTimestamp": t.discover_timestamp}),
+                    );
+                }
+            }
+            for (k, v) in os.entries() {
+                out.push(json!({"offset_key": hex(Some(k)), "offset_value": hex(Some(v))}));
+            }
+            for c in os.connectors() {
+                let mut ps: Vec<String> = os
+                    .connector_partitions(&c)
+                    .iter()
+                    .map(|p| sorted(&Value::Object(p.clone())).to_string())
+                    .collect();
+                ps.sort();
+                out.push(json!({"partitions_of": c, "partitions": ps}));
+            }
+            normalize(out)
+        }
+
+        /// Order-independent form: partition strings re-parsed and re-printed sorted, lines
+        /// sorted by their sorted-key text.
+        fn normalize(lines: Vec<Value>) -> Vec<Value> {
+            let mut out: Vec<Value> = lines
+                .into_iter()
+                .map(|mut l| {
+                    if let Some(Value::Array(ps)) = l.get_mut("partitions") {
+                        let mut v: Vec<String> = ps
+                            .iter()
+                            .map(|p| {
+                                sorted(&serde_json::from_str(p.as_str().unwrap()).unwrap())
+                                    .to_string()
+                            })
+                            .collect();
+                        v.sort();
+                        *ps = v.into_iter().map(Value::String).collect();
+                    }
+                    sorted(&l)
+                })
+                .collect();
+            out.sort_by_key(|v| v.to_string());
+            out
+        }
+
+        fn read_jsonl(text: &str) -> Vec<Value> {
+            normalize(
+                text.lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect(),
+            )
+        }
+
+        fn assert_same(rust: &[Value], java: &[Value]) {
+            for l in java {
+                assert!(rust.contains(l), "Java has, Strait lacks: {l}");
+            }
+            for l in rust {
+                assert!(java.contains(l), "Strait has, Java lacks: {l}");
+            }
+        }
+
+        #[test]
+        fn java_records_replay_to_javas_state_and_reencode_to_the_same_bytes() {
+            let lines =
+                parse_records(&std::fs::read_to_string(dir().join("java_records.hex")).unwrap());
+            let (st, os) = replay(&lines);
+            let java =
+                read_jsonl(&std::fs::read_to_string(dir().join("java_state.jsonl")).unwrap());
+            assert_same(&dump(&st, &os), &java);
+
+            let mut checked = 0;
+            for (kind, k, v) in &lines {
+                let (Some(k), Some(v)) = (k, v) else { continue };
+                if *kind == 'S' {
+                    if let Ok(s) = ss::parse_status(v) {
+                        if std::str::from_utf8(v).unwrap().contains("\"version\":") {
+                            assert_eq!(ss::encode_status(&s).as_deref(), Some(&v[..]));
+                            checked += 1;
+                        }
+                    } else if let Ok(t) = ss::parse_topic_status(v) {
+                        let (key, value) = ss::encode_topic_status(&t);
+                        if ss::parse_status_key(std::str::from_utf8(k).unwrap()).is_ok() {
+                            assert_eq!(key.as_bytes(), &k[..]);
+                        }
+                        assert_eq!(value.as_deref(), Some(&v[..]));
+                        checked += 1;
+                    }
+                } else if let Ok(Some((c, p))) = parse_partition_key(k) {
+                    assert_eq!(
+                        java_offset_key(&c, &p),
+                        *k,
+                        "{}",
+                        String::from_utf8_lossy(k)
+                    );
+                    let Value::Object(o) = serde_json::from_slice(v).unwrap() else {
+                        panic!()
+                    };
+                    assert_eq!(java_offset_value(&o), *v, "{}", String::from_utf8_lossy(v));
+                    checked += 1;
+                }
+            }
+            assert!(checked >= 20, "only {checked} records re-encoded");
+        }
+
+        #[test]
+        fn multi_entry_partitions_follow_java_hash_map_order() {
+            let lines =
+                parse_records(&std::fs::read_to_string(dir().join("java_records.hex")).unwrap());
+            let key = lines
+                .iter()
+                .filter_map(|(_, k, _)| k.clone())
+                .find(|k| k.starts_with(br#"["c2",{"zeta""#))
+                .expect("the five-entry partition of c2");
+            let (c, p) = parse_partition_key(&key).unwrap().unwrap();
+            // Gen.java filled its HashMap in this order; "partition" and "file" share a bucket,
+            // so Java's iteration order depends on insertion order too, not only on the keys.
+            let inserted = ["topic", "partition", "file", "zeta", "alpha"];
+            let entries: Vec<(String, Value)> = inserted
+                .iter()
+                .map(|k| (k.to_string(), p[*k].clone()))
+                .collect();
+            let ordered: SourceMap = strait_engine::java_text::java_hash_map_order(entries)
+                .into_iter()
+                .collect();
+            assert_eq!(java_offset_key(&c, &ordered), key);
+        }
+
+        #[test]
+        fn validation_messages_are_javas() {
+            let text = std::fs::read_to_string(dir().join("validate.txt")).unwrap();
+            let java: Vec<&str> = text.lines().collect();
+            let e1 = validate_format(&map(json!({"ok": 1, "bad": [1]}))).unwrap_err();
+            let e2 = validate_format(&map(json!({"m": {"a": 1}}))).unwrap_err();
+            assert!(e1.to_string().contains(java[0]), "{e1} vs {}", java[0]);
+            assert!(e2.to_string().contains(java[1]), "{e2} vs {}", java[1]);
+        }
+
+        /// The records Strait writes for the Java reading test.
+        fn rust_records() -> Vec<String> {
+            let weird = "tr\"a\\ce/\n\t\u{1}\u{1f}\u{7f} h\u{e9} \u{2713} \u{1F600}";
+            let mut out = Vec::new();
+            let mut s = |k: &str, v: Option<Vec<u8>>| {
+                out.push(format!(
+                    "S {} {}",
+                    hex(Some(k.as_bytes())),
+                    hex(v.as_deref())
+                ))
+            };
+            let status =
+                |state, trace: Option<&str>, worker: &str, generation, version: Option<&str>| {
+                    Status {
+                        state,
+                        trace: trace.map(str::to_string),
+                        worker_id: worker.into(),
+                        generation,
+                        version: version.map(str::to_string),
+                    }
+                };
+            use StatusState::*;
+            s(
+                &ss::connector_status_key("rs-conn"),
+                ss::encode_status(&status(Running, None, "127.0.0.1:8083", 4, Some("0.1.0"))),
+            );
+            s(
+                &ss::connector_status_key("rs-failed"),
+                ss::encode_status(&status(Failed, Some(weird), "w\u{e9}:1", 2, None)),
+            );
+            s(
+                &ss::task_status_key("rs-conn", 0),
+                ss::encode_status(&status(Running, None, "127.0.0.1:8083", 4, Some("0.1.0"))),
+            );
+            s(
+                &ss::task_status_key("rs-conn", 1),
+                ss::encode_status(&status(Paused, None, "127.0.0.1:8083", 4, None)),
+            );
+            s(
+                &ss::task_status_key("rs-conn", 2),
+                ss::encode_status(&status(Stopped, None, "x", 4, None)),
+            );
+            s(
+                &ss::task_status_key("rs-conn", 2),
+                ss::encode_status(&status(Destroyed, None, "x", 4, None)),
+            );
+            s(
+                &ss::task_status_key("rs-failed", 12),
+                ss::encode_status(&status(Failed, Some(weird), "w", i32::MIN, None)),
+            );
+            s(
+                &ss::task_status_key("rs-failed", 13),
+                ss::encode_status(&status(Restarting, None, "w", i32::MAX, None)),
+            );
+            s(
+                &ss::task_status_key("rs-failed", 14),
+                ss::encode_status(&status(Unassigned, None, "w", 0, None)),
+            );
+            let (k, v) = ss::encode_topic_status(&TopicStatus {
+                topic: "orders".into(),
+                connector: "rs-conn".into(),
+                task: 1,
+                discover_timestamp: 1_754_000_000_123,
+            });
+            s(&k, v);
+            let (k, v) = ss::encode_topic_status(&TopicStatus {
+                topic: "gone".into(),
+                connector: "rs-conn".into(),
+                task: 0,
+                discover_timestamp: 1,
+            });
+            s(&k, v);
+            let (k, v) = ss::delete_topic_status("rs-conn", "gone");
+            s(&k, v);
+
+            let mut o = |c: &str, p: Value, v: Option<Value>| {
+                let p = map(p);
+                out.push(format!(
+                    "O {} {}",
+                    hex(Some(&java_offset_key(c, &p))),
+                    hex(v.map(|v| java_offset_value(&map(v))).as_deref())
+                ))
+            };
+            o(
+                "rs-src",
+                json!({"filename": "in.txt"}),
+                Some(json!({"position": 1234})),
+            );
+            o(
+                "rs-src",
+                json!({"s": weird}),
+                Some(json!({"d": 1e10, "e": 0.1, "f": 1e-7, "g": 123.0, "h": -0.0, "i": i64::MIN})),
+            );
+            o(
+                "rs-src",
+                json!({"b": false, "n": null}),
+                Some(json!({"t": true, "z": null})),
+            );
+            o("rs-src", json!({"gone": 1}), Some(json!({"pos": 1})));
+            o("rs-src", json!({"gone": 1}), None);
+            o(
+                "rs \"q\u{e9}\u{1F600}",
+                json!({"k": "v"}),
+                Some(json!({"p": 1})),
+            );
+            let entries: Vec<(String, Value)> = ["topic", "partition", "file", "zeta", "alpha"]
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.to_string(), json!(i)))
+                .collect();
+            let p: SourceMap = strait_engine::java_text::java_hash_map_order(entries)
+                .into_iter()
+                .collect();
+            o("rs-multi", Value::Object(p), Some(json!({"pos": 5})));
+            out
+        }
+
+        #[test]
+        fn strait_records_read_back_by_java_give_the_same_state() {
+            let records = rust_records();
+            let committed = std::fs::read_to_string(dir().join("rust_records.hex")).unwrap();
+            assert_eq!(
+                committed.lines().collect::<Vec<_>>(),
+                records,
+                "Strait's records changed: regenerate rust_records.hex and java_read_of_rust.jsonl (see this module's docs)"
+            );
+            let (st, os) = replay(&parse_records(&committed));
+            let rust = dump(&st, &os);
+            let java = read_jsonl(
+                &std::fs::read_to_string(dir().join("java_read_of_rust.jsonl")).unwrap(),
+            );
+            assert_same(&rust, &java);
+
+            let Ok(libs) = std::env::var("STRAIT_TEST_JAVA_LIBS") else {
+                eprintln!("STRAIT_TEST_JAVA_LIBS unset: using the committed Java reading of Strait's records");
+                return;
+            };
+            let tmp = tempfile::tempdir().unwrap();
+            let (input, output) = (
+                tmp.path().join("records.hex"),
+                tmp.path().join("state.jsonl"),
+            );
+            std::fs::write(&input, records.join("\n") + "\n").unwrap();
+            let status = std::process::Command::new("java")
+                .arg("-cp")
+                .arg(format!("{libs}/*"))
+                .arg(dir().join("Gen.java"))
+                .arg("read")
+                .arg(&input)
+                .arg(&output)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let java = read_jsonl(&std::fs::read_to_string(&output).unwrap());
+            assert_same(&rust, &java);
+        }
+
+        /// Writes `rust_records.hex` when `STRAIT_WRITE_GOLDEN` is set (then run Gen.java read).
+        #[test]
+        fn write_rust_records_when_asked() {
+            let records = rust_records();
+            assert!(records.len() > 15);
+            if std::env::var_os("STRAIT_WRITE_GOLDEN").is_some() {
+                std::fs::write(dir().join("rust_records.hex"), records.join("\n") + "\n").unwrap();
+            }
+        }
     }
 }

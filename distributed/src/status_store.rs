@@ -662,6 +662,21 @@ impl StatusStore {
         self.connectors.keys().cloned().collect()
     }
 
+    /// Every connector named by any status read or written: connector entries, task
+    /// statuses and active topics (a task status can outlive its connector's tombstone
+    /// ordering across topic partitions), sorted.
+    pub fn known_connectors(&self) -> Vec<String> {
+        let mut all: std::collections::BTreeSet<&String> = self.connectors.keys().collect();
+        all.extend(self.tasks.keys());
+        all.extend(
+            self.topics
+                .iter()
+                .filter(|(_, t)| !t.is_empty())
+                .map(|(c, _)| c),
+        );
+        all.into_iter().cloned().collect()
+    }
+
     /// `getTopic(connector, topic)`.
     pub fn topic(&self, connector: &str, topic: &str) -> Option<&TopicStatus> {
         self.topics.get(connector)?.get(topic)
