@@ -395,6 +395,14 @@ struct CacheEntry {
 }
 
 impl CacheEntry {
+    fn new(id: u64) -> Self {
+        CacheEntry {
+            value: None,
+            sequence: 0,
+            id,
+        }
+    }
+
     /// `canWriteSafely`: no status yet, or written by the same worker, or from an older or
     /// equal generation.
     fn can_write_safely(&self, status: &Status) -> bool {
@@ -444,41 +452,30 @@ impl StatusStore {
         Self::default()
     }
 
-    fn new_entry(&mut self) -> CacheEntry {
-        self.next_entry_id += 1;
-        CacheEntry {
-            value: None,
-            sequence: 0,
-            id: self.next_entry_id,
-        }
-    }
-
     fn connector_entry(&mut self, connector: &str) -> &mut CacheEntry {
-        if !self.connectors.contains_key(connector) {
-            let e = self.new_entry();
-            self.connectors.insert(connector.to_string(), e);
+        let fresh = self.next_entry_id + 1;
+        let entry = self
+            .connectors
+            .entry(connector.to_string())
+            .or_insert_with(|| CacheEntry::new(fresh));
+        if entry.id == fresh {
+            self.next_entry_id = fresh;
         }
-        self.connectors
-            .get_mut(connector)
-            .expect("entry inserted above")
+        entry
     }
 
     fn task_entry(&mut self, connector: &str, task: u32) -> &mut CacheEntry {
-        let exists = self
+        let fresh = self.next_entry_id + 1;
+        let entry = self
             .tasks
-            .get(connector)
-            .is_some_and(|t| t.contains_key(&task));
-        if !exists {
-            let e = self.new_entry();
-            self.tasks
-                .entry(connector.to_string())
-                .or_default()
-                .insert(task, e);
+            .entry(connector.to_string())
+            .or_default()
+            .entry(task)
+            .or_insert_with(|| CacheEntry::new(fresh));
+        if entry.id == fresh {
+            self.next_entry_id = fresh;
         }
-        self.tasks
-            .get_mut(connector)
-            .and_then(|t| t.get_mut(&task))
-            .expect("entry inserted above")
+        entry
     }
 
     fn entry(&self, target: &Target) -> Option<&CacheEntry> {
