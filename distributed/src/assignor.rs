@@ -74,7 +74,10 @@ pub struct ConnectorsAndTasks {
 
 impl ConnectorsAndTasks {
     /// A value from possibly repeating lists (keeps the first of each).
-    pub fn new(connectors: impl IntoIterator<Item = String>, tasks: impl IntoIterator<Item = TaskId>) -> Self {
+    pub fn new(
+        connectors: impl IntoIterator<Item = String>,
+        tasks: impl IntoIterator<Item = TaskId>,
+    ) -> Self {
         let mut c = ConnectorsAndTasks::default();
         c.add_connectors(connectors);
         c.add_tasks(tasks);
@@ -129,7 +132,11 @@ fn ensure_leader_config(
     join_snapshot: &ConfigSnapshot,
     fresh_snapshot: impl FnOnce() -> ConfigSnapshot,
 ) -> (std::result::Result<(ConfigSnapshot, i64), i64>, bool) {
-    let max_offset = members.iter().map(|m| m.state.offset).max().unwrap_or(join_snapshot.offset);
+    let max_offset = members
+        .iter()
+        .map(|m| m.state.offset)
+        .max()
+        .unwrap_or(join_snapshot.offset);
     if join_snapshot.offset < max_offset {
         let fresh = fresh_snapshot();
         if fresh.offset < max_offset {
@@ -177,13 +184,28 @@ fn plain_assignment(
     }
 }
 
-fn mismatch(members: &[Member], leader_id: &str, version: i16, max_offset: i64) -> LeaderAssignment {
+fn mismatch(
+    members: &[Member],
+    leader_id: &str,
+    version: i16,
+    max_offset: i64,
+) -> LeaderAssignment {
     let url = leader_url(members, leader_id);
     LeaderAssignment {
         assignments: members
             .iter()
             .map(|m| {
-                let a = plain_assignment(version, CONFIG_MISMATCH, leader_id, &url, max_offset, vec![], vec![], None, 0);
+                let a = plain_assignment(
+                    version,
+                    CONFIG_MISMATCH,
+                    leader_id,
+                    &url,
+                    max_offset,
+                    vec![],
+                    vec![],
+                    None,
+                    0,
+                );
                 (m.member_id.clone(), a)
             })
             .collect(),
@@ -301,7 +323,11 @@ impl RevocationBackoff {
         } else {
             0.0
         };
-        RevocationBackoff { initial, max, exp_max }
+        RevocationBackoff {
+            initial,
+            max,
+            exp_max,
+        }
     }
 
     fn backoff(&self, attempts: u32) -> i64 {
@@ -384,7 +410,12 @@ impl IncrementalCooperativeAssignor {
                     .state
                     .assignment
                     .as_ref()
-                    .map(|a| ConnectorsAndTasks::new(a.connectors.iter().cloned(), a.tasks.iter().cloned()))
+                    .map(|a| {
+                        ConnectorsAndTasks::new(
+                            a.connectors.iter().cloned(),
+                            a.tasks.iter().cloned(),
+                        )
+                    })
                     .unwrap_or_default();
                 (m.member_id.clone(), current)
             })
@@ -448,13 +479,14 @@ impl IncrementalCooperativeAssignor {
     ) -> ClusterAssignment {
         // Java keeps the members in a HashMap; its iteration order decides which worker keeps an
         // extra connector or task when loads are balanced.
-        let mut member_assignments: Vec<(String, ConnectorsAndTasks)> = {
+        let member_assignments: Vec<(String, ConnectorsAndTasks)> = {
             let order = java_hash_set_order(
                 member_assignments.iter().map(|(id, _)| id.clone()),
                 |s| java_string_hash(s),
                 JavaSetSizing::Default,
             );
-            let mut by_id: HashMap<String, ConnectorsAndTasks> = member_assignments.into_iter().collect();
+            let mut by_id: HashMap<String, ConnectorsAndTasks> =
+                member_assignments.into_iter().collect();
             order
                 .into_iter()
                 .filter_map(|id| by_id.remove(&id).map(|a| (id, a)))
@@ -467,8 +499,10 @@ impl IncrementalCooperativeAssignor {
         }
 
         let configured_connectors = config.sorted_connectors();
-        let configured_tasks: Vec<TaskId> =
-            configured_connectors.iter().flat_map(|c| config.tasks(c)).collect();
+        let configured_tasks: Vec<TaskId> = configured_connectors
+            .iter()
+            .flat_map(|c| config.tasks(c))
+            .collect();
         let configured = ConnectorsAndTasks {
             connectors: configured_connectors,
             tasks: configured_tasks,
@@ -482,8 +516,16 @@ impl IncrementalCooperativeAssignor {
         // A revocation of the last round that some member did not apply: start over from what
         // the members actually run.
         if !self.previous_revocation.is_empty() {
-            let not_applied = self.previous_revocation.connectors.iter().any(|c| active.connectors.contains(c))
-                || self.previous_revocation.tasks.iter().any(|t| active.tasks.contains(t));
+            let not_applied = self
+                .previous_revocation
+                .connectors
+                .iter()
+                .any(|c| active.connectors.contains(c))
+                || self
+                    .previous_revocation
+                    .tasks
+                    .iter()
+                    .any(|t| active.tasks.contains(t));
             if not_applied {
                 self.previous_assignment = active.clone();
             }
@@ -500,8 +542,18 @@ impl IncrementalCooperativeAssignor {
             .iter()
             .map(|(w, a)| WorkerLoad {
                 worker: w.clone(),
-                connectors: a.connectors.iter().filter(|c| !deleted.connectors.contains(c)).cloned().collect(),
-                tasks: a.tasks.iter().filter(|t| !deleted.tasks.contains(t)).cloned().collect(),
+                connectors: a
+                    .connectors
+                    .iter()
+                    .filter(|c| !deleted.connectors.contains(c))
+                    .cloned()
+                    .collect(),
+                tasks: a
+                    .tasks
+                    .iter()
+                    .filter(|t| !deleted.tasks.contains(t))
+                    .cloned()
+                    .collect(),
             })
             .collect();
 
@@ -528,8 +580,11 @@ impl IncrementalCooperativeAssignor {
             let lb = perform_load_balancing_revocations(&configured, &next);
             if self.revoked_in_previous && !lb.is_empty() {
                 self.num_successive_revoking_rebalances += 1;
-                self.delay = i32::try_from(self.backoff.backoff(self.num_successive_revoking_rebalances))
-                    .unwrap_or(i32::MAX);
+                self.delay = i32::try_from(
+                    self.backoff
+                        .backoff(self.num_successive_revoking_rebalances),
+                )
+                .unwrap_or(i32::MAX);
                 if self.delay != 0 {
                     self.scheduled_rebalance = now_ms + i64::from(self.delay);
                 } else {
@@ -575,8 +630,18 @@ impl IncrementalCooperativeAssignor {
             };
             let revoked = to_revoke.get(&load.worker).unwrap_or(&empty);
             let all = ConnectorsAndTasks {
-                connectors: load.connectors.iter().filter(|c| !revoked.connectors.contains(c)).cloned().collect(),
-                tasks: load.tasks.iter().filter(|t| !revoked.tasks.contains(t)).cloned().collect(),
+                connectors: load
+                    .connectors
+                    .iter()
+                    .filter(|c| !revoked.connectors.contains(c))
+                    .cloned()
+                    .collect(),
+                tasks: load
+                    .tasks
+                    .iter()
+                    .filter(|t| !revoked.tasks.contains(t))
+                    .cloned()
+                    .collect(),
             };
             result.newly_assigned.insert(load.worker.clone(), newly);
             result.all_assigned.insert(load.worker.clone(), all);
@@ -591,7 +656,9 @@ impl IncrementalCooperativeAssignor {
             previous.add_tasks(load.tasks.iter().cloned());
         }
         for revoked in result.newly_revoked.values() {
-            previous.connectors.retain(|c| !revoked.connectors.contains(c));
+            previous
+                .connectors
+                .retain(|c| !revoked.connectors.contains(c));
             previous.tasks.retain(|t| !revoked.tasks.contains(t));
             self.previous_revocation.add_all(revoked);
         }
@@ -617,7 +684,10 @@ impl IncrementalCooperativeAssignor {
             return to_reassign;
         }
         let active: HashSet<&str> = next.iter().map(|w| w.worker.as_str()).collect();
-        let all_previous_present = self.previous_members.iter().all(|m| active.contains(m.as_str()));
+        let all_previous_present = self
+            .previous_members
+            .iter()
+            .all(|m| active.contains(m.as_str()));
         if self.scheduled_rebalance <= 0 && all_previous_present {
             // Nobody left: the lost work is probably from members that missed the last
             // assignment; reassign it as new.
@@ -638,7 +708,9 @@ impl IncrementalCooperativeAssignor {
                 .collect();
             if !candidates.is_empty() {
                 for (i, c) in lost.connectors.iter().enumerate() {
-                    next[candidates[i % candidates.len()]].connectors.push(c.clone());
+                    next[candidates[i % candidates.len()]]
+                        .connectors
+                        .push(c.clone());
                 }
                 for (i, t) in lost.tasks.iter().enumerate() {
                     next[candidates[i % candidates.len()]].tasks.push(t.clone());
@@ -650,7 +722,9 @@ impl IncrementalCooperativeAssignor {
             self.revoked_in_previous = false;
         } else {
             let empty_workers = java_hash_set_order(
-                next.iter().filter(|w| w.is_empty()).map(|w| w.worker.clone()),
+                next.iter()
+                    .filter(|w| w.is_empty())
+                    .map(|w| w.worker.clone()),
                 |s| java_string_hash(s),
                 JavaSetSizing::Default,
             );
@@ -714,10 +788,17 @@ fn duplicated_assignments(members: &[(String, ConnectorsAndTasks)]) -> Connector
             *task_counts.entry(t).or_default() += 1;
         }
     }
-    let mut connectors: Vec<String> =
-        connector_counts.into_iter().filter(|(_, n)| *n > 1).map(|(c, _)| c.clone()).collect();
+    let mut connectors: Vec<String> = connector_counts
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(c, _)| c.clone())
+        .collect();
     connectors.sort();
-    let mut tasks: Vec<TaskId> = task_counts.into_iter().filter(|(_, n)| *n > 1).map(|(t, _)| t.clone()).collect();
+    let mut tasks: Vec<TaskId> = task_counts
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(t, _)| t.clone())
+        .collect();
     tasks.sort();
     ConnectorsAndTasks { connectors, tasks }
 }
@@ -752,7 +833,10 @@ fn intersection(
         .collect()
 }
 
-fn add_all(base: &mut BTreeMap<String, ConnectorsAndTasks>, add: &BTreeMap<String, ConnectorsAndTasks>) {
+fn add_all(
+    base: &mut BTreeMap<String, ConnectorsAndTasks>,
+    add: &BTreeMap<String, ConnectorsAndTasks>,
+) {
     for (w, a) in add {
         base.entry(w.clone()).or_default().add_all(a);
     }
@@ -778,7 +862,8 @@ fn perform_load_balancing_revocations(
     }
     let connector_revocations =
         load_balancing_revocations(configured.connectors.len(), workers, |w| &w.connectors);
-    let task_revocations = load_balancing_revocations(configured.tasks.len(), workers, |w| &w.tasks);
+    let task_revocations =
+        load_balancing_revocations(configured.tasks.len(), workers, |w| &w.tasks);
     for (w, revoked) in connector_revocations {
         result.entry(w).or_default().add_connectors(revoked);
     }
@@ -799,8 +884,14 @@ fn load_balancing_revocations<E: Clone>(
     let n = workers.len();
     let min_per_worker = total / n;
     let extra = total % n;
-    let at_min = workers.iter().filter(|w| allocation(w).len() == min_per_worker).count();
-    let at_extra = workers.iter().filter(|w| allocation(w).len() == min_per_worker + 1).count();
+    let at_min = workers
+        .iter()
+        .filter(|w| allocation(w).len() == min_per_worker)
+        .count();
+    let at_extra = workers
+        .iter()
+        .filter(|w| allocation(w).len() == min_per_worker + 1)
+        .count();
     if at_extra == extra && at_min + at_extra == n {
         return Vec::new();
     }
@@ -820,7 +911,11 @@ fn load_balancing_revocations<E: Clone>(
         } else {
             min_per_worker
         };
-        let revoked: Vec<E> = allocation(w).iter().take(size - max_for_worker).cloned().collect();
+        let revoked: Vec<E> = allocation(w)
+            .iter()
+            .take(size - max_for_worker)
+            .cloned()
+            .collect();
         result.push((w.worker.clone(), revoked));
     }
     result
@@ -832,11 +927,19 @@ fn assign_connectors(workers: &mut [WorkerLoad], connectors: &[String]) {
     if workers.is_empty() {
         return;
     }
-    workers.sort_by(|a, b| a.connectors.len().cmp(&b.connectors.len()).then_with(|| java_str_cmp(&a.worker, &b.worker)));
+    workers.sort_by(|a, b| {
+        a.connectors
+            .len()
+            .cmp(&b.connectors.len())
+            .then_with(|| java_str_cmp(&a.worker, &b.worker))
+    });
     let mut load = connectors.iter().peekable();
     while load.peek().is_some() {
         let first_load = workers[0].connectors.len();
-        let up_to = workers.iter().position(|w| w.connectors.len() > first_load).unwrap_or(workers.len());
+        let up_to = workers
+            .iter()
+            .position(|w| w.connectors.len() > first_load)
+            .unwrap_or(workers.len());
         for w in workers[..up_to].iter_mut() {
             match load.next() {
                 Some(c) => w.connectors.push(c.clone()),
@@ -851,11 +954,19 @@ fn assign_tasks(workers: &mut [WorkerLoad], tasks: &[TaskId]) {
     if workers.is_empty() {
         return;
     }
-    workers.sort_by(|a, b| a.tasks.len().cmp(&b.tasks.len()).then_with(|| java_str_cmp(&a.worker, &b.worker)));
+    workers.sort_by(|a, b| {
+        a.tasks
+            .len()
+            .cmp(&b.tasks.len())
+            .then_with(|| java_str_cmp(&a.worker, &b.worker))
+    });
     let mut load = tasks.iter().peekable();
     while load.peek().is_some() {
         let first_load = workers[0].tasks.len();
-        let up_to = workers.iter().position(|w| w.tasks.len() > first_load).unwrap_or(workers.len());
+        let up_to = workers
+            .iter()
+            .position(|w| w.tasks.len() > first_load)
+            .unwrap_or(workers.len());
         for w in workers[..up_to].iter_mut() {
             match load.next() {
                 Some(t) => w.tasks.push(t.clone()),
@@ -922,7 +1033,9 @@ mod tests {
         }
 
         fn add_worker(&mut self, name: &str, connectors: Vec<String>, tasks: Vec<TaskId>) {
-            let prev = self.members.insert(name.into(), ConnectorsAndTasks::new(connectors, tasks));
+            let prev = self
+                .members
+                .insert(name.into(), ConnectorsAndTasks::new(connectors, tasks));
             assert!(prev.is_none());
         }
 
@@ -941,11 +1054,23 @@ mod tests {
 
         fn rebalance(&mut self, failure: bool, generation_mismatch: bool) {
             self.generation += 1;
-            let last = if generation_mismatch { self.generation - 2 } else { self.generation - 1 };
-            let members: Vec<(String, ConnectorsAndTasks)> =
-                self.members.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            self.returned =
-                self.assignor.perform_task_assignment(&self.config(), last, self.generation, members, self.now);
+            let last = if generation_mismatch {
+                self.generation - 2
+            } else {
+                self.generation - 1
+            };
+            let members: Vec<(String, ConnectorsAndTasks)> = self
+                .members
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            self.returned = self.assignor.perform_task_assignment(
+                &self.config(),
+                last,
+                self.generation,
+                members,
+                self.now,
+            );
             self.assert_no_redundant_assignments();
             if !failure {
                 self.apply();
@@ -967,8 +1092,18 @@ mod tests {
                 .cloned()
                 .collect();
             for w in workers {
-                let revoked = self.returned.newly_revoked.get(&w).unwrap_or(&empty).clone();
-                let new = self.returned.newly_assigned.get(&w).unwrap_or(&empty).clone();
+                let revoked = self
+                    .returned
+                    .newly_revoked
+                    .get(&w)
+                    .unwrap_or(&empty)
+                    .clone();
+                let new = self
+                    .returned
+                    .newly_assigned
+                    .get(&w)
+                    .unwrap_or(&empty)
+                    .clone();
                 let m = self.members.entry(w.clone()).or_default();
                 m.connectors.retain(|c| !revoked.connectors.contains(c));
                 m.tasks.retain(|t| !revoked.tasks.contains(t));
@@ -977,7 +1112,11 @@ mod tests {
                 let all = &self.returned.all_assigned[&w];
                 let set = |v: &[String]| v.iter().cloned().collect::<HashSet<_>>();
                 let tset = |v: &[TaskId]| v.iter().cloned().collect::<HashSet<_>>();
-                assert_eq!(set(&m.connectors), set(&all.connectors), "connectors of {w}");
+                assert_eq!(
+                    set(&m.connectors),
+                    set(&all.connectors),
+                    "connectors of {w}"
+                );
                 assert_eq!(tset(&m.tasks), tset(&all.tasks), "tasks of {w}");
             }
         }
@@ -986,7 +1125,13 @@ mod tests {
             let mut v: Vec<usize> = self
                 .members
                 .values()
-                .map(|m| if tasks { m.tasks.len() } else { m.connectors.len() })
+                .map(|m| {
+                    if tasks {
+                        m.tasks.len()
+                    } else {
+                        m.connectors.len()
+                    }
+                })
                 .collect();
             v.sort();
             v
@@ -1005,7 +1150,12 @@ mod tests {
         }
 
         fn assert_workers(&self, want: &[&str]) {
-            let got: HashSet<&str> = self.returned.all_assigned.keys().map(String::as_str).collect();
+            let got: HashSet<&str> = self
+                .returned
+                .all_assigned
+                .keys()
+                .map(String::as_str)
+                .collect();
             assert_eq!(got, want.iter().copied().collect::<HashSet<_>>());
         }
 
@@ -1034,7 +1184,11 @@ mod tests {
                 new_tasks.extend(a.tasks.iter().cloned());
             }
             let distinct: HashSet<_> = new_connectors.iter().collect();
-            assert_eq!(distinct.len(), new_connectors.len(), "duplicate new connectors");
+            assert_eq!(
+                distinct.len(),
+                new_connectors.len(),
+                "duplicate new connectors"
+            );
             let distinct: HashSet<_> = new_tasks.iter().collect();
             assert_eq!(distinct.len(), new_tasks.len(), "duplicate new tasks");
             for m in self.members.values() {
@@ -1048,10 +1202,15 @@ mod tests {
             let t = self.allocations(true);
             assert!(c[c.len() - 1] - c[0] <= 1, "connectors imbalanced: {c:?}");
             assert!(t[t.len() - 1] - t[0] <= 1, "tasks imbalanced: {t:?}");
-            let mut all_c: Vec<&String> = self.members.values().flat_map(|m| &m.connectors).collect();
+            let mut all_c: Vec<&String> =
+                self.members.values().flat_map(|m| &m.connectors).collect();
             all_c.sort();
             assert_eq!(all_c, self.connectors.keys().collect::<Vec<_>>());
-            let mut all_t: Vec<TaskId> = self.members.values().flat_map(|m| m.tasks.clone()).collect();
+            let mut all_t: Vec<TaskId> = self
+                .members
+                .values()
+                .flat_map(|m| m.tasks.clone())
+                .collect();
             all_t.sort();
             let want: Vec<TaskId> = self
                 .connectors
@@ -1432,7 +1591,9 @@ mod tests {
     fn eager_deals_connectors_then_tasks_round_robin_over_sorted_members() {
         let config = ConfigSnapshot {
             offset: 10,
-            connectors: [("b".to_string(), 2), ("a".to_string(), 1)].into_iter().collect(),
+            connectors: [("b".to_string(), 2), ("a".to_string(), 1)]
+                .into_iter()
+                .collect(),
         };
         let members = [member("m2", 10, None), member("m1", 10, None)];
         let out = eager_assignment("m2", &members, &config, || panic!("not behind"));
@@ -1442,7 +1603,10 @@ mod tests {
         assert_eq!(by["m2"].connectors, ["b"]);
         assert_eq!(by["m1"].tasks, [TaskId::new("a", 0), TaskId::new("b", 1)]);
         assert_eq!(by["m2"].tasks, [TaskId::new("b", 0)]);
-        assert_eq!((by["m1"].leader.as_str(), by["m1"].leader_url.as_str()), ("m2", "http://m2:8083/"));
+        assert_eq!(
+            (by["m1"].leader.as_str(), by["m1"].leader_url.as_str()),
+            ("m2", "http://m2:8083/")
+        );
         assert_eq!(out.task_owners[&TaskId::new("b", 1)], "m1");
         assert!(!out.used_fresh_snapshot);
     }
@@ -1465,7 +1629,10 @@ mod tests {
             1,
             0,
         );
-        assert!(out.assignments.iter().all(|(_, a)| a.error == CONFIG_MISMATCH && a.offset == 9 && a.version == 2));
+        assert!(out
+            .assignments
+            .iter()
+            .all(|(_, a)| a.error == CONFIG_MISMATCH && a.offset == 9 && a.version == 2));
 
         let fresh = ConfigSnapshot {
             offset: 11,
@@ -1482,9 +1649,21 @@ mod tests {
             0,
         );
         assert!(out.used_fresh_snapshot);
-        let all: Vec<_> = out.assignments.iter().filter(|(_, a)| !a.connectors.is_empty() || !a.tasks.is_empty()).collect();
-        assert!(out.assignments.iter().all(|(_, a)| a.error == NO_ERROR && a.offset == 11 && a.version == 1));
-        assert_eq!(all.iter().map(|(_, a)| a.connectors.len() + a.tasks.len()).sum::<usize>(), 2);
+        let all: Vec<_> = out
+            .assignments
+            .iter()
+            .filter(|(_, a)| !a.connectors.is_empty() || !a.tasks.is_empty())
+            .collect();
+        assert!(out
+            .assignments
+            .iter()
+            .all(|(_, a)| a.error == NO_ERROR && a.offset == 11 && a.version == 1));
+        assert_eq!(
+            all.iter()
+                .map(|(_, a)| a.connectors.len() + a.tasks.len())
+                .sum::<usize>(),
+            2
+        );
         assert_eq!(out.connector_owners.len(), 1);
     }
 

@@ -276,7 +276,10 @@ pub struct WorkerState {
 /// `compatible`/`sessioned` write v1/v2 with the current assignment embedded as the nullable
 /// `allocation`, itself written with the same header version
 /// (`IncrementalCooperativeConnectProtocol.serializeMetadata`).
-pub fn encode_metadata(state: &WorkerState, protocol: ConnectProtocolCompatibility) -> Result<Vec<u8>> {
+pub fn encode_metadata(
+    state: &WorkerState,
+    protocol: ConnectProtocolCompatibility,
+) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     put_i16(&mut out, protocol.version());
     put_string(&mut out, &state.url)?;
@@ -310,7 +313,10 @@ pub fn join_group_protocols(
 /// (`ConnectProtocol.serializeAssignment`, which has no room for revocations or a delay, so
 /// those are refused), `compatible`/`sessioned` the v1 layout under a v1/v2 header
 /// (`IncrementalCooperativeConnectProtocol.serializeAssignment`).
-pub fn encode_assignment(a: &Assignment, protocol: ConnectProtocolCompatibility) -> Result<Vec<u8>> {
+pub fn encode_assignment(
+    a: &Assignment,
+    protocol: ConnectProtocolCompatibility,
+) -> Result<Vec<u8>> {
     let eager = protocol == ConnectProtocolCompatibility::Eager;
     if eager && (!a.revoked_connectors.is_empty() || !a.revoked_tasks.is_empty() || a.delay != 0) {
         return Err(Error::bug(
@@ -362,7 +368,10 @@ fn revoked_entries(a: &Assignment) -> Vec<(&str, Vec<i32>)> {
 fn push_tasks<'a>(entries: &mut Vec<(&'a str, Vec<i32>)>, tasks: &'a [TaskId]) {
     for t in tasks {
         let task = t.task as i32;
-        match entries.iter_mut().find(|(name, _)| *name == t.connector.as_str()) {
+        match entries
+            .iter_mut()
+            .find(|(name, _)| *name == t.connector.as_str())
+        {
             Some((_, list)) => list.push(task),
             None => entries.push((t.connector.as_str(), vec![task])),
         }
@@ -458,7 +467,11 @@ pub fn decode_assignment(bytes: &[u8]) -> Result<Assignment> {
     } else {
         (Vec::new(), Vec::new())
     };
-    let delay = if r.has_remaining() { r.i32("delay")? } else { 0 };
+    let delay = if r.has_remaining() {
+        r.i32("delay")?
+    } else {
+        0
+    };
     Ok(Assignment {
         version,
         error,
@@ -681,13 +694,26 @@ mod tests {
         use ConnectProtocolCompatibility::*;
         assert_eq!(
             [Eager, Compatible, Sessioned].map(|m| (m.protocol(), m.config_name(), m.version())),
-            [("default", "eager", 0), ("compatible", "compatible", 1), ("sessioned", "sessioned", 2)]
+            [
+                ("default", "eager", 0),
+                ("compatible", "compatible", 1),
+                ("sessioned", "sessioned", 2)
+            ]
         );
-        assert_eq!(ConnectProtocolCompatibility::from_config("SESSIONED").unwrap(), Sessioned);
+        assert_eq!(
+            ConnectProtocolCompatibility::from_config("SESSIONED").unwrap(),
+            Sessioned
+        );
         assert!(ConnectProtocolCompatibility::from_config("default").is_err());
-        assert_eq!(ConnectProtocolCompatibility::from_protocol("default").unwrap(), Eager);
+        assert_eq!(
+            ConnectProtocolCompatibility::from_protocol("default").unwrap(),
+            Eager
+        );
         assert!(ConnectProtocolCompatibility::from_protocol("eager").is_err());
-        assert_eq!(ConnectProtocolCompatibility::from_version(1).unwrap(), Compatible);
+        assert_eq!(
+            ConnectProtocolCompatibility::from_version(1).unwrap(),
+            Compatible
+        );
         assert!(ConnectProtocolCompatibility::from_version(3).is_err());
         assert_eq!(Sessioned.offered(), &[Sessioned, Compatible, Eager]);
     }
@@ -730,7 +756,13 @@ mod tests {
         let v0 = encode_assignment(&eager, ConnectProtocolCompatibility::Eager).unwrap();
         let back = decode_assignment(&v0).unwrap();
         assert_eq!(back.version, 0);
-        assert_eq!(back, Assignment { version: 0, ..eager });
+        assert_eq!(
+            back,
+            Assignment {
+                version: 0,
+                ..eager
+            }
+        );
     }
 
     #[test]
@@ -749,7 +781,8 @@ mod tests {
     fn malformed_input_is_refused() {
         assert!(decode_assignment(&[0xff, 0xff]).is_err()); // version -1
         assert!(decode_assignment(&[0, 1, 0, 0]).is_err()); // leader missing
-        let mut bytes = encode_assignment(&sample(), ConnectProtocolCompatibility::Compatible).unwrap();
+        let mut bytes =
+            encode_assignment(&sample(), ConnectProtocolCompatibility::Compatible).unwrap();
         bytes.truncate(bytes.len() - 2); // half a delay
         assert!(decode_assignment(&bytes).is_err());
         assert!(decode_metadata(&[0, 0, 0, 1, b'x']).is_err()); // offset missing
@@ -767,7 +800,11 @@ mod tests {
     #[test]
     fn hash_set_order_groups_by_bucket_and_keeps_insertion_within_a_bucket() {
         // "Aa" and "BB" share a Java hash (2112): they keep insertion order.
-        let order = java_hash_set_order(["BB", "z", "Aa"], |s| java_string_hash(s), JavaSetSizing::Default);
+        let order = java_hash_set_order(
+            ["BB", "z", "Aa"],
+            |s| java_string_hash(s),
+            JavaSetSizing::Default,
+        );
         let bb = order.iter().position(|s| *s == "BB").unwrap();
         let aa = order.iter().position(|s| *s == "Aa").unwrap();
         assert!(bb < aa);
@@ -808,7 +845,12 @@ mod golden {
             leader_url: "http://w1:8083/".into(),
             offset: 17,
             connectors: vec!["sink".into(), "source".into()],
-            tasks: [tasks("source", &[0, 1]), tasks("sink", &[0]), tasks("other", &[2])].concat(),
+            tasks: [
+                tasks("source", &[0, 1]),
+                tasks("sink", &[0]),
+                tasks("other", &[2]),
+            ]
+            .concat(),
             revoked_connectors: vec!["gone".into()],
             revoked_tasks: tasks("gone", &[0, 1]),
             delay: 0,
@@ -909,13 +951,31 @@ mod golden {
         };
         assert_eq!(got.version, want.version);
         assert_eq!(
-            (got.error, &got.leader, &got.leader_url, got.offset, got.delay),
-            (want.error, &want.leader, &want.leader_url, want.offset, want.delay)
+            (
+                got.error,
+                &got.leader,
+                &got.leader_url,
+                got.offset,
+                got.delay
+            ),
+            (
+                want.error,
+                &want.leader,
+                &want.leader_url,
+                want.offset,
+                want.delay
+            )
         );
         assert_eq!(sorted(&got.connectors), sorted(&want.connectors));
         assert_eq!(sorted_tasks(&got.tasks), sorted_tasks(&want.tasks));
-        assert_eq!(sorted(&got.revoked_connectors), sorted(&want.revoked_connectors));
-        assert_eq!(sorted_tasks(&got.revoked_tasks), sorted_tasks(&want.revoked_tasks));
+        assert_eq!(
+            sorted(&got.revoked_connectors),
+            sorted(&want.revoked_connectors)
+        );
+        assert_eq!(
+            sorted_tasks(&got.revoked_tasks),
+            sorted_tasks(&want.revoked_tasks)
+        );
     }
 
     #[test]
@@ -932,7 +992,11 @@ mod golden {
         ];
         for (name, want, protocol) in assignments {
             let bytes = unhex(&java[name]);
-            assert_eq!(hex(&encode_assignment(&want, protocol).unwrap()), java[name], "{name}");
+            assert_eq!(
+                hex(&encode_assignment(&want, protocol).unwrap()),
+                java[name],
+                "{name}"
+            );
             let got = decode_assignment(&bytes).unwrap();
             assert_same_content(&got, &want);
             // Decoded order is the wire order, so re-encoding is the identity.
@@ -941,15 +1005,34 @@ mod golden {
 
         let metadata: Vec<(&str, WorkerState, ConnectProtocolCompatibility)> = vec![
             ("metadata_v0", state("http://w1:8083/", 12, None), Eager),
-            ("metadata_v1_no_allocation", state("http://w2:8083/", -1, None), Compatible),
-            ("metadata_v1_small", state("http://w3:8083/", 17, Some(small(1))), Compatible),
-            ("metadata_v2_big", state("http://w4:8083/", 1_234_567_890_123, Some(big(2))), Sessioned),
+            (
+                "metadata_v1_no_allocation",
+                state("http://w2:8083/", -1, None),
+                Compatible,
+            ),
+            (
+                "metadata_v1_small",
+                state("http://w3:8083/", 17, Some(small(1))),
+                Compatible,
+            ),
+            (
+                "metadata_v2_big",
+                state("http://w4:8083/", 1_234_567_890_123, Some(big(2))),
+                Sessioned,
+            ),
         ];
         for (name, want, protocol) in metadata {
             let bytes = unhex(&java[name]);
-            assert_eq!(hex(&encode_metadata(&want, protocol).unwrap()), java[name], "{name}");
+            assert_eq!(
+                hex(&encode_metadata(&want, protocol).unwrap()),
+                java[name],
+                "{name}"
+            );
             let got = decode_metadata(&bytes).unwrap();
-            assert_eq!((got.url.as_str(), got.offset), (want.url.as_str(), want.offset));
+            assert_eq!(
+                (got.url.as_str(), got.offset),
+                (want.url.as_str(), want.offset)
+            );
             match (&got.assignment, &want.assignment) {
                 (Some(g), Some(w)) => assert_same_content(g, w),
                 (g, w) => assert_eq!(g, w, "{name}"),
@@ -958,22 +1041,27 @@ mod golden {
         }
 
         let jg = state("http://w5:8083/", 9, Some(small(2)));
-        for (mode, prefix) in [(Sessioned, "join_sessioned_"), (Compatible, "join_compatible_"), (Eager, "join_eager_")] {
+        for (mode, prefix) in [
+            (Sessioned, "join_sessioned_"),
+            (Compatible, "join_compatible_"),
+            (Eager, "join_eager_"),
+        ] {
             let ours: Vec<(String, String)> = join_group_protocols(&jg, mode)
                 .unwrap()
                 .into_iter()
                 .map(|(n, b)| (format!("{prefix}{n}"), hex(&b)))
                 .collect();
             // java_bytes.txt keeps Java's preference order for each mode.
-            let theirs: Vec<(String, String)> = std::fs::read_to_string(dir().join("java_bytes.txt"))
-                .unwrap()
-                .lines()
-                .filter(|l| l.starts_with(prefix))
-                .map(|l| {
-                    let (k, v) = l.split_once('\t').unwrap();
-                    (k.to_string(), v.to_string())
-                })
-                .collect();
+            let theirs: Vec<(String, String)> =
+                std::fs::read_to_string(dir().join("java_bytes.txt"))
+                    .unwrap()
+                    .lines()
+                    .filter(|l| l.starts_with(prefix))
+                    .map(|l| {
+                        let (k, v) = l.split_once('\t').unwrap();
+                        (k.to_string(), v.to_string())
+                    })
+                    .collect();
             assert_eq!(ours, theirs, "{mode}");
         }
     }
@@ -1029,13 +1117,41 @@ mod golden {
     fn golden_strait_bytes_read_by_java() {
         use ConnectProtocolCompatibility::*;
         let mut cases: Vec<(&str, &str, Vec<u8>)> = vec![
-            ("assignment", "v0_big", encode_assignment(&v0(big(0)), Eager).unwrap()),
-            ("assignment", "v1_small", encode_assignment(&small(1), Compatible).unwrap()),
-            ("assignment", "v2_big", encode_assignment(&big(2), Sessioned).unwrap()),
-            ("assignment", "v2_mismatch", encode_assignment(&mismatch(2), Sessioned).unwrap()),
-            ("metadata", "meta_v0", encode_metadata(&state("http://a:1/", 5, Some(small(1))), Eager).unwrap()),
-            ("metadata", "meta_v1_none", encode_metadata(&state("http://b:2/", 0, None), Compatible).unwrap()),
-            ("metadata", "meta_v2_big", encode_metadata(&state("http://c:3/", 77, Some(big(2))), Sessioned).unwrap()),
+            (
+                "assignment",
+                "v0_big",
+                encode_assignment(&v0(big(0)), Eager).unwrap(),
+            ),
+            (
+                "assignment",
+                "v1_small",
+                encode_assignment(&small(1), Compatible).unwrap(),
+            ),
+            (
+                "assignment",
+                "v2_big",
+                encode_assignment(&big(2), Sessioned).unwrap(),
+            ),
+            (
+                "assignment",
+                "v2_mismatch",
+                encode_assignment(&mismatch(2), Sessioned).unwrap(),
+            ),
+            (
+                "metadata",
+                "meta_v0",
+                encode_metadata(&state("http://a:1/", 5, Some(small(1))), Eager).unwrap(),
+            ),
+            (
+                "metadata",
+                "meta_v1_none",
+                encode_metadata(&state("http://b:2/", 0, None), Compatible).unwrap(),
+            ),
+            (
+                "metadata",
+                "meta_v2_big",
+                encode_metadata(&state("http://c:3/", 77, Some(big(2))), Sessioned).unwrap(),
+            ),
         ];
         // A future v3 with an extra trailing field: both sides must read the fields they know.
         let mut v3 = encode_assignment(&small(2), Sessioned).unwrap();
@@ -1054,7 +1170,8 @@ mod golden {
 
         let java_reads = match (std::env::var("STRAIT_TEST_JAVA_LIBS"), which_java()) {
             (Ok(libs), true) => {
-                let out = std::env::temp_dir().join(format!("strait-java-reads-{}.txt", std::process::id()));
+                let out = std::env::temp_dir()
+                    .join(format!("strait-java-reads-{}.txt", std::process::id()));
                 let status = std::process::Command::new("java")
                     .arg("-cp")
                     .arg(format!("{libs}/*"))
@@ -1070,7 +1187,9 @@ mod golden {
                 live
             }
             _ => {
-                eprintln!("java or STRAIT_TEST_JAVA_LIBS missing: checking the committed java_reads.txt");
+                eprintln!(
+                    "java or STRAIT_TEST_JAVA_LIBS missing: checking the committed java_reads.txt"
+                );
                 std::fs::read_to_string(dir().join("java_reads.txt")).unwrap()
             }
         };
