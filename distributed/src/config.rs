@@ -16,6 +16,8 @@ use strait_engine::declare_config;
 use strait_engine::error::{Error, Result};
 use strait_engine::worker_config::WorkerConfig;
 
+pub use crate::protocol::ConnectProtocolCompatibility as Protocol;
+
 /// Java's group name for these keys in the generated documentation.
 const DISTRIBUTED: &str = "Distributed";
 
@@ -61,7 +63,7 @@ static REPLICATION_FACTOR_VALIDATOR: CustomValidator = CustomValidator {
 static PROTOCOL_VALIDATOR: CustomValidator = CustomValidator {
     describe: "[eager, compatible, sessioned]",
     check: |name, value| match value {
-        Value::Str(s) if Protocol::parse(s).is_some() => Ok(()),
+        Value::Str(s) if Protocol::from_config(s).is_ok() => Ok(()),
         other => Err(Error::config(format!(
             "Invalid value {} for configuration {name}: Invalid Connect protocol compatibility",
             display(other)
@@ -117,30 +119,6 @@ fn check_mac(name: &str, alg: &str) -> Result<()> {
             "Invalid value {alg} for configuration {name}: Strait supports the MAC algorithms {}",
             crate::signing::MacAlgorithm::NAMES.join(", ")
         )))
-    }
-}
-
-/// `connect.protocol`: the worker group sub-protocol this worker prefers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Protocol {
-    /// `eager`: every rebalance revokes all work (protocol `default`, version 0).
-    Eager,
-    /// `compatible`: incremental cooperative rebalancing (version 1).
-    Compatible,
-    /// `sessioned`: incremental cooperative plus signed internal requests (version 2).
-    Sessioned,
-}
-
-impl Protocol {
-    /// `ConnectProtocolCompatibility.compatibility(name)` (case-insensitive, as Java's
-    /// `valueOf(name.toUpperCase(Locale.ROOT))`).
-    pub fn parse(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "eager" => Some(Protocol::Eager),
-            "compatible" => Some(Protocol::Compatible),
-            "sessioned" => Some(Protocol::Sessioned),
-            _ => None,
-        }
     }
 }
 
@@ -423,7 +401,7 @@ declare_config! {
             importance: Low,
             doc: "Compatibility mode for Kafka Connect Protocol",
             group: DISTRIBUTED, order: 29,
-            map: |s: String| Protocol::parse(&s).unwrap_or(Protocol::Sessioned),
+            map: |s: String| Protocol::from_config(&s).unwrap_or(Protocol::Sessioned),
         },
         pub scheduled_rebalance_max_delay: Duration {
             key: "scheduled.rebalance.max.delay.ms",
