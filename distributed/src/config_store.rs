@@ -34,7 +34,9 @@ use strait_engine::error::{Error, Result};
 use strait_engine::herder::{ConnectorTaskId, TargetState};
 use tokio::sync::{broadcast, watch};
 
-use crate::kafka_log::{ensure_internal_topic, InternalTopic, KafkaLog, KafkaLogSettings, LogRecord};
+use crate::kafka_log::{
+    ensure_internal_topic, InternalTopic, KafkaLog, KafkaLogSettings, LogRecord,
+};
 
 pub const TARGET_STATE_PREFIX: &str = "target-state-";
 pub const CONNECTOR_PREFIX: &str = "connector-";
@@ -178,7 +180,10 @@ pub enum ConfigEvent {
     TaskConfigsUpdated(Vec<ConnectorTaskId>),
     RestartRequested(RestartRequest),
     SessionKeyUpdated(SessionKey),
-    LoggerLevel { namespace: String, level: String },
+    LoggerLevel {
+        namespace: String,
+        level: String,
+    },
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,7 +289,10 @@ pub fn encode_session_key(key: &SessionKey) -> Vec<u8> {
     );
     out.push_str(",\"algorithm\":");
     write_json_str(&mut out, &key.algorithm);
-    out.push_str(&format!(",\"creation-timestamp\":{}}}", key.creation_timestamp));
+    out.push_str(&format!(
+        ",\"creation-timestamp\":{}}}",
+        key.creation_timestamp
+    ));
     out.into_bytes()
 }
 
@@ -333,7 +341,9 @@ fn string_map(what: &str, map: &serde_json::Map<String, Value>) -> Props {
                 tracing::warn!("{what}: property {k} is null; dropped");
             }
             other => {
-                tracing::warn!("{what}: property {k} is not a string ({other}); kept as its JSON text");
+                tracing::warn!(
+                    "{what}: property {k} is not a string ({other}); kept as its JSON text"
+                );
                 props.insert(k.clone(), other.to_string());
             }
         }
@@ -414,7 +424,10 @@ impl ConfigState {
         // The offset of the *next* record, as consumer positions count.
         self.offset = record.offset + 1;
         let Some(key) = &record.key else {
-            tracing::error!(offset = record.offset, "Discarding config update record without a key");
+            tracing::error!(
+                offset = record.offset,
+                "Discarding config update record without a key"
+            );
             return Vec::new();
         };
         let key = String::from_utf8_lossy(key);
@@ -509,8 +522,7 @@ impl ConfigState {
         let previous = self.target_states.insert(connector.clone(), state);
         // No event when the connector does not exist yet: a create with an initial state
         // writes the target state first.
-        if started && previous != Some(state) && self.connector_configs.contains_key(&connector)
-        {
+        if started && previous != Some(state) && self.connector_configs.contains_key(&connector) {
             events.push(ConfigEvent::TargetStateChanged(connector));
         }
     }
@@ -817,7 +829,10 @@ impl ClusterConfigSnapshot {
 
     /// The committed task count (0 when none).
     pub fn task_count(&self, connector: &str) -> i32 {
-        self.connector_task_counts.get(connector).copied().unwrap_or(0)
+        self.connector_task_counts
+            .get(connector)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The connector's tasks 0..count-1; none while it is inconsistent (Java's `tasks`).
@@ -825,7 +840,12 @@ impl ClusterConfigSnapshot {
         if self.inconsistent.contains(connector) {
             return Vec::new();
         }
-        (0..self.connector_task_counts.get(connector).copied().unwrap_or(0).max(0))
+        (0..self
+            .connector_task_counts
+            .get(connector)
+            .copied()
+            .unwrap_or(0)
+            .max(0))
             .map(|t| ConnectorTaskId {
                 connector: connector.to_string(),
                 task: t as u32,
@@ -990,7 +1010,12 @@ impl ConfigStore {
 
     /// Send records in order, wait for all acknowledgements, then (if asked) read to the end;
     /// all within Java's 30 s budget. Errors carry `what` as Java's messages do.
-    async fn write(&self, records: Vec<(String, Option<Vec<u8>>)>, read: bool, what: &str) -> Result<()> {
+    async fn write(
+        &self,
+        records: Vec<(String, Option<Vec<u8>>)>,
+        read: bool,
+        what: &str,
+    ) -> Result<()> {
         let fut = async {
             let pending: Vec<_> = records
                 .iter()
@@ -1006,7 +1031,9 @@ impl ConfigStore {
         };
         match tokio::time::timeout(READ_WRITE_TOTAL_TIMEOUT, fut).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(Error::external(format!("{what}: {}", e.message()), true).with_source(e)),
+            Ok(Err(e)) => {
+                Err(Error::external(format!("{what}: {}", e.message()), true).with_source(e))
+            }
             Err(_) => Err(Error::external(format!("{what}: timed out"), true)),
         }
     }
@@ -1024,15 +1051,22 @@ impl ConfigStore {
             records.push((target_state_key(connector), Some(encode_target_state(s))));
         }
         records.push((connector_key(connector), Some(encode_properties(config))));
-        self.write(records, true, "Error writing connector configuration to Kafka")
-            .await
+        self.write(
+            records,
+            true,
+            "Error writing connector configuration to Kafka",
+        )
+        .await
     }
 
     /// Delete a connector: tombstones for its config and target state (task and commit records
     /// stay, as in Java), then read back.
     pub async fn remove_connector_config(&self, connector: &str) -> Result<()> {
         self.write(
-            vec![(connector_key(connector), None), (target_state_key(connector), None)],
+            vec![
+                (connector_key(connector), None),
+                (target_state_key(connector), None),
+            ],
             true,
             "Error removing connector configuration from Kafka",
         )
@@ -1043,8 +1077,12 @@ impl ConfigStore {
     /// there are any), write the commit record, read to the end.
     pub async fn put_task_configs(&self, connector: &str, configs: &[Props]) -> Result<()> {
         let what = "Error writing task configurations to Kafka";
-        self.write(Vec::new(), true, "Error writing root configuration to Kafka")
-            .await?;
+        self.write(
+            Vec::new(),
+            true,
+            "Error writing root configuration to Kafka",
+        )
+        .await?;
         let tasks: Vec<_> = configs
             .iter()
             .enumerate()
@@ -1053,7 +1091,10 @@ impl ConfigStore {
         let count = tasks.len();
         self.write(tasks, count > 0, what).await?;
         self.write(
-            vec![(commit_tasks_key(connector), Some(encode_commit(count as i32)))],
+            vec![(
+                commit_tasks_key(connector),
+                Some(encode_commit(count as i32)),
+            )],
             true,
             "Error writing root configuration to Kafka",
         )
@@ -1063,7 +1104,10 @@ impl ConfigStore {
     /// Write a target state (any worker may; Java does not read back here).
     pub async fn put_target_state(&self, connector: &str, state: TargetState) -> Result<()> {
         self.write(
-            vec![(target_state_key(connector), Some(encode_target_state(state)))],
+            vec![(
+                target_state_key(connector),
+                Some(encode_target_state(state)),
+            )],
             false,
             "Error writing target state to Kafka",
         )
@@ -1073,7 +1117,10 @@ impl ConfigStore {
     /// Write an exactly-once task-count record and read back.
     pub async fn put_task_count_record(&self, connector: &str, task_count: i32) -> Result<()> {
         self.write(
-            vec![(task_count_record_key(connector), Some(encode_task_count(task_count)))],
+            vec![(
+                task_count_record_key(connector),
+                Some(encode_task_count(task_count)),
+            )],
             true,
             "Error writing task count record to Kafka",
         )
@@ -1093,7 +1140,10 @@ impl ConfigStore {
     /// Write a restart request and read back.
     pub async fn put_restart_request(&self, request: &RestartRequest) -> Result<()> {
         self.write(
-            vec![(restart_key(&request.connector), Some(encode_restart_request(request)))],
+            vec![(
+                restart_key(&request.connector),
+                Some(encode_restart_request(request)),
+            )],
             true,
             &format!("Error writing {request:?} to Kafka"),
         )
@@ -1103,7 +1153,10 @@ impl ConfigStore {
     /// Write a cluster-wide logger level (not read back, as in Java).
     pub async fn put_logger_level(&self, namespace: &str, level: &str) -> Result<()> {
         self.write(
-            vec![(logger_cluster_key(namespace), Some(encode_logger_level(level)))],
+            vec![(
+                logger_cluster_key(namespace),
+                Some(encode_logger_level(level)),
+            )],
             false,
             "Error writing logger level to Kafka",
         )
@@ -1168,13 +1221,28 @@ mod tests {
         );
         assert_eq!(parse_key("task-c-"), ConfigKey::Task(None));
         assert_eq!(parse_key("task-x"), ConfigKey::Task(None));
-        assert_eq!(parse_key("task--0"), ConfigKey::Task(Some((String::new(), 0))));
-        assert_eq!(parse_key("task-a-+1"), ConfigKey::Task(Some(("a".into(), 1))));
+        assert_eq!(
+            parse_key("task--0"),
+            ConfigKey::Task(Some((String::new(), 0)))
+        );
+        assert_eq!(
+            parse_key("task-a-+1"),
+            ConfigKey::Task(Some(("a".into(), 1)))
+        );
         assert_eq!(parse_key("task-a-2147483648"), ConfigKey::Task(None));
-        assert_eq!(parse_key("task-c--1"), ConfigKey::Task(Some(("c-".into(), 1))));
-        assert_eq!(parse_key("tasks-fencing-a"), ConfigKey::TaskCount("a".into()));
+        assert_eq!(
+            parse_key("task-c--1"),
+            ConfigKey::Task(Some(("c-".into(), 1)))
+        );
+        assert_eq!(
+            parse_key("tasks-fencing-a"),
+            ConfigKey::TaskCount("a".into())
+        );
         assert_eq!(parse_key("commit-a"), ConfigKey::Commit("a".into()));
-        assert_eq!(parse_key("restart-connector-a"), ConfigKey::Restart("a".into()));
+        assert_eq!(
+            parse_key("restart-connector-a"),
+            ConfigKey::Restart("a".into())
+        );
         assert_eq!(parse_key("session-key"), ConfigKey::SessionKey);
         assert_eq!(parse_key("session-key-2"), ConfigKey::Unknown);
         assert_eq!(
@@ -1224,8 +1292,16 @@ mod tests {
     #[test]
     fn partial_commit_marks_inconsistent_until_a_complete_one() {
         let mut f = Feed::new();
-        f.push("connector-a", Some(encode_properties(&props(&[("n", "a")]))), false);
-        f.push("task-a-1", Some(encode_properties(&props(&[("t", "1")]))), false);
+        f.push(
+            "connector-a",
+            Some(encode_properties(&props(&[("n", "a")]))),
+            false,
+        );
+        f.push(
+            "task-a-1",
+            Some(encode_properties(&props(&[("t", "1")]))),
+            false,
+        );
         f.push("commit-a", Some(encode_commit(2)), false);
         let s = f.state.snapshot();
         assert!(s.inconsistent.contains("a"));
@@ -1234,11 +1310,23 @@ mod tests {
         assert_eq!(s.task_config_generation("a"), None);
         assert_eq!(s.applied_connector_config("a"), None);
         // The buffered task 1 is spent: a commit needs a fresh full set.
-        f.push("task-a-0", Some(encode_properties(&props(&[("t", "0")]))), true);
+        f.push(
+            "task-a-0",
+            Some(encode_properties(&props(&[("t", "0")]))),
+            true,
+        );
         f.push("commit-a", Some(encode_commit(2)), true);
         assert!(f.state.snapshot().inconsistent.contains("a"));
-        f.push("task-a-0", Some(encode_properties(&props(&[("t", "0")]))), true);
-        f.push("task-a-1", Some(encode_properties(&props(&[("t", "1")]))), true);
+        f.push(
+            "task-a-0",
+            Some(encode_properties(&props(&[("t", "0")]))),
+            true,
+        );
+        f.push(
+            "task-a-1",
+            Some(encode_properties(&props(&[("t", "1")]))),
+            true,
+        );
         f.push("commit-a", Some(encode_commit(2)), true);
         let s = f.state.snapshot();
         assert!(s.inconsistent.is_empty());
@@ -1252,12 +1340,24 @@ mod tests {
     #[test]
     fn reconfiguration_skip_rule_sees_connector_config_changes() {
         let mut f = Feed::new();
-        f.push("connector-a", Some(encode_properties(&props(&[("v", "1")]))), false);
-        f.push("task-a-0", Some(encode_properties(&props(&[("t", "0")]))), false);
+        f.push(
+            "connector-a",
+            Some(encode_properties(&props(&[("v", "1")]))),
+            false,
+        );
+        f.push(
+            "task-a-0",
+            Some(encode_properties(&props(&[("t", "0")]))),
+            false,
+        );
         f.push("commit-a", Some(encode_commit(1)), false);
         let tasks = [props(&[("t", "0")])];
         assert!(!f.state.snapshot().task_configs_changed("a", &tasks));
-        f.push("connector-a", Some(encode_properties(&props(&[("v", "2")]))), true);
+        f.push(
+            "connector-a",
+            Some(encode_properties(&props(&[("v", "2")]))),
+            true,
+        );
         assert!(f.state.snapshot().task_configs_changed("a", &tasks));
         assert_eq!(
             f.events,
@@ -1268,7 +1368,11 @@ mod tests {
     #[test]
     fn stale_commit_and_tombstones() {
         let mut f = Feed::new();
-        f.push("task-gone-0", Some(encode_properties(&props(&[("t", "0")]))), false);
+        f.push(
+            "task-gone-0",
+            Some(encode_properties(&props(&[("t", "0")]))),
+            false,
+        );
         f.push("commit-gone", Some(encode_commit(1)), false);
         let s = f.state.snapshot();
         assert!(!s.contains("gone"));
@@ -1279,9 +1383,16 @@ mod tests {
         f.push("commit-gone", Some(encode_commit(1)), true);
         assert!(f.state.snapshot().inconsistent.contains("gone"));
         // Target-state tombstone of a live connector: back to STARTED, no event.
-        f.push("target-state-gone", Some(encode_target_state(TargetState::Paused)), true);
+        f.push(
+            "target-state-gone",
+            Some(encode_target_state(TargetState::Paused)),
+            true,
+        );
         f.push("target-state-gone", None, true);
-        assert_eq!(f.state.snapshot().target_state("gone"), Some(TargetState::Started));
+        assert_eq!(
+            f.state.snapshot().target_state("gone"),
+            Some(TargetState::Started)
+        );
         f.push("connector-gone", None, true);
         f.push("target-state-gone", None, true);
         let s = f.state.snapshot();
@@ -1459,7 +1570,10 @@ mod tests {
     fn rust_records() -> Vec<(u8, String, Option<Vec<u8>>)> {
         let weird = props(&[
             ("name", "x"),
-            ("quote\"key", "back\\slash/ctl\u{1}\u{1f}\u{7f}\ttab é 😀 \u{2028}"),
+            (
+                "quote\"key",
+                "back\\slash/ctl\u{1}\u{1f}\u{7f}\ttab é 😀 \u{2028}",
+            ),
         ]);
         let key = SessionKey {
             key: (0u8..32).collect(),
@@ -1467,29 +1581,65 @@ mod tests {
             creation_timestamp: 1_732_000_000_000,
         };
         let mut r: Vec<(u8, String, Option<Vec<u8>>)> = vec![
-            (0, target_state_key("x"), Some(encode_target_state(TargetState::Stopped))),
+            (
+                0,
+                target_state_key("x"),
+                Some(encode_target_state(TargetState::Stopped)),
+            ),
             (0, connector_key("x"), Some(encode_properties(&weird))),
             (0, task_key("x", 0), Some(encode_properties(&weird))),
-            (0, task_key("x", 1), Some(encode_properties(&props(&[("t", "1")])))),
+            (
+                0,
+                task_key("x", 1),
+                Some(encode_properties(&props(&[("t", "1")]))),
+            ),
             (0, commit_tasks_key("x"), Some(encode_commit(2))),
             (0, task_count_record_key("x"), Some(encode_task_count(2))),
             (0, SESSION_KEY_KEY.into(), Some(encode_session_key(&key))),
-            (0, connector_key("y-z"), Some(encode_properties(&props(&[("name", "y-z")])))),
-            (0, task_key("y-z", 1), Some(encode_properties(&props(&[("t", "1")])))),
+            (
+                0,
+                connector_key("y-z"),
+                Some(encode_properties(&props(&[("name", "y-z")]))),
+            ),
+            (
+                0,
+                task_key("y-z", 1),
+                Some(encode_properties(&props(&[("t", "1")]))),
+            ),
             (0, commit_tasks_key("y-z"), Some(encode_commit(2))),
         ];
         r.extend([
-            (1, target_state_key("x"), Some(encode_target_state(TargetState::Paused))),
-            (1, restart_key("x"), Some(encode_restart_request(&RestartRequest {
-                connector: "x".into(),
-                only_failed: true,
-                include_tasks: true,
-            }))),
-            (1, logger_cluster_key("org.apache"), Some(encode_logger_level("WARN"))),
+            (
+                1,
+                target_state_key("x"),
+                Some(encode_target_state(TargetState::Paused)),
+            ),
+            (
+                1,
+                restart_key("x"),
+                Some(encode_restart_request(&RestartRequest {
+                    connector: "x".into(),
+                    only_failed: true,
+                    include_tasks: true,
+                })),
+            ),
+            (
+                1,
+                logger_cluster_key("org.apache"),
+                Some(encode_logger_level("WARN")),
+            ),
             (1, connector_key("y-z"), None),
             (1, target_state_key("y-z"), None),
-            (1, target_state_key("x"), Some(encode_target_state(TargetState::Started))),
-            (1, task_key("x", 0), Some(encode_properties(&props(&[("t", "0")])))),
+            (
+                1,
+                target_state_key("x"),
+                Some(encode_target_state(TargetState::Started)),
+            ),
+            (
+                1,
+                task_key("x", 0),
+                Some(encode_properties(&props(&[("t", "0")]))),
+            ),
             (1, commit_tasks_key("x"), Some(encode_commit(1))),
         ]);
         r
@@ -1515,7 +1665,10 @@ mod tests {
     fn rust_records_file_is_current() {
         let text = rust_records_text();
         if std::env::var_os("STRAIT_WRITE_GOLDEN").is_some() {
-            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/config/rust_records.txt");
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/golden/config/rust_records.txt"
+            );
             std::fs::write(path, &text).unwrap();
         }
         assert_eq!(RUST_RECORDS, text);
@@ -1562,12 +1715,18 @@ mod tests {
 
     #[tokio::test]
     async fn broker_store_round_trip_through_a_second_instance() {
-        let Some(bootstrap) = test_bootstrap() else { return };
+        let Some(bootstrap) = test_bootstrap() else {
+            return;
+        };
         let topic = unique("strait-configs");
-        let a = ConfigStore::start(store_settings(&bootstrap, &topic)).await.unwrap();
+        let a = ConfigStore::start(store_settings(&bootstrap, &topic))
+            .await
+            .unwrap();
         assert_eq!(a.snapshot().offset, -1);
         let cfg = props(&[("connector.class", "X"), ("name", "c1"), ("tasks.max", "2")]);
-        a.put_connector_config("c1", &cfg, Some(TargetState::Paused)).await.unwrap();
+        a.put_connector_config("c1", &cfg, Some(TargetState::Paused))
+            .await
+            .unwrap();
         let tasks = [props(&[("t", "0")]), props(&[("t", "1")])];
         a.put_task_configs("c1", &tasks).await.unwrap();
         let key = SessionKey {
@@ -1576,7 +1735,9 @@ mod tests {
             creation_timestamp: 1_700_000_000_000,
         };
         a.put_session_key(&key).await.unwrap();
-        a.put_target_state("c1", TargetState::Stopped).await.unwrap();
+        a.put_target_state("c1", TargetState::Stopped)
+            .await
+            .unwrap();
         a.refresh(Duration::from_secs(20)).await.unwrap();
         let snap = a.snapshot();
         // target state, connector, 2 tasks, commit, session key, target state.
@@ -1590,7 +1751,9 @@ mod tests {
         assert_eq!(snap.session_key.as_ref(), Some(&key));
         assert!(!snap.task_configs_changed("c1", &tasks));
 
-        let b = ConfigStore::start(store_settings(&bootstrap, &topic)).await.unwrap();
+        let b = ConfigStore::start(store_settings(&bootstrap, &topic))
+            .await
+            .unwrap();
         assert_eq!(b.snapshot(), snap);
 
         let mut events = b.subscribe();
@@ -1624,13 +1787,22 @@ mod tests {
 
     #[tokio::test]
     async fn broker_partial_task_commit_is_inconsistent() {
-        let Some(bootstrap) = test_bootstrap() else { return };
+        let Some(bootstrap) = test_bootstrap() else {
+            return;
+        };
         let topic = unique("strait-configs-partial");
-        let a = ConfigStore::start(store_settings(&bootstrap, &topic)).await.unwrap();
-        a.put_connector_config("p", &props(&[("name", "p")]), None).await.unwrap();
+        let a = ConfigStore::start(store_settings(&bootstrap, &topic))
+            .await
+            .unwrap();
+        a.put_connector_config("p", &props(&[("name", "p")]), None)
+            .await
+            .unwrap();
         // A leader that died between task records: only task 0 of 2, then the commit.
         a.log
-            .send(task_key("p", 0).as_bytes(), Some(&encode_properties(&props(&[("t", "0")]))))
+            .send(
+                task_key("p", 0).as_bytes(),
+                Some(&encode_properties(&props(&[("t", "0")]))),
+            )
             .await
             .unwrap();
         a.log
@@ -1639,7 +1811,9 @@ mod tests {
             .unwrap();
         a.refresh(Duration::from_secs(20)).await.unwrap();
         assert!(a.snapshot().inconsistent.contains("p"));
-        let b = ConfigStore::start(store_settings(&bootstrap, &topic)).await.unwrap();
+        let b = ConfigStore::start(store_settings(&bootstrap, &topic))
+            .await
+            .unwrap();
         let snap = b.snapshot();
         assert!(snap.inconsistent.contains("p"));
         assert!(snap.tasks("p").is_empty());
@@ -1655,7 +1829,9 @@ mod tests {
 
     #[tokio::test]
     async fn broker_refuses_a_delete_policy_topic() {
-        let Some(bootstrap) = test_bootstrap() else { return };
+        let Some(bootstrap) = test_bootstrap() else {
+            return;
+        };
         let topic = unique("strait-configs-delete");
         create_topic(&bootstrap, &topic, 1, "delete").await;
         let e = ConfigStore::start(store_settings(&bootstrap, &topic))
@@ -1668,7 +1844,9 @@ mod tests {
 
     #[tokio::test]
     async fn broker_refuses_a_two_partition_config_topic() {
-        let Some(bootstrap) = test_bootstrap() else { return };
+        let Some(bootstrap) = test_bootstrap() else {
+            return;
+        };
         let topic = unique("strait-configs-2p");
         create_topic(&bootstrap, &topic, 2, "compact").await;
         let e = ConfigStore::start(store_settings(&bootstrap, &topic))

@@ -164,9 +164,11 @@ impl KafkaLog {
             )?)
         };
         let mut cfg = settings.clients.consumer.clone();
-        // Java's KafkaBasedLog.createConsumer: always from the beginning, never commit. No group:
-        // partitions are assigned manually.
-        cfg.remove("group.id");
+        // Java's KafkaBasedLog.createConsumer: always from the beginning, never commit. Partitions
+        // are assigned manually, so the group is never joined and no offset is committed; but
+        // librdkafka refuses `assign` without a `group.id`, so one is named that cannot clash
+        // with the Connect group.
+        cfg.set("group.id", format!("strait-internal-log-{topic}"));
         cfg.set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
@@ -467,7 +469,9 @@ impl Worker {
             let wm = self
                 .consumer
                 .fetch_watermarks(&self.topic, p, END_OFFSETS_TIMEOUT)
-                .map_err(|e| kafka_error(e, &format!("reading the end offsets of {}", self.topic)))?;
+                .map_err(|e| {
+                    kafka_error(e, &format!("reading the end offsets of {}", self.topic))
+                })?;
             ends.insert(p, wm);
         }
         loop {
@@ -482,10 +486,7 @@ impl Worker {
                 if high <= low {
                     return false; // nothing (left) in this partition
                 }
-                match positions
-                    .find_partition(&self.topic, p)
-                    .map(|e| e.offset())
-                {
+                match positions.find_partition(&self.topic, p).map(|e| e.offset()) {
                     Some(Offset::Offset(pos)) => pos < high,
                     _ => true, // nothing consumed yet
                 }
@@ -530,7 +531,10 @@ pub enum TopicCheck {
 /// Create the topic when missing, else require `cleanup.policy=compact` (Java's
 /// `KafkaTopicBasedBackingStore.topicInitializer`). A wrong policy is a config error with
 /// Java's `TopicAdmin` message.
-pub async fn ensure_internal_topic(admin: &ClientConfig, topic: &InternalTopic) -> Result<TopicCheck> {
+pub async fn ensure_internal_topic(
+    admin: &ClientConfig,
+    topic: &InternalTopic,
+) -> Result<TopicCheck> {
     let client: AdminClient<DefaultClientContext> = create(admin, "admin")?;
     let mut new = NewTopic::new(
         &topic.name,
@@ -546,10 +550,15 @@ pub async fn ensure_internal_topic(admin: &ClientConfig, topic: &InternalTopic) 
     }
     new = new.set("cleanup.policy", "compact");
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-    let results = client
-        .create_topics([&new], &opts)
-        .await
-        .map_err(|e| kafka_error(e, &format!("Error while attempting to create/find topic(s) '{}'", topic.name)))?;
+    let results = client.create_topics([&new], &opts).await.map_err(|e| {
+        kafka_error(
+            e,
+            &format!(
+                "Error while attempting to create/find topic(s) '{}'",
+                topic.name
+            ),
+        )
+    })?;
     let mut existed = false;
     for r in results {
         match r {
@@ -567,7 +576,12 @@ pub async fn ensure_internal_topic(admin: &ClientConfig, topic: &InternalTopic) 
                 tracing::debug!(topic = %topic.name, "Not authorized to create topic(s) '{}'. Falling back to assume topic(s) exist or will be auto-created by the broker.", topic.name);
                 existed = true;
             }
-            Err((_, code @ (RDKafkaErrorCode::InvalidConfig | RDKafkaErrorCode::InvalidReplicationFactor | RDKafkaErrorCode::InvalidPartitions))) => {
+            Err((
+                _,
+                code @ (RDKafkaErrorCode::InvalidConfig
+                | RDKafkaErrorCode::InvalidReplicationFactor
+                | RDKafkaErrorCode::InvalidPartitions),
+            )) => {
                 return Err(Error::config(format!(
                     "Unable to create topic(s) '{}': {code}",
                     topic.name
@@ -760,7 +774,10 @@ pub(crate) mod tests {
         assert_eq!(java_murmur2(b"foobar"), -790332482);
         assert_eq!(java_murmur2(b"a-little-bit-long-string"), -985981536);
         assert_eq!(java_murmur2(b"a-little-bit-longer-string"), -1486304829);
-        assert_eq!(java_murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"), -58897971);
+        assert_eq!(
+            java_murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"),
+            -58897971
+        );
         assert_eq!(java_murmur2(b"abc"), 479470107);
     }
 
@@ -796,7 +813,9 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn broker_log_partitions_like_java_and_reads_in_order() {
-        let Some(bootstrap) = test_bootstrap() else { return };
+        let Some(bootstrap) = test_bootstrap() else {
+            return;
+        };
         let name = unique("strait-log");
         create_topic(&bootstrap, &name, 6, "compact").await;
         let seen = Arc::new(Mutex::new(Vec::<LogRecord>::new()));
@@ -838,7 +857,11 @@ pub(crate) mod tests {
         }
         // Per partition, records arrive in offset order.
         for p in 0..6 {
-            let offs: Vec<i64> = got.iter().filter(|r| r.partition == p).map(|r| r.offset).collect();
+            let offs: Vec<i64> = got
+                .iter()
+                .filter(|r| r.partition == p)
+                .map(|r| r.offset)
+                .collect();
             assert!(offs.windows(2).all(|w| w[0] < w[1]), "{offs:?}");
         }
         log.stop();
@@ -847,16 +870,28 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn broker_internal_topic_created_then_verified_or_refused() {
-        let Some(bootstrap) = test_bootstrap() else { return };
+        let Some(bootstrap) = test_bootstrap() else {
+            return;
+        };
         let admin = test_clients(&bootstrap).admin;
         let mut t = topic(&unique("strait-internal"));
         t.configs.insert("min.insync.replicas".into(), "1".into());
-        assert_eq!(ensure_internal_topic(&admin, &t).await.unwrap(), TopicCheck::Created);
-        assert_eq!(ensure_internal_topic(&admin, &t).await.unwrap(), TopicCheck::Verified);
+        assert_eq!(
+            ensure_internal_topic(&admin, &t).await.unwrap(),
+            TopicCheck::Created
+        );
+        assert_eq!(
+            ensure_internal_topic(&admin, &t).await.unwrap(),
+            TopicCheck::Verified
+        );
         let bad = topic(&unique("strait-internal-delete"));
         create_topic(&bootstrap, &bad.name, 1, "compact,delete").await;
         let e = ensure_internal_topic(&admin, &bad).await.unwrap_err();
         assert_eq!(e.fault(), strait_engine::error::Fault::Config);
-        assert!(e.message().contains("'cleanup.policy=compact,delete'"), "{}", e.message());
+        assert!(
+            e.message().contains("'cleanup.policy=compact,delete'"),
+            "{}",
+            e.message()
+        );
     }
 }
