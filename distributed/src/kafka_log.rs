@@ -18,7 +18,9 @@
 //! the consumer's isolation level, so `read_committed` waits for the last stable offset, as
 //! Java's admin-based `endOffsets` does) instead of a separate admin client; and the caller
 //! supplies ready librdkafka client configs (Java copies every worker property into the
-//! internal clients, which librdkafka would reject).
+//! internal clients, which librdkafka would reject); and the consumer carries a `group.id`
+//! (`strait-internal-log-<topic>`) it never joins nor commits to, because librdkafka refuses a
+//! manual assignment without one.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc;
@@ -549,62 +551,74 @@ pub async fn ensure_internal_topic(
         new = new.set(k, v);
     }
     new = new.set("cleanup.policy", "compact");
-    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-    let results = client.create_topics([&new], &opts).await.map_err(|e| {
-        kafka_error(
-            e,
-            &format!(
-                "Error while attempting to create/find topic(s) '{}'",
-                topic.name
-            ),
-        )
-    })?;
-    let mut existed = false;
-    for r in results {
-        match r {
-            Ok(_) => {
-                tracing::info!(topic = %topic.name, "Created topic {}", topic.name);
-                return Ok(TopicCheck::Created);
+    // Java's TopicAdmin.createTopicsWithRetry: retriable failures (timeouts, no controller yet)
+    // are retried until the admin API timeout (`default.api.timeout.ms`, 60 s).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match create_once(&client, &new, &topic.name).await {
+            Ok(true) => return Ok(TopicCheck::Created),
+            Ok(false) => break,
+            Err(e) if e.is_retriable() && Instant::now() < deadline => {
+                tracing::info!(topic = %topic.name, "'{}' topic creation failed due to '{}', retrying", topic.name, e.message());
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
-            Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => existed = true,
-            Err((
-                _,
-                RDKafkaErrorCode::TopicAuthorizationFailed
-                | RDKafkaErrorCode::ClusterAuthorizationFailed
-                | RDKafkaErrorCode::UnsupportedVersion,
-            )) => {
-                tracing::debug!(topic = %topic.name, "Not authorized to create topic(s) '{}'. Falling back to assume topic(s) exist or will be auto-created by the broker.", topic.name);
-                existed = true;
-            }
-            Err((
-                _,
-                code @ (RDKafkaErrorCode::InvalidConfig
-                | RDKafkaErrorCode::InvalidReplicationFactor
-                | RDKafkaErrorCode::InvalidPartitions),
-            )) => {
-                return Err(Error::config(format!(
-                    "Unable to create topic(s) '{}': {code}",
-                    topic.name
-                )))
-            }
-            Err((_, code)) => {
-                return Err(Error::external(
-                    format!(
-                        "Error while attempting to create/find topic(s) '{}': {code}",
-                        topic.name
-                    ),
-                    true,
-                ))
-            }
+            Err(e) => return Err(e),
         }
     }
-    if !existed {
-        return Err(Error::external(
-            format!("no result creating topic '{}'", topic.name),
-            true,
-        ));
-    }
     verify_only_compact(&client, topic).await
+}
+
+/// One CreateTopics attempt: `Ok(true)` created, `Ok(false)` it exists (or may not be created by
+/// this principal, which Java also treats as "assume it exists").
+async fn create_once(
+    client: &AdminClient<DefaultClientContext>,
+    new: &NewTopic<'_>,
+    name: &str,
+) -> Result<bool> {
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let generic = format!("Error while attempting to create/find topic(s) '{name}'");
+    let results = client
+        .create_topics([new], &opts)
+        .await
+        .map_err(|e| kafka_error(e, &generic))?;
+    let Some(result) = results.into_iter().next() else {
+        return Err(Error::external(format!("{generic}: no result"), true));
+    };
+    match result {
+        Ok(_) => {
+            tracing::info!(topic = %name, "Created topic {name}");
+            Ok(true)
+        }
+        Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {
+            tracing::debug!(topic = %name, "Found existing topic '{name}'");
+            Ok(false)
+        }
+        Err((
+            _,
+            RDKafkaErrorCode::TopicAuthorizationFailed
+            | RDKafkaErrorCode::ClusterAuthorizationFailed
+            | RDKafkaErrorCode::UnsupportedVersion,
+        )) => {
+            tracing::debug!(topic = %name, "Not authorized to create topic(s) '{name}'. Falling back to assume topic(s) exist or will be auto-created by the broker.");
+            Ok(false)
+        }
+        Err((_, code @ RDKafkaErrorCode::InvalidConfig)) => Err(Error::config(format!(
+            "Unable to create topic(s) '{name}': {code}"
+        ))),
+        // A replication factor above the broker count, a bad partition count: retrying cannot
+        // help, and the worker must not start (Java: ConnectException at startup).
+        Err((
+            _,
+            code @ (RDKafkaErrorCode::InvalidReplicationFactor
+            | RDKafkaErrorCode::InvalidPartitions
+            | RDKafkaErrorCode::InvalidTopic
+            | RDKafkaErrorCode::PolicyViolation),
+        )) => Err(Error::config(format!("{generic}: {code}"))),
+        Err((_, code)) => Err(Error::external(
+            format!("{generic}: {code}"),
+            is_retriable(code),
+        )),
+    }
 }
 
 async fn verify_only_compact(
@@ -888,6 +902,24 @@ pub(crate) mod tests {
         create_topic(&bootstrap, &bad.name, 1, "compact,delete").await;
         let e = ensure_internal_topic(&admin, &bad).await.unwrap_err();
         assert_eq!(e.fault(), strait_engine::error::Fault::Config);
+        // One broker: a replication factor of 3 cannot be met, and retrying cannot help.
+        let mut big = topic(&unique("strait-internal-rf"));
+        big.replication_factor = 3;
+        let e2 = ensure_internal_topic(&admin, &big).await.unwrap_err();
+        assert_eq!(
+            e2.fault(),
+            strait_engine::error::Fault::Config,
+            "{}",
+            e2.message()
+        );
+        assert!(
+            e2.message().starts_with(&format!(
+                "Error while attempting to create/find topic(s) '{}'",
+                big.name
+            )),
+            "{}",
+            e2.message()
+        );
         assert!(
             e.message().contains("'cleanup.policy=compact,delete'"),
             "{}",
