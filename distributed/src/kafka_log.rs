@@ -926,4 +926,66 @@ pub(crate) mod tests {
             e.message()
         );
     }
+
+    /// With `read_committed`, read_to_end stops at the last stable offset (an open transaction
+    /// does not block it), and gets past the commit marker once the transaction commits.
+    #[tokio::test]
+    async fn broker_read_committed_reads_to_the_last_stable_offset() {
+        use rdkafka::producer::BaseRecord;
+        let Some(bootstrap) = test_bootstrap() else {
+            return;
+        };
+        let name = unique("strait-log-txn");
+        create_topic(&bootstrap, &name, 1, "compact").await;
+        let seen = Arc::new(Mutex::new(Vec::<LogRecord>::new()));
+        let sink = seen.clone();
+        let settings = KafkaLogSettings {
+            topic: name.clone(),
+            clients: test_clients(&bootstrap),
+            delivery_timeout: DELIVERY_TIMEOUT_MAX,
+            read_committed: true,
+            read_only: false,
+        };
+        let log = KafkaLog::start(settings, Box::new(move |r| sink.lock().unwrap().push(r)))
+            .await
+            .unwrap();
+        log.send(b"plain", Some(b"1")).await.unwrap();
+        let mut cfg = test_clients(&bootstrap).producer;
+        cfg.set("transactional.id", unique("strait-log-txn-id"));
+        let txn = tokio::task::spawn_blocking(move || {
+            let p: rdkafka::producer::ThreadedProducer<rdkafka::producer::DefaultProducerContext> =
+                cfg.create().unwrap();
+            p.init_transactions(Duration::from_secs(30)).unwrap();
+            p.begin_transaction().unwrap();
+            p.send(BaseRecord::to(&name).key("txn").payload("2"))
+                .unwrap();
+            p.flush(Duration::from_secs(30)).unwrap();
+            p
+        })
+        .await
+        .unwrap();
+        tokio::time::timeout(Duration::from_secs(20), log.read_to_end())
+            .await
+            .expect("an open transaction must not block read_to_end")
+            .unwrap();
+        let keys = |v: &[LogRecord]| -> Vec<Vec<u8>> {
+            v.iter().map(|r| r.key.clone().unwrap().to_vec()).collect()
+        };
+        assert_eq!(keys(&seen.lock().unwrap()), vec![b"plain".to_vec()]);
+        let txn = tokio::task::spawn_blocking(move || {
+            txn.commit_transaction(Duration::from_secs(30)).unwrap();
+            txn
+        })
+        .await
+        .unwrap();
+        tokio::time::timeout(Duration::from_secs(20), log.read_to_end())
+            .await
+            .expect("read_to_end must get past the commit marker")
+            .unwrap();
+        assert_eq!(
+            keys(&seen.lock().unwrap()),
+            vec![b"plain".to_vec(), b"txn".to_vec()]
+        );
+        drop(txn);
+    }
 }
