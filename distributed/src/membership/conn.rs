@@ -145,7 +145,10 @@ impl Connection {
         let mut body = self.request_raw(api, version, request, timeout).await?;
         Resp::decode(&mut body, version).map_err(|e| {
             Error::external(
-                format!("Kafka broker {}: bad {api:?} v{version} response: {e}", self.addr),
+                format!(
+                    "Kafka broker {}: bad {api:?} v{version} response: {e}",
+                    self.addr
+                ),
                 false,
             )
         })
@@ -276,7 +279,9 @@ pub(crate) fn encode_frame<Req: Encodable>(
     let mut buf = BytesMut::with_capacity(128);
     buf.put_i32(0);
     encode_request_header_into_buffer(&mut buf, &header).map_err(|e| e.to_string())?;
-    request.encode(&mut buf, version).map_err(|e| e.to_string())?;
+    request
+        .encode(&mut buf, version)
+        .map_err(|e| e.to_string())?;
     let size = i32::try_from(buf.len() - 4).map_err(|_| "request too large".to_string())?;
     buf[..4].copy_from_slice(&size.to_be_bytes());
     Ok(buf)
@@ -432,14 +437,28 @@ mod tests {
             server
         });
         let result = conn
-            .request::<_, HeartbeatResponse>(ApiKey::Heartbeat, 0, &heartbeat("a"), Duration::from_secs(5))
+            .request::<_, HeartbeatResponse>(
+                ApiKey::Heartbeat,
+                0,
+                &heartbeat("a"),
+                Duration::from_secs(5),
+            )
             .await;
         let _server = server.await.unwrap();
         let err = result.unwrap_err();
-        assert!(err.message().contains("unknown correlation id"), "{}", err.message());
+        assert!(
+            err.message().contains("unknown correlation id"),
+            "{}",
+            err.message()
+        );
         assert!(conn.is_closed());
         let again = conn
-            .request::<_, HeartbeatResponse>(ApiKey::Heartbeat, 0, &heartbeat("a"), Duration::from_secs(5))
+            .request::<_, HeartbeatResponse>(
+                ApiKey::Heartbeat,
+                0,
+                &heartbeat("a"),
+                Duration::from_secs(5),
+            )
             .await;
         assert!(again.is_err(), "a closed connection fails at once");
     }
@@ -448,7 +467,12 @@ mod tests {
     async fn a_request_without_answer_times_out() {
         let (conn, server) = pair().await;
         let err = conn
-            .request::<_, HeartbeatResponse>(ApiKey::Heartbeat, 0, &heartbeat("a"), Duration::from_millis(50))
+            .request::<_, HeartbeatResponse>(
+                ApiKey::Heartbeat,
+                0,
+                &heartbeat("a"),
+                Duration::from_millis(50),
+            )
             .await
             .unwrap_err();
         drop(server);
@@ -458,13 +482,22 @@ mod tests {
 
     #[test]
     fn version_is_the_highest_common_one() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let (mut conn, _server) = pair().await;
-            conn.broker_versions.insert(ApiKey::JoinGroup as i16, (2, 100));
-            conn.broker_versions.insert(ApiKey::SyncGroup as i16, (0, 3));
-            conn.broker_versions.insert(ApiKey::Heartbeat as i16, (50, 60));
-            assert_eq!(conn.version(ApiKey::JoinGroup).unwrap(), ApiKey::JoinGroup.valid_versions().max);
+            conn.broker_versions
+                .insert(ApiKey::JoinGroup as i16, (2, 100));
+            conn.broker_versions
+                .insert(ApiKey::SyncGroup as i16, (0, 3));
+            conn.broker_versions
+                .insert(ApiKey::Heartbeat as i16, (50, 60));
+            assert_eq!(
+                conn.version(ApiKey::JoinGroup).unwrap(),
+                ApiKey::JoinGroup.valid_versions().max
+            );
             assert_eq!(conn.version(ApiKey::SyncGroup).unwrap(), 3);
             assert!(conn.version(ApiKey::Heartbeat).is_err());
             assert!(conn.version(ApiKey::LeaveGroup).is_err());

@@ -104,7 +104,9 @@ async fn serve(
     script: Arc<Mutex<Script>>,
 ) {
     loop {
-        let Ok(size) = stream.read_i32().await else { return };
+        let Ok(size) = stream.read_i32().await else {
+            return;
+        };
         let mut frame = vec![0u8; size as usize];
         if stream.read_exact(&mut frame).await.is_err() {
             return;
@@ -128,7 +130,11 @@ async fn serve(
             continue;
         }
         let max = ADVERTISED.iter().find(|(k, _)| *k == api).map(|(_, m)| *m);
-        assert_eq!(Some(version), max, "client must use the highest common version of api {api}");
+        assert_eq!(
+            Some(version),
+            max,
+            "client must use the highest common version of api {api}"
+        );
         let client_id = nullable_string(&mut b);
         let req = match api {
             10 => Req::FindCoordinator {
@@ -153,7 +159,9 @@ async fn serve(
                 member_id: string(&mut b),
                 assignments: {
                     let _instance = nullable_string(&mut b);
-                    (0..b.get_i32()).map(|_| (string(&mut b), bytes(&mut b))).collect()
+                    (0..b.get_i32())
+                        .map(|_| (string(&mut b), bytes(&mut b)))
+                        .collect()
                 },
             },
             12 => {

@@ -36,9 +36,8 @@ use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::{
-    ApiKey, FindCoordinatorRequest, GroupId, HeartbeatRequest, HeartbeatResponse,
-    JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, SyncGroupRequest,
-    SyncGroupResponse,
+    ApiKey, FindCoordinatorRequest, GroupId, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest,
+    JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, SyncGroupRequest, SyncGroupResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
@@ -232,7 +231,11 @@ impl Shared {
     async fn coordinator_unknown(&self, conn: &Arc<Connection>, why: &str) {
         let mut slot = self.coordinator.lock().await;
         if slot.as_ref().is_some_and(|c| Arc::ptr_eq(c, conn)) {
-            tracing::info!(coordinator = conn.addr(), why, "group coordinator marked unknown");
+            tracing::info!(
+                coordinator = conn.addr(),
+                why,
+                "group coordinator marked unknown"
+            );
             *slot = None;
         }
     }
@@ -268,20 +271,35 @@ impl Shared {
             request.key_type = COORDINATOR_KEY_TYPE_GROUP;
         }
         let response: FindCoordinatorResponse = conn
-            .request(ApiKey::FindCoordinator, version, &request, s.request_timeout)
+            .request(
+                ApiKey::FindCoordinator,
+                version,
+                &request,
+                s.request_timeout,
+            )
             .await?;
         let (error, host, port) = if version >= 4 {
             let c = response.coordinators.first().ok_or_else(|| {
-                Error::external(format!("Kafka broker {addr}: FindCoordinator answered no coordinator"), true)
+                Error::external(
+                    format!("Kafka broker {addr}: FindCoordinator answered no coordinator"),
+                    true,
+                )
             })?;
             (c.error_code, c.host.to_string(), c.port)
         } else {
-            (response.error_code, response.host.to_string(), response.port)
+            (
+                response.error_code,
+                response.host.to_string(),
+                response.port,
+            )
         };
         match ResponseError::try_from_code(error) {
             None => Ok(format_addr(&host, port)),
             Some(e @ (ResponseError::CoordinatorNotAvailable | ResponseError::NotCoordinator)) => {
-                Err(Error::external(format!("FindCoordinator for group {}: {e}", s.group_id), true))
+                Err(Error::external(
+                    format!("FindCoordinator for group {}: {e}", s.group_id),
+                    true,
+                ))
             }
             Some(e) => Err(fatal("FindCoordinator", &s.group_id, e)),
         }
@@ -297,8 +315,14 @@ fn format_addr(host: &str, port: i32) -> String {
 }
 
 fn fatal(api: &str, group: &str, e: ResponseError) -> Error {
-    let retriable = false;
-    Error::external(format!("{api} for group {group} failed: {e} (error code {})", e.code()), retriable)
+    let retriable = false; // what AbstractCoordinator raises to the caller instead of retrying
+    Error::external(
+        format!(
+            "{api} for group {group} failed: {e} (error code {})",
+            e.code()
+        ),
+        retriable,
+    )
 }
 
 fn millis(d: Duration) -> i32 {
@@ -324,7 +348,9 @@ fn parse_bootstrap(servers: &str) -> Result<Vec<String>> {
         out.push(entry.to_string());
     }
     if out.is_empty() {
-        return Err(Error::config("No resolvable bootstrap urls given in bootstrap.servers"));
+        return Err(Error::config(
+            "No resolvable bootstrap urls given in bootstrap.servers",
+        ));
     }
     Ok(out)
 }
@@ -430,7 +456,9 @@ impl GroupMember {
         leader: &mut (dyn FnMut(LeaderInput) -> Result<HashMap<String, Bytes>> + Send),
     ) -> Result<Joined> {
         if protocols.is_empty() {
-            return Err(Error::bug("a group member must offer at least one protocol"));
+            return Err(Error::bug(
+                "a group member must offer at least one protocol",
+            ));
         }
         // Java disables the heartbeat thread while (re)joining; the old generation is over.
         if let Some(h) = self.heartbeat.take() {
@@ -482,7 +510,9 @@ impl GroupMember {
                     tracing::info!(group = %self.shared.settings.group_id, "rejoining: {why}");
                     self.rejoin_reason = why;
                     if coordinator_lost {
-                        self.shared.coordinator_unknown(&conn, &self.rejoin_reason).await;
+                        self.shared
+                            .coordinator_unknown(&conn, &self.rejoin_reason)
+                            .await;
                     }
                     if backoff {
                         tokio::time::sleep(self.shared.settings.retry_backoff).await;
@@ -504,7 +534,9 @@ impl GroupMember {
         let sent = self.shared.session();
         let version = conn.version(ApiKey::JoinGroup)?;
         let request = join_request(s, &sent.member_id, protocols, &self.rejoin_reason);
-        let timeout = s.request_timeout.max(s.rebalance_timeout + JOIN_GROUP_TIMEOUT_LAPSE);
+        let timeout = s
+            .request_timeout
+            .max(s.rebalance_timeout + JOIN_GROUP_TIMEOUT_LAPSE);
         let response: JoinGroupResponse = conn
             .request(ApiKey::JoinGroup, version, &request, timeout)
             .await?;
@@ -520,8 +552,13 @@ impl GroupMember {
             Some(ResponseError::MemberIdRequired) => {
                 // KIP-394: the coordinator assigned an id; join again with it, at once.
                 let member_id = response.member_id.to_string();
-                self.shared.update_session(|s| s.member_id = member_id.clone());
-                return retry(format!("need to re-join with the given member-id: {member_id}"), false, false);
+                self.shared
+                    .update_session(|s| s.member_id = member_id.clone());
+                return retry(
+                    format!("need to re-join with the given member-id: {member_id}"),
+                    false,
+                    false,
+                );
             }
             Some(ResponseError::UnknownMemberId) => {
                 self.shared.update_session(|s| {
@@ -530,7 +567,11 @@ impl GroupMember {
                         s.generation = -1;
                     }
                 });
-                return retry("encountered UNKNOWN_MEMBER_ID from JOIN_GROUP response".into(), false, false);
+                return retry(
+                    "encountered UNKNOWN_MEMBER_ID from JOIN_GROUP response".into(),
+                    false,
+                    false,
+                );
             }
             Some(e @ ResponseError::RebalanceInProgress) => {
                 return retry(format!("JoinGroup failed: {e}"), false, false)
@@ -546,7 +587,11 @@ impl GroupMember {
         // Java's isProtocolTypeInconsistent: v7+ responses name the protocol type.
         if let Some(t) = &response.protocol_type {
             if t.as_str() != PROTOCOL_TYPE {
-                return Err(fatal("JoinGroup", group, ResponseError::InconsistentGroupProtocol));
+                return Err(fatal(
+                    "JoinGroup",
+                    group,
+                    ResponseError::InconsistentGroupProtocol,
+                ));
             }
         }
         let member_id = response.member_id.to_string();
@@ -590,7 +635,14 @@ impl GroupMember {
                 .collect();
         }
         let version = conn.version(ApiKey::SyncGroup)?;
-        let request = sync_request(group, generation, &member_id, &protocol, assignments, version);
+        let request = sync_request(
+            group,
+            generation,
+            &member_id,
+            &protocol,
+            assignments,
+            version,
+        );
         let response: SyncGroupResponse = conn
             .request(ApiKey::SyncGroup, version, &request, s.request_timeout)
             .await?;
@@ -610,7 +662,11 @@ impl GroupMember {
                         }
                     }
                 });
-                return retry(format!("encountered {e} from SYNC_GROUP response"), false, false);
+                return retry(
+                    format!("encountered {e} from SYNC_GROUP response"),
+                    false,
+                    false,
+                );
             }
             Some(e @ (ResponseError::CoordinatorNotAvailable | ResponseError::NotCoordinator)) => {
                 return retry(format!("SyncGroup failed: {e}"), true, true)
@@ -627,9 +683,20 @@ impl GroupMember {
             .as_ref()
             .is_none_or(|n| n.as_str() == protocol);
         if !type_ok || !name_ok {
-            return Err(fatal("SyncGroup", group, ResponseError::InconsistentGroupProtocol));
+            return Err(fatal(
+                "SyncGroup",
+                group,
+                ResponseError::InconsistentGroupProtocol,
+            ));
         }
-        tracing::info!(group, generation, member_id, leader_id, protocol, "joined the worker group");
+        tracing::info!(
+            group,
+            generation,
+            member_id,
+            leader_id,
+            protocol,
+            "joined the worker group"
+        );
         Ok(Round::Done(Joined {
             generation,
             member_id,
@@ -667,7 +734,11 @@ impl GroupMember {
             s.member_id.clear();
             s.generation = -1;
         });
-        let member_error = response.members.iter().map(|m| m.error_code).find(|&c| c != 0);
+        let member_error = response
+            .members
+            .iter()
+            .map(|m| m.error_code)
+            .find(|&c| c != 0);
         match ResponseError::try_from_code(member_error.unwrap_or(response.error_code)) {
             None => Ok(()),
             Some(e) => Err(Error::external(
@@ -770,7 +841,10 @@ async fn heartbeat_loop(shared: Arc<Shared>, generation: i32, member_id: String)
         };
         let request = heartbeat_request(&s.group_id, generation, &member_id);
         let response: Result<HeartbeatResponse> = match conn.version(ApiKey::Heartbeat) {
-            Ok(v) => conn.request(ApiKey::Heartbeat, v, &request, s.request_timeout).await,
+            Ok(v) => {
+                conn.request(ApiKey::Heartbeat, v, &request, s.request_timeout)
+                    .await
+            }
             Err(e) => Err(e),
         };
         let response = match response {
@@ -916,7 +990,12 @@ mod tests {
                 let out = input
                     .members
                     .iter()
-                    .map(|m| (m.member_id.clone(), Bytes::from(format!("assign-{}", m.member_id))))
+                    .map(|m| {
+                        (
+                            m.member_id.clone(),
+                            Bytes::from(format!("assign-{}", m.member_id)),
+                        )
+                    })
                     .collect();
                 seen = Some(input);
                 Ok(out)
@@ -974,7 +1053,10 @@ mod tests {
                 protocols: protocols(),
             }
         );
-        assert_eq!(join_member_ids(&fake), vec!["".to_string(), "m-1".to_string()]);
+        assert_eq!(
+            join_member_ids(&fake),
+            vec!["".to_string(), "m-1".to_string()]
+        );
         assert_eq!(
             requests[3],
             Req::Sync {
@@ -1056,7 +1138,10 @@ mod tests {
             .iter()
             .filter(|r| matches!(r, Req::FindCoordinator { .. }))
             .count();
-        assert_eq!(finds, 2, "NOT_COORDINATOR makes the member find the coordinator again");
+        assert_eq!(
+            finds, 2,
+            "NOT_COORDINATOR makes the member find the coordinator again"
+        );
     }
 
     #[tokio::test]
@@ -1067,9 +1152,16 @@ mod tests {
         }))
         .await;
         let mut member = GroupMember::new(settings(&fake.addr, "g4")).unwrap();
-        let err = member.join(protocols(), &mut no_leader()).await.unwrap_err();
+        let err = member
+            .join(protocols(), &mut no_leader())
+            .await
+            .unwrap_err();
         assert!(!err.is_retriable());
-        assert!(err.message().contains("InconsistentGroupProtocol"), "{}", err.message());
+        assert!(
+            err.message().contains("InconsistentGroupProtocol"),
+            "{}",
+            err.message()
+        );
     }
 
     #[tokio::test]
@@ -1089,14 +1181,11 @@ mod tests {
 
     async fn wait_rejoin(member: &GroupMember) -> RejoinReason {
         let mut rx = member.subscribe();
-        let reason = tokio::time::timeout(
-            Duration::from_secs(20),
-            rx.wait_for(|r| r.is_some()),
-        )
-        .await
-        .expect("rejoin needed in time")
-        .expect("member alive")
-        .clone();
+        let reason = tokio::time::timeout(Duration::from_secs(20), rx.wait_for(|r| r.is_some()))
+            .await
+            .expect("rejoin needed in time")
+            .expect("member alive")
+            .clone();
         reason.expect("some")
     }
 
@@ -1109,8 +1198,15 @@ mod tests {
                 error: 0,
                 assignment: Bytes::new(),
             },
-            Req::Heartbeat { generation, member_id, group } => {
-                assert_eq!((group.as_str(), *generation, member_id.as_str()), ("g6", 1, "m-1"));
+            Req::Heartbeat {
+                generation,
+                member_id,
+                group,
+            } => {
+                assert_eq!(
+                    (group.as_str(), *generation, member_id.as_str()),
+                    ("g6", 1, "m-1")
+                );
                 heartbeats += 1;
                 Resp::Error(if heartbeats < 3 { 0 } else { 27 })
             }
@@ -1119,7 +1215,10 @@ mod tests {
         .await;
         let mut member = GroupMember::new(settings(&fake.addr, "g6")).unwrap();
         member.join(protocols(), &mut no_leader()).await.unwrap();
-        assert_eq!(wait_rejoin(&member).await, RejoinReason::RebalanceInProgress);
+        assert_eq!(
+            wait_rejoin(&member).await,
+            RejoinReason::RebalanceInProgress
+        );
         let count = || {
             fake.requests()
                 .iter()
@@ -1131,7 +1230,49 @@ mod tests {
         assert!(count() > before, "heartbeats go on until the owner rejoins");
         assert_eq!(member.member_id(), "m-1");
         member.join(protocols(), &mut no_leader()).await.unwrap();
-        assert_eq!(member.rejoin_needed(), None, "a completed join clears the request");
+        assert_eq!(
+            member.rejoin_needed(),
+            None,
+            "a completed join clears the request"
+        );
+    }
+
+    #[tokio::test]
+    async fn heartbeat_not_coordinator_rediscovers_the_coordinator_without_a_rebalance() {
+        let mut heartbeats = 0;
+        let fake = Fake::start(Box::new(move |req| match req {
+            Req::Join { .. } => ok_join(1, "m-1", "m-0", &[]),
+            Req::Sync { .. } => Resp::Sync {
+                error: 0,
+                assignment: Bytes::new(),
+            },
+            Req::Heartbeat { .. } => {
+                heartbeats += 1;
+                Resp::Error(if heartbeats == 2 { 16 } else { 0 })
+            }
+            other => panic!("unexpected {other:?}"),
+        }))
+        .await;
+        let mut member = GroupMember::new(settings(&fake.addr, "g10")).unwrap();
+        member.join(protocols(), &mut no_leader()).await.unwrap();
+        let count = |want: fn(&Req) -> bool| fake.requests().iter().filter(|r| want(r)).count();
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while count(|r| matches!(r, Req::Heartbeat { .. })) < 5 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("heartbeats go on");
+        assert_eq!(
+            count(|r| matches!(r, Req::FindCoordinator { .. })),
+            2,
+            "NOT_COORDINATOR in a heartbeat makes the member find the coordinator again"
+        );
+        assert_eq!(
+            member.rejoin_needed(),
+            None,
+            "a coordinator move is no rebalance"
+        );
     }
 
     #[tokio::test]
@@ -1148,7 +1289,10 @@ mod tests {
         .await;
         let mut member = GroupMember::new(settings(&fake.addr, "g7")).unwrap();
         member.join(protocols(), &mut no_leader()).await.unwrap();
-        assert!(matches!(wait_rejoin(&member).await, RejoinReason::Expelled(_)));
+        assert!(matches!(
+            wait_rejoin(&member).await,
+            RejoinReason::Expelled(_)
+        ));
         assert_eq!(member.member_id(), "", "an expelled member forgets its id");
         let heartbeats = fake
             .requests()
@@ -1161,7 +1305,10 @@ mod tests {
             .iter()
             .filter(|r| matches!(r, Req::Heartbeat { .. }))
             .count();
-        assert_eq!(heartbeats, after, "heartbeats stop once the member is expelled");
+        assert_eq!(
+            heartbeats, after,
+            "heartbeats stop once the member is expelled"
+        );
     }
 
     #[tokio::test]
@@ -1216,15 +1363,28 @@ mod tests {
 
     /// Java's bytes for one request (header + body), from `tests/golden/membership/Gen.java`.
     fn golden(name: &str) -> Vec<u8> {
-        let path = format!("{}/tests/golden/membership/{name}.bin", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/tests/golden/membership/{name}.bin",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     /// Strait's bytes for the same request, framed as Java framed it (client id "connect-1",
     /// correlation id 7), without the size prefix.
-    fn ours(api: ApiKey, version: i16, request: &impl kafka_protocol::protocol::Encodable) -> Vec<u8> {
-        let frame = conn::encode_frame(api, version, 7, &StrBytes::from_static_str("connect-1"), request)
-            .unwrap();
+    fn ours(
+        api: ApiKey,
+        version: i16,
+        request: &impl kafka_protocol::protocol::Encodable,
+    ) -> Vec<u8> {
+        let frame = conn::encode_frame(
+            api,
+            version,
+            7,
+            &StrBytes::from_static_str("connect-1"),
+            request,
+        )
+        .unwrap();
         frame[4..].to_vec()
     }
 
@@ -1233,7 +1393,10 @@ mod tests {
     /// The protocols Java's WorkerCoordinator offers (sessioned, compatible, default), as
     /// recorded; the metadata bytes come from Java and are opaque here.
     fn java_protocols() -> Vec<JoinGroupRequestProtocol> {
-        let path = format!("{}/tests/golden/membership/protocols.txt", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/tests/golden/membership/protocols.txt",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read_to_string(path)
             .unwrap()
             .lines()
@@ -1263,18 +1426,38 @@ mod tests {
         );
         let reason = format!("need to re-join with the given member-id: {GOLDEN_MEMBER}");
         assert_eq!(
-            ours(ApiKey::JoinGroup, 9, &join_request(&s, GOLDEN_MEMBER, &protocols, &reason)),
+            ours(
+                ApiKey::JoinGroup,
+                9,
+                &join_request(&s, GOLDEN_MEMBER, &protocols, &reason)
+            ),
             golden("join-member-id-v9")
         );
         let follower = sync_request("connect-cluster", 3, GOLDEN_MEMBER, "sessioned", vec![], 5);
-        assert_eq!(ours(ApiKey::SyncGroup, 5, &follower), golden("sync-follower-v5"));
+        assert_eq!(
+            ours(ApiKey::SyncGroup, 5, &follower),
+            golden("sync-follower-v5")
+        );
         let assignment = SyncGroupRequestAssignment::default()
             .with_member_id(str_bytes(GOLDEN_MEMBER))
             .with_assignment(Bytes::from_static(&[0, 1, 2, 3]));
-        let leader = sync_request("connect-cluster", 3, GOLDEN_MEMBER, "sessioned", vec![assignment], 5);
-        assert_eq!(ours(ApiKey::SyncGroup, 5, &leader), golden("sync-leader-v5"));
+        let leader = sync_request(
+            "connect-cluster",
+            3,
+            GOLDEN_MEMBER,
+            "sessioned",
+            vec![assignment],
+            5,
+        );
+        assert_eq!(
+            ours(ApiKey::SyncGroup, 5, &leader),
+            golden("sync-leader-v5")
+        );
         let heartbeat = heartbeat_request("connect-cluster", 3, GOLDEN_MEMBER);
-        assert_eq!(ours(ApiKey::Heartbeat, 4, &heartbeat), golden("heartbeat-v4"));
+        assert_eq!(
+            ours(ApiKey::Heartbeat, 4, &heartbeat),
+            golden("heartbeat-v4")
+        );
         let leave = leave_request("connect-cluster", GOLDEN_MEMBER, 5);
         assert_eq!(ours(ApiKey::LeaveGroup, 5, &leave), golden("leave-v5"));
     }
@@ -1285,13 +1468,20 @@ mod tests {
             let mut s = MemberSettings::new("localhost:9092", "g");
             s.security_protocol = protocol.into();
             let err = GroupMember::new(s).err().expect("rejected");
-            assert!(err.message().contains("only PLAINTEXT"), "{}", err.message());
+            assert!(
+                err.message().contains("only PLAINTEXT"),
+                "{}",
+                err.message()
+            );
         }
         let mut s = MemberSettings::new("localhost:9092", "g");
         s.security_protocol = "plaintext".into();
         assert!(GroupMember::new(s).is_ok());
         for servers in ["", "localhost", "host:port", ":9092"] {
-            assert!(GroupMember::new(MemberSettings::new(servers, "g")).is_err(), "{servers}");
+            assert!(
+                GroupMember::new(MemberSettings::new(servers, "g")).is_err(),
+                "{servers}"
+            );
         }
         let mut s = MemberSettings::new("a:1, b:2", "g");
         s.heartbeat_interval = s.session_timeout;
@@ -1350,10 +1540,7 @@ mod tests {
 
         type Outcome = (GroupMember, Joined, Option<LeaderInput>);
 
-        fn spawn_join(
-            mut m: GroupMember,
-            n: usize,
-        ) -> tokio::task::JoinHandle<Outcome> {
+        fn spawn_join(mut m: GroupMember, n: usize) -> tokio::task::JoinHandle<Outcome> {
             tokio::spawn(async move {
                 let mut seen = None;
                 let joined = tokio::time::timeout(
@@ -1430,7 +1617,10 @@ mod tests {
                     RejoinReason::RebalanceInProgress
                 );
             }
-            let mut handles: Vec<_> = members.drain(..).map(|(n, m)| (n, spawn_join(m, n))).collect();
+            let mut handles: Vec<_> = members
+                .drain(..)
+                .map(|(n, m)| (n, spawn_join(m, n)))
+                .collect();
             handles.push((3, third));
             let mut second = Vec::new();
             for (n, h) in handles {
@@ -1488,7 +1678,10 @@ mod tests {
                 wait_for(&stays, Duration::from_secs(5)).await,
                 RejoinReason::RebalanceInProgress
             );
-            assert!(started.elapsed() < Duration::from_secs(5), "well before the session timeout");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "well before the session timeout"
+            );
             let again = join_all(vec![(1, stays)]).await;
             let (_, input) = check_round(&again);
             assert_eq!(input.members.len(), 1);
