@@ -358,7 +358,8 @@ fn parse_bootstrap(servers: &str) -> Result<Vec<String>> {
 /// What one JoinGroup + SyncGroup round ended with.
 enum Round {
     Done(Joined),
-    /// Try again: `backoff` first, with the member id reset, after forgetting the coordinator.
+    /// Join again (the member id was already reset where Java resets it): first forget the
+    /// coordinator if `coordinator_lost`, then wait `retry.backoff.ms` if `backoff`.
     Retry {
         why: String,
         backoff: bool,
@@ -1361,7 +1362,8 @@ mod tests {
         );
     }
 
-    /// Java's bytes for one request (header + body), from `tests/golden/membership/Gen.java`.
+    /// Java's bytes for one request (header + body), from `tests/golden/membership/Gen.java`
+    /// (rerun: `java -cp '/work/main/.test-services/kafka/libs/*' distributed/tests/golden/membership/Gen.java distributed/tests/golden/membership`).
     fn golden(name: &str) -> Vec<u8> {
         let path = format!(
             "{}/tests/golden/membership/{name}.bin",
