@@ -21,11 +21,15 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
 
-use super::OffsetEntry;
+use std::sync::Arc;
+
+use super::{ConnectorOffset, ConnectorOffsets, OffsetEntry};
 use crate::batch::{SourceMap, TopicPartition};
 use crate::config::Props;
 use crate::error::{Error, Result};
 use crate::kafka::{client_config, create, ClientRole};
+use crate::plugin::{ConnectorPlugin, ConnectorType};
+use crate::runtime::WorkerContext;
 use crate::worker_config::WorkerConfig;
 
 pub const KAFKA_TOPIC_KEY: &str = "kafka_topic";
@@ -355,6 +359,170 @@ fn zombie_message(connector: &str, what: &str) -> String {
     format!(
         "Failed to {what} consumer group offsets for connector {connector} either because its tasks haven't stopped completely yet or the connector was resumed before the request to {what} its offsets could be successfully completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks."
     )
+}
+
+/// `GET /connectors/{c}/offsets`: a source's committed offsets from the worker's offset store,
+/// a sink's from its consumer group.
+pub async fn connector_offsets(
+    worker: &WorkerContext,
+    name: &str,
+    kind: ConnectorType,
+    config: &Props,
+) -> Result<ConnectorOffsets> {
+    let offsets = match kind {
+        ConnectorType::Source => worker
+            .offsets
+            .connector_offsets(name)
+            .into_iter()
+            .map(|(partition, offset)| ConnectorOffset {
+                partition,
+                offset: Some(offset),
+            })
+            .collect(),
+        ConnectorType::Sink => {
+            let group = SinkGroup::new(&worker.config, name, config);
+            blocking(move || group.committed())
+                .await
+                .map_err(|e| e.with_http_status(500))?
+                .into_iter()
+                .map(|(tp, o)| {
+                    let (partition, offset) = sink_offset_maps(&tp, Some(o));
+                    ConnectorOffset { partition, offset }
+                })
+                .collect()
+        }
+    };
+    Ok(ConnectorOffsets { offsets })
+}
+
+/// `PATCH /connectors/{c}/offsets` of a stopped connector (the caller checked that).
+pub async fn alter_offsets(
+    worker: &WorkerContext,
+    name: &str,
+    config: &Props,
+    plugin: &dyn ConnectorPlugin,
+    entries: Vec<OffsetEntry>,
+) -> Result<String> {
+    match plugin.connector_type() {
+        ConnectorType::Sink => alter_sink_offsets(worker, name, config, plugin, &entries).await,
+        ConnectorType::Source => {
+            alter_source_offsets(worker, name, config, plugin, entries, false).await
+        }
+    }
+}
+
+/// `DELETE /connectors/{c}/offsets` of a stopped connector (the caller checked that).
+pub async fn reset_offsets(
+    worker: &WorkerContext,
+    name: &str,
+    config: &Props,
+    plugin: &dyn ConnectorPlugin,
+) -> Result<String> {
+    match plugin.connector_type() {
+        ConnectorType::Sink => {
+            let group = Arc::new(SinkGroup::new(&worker.config, name, config));
+            let g = group.clone();
+            let current = blocking(move || g.committed()).await.map_err(|e| {
+                Error::external(format!("Failed to list offsets prior to resetting offsets for sink connector {name}"), true)
+                    .with_source(e)
+                    .with_http_status(500)
+            })?;
+            let hook: Vec<(SourceMap, Option<SourceMap>)> = current
+                .iter()
+                .map(|(tp, _)| (sink_offset_maps(tp, None).0, None))
+                .collect();
+            let managed = plugin
+                .alter_offsets(config, &hook)
+                .map_err(|e| hook_error(name, e))?;
+            group.delete().await?;
+            Ok(success_message(managed, true))
+        }
+        ConnectorType::Source => {
+            let entries: Vec<OffsetEntry> = worker
+                .offsets
+                .connector_offsets(name)
+                .into_iter()
+                .map(|(p, _)| (Some(p), None))
+                .collect();
+            alter_source_offsets(worker, name, config, plugin, entries, true).await
+        }
+    }
+}
+
+/// Run blocking Kafka client work off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::bug(format!("blocking task panicked: {e}")))?
+}
+
+async fn alter_sink_offsets(
+    worker: &WorkerContext,
+    name: &str,
+    config: &Props,
+    plugin: &dyn ConnectorPlugin,
+    entries: &[OffsetEntry],
+) -> Result<String> {
+    let parsed = parse_sink_offsets(entries)?;
+    let hook: Vec<(SourceMap, Option<SourceMap>)> = parsed
+        .iter()
+        .map(|(tp, o)| sink_offset_maps(tp, *o))
+        .collect();
+    let managed = plugin
+        .alter_offsets(config, &hook)
+        .map_err(|e| hook_error(name, e))?;
+    let group = SinkGroup::new(&worker.config, name, config);
+    let writes: Vec<(TopicPartition, i64)> = parsed
+        .iter()
+        .filter_map(|(tp, o)| o.map(|o| (tp.clone(), o)))
+        .collect();
+    let resets: Vec<&TopicPartition> = parsed
+        .iter()
+        .filter(|(_, o)| o.is_none())
+        .map(|(tp, _)| tp)
+        .collect();
+    let group = Arc::new(group);
+    let final_offsets = if resets.is_empty() {
+        writes
+    } else {
+        // No per-partition delete in librdkafka: rewrite the (member-less) group without them.
+        let g = group.clone();
+        let mut current = blocking(move || g.committed()).await?;
+        current.retain(|(tp, _)| !resets.contains(&tp) && !writes.iter().any(|(w, _)| w == tp));
+        current.extend(writes);
+        group.delete().await?;
+        current
+    };
+    let g = group.clone();
+    blocking(move || g.commit(&final_offsets)).await?;
+    Ok(success_message(managed, false))
+}
+
+async fn alter_source_offsets(
+    worker: &WorkerContext,
+    name: &str,
+    config: &Props,
+    plugin: &dyn ConnectorPlugin,
+    entries: Vec<OffsetEntry>,
+    reset: bool,
+) -> Result<String> {
+    validate_source_offsets(&entries)?;
+    // A null partition has nowhere to be stored; Java writes a meaningless key, we skip it.
+    let writes: Vec<(SourceMap, Option<SourceMap>)> = entries
+        .into_iter()
+        .filter_map(|(p, o)| p.map(|p| (p, o)))
+        .collect();
+    let managed = plugin
+        .alter_offsets(config, &writes)
+        .map_err(|e| hook_error(name, e))?;
+    if !writes.is_empty() {
+        let store = worker.offsets.clone();
+        store.put(name, writes);
+        blocking(move || store.flush())
+            .await
+            .map_err(|e| e.with_http_status(500))?;
+    }
+    Ok(success_message(managed, reset))
 }
 
 #[cfg(test)]

@@ -20,15 +20,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 
-use super::offsets::{self, SinkGroup};
+use super::offsets;
 use super::topics::{TopicTracker, TrackedPlugin};
 use super::validate::{find_connector, invalid_config_message, validate_connector_config};
 use super::{
-    ConfigInfos, ConnectorInfo, ConnectorOffset, ConnectorOffsets, ConnectorState,
-    ConnectorStateInfo, ConnectorTaskId, Herder, OffsetEntry, RawConfig, TargetState, TaskInfo,
-    TaskState,
+    ConfigInfos, ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo,
+    ConnectorTaskId, Herder, OffsetEntry, RawConfig, TargetState, TaskInfo, TaskState,
 };
-use crate::batch::{SourceMap, TopicPartition};
 use crate::config::{InitialState, Props};
 use crate::connector_config::FrameworkConfig;
 use crate::error::{Error, Result};
@@ -308,75 +306,6 @@ impl StandaloneHerder {
         Ok((e.config.clone(), e.plugin.clone()))
     }
 
-    async fn alter_sink_offsets(
-        &self,
-        name: &str,
-        config: &Props,
-        plugin: &dyn ConnectorPlugin,
-        entries: &[OffsetEntry],
-    ) -> Result<String> {
-        let parsed = offsets::parse_sink_offsets(entries)?;
-        let hook: Vec<(SourceMap, Option<SourceMap>)> = parsed
-            .iter()
-            .map(|(tp, o)| offsets::sink_offset_maps(tp, *o))
-            .collect();
-        let managed = plugin
-            .alter_offsets(config, &hook)
-            .map_err(|e| offsets::hook_error(name, e))?;
-        let group = SinkGroup::new(&self.worker.config, name, config);
-        let writes: Vec<(TopicPartition, i64)> = parsed
-            .iter()
-            .filter_map(|(tp, o)| o.map(|o| (tp.clone(), o)))
-            .collect();
-        let resets: Vec<&TopicPartition> = parsed
-            .iter()
-            .filter(|(_, o)| o.is_none())
-            .map(|(tp, _)| tp)
-            .collect();
-        let group = Arc::new(group);
-        let final_offsets = if resets.is_empty() {
-            writes
-        } else {
-            // No per-partition delete in librdkafka: rewrite the (member-less) group without them.
-            let g = group.clone();
-            let mut current = blocking(move || g.committed()).await?;
-            current.retain(|(tp, _)| !resets.contains(&tp) && !writes.iter().any(|(w, _)| w == tp));
-            current.extend(writes);
-            group.delete().await?;
-            current
-        };
-        let g = group.clone();
-        blocking(move || g.commit(&final_offsets)).await?;
-        Ok(offsets::success_message(managed, false))
-    }
-
-    async fn alter_source_offsets(
-        &self,
-        name: &str,
-        config: &Props,
-        plugin: &dyn ConnectorPlugin,
-        entries: Vec<OffsetEntry>,
-        reset: bool,
-    ) -> Result<String> {
-        offsets::validate_source_offsets(&entries)?;
-        // A null partition has nowhere to be stored; Java writes a meaningless key, we skip it.
-        let writes: Vec<(SourceMap, Option<SourceMap>)> = entries
-            .into_iter()
-            .filter_map(|(p, o)| p.map(|p| (p, o)))
-            .collect();
-        let managed = plugin
-            .alter_offsets(config, &writes)
-            .map_err(|e| offsets::hook_error(name, e))?;
-        if !writes.is_empty() {
-            let store = self.worker.offsets.clone();
-            store.put(name, writes);
-            blocking(move || store.flush())
-                .await
-                .map_err(|e| e.with_http_status(500))?;
-        }
-        Ok(offsets::success_message(managed, reset))
-    }
-
     /// Create or update; `check_name` is off for patches (see `patch_connector_config`).
     async fn put_config(
         &self,
@@ -442,13 +371,6 @@ impl StandaloneHerder {
         };
         Ok((created, Self::info_of(name, &map[name])))
     }
-}
-
-/// Run blocking Kafka client work off the async threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::bug(format!("blocking task panicked: {e}")))?
 }
 
 #[async_trait]
@@ -662,80 +584,17 @@ impl Herder for StandaloneHerder {
             let e = map.get(name).ok_or_else(|| not_found(name))?;
             (e.kind(), e.config.clone())
         };
-        let offsets = match kind {
-            ConnectorType::Source => self
-                .worker
-                .offsets
-                .connector_offsets(name)
-                .into_iter()
-                .map(|(partition, offset)| ConnectorOffset {
-                    partition,
-                    offset: Some(offset),
-                })
-                .collect(),
-            ConnectorType::Sink => {
-                let group = SinkGroup::new(&self.worker.config, name, &config);
-                blocking(move || group.committed())
-                    .await
-                    .map_err(|e| e.with_http_status(500))?
-                    .into_iter()
-                    .map(|(tp, o)| {
-                        let (partition, offset) = offsets::sink_offset_maps(&tp, Some(o));
-                        ConnectorOffset { partition, offset }
-                    })
-                    .collect()
-            }
-        };
-        Ok(ConnectorOffsets { offsets })
+        offsets::connector_offsets(&self.worker, name, kind, &config).await
     }
 
     async fn alter_offsets(&self, name: &str, entries: Vec<OffsetEntry>) -> Result<String> {
         let (config, plugin) = self.stopped_connector(name).await?;
-        match plugin.connector_type() {
-            ConnectorType::Sink => {
-                self.alter_sink_offsets(name, &config, &*plugin, &entries)
-                    .await
-            }
-            ConnectorType::Source => {
-                self.alter_source_offsets(name, &config, &*plugin, entries, false)
-                    .await
-            }
-        }
+        offsets::alter_offsets(&self.worker, name, &config, &*plugin, entries).await
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String> {
         let (config, plugin) = self.stopped_connector(name).await?;
-        match plugin.connector_type() {
-            ConnectorType::Sink => {
-                let group = Arc::new(SinkGroup::new(&self.worker.config, name, &config));
-                let g = group.clone();
-                let current = blocking(move || g.committed()).await.map_err(|e| {
-                    Error::external(format!("Failed to list offsets prior to resetting offsets for sink connector {name}"), true)
-                        .with_source(e)
-                        .with_http_status(500)
-                })?;
-                let hook: Vec<(SourceMap, Option<SourceMap>)> = current
-                    .iter()
-                    .map(|(tp, _)| (offsets::sink_offset_maps(tp, None).0, None))
-                    .collect();
-                let managed = plugin
-                    .alter_offsets(&config, &hook)
-                    .map_err(|e| offsets::hook_error(name, e))?;
-                group.delete().await?;
-                Ok(offsets::success_message(managed, true))
-            }
-            ConnectorType::Source => {
-                let entries: Vec<OffsetEntry> = self
-                    .worker
-                    .offsets
-                    .connector_offsets(name)
-                    .into_iter()
-                    .map(|(p, _)| (Some(p), None))
-                    .collect();
-                self.alter_source_offsets(name, &config, &*plugin, entries, true)
-                    .await
-            }
-        }
+        offsets::reset_offsets(&self.worker, name, &config, &*plugin).await
     }
 
     async fn connector_active_topics(&self, name: &str) -> Result<Vec<String>> {
