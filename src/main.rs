@@ -1,7 +1,8 @@
 //! The `strait` binary: a Kafka Connect worker with a columnar data plane.
 //!
 //! `strait standalone worker.properties [connector.properties|connector.json …]` behaves like
-//! `connect-standalone.sh`; `strait demo` runs an embedded end-to-end pipeline with no external
+//! `connect-standalone.sh`; `strait distributed worker.properties` like `connect-distributed.sh`;
+//! `strait demo` runs an embedded end-to-end pipeline with no external
 //! service; `strait docs config` prints the configuration reference generated from the code.
 //! This file only parses the command line and wires the plugin registry.
 
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use strait_distributed::DistributedWorker;
 use strait_engine::registry::Registry;
 use strait_engine::standalone::{read_worker_properties, shutdown_signal, StandaloneWorker};
 
@@ -36,6 +38,12 @@ enum Command {
     Standalone {
         /// worker.properties, then connector configs (.properties or .json)
         files: Vec<PathBuf>,
+    },
+    /// Run a distributed worker, like connect-distributed.sh: a member of the Kafka Connect
+    /// cluster named by `group.id`, on Kafka's group coordinator and internal topics.
+    Distributed {
+        /// worker.properties (connect-distributed.properties keys)
+        worker: PathBuf,
     },
     /// Run the embedded demo: datagen → embedded Kafka-protocol broker → sink, no external service.
     Demo(demo::DemoArgs),
@@ -112,6 +120,31 @@ fn main() -> ExitCode {
                 };
                 let worker = match StandaloneWorker::start(props, connector_files, registry()).await
                 {
+                    Ok(w) => w,
+                    Err(e) => {
+                        tracing::error!("Failed to start Strait: {e}");
+                        return ExitCode::from(e.exit_code());
+                    }
+                };
+                shutdown_signal().await;
+                tracing::info!("Strait is shutting down");
+                worker.shutdown().await;
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Distributed { worker } => {
+            init_logging(None);
+            // ConnectDistributed's exit codes: invalid worker configuration 2 (here, like
+            // standalone), failure to start 3.
+            runtime.block_on(async {
+                let props = match read_worker_properties(&worker) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::error!("Stopping due to error: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                let worker = match DistributedWorker::start(props, registry()).await {
                     Ok(w) => w,
                     Err(e) => {
                         tracing::error!("Failed to start Strait: {e}");

@@ -17,10 +17,14 @@
 pub mod assignor;
 pub mod config;
 pub mod config_store;
+pub mod herder;
 pub mod kafka_log;
 pub mod membership;
 pub mod offset_store;
 pub mod protocol;
 pub mod signing;
+pub mod start;
 pub mod status_store;
 pub mod worker;
+
+pub use start::DistributedWorker;

@@ -24,10 +24,10 @@ use strait_engine::runtime::{State, Status, TaskHandle, WorkerContext};
 
 /// Where status changes go (the status topic in distributed mode).
 pub trait StatusListener: Send + Sync {
-    /// A connector's new status on this worker.
-    fn connector(&self, name: &str, status: &Status);
+    /// A connector's new status on this worker; `version` is its plugin's, when known.
+    fn connector(&self, name: &str, status: &Status, version: Option<&str>);
     /// A task's new status on this worker.
-    fn task(&self, connector: &str, task: u32, status: &Status);
+    fn task(&self, connector: &str, task: u32, status: &Status, version: Option<&str>);
 }
 
 struct RunningConnector {
@@ -39,6 +39,7 @@ struct RunningConnector {
 
 struct RunningTask {
     handle: TaskHandle,
+    version: &'static str,
     /// What was last reported, to report changes only.
     reported: Option<Status>,
 }
@@ -137,7 +138,8 @@ impl LocalWork {
                 )
             }
         };
-        self.listener.connector(name, &status);
+        let version = plugin.as_ref().map(|p| p.info().version);
+        self.listener.connector(name, &status, version);
         let ok = plugin.is_some();
         if let Some(plugin) = plugin {
             self.connectors.insert(
@@ -158,9 +160,12 @@ impl LocalWork {
     /// Stop a connector instance; reports UNASSIGNED (Java's `onShutdown`) unless it was
     /// deleted, which the herder reports.
     pub fn stop_connector(&mut self, name: &str, report: bool) {
-        if self.connectors.remove(name).is_some() && report {
-            self.listener
-                .connector(name, &Status::new(State::Unassigned));
+        if let Some(c) = self.connectors.remove(name) {
+            if report {
+                let version = c.plugin.info().version;
+                self.listener
+                    .connector(name, &Status::new(State::Unassigned), Some(version));
+            }
         }
     }
 
@@ -179,7 +184,8 @@ impl LocalWork {
                     state: State::Failed,
                     trace: Some(e.trace()),
                 };
-                self.listener.connector(name, &c.status);
+                self.listener
+                    .connector(name, &c.status, Some(c.plugin.info().version));
                 None
             }
         }
@@ -215,11 +221,13 @@ impl LocalWork {
             });
         match spec {
             Ok(spec) => {
+                let version = spec.plugin.info().version;
                 let handle = TaskHandle::spawn(spec, target == TargetState::Paused);
                 self.tasks.insert(
                     key,
                     RunningTask {
                         handle,
+                        version,
                         reported: None,
                     },
                 );
@@ -233,6 +241,7 @@ impl LocalWork {
                         state: State::Failed,
                         trace: Some(e.trace()),
                     },
+                    None,
                 );
             }
         }
@@ -246,14 +255,18 @@ impl LocalWork {
             .iter()
             .filter_map(|k| self.tasks.remove(k).map(|t| (k.clone(), t)))
             .collect();
-        futures::future::join_all(stopping.into_iter().map(|(k, t)| async move {
+        let stopped = futures::future::join_all(stopping.into_iter().map(|(k, t)| async move {
+            let version = t.version;
             t.handle.stop(timeout).await;
-            k
+            (k, version)
         }))
-        .await
-        .into_iter()
-        .filter(|_| report)
-        .for_each(|(c, t)| self.listener.task(&c, t, &Status::new(State::Unassigned)));
+        .await;
+        if report {
+            for ((c, t), version) in stopped {
+                self.listener
+                    .task(&c, t, &Status::new(State::Unassigned), Some(version));
+            }
+        }
     }
 
     /// Tasks of `connector` running here.
@@ -272,7 +285,8 @@ impl LocalWork {
             c.target = target;
             if c.status.state != State::Failed {
                 c.status = status_of(target);
-                self.listener.connector(connector, &c.status);
+                self.listener
+                    .connector(connector, &c.status, Some(c.plugin.info().version));
             }
         }
         let tasks = self.tasks_of(connector);
@@ -300,7 +314,7 @@ impl LocalWork {
             if now.state == State::Unassigned || t.reported.as_ref() == Some(&now) {
                 continue;
             }
-            self.listener.task(connector, *id, &now);
+            self.listener.task(connector, *id, &now, Some(t.version));
             t.reported = Some(now);
         }
     }

@@ -83,7 +83,7 @@ impl StartError {
     }
 
     /// A failure while starting: configuration faults are the worker config's, others are not.
-    fn starting(e: Error) -> Self {
+    pub fn starting(e: Error) -> Self {
         if e.fault() == crate::error::Fault::Config {
             StartError::InvalidWorkerConfig(e)
         } else {

@@ -24,7 +24,7 @@ pub fn generate_task_configs(
     config: &Props,
 ) -> Result<Vec<Props>> {
     let framework = FrameworkConfig::parse(plugin.connector_type(), config)?;
-    let mut configs = plugin.task_configs(&config, framework.tasks_max)?;
+    let mut configs = plugin.task_configs(config, framework.tasks_max)?;
     let enforce = config
         .get("tasks.max.enforce")
         .map(|v| v.trim() != "false")

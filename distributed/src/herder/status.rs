@@ -1,0 +1,146 @@
+//! The status topic as this worker uses it: every record read updates the [`StatusStore`]
+//! (all workers' statuses, what `GET /connectors/{c}/status` answers from), and the statuses of
+//! this worker's connectors and tasks are written to it (Java's `KafkaStatusBackingStore`).
+//!
+//! Writes are asynchronous, as Java's are: a status goes to the producer at once and a
+//! retriable failure is sent again while [`StatusStore::should_retry`] says the write still
+//! matters (no newer write or generation replaced it).
+
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use strait_engine::runtime::{State, Status as RuntimeStatus};
+
+use crate::kafka_log::KafkaLog;
+use crate::status_store::{PendingStatusWrite, Status, StatusState, StatusStore};
+use crate::worker::StatusListener;
+
+/// Pause between attempts of a failed status write (Java retries on its work thread).
+const RETRY_BACKOFF: Duration = Duration::from_millis(200);
+/// Attempts of one status write before it is given up (logged).
+const MAX_ATTEMPTS: u32 = 20;
+
+/// Writes this worker's statuses and keeps everyone's (fed by the status topic's reader).
+pub struct StatusWriter {
+    pub store: Arc<Mutex<StatusStore>>,
+    log: std::sync::OnceLock<Arc<KafkaLog>>,
+    worker_id: String,
+    /// The group generation written with each status.
+    generation: AtomicI32,
+}
+
+impl std::fmt::Debug for StatusWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StatusWriter({})", self.worker_id)
+    }
+}
+
+impl StatusWriter {
+    pub fn new(store: Arc<Mutex<StatusStore>>, worker_id: String) -> Self {
+        StatusWriter {
+            store,
+            log: std::sync::OnceLock::new(),
+            worker_id,
+            generation: AtomicI32::new(-1),
+        }
+    }
+
+    /// Attach the status topic's log (created after the store, whose records it feeds).
+    pub fn attach(&self, log: Arc<KafkaLog>) {
+        let _ = self.log.set(log);
+    }
+
+    pub fn set_generation(&self, generation: i32) {
+        self.generation.store(generation, Ordering::Release);
+    }
+
+    fn status(&self, status: &RuntimeStatus, version: Option<&str>) -> Status {
+        Status {
+            state: StatusState::from(status.state),
+            trace: status.trace.clone(),
+            worker_id: self.worker_id.clone(),
+            generation: self.generation.load(Ordering::Acquire),
+            version: version.map(str::to_string),
+        }
+    }
+
+    /// Java writes UNASSIGNED (shutdown) and FAILED with `putSafe`: a worker that lost the work
+    /// in a newer generation must not overwrite its new owner's status.
+    fn is_safe_write(state: State) -> bool {
+        matches!(state, State::Unassigned | State::Failed)
+    }
+
+    fn send(&self, write: Option<PendingStatusWrite>) {
+        let (Some(write), Some(log)) = (write, self.log.get().cloned()) else {
+            return;
+        };
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            for attempt in 1..=MAX_ATTEMPTS {
+                match log.send(write.key.as_bytes(), write.value.as_deref()).await {
+                    Ok(_) => return,
+                    Err(e) if e.is_retriable() && attempt < MAX_ATTEMPTS => {
+                        let retry = store
+                            .lock()
+                            .map(|s| s.should_retry(&write))
+                            .unwrap_or(false);
+                        if !retry {
+                            return;
+                        }
+                        tracing::warn!(key = %write.key, error = %e, "status write failed; retrying");
+                        tokio::time::sleep(RETRY_BACKOFF).await;
+                    }
+                    Err(e) => {
+                        tracing::error!(key = %write.key, error = %e, "status write failed");
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /// DESTROYED (a tombstone) for a deleted connector and its tasks (Java's `onDeletion`).
+    pub fn destroyed(&self, connector: &str, tasks: &[u32]) {
+        let destroyed = Status {
+            state: StatusState::Destroyed,
+            trace: None,
+            worker_id: self.worker_id.clone(),
+            generation: self.generation.load(Ordering::Acquire),
+            version: None,
+        };
+        let writes: Vec<_> = match self.store.lock() {
+            Ok(mut s) => {
+                let mut w = vec![s.prepare_connector(connector, &destroyed, false)];
+                w.extend(
+                    tasks
+                        .iter()
+                        .map(|t| s.prepare_task(connector, *t, &destroyed, false)),
+                );
+                w
+            }
+            Err(_) => Vec::new(),
+        };
+        for w in writes {
+            self.send(w);
+        }
+    }
+}
+
+impl StatusListener for StatusWriter {
+    fn connector(&self, name: &str, status: &RuntimeStatus, version: Option<&str>) {
+        let record = self.status(status, version);
+        let write = self.store.lock().ok().and_then(|mut s| {
+            s.prepare_connector(name, &record, Self::is_safe_write(status.state))
+        });
+        self.send(write);
+    }
+
+    fn task(&self, connector: &str, task: u32, status: &RuntimeStatus, version: Option<&str>) {
+        let record = self.status(status, version);
+        let write = self.store.lock().ok().and_then(|mut s| {
+            s.prepare_task(connector, task, &record, Self::is_safe_write(status.state))
+        });
+        self.send(write);
+    }
+}
