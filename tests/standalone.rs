@@ -1,5 +1,5 @@
-//! End-to-end tests of the `strait` binary: `strait standalone` against a real Apache Kafka
-//! broker, `strait demo`, and the drift check of the generated configuration reference
+//! End-to-end tests of the `strait` binary: `strait standalone` and `strait distributed`
+//! against a real Apache Kafka broker, `strait demo`, and the drift check of the generated configuration reference
 //! (`docs/configuration.md`, DESIGN §6 habit 1), which needs no service.
 //!
 //! The broker comes from `cargo xtask services up kafka` (or `cargo xtask test`, which starts it
@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 mod avro;
 #[path = "standalone/avro_interop.rs"]
 mod avro_interop;
+#[path = "standalone/distributed.rs"]
+mod distributed;
 #[path = "standalone/json_schema_interop.rs"]
 mod json_schema_interop;
 #[path = "standalone/object_stores.rs"]

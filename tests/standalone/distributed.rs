@@ -1,0 +1,485 @@
+//! `strait distributed`: a cluster of Strait workers on a real broker, each a child process
+//! (so a crash is a real `kill -9`). The group, its internal topics and the data topics have
+//! unique names per test.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::{bootstrap, free_port, unique};
+
+/// One `strait distributed` worker process.
+pub struct Node {
+    child: Child,
+    pub port: u16,
+    log: PathBuf,
+}
+
+/// Worker properties of a test cluster: fast failure detection, a short scheduled rebalance
+/// delay, small internal topics.
+pub fn cluster_properties(group: &str, port: u16, extra: &str) -> String {
+    format!(
+        "bootstrap.servers={}\ngroup.id={group}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.topic={group}-offsets\nconfig.storage.topic={group}-configs\nstatus.storage.topic={group}-status\noffset.storage.replication.factor=1\nconfig.storage.replication.factor=1\nstatus.storage.replication.factor=1\noffset.storage.partitions=5\nstatus.storage.partitions=3\nlisteners=http://127.0.0.1:{port}\nrest.advertised.host.name=127.0.0.1\noffset.flush.interval.ms=500\nsession.timeout.ms=6000\nheartbeat.interval.ms=1000\nscheduled.rebalance.max.delay.ms=3000\n{extra}\n",
+        bootstrap()
+    )
+}
+
+impl Node {
+    pub fn start(dir: &Path, name: &str, group: &str, extra: &str) -> Node {
+        let port = free_port();
+        let props = dir.join(format!("{name}.properties"));
+        std::fs::write(&props, cluster_properties(group, port, extra)).unwrap();
+        let log = dir.join(format!("{name}.log"));
+        let child = Command::new(env!("CARGO_BIN_EXE_strait"))
+            .arg("distributed")
+            .arg(&props)
+            .env(
+                "STRAIT_LOG",
+                std::env::var("STRAIT_TEST_WORKER_LOG").unwrap_or_else(|_| "info".into()),
+            )
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Node { child, port, log }
+    }
+
+    pub fn worker_id(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Wait until `/health` says healthy (start-up done, first rebalance completed).
+    pub fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && rest(self.port, "GET", "/health", None).0 == 200
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "worker never became healthy; log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM and wait for a clean exit.
+    pub fn stop(mut self) {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                assert!(s.success(), "worker exited with {s}; log:\n{}", self.log());
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "worker did not stop; log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        rest(self.port, method, path, body)
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A JSON request over plain HTTP/1.1 (keeps the tests free of an HTTP client dependency).
+pub fn rest(port: u16, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let content_type = if body.is_empty() {
+        ""
+    } else {
+        "Content-Type: application/json\r\n"
+    };
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{content_type}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status: u16 = resp.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let text = resp.split("\r\n\r\n").nth(1).unwrap_or("");
+    (status, serde_json::from_str(text).unwrap_or(Value::Null))
+}
+
+/// Poll `f` until it returns `Some`, or fail with `what` and the cluster's logs.
+fn wait_for<T>(
+    what: &str,
+    timeout: Duration,
+    nodes: &[&Node],
+    mut f: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if Instant::now() >= deadline {
+            let logs: String = nodes
+                .iter()
+                .map(|n| format!("--- {}:\n{}", n.worker_id(), tail(&n.log(), 40)))
+                .collect();
+            panic!("timed out waiting for {what}\n{logs}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn tail(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Every connector's and task's state and worker, or `None` until all are RUNNING/PAUSED
+/// (`connectors`: name and task count).
+fn placements(
+    node: &Node,
+    connectors: &[(&str, usize)],
+) -> Option<BTreeMap<String, (String, String)>> {
+    let mut out = BTreeMap::new();
+    for (c, task_count) in connectors {
+        let (code, s) = node.call("GET", &format!("/connectors/{c}/status"), None);
+        if code != 200 {
+            return None;
+        }
+        let state = s["connector"]["state"].as_str()?.to_string();
+        out.insert(
+            c.to_string(),
+            (state, s["connector"]["worker_id"].as_str()?.to_string()),
+        );
+        let tasks = s["tasks"].as_array()?;
+        if tasks.len() != *task_count {
+            return None;
+        }
+        for t in tasks {
+            out.insert(
+                format!("{c}-{}", t["id"]),
+                (
+                    t["state"].as_str()?.to_string(),
+                    t["worker_id"].as_str()?.to_string(),
+                ),
+            );
+        }
+    }
+    out.values()
+        .all(|(s, _)| s == "RUNNING" || s == "PAUSED")
+        .then_some(out)
+}
+
+fn lines_of(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn append(path: &Path, from: usize, n: usize) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    for i in from..from + n {
+        writeln!(f, "line-{i:06}").unwrap();
+    }
+}
+
+/// Every input line reached the output (at least once); returns the number of duplicates.
+fn wait_delivered(out: &Path, expected: usize, nodes: &[&Node]) -> usize {
+    wait_for(
+        "every line in the sink's file",
+        Duration::from_secs(90),
+        nodes,
+        || {
+            let lines = lines_of(out);
+            let distinct: BTreeSet<&String> = lines.iter().collect();
+            (distinct.len() >= expected).then(|| {
+                let wanted: BTreeSet<String> =
+                    (0..expected).map(|i| format!("line-{i:06}")).collect();
+                let got: BTreeSet<String> = lines.iter().cloned().collect();
+                assert_eq!(got, wanted, "the output holds exactly the input's lines");
+                lines.len() - expected
+            })
+        },
+    )
+}
+
+fn connector(name: &str, config: Value) -> Value {
+    json!({"name": name, "config": config})
+}
+
+/// Per worker, how many connectors and tasks it runs.
+fn load(p: &BTreeMap<String, (String, String)>, workers: &[String]) -> Vec<usize> {
+    workers
+        .iter()
+        .map(|w| p.values().filter(|(_, on)| on == w).count())
+        .collect()
+}
+
+#[test]
+fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let group = unique("dist");
+    let topic = format!("{group}-lines");
+    let input = dir.path().join("in.txt");
+    let out = dir.path().join("out.txt");
+    let out2 = dir.path().join("out2.txt");
+    append(&input, 0, 2000);
+    let nodes: Vec<Node> = (0..3)
+        .map(|i| Node::start(dir.path(), &format!("w{i}"), &group, ""))
+        .collect();
+    nodes.iter().for_each(Node::wait_healthy);
+
+    // Created through different workers: followers forward to the leader.
+    let source = connector(
+        "src",
+        json!({"connector.class": "FileStreamSource", "file": input.display().to_string(),
+               "topic": topic, "tasks.max": "1"}),
+    );
+    let (code, body) = nodes[1].call("POST", "/connectors", Some(source.clone()));
+    assert_eq!(code, 201, "{body}");
+    assert_eq!(body["name"], "src");
+    let (code, body) = nodes[2].call("POST", "/connectors", Some(source));
+    assert_eq!(code, 409, "a second create conflicts: {body}");
+    for (i, (name, file)) in [("sink", &out), ("sink2", &out2)].into_iter().enumerate() {
+        let (code, body) = nodes[i].call(
+            "POST",
+            "/connectors",
+            Some(connector(
+                name,
+                json!({"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                       "file": file.display().to_string(), "topics": topic, "tasks.max": "2"}),
+            )),
+        );
+        assert_eq!(code, 201, "{body}");
+    }
+    let all = [("src", 1), ("sink", 2), ("sink2", 2)];
+    let refs: Vec<&Node> = nodes.iter().collect();
+    let placed = wait_for(
+        "every connector and task RUNNING",
+        Duration::from_secs(60),
+        &refs,
+        || placements(&nodes[0], &all),
+    );
+    let workers: Vec<String> = nodes.iter().map(Node::worker_id).collect();
+    let per_worker = load(&placed, &workers);
+    assert_eq!(per_worker.iter().sum::<usize>(), 8, "{placed:?}");
+    assert!(
+        per_worker.iter().max().unwrap() - per_worker.iter().min().unwrap() <= 1,
+        "connectors and tasks are balanced: {per_worker:?} {placed:?}"
+    );
+    // Every worker answers with the same view.
+    for n in &nodes {
+        let (code, list) = n.call("GET", "/connectors", None);
+        assert_eq!((code, list), (200, json!(["sink", "sink2", "src"])));
+    }
+    assert_eq!(
+        wait_delivered(&out, 2000, &refs),
+        0,
+        "no duplicates without failures"
+    );
+
+    // kill -9 the worker running the source task: the task moves and nothing is lost.
+    let source_worker = placed["src-0"].1.clone();
+    let victim = workers.iter().position(|w| *w == source_worker).unwrap();
+    let mut nodes = nodes;
+    let killed = nodes.remove(victim);
+    killed.kill9();
+    append(&input, 2000, 1000);
+    let refs: Vec<&Node> = nodes.iter().collect();
+    let survivors: Vec<String> = nodes.iter().map(Node::worker_id).collect();
+    // Moved once the scheduled delay ran out, then balanced again (a revocation round).
+    let moved = wait_for(
+        "the killed worker's work RUNNING elsewhere, balanced",
+        Duration::from_secs(60),
+        &refs,
+        || {
+            placements(&nodes[0], &all).filter(|p| {
+                let l = load(p, &survivors);
+                p.values().all(|(_, w)| *w != source_worker)
+                    && l.iter().max().unwrap() - l.iter().min().unwrap() <= 1
+            })
+        },
+    );
+    let duplicates = wait_delivered(&out, 3000, &refs);
+    eprintln!("kill -9: {duplicates} duplicate lines (at-least-once, where the source task moved)");
+
+    // A new worker takes a share; work that does not move keeps running (no restart).
+    let newcomer = Node::start(dir.path(), "w3", &group, "");
+    newcomer.wait_healthy();
+    nodes.push(newcomer);
+    let refs: Vec<&Node> = nodes.iter().collect();
+    let workers: Vec<String> = nodes.iter().map(Node::worker_id).collect();
+    let rebalanced = wait_for(
+        "the new worker running a share",
+        Duration::from_secs(60),
+        &refs,
+        || {
+            placements(&nodes[0], &all).filter(|p| {
+                let l = load(p, &workers);
+                l[3] > 0 && l.iter().max().unwrap() - l.iter().min().unwrap() <= 1
+            })
+        },
+    );
+    for n in &nodes[..2] {
+        let log = n.log();
+        for (task, (_, w)) in &rebalanced {
+            if *w == n.worker_id()
+                && moved.get(task).map(|(_, was)| was) == Some(w)
+                && task.contains('-')
+            {
+                let started = log
+                    .lines()
+                    .filter(|l| l.contains("task started") && l.contains(&format!("task={task}")))
+                    .count();
+                assert_eq!(started, 1, "{task} stayed on {w} and was not restarted");
+            }
+        }
+    }
+    append(&input, 3000, 500);
+    wait_delivered(&out, 3500, &refs);
+
+    // Pause the second sink, then restart the whole cluster: everything comes back from the
+    // internal topics (configs, target states, offsets, statuses).
+    let (code, _) = nodes[0].call("PUT", "/connectors/sink2/pause", None);
+    assert_eq!(code, 202);
+    wait_for("sink2 PAUSED", Duration::from_secs(30), &refs, || {
+        let (_, s) = nodes[1].call("GET", "/connectors/sink2/status", None);
+        (s["connector"]["state"] == "PAUSED"
+            && s["tasks"]
+                .as_array()?
+                .iter()
+                .all(|t| t["state"] == "PAUSED"))
+        .then_some(())
+    });
+    let (_, configs_before) = nodes[2].call("GET", "/connectors?expand=info", None);
+    let (_, offsets_before) = nodes[0].call("GET", "/connectors/src/offsets", None);
+    assert!(
+        offsets_before["offsets"][0]["offset"]["position"]
+            .as_i64()
+            .unwrap_or(0)
+            > 0,
+        "source offsets are committed: {offsets_before}"
+    );
+    for n in nodes {
+        n.stop();
+    }
+    let lines_before_restart = lines_of(&out).len();
+    append(&input, 3500, 500);
+    let nodes: Vec<Node> = (0..3)
+        .map(|i| Node::start(dir.path(), &format!("r{i}"), &group, ""))
+        .collect();
+    nodes.iter().for_each(Node::wait_healthy);
+    let refs: Vec<&Node> = nodes.iter().collect();
+    let after = wait_for(
+        "every connector back",
+        Duration::from_secs(60),
+        &refs,
+        || placements(&nodes[2], &all),
+    );
+    let (_, configs_after) = nodes[1].call("GET", "/connectors?expand=info", None);
+    let strip_tasks = |v: &Value| -> Value {
+        let mut v = v.clone();
+        for (_, c) in v.as_object_mut().unwrap() {
+            c["info"].as_object_mut().unwrap().remove("tasks");
+        }
+        v
+    };
+    assert_eq!(strip_tasks(&configs_after), strip_tasks(&configs_before));
+    assert_eq!(
+        after["sink2"].0, "PAUSED",
+        "the target state survived: {after:?}"
+    );
+    assert_eq!(after["src"].0, "RUNNING");
+    wait_delivered(&out, 4000, &refs);
+    let reread = lines_of(&out).len() - lines_before_restart;
+    assert!(
+        reread < 1000,
+        "the source resumed from its committed offset instead of re-reading the file ({reread} lines written after the restart)"
+    );
+    let (_, offsets_after) = nodes[0].call("GET", "/connectors/src/offsets", None);
+    assert!(
+        offsets_after["offsets"][0]["offset"]["position"].as_i64()
+            >= offsets_before["offsets"][0]["offset"]["position"].as_i64()
+    );
+}
+
+#[test]
+fn internal_endpoints_require_a_valid_signature_and_only_the_leader_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let group = unique("dist-sig");
+    let a = Node::start(dir.path(), "a", &group, "");
+    let b = Node::start(dir.path(), "b", &group, "");
+    a.wait_healthy();
+    b.wait_healthy();
+    let (code, body) = b.call(
+        "POST",
+        "/connectors",
+        Some(connector(
+            "c",
+            json!({"connector.class": "FileStreamSink", "file": dir.path().join("o").display().to_string(),
+                   "topics": format!("{group}-t"), "tasks.max": "1"}),
+        )),
+    );
+    assert_eq!(code, 201, "{body}");
+    for n in [&a, &b] {
+        // KIP-507 (`SessionedProtocolIntegrationTest`): unsigned → 400, wrong signature → 403,
+        // whether or not the connector exists.
+        for name in ["c", "nope"] {
+            let (code, body) = n.call(
+                "POST",
+                &format!("/connectors/{name}/tasks"),
+                Some(json!([])),
+            );
+            assert_eq!(code, 400, "{body}");
+            assert_eq!(
+                body["message"],
+                "Internal request missing required signature"
+            );
+            let mut s = TcpStream::connect(("127.0.0.1", n.port)).unwrap();
+            write!(s, "POST /connectors/{name}/tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nX-Connect-Authorization: AAAA\r\nX-Connect-Request-Signature-Algorithm: HmacSHA256\r\nContent-Length: 2\r\n\r\n[]").unwrap();
+            let mut resp = String::new();
+            s.read_to_string(&mut resp).unwrap();
+            assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
+        }
+    }
+    // Health, root and plugins are served by every worker.
+    assert_eq!(b.call("GET", "/", None).0, 200);
+    assert_eq!(b.call("GET", "/connector-plugins", None).0, 200);
+}
