@@ -16,6 +16,10 @@ use std::time::{Duration, Instant};
 mod avro;
 #[path = "standalone/avro_interop.rs"]
 mod avro_interop;
+#[path = "standalone/internal_topics.rs"]
+mod internal_topics;
+#[path = "standalone/java_worker.rs"]
+mod java_worker;
 #[path = "standalone/json_schema_interop.rs"]
 mod json_schema_interop;
 #[path = "standalone/object_stores.rs"]
