@@ -257,6 +257,13 @@ impl JavaWorker {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The last 200 lines the worker printed (for panic messages: at DEBUG the log is long).
+    pub fn log_tail(&self) -> String {
+        let log = self.log();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(200)..].join("\n")
+    }
+
     /// A REST call: status code and JSON body (`Null` for an empty body, a JSON string holding
     /// the text for a body that is not JSON).
     pub fn rest(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
@@ -290,7 +297,7 @@ impl JavaWorker {
             code,
             expected,
             "{method} {path} answered {code}: {value}; log:\n{}",
-            self.log()
+            self.log_tail()
         );
         value
     }
@@ -307,7 +314,7 @@ impl JavaWorker {
                 Instant::now() < deadline,
                 "GET {path} did not reach the expected state within {timeout:?}; last answer \
                  {code}: {value}; log:\n{}",
-                self.log()
+                self.log_tail()
             );
             std::thread::sleep(Duration::from_millis(250));
         }
@@ -336,7 +343,7 @@ impl JavaWorker {
             assert!(
                 Instant::now() < deadline,
                 "the Java worker did not stop within 30 s; log:\n{}",
-                self.log()
+                self.log_tail()
             );
             std::thread::sleep(Duration::from_millis(100));
         }
