@@ -18,6 +18,10 @@ mod avro;
 mod avro_interop;
 #[path = "standalone/distributed.rs"]
 mod distributed;
+#[path = "standalone/internal_topics.rs"]
+mod internal_topics;
+#[path = "standalone/java_worker.rs"]
+mod java_worker;
 #[path = "standalone/json_schema_interop.rs"]
 mod json_schema_interop;
 #[path = "standalone/object_stores.rs"]
