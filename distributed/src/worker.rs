@@ -39,6 +39,8 @@ struct RunningConnector {
 
 struct RunningTask {
     handle: TaskHandle,
+    /// The task config it was started with.
+    config: Props,
     version: &'static str,
     /// What was last reported, to report changes only.
     reported: Option<Status>,
@@ -202,6 +204,7 @@ impl LocalWork {
         target: TargetState,
     ) {
         let key = (connector.to_string(), id);
+        let started_with = task_config.clone();
         let spec = connector_config
             .get("connector.class")
             .ok_or_else(|| Error::config("Connector config is missing connector.class"))
@@ -227,6 +230,7 @@ impl LocalWork {
                     key,
                     RunningTask {
                         handle,
+                        config: started_with,
                         version,
                         reported: None,
                     },
@@ -317,6 +321,13 @@ impl LocalWork {
             self.listener.task(connector, *id, &now, Some(t.version));
             t.reported = Some(now);
         }
+    }
+
+    /// The config a task running here was started with.
+    pub fn task_config(&self, connector: &str, id: u32) -> Option<&Props> {
+        self.tasks
+            .get(&(connector.to_string(), id))
+            .map(|t| &t.config)
     }
 
     /// The live status of a task running here.

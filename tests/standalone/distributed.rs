@@ -150,9 +150,21 @@ fn wait_for<T>(
             return v;
         }
         if Instant::now() >= deadline {
+            // The whole logs outlive the test's temporary directory.
+            let keep = std::env::temp_dir().join("strait-distributed-failures");
+            std::fs::create_dir_all(&keep).unwrap();
             let logs: String = nodes
                 .iter()
-                .map(|n| format!("--- {}:\n{}", n.worker_id(), tail(&n.log(), 40)))
+                .map(|n| {
+                    let path = keep.join(format!("{}-{}.log", unique("w"), n.port));
+                    std::fs::write(&path, n.log()).unwrap();
+                    format!(
+                        "--- {} ({}):\n{}\n",
+                        n.worker_id(),
+                        path.display(),
+                        tail(&n.log(), 15)
+                    )
+                })
                 .collect();
             panic!("timed out waiting for {what}\n{logs}");
         }
@@ -244,18 +256,43 @@ fn connector(name: &str, config: Value) -> Value {
     json!({"name": name, "config": config})
 }
 
-/// Per worker, how many connectors and tasks it runs.
-fn load(p: &BTreeMap<String, (String, String)>, workers: &[String]) -> Vec<usize> {
+/// Per worker, how many connectors and how many tasks it runs.
+fn load(p: &BTreeMap<String, (String, String)>, workers: &[String]) -> Vec<(usize, usize)> {
     workers
         .iter()
-        .map(|w| p.values().filter(|(_, on)| on == w).count())
+        .map(|w| {
+            let on = |task: bool| {
+                p.iter()
+                    .filter(|(id, (_, at))| at == w && is_task(id) == task)
+                    .count()
+            };
+            (on(false), on(true))
+        })
         .collect()
+}
+
+/// Task ids end with `-<n>`; connector names in these tests do not.
+fn is_task(id: &str) -> bool {
+    id.rsplit_once('-')
+        .is_some_and(|(_, n)| n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Java's assignor balances connectors and tasks separately: for each, max − min ≤ 1.
+fn balanced(load: &[(usize, usize)]) -> bool {
+    let spread = |f: fn(&(usize, usize)) -> usize| {
+        load.iter().map(f).max().unwrap_or(0) - load.iter().map(f).min().unwrap_or(0)
+    };
+    spread(|l| l.0) <= 1 && spread(|l| l.1) <= 1
 }
 
 #[test]
 fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
     let dir = tempfile::tempdir().unwrap();
     let group = unique("dist");
+    // Connector names are unique too: a sink's consumer group is `connect-<name>`.
+    let src = format!("{group}-src");
+    let sink = format!("{group}-sink");
+    let sink2 = format!("{group}-sink2");
     let topic = format!("{group}-lines");
     let input = dir.path().join("in.txt");
     let out = dir.path().join("out.txt");
@@ -268,16 +305,16 @@ fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
 
     // Created through different workers: followers forward to the leader.
     let source = connector(
-        "src",
+        &src,
         json!({"connector.class": "FileStreamSource", "file": input.display().to_string(),
                "topic": topic, "tasks.max": "1"}),
     );
     let (code, body) = nodes[1].call("POST", "/connectors", Some(source.clone()));
     assert_eq!(code, 201, "{body}");
-    assert_eq!(body["name"], "src");
+    assert_eq!(body["name"], src.as_str());
     let (code, body) = nodes[2].call("POST", "/connectors", Some(source));
     assert_eq!(code, 409, "a second create conflicts: {body}");
-    for (i, (name, file)) in [("sink", &out), ("sink2", &out2)].into_iter().enumerate() {
+    for (i, (name, file)) in [(&sink, &out), (&sink2, &out2)].into_iter().enumerate() {
         let (code, body) = nodes[i].call(
             "POST",
             "/connectors",
@@ -289,7 +326,7 @@ fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
         );
         assert_eq!(code, 201, "{body}");
     }
-    let all = [("src", 1), ("sink", 2), ("sink2", 2)];
+    let all = [(src.as_str(), 1), (sink.as_str(), 2), (sink2.as_str(), 2)];
     let refs: Vec<&Node> = nodes.iter().collect();
     let placed = wait_for(
         "every connector and task RUNNING",
@@ -299,15 +336,15 @@ fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
     );
     let workers: Vec<String> = nodes.iter().map(Node::worker_id).collect();
     let per_worker = load(&placed, &workers);
-    assert_eq!(per_worker.iter().sum::<usize>(), 8, "{placed:?}");
+    assert_eq!(placed.len(), 8, "{placed:?}");
     assert!(
-        per_worker.iter().max().unwrap() - per_worker.iter().min().unwrap() <= 1,
+        balanced(&per_worker),
         "connectors and tasks are balanced: {per_worker:?} {placed:?}"
     );
     // Every worker answers with the same view.
     for n in &nodes {
         let (code, list) = n.call("GET", "/connectors", None);
-        assert_eq!((code, list), (200, json!(["sink", "sink2", "src"])));
+        assert_eq!((code, list), (200, json!([sink, sink2, src])));
     }
     assert_eq!(
         wait_delivered(&out, 2000, &refs),
@@ -316,7 +353,7 @@ fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
     );
 
     // kill -9 the worker running the source task: the task moves and nothing is lost.
-    let source_worker = placed["src-0"].1.clone();
+    let source_worker = placed[&format!("{src}-0")].1.clone();
     let victim = workers.iter().position(|w| *w == source_worker).unwrap();
     let mut nodes = nodes;
     let killed = nodes.remove(victim);
@@ -331,9 +368,7 @@ fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
         &refs,
         || {
             placements(&nodes[0], &all).filter(|p| {
-                let l = load(p, &survivors);
-                p.values().all(|(_, w)| *w != source_worker)
-                    && l.iter().max().unwrap() - l.iter().min().unwrap() <= 1
+                p.values().all(|(_, w)| *w != source_worker) && balanced(&load(p, &survivors))
             })
         },
     );
@@ -353,7 +388,7 @@ fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
         || {
             placements(&nodes[0], &all).filter(|p| {
                 let l = load(p, &workers);
-                l[3] > 0 && l.iter().max().unwrap() - l.iter().min().unwrap() <= 1
+                l.last().is_some_and(|n| n.0 + n.1 > 0) && balanced(&l)
             })
         },
     );
@@ -377,10 +412,10 @@ fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
 
     // Pause the second sink, then restart the whole cluster: everything comes back from the
     // internal topics (configs, target states, offsets, statuses).
-    let (code, _) = nodes[0].call("PUT", "/connectors/sink2/pause", None);
+    let (code, _) = nodes[0].call("PUT", &format!("/connectors/{sink2}/pause"), None);
     assert_eq!(code, 202);
     wait_for("sink2 PAUSED", Duration::from_secs(30), &refs, || {
-        let (_, s) = nodes[1].call("GET", "/connectors/sink2/status", None);
+        let (_, s) = nodes[1].call("GET", &format!("/connectors/{sink2}/status"), None);
         (s["connector"]["state"] == "PAUSED"
             && s["tasks"]
                 .as_array()?
@@ -389,7 +424,7 @@ fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
         .then_some(())
     });
     let (_, configs_before) = nodes[2].call("GET", "/connectors?expand=info", None);
-    let (_, offsets_before) = nodes[0].call("GET", "/connectors/src/offsets", None);
+    let (_, offsets_before) = nodes[0].call("GET", &format!("/connectors/{src}/offsets"), None);
     assert!(
         offsets_before["offsets"][0]["offset"]["position"]
             .as_i64()
@@ -423,17 +458,17 @@ fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
     };
     assert_eq!(strip_tasks(&configs_after), strip_tasks(&configs_before));
     assert_eq!(
-        after["sink2"].0, "PAUSED",
+        after[&sink2].0, "PAUSED",
         "the target state survived: {after:?}"
     );
-    assert_eq!(after["src"].0, "RUNNING");
+    assert_eq!(after[&src].0, "RUNNING");
     wait_delivered(&out, 4000, &refs);
     let reread = lines_of(&out).len() - lines_before_restart;
     assert!(
         reread < 1000,
         "the source resumed from its committed offset instead of re-reading the file ({reread} lines written after the restart)"
     );
-    let (_, offsets_after) = nodes[0].call("GET", "/connectors/src/offsets", None);
+    let (_, offsets_after) = nodes[0].call("GET", &format!("/connectors/{src}/offsets"), None);
     assert!(
         offsets_after["offsets"][0]["offset"]["position"].as_i64()
             >= offsets_before["offsets"][0]["offset"]["position"].as_i64()

@@ -486,18 +486,22 @@ impl Loop {
             }
             ConfigEvent::TaskConfigsUpdated(ids) => {
                 // New task configs need a rebalance; with cooperative rebalancing the tasks
-                // of the reconfigured connectors stop now and start again once assigned.
+                // running here with an outdated config stop now and start again once assigned
+                // (tasks already started with the new config keep running).
                 self.need_join = true;
                 if self.protocol != Some(Protocol::Eager) {
                     let connectors: BTreeSet<String> =
                         ids.iter().map(|t| t.connector.clone()).collect();
                     let mut local = self.core.local.lock().await;
-                    let tasks: Vec<(String, u32)> = local
+                    let stale: Vec<(String, u32)> = local
                         .task_ids()
                         .into_iter()
-                        .filter(|(c, _)| connectors.contains(c))
+                        .filter(|(c, t)| {
+                            connectors.contains(c)
+                                && local.task_config(c, *t) != snapshot.task_config(c, *t)
+                        })
                         .collect();
-                    local.stop_tasks(&tasks, true).await;
+                    local.stop_tasks(&stale, true).await;
                 }
             }
             ConfigEvent::RestartRequested(r) => self.restart(&r).await,
