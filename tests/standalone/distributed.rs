@@ -277,6 +277,12 @@ fn is_task(id: &str) -> bool {
         .is_some_and(|(_, n)| n.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// How many times the worker's log says it started `task`.
+fn starts(node: &Node, task: &str) -> usize {
+    let suffix = format!("task started task={task}");
+    node.log().lines().filter(|l| l.ends_with(&suffix)).count()
+}
+
 /// Java's assignor balances connectors and tasks separately: for each, max − min ≤ 1.
 fn balanced(load: &[(usize, usize)]) -> bool {
     let spread = |f: fn(&(usize, usize)) -> usize| {
@@ -376,6 +382,16 @@ fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
     eprintln!("kill -9: {duplicates} duplicate lines (at-least-once, where the source task moved)");
 
     // A new worker takes a share; work that does not move keeps running (no restart).
+    let starts_before: Vec<BTreeMap<String, usize>> = nodes
+        .iter()
+        .map(|n| {
+            moved
+                .keys()
+                .filter(|id| is_task(id))
+                .map(|id| (id.clone(), starts(n, id)))
+                .collect()
+        })
+        .collect();
     let newcomer = Node::start(dir.path(), "w3", &group, "");
     newcomer.wait_healthy();
     nodes.push(newcomer);
@@ -392,18 +408,17 @@ fn three_workers_share_work_survive_kill_9_scale_out_and_a_full_restart() {
             })
         },
     );
-    for n in &nodes[..2] {
-        let log = n.log();
+    for (n, before) in nodes[..2].iter().zip(&starts_before) {
         for (task, (_, w)) in &rebalanced {
             if *w == n.worker_id()
+                && is_task(task)
                 && moved.get(task).map(|(_, was)| was) == Some(w)
-                && task.contains('-')
             {
-                let started = log
-                    .lines()
-                    .filter(|l| l.contains("task started") && l.contains(&format!("task={task}")))
-                    .count();
-                assert_eq!(started, 1, "{task} stayed on {w} and was not restarted");
+                assert_eq!(
+                    starts(n, task),
+                    before.get(task).copied().unwrap_or(0),
+                    "{task} stayed on {w} and was not restarted"
+                );
             }
         }
     }
