@@ -258,7 +258,17 @@ impl Loop {
             owners = Some((conn_owners, task_owners));
             Ok(map)
         };
-        let joined = self.member.join(protocols, &mut leader).await?;
+        // `join` retries transient failures for as long as it takes (Java's
+        // `ensureActiveGroup`); bounded here so a worker cut off from the coordinator notices,
+        // and so shutdown does not wait for it.
+        let timeout = self.core.config.distributed.rebalance_timeout;
+        let stop = self.core.stop.clone();
+        let joined = tokio::select! {
+            _ = stop.cancelled() => return Err(Error::external("shutting down", false)),
+            joined = tokio::time::timeout(timeout, self.member.join(protocols, &mut leader)) => {
+                joined.map_err(|_| Error::external(format!("no rebalance completed within rebalance.timeout.ms ({timeout:?})"), true))??
+            }
+        };
         let protocol = Protocol::from_protocol(&joined.protocol)?;
         let received = decode_assignment(&joined.assignment)?;
         self.need_join = false;
