@@ -331,6 +331,10 @@ impl Loop {
             received.merged_with_previous(self.assignment.as_ref())
         };
         self.apply_assignment(&received, &full).await;
+        if joined.is_leader {
+            // After the rebalance, so no worker of the previous generation writes them back.
+            self.core.statuses.clean_up(&self.core.configs.snapshot());
+        }
         self.assignment = Some(full);
         self.last_completed_generation = joined.generation;
         self.scheduled_rebalance = (received.delay > 0)

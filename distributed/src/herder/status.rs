@@ -102,6 +102,16 @@ impl StatusWriter {
 
     /// DESTROYED (a tombstone) for a deleted connector and its tasks (Java's `onDeletion`).
     pub fn destroyed(&self, connector: &str, tasks: &[u32]) {
+        self.destroy(connector, tasks, true);
+    }
+
+    /// DESTROYED for tasks that no longer exist (a connector's task set shrank or was emptied
+    /// by a stop).
+    pub fn destroyed_tasks(&self, connector: &str, tasks: &[u32]) {
+        self.destroy(connector, tasks, false);
+    }
+
+    fn destroy(&self, connector: &str, tasks: &[u32], with_connector: bool) {
         let destroyed = Status {
             state: StatusState::Destroyed,
             trace: None,
@@ -111,18 +121,47 @@ impl StatusWriter {
         };
         let writes: Vec<_> = match self.store.lock() {
             Ok(mut s) => {
-                let mut w = vec![s.prepare_connector(connector, &destroyed, false)];
-                w.extend(
-                    tasks
-                        .iter()
-                        .map(|t| s.prepare_task(connector, *t, &destroyed, false)),
-                );
+                let mut w: Vec<_> = tasks
+                    .iter()
+                    .map(|t| s.prepare_task(connector, *t, &destroyed, false))
+                    .collect();
+                if with_connector {
+                    w.push(s.prepare_connector(connector, &destroyed, false));
+                }
                 w
             }
             Err(_) => Vec::new(),
         };
         for w in writes {
             self.send(w);
+        }
+    }
+
+    /// The leader's clean-up after a rebalance (Java's `updateDeletedConnectorStatus` and
+    /// `updateDeletedTaskStatus`): statuses of connectors that no longer exist, and of tasks
+    /// beyond a connector's current task set, are removed.
+    pub fn clean_up(&self, snapshot: &crate::config_store::ClusterConfigSnapshot) {
+        let stale: Vec<(String, bool, Vec<u32>)> = match self.store.lock() {
+            Ok(s) => s
+                .connectors()
+                .into_iter()
+                .filter_map(|c| {
+                    let exists = snapshot.contains(&c);
+                    let remaining: Vec<u32> = snapshot.tasks(&c).iter().map(|t| t.task).collect();
+                    let gone: Vec<u32> = s
+                        .tasks(&c)
+                        .into_iter()
+                        .map(|(id, _)| id)
+                        .filter(|id| !exists || !remaining.contains(id))
+                        .collect();
+                    (!exists || !gone.is_empty()).then_some((c, !exists, gone))
+                })
+                .collect(),
+            Err(_) => return,
+        };
+        for (connector, deleted, tasks) in stale {
+            tracing::debug!(%connector, ?tasks, deleted, "cleaning status information");
+            self.destroy(&connector, &tasks, deleted);
         }
     }
 }
