@@ -29,7 +29,8 @@ pub fn configuration_reference(registry: &Registry) -> String {
          # Configuration reference\n\n\
          The keys Strait defines, generated from the definitions the code validates with, so \
          names, types, defaults and valid values are exactly what the worker enforces. Sections: \
-         [worker](#worker), [connector framework keys](#connector-framework-keys), \
+         [worker](#worker), [distributed worker](#distributed-worker), \
+         [connector framework keys](#connector-framework-keys), \
          [connectors](#connectors), [converters](#converters), \
          [transforms and predicates](#transforms-and-predicates).\n\n\
          A default of *required* means the key must be set; *null* means unset. Valid values \
@@ -58,6 +59,31 @@ pub fn configuration_reference(registry: &Registry) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+
+    let _ = write!(
+        out,
+        "## Distributed worker\n\n\
+         Keys `strait distributed worker.properties` takes in addition to the worker keys \
+         above, as in Kafka Connect's `connect-distributed.properties` (Java's \
+         `DistributedConfig`). `offset.storage.file.filename` is standalone only. Extra topic \
+         configs for the internal topics go under `config.storage.*`, `offset.storage.*` and \
+         `status.storage.*` (e.g. `config.storage.min.insync.replicas=2`); a \
+         `cleanup.policy` there is ignored, as in Java: internal topics are always \
+         compacted. Of the client keys, `request.timeout.ms` and `retry.backoff.ms` configure \
+         the group membership client; {} are accepted with a warning and have no effect.\n\n",
+        strait_distributed::config::MEMBERSHIP_KEYS_WITHOUT_EFFECT
+            .iter()
+            .map(|k| code(k))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    table(
+        &mut out,
+        strait_distributed::config::DistributedKeys::config_def()
+            .keys()
+            .iter(),
+    );
+    out.push('\n');
 
     out.push_str(
         "## Connector framework keys\n\n\

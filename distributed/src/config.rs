@@ -6,8 +6,9 @@
 //! `exactly.once.source.support` other than `disabled` (exactly-once sources are a later
 //! issue), `security.protocol` other than `PLAINTEXT` and `sasl.*` keys (the worker group
 //! client speaks plaintext Kafka only), and MAC algorithms other than the `HmacSHA*` family.
-//! The client keys (`request.timeout.ms`, `retry.backoff.ms`, …) apply to the group membership
-//! client, as in Java, where they configure the worker's `ConsumerNetworkClient`.
+//! The client keys `request.timeout.ms` and `retry.backoff.ms` apply to the group membership
+//! client, as in Java; the other client tuning keys ([`MEMBERSHIP_KEYS_WITHOUT_EFFECT`]) are
+//! accepted with a warning.
 
 use std::time::Duration;
 
@@ -20,6 +21,22 @@ pub use crate::protocol::ConnectProtocolCompatibility as Protocol;
 
 /// Java's group name for these keys in the generated documentation.
 const DISTRIBUTED: &str = "Distributed";
+
+/// Client tuning keys Java's group member reads and Strait's does not (its connection handling
+/// is simpler): accepted, with a warning when set, since the defaults are what nearly everyone
+/// runs and refusing them would refuse working `connect-distributed.properties` files.
+pub const MEMBERSHIP_KEYS_WITHOUT_EFFECT: &[&str] = &[
+    "metadata.max.age.ms",
+    "send.buffer.bytes",
+    "receive.buffer.bytes",
+    "reconnect.backoff.ms",
+    "reconnect.backoff.max.ms",
+    "socket.connection.setup.timeout.ms",
+    "socket.connection.setup.timeout.max.ms",
+    "retry.backoff.max.ms",
+    "connections.max.idle.ms",
+    "metadata.recovery.strategy",
+];
 
 /// `config.storage.`, `offset.storage.`, `status.storage.`: prefixes of the internal topics'
 /// settings; what follows `topic`/`partitions`/`replication.factor` is a topic config.
@@ -532,6 +549,14 @@ impl DistributedConfig {
             return Err(Error::unsupported(format!(
                 "Invalid worker configuration: {key}: SASL is not supported by Strait's distributed mode yet"
             )));
+        }
+        for key in MEMBERSHIP_KEYS_WITHOUT_EFFECT {
+            if props.contains_key(*key) {
+                tracing::warn!(
+                    key,
+                    "worker configuration key has no effect on Strait's group membership client and is ignored"
+                );
+            }
         }
         if props.contains_key("config.storage.partitions") {
             tracing::warn!(

@@ -189,37 +189,11 @@ pub enum ConfigEvent {
 // ---------------------------------------------------------------------------------------------
 // Encoding: Java's JsonConverter (schemas.enable=false) output for the store's schemas.
 
-/// Jackson's string escaping as connect-json's JsonConverter produces it: `"` and `\`, the short
-/// forms `\b \t \n \f \r`, other control characters as `\u00XX` with upper-case hex,
-/// characters outside the Basic Multilingual Plane as their escaped UTF-16 surrogate pair
-/// (`\uD83D\uDE00`: Jackson does not combine surrogates in UTF-8 output by default); every
-/// other character (other non-ASCII, `/`, DEL) raw.
+/// Jackson's string escaping (see [`strait_engine::java_json`]), into a `String`.
 fn write_json_str(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\u{c}' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || (c as u32) > 0xFFFF => {
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    let u = *u as usize;
-                    out.push_str("\\u");
-                    for shift in [12, 8, 4, 0] {
-                        out.push(HEX[(u >> shift) & 15] as char);
-                    }
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    let mut bytes = Vec::with_capacity(s.len() + 2);
+    strait_engine::java_json::write_java_json_str(&mut bytes, s);
+    out.push_str(&String::from_utf8_lossy(&bytes));
 }
 
 /// `{"properties":{...}}` (`CONNECTOR_CONFIGURATION_V0` = `TASK_CONFIGURATION_V0`).

@@ -38,116 +38,14 @@ use strait_engine::batch::SourceMap;
 use strait_engine::error::{Error, Result};
 use strait_engine::offsets::OffsetStore;
 
-// ---------------------------------------------------------------------------------------------
-// Jackson-exact compact JSON
-// ---------------------------------------------------------------------------------------------
-
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
-
-fn push_u_escape(out: &mut Vec<u8>, unit: u32) {
-    out.extend_from_slice(&[
-        b'\\',
-        b'u',
-        HEX[(unit >> 12 & 0xF) as usize],
-        HEX[(unit >> 8 & 0xF) as usize],
-        HEX[(unit >> 4 & 0xF) as usize],
-        HEX[(unit & 0xF) as usize],
-    ]);
-}
-
-/// Append `s` as a JSON string the way Jackson's `UTF8JsonGenerator` writes it: `"` and `\`
-/// escaped, the control characters with short escapes where JSON has them (`\n`, `\r`, `\t`,
-/// `\b`, `\f`) and `\u00XX` (upper-case hex) otherwise, characters outside the BMP as an
-/// escaped surrogate pair, everything else (including `/`, DEL and non-ASCII) raw UTF-8.
-pub fn write_java_json_str(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    for c in s.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            c if (c as u32) < 0x20 => push_u_escape(out, c as u32),
-            c if (c as u32) > 0xFFFF => {
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    push_u_escape(out, *u as u32);
-                }
-            }
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-        }
-    }
-    out.push(b'"');
-}
-
-/// Append `v` as Java's `JsonConverter` (schemaless) writes the value it reads back from the
-/// same JSON: objects in their (insertion) order, integers as `Long`s, other numbers as
-/// `Double`s in `Double.toString` form (non-finite ones cannot come from JSON).
-pub fn write_java_json(out: &mut Vec<u8>, v: &Value) {
-    match v {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                out.extend_from_slice(i.to_string().as_bytes());
-            } else if let Some(u) = n.as_u64() {
-                // Beyond Long: Jackson reads a BigInteger and writes its digits back.
-                out.extend_from_slice(u.to_string().as_bytes());
-            } else {
-                strait_engine::java_text::write_double(out, n.as_f64().unwrap_or(f64::NAN));
-            }
-        }
-        Value::String(s) => write_java_json_str(out, s),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_java_json(out, item);
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => write_java_json_map(out, map),
-    }
-}
-
-fn write_java_json_map(out: &mut Vec<u8>, map: &SourceMap) {
-    out.push(b'{');
-    for (i, (k, v)) in map.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_java_json_str(out, k);
-        out.push(b':');
-        write_java_json(out, v);
-    }
-    out.push(b'}');
-}
-
-/// `v` as the compact bytes Java's `JsonConverter` writes.
-pub fn java_json(v: &Value) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64);
-    write_java_json(&mut out, v);
-    out
-}
+pub use strait_engine::java_json::{
+    java_json, write_java_json, write_java_json_map, write_java_json_str,
+};
 
 /// The offsets-topic key `["<connector>",{…partition…}]` byte for byte as Java's key
 /// `JsonConverter` writes it for a partition map iterated in this map's order.
 pub fn java_offset_key(connector: &str, partition: &SourceMap) -> Vec<u8> {
-    let mut out = Vec::with_capacity(32 + connector.len());
-    out.push(b'[');
-    write_java_json_str(&mut out, connector);
-    out.push(b',');
-    write_java_json_map(&mut out, partition);
-    out.push(b']');
-    out
+    strait_engine::offsets::offset_key(connector, partition)
 }
 
 /// The offsets-topic value for an offset map (Java's value `JsonConverter`).

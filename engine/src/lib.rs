@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod config;
 pub mod error;
+pub mod java_json;
 pub mod java_text;
 pub mod memory;
 pub mod plugin;

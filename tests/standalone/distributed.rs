@@ -533,3 +533,79 @@ fn internal_endpoints_require_a_valid_signature_and_only_the_leader_writes() {
     assert_eq!(b.call("GET", "/", None).0, 200);
     assert_eq!(b.call("GET", "/connector-plugins", None).0, 200);
 }
+
+/// The older sub-protocols: `eager` (everything stops on every rebalance, v0 assignments) and
+/// `compatible` (cooperative without request signing, v1). Two workers run a pipeline; the one
+/// running the source is killed; the other takes everything over and nothing is lost.
+fn older_protocol_cluster_fails_over(protocol: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let group = unique(&format!("dist-{protocol}"));
+    let (src, sink) = (format!("{group}-src"), format!("{group}-sink"));
+    let topic = format!("{group}-lines");
+    let input = dir.path().join("in.txt");
+    let out = dir.path().join("out.txt");
+    append(&input, 0, 500);
+    let extra = format!("connect.protocol={protocol}");
+    let nodes: Vec<Node> = (0..2)
+        .map(|i| Node::start(dir.path(), &format!("w{i}"), &group, &extra))
+        .collect();
+    nodes.iter().for_each(Node::wait_healthy);
+    let (code, body) = nodes[1].call(
+        "POST",
+        "/connectors",
+        Some(connector(
+            &src,
+            json!({"connector.class": "FileStreamSource", "file": input.display().to_string(),
+                   "topic": topic, "tasks.max": "1"}),
+        )),
+    );
+    assert_eq!(code, 201, "{body}");
+    let (code, body) = nodes[0].call(
+        "POST",
+        "/connectors",
+        Some(connector(
+            &sink,
+            json!({"connector.class": "FileStreamSink", "file": out.display().to_string(),
+                   "topics": topic, "tasks.max": "1"}),
+        )),
+    );
+    assert_eq!(code, 201, "{body}");
+    let refs: Vec<&Node> = nodes.iter().collect();
+    let all = [(src.as_str(), 1), (sink.as_str(), 1)];
+    let placed = wait_for(
+        "both connectors RUNNING",
+        Duration::from_secs(60),
+        &refs,
+        || placements(&nodes[0], &all),
+    );
+    wait_delivered(&out, 500, &refs);
+    let source_worker = placed[&format!("{src}-0")].1.clone();
+    let mut nodes = nodes;
+    let victim = nodes
+        .iter()
+        .position(|n| n.worker_id() == source_worker)
+        .unwrap();
+    nodes.remove(victim).kill9();
+    append(&input, 500, 500);
+    let refs: Vec<&Node> = nodes.iter().collect();
+    wait_for(
+        "everything RUNNING on the survivor",
+        Duration::from_secs(60),
+        &refs,
+        || {
+            placements(&nodes[0], &all)
+                .filter(|p| p.values().all(|(_, w)| *w == nodes[0].worker_id()))
+        },
+    );
+    wait_delivered(&out, 1000, &refs);
+}
+
+#[test]
+fn eager_protocol_cluster_fails_over() {
+    older_protocol_cluster_fails_over("eager");
+}
+
+#[test]
+fn compatible_protocol_cluster_fails_over() {
+    older_protocol_cluster_fails_over("compatible");
+}

@@ -24,14 +24,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use strait_engine::config::{InitialState, Props};
 use strait_engine::error::{Error, Result};
-use strait_engine::herder::offsets;
 use strait_engine::herder::topics::TopicTracker;
-use strait_engine::herder::validate::{
-    find_connector, invalid_config_message, validate_connector_config,
-};
+use strait_engine::herder::validate::{find_connector, validate_connector_config};
+use strait_engine::herder::{lifecycle, offsets};
 use strait_engine::herder::{
-    to_raw, ConfigInfos, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, ConnectorTypeName,
-    Herder, InternalRequest, OffsetEntry, RawConfig, TargetState, TaskInfo, TaskState,
+    ConfigInfos, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, ConnectorTypeName, Herder,
+    InternalRequest, OffsetEntry, RawConfig, TargetState, TaskInfo, TaskState,
 };
 use strait_engine::plugin::ConnectorType;
 use strait_engine::registry::Registry;
@@ -203,27 +201,18 @@ impl DistributedHerder {
         &self,
         core: &Core,
         name: &str,
-        mut config: Props,
+        config: Props,
         allow_replace: bool,
         initial_state: Option<InitialState>,
         check_name: bool,
     ) -> Result<(bool, ConnectorInfo)> {
-        match config.get("name") {
-            Some(n) if check_name && n != name => {
-                return Err(Error::config(format!(
-                    "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
-                )))
-            }
-            Some(_) => {}
-            None => {
-                config.insert("name".into(), name.to_string());
-            }
-        }
-        let infos =
-            validate_connector_config(&self.registry, &core.worker.config, &to_raw(&config))?;
-        if infos.error_count > 0 {
-            return Err(Error::config(invalid_config_message(&infos)));
-        }
+        let config = lifecycle::checked_connector_config(
+            &self.registry,
+            &core.worker.config,
+            name,
+            config,
+            check_name,
+        )?;
         if config.contains_key("offsets.storage.topic") {
             // KIP-618's per-connector offsets topics: refused rather than silently using the
             // worker's topic, which would read no offsets the connector's own topic holds.
@@ -408,16 +397,7 @@ impl Herder for DistributedHerder {
             .connector_config(name)
             .cloned()
             .ok_or_else(|| not_found(name))?;
-        for (k, v) in patch {
-            match v {
-                Some(v) => {
-                    config.insert(k, v);
-                }
-                None => {
-                    config.remove(&k);
-                }
-            }
-        }
+        lifecycle::apply_patch(&mut config, patch);
         Ok(self
             .put_config(&core, name, config, true, None, false)
             .await?

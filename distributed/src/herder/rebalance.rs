@@ -91,6 +91,8 @@ struct Loop {
     written_topics: BTreeMap<String, BTreeSet<String>>,
     /// When the session key this leader distributed expires.
     key_expiration: Option<i64>,
+    /// Since when the group has been unreachable (rebalances failing).
+    lost_since: Option<Instant>,
     on_ready: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
@@ -128,6 +130,7 @@ pub async fn run(core: Arc<Core>, on_ready: Box<dyn FnOnce() + Send + Sync>) {
         known,
         written_topics: BTreeMap::new(),
         key_expiration: None,
+        lost_since: None,
         on_ready: Some(on_ready),
     };
     l.run().await;
@@ -142,12 +145,14 @@ impl Loop {
             if self.rebalance_due() {
                 if let Err(e) = self.rebalance().await {
                     tracing::warn!(error = %e, "rebalance failed; retrying");
+                    self.release_work_if_lost_too_long().await;
                     tokio::select! {
                         _ = stop.cancelled() => break,
                         _ = tokio::time::sleep(RETRY_BACKOFF) => {}
                     }
                     continue;
                 }
+                self.lost_since = None;
                 membership = self.member.subscribe();
             }
             loop {
@@ -192,6 +197,20 @@ impl Loop {
             || self
                 .scheduled_rebalance
                 .is_some_and(|at| Instant::now() >= at)
+    }
+
+    /// A worker cut off from the group for longer than `scheduled.rebalance.max.delay.ms`
+    /// stops its work: by then the leader has handed it to others (Java's `WorkerCoordinator`
+    /// revokes everything after that long without a coordinator).
+    async fn release_work_if_lost_too_long(&mut self) {
+        let since = *self.lost_since.get_or_insert_with(Instant::now);
+        let delay = self.core.config.distributed.scheduled_rebalance_max_delay;
+        if self.assignment.is_some() && since.elapsed() >= delay {
+            tracing::warn!(?delay, "out of the group for longer than scheduled.rebalance.max.delay.ms; stopping this worker's connectors and tasks");
+            self.core.local.lock().await.stop_all().await;
+            self.assignment = None;
+            self.set_running(&BTreeSet::new(), &BTreeSet::new());
+        }
     }
 
     /// Stop everything here and leave the group (graceful shutdown).
@@ -239,7 +258,17 @@ impl Loop {
             owners = Some((conn_owners, task_owners));
             Ok(map)
         };
-        let joined = self.member.join(protocols, &mut leader).await?;
+        // `join` retries transient failures for as long as it takes (Java's
+        // `ensureActiveGroup`); bounded here so a worker cut off from the coordinator notices,
+        // and so shutdown does not wait for it.
+        let timeout = self.core.config.distributed.rebalance_timeout;
+        let stop = self.core.stop.clone();
+        let joined = tokio::select! {
+            _ = stop.cancelled() => return Err(Error::external("shutting down", false)),
+            joined = tokio::time::timeout(timeout, self.member.join(protocols, &mut leader)) => {
+                joined.map_err(|_| Error::external(format!("no rebalance completed within rebalance.timeout.ms ({timeout:?})"), true))??
+            }
+        };
         let protocol = Protocol::from_protocol(&joined.protocol)?;
         let received = decode_assignment(&joined.assignment)?;
         self.need_join = false;

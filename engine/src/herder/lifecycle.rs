@@ -3,11 +3,15 @@
 
 use std::sync::Arc;
 
+use std::collections::BTreeMap;
+
 use crate::config::Props;
 use crate::connector_config::FrameworkConfig;
 use crate::error::{Error, Result};
 use crate::plugin::ConnectorPlugin;
+use crate::registry::Registry;
 use crate::runtime::{TaskSpec, WorkerContext};
+use crate::worker_config::WorkerConfig;
 
 /// Start a connector instance's checks: the framework keys, then the connector's own
 /// validation (Java's `Worker.startConnector` up to `connector.start`).
@@ -66,4 +70,49 @@ pub fn task_spec(
         plugin,
         worker,
     })
+}
+
+/// The checks of a create or update before anything is stored: the URL's name must match
+/// `name` in the config (unless `check_name` is off, as for a patch, whose stored `name` Java
+/// does not re-check), `name` is filled in when absent, and the config must validate.
+pub fn checked_connector_config(
+    registry: &Registry,
+    worker: &WorkerConfig,
+    name: &str,
+    mut config: Props,
+    check_name: bool,
+) -> Result<Props> {
+    match config.get("name") {
+        Some(n) if check_name && n != name => {
+            return Err(Error::config(format!(
+            "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
+        )))
+        }
+        Some(_) => {}
+        None => {
+            config.insert("name".into(), name.to_string());
+        }
+    }
+    let infos =
+        super::validate::validate_connector_config(registry, worker, &super::to_raw(&config))?;
+    if infos.error_count > 0 {
+        return Err(Error::config(super::validate::invalid_config_message(
+            &infos,
+        )));
+    }
+    Ok(config)
+}
+
+/// KIP-477 `PATCH /connectors/{c}/config`: keys with a value are set, keys with `null` removed.
+pub fn apply_patch(config: &mut Props, patch: BTreeMap<String, Option<String>>) {
+    for (k, v) in patch {
+        match v {
+            Some(v) => {
+                config.insert(k, v);
+            }
+            None => {
+                config.remove(&k);
+            }
+        }
+    }
 }

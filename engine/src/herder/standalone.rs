@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 
 use super::offsets;
 use super::topics::{TopicTracker, TrackedPlugin};
-use super::validate::{find_connector, invalid_config_message, validate_connector_config};
+use super::validate::{find_connector, validate_connector_config};
 use super::{
     ConfigInfos, ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo,
     ConnectorTaskId, Herder, OffsetEntry, RawConfig, TargetState, TaskInfo, TaskState,
@@ -310,30 +310,18 @@ impl StandaloneHerder {
     async fn put_config(
         &self,
         name: &str,
-        mut config: Props,
+        config: Props,
         allow_replace: bool,
         initial_state: Option<InitialState>,
         check_name: bool,
     ) -> Result<(bool, ConnectorInfo)> {
-        match config.get("name") {
-            Some(n) if check_name && n != name => {
-                return Err(Error::config(format!(
-                    "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
-                )))
-            }
-            Some(_) => {}
-            None => {
-                config.insert("name".into(), name.to_string());
-            }
-        }
-        let infos = validate_connector_config(
+        let config = super::lifecycle::checked_connector_config(
             &self.worker.registry,
             &self.worker.config,
-            &super::to_raw(&config),
+            name,
+            config,
+            check_name,
         )?;
-        if infos.error_count > 0 {
-            return Err(Error::config(invalid_config_message(&infos)));
-        }
         let plugin = find_connector(&self.worker.registry, &config["connector.class"])?;
         let mut map = self.connectors.lock().await;
         let created = match map.get_mut(name) {
@@ -426,16 +414,7 @@ impl Herder for StandaloneHerder {
         patch: BTreeMap<String, Option<String>>,
     ) -> Result<ConnectorInfo> {
         let mut config = self.connector_config(name).await?;
-        for (k, v) in patch {
-            match v {
-                Some(v) => {
-                    config.insert(k, v);
-                }
-                None => {
-                    config.remove(&k);
-                }
-            }
-        }
+        super::lifecycle::apply_patch(&mut config, patch);
         // Java does not re-check `name` on a patch (quirk kept: the stored `name` may then
         // differ from the connector's name, which stays the URL's).
         Ok(self.put_config(name, config, true, None, false).await?.1)

@@ -16,10 +16,17 @@ use crate::batch::SourceMap;
 use crate::error::{Error, Result};
 use crate::plugin::OffsetReader;
 
-/// The offsets-topic key for a source partition: `["<connector>",{…partition…}]`, compact.
+/// The offsets-topic key for a source partition: `["<connector>",{…partition…}]`, compact,
+/// byte for byte as Java's `JsonConverter` writes it (offsets are found by their exact key
+/// bytes).
 pub fn offset_key(connector: &str, partition: &SourceMap) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!([connector, partition]))
-        .expect("JSON of strings and maps")
+    let mut out = Vec::with_capacity(64);
+    out.push(b'[');
+    crate::java_json::write_java_json_str(&mut out, connector);
+    out.push(b',');
+    crate::java_json::write_java_json_map(&mut out, partition);
+    out.push(b']');
+    out
 }
 
 /// Decode a key written by [`offset_key`] (or by a Java worker); `None` for keys of other shapes,
