@@ -225,7 +225,15 @@ fn run_with_services(
             dir: &dir,
             run: &run_id,
         };
-        standalone(ctx, args, &env, &bootstrap, &java_host, lines.len(), &mut found)?;
+        standalone(
+            ctx,
+            args,
+            &env,
+            &bootstrap,
+            &java_host,
+            lines.len(),
+            &mut found,
+        )?;
     }
     if args.mode != Mode::Standalone && !args.bench_only {
         let env = Env {
@@ -481,7 +489,12 @@ fn foreign_worker_ids(v: &Value, path: &str, out: &mut Vec<(String, String)>) {
 /// step ids get a `dist.` prefix (so the allow-list can tell the two runs apart), the
 /// distributed-only checks are added, and every `worker_id` must be the answering worker's
 /// own (each side is alone in its group, so it runs everything).
-fn run_scenario(sides: &[Side; 2], in_len: usize, distributed: bool, found: &mut Findings) -> Result<()> {
+fn run_scenario(
+    sides: &[Side; 2],
+    in_len: usize,
+    distributed: bool,
+    found: &mut Findings,
+) -> Result<()> {
     let prefix = if distributed { "dist." } else { "" };
     let diffs = &mut found.diffs;
     let steps = scenario::steps(in_len, distributed);
@@ -489,7 +502,11 @@ fn run_scenario(sides: &[Side; 2], in_len: usize, distributed: bool, found: &mut
     found.checks += total;
     say!(
         "conformance: {total} {} checks against {} and {}",
-        if distributed { "distributed" } else { "standalone" },
+        if distributed {
+            "distributed"
+        } else {
+            "standalone"
+        },
         sides[0].host_port,
         sides[1].host_port
     );
@@ -517,6 +534,18 @@ fn run_scenario(sides: &[Side; 2], in_len: usize, distributed: bool, found: &mut
                         path: "$header.location".into(),
                         detail: format!("Location: java {:?} / strait {:?}", j.2, s.2),
                     });
+                }
+                for (side, (status, _, _)) in sides.iter().zip([&j, &s]) {
+                    if c.expect.is_some_and(|e| e != *status) {
+                        diffs.push(Diff {
+                            step: id.clone(),
+                            path: "$status$expected".into(),
+                            detail: format!(
+                                "{} answered {status}, the contract says {:?}",
+                                side.name, c.expect
+                            ),
+                        });
+                    }
                 }
                 if distributed {
                     for (side, (_, body, _)) in sides.iter().zip([&j, &s]) {

@@ -44,6 +44,8 @@ pub struct Call {
     pub accept: Option<&'static str>,
     /// More request headers (the internal endpoints' signature headers).
     pub headers: Vec<(&'static str, &'static str)>,
+    /// The status both sides must answer (besides agreeing), where the contract fixes it.
+    pub expect: Option<u16>,
     pub cmp: Cmp,
     /// Retry a side answering 500 (e.g. sink offsets while the stopped task's consumer is
     /// still leaving its group; Java's own message says to retry).
@@ -59,6 +61,7 @@ fn call(id: &str, method: &'static str, path: &str, body: Option<Value>) -> Call
         content_type: None,
         accept: None,
         headers: Vec::new(),
+        expect: None,
         cmp: Cmp::default(),
         retry_500: false,
     }
@@ -108,10 +111,13 @@ fn wait_gone(id: &str, path: &str) -> Step {
     }
 }
 
-/// Wait until the connector is STOPPED with no tasks. A distributed worker writes a status
-/// after it acts on the new target state, which happens after the request returned.
+/// Wait until the connector's status is STOPPED. A distributed worker writes it after it acts
+/// on the new target state, which happens after the request returned. (Only the connector:
+/// its task list is what the following check compares.)
 fn wait_stopped(id: &str, status_path: &str) -> Step {
-    wait(id, status_path, "STOPPED", is("STOPPED", &[]))
+    wait(id, status_path, "connector STOPPED", |v| {
+        v["connector"]["state"] == "STOPPED"
+    })
 }
 
 fn sets(globs: &[&'static str]) -> Cmp {
@@ -181,57 +187,96 @@ fn validate_chain(id: &str, chain: Value) -> Step {
 /// is served where it arrives).
 fn distributed_checks(src: &str, src_config: &Value) -> Vec<Step> {
     let task_configs = json!([{"task.class": "org.apache.kafka.connect.file.FileStreamSourceTask", "file": "${IN}", "topic": "${TOPIC}"}]);
-    let signed = |id: &str, headers: Vec<(&'static str, &'static str)>| {
+    let signed = |id: &str, status: u16, headers: Vec<(&'static str, &'static str)>| {
         Step::Check(Call {
             headers,
-            ..call(id, "POST", &format!("{src}/tasks"), Some(task_configs.clone()))
+            expect: Some(status),
+            ..call(
+                id,
+                "POST",
+                &format!("{src}/tasks"),
+                Some(task_configs.clone()),
+            )
         })
     };
-    let running = |id: &str| wait(id, &format!("{src}/status"), "RUNNING", is("RUNNING", &["RUNNING"]));
+    let expect = |status: u16, c: Call| {
+        Step::Check(Call {
+            expect: Some(status),
+            ..c
+        })
+    };
+    let running = |id: &str| {
+        wait(
+            id,
+            &format!("{src}/status"),
+            "RUNNING",
+            is("RUNNING", &["RUNNING"]),
+        )
+    };
     vec![
-        signed("internal.unsigned", Vec::new()),
+        signed("internal.unsigned", 400, Vec::new()),
         signed(
             "internal.wrong-signature",
+            403,
             vec![
                 // A well-formed HMAC-SHA256 (32 bytes, base64) made with another key.
-                ("X-Connect-Authorization", "c2lnbmVkIHdpdGggYSBrZXkgbm8gd29ya2VyIGhhcyE="),
+                (
+                    "X-Connect-Authorization",
+                    "c2lnbmVkIHdpdGggYSBrZXkgbm8gd29ya2VyIGhhcyE=",
+                ),
                 ("X-Connect-Request-Signature-Algorithm", "HmacSHA256"),
             ],
         ),
         signed(
             "internal.unsupported-algorithm",
+            400,
             vec![
-                ("X-Connect-Authorization", "c2lnbmVkIHdpdGggYSBrZXkgbm8gd29ya2VyIGhhcyE="),
+                (
+                    "X-Connect-Authorization",
+                    "c2lnbmVkIHdpdGggYSBrZXkgbm8gd29ya2VyIGhhcyE=",
+                ),
                 ("X-Connect-Request-Signature-Algorithm", "HmacMD5"),
             ],
         ),
         get("internal.tasks.unchanged", &format!("{src}/tasks")),
-        check(
-            "forward.config",
-            "PUT",
-            &format!("{src}/config?forward=true"),
-            Some(src_config.clone()),
+        expect(
+            200,
+            call(
+                "forward.config",
+                "PUT",
+                &format!("{src}/config?forward=true"),
+                Some(src_config.clone()),
+            ),
         ),
         running("wait.forward.config"),
-        check(
-            "forward.restart",
-            "POST",
-            &format!("{src}/restart?forward=false"),
-            None,
+        expect(
+            204,
+            call(
+                "forward.restart",
+                "POST",
+                &format!("{src}/restart?forward=false"),
+                None,
+            ),
         ),
         running("wait.forward.restart"),
-        check(
-            "forward.restart-plan",
-            "POST",
-            &format!("{src}/restart?includeTasks=true&forward=true"),
-            None,
+        expect(
+            202,
+            call(
+                "forward.restart-plan",
+                "POST",
+                &format!("{src}/restart?includeTasks=true&forward=true"),
+                None,
+            ),
         ),
         running("wait.forward.restart-plan"),
-        check(
-            "forward.task-restart",
-            "POST",
-            &format!("{src}/tasks/0/restart?forward=false"),
-            None,
+        expect(
+            204,
+            call(
+                "forward.task-restart",
+                "POST",
+                &format!("{src}/tasks/0/restart?forward=false"),
+                None,
+            ),
         ),
         running("wait.forward.task-restart"),
         get("forward.status", &format!("{src}/status")),

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::services::kafka;
 use crate::say;
+use crate::services::kafka;
 use crate::util::{self, Ctx};
 
 /// A port nobody listens on right now (the OS picks it).
@@ -69,7 +69,8 @@ impl Worker {
                     );
                 }
             }
-            let answers = |path: &str| matches!(util::http_get(&self.host_port, path), Ok((200, _)));
+            let answers =
+                |path: &str| matches!(util::http_get(&self.host_port, path), Ok((200, _)));
             if answers("/") && (!health || answers("/health")) {
                 say!(
                     "conformance: {} up on {} (log {})",
@@ -102,7 +103,10 @@ impl Worker {
                 }
                 std::thread::sleep(Duration::from_millis(100));
             }
-            say!("conformance: {} did not stop on TERM; killing it", self.label);
+            say!(
+                "conformance: {} did not stop on TERM; killing it",
+                self.label
+            );
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -124,7 +128,13 @@ pub fn strait_bin(ctx: &Ctx) -> PathBuf {
 }
 
 /// `strait <mode> <worker file>`, logging at the reference workers' root level (WARN).
-pub fn strait(ctx: &Ctx, mode: &str, worker_file: &Path, host_port: &str, log: PathBuf) -> Result<Worker> {
+pub fn strait(
+    ctx: &Ctx,
+    mode: &str,
+    worker_file: &Path,
+    host_port: &str,
+    log: PathBuf,
+) -> Result<Worker> {
     let mut cmd = Command::new(strait_bin(ctx));
     cmd.arg(mode).arg(worker_file).env("STRAIT_LOG", "warn");
     let label = if mode == "standalone" {
@@ -169,7 +179,12 @@ pub fn distributed_properties(bootstrap: &str, group: &str, port: u16) -> String
 
 /// One `ConnectDistributed` 4.1.2 JVM from the broker's `libs/`, with a small heap (the
 /// machine running CI is small, and one worker with a few FileStream connectors needs little).
-pub fn java_distributed(ctx: &Ctx, dir: &Path, worker_file: &Path, host_port: &str) -> Result<Worker> {
+pub fn java_distributed(
+    ctx: &Ctx,
+    dir: &Path,
+    worker_file: &Path,
+    host_port: &str,
+) -> Result<Worker> {
     let libs = kafka::home(ctx).join("libs");
     if !libs.join("connect-runtime-4.1.2.jar").is_file() {
         bail!(
