@@ -720,3 +720,46 @@ fn bench(sides: &[Side; 2], n: usize) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_worker_ids_of_other_workers() {
+        let body = json!({"connector": {"worker_id": "${WORKER}"},
+                          "tasks": [{"id": 0, "worker_id": "${WORKER}"}, {"id": 1, "worker_id": "10.0.0.9:8083"}]});
+        let mut out = Vec::new();
+        foreign_worker_ids(&body, "$", &mut out);
+        assert_eq!(
+            out,
+            vec![(
+                "$.tasks[1].worker_id".to_string(),
+                "10.0.0.9:8083".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn distributed_scenario_adds_signed_and_forwarded_checks() {
+        let ids = |distributed: bool| -> Vec<String> {
+            scenario::steps(10, distributed)
+                .into_iter()
+                .filter_map(|s| match s {
+                    Step::Check(c) => Some(format!("{}={:?}", c.id, c.expect)),
+                    _ => None,
+                })
+                .collect()
+        };
+        let (standalone, distributed) = (ids(false), ids(true));
+        assert!(!standalone.iter().any(|i| i.starts_with("internal.")));
+        for want in [
+            "internal.unsigned=Some(400)",
+            "internal.wrong-signature=Some(403)",
+            "forward.restart-plan=Some(202)",
+        ] {
+            assert!(distributed.iter().any(|i| i == want), "{want} missing");
+        }
+    }
+}
