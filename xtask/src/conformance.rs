@@ -6,8 +6,15 @@
 //! 2. Runs one scripted scenario ([`scenario`]) against both, with FileStream connectors.
 //! 3. Normalises and diffs every answer ([`diff`]): status codes, JSON keys and their order,
 //!    value types, and values where deterministic.
-//! 4. Prints every difference, marking those listed in `xtask/conformance-allowed.txt`
-//!    ([`allow`], each with its reason) and exits non-zero on any other.
+//! 4. Then the distributed scenario: one Java `ConnectDistributed` 4.1.2 worker (from the
+//!    broker's `libs/`, small heap) and one `strait distributed` worker, each alone in its own
+//!    group with its own internal topics and an equivalent worker file ([`worker`]), run the
+//!    same scenario plus the distributed-only checks (internal endpoint signatures, the
+//!    `forward` parameter, every `worker_id` being the answering worker); step ids get a
+//!    `dist.` prefix. Both workers are stopped afterwards (`--mode` picks one scenario).
+//! 5. Prints every difference of both runs, marking those listed in
+//!    `xtask/conformance-allowed.txt` ([`allow`], each with its reason) and exits non-zero on
+//!    any other.
 //!
 //! `--bench N` also measures create → RUNNING latency through REST on both workers
 //! (N connectors each, interleaved), and `--bench-only` skips the scenario.
@@ -20,10 +27,12 @@ mod diff;
 mod http;
 #[path = "conformance/scenario.rs"]
 mod scenario;
+#[path = "conformance/worker.rs"]
+mod worker;
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -58,6 +67,17 @@ pub struct Args {
     /// List every allowed difference, not only a count per allow-list entry.
     #[arg(long, short)]
     verbose: bool,
+    /// Which scenario runs: standalone (Java standalone vs `strait standalone`), distributed
+    /// (Java `ConnectDistributed` vs `strait distributed`), or both, in that order.
+    #[arg(long, value_enum, default_value_t = Mode::Both)]
+    mode: Mode,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Standalone,
+    Distributed,
+    Both,
 }
 
 /// One worker under test.
@@ -101,6 +121,7 @@ impl Side {
         if let Some(a) = c.accept {
             headers.push(("Accept", a));
         }
+        headers.extend(c.headers.iter().copied());
         let mut attempt = 0;
         loop {
             let r = http::request(&self.host_port, c.method, &path, &headers, body.as_deref())?;
@@ -130,19 +151,19 @@ fn parse_body(text: &str) -> Value {
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let kafka = services::find("kafka")?;
     let reference = services::find("connect-ref")?;
-    let was_up: Vec<&str> = [kafka, reference]
-        .iter()
-        .filter(|s| services::running_pid(ctx, **s).is_some())
-        .map(|s| s.name())
-        .collect();
-    services::up(ctx, reference)?;
-    let result = run_with_services(ctx, &args, kafka, reference);
+    // The standalone reference worker only when the standalone scenario (or the benchmark,
+    // which runs on it) is wanted; the distributed scenario starts its own Java worker.
+    let standalone = args.mode != Mode::Distributed || args.bench_only || args.bench > 0;
+    let needed = if standalone { reference } else { kafka };
+    // Services already up (the shared broker, a colleague's reference worker) are reused and
+    // left running; only what this call launched is stopped afterwards.
+    let mut started = Vec::new();
+    let result = services::up_tracked(ctx, needed, &mut started)
+        .and_then(|_| run_with_services(ctx, &args, kafka, reference));
     if !args.keep {
-        for s in [reference, kafka] {
-            if !was_up.contains(&s.name()) {
-                if let Err(e) = services::down(ctx, s) {
-                    say!("conformance: could not stop {}: {e:#}", s.name());
-                }
+        for s in started.iter().rev() {
+            if let Err(e) = services::down(ctx, *s) {
+                say!("conformance: could not stop {}: {e:#}", s.name());
             }
         }
     }
@@ -157,6 +178,13 @@ fn env_of(s: &dyn Service, key: &str) -> Result<String> {
         .with_context(|| format!("{} has no {key}", s.name()))
 }
 
+/// Differences found and checks run, over every scenario run.
+#[derive(Default)]
+struct Findings {
+    diffs: Vec<Diff>,
+    checks: usize,
+}
+
 fn run_with_services(
     ctx: &Ctx,
     args: &Args,
@@ -164,11 +192,6 @@ fn run_with_services(
     reference: &dyn Service,
 ) -> Result<()> {
     let bootstrap = env_of(kafka, "STRAIT_TEST_BOOTSTRAP")?;
-    let java_url = env_of(reference, "STRAIT_TEST_CONNECT_REF")?;
-    let java_host = java_url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
     if !args.no_build {
         say!("conformance: building strait");
         util::run_checked(
@@ -182,27 +205,106 @@ fn run_with_services(
     let input = dir.join("in.txt");
     let lines: String = (1..=5).map(|i| format!("line-{i}\n")).collect();
     fs::write(&input, &lines)?;
+    let run_id = format!(
+        "{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis()
+            % 100_000_000
+    );
+    let allowed = allow::load(&args.allow)?;
+    let mut found = Findings::default();
+    if args.mode != Mode::Distributed || args.bench_only || args.bench > 0 {
+        let java_url = env_of(reference, "STRAIT_TEST_CONNECT_REF")?;
+        let java_host = java_url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let env = Env {
+            input: &input,
+            dir: &dir,
+            run: &run_id,
+        };
+        standalone(
+            ctx,
+            args,
+            &env,
+            &bootstrap,
+            &java_host,
+            lines.len(),
+            &mut found,
+        )?;
+    }
+    if args.mode != Mode::Standalone && !args.bench_only {
+        let env = Env {
+            input: &input,
+            dir: &dir,
+            run: &run_id,
+        };
+        distributed(ctx, &env, &bootstrap, lines.len(), &mut found)?;
+    }
+    if found.checks == 0 {
+        return Ok(());
+    }
+    if report(&found.diffs, &allowed, found.checks, args.verbose)? {
+        Ok(())
+    } else {
+        bail!("conformance: differences not in {}", args.allow.display())
+    }
+}
+
+/// What every scenario run shares: the source's input file, the work directory, the run id.
+struct Env<'a> {
+    input: &'a std::path::Path,
+    dir: &'a std::path::Path,
+    run: &'a str,
+}
+
+/// The standalone scenario (and the benchmark): the reference worker against `strait
+/// standalone`.
+fn standalone(
+    ctx: &Ctx,
+    args: &Args,
+    env: &Env,
+    bootstrap: &str,
+    java_host: &str,
+    in_len: usize,
+    found: &mut Findings,
+) -> Result<()> {
     let strait_host = format!("127.0.0.1:{}", args.port);
-    let mut strait = StraitProcess::start(ctx, &dir, &bootstrap, &strait_host)?;
-    let outcome = (|| -> Result<bool> {
-        let run_id = format!(
-            "{}",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .as_millis()
-                % 100_000_000
-        );
+    let offsets = env.dir.join("strait.offsets");
+    let _ = fs::remove_file(&offsets);
+    // The reference worker's settings (see services/connect_ref.rs), on Strait's port.
+    let worker = format!(
+        "bootstrap.servers={bootstrap}\nlisteners=http://{strait_host}\n\
+         key.converter=org.apache.kafka.connect.json.JsonConverter\n\
+         value.converter=org.apache.kafka.connect.json.JsonConverter\n\
+         key.converter.schemas.enable=true\nvalue.converter.schemas.enable=true\n\
+         offset.storage.file.filename={}\noffset.flush.interval.ms=1000\n",
+        offsets.display()
+    );
+    let worker_file = env.dir.join("strait-worker.properties");
+    fs::write(&worker_file, worker)?;
+    let mut strait = worker::strait(
+        ctx,
+        "standalone",
+        &worker_file,
+        &strait_host,
+        env.dir.join("strait.log"),
+    )
+    .with_context(|| format!("{strait_host} is taken? pass --port"))?;
+    strait.wait_ready(Duration::from_secs(60), false)?;
+    let outcome = (|| -> Result<()> {
         let mut sides = [
-            make_side("java", &java_host, &run_id, &input, &dir)?,
-            make_side("strait", &strait_host, &run_id, &input, &dir)?,
+            make_side("java", java_host, env)?,
+            make_side("strait", &strait_host, env)?,
         ];
         for side in &mut sides {
             side.versions = versions(side)?;
             cleanup(side)?;
         }
-        let mut clean = true;
         if !args.bench_only {
-            clean = run_scenario(args, &sides, lines.len())?;
+            run_scenario(&sides, in_len, false, found)?;
         }
         let n = if args.bench_only && args.bench == 0 {
             20
@@ -212,23 +314,72 @@ fn run_with_services(
         if n > 0 {
             bench(&sides, n)?;
         }
-        Ok(clean)
+        Ok(())
     })();
     strait.stop();
-    match outcome {
-        Ok(true) => Ok(()),
-        Ok(false) => bail!("conformance: differences not in {}", args.allow.display()),
-        Err(e) => Err(e.context(format!("strait log: {}", strait.log.display()))),
-    }
+    outcome.with_context(|| format!("strait log: {}", strait.log.display()))
 }
 
-fn make_side(
-    name: &'static str,
-    host: &str,
-    run: &str,
-    input: &std::path::Path,
-    dir: &std::path::Path,
-) -> Result<Side> {
+/// The distributed scenario: one Java `ConnectDistributed` worker against one `strait
+/// distributed` worker, each alone in its own group with its own internal topics, started
+/// together (the JVM takes longest) and stopped when done.
+fn distributed(
+    ctx: &Ctx,
+    env: &Env,
+    bootstrap: &str,
+    in_len: usize,
+    found: &mut Findings,
+) -> Result<()> {
+    let mut workers = Vec::new();
+    for (label, name) in [("java", "java-dist"), ("strait", "strait-dist")] {
+        let wdir = env.dir.join(name);
+        fs::create_dir_all(&wdir)?;
+        let port = worker::free_port()?;
+        let host = format!("127.0.0.1:{port}");
+        let group = format!("conf-dist-{label}-{}", env.run);
+        let file = wdir.join("worker.properties");
+        fs::write(
+            &file,
+            worker::distributed_properties(bootstrap, &group, port),
+        )?;
+        let w = if label == "java" {
+            worker::java_distributed(ctx, &wdir, &file, &host)?
+        } else {
+            worker::strait(ctx, "distributed", &file, &host, wdir.join("strait.log"))?
+        };
+        workers.push((name, w));
+    }
+    say!("conformance: waiting for the distributed workers (JVM start, internal topics, group)");
+    for (_, w) in &mut workers {
+        w.wait_ready(Duration::from_secs(150), true)?;
+    }
+    let outcome = (|| -> Result<()> {
+        let mut sides = [
+            make_side(workers[0].0, &workers[0].1.host_port, env)?,
+            make_side(workers[1].0, &workers[1].1.host_port, env)?,
+        ];
+        for side in &mut sides {
+            // Statuses name the worker running each connector and task: its advertised
+            // `host:port`, which is this side's listener.
+            side.vars
+                .push(("${WORKER}".to_string(), side.host_port.clone()));
+            side.versions = versions(side)?;
+        }
+        run_scenario(&sides, in_len, true, found)
+    })();
+    let logs: Vec<String> = workers
+        .iter()
+        .map(|(_, w)| format!("{}: {}", w.label, w.log.display()))
+        .collect();
+    // Strait first: it leaves its group at once; the JVM takes a few seconds to shut down.
+    for (_, w) in workers.iter_mut().rev() {
+        w.stop();
+    }
+    outcome.with_context(|| format!("logs: {}", logs.join(", ")))
+}
+
+fn make_side(name: &'static str, host: &str, env: &Env) -> Result<Side> {
+    let (run, input, dir) = (env.run, env.input, env.dir);
     let vars = vec![
         // Per-side names: both workers share the broker, and a sink's consumer group is
         // named after its connector.
@@ -311,13 +462,51 @@ fn answer(side: &Side, r: &http::Response) -> (u16, Value, Option<String>) {
     )
 }
 
-fn run_scenario(args: &Args, sides: &[Side; 2], in_len: usize) -> Result<bool> {
-    let allowed = allow::load(&args.allow)?;
-    let mut diffs: Vec<Diff> = Vec::new();
-    let steps = scenario::steps(in_len);
+/// Every `worker_id` in a normalised body that is not `${WORKER}` (the worker answering).
+fn foreign_worker_ids(v: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                let p = format!("{path}.{k}");
+                match x {
+                    Value::String(id) if k == "worker_id" && id != "${WORKER}" => {
+                        out.push((p, id.clone()))
+                    }
+                    _ => foreign_worker_ids(x, &p, out),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                foreign_worker_ids(x, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Run the scenario against both sides and collect the differences. In distributed mode the
+/// step ids get a `dist.` prefix (so the allow-list can tell the two runs apart), the
+/// distributed-only checks are added, and every `worker_id` must be the answering worker's
+/// own (each side is alone in its group, so it runs everything).
+fn run_scenario(
+    sides: &[Side; 2],
+    in_len: usize,
+    distributed: bool,
+    found: &mut Findings,
+) -> Result<()> {
+    let prefix = if distributed { "dist." } else { "" };
+    let diffs = &mut found.diffs;
+    let steps = scenario::steps(in_len, distributed);
     let total = steps.iter().filter(|s| matches!(s, Step::Check(_))).count();
+    found.checks += total;
     say!(
-        "conformance: {total} checks against {} and {}",
+        "conformance: {total} {} checks against {} and {}",
+        if distributed {
+            "distributed"
+        } else {
+            "standalone"
+        },
         sides[0].host_port,
         sides[1].host_port
     );
@@ -329,40 +518,70 @@ fn run_scenario(args: &Args, sides: &[Side; 2], in_len: usize) -> Result<bool> {
                 }
             }
             Step::Check(c) => {
+                let id = format!("{prefix}{}", c.id);
                 let j = answer(&sides[0], &sides[0].send(c)?);
                 let s = answer(&sides[1], &sides[1].send(c)?);
                 if j.0 != s.0 {
                     diffs.push(Diff {
-                        step: c.id.clone(),
+                        step: id.clone(),
                         path: "$status".into(),
                         detail: format!("status: java {} / strait {}", j.0, s.0),
                     });
                 }
                 if j.2 != s.2 {
                     diffs.push(Diff {
-                        step: c.id.clone(),
+                        step: id.clone(),
                         path: "$header.location".into(),
                         detail: format!("Location: java {:?} / strait {:?}", j.2, s.2),
                     });
                 }
-                diff::diff(&c.id, &j.1, &s.1, &c.cmp, &mut diffs);
+                for (side, (status, _, _)) in sides.iter().zip([&j, &s]) {
+                    if c.expect.is_some_and(|e| e != *status) {
+                        diffs.push(Diff {
+                            step: id.clone(),
+                            path: "$status$expected".into(),
+                            detail: format!(
+                                "{} answered {status}, the contract says {:?}",
+                                side.name, c.expect
+                            ),
+                        });
+                    }
+                }
+                if distributed {
+                    for (side, (_, body, _)) in sides.iter().zip([&j, &s]) {
+                        let mut foreign = Vec::new();
+                        foreign_worker_ids(body, "$", &mut foreign);
+                        for (path, worker) in foreign {
+                            diffs.push(Diff {
+                                step: id.clone(),
+                                path: format!("{path}$own"),
+                                detail: format!(
+                                    "{} names worker {worker:?}, not itself ({})",
+                                    side.name, side.host_port
+                                ),
+                            });
+                        }
+                    }
+                }
+                diff::diff(&id, &j.1, &s.1, &c.cmp, diffs);
             }
             Step::Wait {
                 id,
                 path,
                 what,
+                status: want,
                 pred,
             } => {
                 for side in sides {
                     let deadline = Instant::now() + Duration::from_secs(45);
                     loop {
                         let (status, body) = side.get_json(path)?;
-                        if status == 200 && pred(&body) {
+                        if status == *want && pred(&body) {
                             break;
                         }
                         if Instant::now() > deadline {
                             diffs.push(Diff {
-                                step: id.clone(),
+                                step: format!("{prefix}{id}"),
                                 path: "$wait".into(),
                                 detail: format!(
                                     "{} never reached '{what}'; last answer {status} {body}",
@@ -377,7 +596,7 @@ fn run_scenario(args: &Args, sides: &[Side; 2], in_len: usize) -> Result<bool> {
             }
         }
     }
-    report(&diffs, &allowed, total, args.verbose)
+    Ok(())
 }
 
 /// Print every difference: allowed ones grouped under their allow-list entry (each one listed
@@ -502,90 +721,45 @@ fn bench(sides: &[Side; 2], n: usize) -> Result<()> {
     Ok(())
 }
 
-/// The Strait worker under test, as a child process.
-struct StraitProcess {
-    child: Option<Child>,
-    log: PathBuf,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
 
-impl StraitProcess {
-    fn start(
-        ctx: &Ctx,
-        dir: &std::path::Path,
-        bootstrap: &str,
-        host_port: &str,
-    ) -> Result<StraitProcess> {
-        if util::tcp_open(host_port) {
-            bail!("{host_port} is already in use; pass --port");
-        }
-        let offsets = dir.join("strait.offsets");
-        let _ = fs::remove_file(&offsets);
-        // The reference worker's settings (see services/connect_ref.rs), on Strait's port.
-        let worker = format!(
-            "bootstrap.servers={bootstrap}\nlisteners=http://{host_port}\n\
-             key.converter=org.apache.kafka.connect.json.JsonConverter\n\
-             value.converter=org.apache.kafka.connect.json.JsonConverter\n\
-             key.converter.schemas.enable=true\nvalue.converter.schemas.enable=true\n\
-             offset.storage.file.filename={}\noffset.flush.interval.ms=1000\n",
-            offsets.display()
+    #[test]
+    fn finds_worker_ids_of_other_workers() {
+        let body = json!({"connector": {"worker_id": "${WORKER}"},
+                          "tasks": [{"id": 0, "worker_id": "${WORKER}"}, {"id": 1, "worker_id": "10.0.0.9:8083"}]});
+        let mut out = Vec::new();
+        foreign_worker_ids(&body, "$", &mut out);
+        assert_eq!(
+            out,
+            vec![(
+                "$.tasks[1].worker_id".to_string(),
+                "10.0.0.9:8083".to_string()
+            )]
         );
-        let worker_file = dir.join("strait-worker.properties");
-        fs::write(&worker_file, worker)?;
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| ctx.root.join("target"));
-        let bin = target.join("debug").join("strait");
-        let log = dir.join("strait.log");
-        let out = fs::File::create(&log)?;
-        let child = Command::new(&bin)
-            .arg("standalone")
-            .arg(&worker_file)
-            // The reference worker's log4j2 root level is WARN.
-            .env("STRAIT_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .spawn()
-            .with_context(|| format!("start {}", bin.display()))?;
-        let mut p = StraitProcess {
-            child: Some(child),
-            log,
+    }
+
+    #[test]
+    fn distributed_scenario_adds_signed_and_forwarded_checks() {
+        let ids = |distributed: bool| -> Vec<String> {
+            scenario::steps(10, distributed)
+                .into_iter()
+                .filter_map(|s| match s {
+                    Step::Check(c) => Some(format!("{}={:?}", c.id, c.expect)),
+                    _ => None,
+                })
+                .collect()
         };
-        let ready = util::wait_until(Duration::from_secs(60), Duration::from_millis(100), || {
-            matches!(util::http_get(host_port, "/"), Ok((200, _)))
-        });
-        if !ready {
-            p.stop();
-            bail!(
-                "strait did not answer on {host_port}\n{}",
-                util::log_report(&p.log, 30)
-            );
+        let (standalone, distributed) = (ids(false), ids(true));
+        assert!(!standalone.iter().any(|i| i.starts_with("internal.")));
+        for want in [
+            "internal.unsigned=Some(400)",
+            "internal.wrong-signature=Some(403)",
+            "forward.restart-plan=Some(202)",
+        ] {
+            assert!(distributed.iter().any(|i| i == want), "{want} missing");
         }
-        say!(
-            "conformance: strait up on {host_port} (log {})",
-            p.log.display()
-        );
-        Ok(p)
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = util::signal(c.id(), "TERM");
-            let deadline = Instant::now() + Duration::from_secs(15);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = c.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for StraitProcess {
-    fn drop(&mut self) {
-        self.stop();
     }
 }

@@ -23,11 +23,13 @@ pub enum Step {
     Check(Call),
     /// Send to both sides; the answers are not compared (setup, cleanup).
     Do(Call),
-    /// Poll `GET path` on each side until the condition holds (a timeout is a difference).
+    /// Poll `GET path` on each side until it answers `status` and the condition holds (a
+    /// timeout is a difference).
     Wait {
         id: String,
         path: String,
         what: &'static str,
+        status: u16,
         pred: Pred,
     },
 }
@@ -40,6 +42,10 @@ pub struct Call {
     /// `Content-Type` to send with the body (default `application/json`); `Some("")` = none.
     pub content_type: Option<&'static str>,
     pub accept: Option<&'static str>,
+    /// More request headers (the internal endpoints' signature headers).
+    pub headers: Vec<(&'static str, &'static str)>,
+    /// The status both sides must answer (besides agreeing), where the contract fixes it.
+    pub expect: Option<u16>,
     pub cmp: Cmp,
     /// Retry a side answering 500 (e.g. sink offsets while the stopped task's consumer is
     /// still leaving its group; Java's own message says to retry).
@@ -54,6 +60,8 @@ fn call(id: &str, method: &'static str, path: &str, body: Option<Value>) -> Call
         body: body.map(|b| b.to_string()),
         content_type: None,
         accept: None,
+        headers: Vec::new(),
+        expect: None,
         cmp: Cmp::default(),
         retry_500: false,
     }
@@ -86,8 +94,30 @@ fn wait(id: &str, path: &str, what: &'static str, pred: impl Fn(&Value) -> bool 
         id: id.to_string(),
         path: path.to_string(),
         what,
+        status: 200,
         pred: Box::new(pred),
     }
+}
+
+/// Wait until `GET path` answers 404. A distributed worker forgets a deleted connector's
+/// status when it reads the tombstones back from the status topic, after the DELETE returned.
+fn wait_gone(id: &str, path: &str) -> Step {
+    Step::Wait {
+        id: id.to_string(),
+        path: path.to_string(),
+        what: "404",
+        status: 404,
+        pred: Box::new(|_| true),
+    }
+}
+
+/// Wait until the connector's status is STOPPED. A distributed worker writes it after it acts
+/// on the new target state, which happens after the request returned. (Only the connector:
+/// its task list is what the following check compares.)
+fn wait_stopped(id: &str, status_path: &str) -> Step {
+    wait(id, status_path, "connector STOPPED", |v| {
+        v["connector"]["state"] == "STOPPED"
+    })
 }
 
 fn sets(globs: &[&'static str]) -> Cmp {
@@ -149,8 +179,113 @@ fn validate_chain(id: &str, chain: Value) -> Step {
     )
 }
 
-/// The scenario. `in_len` is the byte length of the source input file.
-pub fn steps(in_len: usize) -> Vec<Step> {
+/// Distributed-only checks, run on the source connector while it is RUNNING with its
+/// original config: the internal task-config endpoint's request signatures (KIP-507: the
+/// single worker leads a `sessioned` group, so every internal request must be signed with
+/// the session key) and the `forward` query parameter a worker adds when it forwards a
+/// request to the leader or to a connector's owner (here the worker is both, so the request
+/// is served where it arrives).
+fn distributed_checks(src: &str, src_config: &Value) -> Vec<Step> {
+    let task_configs = json!([{"task.class": "org.apache.kafka.connect.file.FileStreamSourceTask", "file": "${IN}", "topic": "${TOPIC}"}]);
+    let signed = |id: &str, status: u16, headers: Vec<(&'static str, &'static str)>| {
+        Step::Check(Call {
+            headers,
+            expect: Some(status),
+            ..call(
+                id,
+                "POST",
+                &format!("{src}/tasks"),
+                Some(task_configs.clone()),
+            )
+        })
+    };
+    let expect = |status: u16, c: Call| {
+        Step::Check(Call {
+            expect: Some(status),
+            ..c
+        })
+    };
+    let running = |id: &str| {
+        wait(
+            id,
+            &format!("{src}/status"),
+            "RUNNING",
+            is("RUNNING", &["RUNNING"]),
+        )
+    };
+    vec![
+        signed("internal.unsigned", 400, Vec::new()),
+        signed(
+            "internal.wrong-signature",
+            403,
+            vec![
+                // A well-formed HMAC-SHA256 (32 bytes, base64) made with another key.
+                (
+                    "X-Connect-Authorization",
+                    "c2lnbmVkIHdpdGggYSBrZXkgbm8gd29ya2VyIGhhcyE=",
+                ),
+                ("X-Connect-Request-Signature-Algorithm", "HmacSHA256"),
+            ],
+        ),
+        signed(
+            "internal.unsupported-algorithm",
+            400,
+            vec![
+                (
+                    "X-Connect-Authorization",
+                    "c2lnbmVkIHdpdGggYSBrZXkgbm8gd29ya2VyIGhhcyE=",
+                ),
+                ("X-Connect-Request-Signature-Algorithm", "HmacMD5"),
+            ],
+        ),
+        get("internal.tasks.unchanged", &format!("{src}/tasks")),
+        expect(
+            200,
+            call(
+                "forward.config",
+                "PUT",
+                &format!("{src}/config?forward=true"),
+                Some(src_config.clone()),
+            ),
+        ),
+        running("wait.forward.config"),
+        expect(
+            204,
+            call(
+                "forward.restart",
+                "POST",
+                &format!("{src}/restart?forward=false"),
+                None,
+            ),
+        ),
+        running("wait.forward.restart"),
+        expect(
+            202,
+            call(
+                "forward.restart-plan",
+                "POST",
+                &format!("{src}/restart?includeTasks=true&forward=true"),
+                None,
+            ),
+        ),
+        running("wait.forward.restart-plan"),
+        expect(
+            204,
+            call(
+                "forward.task-restart",
+                "POST",
+                &format!("{src}/tasks/0/restart?forward=false"),
+                None,
+            ),
+        ),
+        running("wait.forward.task-restart"),
+        get("forward.status", &format!("{src}/status")),
+    ]
+}
+
+/// The scenario. `in_len` is the byte length of the source input file; `distributed` adds the
+/// checks that only a distributed worker answers ([`distributed_checks`]).
+pub fn steps(in_len: usize, distributed: bool) -> Vec<Step> {
     let src = "/connectors/${SRC}";
     let snk = "/connectors/${SNK}";
     let bad = "/connectors/${BAD}";
@@ -404,6 +539,11 @@ pub fn steps(in_len: usize) -> Vec<Step> {
             is("RUNNING", &["RUNNING"]),
         ),
         get("status", &format!("{src}/status")),
+    ];
+    if distributed {
+        s.extend(distributed_checks(src, &src_config));
+    }
+    s.extend([
         check_with(
             "expand",
             "GET",
@@ -533,6 +673,7 @@ pub fn steps(in_len: usize) -> Vec<Step> {
             is("RUNNING", &["FAILED"]),
         ),
         check("stop.failed", "PUT", &format!("{bad}/stop"), None),
+        wait_stopped("wait.failed-stopped", &format!("{bad}/status")),
         get("status.failed-stopped", &format!("{bad}/status")),
         // Java's standalone herder answers 404 here but then starts a phantom task 9 (FAILED
         // with a NullPointerException), so this runs on the connector about to be deleted.
@@ -645,6 +786,7 @@ pub fn steps(in_len: usize) -> Vec<Step> {
         ),
         check("stop", "PUT", &format!("{src}/stop"), None),
         check("stop.again", "PUT", &format!("{src}/stop"), None),
+        wait_stopped("wait.stopped", &format!("{src}/status")),
         get("status.stopped", &format!("{src}/status")),
         get("info.stopped", src),
         get("tasks.stopped", &format!("{src}/tasks")),
@@ -726,6 +868,7 @@ pub fn steps(in_len: usize) -> Vec<Step> {
                 json!({"name": "${SNK}", "config": {"connector.class": "FileStreamSink", "topics": "${TOPIC}", "file": "${OUT}"}, "initial_state": "STOPPED"}),
             ),
         ),
+        wait_stopped("wait.sink.stopped", &format!("{snk}/status")),
         get("sink.status.stopped", &format!("{snk}/status")),
         get("sink.info.stopped", snk),
         get("sink.offsets.empty", &format!("{snk}/offsets")),
@@ -837,7 +980,7 @@ pub fn steps(in_len: usize) -> Vec<Step> {
         }),
         get("sink.offsets.reset.get", &format!("{snk}/offsets")),
         check("sink.delete", "DELETE", snk, None),
-    ];
+    ]);
     // Unknown connector, every route.
     let nope = "/connectors/nope-${RUN}";
     for (id, method, path, body) in [
@@ -944,6 +1087,7 @@ pub fn steps(in_len: usize) -> Vec<Step> {
         // Delete stops and forgets.
         check("delete", "DELETE", src, None),
         get("deleted.info", src),
+        wait_gone("wait.deleted.status", &format!("{src}/status")),
         get("deleted.status", &format!("{src}/status")),
         check_with("list.final", "GET", "/connectors", None, ours()),
     ]);
