@@ -32,8 +32,15 @@ pub fn cluster_properties(group: &str, port: u16, extra: &str) -> String {
 impl Node {
     pub fn start(dir: &Path, name: &str, group: &str, extra: &str) -> Node {
         let port = free_port();
+        Node::start_with_properties(dir, name, port, &cluster_properties(group, port, extra))
+    }
+
+    /// Start a worker from the complete properties file text `properties`, whose `listeners`
+    /// must be `http://127.0.0.1:<port>` (the mixed-cluster tests write the very same
+    /// properties for Java and Strait workers).
+    pub fn start_with_properties(dir: &Path, name: &str, port: u16, properties: &str) -> Node {
         let props = dir.join(format!("{name}.properties"));
-        std::fs::write(&props, cluster_properties(group, port, extra)).unwrap();
+        std::fs::write(&props, properties).unwrap();
         let log = dir.join(format!("{name}.log"));
         let child = Command::new(env!("CARGO_BIN_EXE_strait"))
             .arg("distributed")
@@ -213,7 +220,7 @@ fn placements(
         .then_some(out)
 }
 
-fn lines_of(path: &Path) -> Vec<String> {
+pub(crate) fn lines_of(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
@@ -221,7 +228,7 @@ fn lines_of(path: &Path) -> Vec<String> {
         .collect()
 }
 
-fn append(path: &Path, from: usize, n: usize) {
+pub(crate) fn append(path: &Path, from: usize, n: usize) {
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -278,13 +285,13 @@ fn is_task(id: &str) -> bool {
 }
 
 /// How many times the worker's log says it started `task`.
-fn starts(node: &Node, task: &str) -> usize {
+pub(crate) fn starts(node: &Node, task: &str) -> usize {
     let suffix = format!("task started task={task}");
     node.log().lines().filter(|l| l.ends_with(&suffix)).count()
 }
 
 /// Java's assignor balances connectors and tasks separately: for each, max − min ≤ 1.
-fn balanced(load: &[(usize, usize)]) -> bool {
+pub(crate) fn balanced(load: &[(usize, usize)]) -> bool {
     let spread = |f: fn(&(usize, usize)) -> usize| {
         load.iter().map(f).max().unwrap_or(0) - load.iter().map(f).min().unwrap_or(0)
     };
