@@ -134,9 +134,11 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<()> {
         "strait",
     ]))?;
     let strait = ctx.root.join("target/release/strait");
+    // Absolute: the workers run in their own directories.
+    let java_libs = fs::canonicalize(&opts.java_libs).unwrap_or_else(|_| opts.java_libs.clone());
     if !opts.no_peer {
         util::require_tool("java", "install a JDK (17) for the Kafka Connect peer")?;
-        let runtime = opts.java_libs.join("connect-runtime-4.1.2.jar");
+        let runtime = java_libs.join("connect-runtime-4.1.2.jar");
         if !runtime.is_file() {
             bail!(
                 "{} not found: pass --java-libs <Kafka 4.1.2 libs dir> or --no-peer",
@@ -184,7 +186,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<()> {
                 group: format!("bench-dist-{stamp}-{run}-{}", imp.label()),
                 bootstrap: &opts.bootstrap,
                 strait: &strait,
-                java_libs: &opts.java_libs,
+                java_libs: &java_libs,
                 dir: &dir,
             };
             one_run(&spec, samples).with_context(|| {
