@@ -710,3 +710,45 @@ fn print_table(opts: &Options, java: &Samples, ours: &Samples) {
          memory every worker of every run."
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_is_median_min_max() {
+        assert_eq!(summary(&[]), None);
+        assert_eq!(summary(&[3.0, 1.0, 2.0]), Some((2.0, 1.0, 3.0)));
+        assert_eq!(summary(&[4.0, 1.0, 2.0, 3.0]), Some((2.5, 1.0, 4.0)));
+    }
+
+    #[test]
+    fn memory_of_this_process() {
+        let (hwm, rss) = memory_mb(std::process::id()).unwrap();
+        assert!(rss > 0.0 && hwm >= rss, "VmHWM {hwm} MB, VmRSS {rss} MB");
+    }
+
+    #[test]
+    fn both_sides_get_the_same_worker_file() {
+        let dir = Path::new("/nonexistent");
+        let spec = |imp| ClusterSpec {
+            imp,
+            group: "g".into(),
+            bootstrap: "127.0.0.1:9092",
+            strait: dir,
+            java_libs: dir,
+            dir,
+        };
+        let java = worker_properties(&spec(Impl::Java), 8083);
+        assert_eq!(java, worker_properties(&spec(Impl::Strait), 8083));
+        for line in [
+            "session.timeout.ms=10000",
+            "heartbeat.interval.ms=3000",
+            "scheduled.rebalance.max.delay.ms=0",
+            "config.storage.replication.factor=1",
+            "listeners=http://127.0.0.1:8083",
+        ] {
+            assert!(java.lines().any(|l| l == line), "{line} missing:\n{java}");
+        }
+    }
+}
