@@ -26,11 +26,17 @@ use anyhow::Result;
 use crate::services;
 use crate::util::{self, Ctx};
 
+#[path = "bench_distributed.rs"]
+mod distributed;
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Scenario to run; without one, the default run (source, raw consume, drains, SMTs).
-    #[arg(value_parser = ["kafka_to_s3"])]
+    #[arg(value_parser = ["kafka_to_s3", "distributed"])]
     scenario: Option<String>,
+    /// distributed: clusters started per implementation (alternating Java and Strait).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
     /// Records to pre-load and drain (default: 2,000,000; kafka_to_s3: 6,400,000).
     #[arg(long)]
     records: Option<u64>,
@@ -81,6 +87,27 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         Some(_) => services::Outcome::AlreadyUp,
         None => services::up(ctx, kafka)?,
     };
+    if args.scenario.as_deref() == Some("distributed") {
+        let result = distributed::run(
+            ctx,
+            distributed::Options {
+                bootstrap: args
+                    .bootstrap
+                    .clone()
+                    .unwrap_or_else(|| services::kafka::BOOTSTRAP.to_string()),
+                java_libs: args
+                    .java_libs
+                    .clone()
+                    .unwrap_or_else(|| ctx.services_dir.join("kafka/libs")),
+                runs: args.runs,
+                no_peer: args.no_peer,
+            },
+        );
+        if args.stop_services && outcome == services::Outcome::Started {
+            services::down(ctx, kafka)?;
+        }
+        return result;
+    }
     let s3 = services::find("s3")?;
     let s3_outcome = match (&args.s3_endpoint, to_s3) {
         (None, true) => services::up(ctx, s3)?,

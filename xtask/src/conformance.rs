@@ -24,7 +24,7 @@ mod allow;
 #[path = "conformance/diff.rs"]
 mod diff;
 #[path = "conformance/http.rs"]
-mod http;
+pub(crate) mod http;
 #[path = "conformance/scenario.rs"]
 mod scenario;
 #[path = "conformance/worker.rs"]
