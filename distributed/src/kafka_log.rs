@@ -184,6 +184,12 @@ impl KafkaLog {
                 },
             );
         let consumer: BaseConsumer = create(&cfg, &format!("{topic} log consumer"))?;
+        // End offsets are asked on a client of their own: on the reading consumer's connection
+        // a ListOffsets request waits behind the pending long-poll fetch (up to
+        // `fetch.wait.max.ms`, 500 ms, per partition), which made every read to the end, and
+        // so every config write, take about half a second per partition. (Java's consumer
+        // sends ListOffsets without waiting for its fetches.)
+        let watermarks: BaseConsumer = create(&cfg, &format!("{topic} log end-offset client"))?;
 
         let (consumer, partitions) = {
             let topic = topic.clone();
@@ -208,6 +214,7 @@ impl KafkaLog {
         let worker = Worker {
             topic: topic.clone(),
             consumer,
+            watermarks,
             partitions: partitions.clone(),
             on_record,
             requests: rx,
@@ -396,6 +403,8 @@ fn wait_for_partitions(consumer: &BaseConsumer, topic: &str) -> Result<Vec<i32>>
 struct Worker {
     topic: String,
     consumer: BaseConsumer,
+    /// Asks for end offsets (see [`KafkaLog::start`]).
+    watermarks: BaseConsumer,
     partitions: Vec<i32>,
     on_record: RecordCallback,
     requests: mpsc::Receiver<Request>,
@@ -469,7 +478,7 @@ impl Worker {
         let mut ends: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
         for &p in &self.partitions {
             let wm = self
-                .consumer
+                .watermarks
                 .fetch_watermarks(&self.topic, p, END_OFFSETS_TIMEOUT)
                 .map_err(|e| {
                     kafka_error(e, &format!("reading the end offsets of {}", self.topic))

@@ -41,7 +41,7 @@ use crate::protocol::{
 use crate::signing::{self, MacAlgorithm};
 
 /// How often the loop wakes with nothing to do: task statuses are reported within this.
-const IDLE_TICK: Duration = Duration::from_millis(200);
+const IDLE_TICK: Duration = Duration::from_millis(50);
 /// Pause before retrying a failed join or task-config write.
 const RETRY_BACKOFF: Duration = Duration::from_millis(500);
 
