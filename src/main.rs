@@ -85,6 +85,39 @@ fn init_logging(default: Option<&str>) {
     }
 }
 
+/// Read the worker file, start a worker with `start`, run until SIGINT/SIGTERM, then stop it
+/// with the future `start` returned. Exit codes: 2 for an unreadable worker file, the start
+/// error's own code otherwise.
+async fn run_until_signal<S, F>(worker_file: &std::path::Path, start: S) -> ExitCode
+where
+    S: FnOnce(strait_engine::config::Props) -> F,
+    F: std::future::Future<
+        Output = Result<
+            std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
+            strait_engine::standalone::StartError,
+        >,
+    >,
+{
+    let props = match read_worker_properties(worker_file) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("Stopping due to error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let stop = match start(props).await {
+        Ok(stop) => stop,
+        Err(e) => {
+            tracing::error!("Failed to start Strait: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    shutdown_signal().await;
+    tracing::info!("Strait is shutting down");
+    stop.await;
+    ExitCode::SUCCESS
+}
+
 const USAGE: &str =
     "Usage: strait standalone worker.properties [connector1.properties connector2.json ...]";
 
@@ -110,52 +143,19 @@ fn main() -> ExitCode {
                 eprintln!("{USAGE}");
                 return ExitCode::from(1);
             };
-            runtime.block_on(async {
-                let props = match read_worker_properties(worker_file) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        tracing::error!("Stopping due to error: {e}");
-                        return ExitCode::from(2);
-                    }
-                };
-                let worker = match StandaloneWorker::start(props, connector_files, registry()).await
-                {
-                    Ok(w) => w,
-                    Err(e) => {
-                        tracing::error!("Failed to start Strait: {e}");
-                        return ExitCode::from(e.exit_code());
-                    }
-                };
-                shutdown_signal().await;
-                tracing::info!("Strait is shutting down");
-                worker.shutdown().await;
-                ExitCode::SUCCESS
-            })
+            runtime.block_on(run_until_signal(worker_file, |props| async move {
+                let w = StandaloneWorker::start(props, connector_files, registry()).await?;
+                Ok(Box::pin(async move { w.shutdown().await }) as _)
+            }))
         }
         Command::Distributed { worker } => {
             init_logging(None);
             // ConnectDistributed's exit codes: invalid worker configuration 2 (here, like
             // standalone), failure to start 3.
-            runtime.block_on(async {
-                let props = match read_worker_properties(&worker) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        tracing::error!("Stopping due to error: {e}");
-                        return ExitCode::from(2);
-                    }
-                };
-                let worker = match DistributedWorker::start(props, registry()).await {
-                    Ok(w) => w,
-                    Err(e) => {
-                        tracing::error!("Failed to start Strait: {e}");
-                        return ExitCode::from(e.exit_code());
-                    }
-                };
-                shutdown_signal().await;
-                tracing::info!("Strait is shutting down");
-                worker.shutdown().await;
-                ExitCode::SUCCESS
-            })
+            runtime.block_on(run_until_signal(&worker, |props| async move {
+                let w = DistributedWorker::start(props, registry()).await?;
+                Ok(Box::pin(async move { w.shutdown().await }) as _)
+            }))
         }
         Command::Demo(args) => {
             // The progress line is the demo's interface; failures come back with their trace.

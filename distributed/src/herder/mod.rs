@@ -288,6 +288,18 @@ impl DistributedHerder {
         })
     }
 
+    /// Pause and resume (Java's `AbstractHerder`): any worker writes the target state.
+    async fn put_target_state(&self, name: &str, state: TargetState) -> Result<()> {
+        let core = self.core().await?;
+        if !core.configs.contains(name) {
+            return Err(Error::not_found(format!("Unknown connector {name}")));
+        }
+        core.configs
+            .put_target_state(name, state)
+            .await
+            .map_err(write_failed)
+    }
+
     /// Whether offsets may be modified: target state STOPPED (Java's `isConnectorStopped`).
     fn stopped_connector(
         &self,
@@ -455,25 +467,11 @@ impl Herder for DistributedHerder {
     }
 
     async fn pause_connector(&self, name: &str) -> Result<()> {
-        let core = self.core().await?;
-        if !core.configs.contains(name) {
-            return Err(Error::not_found(format!("Unknown connector {name}")));
-        }
-        core.configs
-            .put_target_state(name, TargetState::Paused)
-            .await
-            .map_err(write_failed)
+        self.put_target_state(name, TargetState::Paused).await
     }
 
     async fn resume_connector(&self, name: &str) -> Result<()> {
-        let core = self.core().await?;
-        if !core.configs.contains(name) {
-            return Err(Error::not_found(format!("Unknown connector {name}")));
-        }
-        core.configs
-            .put_target_state(name, TargetState::Started)
-            .await
-            .map_err(write_failed)
+        self.put_target_state(name, TargetState::Started).await
     }
 
     async fn stop_connector(&self, name: &str) -> Result<()> {
