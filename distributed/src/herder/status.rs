@@ -75,10 +75,14 @@ impl StatusWriter {
         let (Some(write), Some(log)) = (write, self.log.get().cloned()) else {
             return;
         };
+        // Enqueued here, in call order: PAUSED then RUNNING must reach the topic in that order
+        // (enqueuing from the spawned task could swap them, leaving a resumed task PAUSED).
+        let first = log.send(write.key.as_bytes(), write.value.as_deref());
         let store = self.store.clone();
         tokio::spawn(async move {
+            let mut pending = first;
             for attempt in 1..=MAX_ATTEMPTS {
-                match log.send(write.key.as_bytes(), write.value.as_deref()).await {
+                match pending.await {
                     Ok(_) => return,
                     Err(e) if e.is_retriable() && attempt < MAX_ATTEMPTS => {
                         let retry = store
@@ -90,6 +94,7 @@ impl StatusWriter {
                         }
                         tracing::warn!(key = %write.key, error = %e, "status write failed; retrying");
                         tokio::time::sleep(RETRY_BACKOFF).await;
+                        pending = log.send(write.key.as_bytes(), write.value.as_deref());
                     }
                     Err(e) => {
                         tracing::error!(key = %write.key, error = %e, "status write failed");
