@@ -9,7 +9,8 @@ use serde_json::Value;
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-fn push_u_escape(out: &mut Vec<u8>, unit: u32) {
+/// `\uXXXX` with upper-case hex, as Jackson escapes a UTF-16 unit.
+pub fn push_u_escape(out: &mut Vec<u8>, unit: u32) {
     out.extend_from_slice(&[
         b'\\',
         b'u',

@@ -25,18 +25,7 @@ static ESCAPE: [u8; 256] = {
     t
 };
 
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
-
-fn push_u_escape(out: &mut Vec<u8>, unit: u32) {
-    out.extend_from_slice(&[
-        b'\\',
-        b'u',
-        HEX[(unit >> 12 & 0xF) as usize],
-        HEX[(unit >> 8 & 0xF) as usize],
-        HEX[(unit >> 4 & 0xF) as usize],
-        HEX[(unit & 0xF) as usize],
-    ]);
-}
+use strait_engine::java_json::push_u_escape;
 
 /// Append `s` (valid UTF-8) as a quoted JSON string, escaped as Jackson escapes it.
 pub fn write_str(out: &mut Vec<u8>, s: &[u8]) {
