@@ -13,10 +13,13 @@
 //!   written with Kafka's default partitioner (Java's `KafkaBasedLog`).
 //! * [`config_store`], [`status_store`], [`offset_store`]: the three internal topics' records in
 //!   Java's exact keys and JSON, and the state they replay into.
+//! * [`fence`]: Admin `fenceProducers` (KIP-730), which exactly-once source support uses to fence
+//!   the transactional producers of a connector's earlier task generation.
 
 pub mod assignor;
 pub mod config;
 pub mod config_store;
+pub mod fence;
 pub mod herder;
 pub mod kafka_log;
 pub mod membership;

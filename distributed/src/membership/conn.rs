@@ -114,7 +114,15 @@ impl Connection {
 
     /// The version to speak for `api`: the highest both the broker and kafka-protocol know.
     pub(crate) fn version(&self, api: ApiKey) -> Result<i16> {
-        let ours = api.valid_versions();
+        self.version_up_to(api, api.valid_versions().max)
+    }
+
+    /// The version to speak for `api` when this client's message type stops at `max` (below
+    /// what `ApiKey::valid_versions` lists: kafka-protocol 0.18 lists InitProducerId up to v6,
+    /// but its request type encodes only up to v5).
+    pub(crate) fn version_up_to(&self, api: ApiKey, max: i16) -> Result<i16> {
+        let mut ours = api.valid_versions();
+        ours.max = ours.max.min(max);
         let Some(&(min, max)) = self.broker_versions.get(&(api as i16)) else {
             return Err(Error::external(
                 format!("Kafka broker {} does not support {api:?}", self.addr),

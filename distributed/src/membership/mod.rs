@@ -24,7 +24,7 @@
 //!   end, as Java's `ensureActiveGroup` does inside the herder's poll; callers bound it with
 //!   `tokio::time::timeout` (cancelling it is safe: the next `join` starts over).
 
-mod conn;
+pub(crate) mod conn;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -306,7 +306,7 @@ impl Shared {
     }
 }
 
-fn format_addr(host: &str, port: i32) -> String {
+pub(crate) fn format_addr(host: &str, port: i32) -> String {
     if host.contains(':') {
         format!("[{host}]:{port}")
     } else {
@@ -334,7 +334,7 @@ fn str_bytes(s: &str) -> StrBytes {
 }
 
 /// Parses `bootstrap.servers` (Java's `ClientUtils.parseAndValidateAddresses`, minus DNS).
-fn parse_bootstrap(servers: &str) -> Result<Vec<String>> {
+pub(crate) fn parse_bootstrap(servers: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for entry in servers.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         let valid = entry
