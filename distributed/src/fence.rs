@@ -962,4 +962,91 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.message(), "Invalid url in bootstrap.servers: no-port");
     }
+
+    /// Against the shared real broker (STRAIT_TEST_BOOTSTRAP); skipped when it is unset.
+    mod broker {
+        use super::*;
+        use crate::kafka_log::tests::{create_topic, test_bootstrap, test_clients, unique};
+        use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+        use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+
+        type TxnProducer = ThreadedProducer<DefaultProducerContext>;
+
+        /// A transactional producer with an open transaction holding one record of `topic`.
+        async fn open_transaction(bootstrap: &str, id: &str, topic: &str) -> TxnProducer {
+            let mut cfg = test_clients(bootstrap).producer;
+            cfg.set("transactional.id", id);
+            let topic = topic.to_string();
+            tokio::task::spawn_blocking(move || {
+                let p: TxnProducer = cfg.create().expect("producer");
+                p.init_transactions(Duration::from_secs(30))
+                    .expect("init_transactions");
+                p.begin_transaction().expect("begin_transaction");
+                p.send(BaseRecord::to(&topic).key("k").payload("v"))
+                    .map_err(|(e, _)| e)
+                    .expect("send");
+                // Delivered: the partition is in the transaction on the coordinator's side.
+                p.flush(Duration::from_secs(30)).expect("flush");
+                p
+            })
+            .await
+            .expect("producer task")
+        }
+
+        async fn commit(p: TxnProducer) -> std::result::Result<(), KafkaError> {
+            tokio::task::spawn_blocking(move || p.commit_transaction(Duration::from_secs(30)))
+                .await
+                .expect("commit task")
+        }
+
+        #[tokio::test]
+        async fn broker_a_fenced_producer_cannot_commit_and_a_new_one_with_its_id_can() {
+            let Some(bootstrap) = test_bootstrap() else {
+                return;
+            };
+            let topic = unique("strait-fence");
+            create_topic(&bootstrap, &topic, 1, "delete").await;
+            let id = unique("strait-fence-txn");
+            let zombie = open_transaction(&bootstrap, &id, &topic).await;
+
+            let settings = FenceSettings {
+                bootstrap_servers: bootstrap.clone(),
+                client_id: "strait-fence-test".into(),
+                request_timeout: Duration::from_secs(30),
+                transaction_timeout_ms: 60_000,
+            };
+            fence_producers(
+                &settings,
+                std::slice::from_ref(&id),
+                Duration::from_secs(60),
+            )
+            .await
+            .expect("fence_producers");
+
+            let err = commit(zombie)
+                .await
+                .expect_err("a fenced producer must not commit");
+            let KafkaError::Transaction(e) = &err else {
+                panic!("expected a transaction error, got {err:?}");
+            };
+            assert!(
+                e.is_fatal()
+                    && matches!(
+                        e.code(),
+                        RDKafkaErrorCode::ProducerFenced
+                            | RDKafkaErrorCode::InvalidProducerEpoch
+                            | RDKafkaErrorCode::Fenced
+                    ),
+                "expected a fatal fencing error, got {:?} (fatal: {}): {e}",
+                e.code(),
+                e.is_fatal()
+            );
+
+            // Fencing bumps the epoch only: the id itself stays usable by a new producer.
+            let successor = open_transaction(&bootstrap, &id, &topic).await;
+            commit(successor)
+                .await
+                .expect("a new producer with the fenced id commits");
+        }
+    }
 }
