@@ -18,6 +18,8 @@ mod avro;
 mod avro_interop;
 #[path = "standalone/distributed.rs"]
 mod distributed;
+#[path = "standalone/exactly_once.rs"]
+mod exactly_once;
 #[path = "standalone/internal_topics.rs"]
 mod internal_topics;
 #[path = "standalone/java_worker.rs"]

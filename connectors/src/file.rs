@@ -36,6 +36,13 @@
 //!   [`strait_formats::java::JavaStringWriter`].
 //! - The sink fsyncs on flush (Java only flushes the `PrintStream`), so "committed" means durable.
 //!
+//! **Exactly-once.** In distributed mode with `exactly.once.source.support=enabled` the source
+//! is exactly-once when it reads a file (Java's `exactlyOnceSupport`: SUPPORTED with `file`,
+//! UNSUPPORTED with stdin): its lines and their byte positions commit in one transaction.
+//! Beyond Java, it also defines its own transaction boundaries
+//! (`transaction.boundary=connector`): a transaction ends where the file currently ends, or
+//! after [`CHUNK_BATCHES`] batches, so every chunk appended to the file commits as one unit.
+//!
 //! Version: both connectors report `4.1.0`, the Apache Kafka release whose behaviour they mirror
 //! (Java reports the Kafka version through `AppInfoParser`).
 
@@ -55,8 +62,8 @@ use strait_engine::batch::{columns, Batch, OffsetMap, Provenance, SourceMap};
 use strait_engine::config::{ConfigDef, Props, Validator};
 use strait_engine::declare_config;
 use strait_engine::plugin::{
-    Connector, PluginInfo, PluginType, SinkInput, SinkTask, SinkTaskContext, SourceTask,
-    SourceTaskContext, TaskInstance,
+    Connector, ConnectorTransactionBoundaries, ExactlyOnceSupport, PluginInfo, PluginType,
+    SinkInput, SinkTask, SinkTaskContext, SourceTask, SourceTaskContext, TaskInstance,
 };
 use strait_engine::schema;
 use strait_engine::{Error, Result};
@@ -184,6 +191,31 @@ impl Connector for FileStreamSourceConnector {
         ))))
     }
 
+    /// Java's logic: exactly-once is possible when reading a file (that is only appended to),
+    /// not stdin, whose offsets are not tracked.
+    fn exactly_once_support(props: &Props) -> Result<Option<ExactlyOnceSupport>> {
+        let config = FileSourceConfig::parse(props)?;
+        Ok(Some(if config.file.is_some() {
+            ExactlyOnceSupport::Supported
+        } else {
+            ExactlyOnceSupport::Unsupported
+        }))
+    }
+
+    /// Strait addition (Java's connector answers `UNSUPPORTED`): with
+    /// `transaction.boundary=connector` a transaction ends where the file currently ends, or
+    /// after [`CHUNK_BATCHES`] batches, so each chunk the file grew by commits as one unit.
+    fn can_define_transaction_boundaries(
+        props: &Props,
+    ) -> Result<Option<ConnectorTransactionBoundaries>> {
+        Self::exactly_once_support(props).map(|s| {
+            Some(match s {
+                Some(ExactlyOnceSupport::Supported) => ConnectorTransactionBoundaries::Supported,
+                _ => ConnectorTransactionBoundaries::Unsupported,
+            })
+        })
+    }
+
     /// Java's checks (KIP-875): no alteration with stdin; offsets null or `{"position": <long ≥ 0>}`;
     /// partitions with a `filename`. Like Java it answers `true` (the framework still writes the
     /// offsets; the answer selects the REST message); the task checks the position against the
@@ -274,7 +306,15 @@ pub struct FileStreamSourceTask {
     scanned: usize,
     eof_wait: Duration,
     missing_wait: Duration,
+    /// Batches produced since the last transaction commit this task requested (connector-defined
+    /// transaction boundaries only).
+    batches_in_transaction: usize,
 }
+
+/// With connector-defined transaction boundaries, a FileStreamSource transaction ends at the
+/// file's current end or after this many batches, whichever comes first (so a large file does
+/// not make one transaction that outlives `transaction.timeout.ms`).
+pub const CHUNK_BATCHES: usize = 64;
 
 impl std::fmt::Debug for FileStreamSourceTask {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -306,6 +346,7 @@ impl FileStreamSourceTask {
             scanned: 0,
             eof_wait: EOF_WAIT,
             missing_wait: MISSING_FILE_WAIT,
+            batches_in_transaction: 0,
         }
     }
 
@@ -483,6 +524,7 @@ impl SourceTask for FileStreamSourceTask {
         );
         let mut rows = 0usize;
         let mut read_any = false;
+        let mut at_end = false;
         loop {
             while rows < batch_size {
                 let Some(line) = self.next_line() else { break };
@@ -498,6 +540,7 @@ impl SourceTask for FileStreamSourceTask {
             let n = self.read_more().await?;
             tracing::trace!(bytes = n, file = self.log_name(), "read");
             if n == 0 {
+                at_end = true;
                 if !read_any && rows == 0 && self.config.file.is_some() {
                     // Nothing new at all: back off instead of spinning on EOF.
                     tokio::time::sleep(self.eof_wait).await;
@@ -509,7 +552,15 @@ impl SourceTask for FileStreamSourceTask {
         if rows == 0 {
             return Ok(None);
         }
-        self.build_batch(&mut values, rows).map(Some)
+        let batch = self.build_batch(&mut values, rows)?;
+        if let Some(txn) = self.ctx.as_ref().and_then(|c| c.transactions.as_ref()) {
+            self.batches_in_transaction += 1;
+            if at_end || self.batches_in_transaction >= CHUNK_BATCHES {
+                txn.commit_transaction();
+                self.batches_in_transaction = 0;
+            }
+        }
+        Ok(Some(batch))
     }
 
     async fn stop(&mut self) -> Result<()> {
@@ -784,6 +835,7 @@ mod tests {
             connector: "file-source".into(),
             task_id: 0,
             offsets,
+            transactions: None,
         }
     }
 

@@ -218,6 +218,7 @@ async fn file_source_to_file_sink_round_trip() {
         connector: "src".into(),
         task_id: 0,
         offsets: offsets.clone(),
+        transactions: None,
     })
     .await
     .unwrap();
@@ -271,6 +272,7 @@ async fn file_source_to_file_sink_round_trip() {
             connector: "src".into(),
             task_id: 0,
             offsets: offsets.clone(),
+            transactions: None,
         })
         .await
         .unwrap();
@@ -297,6 +299,7 @@ async fn datagen_into_file_sink_prints_structs() {
         connector: "dg".into(),
         task_id: 0,
         offsets: Arc::new(MemOffsets::default()),
+        transactions: None,
     })
     .await
     .unwrap();

@@ -3,8 +3,7 @@
 //!
 //! Every key Java defines is declared here with Java's default and documentation. A key whose
 //! value Strait cannot honour is refused at start-up with the reason, never ignored:
-//! `exactly.once.source.support` other than `disabled` (exactly-once sources are a later
-//! issue), `security.protocol` other than `PLAINTEXT` and `sasl.*` keys (the worker group
+//! `security.protocol` other than `PLAINTEXT` and `sasl.*` keys (the worker group
 //! client speaks plaintext Kafka only), and MAC algorithms other than the `HmacSHA*` family.
 //! The client keys `request.timeout.ms` and `retry.backoff.ms` apply to the group membership
 //! client, as in Java; the other client tuning keys ([`MEMBERSHIP_KEYS_WITHOUT_EFFECT`]) are
@@ -534,11 +533,6 @@ impl DistributedConfig {
                 )));
             }
         }
-        if d.exactly_once_source_support != ExactlyOnceSourceSupport::Disabled {
-            return Err(Error::unsupported(
-                "Invalid worker configuration: exactly.once.source.support: Strait's distributed mode does not support exactly-once source connectors yet; set it to 'disabled' (the default)",
-            ));
-        }
         if !d.security_protocol.eq_ignore_ascii_case("PLAINTEXT") {
             return Err(Error::unsupported(format!(
                 "Invalid worker configuration: security.protocol={}: Strait's distributed mode speaks PLAINTEXT to Kafka only so far",
@@ -709,8 +703,6 @@ mod tests {
     #[test]
     fn what_strait_cannot_honour_is_refused() {
         for (key, value, needle) in [
-            ("exactly.once.source.support", "enabled", "exactly-once"),
-            ("exactly.once.source.support", "preparing", "exactly-once"),
             ("security.protocol", "SASL_SSL", "PLAINTEXT"),
             ("sasl.mechanism", "PLAIN", "SASL"),
             (

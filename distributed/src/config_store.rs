@@ -34,8 +34,10 @@ use strait_engine::error::{Error, Result};
 use strait_engine::herder::{ConnectorTaskId, TargetState};
 use tokio::sync::{broadcast, watch};
 
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+
 use crate::kafka_log::{
-    ensure_internal_topic, InternalTopic, KafkaLog, KafkaLogSettings, LogRecord,
+    ensure_internal_topic, kafka_error, InternalTopic, KafkaLog, KafkaLogSettings, LogRecord,
 };
 
 pub const TARGET_STATE_PREFIX: &str = "target-state-";
@@ -870,6 +872,11 @@ pub struct ConfigStoreSettings {
     pub replication_factor: i16,
     /// Extra topic configs (`config.storage.*` minus the known keys).
     pub topic_configs: Props,
+    /// Java's "fencable writer": with `exactly.once.source.support` other than `disabled`, the
+    /// leader's writes of connector configs, task configs, task-count records and session keys
+    /// go through a transactional producer (`connect-cluster-<group.id>`), claimed with
+    /// [`ConfigStore::claim_write_privileges`] so a zombie leader's writes are fenced.
+    pub privileged_writes: bool,
 }
 
 struct Shared {
@@ -883,7 +890,15 @@ pub struct ConfigStore {
     shared: Arc<Mutex<Shared>>,
     events: broadcast::Sender<ConfigEvent>,
     offsets: watch::Receiver<i64>,
+    /// The producer settings of the log, for the fencable writer.
+    producer_config: rdkafka::ClientConfig,
+    privileged_writes: bool,
+    /// The claimed transactional producer (leader only), see [`ConfigStoreSettings`].
+    fencable: tokio::sync::Mutex<Option<Arc<FutureProducer>>>,
 }
+
+/// How long the fencable writer's transactional calls may block.
+const FENCABLE_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl ConfigStore {
     /// Create or validate the topic (compacted, exactly one partition), read it to the end, and
@@ -930,6 +945,7 @@ impl ConfigStore {
                 }
             })
         };
+        let producer_config = settings.log.clients.producer.clone();
         let mut log = KafkaLog::start(settings.log, callback).await?;
         if log.partition_count() > 1 {
             let n = log.partition_count();
@@ -946,7 +962,93 @@ impl ConfigStore {
             shared,
             events,
             offsets,
+            producer_config,
+            privileged_writes: settings.privileged_writes,
+            fencable: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// Whether the leader's writes need the fencable writer (and it is not claimed yet).
+    pub async fn needs_write_privileges(&self) -> bool {
+        self.privileged_writes && self.fencable.lock().await.is_none()
+    }
+
+    /// Java's `claimWritePrivileges`: create the transactional producer
+    /// `connect-cluster-<group.id>` and initialise it, which fences the producer of any earlier
+    /// leader (a zombie leader's config writes then fail).
+    pub async fn claim_write_privileges(&self, group_id: &str) -> Result<()> {
+        if !self.privileged_writes {
+            return Ok(());
+        }
+        let mut cfg = self.producer_config.clone();
+        cfg.set("transactional.id", format!("connect-cluster-{group_id}"))
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("partitioner", "murmur2_random");
+        let producer: FutureProducer = cfg
+            .create()
+            .map_err(|e| kafka_error(e, "creating the config topic's transactional producer"))?;
+        let producer = Arc::new(producer);
+        let p = producer.clone();
+        tokio::task::spawn_blocking(move || p.init_transactions(FENCABLE_CALL_TIMEOUT))
+            .await
+            .map_err(|e| Error::bug(format!("init_transactions panicked: {e}")))?
+            .map_err(|e| kafka_error(e, "claiming write privileges on the config topic"))?;
+        *self.fencable.lock().await = Some(producer);
+        tracing::info!(group_id, "claimed write privileges on the config topic");
+        Ok(())
+    }
+
+    /// Give up the fencable writer (this worker is no longer the leader).
+    pub async fn release_write_privileges(&self) {
+        self.fencable.lock().await.take();
+    }
+
+    /// Write `records` in one transaction of the fencable writer. Any failure drops the
+    /// producer (Java closes it): a fenced leader must claim again before it writes again.
+    async fn write_privileged(&self, records: &[(String, Option<Vec<u8>>)]) -> Result<()> {
+        let mut slot = self.fencable.lock().await;
+        let producer = slot.clone().ok_or_else(|| {
+            Error::external(
+                "Cannot write to the config topic without write privileges (this worker is not the leader, or lost its privileges)",
+                true,
+            )
+        })?;
+        let topic = self.log.topic().to_string();
+        let records = records.to_vec();
+        let result = tokio::task::spawn_blocking(move || -> Result<()> {
+            let txn = |e, what: &str| kafka_error(e, what);
+            producer
+                .begin_transaction()
+                .map_err(|e| txn(e, "beginning a config topic transaction"))?;
+            let mut deliveries = Vec::with_capacity(records.len());
+            for (k, v) in &records {
+                let mut record = FutureRecord::<[u8], [u8]>::to(&topic).key(k.as_bytes());
+                if let Some(v) = v {
+                    record = record.payload(v);
+                }
+                deliveries.push(
+                    producer
+                        .send_result(record)
+                        .map_err(|(e, _)| txn(e, "writing to the config topic"))?,
+                );
+            }
+            producer
+                .commit_transaction(FENCABLE_CALL_TIMEOUT)
+                .map_err(|e| txn(e, "committing a config topic transaction"))?;
+            for d in deliveries {
+                if let Ok(Err((e, _))) = futures::executor::block_on(d) {
+                    return Err(txn(e, "writing to the config topic"));
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| Error::bug(format!("config topic transaction panicked: {e}")))?;
+        if result.is_err() {
+            slot.take();
+        }
+        result
     }
 
     /// A copy of the current state.
@@ -990,13 +1092,29 @@ impl ConfigStore {
         read: bool,
         what: &str,
     ) -> Result<()> {
+        self.write_as(records, read, what, false).await
+    }
+
+    /// [`ConfigStore::write`], through the fencable writer when `privileged` and the worker
+    /// uses one (Java's `sendPrivileged`).
+    async fn write_as(
+        &self,
+        records: Vec<(String, Option<Vec<u8>>)>,
+        read: bool,
+        what: &str,
+        privileged: bool,
+    ) -> Result<()> {
         let fut = async {
-            let pending: Vec<_> = records
-                .iter()
-                .map(|(k, v)| self.log.send(k.as_bytes(), v.as_deref()))
-                .collect();
-            for p in pending {
-                p.await?;
+            if privileged && self.privileged_writes && !records.is_empty() {
+                self.write_privileged(&records).await?;
+            } else {
+                let pending: Vec<_> = records
+                    .iter()
+                    .map(|(k, v)| self.log.send(k.as_bytes(), v.as_deref()))
+                    .collect();
+                for p in pending {
+                    p.await?;
+                }
             }
             if read {
                 self.log.read_to_end().await?;
@@ -1025,10 +1143,11 @@ impl ConfigStore {
             records.push((target_state_key(connector), Some(encode_target_state(s))));
         }
         records.push((connector_key(connector), Some(encode_properties(config))));
-        self.write(
+        self.write_as(
             records,
             true,
             "Error writing connector configuration to Kafka",
+            true,
         )
         .await
     }
@@ -1036,13 +1155,14 @@ impl ConfigStore {
     /// Delete a connector: tombstones for its config and target state (task and commit records
     /// stay, as in Java), then read back.
     pub async fn remove_connector_config(&self, connector: &str) -> Result<()> {
-        self.write(
+        self.write_as(
             vec![
                 (connector_key(connector), None),
                 (target_state_key(connector), None),
             ],
             true,
             "Error removing connector configuration from Kafka",
+            true,
         )
         .await
     }
@@ -1063,14 +1183,15 @@ impl ConfigStore {
             .map(|(i, c)| (task_key(connector, i as u32), Some(encode_properties(c))))
             .collect();
         let count = tasks.len();
-        self.write(tasks, count > 0, what).await?;
-        self.write(
+        self.write_as(tasks, count > 0, what, true).await?;
+        self.write_as(
             vec![(
                 commit_tasks_key(connector),
                 Some(encode_commit(count as i32)),
             )],
             true,
             "Error writing root configuration to Kafka",
+            true,
         )
         .await
     }
@@ -1090,36 +1211,39 @@ impl ConfigStore {
 
     /// Write an exactly-once task-count record and read back.
     pub async fn put_task_count_record(&self, connector: &str, task_count: i32) -> Result<()> {
-        self.write(
+        self.write_as(
             vec![(
                 task_count_record_key(connector),
                 Some(encode_task_count(task_count)),
             )],
             true,
             "Error writing task count record to Kafka",
+            true,
         )
         .await
     }
 
     /// Distribute a new session key and read back.
     pub async fn put_session_key(&self, key: &SessionKey) -> Result<()> {
-        self.write(
+        self.write_as(
             vec![(SESSION_KEY_KEY.to_string(), Some(encode_session_key(key)))],
             true,
             "Error writing session key to Kafka",
+            true,
         )
         .await
     }
 
     /// Write a restart request and read back.
     pub async fn put_restart_request(&self, request: &RestartRequest) -> Result<()> {
-        self.write(
+        self.write_as(
             vec![(
                 restart_key(&request.connector),
                 Some(encode_restart_request(request)),
             )],
             true,
             &format!("Error writing {request:?} to Kafka"),
+            true,
         )
         .await
     }
@@ -1677,6 +1801,7 @@ mod tests {
             },
             replication_factor: -1,
             topic_configs: Props::new(),
+            privileged_writes: false,
         }
     }
 

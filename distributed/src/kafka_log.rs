@@ -345,7 +345,7 @@ impl Drop for KafkaLog {
     }
 }
 
-fn kafka_error(e: KafkaError, what: &str) -> Error {
+pub(crate) fn kafka_error(e: KafkaError, what: &str) -> Error {
     let retriable = match &e {
         KafkaError::MessageProduction(c) | KafkaError::MetadataFetch(c) => is_retriable(*c),
         _ => true,

@@ -36,7 +36,7 @@ use std::sync::Mutex;
 use serde_json::Value;
 use strait_engine::batch::SourceMap;
 use strait_engine::error::{Error, Result};
-use strait_engine::offsets::OffsetStore;
+use strait_engine::offsets::{OffsetRecordBytes, OffsetStore, TransactionalOffsets};
 
 pub use strait_engine::java_json::{
     java_json, write_java_json, write_java_json_map, write_java_json_str,
@@ -340,6 +340,9 @@ pub struct KafkaOffsetStore {
     /// Held for a whole flush so concurrent flushes do not interleave their records.
     flushing: Mutex<()>,
     writer: Box<dyn OffsetRecordWriter>,
+    /// The offsets topic, when exactly-once source tasks write into it through their own
+    /// transactions ([`KafkaOffsetStore::for_exactly_once`]).
+    transactional_topic: Option<String>,
 }
 
 impl std::fmt::Debug for KafkaOffsetStore {
@@ -360,7 +363,15 @@ impl KafkaOffsetStore {
             staged: Mutex::new(Vec::new()),
             flushing: Mutex::new(()),
             writer,
+            transactional_topic: None,
         }
+    }
+
+    /// Let exactly-once source tasks write offsets to `topic` inside their own transactions
+    /// (see [`TransactionalOffsets`]).
+    pub fn for_exactly_once(mut self, topic: impl Into<String>) -> Self {
+        self.transactional_topic = Some(topic.into());
+        self
     }
 
     /// Apply one record read from the topic (see [`OffsetLogState::apply`]).
@@ -476,6 +487,34 @@ impl OffsetStore for KafkaOffsetStore {
             .lock()
             .map(|s| s.connector_offsets(connector))
             .unwrap_or_default()
+    }
+
+    fn transactional(&self) -> Option<&dyn TransactionalOffsets> {
+        self.transactional_topic.is_some().then_some(self as _)
+    }
+}
+
+impl TransactionalOffsets for KafkaOffsetStore {
+    fn topic(&self) -> String {
+        self.transactional_topic.clone().unwrap_or_default()
+    }
+
+    fn encode(
+        &self,
+        connector: &str,
+        offsets: &[(SourceMap, Option<SourceMap>)],
+    ) -> Result<Vec<OffsetRecordBytes>> {
+        let staged: Vec<_> = offsets
+            .iter()
+            .map(|(p, o)| (connector.to_string(), p.clone(), o.clone()))
+            .collect();
+        KafkaOffsetStore::encode(self, &staged)
+    }
+
+    fn committed(&self, records: &[OffsetRecordBytes]) {
+        for (k, v) in records {
+            self.apply(Some(k), v.as_deref());
+        }
     }
 }
 

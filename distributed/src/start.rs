@@ -17,7 +17,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{
-    DistributedConfig, CONFIG_STORAGE_PREFIX, OFFSET_STORAGE_PREFIX, STATUS_STORAGE_PREFIX,
+    DistributedConfig, ExactlyOnceSourceSupport, CONFIG_STORAGE_PREFIX, OFFSET_STORAGE_PREFIX,
+    STATUS_STORAGE_PREFIX,
 };
 use crate::config_store::{ConfigStore, ConfigStoreSettings};
 use crate::herder::status::StatusWriter;
@@ -128,6 +129,9 @@ impl DistributedWorker {
                 .map_err(|e| Error::bug(format!("cluster lookup panicked: {e}")))??
         };
         let d = &config.distributed;
+        // With exactly-once support enabled, source tasks write offsets in transactions and the
+        // config topic holds the leader's transactional writes: read only committed data.
+        let read_committed = d.exactly_once_source_support == ExactlyOnceSourceSupport::Enabled;
         // Offsets topic: every record read feeds the offset store, whose flushes write back.
         let offsets_clients = log_clients(&config, "offsets")?;
         ensure_internal_topic(
@@ -145,7 +149,7 @@ impl DistributedWorker {
         let offsets_log_cell: Arc<std::sync::OnceLock<Arc<KafkaLog>>> =
             Arc::new(std::sync::OnceLock::new());
         let writer_log = offsets_log_cell.clone();
-        let offsets = Arc::new(KafkaOffsetStore::new(Box::new(
+        let store = KafkaOffsetStore::new(Box::new(
             move |records: Vec<(Vec<u8>, Option<Vec<u8>>)>| -> Result<()> {
                 let log = writer_log
                     .get()
@@ -156,7 +160,12 @@ impl DistributedWorker {
                     .collect();
                 futures::executor::block_on(futures::future::try_join_all(sends)).map(drop)
             },
-        )));
+        ));
+        let offsets = Arc::new(if read_committed {
+            store.for_exactly_once(d.offset_storage_topic.clone())
+        } else {
+            store
+        });
         let feed = offsets.clone();
         let offsets_log = Arc::new(
             KafkaLog::start(
@@ -164,7 +173,7 @@ impl DistributedWorker {
                     topic: d.offset_storage_topic.clone(),
                     clients: offsets_clients,
                     delivery_timeout: DELIVERY_TIMEOUT_MAX,
-                    read_committed: false,
+                    read_committed,
                     read_only: false,
                 },
                 Box::new(move |r: LogRecord| feed.apply(r.key.as_deref(), r.value.as_deref())),
@@ -216,11 +225,12 @@ impl DistributedWorker {
                 topic: d.config_storage_topic.clone(),
                 clients: log_clients(&config, "configs")?,
                 delivery_timeout: DELIVERY_TIMEOUT_MAX,
-                read_committed: false,
+                read_committed,
                 read_only: false,
             },
             replication_factor: d.config_storage_replication_factor,
             topic_configs: config.topic_settings(CONFIG_STORAGE_PREFIX),
+            privileged_writes: d.exactly_once_source_support != ExactlyOnceSourceSupport::Disabled,
         })
         .await?;
         let session_key = configs.snapshot().session_key;

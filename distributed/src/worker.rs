@@ -20,7 +20,7 @@ use strait_engine::herder::lifecycle;
 use strait_engine::herder::topics::{TopicTracker, TrackedPlugin};
 use strait_engine::herder::TargetState;
 use strait_engine::plugin::ConnectorPlugin;
-use strait_engine::runtime::{State, Status, TaskHandle, WorkerContext};
+use strait_engine::runtime::{ExactlyOnceTask, State, Status, TaskHandle, WorkerContext};
 
 /// Where status changes go (the status topic in distributed mode).
 pub trait StatusListener: Send + Sync {
@@ -202,6 +202,7 @@ impl LocalWork {
         connector_config: &Props,
         task_config: Props,
         target: TargetState,
+        exactly_once: Option<ExactlyOnceTask>,
     ) {
         let key = (connector.to_string(), id);
         let started_with = task_config.clone();
@@ -223,7 +224,8 @@ impl LocalWork {
                 )
             });
         match spec {
-            Ok(spec) => {
+            Ok(mut spec) => {
+                spec.exactly_once = exactly_once;
                 let version = spec.plugin.info().version;
                 let handle = TaskHandle::spawn(spec, target == TargetState::Paused);
                 self.tasks.insert(
@@ -249,6 +251,20 @@ impl LocalWork {
                 );
             }
         }
+    }
+
+    /// Report a task that could not be started (Java's `onFailure` from `startTask`).
+    pub fn report_task_failure(&self, connector: &str, id: u32, error: &Error) {
+        tracing::error!(task = %format!("{connector}-{id}"), error = %error, "task failed to start");
+        self.listener.task(
+            connector,
+            id,
+            &Status {
+                state: State::Failed,
+                trace: Some(error.trace()),
+            },
+            None,
+        );
     }
 
     /// Stop tasks gracefully (each commits at its commit point), in parallel; reports

@@ -48,8 +48,8 @@ fn non_empty(value: String) -> Option<String> {
 // and validation results: its documentation texts, widths and `order` numbers. Java numbers the
 // "Common" group with one counter that also runs through the transforms and predicates keys and
 // the KIP-891 `*.plugin.version` keys Strait does not define (orders 3, 7, 9, 11); accepting
-// those would promise behaviour Strait does not have. `topic.creation.groups` and
-// `transaction.boundary.interval.ms` are left out for the same reason.
+// those would promise behaviour Strait does not have. `topic.creation.groups` is left out for the
+// same reason.
 
 declare_config! {
     /// Keys every connector config takes (Java's `ConnectorConfig`), typed.
@@ -385,6 +385,17 @@ declare_config! {
             group: EXACTLY_ONCE_SUPPORT, order: 3,
             width: Short,
             display: "Transaction Boundary",
+        },
+        pub transaction_boundary_interval_ms: Option<i64> {
+            key: "transaction.boundary.interval.ms",
+            ty: Long,
+            default: null,
+            validator: Validator::at_least(0.0),
+            importance: Low,
+            doc: "If 'transaction.boundary' is set to 'interval', determines the interval for                   producer transaction commits by connector tasks. If unset, defaults to the value                   of the worker-level 'offset.flush.interval.ms' property. It has no effect if a                   different transaction.boundary is specified.",
+            group: EXACTLY_ONCE_SUPPORT, order: 4,
+            width: Short,
+            display: "Transaction boundary interval",
         },
         pub offsets_storage_topic: Option<String> {
             key: "offsets.storage.topic",

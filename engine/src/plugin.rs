@@ -177,6 +177,38 @@ pub trait Connector: Send + Sync + 'static {
     fn alter_offsets(_props: &Props, _offsets: &[(SourceMap, Option<SourceMap>)]) -> Result<bool> {
         Ok(false)
     }
+
+    /// Whether a source connector can provide exactly-once semantics with this config (Java's
+    /// `SourceConnector.exactlyOnceSupport`), asked by the preflight check of
+    /// `exactly.once.support=required`. `Ok(None)` is Java's default `null`: the connector does
+    /// not implement the check. An error is reported on the key, as Java reports an exception.
+    fn exactly_once_support(_props: &Props) -> Result<Option<ExactlyOnceSupport>> {
+        Ok(None)
+    }
+
+    /// Whether a source connector can define its own transaction boundaries with this config
+    /// (Java's `SourceConnector.canDefineTransactionBoundaries`; Java's default is
+    /// `UNSUPPORTED`), asked when `transaction.boundary=connector`. A connector that says
+    /// `Supported` uses the [`TransactionContext`] its tasks get.
+    fn can_define_transaction_boundaries(
+        _props: &Props,
+    ) -> Result<Option<ConnectorTransactionBoundaries>> {
+        Ok(Some(ConnectorTransactionBoundaries::Unsupported))
+    }
+}
+
+/// Java's `org.apache.kafka.connect.source.ExactlyOnceSupport`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExactlyOnceSupport {
+    Supported,
+    Unsupported,
+}
+
+/// Java's `org.apache.kafka.connect.source.ConnectorTransactionBoundaries`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectorTransactionBoundaries {
+    Supported,
+    Unsupported,
 }
 
 /// A task instance built from a task config.
@@ -209,6 +241,11 @@ pub trait ConnectorPlugin: Send + Sync {
         props: &Props,
         offsets: &[(SourceMap, Option<SourceMap>)],
     ) -> Result<bool>;
+    fn exactly_once_support(&self, props: &Props) -> Result<Option<ExactlyOnceSupport>>;
+    fn can_define_transaction_boundaries(
+        &self,
+        props: &Props,
+    ) -> Result<Option<ConnectorTransactionBoundaries>>;
 }
 
 struct Erased<C>(PhantomData<fn() -> C>);
@@ -246,6 +283,15 @@ impl<C: Connector> ConnectorPlugin for Erased<C> {
     ) -> Result<bool> {
         C::alter_offsets(props, offsets)
     }
+    fn exactly_once_support(&self, props: &Props) -> Result<Option<ExactlyOnceSupport>> {
+        C::exactly_once_support(props)
+    }
+    fn can_define_transaction_boundaries(
+        &self,
+        props: &Props,
+    ) -> Result<Option<ConnectorTransactionBoundaries>> {
+        C::can_define_transaction_boundaries(props)
+    }
 }
 
 /// Erase a typed connector for registration.
@@ -264,6 +310,59 @@ pub struct SourceTaskContext {
     pub connector: String,
     pub task_id: u32,
     pub offsets: Arc<dyn OffsetReader>,
+    /// Connector-defined transaction boundaries (Java's `SourceTaskContext.transactionContext`):
+    /// present only when the task runs exactly-once with `transaction.boundary=connector`.
+    pub transactions: Option<TransactionContext>,
+}
+
+/// Lets a source task define its own transaction boundaries (Java's `TransactionContext`) when
+/// it runs exactly-once with `transaction.boundary=connector`.
+///
+/// A request applies to the batch the task's current (or, when made outside `poll`, next)
+/// `poll` returns: once that batch is produced, its transaction is committed or aborted.
+/// Difference from Java: there is no per-record variant (`commitTransaction(SourceRecord)`).
+/// A Strait batch carries one set of source offsets, so a task ends the batch at the record it
+/// wants the transaction to end with. An abort discards the transaction's records, but their
+/// offsets are still committed (in a transaction of their own) so they are not read again, as
+/// in Java; a task that wants them re-read fails instead. When both are requested for one
+/// batch, the abort wins.
+#[derive(Debug, Clone, Default)]
+pub struct TransactionContext {
+    request: Arc<std::sync::Mutex<Option<TransactionRequest>>>,
+}
+
+/// What a task asked its [`TransactionContext`] for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionRequest {
+    Commit,
+    Abort,
+}
+
+impl TransactionContext {
+    /// Commit the transaction after the next batch is produced.
+    pub fn commit_transaction(&self) {
+        self.set(TransactionRequest::Commit);
+    }
+
+    /// Abort the transaction after the next batch is produced; its offsets still commit.
+    pub fn abort_transaction(&self) {
+        self.set(TransactionRequest::Abort);
+    }
+
+    fn set(&self, request: TransactionRequest) {
+        let mut slot = self.request.lock().unwrap_or_else(|p| p.into_inner());
+        if *slot != Some(TransactionRequest::Abort) {
+            *slot = Some(request);
+        }
+    }
+
+    /// The request made since the last call, if any (the task driver's side).
+    pub(crate) fn take(&self) -> Option<TransactionRequest> {
+        self.request
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
 }
 
 impl std::fmt::Debug for SourceTaskContext {

@@ -382,6 +382,7 @@ fn internal_topics_java_writes_strait_reads() {
             log: log_settings(&settings.config_topic, false),
             replication_factor: 1,
             topic_configs: Props::new(),
+            privileged_writes: false,
         })
         .await
         .unwrap();
@@ -647,6 +648,7 @@ fn internal_topics_strait_writes_java_reads() {
             log: log_settings(&settings.config_topic, false),
             replication_factor: 1,
             topic_configs: Props::new(),
+            privileged_writes: false,
         })
         .await
         .unwrap();

@@ -13,6 +13,7 @@
 //! * [`rebalance`] runs the group membership and starts and stops this worker's share of the
 //!   work, and reacts to config changes.
 
+pub mod exactly_once;
 pub mod rebalance;
 pub mod status;
 
@@ -212,6 +213,7 @@ impl DistributedHerder {
             name,
             config,
             check_name,
+            exactly_once::preflight(&core),
         )?;
         if config.contains_key("offsets.storage.topic") {
             // KIP-618's per-connector offsets topics: refused rather than silently using the
@@ -559,7 +561,10 @@ impl Herder for DistributedHerder {
             let target = snapshot.target_state(name).unwrap_or(TargetState::Started);
             let mut local = core.local.lock().await;
             local.stop_tasks(&[(name.to_string(), task)], false).await;
-            local.start_task(name, task, &config, task_config, target);
+            match exactly_once::task_settings(&core, name, task, &config) {
+                Ok(eos) => local.start_task(name, task, &config, task_config, target, eos),
+                Err(e) => local.report_task_failure(name, task, &e),
+            }
             return Ok(());
         }
         let message = "Cannot restart task since it is not assigned to this member";
@@ -572,7 +577,12 @@ impl Herder for DistributedHerder {
 
     async fn validate(&self, config: &RawConfig) -> Result<ConfigInfos> {
         let core = self.core().await?;
-        validate_connector_config(&self.registry, &core.worker.config, config)
+        validate_connector_config(
+            &self.registry,
+            &core.worker.config,
+            config,
+            exactly_once::preflight(&core),
+        )
     }
 
     async fn connector_offsets(&self, name: &str) -> Result<ConnectorOffsets> {
@@ -702,9 +712,13 @@ impl Herder for DistributedHerder {
         if !core.configs.contains(name) {
             return Err(not_found(name));
         }
-        Err(Error::config(format!(
-            "Exactly-once source support is not enabled on this worker (exactly.once.source.support=disabled); cannot fence zombie tasks of connector {name}"
-        )))
+        if !exactly_once::enabled(&core) {
+            return Err(Error::config(format!(
+                "Exactly-once source support is not enabled on this worker (exactly.once.source.support is not 'enabled'); cannot fence zombie tasks of connector {name}"
+            )));
+        }
+        core.require_leader("Only the leader may perform zombie fencing")?;
+        exactly_once::fence_zombies_as_leader(&core, name).await
     }
 
     async fn shutdown(&self) {

@@ -30,7 +30,7 @@ use strait_engine::herder::TargetState;
 use strait_engine::runtime::State;
 use tokio::sync::broadcast::error::TryRecvError;
 
-use super::Core;
+use super::{exactly_once, Core};
 use crate::assignor::{self, ConfigSnapshot, IncrementalCooperativeAssignor, Member};
 use crate::config_store::{ConfigEvent, RestartRequest, SessionKey};
 use crate::membership::{GroupMember, LeaderInput, MemberSettings};
@@ -439,7 +439,17 @@ impl Loop {
             if target == TargetState::Stopped {
                 continue;
             }
-            local.start_task(&t.connector, t.task, config, task_config.clone(), target);
+            match exactly_once::task_settings(&self.core, &t.connector, t.task, config) {
+                Ok(eos) => local.start_task(
+                    &t.connector,
+                    t.task,
+                    config,
+                    task_config.clone(),
+                    target,
+                    eos,
+                ),
+                Err(e) => local.report_task_failure(&t.connector, t.task, &e),
+            }
         }
         drop(local);
         self.set_running(
@@ -606,7 +616,10 @@ impl Loop {
                     continue;
                 };
                 local.stop_tasks(&[(c.clone(), t)], false).await;
-                local.start_task(&c, t, &config, task_config, target);
+                match exactly_once::task_settings(&self.core, &c, t, &config) {
+                    Ok(eos) => local.start_task(&c, t, &config, task_config, target, eos),
+                    Err(e) => local.report_task_failure(&c, t, &e),
+                }
             }
         }
     }
@@ -615,6 +628,20 @@ impl Loop {
     /// none, or it expired, or it is of another algorithm (Java's `checkForKeyRotation`).
     async fn leader_duties(&mut self) {
         let g = self.core.group();
+        // KIP-618: the leader writes configs through the fencable writer; claiming it fences
+        // the writer of any earlier leader. A worker that is no longer leader gives it up.
+        if g.is_leader && self.core.configs.needs_write_privileges().await {
+            if let Err(e) = self
+                .core
+                .configs
+                .claim_write_privileges(&self.core.config.distributed.group_id)
+                .await
+            {
+                tracing::warn!(error = %e, "could not claim write privileges on the config topic; retrying on the next tick");
+            }
+        } else if !g.is_leader {
+            self.core.configs.release_write_privileges().await;
+        }
         if !g.is_leader || g.protocol != Some(Protocol::Sessioned) {
             return;
         }
@@ -683,60 +710,23 @@ impl Loop {
     /// A follower's task configs go to the leader's internal endpoint, signed with the session
     /// key when the group speaks `sessioned`.
     async fn send_task_configs_to_leader(&self, connector: &str, configs: &[Props]) -> Result<()> {
-        let g = self.core.group();
-        let leader = g
-            .leader_url
-            .ok_or_else(|| Error::external("no known leader to send task configs to", true))?;
         let body = serde_json::to_vec(configs)
             .map_err(|e| Error::bug(format!("task configs as JSON: {e}")))?;
-        let url = format!(
-            "{}/connectors/{}/tasks?forward=true",
-            leader.trim_end_matches('/'),
+        let path = format!(
+            "connectors/{}/tasks?forward=true",
             encode_path_segment(connector)
         );
-        let client = reqwest::Client::new();
-        let mut req = client
-            .post(&url)
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json")
-            .header("User-Agent", "kafka-connect");
-        if g.protocol == Some(Protocol::Sessioned) {
-            let key = self
-                .core
-                .session_key
-                .lock()
-                .ok()
-                .and_then(|k| k.clone())
-                .ok_or_else(|| Error::external("no session key read yet", true))?;
-            let alg = MacAlgorithm::parse(
-                &self
-                    .core
-                    .config
-                    .distributed
-                    .inter_worker_signature_algorithm,
-            )
-            .ok_or_else(|| Error::bug("signature algorithm validated at start-up"))?;
-            req = req
-                .header(
-                    signing::SIGNATURE_HEADER,
-                    alg.signature_header(&key.key, &body),
+        signed_request_to_leader(&self.core, reqwest::Method::POST, &path, body)
+            .await
+            .map_err(|e| {
+                Error::external(
+                    format!(
+                        "the leader refused task configs for {connector}: {}",
+                        e.message()
+                    ),
+                    e.is_retriable(),
                 )
-                .header(signing::SIGNATURE_ALGORITHM_HEADER, alg.java_name());
-        }
-        let resp =
-            req.body(body).send().await.map_err(|e| {
-                Error::external(format!("sending task configs to {url}: {e}"), true)
-            })?;
-        if resp.status().is_success() {
-            Ok(())
-        } else {
-            let status = resp.status();
-            let text = resp.text().await.unwrap_or_default();
-            Err(Error::external(
-                format!("the leader refused task configs for {connector}: {status} {text}"),
-                true,
-            ))
-        }
+            })
     }
 
     /// Report task status changes and newly seen topics.
@@ -785,8 +775,61 @@ impl Loop {
     }
 }
 
+/// An internal request to the leader (`path` relative to its REST root), signed with the
+/// session key once the group speaks `sessioned` (KIP-507), as Java's `RestClient` sends it.
+pub(crate) async fn signed_request_to_leader(
+    core: &Core,
+    method: reqwest::Method,
+    path: &str,
+    body: Vec<u8>,
+) -> Result<()> {
+    let g = core.group();
+    let leader = g
+        .leader_url
+        .ok_or_else(|| Error::external("no known leader to send the request to", true))?;
+    let url = format!("{}/{path}", leader.trim_end_matches('/'));
+    let client = reqwest::Client::new();
+    let mut req = client
+        .request(method, &url)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .header("User-Agent", "kafka-connect");
+    if g.protocol == Some(Protocol::Sessioned) {
+        let key = core
+            .session_key
+            .lock()
+            .ok()
+            .and_then(|k| k.clone())
+            .ok_or_else(|| Error::external("no session key read yet", true))?;
+        let alg = MacAlgorithm::parse(&core.config.distributed.inter_worker_signature_algorithm)
+            .ok_or_else(|| Error::bug("signature algorithm validated at start-up"))?;
+        req = req
+            .header(
+                signing::SIGNATURE_HEADER,
+                alg.signature_header(&key.key, &body),
+            )
+            .header(signing::SIGNATURE_ALGORITHM_HEADER, alg.java_name());
+    }
+    let resp = req
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| Error::external(format!("sending a request to {url}: {e}"), true))?;
+    if resp.status().is_success() {
+        Ok(())
+    } else {
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        // A 409 (rebalance, or a leader that changed) is worth retrying; anything else is not.
+        Err(Error::external(
+            format!("{url} answered {status} {text}"),
+            status == reqwest::StatusCode::CONFLICT || status.is_server_error(),
+        ))
+    }
+}
+
 /// Percent-encode one URL path segment (connector names may hold anything).
-fn encode_path_segment(s: &str) -> String {
+pub(crate) fn encode_path_segment(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -69,6 +69,7 @@ pub fn task_spec(
         framework,
         plugin,
         worker,
+        exactly_once: None,
     })
 }
 
@@ -81,6 +82,7 @@ pub fn checked_connector_config(
     name: &str,
     mut config: Props,
     check_name: bool,
+    exactly_once: super::validate::ExactlyOncePreflight,
 ) -> Result<Props> {
     match config.get("name") {
         Some(n) if check_name && n != name => {
@@ -93,8 +95,12 @@ pub fn checked_connector_config(
             config.insert("name".into(), name.to_string());
         }
     }
-    let infos =
-        super::validate::validate_connector_config(registry, worker, &super::to_raw(&config))?;
+    let infos = super::validate::validate_connector_config(
+        registry,
+        worker,
+        &super::to_raw(&config),
+        exactly_once,
+    )?;
     if infos.error_count > 0 {
         return Err(Error::config(super::validate::invalid_config_message(
             &infos,

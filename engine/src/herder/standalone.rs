@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 
 use super::offsets;
 use super::topics::{TopicTracker, TrackedPlugin};
-use super::validate::{find_connector, validate_connector_config};
+use super::validate::{find_connector, validate_connector_config, ExactlyOncePreflight};
 use super::{
     ConfigInfos, ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo,
     ConnectorTaskId, Herder, OffsetEntry, RawConfig, TargetState, TaskInfo, TaskState,
@@ -208,6 +208,7 @@ impl StandaloneHerder {
                 framework: framework.clone(),
                 plugin: plugin.clone(),
                 worker: self.worker.clone(),
+                exactly_once: None,
             };
             let handle = TaskHandle::spawn(spec, paused);
             match e.tasks.iter().position(|t| t.id == id) {
@@ -321,6 +322,7 @@ impl StandaloneHerder {
             name,
             config,
             check_name,
+            ExactlyOncePreflight::Standalone,
         )?;
         let plugin = find_connector(&self.worker.registry, &config["connector.class"])?;
         let mut map = self.connectors.lock().await;
@@ -554,7 +556,12 @@ impl Herder for StandaloneHerder {
     }
 
     async fn validate(&self, config: &RawConfig) -> Result<ConfigInfos> {
-        validate_connector_config(&self.worker.registry, &self.worker.config, config)
+        validate_connector_config(
+            &self.worker.registry,
+            &self.worker.config,
+            config,
+            ExactlyOncePreflight::Standalone,
+        )
     }
 
     async fn connector_offsets(&self, name: &str) -> Result<ConnectorOffsets> {

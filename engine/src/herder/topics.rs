@@ -18,8 +18,8 @@ use crate::batch::{columns, Batch, OffsetMap, Provenance, SourceMap, TopicPartit
 use crate::config::{ConfigDef, ConfigValue, Props};
 use crate::error::Result;
 use crate::plugin::{
-    ConnectorPlugin, ConnectorType, PluginInfo, SinkInput, SinkTask, SinkTaskContext, SourceTask,
-    SourceTaskContext, TaskInstance,
+    ConnectorPlugin, ConnectorTransactionBoundaries, ConnectorType, ExactlyOnceSupport, PluginInfo,
+    SinkInput, SinkTask, SinkTaskContext, SourceTask, SourceTaskContext, TaskInstance,
 };
 
 /// Active topics per connector.
@@ -160,6 +160,15 @@ impl ConnectorPlugin for TrackedPlugin {
         offsets: &[(SourceMap, Option<SourceMap>)],
     ) -> Result<bool> {
         self.inner.alter_offsets(props, offsets)
+    }
+    fn exactly_once_support(&self, props: &Props) -> Result<Option<ExactlyOnceSupport>> {
+        self.inner.exactly_once_support(props)
+    }
+    fn can_define_transaction_boundaries(
+        &self,
+        props: &Props,
+    ) -> Result<Option<ConnectorTransactionBoundaries>> {
+        self.inner.can_define_transaction_boundaries(props)
     }
 }
 

@@ -16,7 +16,10 @@ use crate::config::{ConfigValue, Props, Validator};
 use crate::connector_config::{framework_def, framework_rules};
 use crate::error::{Error, Result};
 use crate::kafka::{ClientOverridePolicy, ClientRole};
-use crate::plugin::{ConnectorPlugin, ConnectorType, ConverterRole};
+use crate::plugin::{
+    ConnectorPlugin, ConnectorTransactionBoundaries, ConnectorType, ConverterRole,
+    ExactlyOnceSupport,
+};
 use crate::registry::Registry;
 use crate::worker_config::WorkerConfig;
 
@@ -69,12 +72,107 @@ pub fn find_connector(
     })
 }
 
+/// What the worker offers exactly-once source connectors, for the preflight checks of
+/// `exactly.once.support` and `transaction.boundary` (Java's `DistributedHerder`
+/// `validateSourceConnectorConfig`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExactlyOncePreflight {
+    /// The standalone worker: never exactly-once. Java's standalone worker skips the checks and
+    /// accepts `exactly.once.support=required` silently; Strait rejects it (on purpose).
+    Standalone,
+    /// A distributed worker whose `exactly.once.source.support` is `disabled` or `preparing`.
+    Disabled,
+    /// A distributed worker with `exactly.once.source.support=enabled`.
+    Enabled,
+}
+
+/// The error of `exactly.once.support=required` on a standalone worker.
+pub const STANDALONE_EXACTLY_ONCE_ERROR: &str = "This worker does not have exactly-once source support enabled. Strait's standalone worker never runs source connectors exactly-once: use a distributed worker with exactly.once.source.support=enabled, or set exactly.once.support to \"requested\".";
+
+/// Java's `validateSourceConnectorExactlyOnceSupport` and
+/// `validateSourceConnectorTransactionBoundary`: errors on the two keys' values, each added
+/// only when the key has no error yet.
+fn exactly_once_preflight(
+    plugin: &dyn ConnectorPlugin,
+    props: &Props,
+    mode: ExactlyOncePreflight,
+    values: &mut [ConfigInfo],
+) {
+    let value_of = |infos: &mut [ConfigInfo], key: &str| -> Option<usize> {
+        infos.iter().position(|i| {
+            i.value
+                .as_ref()
+                .is_some_and(|v| v.name == key && v.errors.is_empty())
+        })
+    };
+    let unexpected = |e: &Error| {
+        let msg = e.message().trim();
+        if msg.is_empty() {
+            "An unexpected error occurred during validation; please see the worker logs for more details.".to_string()
+        } else {
+            format!("An unexpected error occurred during validation: {msg}")
+        }
+    };
+    let setting = |key: &str| props.get(key).map(|v| v.trim().to_ascii_lowercase());
+    if let Some(i) = value_of(values, "exactly.once.support") {
+        if setting("exactly.once.support").as_deref() == Some("required") {
+            let mut errors = Vec::new();
+            match mode {
+                ExactlyOncePreflight::Enabled => {}
+                ExactlyOncePreflight::Disabled => errors.push(
+                    "This worker does not have exactly-once source support enabled.".to_string(),
+                ),
+                ExactlyOncePreflight::Standalone => {
+                    errors.push(STANDALONE_EXACTLY_ONCE_ERROR.to_string())
+                }
+            }
+            match plugin.exactly_once_support(props) {
+                Ok(Some(ExactlyOnceSupport::Supported)) => {}
+                Ok(Some(ExactlyOnceSupport::Unsupported)) => errors.push(
+                    "The connector does not support exactly-once semantics with the provided configuration.".to_string(),
+                ),
+                Ok(None) => errors.push(
+                    "The connector does not implement the API required for preflight validation of exactly-once source support. Please consult the documentation for the connector to determine whether it supports exactly-once semantics, and then consider reconfiguring the connector to use the value \"requested\" for this property (which will disable this preflight check and allow the connector to be created).".to_string(),
+                ),
+                Err(e) => {
+                    tracing::error!(error = %e, "Failed while validating connector support for exactly-once semantics");
+                    errors.push(unexpected(&e));
+                }
+            }
+            if let Some(v) = values[i].value.as_mut() {
+                v.errors.extend(errors);
+            }
+        }
+    }
+    if let Some(i) = value_of(values, "transaction.boundary") {
+        if setting("transaction.boundary").as_deref() == Some("connector") {
+            let error = match plugin.can_define_transaction_boundaries(props) {
+                Ok(Some(ConnectorTransactionBoundaries::Supported)) => None,
+                Ok(Some(ConnectorTransactionBoundaries::Unsupported)) => Some(
+                    "The connector does not support connector-defined transaction boundaries with the given configuration. Please reconfigure it to use a different transaction boundary definition.".to_string(),
+                ),
+                Ok(None) => Some(
+                    "This connector has returned a null value from its canDefineTransactionBoundaries method, which is not permitted. The connector will be treated as if it cannot define its own transaction boundaries, and cannot be configured with 'transaction.boundary' set to 'connector'.".to_string(),
+                ),
+                Err(e) => {
+                    tracing::error!(error = %e, "Failed while validating connector support for defining its own transaction boundaries");
+                    Some(unexpected(&e))
+                }
+            };
+            if let (Some(error), Some(v)) = (error, values[i].value.as_mut()) {
+                v.errors.push(error);
+            }
+        }
+    }
+}
+
 /// Run the whole pipeline. `Err` only when there is no `connector.class` or it is unknown.
 /// The worker's converters default the connector's (Java 4.1 shows them as the defaults).
 pub fn validate_connector_config(
     registry: &Registry,
     worker: &WorkerConfig,
     config: &RawConfig,
+    exactly_once: ExactlyOncePreflight,
 ) -> Result<ConfigInfos> {
     let class = match config.get("connector.class") {
         Some(Some(c)) => c.trim().to_string(),
@@ -143,6 +241,9 @@ pub fn validate_connector_config(
             }),
             None => {}
         }
+    }
+    if kind == ConnectorType::Source {
+        exactly_once_preflight(&*plugin, &props, exactly_once, &mut infos);
     }
     let connector_values = plugin.validate(&props);
     for key in connector_def.keys() {

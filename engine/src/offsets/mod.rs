@@ -52,6 +52,32 @@ pub trait OffsetStore: Send + Sync {
     fn flush(&self) -> Result<()>;
     /// Every partition of a connector with a non-null offset.
     fn connector_offsets(&self, connector: &str) -> Vec<(SourceMap, SourceMap)>;
+    /// The store's side of exactly-once source tasks, which write offsets into their own
+    /// producer transactions; `None` when it is not a Kafka topic (standalone's file).
+    fn transactional(&self) -> Option<&dyn TransactionalOffsets> {
+        None
+    }
+}
+
+/// One offsets-topic record: key bytes and value bytes (`None` = tombstone).
+pub type OffsetRecordBytes = (Vec<u8>, Option<Vec<u8>>);
+
+/// An offsets topic that exactly-once source tasks write to through their transactional
+/// producers (Java's `ExactlyOnceWorkerSourceTask` flushing its `OffsetStorageWriter` into the
+/// task's transaction).
+pub trait TransactionalOffsets: Send + Sync {
+    /// The topic the records go to.
+    fn topic(&self) -> String;
+    /// The records that write these offsets, validated and encoded exactly as a flush would
+    /// (the key bytes this store already knows for a partition are reused).
+    fn encode(
+        &self,
+        connector: &str,
+        offsets: &[(SourceMap, Option<SourceMap>)],
+    ) -> Result<Vec<OffsetRecordBytes>>;
+    /// Records whose transaction committed: what `get` answers reflects them at once (reading
+    /// them back from the topic applies the same bytes again).
+    fn committed(&self, records: &[OffsetRecordBytes]);
 }
 
 /// Standalone offsets: in memory, persisted to `offset.storage.file.filename` on every flush

@@ -7,6 +7,7 @@
 //! Stop, pause and shutdown are cancellation with a defined commit point: a stopping driver
 //! commits what is durable, then stops its task.
 
+mod exactly_once;
 mod retry;
 pub mod sink;
 pub mod source;
@@ -188,6 +189,48 @@ pub struct TaskSpec {
     pub framework: FrameworkConfig,
     pub plugin: Arc<dyn ConnectorPlugin>,
     pub worker: Arc<WorkerContext>,
+    /// Set for a source task that runs exactly-once (distributed mode with
+    /// `exactly.once.source.support=enabled`); `None` runs it at-least-once.
+    pub exactly_once: Option<ExactlyOnceTask>,
+}
+
+/// How an exactly-once source task runs (Java's `ExactlyOnceWorkerSourceTask` settings).
+#[derive(Clone)]
+pub struct ExactlyOnceTask {
+    /// `<group.id>-<connector>-<task>` (Java's `Worker.taskTransactionalId`).
+    pub transactional_id: String,
+    pub boundary: TransactionBoundary,
+    /// Run before the task's producer is created: the zombie fencing of older task
+    /// generations, when one is pending (Java's pre-producer check). An error fails the task.
+    pub before_producer: Option<StartCheck>,
+    /// Run after the task's transactional producer is initialised (which fences any older
+    /// producer with the same id) and before the task starts: Java's check that the task's
+    /// generation is still current and still assigned here. An error fails the task.
+    pub before_start: Option<StartCheck>,
+}
+
+/// An asynchronous check run before an exactly-once task starts.
+pub type StartCheck =
+    Arc<dyn Fn() -> futures::future::BoxFuture<'static, Result<()>> + Send + Sync>;
+
+impl std::fmt::Debug for ExactlyOnceTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExactlyOnceTask")
+            .field("transactional_id", &self.transactional_id)
+            .field("boundary", &self.boundary)
+            .finish_non_exhaustive()
+    }
+}
+
+/// When an exactly-once source task commits its transaction (`transaction.boundary`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionBoundary {
+    /// After every batch a `poll` returns.
+    Poll,
+    /// When this long has passed since the transaction began.
+    Interval(Duration),
+    /// When the task asks, through its [`TransactionContext`](crate::plugin::TransactionContext).
+    Connector,
 }
 
 impl std::fmt::Debug for TaskSpec {

@@ -20,6 +20,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::ClientContext;
 
+use super::exactly_once;
 use super::retry::RetryPolicy;
 use super::{Converters, DriverContext, State, TaskMetrics};
 use crate::batch::{
@@ -38,8 +39,8 @@ use crate::transforms::{Chain, TransformContext};
 /// Acknowledgement state of one produced batch.
 #[derive(Debug, Default)]
 pub(crate) struct BatchAck {
-    remaining: AtomicUsize,
-    failure: Mutex<Option<String>>,
+    pub(super) remaining: AtomicUsize,
+    pub(super) failure: Mutex<Option<String>>,
 }
 
 impl BatchAck {
@@ -66,14 +67,18 @@ impl ProducerContext for AckContext {
     }
 }
 
-struct Pending {
-    ack: Arc<BatchAck>,
-    offsets: Vec<(SourceMap, SourceMap)>,
+pub(super) struct Pending {
+    pub(super) ack: Arc<BatchAck>,
+    pub(super) offsets: Vec<(SourceMap, SourceMap)>,
 }
 
 /// Framework producer settings (`Worker.baseProducerConfigs`), tuned for librdkafka.
 /// Deviation: idempotence is on (Java turns it off and uses one in-flight request instead);
 /// both keep per-partition order, idempotence also avoids duplicates from internal retries.
+/// `murmur2_random` is the Java producer's partitioner for keyed records (murmur2 of the key
+/// bytes; librdkafka's default hashes with CRC32): a record lands on the partition a Java
+/// worker would choose, so per-key order holds when tasks move between Java and Strait
+/// workers, and exactly-once offset records share partitions with Java's.
 fn producer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
     vec![
         (
@@ -82,6 +87,7 @@ fn producer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
         ),
         ("acks", "all".into()),
         ("enable.idempotence", "true".into()),
+        ("partitioner", "murmur2_random".into()),
         ("linger.ms", "5".into()),
         ("batch.num.messages", "10000".into()),
         ("queue.buffering.max.messages", "500000".into()),
@@ -93,14 +99,29 @@ fn producer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
 pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
     let spec = ctx.spec.clone();
     let worker = spec.worker.clone();
+    let eos = spec.exactly_once.clone();
+    if let Some(check) = eos.as_ref().and_then(|e| e.before_producer.clone()) {
+        if let Err(e) = check().await {
+            return ctx.fail(&e);
+        }
+    }
     let setup = || -> Result<_> {
-        let cfg = client_config(
+        let mut base = producer_base(&spec.connector, spec.task_id);
+        if eos.is_some() {
+            // librdkafka refuses a transactional producer whose message timeout exceeds the
+            // transaction timeout; left unset it follows `transaction.timeout.ms`.
+            base.retain(|(k, _)| *k != "message.timeout.ms");
+        }
+        let mut cfg = client_config(
             &worker.config.bootstrap_servers,
             ClientRole::Producer,
-            &producer_base(&spec.connector, spec.task_id),
+            &base,
             &worker.config.originals,
             &spec.connector_props,
         )?;
+        if let Some(eos) = &eos {
+            exactly_once::force_producer_settings(&mut cfg, &eos.transactional_id, &ctx.name());
+        }
         let producer: ThreadedProducer<AckContext> = {
             use rdkafka::config::FromClientConfigAndContext;
             ThreadedProducer::from_config_and_context(&cfg, AckContext)
@@ -119,6 +140,14 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
         Ok(x) => x,
         Err(e) => return ctx.fail(&e),
     };
+    let producer = Arc::new(producer);
+    let mut txn = match &eos {
+        Some(eos) => match exactly_once::Transactions::start(&ctx, producer.clone(), eos).await {
+            Ok(t) => Some(t),
+            Err(e) => return ctx.fail(&e),
+        },
+        None => None,
+    };
     let start_ctx = SourceTaskContext {
         connector: spec.connector.clone(),
         task_id: spec.task_id,
@@ -126,6 +155,7 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
             connector: spec.connector.clone(),
             store: worker.offsets.clone(),
         }),
+        transactions: txn.as_ref().and_then(|t| t.context()),
     };
     if let Err(e) = task.start(start_ctx).await {
         return ctx.fail(&e);
@@ -142,6 +172,16 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
         if ctx.cancel.is_cancelled() {
             break;
         }
+        if let Some(t) = txn.as_mut().filter(|_| *ctx.paused.borrow()) {
+            // Java commits before pausing, so no transaction hangs while the task waits.
+            if let Err(e) = t
+                .end_before_pause_or_stop(&ctx, &mut pending, &mut *task)
+                .await
+            {
+                failure = Some(e);
+                break;
+            }
+        }
         if !ctx.wait_while_paused().await {
             break;
         }
@@ -149,10 +189,17 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
             _ = ctx.cancel.cancelled() => break,
             r = task.poll() => r,
         };
+        let got_batch = matches!(polled, Ok(Some(_)));
         match polled {
             Ok(Some(batch)) => {
                 let produced = async {
+                    if let Some(t) = txn.as_mut() {
+                        t.begin().await?;
+                    }
                     for piece in transform(&ctx, &chain, &converters, batch)? {
+                        if let Some(t) = txn.as_ref() {
+                            t.refuse_offsets_topic(&piece)?;
+                        }
                         produce_batch(&ctx, &producer, &converters, piece, &mut pending).await?;
                     }
                     Ok::<_, Error>(())
@@ -168,6 +215,17 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
                 break;
             }
         }
+        if let Some(t) = txn.as_mut() {
+            // Exactly-once: offsets commit inside the transaction, at its boundaries.
+            if let Err(e) = t
+                .after_poll(&ctx, got_batch, &mut pending, &mut *task)
+                .await
+            {
+                failure = Some(e);
+                break;
+            }
+            continue;
+        }
         if last_commit.elapsed() >= flush_interval {
             if let Err(e) = commit_acked(&ctx, &mut pending, &mut *task).await {
                 failure = Some(e);
@@ -177,6 +235,15 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
         }
     }
 
+    if let Some(t) = txn.as_mut() {
+        // Exactly-once: the open transaction commits on a clean stop and aborts on failure.
+        if let Err(e) = t
+            .finish(&ctx, failure.is_some(), &mut pending, &mut *task)
+            .await
+        {
+            failure.get_or_insert(e);
+        }
+    }
     // Defined commit point: wait (bounded) for outstanding acks, commit what is acknowledged.
     let deadline = Instant::now()
         + worker
@@ -186,8 +253,10 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
     while pending.iter().any(|p| !p.ack.done()) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    if let Err(e) = commit_acked(&ctx, &mut pending, &mut *task).await {
-        failure.get_or_insert(e);
+    if txn.is_none() {
+        if let Err(e) = commit_acked(&ctx, &mut pending, &mut *task).await {
+            failure.get_or_insert(e);
+        }
     }
     if !pending.is_empty() {
         tracing::warn!(task = %ctx.name(), batches = pending.len(), "stopping with unacknowledged batches; their offsets are not committed");
@@ -510,17 +579,17 @@ fn encode_typed_headers(
 
 /// What the longest prefix of fully acknowledged batches allows to commit.
 #[derive(Debug, Default, PartialEq)]
-struct Acked {
+pub(super) struct Acked {
     /// The latest source offset per source partition, in first-seen order.
-    offsets: Vec<(SourceMap, SourceMap)>,
+    pub(super) offsets: Vec<(SourceMap, SourceMap)>,
     /// Send failures of those batches' records (first one per batch).
-    failures: Vec<String>,
+    pub(super) failures: Vec<String>,
 }
 
 /// Pop the longest prefix of fully acknowledged batches (a batch still waiting for acks stops
 /// it, even if later batches are complete: offsets commit in poll order). `None` when the first
 /// batch is not complete.
-fn take_acked(pending: &mut VecDeque<Pending>) -> Option<Acked> {
+pub(super) fn take_acked(pending: &mut VecDeque<Pending>) -> Option<Acked> {
     let mut acked: Option<Acked> = None;
     while pending.front().is_some_and(|p| p.ack.done()) {
         let p = pending.pop_front().expect("front exists");
