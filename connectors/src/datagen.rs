@@ -919,7 +919,7 @@ impl Connector for DatagenConnector {
 
 /// With connector-defined transaction boundaries, a Datagen task's transaction ends after the
 /// batch that crosses a multiple of this many records (and at `iterations`).
-pub const TRANSACTION_RECORDS: i64 = 10_000;
+pub const TRANSACTION_RECORDS: i64 = 1_000;
 
 // ---------------------------------------------------------------------------------------------
 // Task

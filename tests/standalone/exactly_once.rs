@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::distributed::{append, Node};
+use super::distributed::{append, starts, Node};
 use super::{bootstrap, unique};
 
 const EOS: &str = "exactly.once.source.support=enabled\n";
@@ -374,11 +374,15 @@ fn reconfiguring_fences_the_previous_generation() {
     // The next generation has two tasks: only the leader's fencing reaches task 2's id.
     let (code, body) = node.call("PUT", "/connectors/gen/config", Some(config("2")));
     assert_eq!(code, 200, "{body}");
+    // Tasks of a new generation start only after the fencing round (their second start here).
     wait(
         "two RUNNING tasks of the new generation",
         Duration::from_secs(60),
         &[&node],
-        || all_in_state(&node, "gen", 2, "RUNNING"),
+        || {
+            all_in_state(&node, "gen", 2, "RUNNING")?;
+            (starts(&node, "gen-0") >= 2 && starts(&node, "gen-1") >= 2).then_some(())
+        },
     );
     let err = zombie
         .commit_transaction(Duration::from_secs(30))
@@ -387,6 +391,17 @@ fn reconfiguring_fences_the_previous_generation() {
     assert!(
         text.contains("fenced") || text.contains("Fenced") || text.contains("epoch"),
         "the broker's fencing error, got: {text}"
+    );
+    let (code, body) = node.call("PUT", "/connectors/gen/stop", None);
+    assert_eq!(code, 204, "{body}");
+    wait(
+        "the connector STOPPED",
+        Duration::from_secs(60),
+        &[&node],
+        || {
+            let (_, s) = node.call("GET", "/connectors/gen/status", None);
+            (s["connector"]["state"] == "STOPPED").then_some(())
+        },
     );
     let records = read_committed(&topic, 1, Duration::from_secs(2));
     assert!(

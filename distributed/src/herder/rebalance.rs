@@ -293,6 +293,10 @@ impl Loop {
                 g.task_owners.clear();
             }
         }
+        // Java's `onAssigned`: a new leader claims the config topic's fencable writer before it
+        // acts (a failure is retried on the next tick, see `leader_duties`).
+        self.claim_or_release_write_privileges(joined.is_leader)
+            .await;
         tracing::info!(
             generation = joined.generation,
             leader = joined.is_leader,
@@ -626,11 +630,10 @@ impl Loop {
 
     /// The leader distributes a session key when the group speaks `sessioned` and there is
     /// none, or it expired, or it is of another algorithm (Java's `checkForKeyRotation`).
-    async fn leader_duties(&mut self) {
-        let g = self.core.group();
-        // KIP-618: the leader writes configs through the fencable writer; claiming it fences
-        // the writer of any earlier leader. A worker that is no longer leader gives it up.
-        if g.is_leader && self.core.configs.needs_write_privileges().await {
+    /// KIP-618: the leader writes configs through the fencable writer; claiming it fences the
+    /// writer of any earlier leader. A worker that is no longer leader gives it up.
+    async fn claim_or_release_write_privileges(&self, is_leader: bool) {
+        if is_leader && self.core.configs.needs_write_privileges().await {
             if let Err(e) = self
                 .core
                 .configs
@@ -639,9 +642,14 @@ impl Loop {
             {
                 tracing::warn!(error = %e, "could not claim write privileges on the config topic; retrying on the next tick");
             }
-        } else if !g.is_leader {
+        } else if !is_leader {
             self.core.configs.release_write_privileges().await;
         }
+    }
+
+    async fn leader_duties(&mut self) {
+        let g = self.core.group();
+        self.claim_or_release_write_privileges(g.is_leader).await;
         if !g.is_leader || g.protocol != Some(Protocol::Sessioned) {
             return;
         }
