@@ -192,7 +192,7 @@ declare_config! {
             default: "disabled",
             validator: Validator::OneOfIgnoreCase(&["disabled", "preparing", "enabled"]),
             importance: High,
-            doc: "Whether to enable exactly-once support for source connectors in the cluster by using transactions to write source records and their source offsets, and by proactively fencing out old task generations before bringing up new ones. Strait supports `disabled` only so far: `preparing` and `enabled` are refused at start-up.",
+            doc: "Whether to enable exactly-once support for source connectors in the cluster by using transactions to write source records and their source offsets, and by proactively fencing out old task generations before bringing up new ones.\nTo enable exactly-once source support on a new cluster, set this property to 'enabled'. To enable support on an existing cluster, first set to 'preparing' on every worker in the cluster, then set to 'enabled'. A rolling upgrade may be used for both changes. For more information on this feature, see the <a href=\"https://kafka.apache.org/documentation.html#connect_exactlyoncesource\">exactly-once source support documentation</a>.",
             group: DISTRIBUTED, order: 5,
             map: |s: String| match s.to_ascii_lowercase().as_str() {
                 "preparing" => ExactlyOnceSourceSupport::Preparing,

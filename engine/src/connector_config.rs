@@ -392,7 +392,10 @@ declare_config! {
             default: null,
             validator: Validator::at_least(0.0),
             importance: Low,
-            doc: "If 'transaction.boundary' is set to 'interval', determines the interval for                   producer transaction commits by connector tasks. If unset, defaults to the value                   of the worker-level 'offset.flush.interval.ms' property. It has no effect if a                   different transaction.boundary is specified.",
+            doc: "If 'transaction.boundary' is set to 'interval', determines the interval for \
+                  producer transaction commits by connector tasks. If unset, defaults to the value \
+                  of the worker-level 'offset.flush.interval.ms' property. It has no effect if a \
+                  different transaction.boundary is specified.",
             group: EXACTLY_ONCE_SUPPORT, order: 4,
             width: Short,
             display: "Transaction boundary interval",
