@@ -8,6 +8,8 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -236,6 +238,56 @@ pub(crate) fn append(path: &Path, from: usize, n: usize) {
         .unwrap();
     for i in from..from + n {
         writeln!(f, "line-{i:06}").unwrap();
+    }
+}
+
+/// Lines appended to `file` by a background thread, `step` lines every 50 ms, until stopped.
+pub(crate) struct Appender {
+    count: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Appender {
+    pub(crate) fn start(file: &Path, from: usize, step: usize) -> Appender {
+        let count = Arc::new(AtomicUsize::new(from));
+        let stop = Arc::new(AtomicBool::new(false));
+        let file = file.to_path_buf();
+        let thread = {
+            let (count, stop) = (count.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    let n = count.load(Ordering::SeqCst);
+                    append(&file, n, step);
+                    count.store(n + step, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+        };
+        Appender {
+            count,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub(crate) fn appended(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Stop appending; the number of lines the file holds.
+    pub(crate) fn finish(mut self) -> usize {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+        self.appended()
+    }
+}
+
+impl Drop for Appender {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
     }
 }
 

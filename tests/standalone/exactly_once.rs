@@ -5,21 +5,18 @@
 //! match what it saw. Zombie fencing is checked against the broker's own fencing error.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::distributed::{append, starts, Node};
+use super::distributed::{starts, Appender, Node};
 use super::{bootstrap, unique};
 
 const EOS: &str = "exactly.once.source.support=enabled\n";
 
 /// Every record of `topic` a `read_committed` consumer sees: values and headers (as text).
 /// Reads until at least `at_least` records arrived and nothing more came for `idle`.
-fn read_committed(
+pub(crate) fn read_committed(
     topic: &str,
     at_least: usize,
     idle: Duration,
@@ -103,50 +100,7 @@ fn all_in_state(node: &Node, connector: &str, tasks: usize, state: &str) -> Opti
     .then_some(())
 }
 
-/// Appends numbered lines to a file from a thread, a few at a time, until finished.
-struct Appender {
-    stop: Arc<AtomicBool>,
-    written: Arc<AtomicUsize>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Appender {
-    fn start(file: &Path, per_tick: usize, limit: usize) -> Appender {
-        let stop = Arc::new(AtomicBool::new(false));
-        let written = Arc::new(AtomicUsize::new(0));
-        let (s, w, f) = (stop.clone(), written.clone(), file.to_path_buf());
-        let thread = std::thread::spawn(move || {
-            while !s.load(Ordering::Acquire) && w.load(Ordering::Acquire) < limit {
-                let from = w.load(Ordering::Acquire);
-                let n = per_tick.min(limit - from);
-                append(&f, from, n);
-                w.store(from + n, Ordering::Release);
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        });
-        Appender {
-            stop,
-            written,
-            thread: Some(thread),
-        }
-    }
-
-    /// Wait for the appender to reach its limit; the number of lines written.
-    fn finish(mut self) -> usize {
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
-        self.written.load(Ordering::Acquire)
-    }
-}
-
-impl Drop for Appender {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-    }
-}
-
-fn connector_offsets(node: &Node, connector: &str) -> Vec<Value> {
+pub(crate) fn connector_offsets(node: &Node, connector: &str) -> Vec<Value> {
     let (code, body) = node.call("GET", &format!("/connectors/{connector}/offsets"), None);
     assert_eq!(code, 200, "{body}");
     body["offsets"].as_array().cloned().unwrap_or_default()
@@ -201,7 +155,7 @@ fn survives_kill_9(boundary: &str) {
         );
         assert_eq!(code, 201, "creating {name}: {body}");
     }
-    let appender = Appender::start(&input, 15, 3000);
+    let appender = Appender::start(&input, 0, 15);
     // Three crashes, alternating workers; a fresh worker joins after each.
     for round in 0..3 {
         std::thread::sleep(Duration::from_secs(4));

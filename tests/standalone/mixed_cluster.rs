@@ -6,13 +6,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::distributed::{append, balanced, lines_of, starts, Node};
+use super::distributed::{append, balanced, lines_of, starts, Appender, Node};
 use super::java_worker::{http_json, java_test_lock, JavaWorker, JavaWorkerSettings};
 use super::{bootstrap, free_port};
 
@@ -592,56 +590,6 @@ fn mixed_cluster(java_first: bool) {
     eprintln!("Java worker exited with {status}");
 }
 
-/// Lines appended to `file` by a background thread, `step` lines every 50 ms, until stopped.
-struct Appender {
-    count: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Appender {
-    fn start(file: &Path, from: usize, step: usize) -> Appender {
-        let count = Arc::new(AtomicUsize::new(from));
-        let stop = Arc::new(AtomicBool::new(false));
-        let file = file.to_path_buf();
-        let thread = {
-            let (count, stop) = (count.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    let n = count.load(Ordering::SeqCst);
-                    append(&file, n, step);
-                    count.store(n + step, Ordering::SeqCst);
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            })
-        };
-        Appender {
-            count,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn appended(&self) -> usize {
-        self.count.load(Ordering::SeqCst)
-    }
-
-    /// Stop appending; the number of lines the file holds.
-    fn finish(mut self) -> usize {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
-        self.appended()
-    }
-}
-
-impl Drop for Appender {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
 #[test]
 fn migration_java_to_strait_one_worker_at_a_time() {
     let _jvm = java_test_lock();
@@ -753,4 +701,102 @@ fn migration_java_to_strait_one_worker_at_a_time() {
     drop(m);
     n1.stop();
     n2.stop();
+}
+
+/// An exactly-once FileStreamSource in a cluster of one Java and one Strait worker, both with
+/// `exactly.once.source.support=enabled`: its task is moved by `kill -9` of the worker running it
+/// (so it runs on both kinds), and a `read_committed` consumer still sees every line exactly
+/// once, in order, with the committed offset at the end of the file.
+#[test]
+fn mixed_cluster_exactly_once_source_moves_between_java_and_strait_without_duplicates() {
+    use super::exactly_once::read_committed;
+    let _jvm = java_test_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = shared_settings("eos-mixed").with("exactly.once.source.support", "enabled");
+    let mut java = Some(start_java(dir.path(), "java0", &settings));
+    let mut strait = Some(start_strait(dir.path(), "strait0", &settings));
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "").unwrap();
+    let topic = format!("{}-lines", settings.group_id);
+    let mut config = file_source(&input, &topic);
+    config["exactly.once.support"] = json!("required");
+    {
+        let m = Members {
+            java: java.iter().collect(),
+            strait: strait.iter().collect(),
+        };
+        create(&m, m.ports()[0], "lines", &config, "source");
+    }
+    let appender = Appender::start(&input, 0, 10);
+    let mut runners: Vec<&'static str> = Vec::new();
+    for round in 1..=2 {
+        let m = Members {
+            java: java.iter().collect(),
+            strait: strait.iter().collect(),
+        };
+        let p = m.wait("the source task RUNNING", Duration::from_secs(120), || {
+            m.placements(&[("lines", 1)], &["RUNNING"])
+        });
+        let runner = p["lines/0"].1.clone();
+        std::thread::sleep(Duration::from_secs(3));
+        let on_java = java.as_ref().is_some_and(|j| j.worker_id() == runner);
+        runners.push(if on_java { "java" } else { "strait" });
+        drop(m);
+        if on_java {
+            java.take().unwrap().kill9();
+        } else {
+            strait.take().unwrap().kill9();
+        }
+        // The survivor, the only worker left and of the other kind, takes the task over before
+        // a replacement joins: every round moves the task between Java and Strait.
+        let m = Members {
+            java: java.iter().collect(),
+            strait: strait.iter().collect(),
+        };
+        m.wait("the task RUNNING on the survivor", Duration::from_secs(120), || {
+            m.placements(&[("lines", 1)], &["RUNNING"])
+                .filter(|p| p["lines/0"].1 != runner)
+        });
+        drop(m);
+        if on_java {
+            java = Some(start_java(dir.path(), &format!("java{round}"), &settings));
+        } else {
+            strait = Some(start_strait(dir.path(), &format!("strait{round}"), &settings));
+        }
+    }
+    let lines = appender.finish();
+    let m = Members {
+        java: java.iter().collect(),
+        strait: strait.iter().collect(),
+    };
+    let port = m.ports()[0];
+    let expected: Vec<String> = (0..lines).map(|i| format!("line-{i:06}")).collect();
+    let _ = read_committed(&topic, lines, Duration::from_millis(500));
+    let (code, body) = http_json(port, "PUT", "/connectors/lines/stop", None);
+    assert_eq!(code, 204, "{body}");
+    m.wait("the connector STOPPED", Duration::from_secs(60), || {
+        m.agreed_status("lines")
+            .filter(|s| s["connector"]["state"] == "STOPPED")
+    });
+    let got: Vec<String> = read_committed(&topic, lines, Duration::from_secs(3))
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect();
+    assert_eq!(got.len(), lines, "each line exactly once (tasks ran on {runners:?})");
+    assert_eq!(got, expected, "the lines in file order");
+    let (code, offsets) = http_json(port, "GET", "/connectors/lines/offsets", None);
+    assert_eq!(code, 200, "{offsets}");
+    let size = std::fs::metadata(&input).unwrap().len() as i64;
+    assert_eq!(
+        offsets["offsets"][0]["offset"]["position"].as_i64(),
+        Some(size),
+        "the committed position is the end of the file: {offsets}"
+    );
+    drop(m);
+    if let Some(s) = strait {
+        s.stop();
+    }
+    if let Some(j) = java {
+        let _ = j.stop();
+    }
 }
