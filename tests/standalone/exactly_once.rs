@@ -288,7 +288,7 @@ fn exactly_once_survives_kill_9_with_connector_boundaries() {
 /// the new tasks run. Asserted on the broker's answer to the zombie's commit.
 #[test]
 fn reconfiguring_fences_the_previous_generation() {
-    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    use rdkafka::producer::{BaseRecord, Producer};
     let dir = tempfile::tempdir().unwrap();
     let group = unique("eos-fence");
     let node = Node::start(dir.path(), "w0", &group, EOS);
@@ -312,13 +312,7 @@ fn reconfiguring_fences_the_previous_generation() {
         || all_in_state(&node, "gen", 3, "RUNNING"),
     );
     // The zombie: task 2's transactional id, with a transaction in progress.
-    let zombie: BaseProducer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .set("transactional.id", format!("{group}-gen-2"))
-        .create()
-        .unwrap();
-    zombie.init_transactions(Duration::from_secs(30)).unwrap();
-    zombie.begin_transaction().unwrap();
+    let zombie = transactional_producer(&format!("{group}-gen-2"));
     zombie
         .send(BaseRecord::<str, str>::to(&topic).payload("zombie"))
         .map_err(|(e, _)| e)
@@ -341,10 +335,9 @@ fn reconfiguring_fences_the_previous_generation() {
     let err = zombie
         .commit_transaction(Duration::from_secs(30))
         .expect_err("a fenced producer must not commit");
-    let text = err.to_string();
     assert!(
-        text.contains("fenced") || text.contains("Fenced") || text.contains("epoch"),
-        "the broker's fencing error, got: {text}"
+        is_fenced(&err.to_string()),
+        "the broker's fencing error, got: {err}"
     );
     let (code, body) = node.call("PUT", "/connectors/gen/stop", None);
     assert_eq!(code, 204, "{body}");
@@ -357,12 +350,46 @@ fn reconfiguring_fences_the_previous_generation() {
             (s["connector"]["state"] == "STOPPED").then_some(())
         },
     );
+    // A zombie of the stopped connector's task 0: resetting the offsets fences it first.
+    let zombie = transactional_producer(&format!("{group}-gen-0"));
+    zombie
+        .send(BaseRecord::<str, str>::to(&topic).payload("zombie"))
+        .map_err(|(e, _)| e)
+        .unwrap();
+    zombie.flush(Duration::from_secs(30)).unwrap();
+    let (code, body) = node.call("DELETE", "/connectors/gen/offsets", None);
+    assert_eq!(code, 200, "{body}");
+    let err = zombie
+        .commit_transaction(Duration::from_secs(30))
+        .expect_err("offsets are reset only after a fencing round");
+    assert!(
+        is_fenced(&err.to_string()),
+        "the broker's fencing error, got: {err}"
+    );
     let records = read_committed(&topic, 1, Duration::from_secs(2));
     assert!(
         records.iter().all(|(v, _)| v != "zombie"),
-        "the zombie's record is never visible to read_committed consumers"
+        "no zombie record is ever visible to read_committed consumers"
     );
     node.stop();
+}
+
+/// A transactional producer with `id`, initialised, with a transaction begun.
+fn transactional_producer(id: &str) -> rdkafka::producer::BaseProducer {
+    use rdkafka::producer::Producer;
+    let p: rdkafka::producer::BaseProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("transactional.id", id)
+        .create()
+        .unwrap();
+    p.init_transactions(Duration::from_secs(30)).unwrap();
+    p.begin_transaction().unwrap();
+    p
+}
+
+/// librdkafka's words for a producer fenced by a newer epoch of its transactional id.
+fn is_fenced(error: &str) -> bool {
+    error.contains("fenced") || error.contains("Fenced") || error.contains("epoch")
 }
 
 /// `exactly.once.support=required` is refused where exactly-once cannot be provided, with

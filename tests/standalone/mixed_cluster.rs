@@ -753,15 +753,23 @@ fn mixed_cluster_exactly_once_source_moves_between_java_and_strait_without_dupli
             java: java.iter().collect(),
             strait: strait.iter().collect(),
         };
-        m.wait("the task RUNNING on the survivor", Duration::from_secs(120), || {
-            m.placements(&[("lines", 1)], &["RUNNING"])
-                .filter(|p| p["lines/0"].1 != runner)
-        });
+        m.wait(
+            "the task RUNNING on the survivor",
+            Duration::from_secs(120),
+            || {
+                m.placements(&[("lines", 1)], &["RUNNING"])
+                    .filter(|p| p["lines/0"].1 != runner)
+            },
+        );
         drop(m);
         if on_java {
             java = Some(start_java(dir.path(), &format!("java{round}"), &settings));
         } else {
-            strait = Some(start_strait(dir.path(), &format!("strait{round}"), &settings));
+            strait = Some(start_strait(
+                dir.path(),
+                &format!("strait{round}"),
+                &settings,
+            ));
         }
     }
     let lines = appender.finish();
@@ -782,7 +790,11 @@ fn mixed_cluster_exactly_once_source_moves_between_java_and_strait_without_dupli
         .into_iter()
         .map(|(v, _)| v)
         .collect();
-    assert_eq!(got.len(), lines, "each line exactly once (tasks ran on {runners:?})");
+    assert_eq!(
+        got.len(),
+        lines,
+        "each line exactly once (tasks ran on {runners:?})"
+    );
     assert_eq!(got, expected, "the lines in file order");
     let (code, offsets) = http_json(port, "GET", "/connectors/lines/offsets", None);
     assert_eq!(code, 200, "{offsets}");

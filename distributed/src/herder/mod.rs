@@ -613,12 +613,14 @@ impl Herder for DistributedHerder {
     async fn alter_offsets(&self, name: &str, entries: Vec<OffsetEntry>) -> Result<String> {
         let core = self.core().await?;
         let (config, plugin) = self.stopped_connector(&core, name)?;
+        fence_before_modifying_offsets(&core, name, &*plugin).await?;
         offsets::alter_offsets(&core.worker, name, &config, &*plugin, entries).await
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String> {
         let core = self.core().await?;
         let (config, plugin) = self.stopped_connector(&core, name)?;
+        fence_before_modifying_offsets(&core, name, &*plugin).await?;
         if plugin.connector_type() == ConnectorType::Source {
             core.offsets_log
                 .read_to_end()
@@ -726,6 +728,31 @@ impl Herder for DistributedHerder {
             core.stop.cancel();
         }
     }
+}
+
+/// Java's `modifyConnectorOffsets` for an exactly-once source connector: a zombie-fencing
+/// round first, so no task of an earlier generation can still commit offsets over the new ones.
+async fn fence_before_modifying_offsets(
+    core: &Arc<Core>,
+    name: &str,
+    plugin: &dyn strait_engine::plugin::ConnectorPlugin,
+) -> Result<()> {
+    if plugin.connector_type() != ConnectorType::Source || !exactly_once::enabled(core) {
+        return Ok(());
+    }
+    tracing::debug!(connector = name, "Performing a round of zombie fencing before modifying offsets for source connector {name} with exactly-once support enabled.");
+    exactly_once::fence_zombies_as_leader(core, name)
+        .await
+        .map_err(|e| {
+            Error::external(
+                format!(
+                    "Failed to perform zombie fencing for source connector prior to modifying offsets: {}",
+                    e.message()
+                ),
+                e.is_retriable(),
+            )
+            .with_http_status(500)
+        })
 }
 
 /// KIP-507: internal requests carry a signature once the group speaks `sessioned`.
