@@ -11,6 +11,9 @@
 //! started from another checkout): then no service is started or stopped, and `--java-libs`
 //! says where the Kafka jars for the JVM peer are.
 //!
+//! `cargo xtask bench exactly_once` measures exactly-once sources against at-least-once, Strait
+//! and JVM Kafka Connect in the same run (see `bench/src/bin/e2e/exactly_once.rs`).
+//!
 //! `cargo xtask bench kafka_to_s3` runs the S3 sink benchmark instead (see
 //! `bench/src/bin/e2e/kafka_to_s3.rs`): D1 JSON pre-loaded into Kafka, drained by Strait's S3
 //! sink into Parquet on the moto S3 of `services up s3`, and by Apache Iceberg's Kafka Connect
@@ -32,7 +35,7 @@ mod distributed;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Scenario to run; without one, the default run (source, raw consume, drains, SMTs).
-    #[arg(value_parser = ["kafka_to_s3", "distributed"])]
+    #[arg(value_parser = ["kafka_to_s3", "distributed", "exactly_once"])]
     scenario: Option<String>,
     /// distributed: clusters started per implementation (alternating Java and Strait).
     #[arg(long, default_value_t = 3)]
@@ -140,6 +143,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     cmd.current_dir(&ctx.root);
     if let Some(records) = args.records {
         cmd.arg("--records").arg(records.to_string());
+    }
+    if args.scenario.as_deref() == Some("exactly_once") {
+        cmd.args(["--scenario", "exactly_once"]);
     }
     if to_s3 {
         cmd.args(["--scenario", "kafka_to_s3", "--flush-size"])

@@ -26,9 +26,12 @@
 //! CPU-second.
 //!
 //! Those six are the default run. `--scenario kafka_to_s3` runs instead the S3 sink benchmark
-//! of [`kafka_to_s3`] (D1 → Kafka → Parquet on S3, beside a JVM Parquet sink).
+//! of [`kafka_to_s3`] (D1 → Kafka → Parquet on S3, beside a JVM Parquet sink);
+//! `--scenario exactly_once` the exactly-once source benchmark of [`exactly_once`].
 
 // A crate root looks for its modules beside it, where Cargo would take the file for a binary.
+#[path = "e2e/exactly_once.rs"]
+mod exactly_once;
 #[path = "e2e/kafka_to_s3.rs"]
 mod kafka_to_s3;
 
@@ -127,6 +130,7 @@ fn parse_args() -> Result<Args> {
     }
     a.records = records.unwrap_or(match a.scenario.as_str() {
         "kafka_to_s3" => kafka_to_s3::DEFAULT_RECORDS,
+        "exactly_once" => exactly_once::DEFAULT_RECORDS,
         _ => a.records,
     });
     Ok(a)
@@ -436,7 +440,8 @@ fn main() -> Result<()> {
     match a.scenario.as_str() {
         "default" => {}
         "kafka_to_s3" => return kafka_to_s3::run(&a, stamp),
-        other => bail!("unknown --scenario {other} (default, kafka_to_s3)"),
+        "exactly_once" => return exactly_once::run(&a, stamp),
+        other => bail!("unknown --scenario {other} (default, kafka_to_s3, exactly_once)"),
     }
     let topic = format!("bench-users-{stamp}");
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
