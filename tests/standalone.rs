@@ -477,6 +477,21 @@ fn bad_configs_fail_start_up_with_clear_errors() {
         "{err}"
     );
 
+    // Standalone never runs exactly-once: `required` is refused, not accepted silently.
+    let (code, err) = run_to_exit(
+        dir.path(),
+        &base,
+        &[(
+            "c.properties",
+            "name=c\nconnector.class=FileStreamSource\ntopic=t\nfile=/tmp/x\nexactly.once.support=required\n",
+        )],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("Strait's standalone worker never runs source connectors exactly-once"),
+        "{err}"
+    );
+
     let (code, err) = run_to_exit(
         dir.path(),
         &base,

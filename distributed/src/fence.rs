@@ -490,14 +490,7 @@ mod tests {
                 let mut out = BytesMut::new();
                 out.put_i32(correlation);
                 if api == 18 {
-                    // ApiVersions: a version above v0 gets UNSUPPORTED_VERSION in v0 form.
-                    out.put_i16(if version > 0 { 35 } else { 0 });
-                    out.put_i32(advertised.len() as i32);
-                    for (key, max) in advertised {
-                        out.put_i16(key);
-                        out.put_i16(0);
-                        out.put_i16(max);
-                    }
+                    crate::membership::fake::api_versions_answer(&mut out, version, &advertised);
                     send(&mut stream, out).await;
                     continue;
                 }

@@ -39,6 +39,10 @@ pub struct Args {
     /// Sanitizer: address, leak, memory, thread, none (default: address if available).
     #[arg(long)]
     sanitizer: Option<String>,
+    /// Build without optimizations (cargo fuzz `--dev`): the dependency tree compiles in a
+    /// fraction of the time (what the CI smoke pass uses), inputs run slower.
+    #[arg(long)]
+    dev: bool,
     /// Extra libFuzzer arguments (after `--`).
     #[arg(last = true)]
     extra: Vec<String>,
@@ -61,6 +65,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             Some(s) => s,
             None => default_sanitizer(),
         },
+        dev: args.dev,
         extra: args.extra,
     };
     if args.smoke {
@@ -80,10 +85,15 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     fuzz_one(ctx, &target, args.seconds, &opts)
 }
 
-/// The smoke pass used by `cargo xtask test` (CI): every target for `seconds`.
+/// The smoke pass used by `cargo xtask test` (CI): every target for `seconds`, built without
+/// optimizations. An optimized build of the targets' dependency tree (arrow, tokio, rdkafka, …)
+/// took 17 minutes of a 2-core CI machine's run, more than all the workspace's tests; a `--dev`
+/// build takes about 4, and a 20 s smoke pass still runs tens of thousands of inputs per target
+/// (with overflow checks and debug assertions on, which find more, not less).
 pub fn smoke(ctx: &Ctx, seconds: u64) -> Result<()> {
     let opts = Opts {
         sanitizer: default_sanitizer(),
+        dev: true,
         extra: Vec::new(),
     };
     smoke_with(ctx, seconds, &opts)
@@ -91,6 +101,7 @@ pub fn smoke(ctx: &Ctx, seconds: u64) -> Result<()> {
 
 struct Opts {
     sanitizer: String,
+    dev: bool,
     extra: Vec<String>,
 }
 
@@ -171,8 +182,9 @@ fn fuzz_one(ctx: &Ctx, target: &str, seconds: Option<u64>, opts: &Opts) -> Resul
         for a in &new {
             msg.push_str(&format!("\n  artifact: {}", a.display()));
             msg.push_str(&format!(
-                "\n  reproduce: RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz --sanitizer {} {target} {}",
+                "\n  reproduce: RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz --sanitizer {}{} {target} {}",
                 opts.sanitizer,
+                if opts.dev { " --dev" } else { "" },
                 a.display()
             ));
         }
@@ -193,6 +205,9 @@ fn cargo_fuzz(ctx: &Ctx, sub: &str, opts: &Opts) -> Command {
         // cargo-fuzz defaults to one codegen unit; the dependency tree (arrow, tokio, …) builds
         // several times faster with 16, at a small cost in executions per second.
         .args(["--codegen-units", "16"]);
+    if opts.dev {
+        cmd.arg("--dev");
+    }
     if opts.sanitizer == "address" {
         // With -Zsanitizer=address, cc-rs also builds C/C++ deps with -fsanitize=address
         // (CARGO_CFG_SANITIZE). librdkafka's ./configure then fails its libzstd link check

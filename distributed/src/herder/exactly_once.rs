@@ -126,8 +126,23 @@ pub fn task_settings(
 }
 
 /// Java's `fenceZombieSourceTasks` as a task start runs it: nothing when no fencing is
-/// pending; the leader fences itself; a follower asks the leader.
+/// pending; the leader fences itself; a follower asks the leader. A retriable failure (the
+/// leader is changing, a rebalance is under way) is retried for up to a minute before the task
+/// fails.
 async fn fence_if_pending(core: &Arc<Core>, connector: &str) -> Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match fence_once(core, connector).await {
+            Err(e) if e.is_retriable() && std::time::Instant::now() < deadline => {
+                tracing::warn!(connector, error = %e, "zombie fencing failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn fence_once(core: &Arc<Core>, connector: &str) -> Result<()> {
     if !core.configs.snapshot().pending_fencing(connector) {
         return Ok(());
     }

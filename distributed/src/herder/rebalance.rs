@@ -425,6 +425,12 @@ impl Loop {
                 reconfigure.push(c.clone());
             }
         }
+        // Published before any task starts: an exactly-once task checks it is still assigned
+        // here (after its producer initialised), which must not race this bookkeeping.
+        self.set_running(
+            &full.connectors.iter().cloned().collect(),
+            &full.tasks.iter().cloned().collect(),
+        );
         let running: BTreeSet<(String, u32)> = local.task_ids().into_iter().collect();
         for t in &full.tasks {
             if running.contains(&(t.connector.clone(), t.task)) {
@@ -456,10 +462,6 @@ impl Loop {
             }
         }
         drop(local);
-        self.set_running(
-            &full.connectors.iter().cloned().collect(),
-            &full.tasks.iter().cloned().collect(),
-        );
         for c in reconfigure {
             self.core.request_reconfiguration(&c);
         }

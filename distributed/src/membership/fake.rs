@@ -95,6 +95,18 @@ impl Fake {
     }
 }
 
+/// The body of a fake broker's ApiVersions answer advertising `(api key, max version)` pairs: a
+/// request above v0 gets UNSUPPORTED_VERSION in v0 form, as real brokers answer (KIP-511).
+pub(crate) fn api_versions_answer(out: &mut BytesMut, version: i16, advertised: &[(i16, i16)]) {
+    out.put_i16(if version > 0 { 35 } else { 0 });
+    out.put_i32(advertised.len() as i32);
+    for &(key, max) in advertised {
+        out.put_i16(key);
+        out.put_i16(0);
+        out.put_i16(max);
+    }
+}
+
 const ADVERTISED: [(i16, i16); 6] = [(18, 0), (10, 2), (11, 5), (14, 3), (12, 3), (13, 3)];
 
 async fn serve(
@@ -118,14 +130,7 @@ async fn serve(
         let mut out = BytesMut::new();
         out.put_i32(correlation);
         if api == 18 {
-            // ApiVersions: a version above v0 gets UNSUPPORTED_VERSION in v0 form (KIP-511).
-            out.put_i16(if version > 0 { 35 } else { 0 });
-            out.put_i32(ADVERTISED.len() as i32);
-            for (key, max) in ADVERTISED {
-                out.put_i16(key);
-                out.put_i16(0);
-                out.put_i16(max);
-            }
+            api_versions_answer(&mut out, version, &ADVERTISED);
             send(&mut stream, out).await;
             continue;
         }

@@ -902,7 +902,7 @@ async fn heartbeat_loop(shared: Arc<Shared>, generation: i32, member_id: String)
 }
 
 #[cfg(test)]
-mod fake;
+pub(crate) mod fake;
 
 #[cfg(test)]
 mod tests {

@@ -299,14 +299,8 @@ impl Transactions {
             // Nothing to write (Java's empty commit): the task still hears of the commit.
             return task.commit().await;
         }
-        if !self.open {
-            // Offsets of an aborted transaction commit in a transaction of their own.
-            blocking(&self.producer, "Beginning a transaction", |p| {
-                p.begin_transaction()
-            })
-            .await?;
-            self.open = true;
-        }
+        // Offsets of an aborted transaction commit in a transaction of their own.
+        self.begin().await?;
         let result = self.commit_with(&records).await.map_err(|e| {
             Error::external(
                 format!(

@@ -89,11 +89,17 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
             rate(&format!("{imp} at-least-once")),
             rate(&format!("{imp} exactly-once")),
         ) {
-            println!("{imp}: exactly-once runs at {:.2}× its at-least-once records/CPU-s", eos / alo);
+            println!(
+                "{imp}: exactly-once runs at {:.2}× its at-least-once records/CPU-s",
+                eos / alo
+            );
         }
     }
     if let (Some(ours), Some(java)) = (rate("Strait exactly-once"), rate("Java exactly-once")) {
-        println!("exactly-once: Strait / Java records per CPU-second = {:.2}×", ours / java);
+        println!(
+            "exactly-once: Strait / Java records per CPU-second = {:.2}×",
+            ours / java
+        );
     }
     Ok(())
 }
@@ -125,7 +131,11 @@ fn one(a: &Args, stamp: u64, imp: Impl, eos: bool, input: &Path) -> Result<Outco
         Impl::Java => "Java",
     };
     let label = format!("{name} {kind}");
-    let tag = format!("{}-{}", name.to_lowercase(), if eos { "eos" } else { "alo" });
+    let tag = format!(
+        "{}-{}",
+        name.to_lowercase(),
+        if eos { "eos" } else { "alo" }
+    );
     let dir = a.work.join(&tag);
     std::fs::create_dir_all(&dir)?;
     let group = format!("bench-eos-{stamp}-{tag}");
@@ -171,7 +181,11 @@ fn one(a: &Args, stamp: u64, imp: Impl, eos: bool, input: &Path) -> Result<Outco
             bail!("{label}: the worker exited ({status}):\n{}", tail(&log));
         }
         if started.elapsed() > Duration::from_secs(900) {
-            bail!("{label}: only {seen} of {} lines in 15 minutes:\n{}", a.records, tail(&log));
+            bail!(
+                "{label}: only {seen} of {} lines in 15 minutes:\n{}",
+                a.records,
+                tail(&log)
+            );
         }
         if let Some(m) = reader.poll(Duration::from_millis(100)) {
             m?;
@@ -207,12 +221,18 @@ fn one(a: &Args, stamp: u64, imp: Impl, eos: bool, input: &Path) -> Result<Outco
     }
     // Leave the input as it was for the next run: the latency lines go.
     truncate_to_lines(input, a.records)?;
-    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status();
     let deadline = Instant::now() + Duration::from_secs(30);
     while guard.0.try_wait()?.is_none() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    eprintln!("{label}: {seen} lines in {wall:?}, {:.2} CPU-s", cpu_after - cpu_before);
+    eprintln!(
+        "{label}: {seen} lines in {wall:?}, {:.2} CPU-s",
+        cpu_after - cpu_before
+    );
     Ok(Outcome {
         label,
         records: a.records,
@@ -258,7 +278,10 @@ fn wait_ready(child: &mut Child, port: u16, log: &Path) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(status) = child.try_wait()? {
-            bail!("the worker exited ({status}) before it was ready:\n{}", tail(log));
+            bail!(
+                "the worker exited ({status}) before it was ready:\n{}",
+                tail(log)
+            );
         }
         if matches!(http(port, "GET", "/health", ""), Ok((200, _))) {
             return Ok(());
@@ -286,5 +309,8 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> Result<(u16, String)
         .nth(1)
         .and_then(|c| c.parse().ok())
         .context("no HTTP status")?;
-    Ok((code, resp.split("\r\n\r\n").nth(1).unwrap_or("").to_string()))
+    Ok((
+        code,
+        resp.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    ))
 }
