@@ -213,7 +213,7 @@ impl DistributedHerder {
             name,
             config,
             check_name,
-            exactly_once::preflight(&core),
+            exactly_once::preflight(core),
         )?;
         if config.contains_key("offsets.storage.topic") {
             // KIP-618's per-connector offsets topics: refused rather than silently using the
