@@ -15,7 +15,10 @@
 //! transaction, so a restarted task continues right after the last committed record: every
 //! `current.iteration` of a task appears exactly once to `read_committed` consumers. With
 //! `transaction.boundary=connector` a task commits every [`TRANSACTION_RECORDS`] records and
-//! when it reaches `iterations`.
+//! when it reaches `iterations`. With `transaction.boundary=interval` and `iterations`, the
+//! task fails at the limit (Java's behaviour) before its last interval commits, so that
+//! interval's records are aborted (and re-generated, then aborted again, by every restart):
+//! use `poll` or `connector` boundaries with `iterations`.
 //!
 //! **Pacing.** With `max.interval` > 0 Java sleeps a uniform random time in `[0, max.interval)`
 //! ms before each single record. We keep that average rate but emit every record that is due by
