@@ -19,6 +19,7 @@
 pub mod assignor;
 pub mod config;
 pub mod config_store;
+pub mod connector_offsets;
 pub mod fence;
 pub mod herder;
 pub mod kafka_log;

@@ -367,6 +367,17 @@ impl KafkaOffsetStore {
         }
     }
 
+    /// Write already-encoded records to the topic and apply them here once written (the
+    /// secondary copy of a connector-specific offsets topic's records).
+    pub fn write_records(&self, records: Vec<OffsetRecord>) -> Result<()> {
+        self.writer.write(records.clone())?;
+        let mut state = self.state.lock().map_err(|_| poisoned())?;
+        for (k, v) in &records {
+            state.apply(Some(k), v.as_deref());
+        }
+        Ok(())
+    }
+
     /// Let exactly-once source tasks write offsets to `topic` inside their own transactions
     /// (see [`TransactionalOffsets`]).
     pub fn for_exactly_once(mut self, topic: impl Into<String>) -> Self {

@@ -21,6 +21,7 @@ use crate::config::{
     STATUS_STORAGE_PREFIX,
 };
 use crate::config_store::{ConfigStore, ConfigStoreSettings};
+use crate::connector_offsets::{ConnectorOffsetTopics, OffsetTopicSettings};
 use crate::herder::status::StatusWriter;
 use crate::herder::{rebalance, Core, DistributedHerder, GroupView};
 use crate::kafka_log::{
@@ -181,6 +182,14 @@ impl DistributedWorker {
             .await?,
         );
         let _ = offsets_log_cell.set(offsets_log.clone());
+        let connector_offset_topics = ConnectorOffsetTopics::new(OffsetTopicSettings {
+            clients: log_clients(&config, "offsets")?,
+            worker_topic: d.offset_storage_topic.clone(),
+            partitions: d.offset_storage_partitions,
+            replication_factor: d.offset_storage_replication_factor,
+            topic_configs: config.topic_settings(OFFSET_STORAGE_PREFIX),
+            exactly_once: read_committed,
+        });
 
         // Status topic.
         let mut status_clients = log_clients(&config, "statuses")?;
@@ -253,6 +262,7 @@ impl DistributedWorker {
             status_log,
             offsets,
             offsets_log,
+            connector_offset_topics,
             topics,
             group: std::sync::RwLock::new(GroupView::default()),
             local: tokio::sync::Mutex::new(local),

@@ -22,6 +22,14 @@ use strait_engine::herder::TargetState;
 use strait_engine::plugin::ConnectorPlugin;
 use strait_engine::runtime::{ExactlyOnceTask, State, Status, TaskHandle, WorkerContext};
 
+/// What a task starts with besides its configs (see `herder::task_extras`).
+pub struct TaskExtras {
+    /// The worker context of its connector: the worker's, or one whose offset store is the
+    /// connector's own offsets topic.
+    pub worker: Arc<WorkerContext>,
+    pub exactly_once: Option<ExactlyOnceTask>,
+}
+
 /// Where status changes go (the status topic in distributed mode).
 pub trait StatusListener: Send + Sync {
     /// A connector's new status on this worker; `version` is its plugin's, when known.
@@ -202,8 +210,12 @@ impl LocalWork {
         connector_config: &Props,
         task_config: Props,
         target: TargetState,
-        exactly_once: Option<ExactlyOnceTask>,
+        extras: TaskExtras,
     ) {
+        let TaskExtras {
+            worker,
+            exactly_once,
+        } = extras;
         let key = (connector.to_string(), id);
         let started_with = task_config.clone();
         let spec = connector_config
@@ -220,7 +232,7 @@ impl LocalWork {
                     tracked,
                     connector_config,
                     task_config,
-                    self.worker.clone(),
+                    worker,
                 )
             });
         match spec {

@@ -404,6 +404,7 @@ declare_config! {
             key: "offsets.storage.topic",
             ty: String,
             default: null,
+            validator: Validator::NonEmptyString,
             importance: Low,
             doc: "The name of a separate offsets topic to use for this connector. If empty or not \
                   specified, the worker\u{2019}s global offsets topic name will be used. If \

@@ -44,8 +44,8 @@ pub(crate) fn read_committed(
             "read only {} of at least {at_least} committed records from {topic}",
             out.len()
         );
-        if let Some(m) = consumer.poll(Duration::from_millis(200)) {
-            let m = m.unwrap();
+        // An error before the topic exists (unknown topic) is retried; the deadline bounds it.
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
             let value = String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned();
             let headers = m.headers().map_or_else(BTreeMap::new, |h| {
                 h.iter()
@@ -475,4 +475,124 @@ fn the_exactly_once_preflight_reports_what_cannot_be_provided() {
         "{body}"
     );
     node.stop();
+}
+
+/// The last value per key of a compacted offsets topic, as a `read_committed` reader sees it:
+/// key text → value text (`None` = tombstone).
+fn offsets_topic(topic: &str) -> BTreeMap<String, Option<String>> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::Message;
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("offsets-reader"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .set("isolation.level", "read_committed")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let mut out = BTreeMap::new();
+    let mut last = Instant::now();
+    let started = Instant::now();
+    while last.elapsed() < Duration::from_secs(3) && started.elapsed() < Duration::from_secs(60) {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            let key = String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned();
+            let value = m.payload().map(|v| String::from_utf8_lossy(v).into_owned());
+            out.insert(key, value);
+            last = Instant::now();
+        }
+    }
+    out
+}
+
+/// A source connector with its own `offsets.storage.topic` (KIP-618) commits its offsets there,
+/// with a copy in the worker's topic, resumes from it, and the REST offsets endpoints read and
+/// reset it; with and without exactly-once support.
+fn own_offsets_topic(exactly_once: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let group = unique("own-offsets");
+    let node = Node::start(
+        dir.path(),
+        "w0",
+        &group,
+        if exactly_once { EOS } else { "" },
+    );
+    node.wait_healthy();
+    let input = dir.path().join("in.txt");
+    super::distributed::append(&input, 0, 500);
+    let topic = unique("own-offsets-data");
+    let own = format!("{group}-lines-offsets");
+    let config = json!({
+        "connector.class": "FileStreamSource",
+        "file": input.display().to_string(),
+        "topic": topic,
+        "offsets.storage.topic": own,
+    });
+    let (code, body) = node.call("PUT", "/connectors/lines/config", Some(config));
+    assert_eq!(code, 201, "{body}");
+    let _ = read_committed(&topic, 500, Duration::from_millis(500));
+    let stop = |what: &str| {
+        let (code, body) = node.call("PUT", "/connectors/lines/stop", None);
+        assert_eq!(code, 204, "{body}");
+        wait(what, Duration::from_secs(60), &[&node], || {
+            let (_, s) = node.call("GET", "/connectors/lines/status", None);
+            (s["connector"]["state"] == "STOPPED").then_some(())
+        });
+    };
+    stop("the connector STOPPED");
+    let size = std::fs::metadata(&input).unwrap().len();
+    let key = format!("[\"lines\",{{\"filename\":\"{}\"}}]", input.display());
+    let expected = Some(format!("{{\"position\":{size}}}"));
+    assert_eq!(
+        offsets_topic(&own).get(&key),
+        Some(&expected),
+        "the connector's own topic holds its offset"
+    );
+    let worker_copy = offsets_topic(&format!("{group}-offsets"));
+    assert_eq!(
+        worker_copy.get(&key),
+        Some(&expected),
+        "with a copy in the worker's topic"
+    );
+    let offsets = connector_offsets(&node, "lines");
+    assert_eq!(offsets.len(), 1, "{offsets:?}");
+    assert_eq!(offsets[0]["offset"]["position"].as_u64(), Some(size));
+
+    // Resume after more lines: it continues from its own topic, nothing twice.
+    super::distributed::append(&input, 500, 100);
+    let (code, body) = node.call("PUT", "/connectors/lines/resume", None);
+    assert_eq!(code, 202, "{body}");
+    let got: Vec<String> = read_committed(&topic, 600, Duration::from_secs(2))
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect();
+    let lines: Vec<String> = (0..600).map(|i| format!("line-{i:06}")).collect();
+    assert_eq!(got, lines, "every line once, in order");
+
+    // A reset tombstones both topics.
+    stop("the connector STOPPED again");
+    let (code, body) = node.call("DELETE", "/connectors/lines/offsets", None);
+    assert_eq!(code, 200, "{body}");
+    assert!(connector_offsets(&node, "lines").is_empty());
+    assert_eq!(
+        offsets_topic(&own).get(&key),
+        Some(&None),
+        "tombstone in its own topic"
+    );
+    assert_eq!(
+        offsets_topic(&format!("{group}-offsets")).get(&key),
+        Some(&None),
+        "and in the worker's"
+    );
+    node.stop();
+}
+
+#[test]
+fn a_connector_offsets_topic_holds_its_offsets() {
+    own_offsets_topic(false);
+}
+
+#[test]
+fn a_connector_offsets_topic_holds_its_offsets_exactly_once() {
+    own_offsets_topic(true);
 }

@@ -40,11 +40,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::DistributedConfig;
 use crate::config_store::{ClusterConfigSnapshot, ConfigStore, RestartRequest, SessionKey};
+use crate::connector_offsets::ConnectorOffsetTopics;
 use crate::kafka_log::KafkaLog;
 use crate::offset_store::KafkaOffsetStore;
 use crate::protocol::{ConnectProtocolCompatibility, TaskId};
 use crate::signing;
-use crate::worker::LocalWork;
+use crate::worker::{LocalWork, TaskExtras};
 use status::StatusWriter;
 
 /// How long a REST call waits for the worker to finish starting (Java's request timeout).
@@ -79,6 +80,8 @@ pub struct Core {
     pub status_log: Arc<KafkaLog>,
     pub offsets: Arc<KafkaOffsetStore>,
     pub offsets_log: Arc<KafkaLog>,
+    /// Source connectors' own offsets topics (`offsets.storage.topic`).
+    pub connector_offset_topics: ConnectorOffsetTopics,
     pub topics: Arc<TopicTracker>,
     pub group: RwLock<GroupView>,
     pub local: tokio::sync::Mutex<LocalWork>,
@@ -95,6 +98,39 @@ impl std::fmt::Debug for Core {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Core({})", self.url)
     }
+}
+
+/// What task `task` of `connector` starts with besides its configs: its connector's worker
+/// context (its own offsets topic, if any) and its exactly-once settings.
+pub async fn task_extras(
+    core: &Arc<Core>,
+    connector: &str,
+    task: u32,
+    connector_config: &Props,
+) -> Result<TaskExtras> {
+    Ok(TaskExtras {
+        worker: connector_context(core, connector_config).await?,
+        exactly_once: exactly_once::task_settings(core, connector, task, connector_config)?,
+    })
+}
+
+/// The worker context of a connector: the worker's, or one whose offset store is the
+/// connector's own offsets topic (`offsets.storage.topic`).
+pub async fn connector_context(
+    core: &Core,
+    connector_config: &Props,
+) -> Result<Arc<WorkerContext>> {
+    // Only source connectors have offsets (a sink's `offsets.storage.topic` means nothing).
+    let is_source = connector_config
+        .get("connector.class")
+        .and_then(|class| find_connector(&core.worker.registry, class).ok())
+        .is_some_and(|p| p.connector_type() == ConnectorType::Source);
+    if !is_source {
+        return Ok(core.worker.clone());
+    }
+    core.connector_offset_topics
+        .context_for(&core.worker, &core.offsets, connector_config)
+        .await
 }
 
 impl Core {
@@ -215,13 +251,6 @@ impl DistributedHerder {
             check_name,
             exactly_once::preflight(core),
         )?;
-        if config.contains_key("offsets.storage.topic") {
-            // KIP-618's per-connector offsets topics: refused rather than silently using the
-            // worker's topic, which would read no offsets the connector's own topic holds.
-            return Err(Error::config(
-                "Connector-specific offsets topics (offsets.storage.topic) are not supported by Strait's distributed mode yet",
-            ));
-        }
         core.require_leader("Only the leader can set connector configs.")?;
         let exists = core.configs.contains(name);
         if exists && !allow_replace {
@@ -561,8 +590,8 @@ impl Herder for DistributedHerder {
             let target = snapshot.target_state(name).unwrap_or(TargetState::Started);
             let mut local = core.local.lock().await;
             local.stop_tasks(&[(name.to_string(), task)], false).await;
-            match exactly_once::task_settings(&core, name, task, &config) {
-                Ok(eos) => local.start_task(name, task, &config, task_config, target, eos),
+            match task_extras(&core, name, task, &config).await {
+                Ok(extras) => local.start_task(name, task, &config, task_config, target, extras),
                 Err(e) => local.report_task_failure(name, task, &e),
             }
             return Ok(());
@@ -607,14 +636,16 @@ impl Herder for DistributedHerder {
                 .await
                 .map_err(|e| e.with_http_status(500))?;
         }
-        offsets::connector_offsets(&core.worker, name, plugin.connector_type(), &config).await
+        let worker = connector_context(&core, &config).await?;
+        offsets::connector_offsets(&worker, name, plugin.connector_type(), &config).await
     }
 
     async fn alter_offsets(&self, name: &str, entries: Vec<OffsetEntry>) -> Result<String> {
         let core = self.core().await?;
         let (config, plugin) = self.stopped_connector(&core, name)?;
         fence_before_modifying_offsets(&core, name, &*plugin).await?;
-        offsets::alter_offsets(&core.worker, name, &config, &*plugin, entries).await
+        let worker = connector_context(&core, &config).await?;
+        offsets::alter_offsets(&worker, name, &config, &*plugin, entries).await
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String> {
@@ -627,7 +658,8 @@ impl Herder for DistributedHerder {
                 .await
                 .map_err(|e| e.with_http_status(500))?;
         }
-        offsets::reset_offsets(&core.worker, name, &config, &*plugin).await
+        let worker = connector_context(&core, &config).await?;
+        offsets::reset_offsets(&worker, name, &config, &*plugin).await
     }
 
     async fn connector_active_topics(&self, name: &str) -> Result<Vec<String>> {

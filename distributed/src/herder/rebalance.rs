@@ -30,7 +30,7 @@ use strait_engine::herder::TargetState;
 use strait_engine::runtime::State;
 use tokio::sync::broadcast::error::TryRecvError;
 
-use super::{exactly_once, Core};
+use super::Core;
 use crate::assignor::{self, ConfigSnapshot, IncrementalCooperativeAssignor, Member};
 use crate::config_store::{ConfigEvent, RestartRequest, SessionKey};
 use crate::membership::{GroupMember, LeaderInput, MemberSettings};
@@ -449,14 +449,14 @@ impl Loop {
             if target == TargetState::Stopped {
                 continue;
             }
-            match exactly_once::task_settings(&self.core, &t.connector, t.task, config) {
-                Ok(eos) => local.start_task(
+            match super::task_extras(&self.core, &t.connector, t.task, config).await {
+                Ok(extras) => local.start_task(
                     &t.connector,
                     t.task,
                     config,
                     task_config.clone(),
                     target,
-                    eos,
+                    extras,
                 ),
                 Err(e) => local.report_task_failure(&t.connector, t.task, &e),
             }
@@ -622,8 +622,8 @@ impl Loop {
                     continue;
                 };
                 local.stop_tasks(&[(c.clone(), t)], false).await;
-                match exactly_once::task_settings(&self.core, &c, t, &config) {
-                    Ok(eos) => local.start_task(&c, t, &config, task_config, target, eos),
+                match super::task_extras(&self.core, &c, t, &config).await {
+                    Ok(extras) => local.start_task(&c, t, &config, task_config, target, extras),
                     Err(e) => local.report_task_failure(&c, t, &e),
                 }
             }
