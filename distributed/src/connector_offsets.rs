@@ -107,8 +107,7 @@ impl ConnectorOffsetTopics {
             return Ok(t.clone());
         }
         let s = &self.settings;
-        ensure_internal_topic(
-            &s.clients.admin,
+        let (store, log) = open_offsets_topic(
             &InternalTopic {
                 name: topic.to_string(),
                 partitions: s.partitions,
@@ -117,47 +116,62 @@ impl ConnectorOffsetTopics {
                 worker_setting: "offsets.storage.topic".into(),
                 purpose: "a connector's source offsets".into(),
             },
+            s.clients.clone(),
+            s.exactly_once,
         )
         .await?;
-        let cell: Arc<std::sync::OnceLock<Arc<KafkaLog>>> = Arc::new(std::sync::OnceLock::new());
-        let writer_log = cell.clone();
-        let store = KafkaOffsetStore::new(Box::new(
-            move |records: Vec<OffsetRecordBytes>| -> Result<()> {
-                let log = writer_log
-                    .get()
-                    .ok_or_else(|| Error::bug("offsets written before the topic opened"))?;
-                let sends: Vec<_> = records
-                    .iter()
-                    .map(|(k, v)| log.send(k, v.as_deref()))
-                    .collect();
-                futures::executor::block_on(futures::future::try_join_all(sends)).map(drop)
-            },
-        ));
-        let store = Arc::new(if s.exactly_once {
-            store.for_exactly_once(topic)
-        } else {
-            store
-        });
-        let feed = store.clone();
-        let log = Arc::new(
-            KafkaLog::start(
-                KafkaLogSettings {
-                    topic: topic.to_string(),
-                    clients: s.clients.clone(),
-                    delivery_timeout: DELIVERY_TIMEOUT_MAX,
-                    read_committed: s.exactly_once,
-                    read_only: false,
-                },
-                Box::new(move |r: LogRecord| feed.apply(r.key.as_deref(), r.value.as_deref())),
-            )
-            .await?,
-        );
-        let _ = cell.set(log.clone());
         tracing::info!(topic, "opened a connector offsets topic");
         let opened = Arc::new(OffsetTopic { store, log });
         topics.insert(topic.to_string(), opened.clone());
         Ok(opened)
     }
+}
+
+/// Create or check an offsets topic and open it: a [`KafkaOffsetStore`] fed by a [`KafkaLog`]
+/// of the topic (read to its end before this returns), whose flushes write back to that log.
+/// With `exactly_once` the log reads committed data only and exactly-once tasks write their
+/// offsets to the topic in their own transactions.
+pub async fn open_offsets_topic(
+    topic: &InternalTopic,
+    clients: LogClients,
+    exactly_once: bool,
+) -> Result<(Arc<KafkaOffsetStore>, Arc<KafkaLog>)> {
+    ensure_internal_topic(&clients.admin, topic).await?;
+    let cell: Arc<std::sync::OnceLock<Arc<KafkaLog>>> = Arc::new(std::sync::OnceLock::new());
+    let writer_log = cell.clone();
+    let store = KafkaOffsetStore::new(Box::new(
+        move |records: Vec<OffsetRecordBytes>| -> Result<()> {
+            let log = writer_log
+                .get()
+                .ok_or_else(|| Error::bug("offsets written before the offsets topic opened"))?;
+            let sends: Vec<_> = records
+                .iter()
+                .map(|(k, v)| log.send(k, v.as_deref()))
+                .collect();
+            futures::executor::block_on(futures::future::try_join_all(sends)).map(drop)
+        },
+    ));
+    let store = Arc::new(if exactly_once {
+        store.for_exactly_once(topic.name.clone())
+    } else {
+        store
+    });
+    let feed = store.clone();
+    let log = Arc::new(
+        KafkaLog::start(
+            KafkaLogSettings {
+                topic: topic.name.clone(),
+                clients,
+                delivery_timeout: DELIVERY_TIMEOUT_MAX,
+                read_committed: exactly_once,
+                read_only: false,
+            },
+            Box::new(move |r: LogRecord| feed.apply(r.key.as_deref(), r.value.as_deref())),
+        )
+        .await?,
+    );
+    let _ = cell.set(log.clone());
+    Ok((store, log))
 }
 
 /// A connector's offsets: its own topic (primary) over the worker's (secondary).

@@ -21,14 +21,13 @@ use crate::config::{
     STATUS_STORAGE_PREFIX,
 };
 use crate::config_store::{ConfigStore, ConfigStoreSettings};
-use crate::connector_offsets::{ConnectorOffsetTopics, OffsetTopicSettings};
+use crate::connector_offsets::{open_offsets_topic, ConnectorOffsetTopics, OffsetTopicSettings};
 use crate::herder::status::StatusWriter;
 use crate::herder::{rebalance, Core, DistributedHerder, GroupView};
 use crate::kafka_log::{
     ensure_internal_topic, InternalTopic, KafkaLog, KafkaLogSettings, LogClients, LogRecord,
     DELIVERY_TIMEOUT_MAX,
 };
-use crate::offset_store::KafkaOffsetStore;
 use crate::status_store::StatusStore;
 use crate::worker::LocalWork;
 
@@ -134,9 +133,7 @@ impl DistributedWorker {
         // config topic holds the leader's transactional writes: read only committed data.
         let read_committed = d.exactly_once_source_support == ExactlyOnceSourceSupport::Enabled;
         // Offsets topic: every record read feeds the offset store, whose flushes write back.
-        let offsets_clients = log_clients(&config, "offsets")?;
-        ensure_internal_topic(
-            &offsets_clients.admin,
+        let (offsets, offsets_log) = open_offsets_topic(
             &InternalTopic {
                 name: d.offset_storage_topic.clone(),
                 partitions: d.offset_storage_partitions,
@@ -145,43 +142,10 @@ impl DistributedWorker {
                 worker_setting: "offset.storage.topic".into(),
                 purpose: "source connector offsets".into(),
             },
+            log_clients(&config, "offsets")?,
+            read_committed,
         )
         .await?;
-        let offsets_log_cell: Arc<std::sync::OnceLock<Arc<KafkaLog>>> =
-            Arc::new(std::sync::OnceLock::new());
-        let writer_log = offsets_log_cell.clone();
-        let store = KafkaOffsetStore::new(Box::new(
-            move |records: Vec<(Vec<u8>, Option<Vec<u8>>)>| -> Result<()> {
-                let log = writer_log
-                    .get()
-                    .ok_or_else(|| Error::bug("offsets written before the offsets topic opened"))?;
-                let sends: Vec<_> = records
-                    .iter()
-                    .map(|(k, v)| log.send(k, v.as_deref()))
-                    .collect();
-                futures::executor::block_on(futures::future::try_join_all(sends)).map(drop)
-            },
-        ));
-        let offsets = Arc::new(if read_committed {
-            store.for_exactly_once(d.offset_storage_topic.clone())
-        } else {
-            store
-        });
-        let feed = offsets.clone();
-        let offsets_log = Arc::new(
-            KafkaLog::start(
-                KafkaLogSettings {
-                    topic: d.offset_storage_topic.clone(),
-                    clients: offsets_clients,
-                    delivery_timeout: DELIVERY_TIMEOUT_MAX,
-                    read_committed,
-                    read_only: false,
-                },
-                Box::new(move |r: LogRecord| feed.apply(r.key.as_deref(), r.value.as_deref())),
-            )
-            .await?,
-        );
-        let _ = offsets_log_cell.set(offsets_log.clone());
         let connector_offset_topics = ConnectorOffsetTopics::new(OffsetTopicSettings {
             clients: log_clients(&config, "offsets")?,
             worker_topic: d.offset_storage_topic.clone(),

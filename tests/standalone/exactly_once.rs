@@ -14,6 +14,21 @@ use super::{bootstrap, unique};
 
 const EOS: &str = "exactly.once.source.support=enabled\n";
 
+/// A `read_committed` consumer of `topic` from its beginning, in a group of its own.
+fn committed_reader(topic: &str) -> rdkafka::consumer::BaseConsumer {
+    use rdkafka::consumer::Consumer;
+    let consumer: rdkafka::consumer::BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("committed-reader"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .set("isolation.level", "read_committed")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    consumer
+}
+
 /// Every record of `topic` a `read_committed` consumer sees: values and headers (as text).
 /// Reads until at least `at_least` records arrived and nothing more came for `idle`.
 pub(crate) fn read_committed(
@@ -21,17 +36,8 @@ pub(crate) fn read_committed(
     at_least: usize,
     idle: Duration,
 ) -> Vec<(String, BTreeMap<String, String>)> {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::message::{Headers, Message};
-    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .set("group.id", unique("eos-reader"))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .set("isolation.level", "read_committed")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[topic]).unwrap();
+    let consumer = committed_reader(topic);
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut out = Vec::new();
     let mut last = Instant::now();
@@ -480,17 +486,8 @@ fn the_exactly_once_preflight_reports_what_cannot_be_provided() {
 /// The last value per key of a compacted offsets topic, as a `read_committed` reader sees it:
 /// key text → value text (`None` = tombstone).
 fn offsets_topic(topic: &str) -> BTreeMap<String, Option<String>> {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::Message;
-    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .set("group.id", unique("offsets-reader"))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .set("isolation.level", "read_committed")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[topic]).unwrap();
+    let consumer = committed_reader(topic);
     let mut out = BTreeMap::new();
     let mut last = Instant::now();
     let started = Instant::now();

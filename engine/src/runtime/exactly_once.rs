@@ -387,16 +387,11 @@ impl Transactions {
 /// The latest offset per source partition over batches, in first-seen order; every batch of
 /// the transaction counts, acknowledged or not (the commit delivers them all or none).
 fn latest_offsets(batches: impl Iterator<Item = Pending>) -> Vec<(SourceMap, Option<SourceMap>)> {
-    let mut out: Vec<(SourceMap, Option<SourceMap>)> = Vec::new();
+    let mut out: Vec<(SourceMap, SourceMap)> = Vec::new();
     for p in batches {
-        for (partition, offset) in p.offsets {
-            match out.iter_mut().find(|(p, _)| *p == partition) {
-                Some(entry) => entry.1 = Some(offset),
-                None => out.push((partition, Some(offset))),
-            }
-        }
+        super::source::merge_latest(&mut out, p.offsets);
     }
-    out
+    out.into_iter().map(|(p, o)| (p, Some(o))).collect()
 }
 
 #[cfg(test)]

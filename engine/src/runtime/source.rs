@@ -597,14 +597,23 @@ pub(super) fn take_acked(pending: &mut VecDeque<Pending>) -> Option<Acked> {
         if let Some(msg) = p.ack.failure.lock().expect("ack lock").take() {
             a.failures.push(msg);
         }
-        for (partition, offset) in p.offsets {
-            match a.offsets.iter_mut().find(|(p, _)| *p == partition) {
-                Some(entry) => entry.1 = offset,
-                None => a.offsets.push((partition, offset)),
-            }
-        }
+        merge_latest(&mut a.offsets, p.offsets);
     }
     acked
+}
+
+/// Add a batch's source offsets to `into`: a partition already there takes the newer offset,
+/// a new one is appended (first-seen order).
+pub(super) fn merge_latest(
+    into: &mut Vec<(SourceMap, SourceMap)>,
+    offsets: Vec<(SourceMap, SourceMap)>,
+) {
+    for (partition, offset) in offsets {
+        match into.iter_mut().find(|(p, _)| *p == partition) {
+            Some(entry) => entry.1 = offset,
+            None => into.push((partition, offset)),
+        }
+    }
 }
 
 /// Commit the offsets of the longest prefix of fully acknowledged batches.
