@@ -396,6 +396,14 @@ pub enum SinkInput {
     Raw,
     /// Key and value decoded by the configured converters.
     Decoded,
+    /// The value as one line of JSON text per record whenever the value converter's payloads
+    /// already are the value's plain JSON (`JsonConverter` with `schemas.enable=false`, see
+    /// [`Converter::plain_json`]): checked and normalised without building values, never
+    /// parsed into columns unless a transform reads the value (then encoded back to JSON by
+    /// the same converter). With any other value converter the value arrives decoded.
+    /// [`SinkTaskContext::plain_json_values`] says which. The key is decoded when `decode_key`
+    /// is set (or a transform reads it), else left raw.
+    JsonValue { decode_key: bool },
 }
 
 /// What a sink task gets at start: its identity, and Java's `SinkTaskContext` requests to the
@@ -420,6 +428,8 @@ pub(crate) struct SinkContextShared {
     /// Partitions whose `pre_commit` is the last before they are revoked, while it runs.
     pub(crate) revoking: std::sync::Mutex<Vec<TopicPartition>>,
     pub(crate) reporter: Option<Arc<dyn ErrantRecordReporter>>,
+    /// Values arrive as plain JSON text ([`SinkInput::JsonValue`] with a plain-JSON converter).
+    pub(crate) plain_json_values: bool,
 }
 
 /// Requests a task made through its context that the driver has not carried out yet.
@@ -522,6 +532,13 @@ impl SinkTaskContext {
             .lock()
             .expect("sink context lock")
             .clone()
+    }
+
+    /// For a [`SinkInput::JsonValue`] task: whether the `value` column holds the records' plain
+    /// JSON text (Binary, one line per record, null for null values) rather than decoded
+    /// values. Fixed for the task's life.
+    pub fn plain_json_values(&self) -> bool {
+        self.shared.plain_json_values
     }
 
     /// Java's `errantRecordReporter()`: where a task reports single records it cannot write.
@@ -673,6 +690,26 @@ pub trait Converter: Send + Sync {
     /// record into an error. The default is the safe answer.
     fn decoding_never_fails(&self) -> bool {
         false
+    }
+    /// True when every payload is the Connect value's plain JSON text, with nothing around it
+    /// (`JsonConverter` with `schemas.enable=false`): a sink that wants JSON can take the bytes
+    /// as they are, after [`normalize_plain_json`](Self::normalize_plain_json).
+    fn plain_json(&self) -> bool {
+        false
+    }
+    /// For a [`plain_json`](Self::plain_json) converter: check each payload the way
+    /// `to_connect` would parse it, without building values, and return per row the JSON text
+    /// of the value on one line (what follows the first value is dropped, as Java's reader
+    /// ignores it; line breaks between tokens become spaces), null where `to_connect` gives a
+    /// null value (null, empty or `null` payloads), plus the rows that would fail to decode
+    /// (null in the output), with `to_connect`'s errors.
+    fn normalize_plain_json(
+        &self,
+        _payloads: &BinaryArray,
+    ) -> Result<(BinaryArray, Vec<RowError>)> {
+        Err(Error::bug(
+            "normalize_plain_json called on a converter whose payloads are not plain JSON",
+        ))
     }
     /// Fetch what decoding `payloads` needs (the schemas their ids name) before `to_connect`.
     /// Only failures that are no record's fault are errors here (a registry that cannot be

@@ -620,8 +620,8 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         let needs = chain.needs();
         // Java converts every record before its transforms; Strait decodes only when the sink
         // or a stage reads the key or value (a chain of routers over raw bytes never parses).
-        let decode = input == SinkInput::Decoded || needs.key || needs.value;
-        let converters = decode.then_some(all_converters);
+        let plan = DecodePlan::new(input, needs, all_converters.value.plain_json());
+        let converters = plan.decodes().then_some(all_converters);
         let read_headers = reads_headers(
             sink_needs_headers || needs.headers,
             converters
@@ -680,9 +680,9 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
             }
             None => None,
         };
-        Ok((consumer, converters, chain, dlq))
+        Ok((consumer, converters, chain, dlq, plan))
     };
-    let (consumer, converters, chain, dlq) = match setup() {
+    let (consumer, converters, chain, dlq, plan) = match setup() {
         Ok(x) => x,
         Err(e) => return ctx.fail(&e),
     };
@@ -706,6 +706,7 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
     });
     let shared = Arc::new(SinkContextShared {
         reporter: Some(errors.clone() as Arc<dyn ErrantRecordReporter>),
+        plain_json_values: plan.value == ColumnPlan::PlainJson || plan.reencode_value,
         ..SinkContextShared::default()
     });
     if let Err(e) = task
@@ -740,7 +741,7 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         confirmed,
         shared,
         converters,
-        reencode: input == SinkInput::Raw,
+        plan,
         chain,
         errors,
         dlq,
@@ -794,8 +795,8 @@ struct Driver {
     shared: Arc<SinkContextShared>,
     /// Set when batches are decoded (the sink or a transform reads keys or values).
     converters: Option<Converters>,
-    /// The sink takes raw payloads: what a transform decoded is encoded again before `put`.
-    reencode: bool,
+    /// What happens to the key and value columns before the transforms and the sink.
+    plan: DecodePlan,
     /// The connector's transforms (`transforms=…`), empty when it has none.
     chain: Chain,
     errors: Arc<ErrorHandler>,
@@ -907,7 +908,15 @@ impl Driver {
         let mut pieces = match &self.converters {
             None => VecDeque::from([batch]),
             Some(converters) => {
-                decode(&self.ctx, &self.retry, &self.errors, batch, converters).await?
+                decode(
+                    &self.ctx,
+                    &self.retry,
+                    &self.errors,
+                    batch,
+                    converters,
+                    &self.plan,
+                )
+                .await?
             }
         };
         if !self.chain.is_empty() {
@@ -932,8 +941,10 @@ impl Driver {
                     .handle(&piece, e.row, Stage::Transformation, e.class, e.error)?;
             }
             for transformed in applied.pieces {
-                out.push_back(match (&self.converters, self.reencode) {
-                    (Some(converters), true) => encode_back(transformed, converters)?,
+                out.push_back(match &self.converters {
+                    Some(converters) if self.plan.reencode_key || self.plan.reencode_value => {
+                        encode_back(transformed, converters, &self.plan)?
+                    }
                     _ => transformed,
                 });
             }
@@ -1265,6 +1276,7 @@ async fn decode(
     errors: &ErrorHandler,
     batch: Batch,
     converters: &Converters,
+    plan: &DecodePlan,
 ) -> Result<VecDeque<Batch>> {
     let raw_key = raw_column(&batch, columns::KEY)?;
     let raw_value = raw_column(&batch, columns::VALUE)?;
@@ -1272,8 +1284,22 @@ async fn decode(
         .column(columns::TOPIC)
         .cloned()
         .ok_or_else(|| Error::bug("raw batch has no topic column"))?;
-    let key = convert(ctx, retry, &*converters.key, &topics, &raw_key).await?;
-    let value = convert(ctx, retry, &*converters.value, &topics, &raw_value).await?;
+    let key = match plan.key {
+        ColumnPlan::Decode => convert(ctx, retry, &*converters.key, &topics, &raw_key).await?,
+        _ => kept_raw(columns::KEY, &raw_key),
+    };
+    let value = match plan.value {
+        ColumnPlan::Decode => convert(ctx, retry, &*converters.value, &topics, &raw_value).await?,
+        ColumnPlan::PlainJson => {
+            let (json, errors) = converters.value.normalize_plain_json(&raw_value)?;
+            Decoded::single(
+                Field::new(columns::VALUE, DataType::Binary, true),
+                Arc::new(json),
+                errors,
+            )
+        }
+        ColumnPlan::Raw => kept_raw(columns::VALUE, &raw_value),
+    };
     let header_errors = retry
         .run(
             &ctx.cancel,
@@ -1320,14 +1346,90 @@ async fn decode(
     Ok(split::keep_rows(pieces, &keep)?.into())
 }
 
-/// A transformed batch with its key and value encoded back into payload bytes, for a sink that
-/// takes raw records (its transforms needed them decoded).
-fn encode_back(batch: Batch, converters: &Converters) -> Result<Batch> {
+/// A column the plan leaves as payload bytes, as a decoding result (one segment, no errors).
+fn kept_raw(name: &str, raw: &BinaryArray) -> Decoded {
+    Decoded::single(
+        Field::new(name, DataType::Binary, true),
+        Arc::new(raw.clone()),
+        Vec::new(),
+    )
+}
+
+/// What the driver does with the key and value columns before the transforms and the sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DecodePlan {
+    key: ColumnPlan,
+    value: ColumnPlan,
+    /// Encode the column back into payload bytes after the transforms (the sink wants bytes,
+    /// a transform needed it decoded).
+    reencode_key: bool,
+    reencode_value: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ColumnPlan {
+    /// Payload bytes as read.
+    Raw,
+    /// Decoded by the converter.
+    Decode,
+    /// Checked and normalised plain JSON text ([`Converter::normalize_plain_json`]).
+    PlainJson,
+}
+
+impl DecodePlan {
+    fn new(input: SinkInput, needs: crate::transforms::Needs, plain_json: bool) -> Self {
+        use ColumnPlan::*;
+        let transforms_read = needs.key || needs.value;
+        match input {
+            SinkInput::Decoded => DecodePlan {
+                key: Decode,
+                value: Decode,
+                reencode_key: false,
+                reencode_value: false,
+            },
+            SinkInput::Raw => {
+                let plan = if transforms_read { Decode } else { Raw };
+                DecodePlan {
+                    key: plan,
+                    value: plan,
+                    reencode_key: transforms_read,
+                    reencode_value: transforms_read,
+                }
+            }
+            SinkInput::JsonValue { decode_key } => DecodePlan {
+                key: if decode_key || transforms_read {
+                    Decode
+                } else {
+                    Raw
+                },
+                value: match (plain_json, needs.value) {
+                    (true, false) => PlainJson,
+                    _ => Decode,
+                },
+                // The key goes back to bytes only for a sink that did not ask for it decoded.
+                reencode_key: !decode_key && transforms_read,
+                reencode_value: plain_json && needs.value,
+            },
+        }
+    }
+
+    /// Whether any column goes through a converter.
+    fn decodes(&self) -> bool {
+        self.key != ColumnPlan::Raw || self.value != ColumnPlan::Raw
+    }
+}
+
+/// A transformed batch with its key and/or value (per `plan`) encoded back into payload bytes,
+/// for a sink that takes them raw (its transforms needed them decoded).
+fn encode_back(batch: Batch, converters: &Converters, plan: &DecodePlan) -> Result<Batch> {
     let mut replaced = Vec::with_capacity(2);
-    for (name, converter) in [
-        (columns::KEY, &converters.key),
-        (columns::VALUE, &converters.value),
+    for (name, converter, wanted) in [
+        (columns::KEY, &converters.key, plan.reencode_key),
+        (columns::VALUE, &converters.value, plan.reencode_value),
     ] {
+        if !wanted {
+            continue;
+        }
         if let (Some(field), Some(column)) = (batch.field(name), batch.column(name)) {
             let bytes = converter.from_connect(&field, column)?;
             replaced.push((
@@ -1766,6 +1868,37 @@ mod tests {
 
     fn offsets(pairs: &[(i32, i64)]) -> OffsetMap {
         pairs.iter().map(|(p, o)| (tp(*p), *o)).collect()
+    }
+
+    #[test]
+    fn decode_plans_follow_the_sink_input_and_the_transforms() {
+        use crate::transforms::Needs;
+        use ColumnPlan::*;
+        let none = Needs::NOTHING;
+        let value = Needs {
+            value: true,
+            ..Needs::NOTHING
+        };
+        // A raw sink without transforms reading payloads decodes nothing.
+        let raw = DecodePlan::new(SinkInput::Raw, none, true);
+        assert!(!raw.decodes());
+        let raw_t = DecodePlan::new(SinkInput::Raw, value, true);
+        assert_eq!((raw_t.key, raw_t.value), (Decode, Decode));
+        assert!(raw_t.reencode_key && raw_t.reencode_value);
+        // JSON values from a plain-JSON converter: never decoded unless a transform reads them,
+        // and then encoded back; the key only when asked for.
+        let json = DecodePlan::new(SinkInput::JsonValue { decode_key: false }, none, true);
+        assert_eq!((json.key, json.value), (Raw, PlainJson));
+        assert!(!json.reencode_key && !json.reencode_value);
+        let json_t = DecodePlan::new(SinkInput::JsonValue { decode_key: true }, value, true);
+        assert_eq!((json_t.key, json_t.value), (Decode, Decode));
+        assert!(!json_t.reencode_key && json_t.reencode_value);
+        // Any other value converter: the value arrives decoded and stays so.
+        let avro = DecodePlan::new(SinkInput::JsonValue { decode_key: true }, value, false);
+        assert_eq!((avro.key, avro.value), (Decode, Decode));
+        assert!(!avro.reencode_value);
+        let decoded = DecodePlan::new(SinkInput::Decoded, none, true);
+        assert_eq!((decoded.key, decoded.value), (Decode, Decode));
     }
 
     /// A raw batch of `rows` records alternating between partitions 0 and 1, offsets counting

@@ -546,6 +546,19 @@ impl Converter for JsonConverter {
         self.encode(field, column)
     }
 
+    fn plain_json(&self) -> bool {
+        !self.schemas_enable
+    }
+
+    fn normalize_plain_json(&self, payloads: &BinaryArray) -> Result<(BinaryArray, Vec<RowError>)> {
+        if self.schemas_enable {
+            return Err(Error::bug(
+                "normalize_plain_json on a JsonConverter with schemas.enable=true",
+            ));
+        }
+        normalize_plain(payloads)
+    }
+
     fn to_connect(&self, payloads: &BinaryArray) -> Result<Decoded> {
         if self.schemas_enable {
             self.decode_envelope(payloads)
@@ -568,6 +581,102 @@ impl Converter for JsonConverter {
             Ok(Decoded::single(field, array, errors))
         }
     }
+}
+
+/// What [`Converter::normalize_plain_json`] does for a schemaless JsonConverter: each payload
+/// scanned once for syntax (no values built), cut to its first value, line breaks between
+/// tokens turned into spaces (inside strings they are always escaped, or the syntax check
+/// fails). When every row is already that, the input buffers are returned as they are.
+fn normalize_plain(payloads: &BinaryArray) -> Result<(BinaryArray, Vec<RowError>)> {
+    let n = payloads.len();
+    let mut spans: Vec<Option<(usize, usize)>> = Vec::with_capacity(n);
+    let mut errors = Vec::new();
+    let mut unchanged = true;
+    let mut has_breaks = false;
+    for row in 0..n {
+        if payloads.is_null(row) {
+            spans.push(None);
+            continue;
+        }
+        let bytes = payloads.value(row);
+        let mut sc = Scanner::new(bytes);
+        if sc.peek().is_none() {
+            // Empty content: Jackson reads a missing node, which Connect makes null.
+            spans.push(None);
+            unchanged = false;
+            continue;
+        }
+        let start = sc.pos;
+        match sc.skip_value() {
+            Ok(()) => {
+                let end = sc.pos;
+                let text = &bytes[start..end];
+                if std::str::from_utf8(text).is_err() {
+                    errors.push(RowError {
+                        row,
+                        error: fail_error(Fail::Syntax("Invalid UTF-8 in the payload".into())),
+                    });
+                    spans.push(None);
+                    unchanged = false;
+                } else if text == b"null" {
+                    spans.push(None);
+                    unchanged = false;
+                } else {
+                    if start != 0 || end != bytes.len() {
+                        unchanged = false;
+                    }
+                    if memchr::memchr2(b'\n', b'\r', text).is_some() {
+                        has_breaks = true;
+                        unchanged = false;
+                    }
+                    spans.push(Some((start, end)));
+                }
+            }
+            Err(fail) => {
+                errors.push(RowError {
+                    row,
+                    error: fail_error(fail),
+                });
+                spans.push(None);
+                unchanged = false;
+            }
+        }
+    }
+    if unchanged {
+        return Ok((payloads.clone(), errors));
+    }
+    let total: usize = spans.iter().flatten().map(|(s, e)| e - s).sum();
+    let mut out: Vec<u8> = Vec::with_capacity(total);
+    let mut offsets: Vec<i32> = Vec::with_capacity(n + 1);
+    offsets.push(0);
+    let mut validity = NullBufferBuilder::new(n);
+    for (row, span) in spans.iter().enumerate() {
+        match span {
+            None => validity.append_null(),
+            Some((start, end)) => {
+                let text = &payloads.value(row)[*start..*end];
+                let at = out.len();
+                out.extend_from_slice(text);
+                if has_breaks {
+                    for b in &mut out[at..] {
+                        if *b == b'\n' || *b == b'\r' {
+                            *b = b' ';
+                        }
+                    }
+                }
+                validity.append_non_null();
+            }
+        }
+        offsets.push(i32::try_from(out.len()).map_err(|_| {
+            Error::data("JSON values exceed 2 GiB for one batch (Arrow 32-bit offsets)")
+        })?);
+    }
+    let array = BinaryArray::try_new(
+        OffsetBuffer::new(ScalarBuffer::from(offsets)),
+        Buffer::from_vec(out),
+        validity.finish(),
+    )?;
+    Ok((array, errors))
 }
 
 /// The Data error for a failed row, worded as Java's.
@@ -886,6 +995,63 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashMap;
     use strait_engine::Fault;
+
+    fn plain(values: &[Option<&[u8]>]) -> (BinaryArray, Vec<RowError>) {
+        let c = conv(&[("schemas.enable", "false")]);
+        assert!(c.plain_json());
+        c.normalize_plain_json(&BinaryArray::from(values.to_vec()))
+            .unwrap()
+    }
+
+    #[test]
+    fn plain_json_rows_pass_through_untouched() {
+        let input: &[Option<&[u8]>] = &[Some(b"{\"a\":1}"), None, Some(b"[1,2]"), Some(b"\"s\"")];
+        let (out, errors) = plain(input);
+        assert!(errors.is_empty());
+        // Nothing to change: the very same buffer comes back (no copy).
+        let original = BinaryArray::from(input.to_vec());
+        assert_eq!(out, original);
+        assert!(out.is_null(1));
+    }
+
+    #[test]
+    fn plain_json_is_cut_to_one_line_and_nulls_follow_to_connect() {
+        let (out, errors) = plain(&[
+            Some(b"  {\"a\":\n  \"x\\ny\"}\r\n"),
+            Some(b""),
+            Some(b" null "),
+            Some(b"{\"b\":2} trailing words"),
+            Some(b"{\"broken\":"),
+            Some(b"{\"bad\":\"\xff\"}"),
+        ]);
+        assert_eq!(out.value(0), b"{\"a\":   \"x\\ny\"}");
+        assert!(out.is_null(1) && out.is_null(2));
+        assert_eq!(out.value(3), b"{\"b\":2}");
+        assert!(out.is_null(4) && out.is_null(5));
+        let rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
+        assert_eq!(rows, vec![4, 5]);
+        assert!(errors[0].error.message().starts_with(SERIALIZATION_ERROR));
+        // The same rows fail (and the same rows are null) when decoded for real.
+        let c = conv(&[("schemas.enable", "false")]);
+        let decoded = c
+            .to_connect(&BinaryArray::from(vec![
+                Some(&b"{\"broken\":"[..]),
+                Some(b"{\"bad\":\"\xff\"}"),
+                Some(b""),
+            ]))
+            .unwrap();
+        let failed: Vec<usize> = decoded.errors.iter().map(|e| e.row).collect();
+        assert_eq!(failed, vec![0, 1]);
+    }
+
+    #[test]
+    fn envelope_converters_are_not_plain_json() {
+        let c = conv(&[]);
+        assert!(!c.plain_json());
+        assert!(c
+            .normalize_plain_json(&BinaryArray::from(vec![Some(&b"{}"[..])]))
+            .is_err());
+    }
 
     fn conv(pairs: &[(&str, &str)]) -> JsonConverter {
         let props: Props = pairs
