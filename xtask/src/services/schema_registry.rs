@@ -45,7 +45,7 @@ const MIN_JAVA: u32 = 21;
 
 /// The major version a JDK/JRE home's `release` file declares (`JAVA_VERSION="25.0.3"`; old
 /// `1.8.0_x` style counts as 8).
-fn release_major(home: &Path) -> Option<u32> {
+pub(super) fn release_major(home: &Path) -> Option<u32> {
     let text = fs::read_to_string(home.join("release")).ok()?;
     let line = text.lines().find(|l| l.starts_with("JAVA_VERSION="))?;
     let v = line.trim_start_matches("JAVA_VERSION=").trim_matches('"');
