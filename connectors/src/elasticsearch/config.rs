@@ -445,7 +445,8 @@ pub enum IndexNamePart {
 
 /// Split an `index.name.format` template into its parts, or say what is wrong with it: every
 /// `${` closed by a `}` (no nesting), no `}` outside a placeholder, a known placeholder kind,
-/// a field path without empty segments, a Joda pattern that compiles.
+/// a field path without empty segments, a Joda pattern that compiles. The first `}` ends a
+/// placeholder, so a timestamp pattern cannot contain one (index names have no use for it).
 pub fn parse_index_name_format(format: &str) -> std::result::Result<Vec<IndexNamePart>, String> {
     let mut parts = Vec::new();
     let mut literal = String::new();
