@@ -17,6 +17,7 @@ use strait_engine::plugin::{connector_plugin, ConnectorPlugin};
 
 pub mod blackhole;
 pub mod datagen;
+pub mod elasticsearch;
 pub mod file;
 pub mod s3;
 

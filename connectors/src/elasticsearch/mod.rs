@@ -1,0 +1,3 @@
+pub mod mapping;
+pub mod naming;
+pub mod preprocess;
