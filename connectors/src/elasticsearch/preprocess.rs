@@ -634,6 +634,23 @@ mod tests {
         );
     }
 
+    /// DataConverterTest.array / map "defval" (DataConverterTest.java:157-161, 199-203): an
+    /// array-of-Decimal default becomes an array of doubles, a map default an array of entries.
+    #[test]
+    fn array_and_map_defaults_of_decimals() {
+        let schema = format!(
+            r#"{{"type":"struct","optional":false,"fields":[
+            {{"type":"array","items":{{"type":"bytes","optional":false,{DECIMAL2}}},"optional":true,"default":["Ag==","Kg=="],"field":"a"}},
+            {{"type":"array","items":{{"type":"bytes","optional":false,{DECIMAL2}}},"optional":true,"default":[],"field":"e"}},
+            {{"type":"map","keys":{{"type":"int32","optional":false}},"values":{{"type":"bytes","optional":false,{DECIMAL2}}},"optional":true,"default":[[1,"Ag=="]],"field":"m"}}]}}"#
+        );
+        let (f, a) = decode(&schema, &[r#"{"a":null,"e":null,"m":null}"#], false);
+        assert_eq!(
+            documents(&f, &a, true),
+            [r#"{"a":[0.02,0.42],"e":[],"m":[{"key":1,"value":0.02}]}"#]
+        );
+    }
+
     /// A top-level Decimal value (not a struct) and a sliced column.
     #[test]
     fn top_level_decimal_and_slices() {
