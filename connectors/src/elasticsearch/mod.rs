@@ -1,1 +1,4 @@
 pub mod config;
+pub mod mapping;
+pub mod naming;
+pub mod preprocess;
