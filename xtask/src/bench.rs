@@ -20,12 +20,20 @@
 //! sink on the JVM as the peer. Its plugin jars are fetched once with Maven into
 //! `.test-services/bench-peers/iceberg/plugins/iceberg-sink`. `--s3-endpoint` points it at an S3 already
 //! running (then the s3 service is neither started nor stopped).
+//!
+//! `cargo xtask bench kafka_to_opensearch` runs the Elasticsearch/OpenSearch sink benchmark (see
+//! `bench/src/bin/e2e/kafka_to_opensearch.rs`): D1 JSON pre-loaded into Kafka, bulk-indexed into
+//! the OpenSearch of `services up opensearch` (or `--opensearch-url`) by Strait's Elasticsearch
+//! sink and, as the JVM peer, by Kafka Connect running `bench/jvm/opensearch-sink` (built once
+//! per source change with Maven into `.test-services/bench-peers/opensearch/`). `--no-strait`
+//! runs the peer alone.
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
+use crate::say;
 use crate::services;
 use crate::util::{self, Ctx};
 
@@ -35,12 +43,13 @@ mod distributed;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Scenario to run; without one, the default run (source, raw consume, drains, SMTs).
-    #[arg(value_parser = ["kafka_to_s3", "distributed", "exactly_once"])]
+    #[arg(value_parser = ["kafka_to_s3", "distributed", "exactly_once", "kafka_to_opensearch"])]
     scenario: Option<String>,
     /// distributed: clusters started per implementation (alternating Java and Strait).
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    /// Records to pre-load and drain (default: 2,000,000; kafka_to_s3: 6,400,000).
+    /// Records to pre-load and drain (default: 2,000,000; kafka_to_s3: 6,400,000;
+    /// kafka_to_opensearch: 2,000,000 per sink).
     #[arg(long)]
     records: Option<u64>,
     /// kafka_to_s3: the S3 sink's flush.size (records per partition must be a multiple).
@@ -64,6 +73,14 @@ pub struct Args {
     /// Skip the JVM Kafka Connect peer.
     #[arg(long)]
     no_peer: bool,
+    /// kafka_to_opensearch: skip Strait's drain (run the JVM peer alone).
+    #[arg(long)]
+    no_strait: bool,
+    /// kafka_to_opensearch: use the OpenSearch already running at this URL instead of the test
+    /// service (then it is neither started nor stopped; its CPU is read from the process
+    /// listening on the URL's port).
+    #[arg(long)]
+    opensearch_url: Option<String>,
     /// Stop Kafka afterwards if this run started it.
     #[arg(long)]
     stop_services: bool,
@@ -85,6 +102,10 @@ const HADOOP_VERSION: &str = "3.4.1";
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let kafka = services::find("kafka")?;
     let to_s3 = args.scenario.as_deref() == Some("kafka_to_s3");
+    let to_opensearch = args.scenario.as_deref() == Some("kafka_to_opensearch");
+    if args.no_strait && !to_opensearch {
+        anyhow::bail!("--no-strait applies to the kafka_to_opensearch scenario");
+    }
     let outcome = match &args.bootstrap {
         // Someone else's broker: neither start nor stop it.
         Some(_) => services::Outcome::AlreadyUp,
@@ -127,18 +148,33 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     } else {
         None
     };
-    util::run_checked(Command::new("cargo").current_dir(&ctx.root).args([
-        "build",
-        "--release",
-        "-p",
-        "strait",
-        "-p",
-        "strait-bench",
-        "--bin",
-        "strait",
-        "--bin",
-        "e2e",
-    ]))?;
+    // The OpenSearch test service, unless the run is pointed at a server of its own.
+    let (opensearch, opensearch_outcome) = match (&args.opensearch_url, to_opensearch) {
+        (None, true) => {
+            let s = services::find("opensearch").context(
+                "this checkout has no opensearch test service: start an OpenSearch and pass \
+                 --opensearch-url",
+            )?;
+            (Some(s), services::up(ctx, s)?)
+        }
+        _ => (None, services::Outcome::AlreadyUp),
+    };
+    let opensearch_plugin = if to_opensearch && !args.no_peer {
+        Some(install_opensearch_plugin(ctx)?)
+    } else {
+        None
+    };
+    if to_opensearch && args.no_strait && args.no_peer {
+        anyhow::bail!("--no-strait and --no-peer together leave nothing to run");
+    }
+    let mut build = Command::new("cargo");
+    build
+        .current_dir(&ctx.root)
+        .args(["build", "--release", "-p", "strait-bench", "--bin", "e2e"]);
+    if !args.no_strait {
+        build.args(["-p", "strait", "--bin", "strait"]);
+    }
+    util::run_checked(&mut build)?;
     let mut cmd = Command::new(ctx.root.join("target/release/e2e"));
     cmd.current_dir(&ctx.root);
     if let Some(records) = args.records {
@@ -162,6 +198,24 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     if let Some(plugin) = &iceberg_plugin {
         cmd.arg("--iceberg-plugin").arg(plugin);
+    }
+    if to_opensearch {
+        cmd.args(["--scenario", "kafka_to_opensearch", "--opensearch-url"])
+            .arg(
+                args.opensearch_url
+                    .as_deref()
+                    .unwrap_or(OPENSEARCH_SERVICE_URL),
+            );
+        // The service's own pid file names the server whose CPU is reported.
+        if let Some(pid) = opensearch.and_then(|s| services::running_pid(ctx, s)) {
+            cmd.arg("--opensearch-pid").arg(pid.to_string());
+        }
+        if args.no_strait {
+            cmd.arg("--peer-only");
+        }
+    }
+    if let Some(plugin) = &opensearch_plugin {
+        cmd.arg("--opensearch-plugin").arg(plugin);
     }
     cmd.arg("--partitions")
         .arg(args.partitions.to_string())
@@ -187,7 +241,100 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if args.stop_services && registry_outcome == services::Outcome::Started {
         services::down(ctx, registry)?;
     }
+    if let (true, Some(s)) = (
+        args.stop_services && opensearch_outcome == services::Outcome::Started,
+        opensearch,
+    ) {
+        services::down(ctx, s)?;
+    }
     result
+}
+
+/// Where `services up opensearch` serves (its `STRAIT_TEST_OPENSEARCH`).
+const OPENSEARCH_SERVICE_URL: &str = "http://127.0.0.1:9200";
+
+/// The Maven project of kafka_to_opensearch's JVM peer, relative to the repository root.
+const OPENSEARCH_PEER_PROJECT: &str = "bench/jvm/opensearch-sink";
+
+/// Builds the JVM peer of kafka_to_opensearch (`bench/jvm/opensearch-sink`: a Kafka Connect
+/// sink on OpenSearch's Java client) into a Kafka Connect plugin directory under
+/// `.test-services/bench-peers/opensearch/`, and returns the worker's `plugin.path`. Rebuilt only
+/// when the project's sources change (a hash of them is kept beside the build). As for Iceberg,
+/// the jars sit one level down, in `plugins/opensearch-sink/`, so Connect loads them as one
+/// plugin.
+fn install_opensearch_plugin(ctx: &Ctx) -> Result<PathBuf> {
+    let project = ctx.root.join(OPENSEARCH_PEER_PROJECT);
+    let home = ctx.services_dir.join("bench-peers/opensearch");
+    let build = home.join("build");
+    let plugins = build.join("plugins");
+    let marker = home.join(".complete");
+    let stamp = format!("{:016x}\n", source_hash(&project)?);
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(stamp.as_str())
+        && plugins
+            .join("opensearch-sink/strait-opensearch-sink.jar")
+            .exists()
+    {
+        return Ok(plugins);
+    }
+    util::require_tool(
+        "java",
+        "install a JDK 17+ (Debian: openjdk-17-jdk-headless)",
+    )?;
+    util::require_tool("mvn", "install Maven 3.x (Debian: maven)")?;
+    // A changed dependency list must not leave the old jars in the plugin directory.
+    if build.exists() {
+        std::fs::remove_dir_all(&build)?;
+    }
+    std::fs::create_dir_all(&home)?;
+    say!("kafka_to_opensearch: building the JVM peer ({OPENSEARCH_PEER_PROJECT}) with Maven…");
+    let t0 = std::time::Instant::now();
+    util::run_quiet(
+        Command::new("mvn")
+            .current_dir(&project)
+            .args(["-B", "-q", "-f", "pom.xml", "package"])
+            .arg(format!("-Dbuild.dir={}", build.display())),
+    )?;
+    util::write_if_changed(&marker, &stamp)?;
+    say!(
+        "kafka_to_opensearch: JVM peer built in {}",
+        util::fmt_dur(t0.elapsed())
+    );
+    Ok(plugins)
+}
+
+/// FNV-1a over the paths and contents of `pom.xml` and every file under `src/` (sorted), so a
+/// source change rebuilds the peer and nothing else does.
+fn source_hash(project: &std::path::Path) -> Result<u64> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = vec![project.join("pom.xml")];
+    walk(&project.join("src"), &mut files)?;
+    files.sort();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in files {
+        let rel = file.strip_prefix(project).unwrap_or(&file);
+        let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        for b in rel
+            .to_string_lossy()
+            .as_bytes()
+            .iter()
+            .chain([0u8].iter())
+            .chain(&bytes)
+        {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    Ok(h)
 }
 
 /// Fetches Apache Iceberg's Kafka Connect sink with its runtime dependencies (Parquet, Hadoop)
@@ -237,4 +384,34 @@ fn install_iceberg_plugin(ctx: &Ctx) -> Result<PathBuf> {
         &format!("Iceberg {ICEBERG_VERSION} Kafka Connect sink"),
     )?;
     Ok(home.join("plugins"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_hash_follows_the_pom_and_the_sources_only() {
+        let dir = std::env::temp_dir().join(format!("xtask-peer-hash-{}", std::process::id()));
+        let java = dir.join("src/main/java/x");
+        std::fs::create_dir_all(&java).unwrap();
+        std::fs::write(dir.join("pom.xml"), "<project/>").unwrap();
+        std::fs::write(java.join("A.java"), "class A {}").unwrap();
+        let first = source_hash(&dir).unwrap();
+        assert_eq!(source_hash(&dir).unwrap(), first, "stable");
+        // Build output beside the sources does not count.
+        std::fs::create_dir_all(dir.join("target")).unwrap();
+        std::fs::write(dir.join("target/A.class"), "bytes").unwrap();
+        assert_eq!(source_hash(&dir).unwrap(), first);
+        std::fs::write(java.join("A.java"), "class A { }").unwrap();
+        let edited = source_hash(&dir).unwrap();
+        assert_ne!(edited, first, "a source edit rebuilds");
+        // Same bytes under another name is another source tree.
+        std::fs::rename(java.join("A.java"), java.join("B.java")).unwrap();
+        assert_ne!(source_hash(&dir).unwrap(), edited, "a rename rebuilds");
+        std::fs::write(dir.join("pom.xml"), "<project></project>").unwrap();
+        let pom_edit = source_hash(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_ne!(pom_edit, edited);
+    }
 }

@@ -27,11 +27,15 @@
 //!
 //! Those six are the default run. `--scenario kafka_to_s3` runs instead the S3 sink benchmark
 //! of [`kafka_to_s3`] (D1 → Kafka → Parquet on S3, beside a JVM Parquet sink);
-//! `--scenario exactly_once` the exactly-once source benchmark of [`exactly_once`].
+//! `--scenario exactly_once` the exactly-once source benchmark of [`exactly_once`];
+//! `--scenario kafka_to_opensearch` the Elasticsearch/OpenSearch sink benchmark of
+//! [`kafka_to_opensearch`] (D1 → Kafka → OpenSearch `_bulk`, beside a JVM bulk sink).
 
 // A crate root looks for its modules beside it, where Cargo would take the file for a binary.
 #[path = "e2e/exactly_once.rs"]
 mod exactly_once;
+#[path = "e2e/kafka_to_opensearch.rs"]
+mod kafka_to_opensearch;
 #[path = "e2e/kafka_to_s3.rs"]
 mod kafka_to_s3;
 
@@ -59,7 +63,8 @@ struct Args {
     work: PathBuf,
     /// `--smt-only TOPIC`: run only the SMT drains on that pre-loaded topic.
     smt_only: Option<String>,
-    /// `--scenario NAME`: `default` (the six above) or `kafka_to_s3`.
+    /// `--scenario NAME`: `default` (the six above), `kafka_to_s3`, `exactly_once` or
+    /// `kafka_to_opensearch`.
     scenario: String,
     /// `kafka_to_s3`: the S3 sink's `flush.size`.
     flush_size: u64,
@@ -69,7 +74,8 @@ struct Args {
     /// `kafka_to_s3`: Kafka Connect plugin directory holding Apache Iceberg's sink and its
     /// dependencies (the JVM peer); without it, or without `--java-libs`, no peer runs.
     iceberg_plugin: Option<PathBuf>,
-    /// `kafka_to_s3 --peer-only`: pre-load and run the JVM peer alone (for working on it).
+    /// `kafka_to_s3`/`kafka_to_opensearch --peer-only`: pre-load and run the JVM peer alone
+    /// (for working on it, or while Strait's side does not run).
     peer_only: bool,
     /// `kafka_to_s3 --memory-budget BYTES`: the memory test. Strait alone, hourly partitioner
     /// on record time, `sink.buffer.memory.bytes` = BYTES, files committed only by the budget
@@ -83,6 +89,14 @@ struct Args {
     /// `io.confluent.connect.avro.AvroConverter`. No JVM peer (Confluent's converter is not on
     /// Maven Central).
     avro_registry: Option<String>,
+    /// `kafka_to_opensearch`: the OpenSearch (or Elasticsearch) both sinks index into.
+    opensearch_url: String,
+    /// `kafka_to_opensearch`: the server's pid, whose CPU is reported per drain; without it,
+    /// the process listening on the URL's port.
+    opensearch_pid: Option<u32>,
+    /// `kafka_to_opensearch`: Kafka Connect plugin directory holding the JVM peer
+    /// (`bench/jvm/opensearch-sink` packaged); without it, or without `--java-libs`, no peer runs.
+    opensearch_plugin: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -103,6 +117,9 @@ fn parse_args() -> Result<Args> {
         memory_budget: None,
         drain_only: None,
         avro_registry: None,
+        opensearch_url: "http://127.0.0.1:9200".into(),
+        opensearch_pid: None,
+        opensearch_plugin: None,
     };
     let mut records = None;
     let mut it = std::env::args().skip(1);
@@ -125,12 +142,16 @@ fn parse_args() -> Result<Args> {
             "--memory-budget" => a.memory_budget = Some(val()?.parse()?),
             "--drain-only" => a.drain_only = Some(val()?),
             "--avro" => a.avro_registry = Some(val()?),
+            "--opensearch-url" => a.opensearch_url = val()?,
+            "--opensearch-pid" => a.opensearch_pid = Some(val()?.parse()?),
+            "--opensearch-plugin" => a.opensearch_plugin = Some(val()?.into()),
             other => bail!("unknown flag {other}"),
         }
     }
     a.records = records.unwrap_or(match a.scenario.as_str() {
         "kafka_to_s3" => kafka_to_s3::DEFAULT_RECORDS,
         "exactly_once" => exactly_once::DEFAULT_RECORDS,
+        "kafka_to_opensearch" => kafka_to_opensearch::DEFAULT_RECORDS,
         _ => a.records,
     });
     Ok(a)
@@ -441,7 +462,10 @@ fn main() -> Result<()> {
         "default" => {}
         "kafka_to_s3" => return kafka_to_s3::run(&a, stamp),
         "exactly_once" => return exactly_once::run(&a, stamp),
-        other => bail!("unknown --scenario {other} (default, kafka_to_s3, exactly_once)"),
+        "kafka_to_opensearch" => return kafka_to_opensearch::run(&a, stamp),
+        other => bail!(
+            "unknown --scenario {other} (default, kafka_to_s3, exactly_once, kafka_to_opensearch)"
+        ),
     }
     let topic = format!("bench-users-{stamp}");
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()

@@ -364,7 +364,11 @@ fn iceberg_drain(
     Ok((m, out))
 }
 
-fn create_topics(a: &Args, rt: &tokio::runtime::Runtime, topics: &[(&str, i32)]) -> Result<()> {
+pub(super) fn create_topics(
+    a: &Args,
+    rt: &tokio::runtime::Runtime,
+    topics: &[(&str, i32)],
+) -> Result<()> {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", &a.bootstrap)
         .create()?;
@@ -385,7 +389,7 @@ fn create_topics(a: &Args, rt: &tokio::runtime::Runtime, topics: &[(&str, i32)])
 /// Produces `a.records` D1 records round-robin over the partitions and waits for all of them
 /// to be acknowledged: as plain JSON, or with `--avro` as Avro in Confluent's wire format.
 /// Returns the payload bytes sent.
-fn preload(a: &Args, rt: &tokio::runtime::Runtime, topic: &str) -> Result<u64> {
+pub(super) fn preload(a: &Args, rt: &tokio::runtime::Runtime, topic: &str) -> Result<u64> {
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", &a.bootstrap)
         .set("linger.ms", "20")
