@@ -18,6 +18,8 @@ mod avro;
 mod avro_interop;
 #[path = "standalone/distributed.rs"]
 mod distributed;
+#[path = "standalone/elasticsearch.rs"]
+mod elasticsearch;
 #[path = "standalone/exactly_once.rs"]
 mod exactly_once;
 #[path = "standalone/internal_topics.rs"]

@@ -8,6 +8,7 @@
 //! | [`datagen`] | `io.confluent.kafka.connect.datagen.DatagenConnector` | source |
 //! | [`blackhole`] | `io.strait.connect.blackhole.BlackholeSinkConnector` (alias `blackhole`) | sink |
 //! | [`s3`] | `io.confluent.connect.s3.S3SinkConnector` | sink |
+//! | [`elasticsearch`] | `io.confluent.connect.elasticsearch.ElasticsearchSinkConnector` | sink |
 //!
 //! [`connectors`] is the one explicit table the binary hands to the engine's registry.
 
@@ -31,5 +32,6 @@ pub fn connectors() -> Vec<Arc<dyn ConnectorPlugin>> {
         connector_plugin::<datagen::DatagenConnector>(),
         connector_plugin::<blackhole::BlackholeSinkConnector>(),
         connector_plugin::<s3::S3SinkConnector>(),
+        connector_plugin::<elasticsearch::ElasticsearchSinkConnector>(),
     ]
 }

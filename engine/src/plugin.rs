@@ -430,6 +430,8 @@ pub(crate) struct SinkContextShared {
     pub(crate) reporter: Option<Arc<dyn ErrantRecordReporter>>,
     /// Values arrive as plain JSON text ([`SinkInput::JsonValue`] with a plain-JSON converter).
     pub(crate) plain_json_values: bool,
+    /// Set by [`SinkTaskContext::wake`]; the driver then calls `tick` and carries out requests.
+    pub(crate) wake: tokio::sync::Notify,
 }
 
 /// Requests a task made through its context that the driver has not carried out yet.
@@ -524,6 +526,14 @@ impl SinkTaskContext {
         self.requests().commit = true;
     }
 
+    /// From work the task runs in the background (a bulk request that finished): have the
+    /// driver call [`SinkTask::tick`] soon and then carry out the requests made meanwhile
+    /// (resume, commit), even while no records arrive (e.g. every partition is paused).
+    /// Java's sinks get that chance from the empty `put` calls after `context.timeout`.
+    pub fn wake(&self) {
+        self.shared.wake.notify_one();
+    }
+
     /// During `pre_commit`: the partitions about to be revoked (their last commit before
     /// `close`); empty for periodic commits and the final commit on stop.
     pub fn revoking(&self) -> Vec<TopicPartition> {
@@ -588,9 +598,9 @@ pub trait SinkTask: Send {
         Ok(())
     }
     /// Called on every offset commit interval before `pre_commit`, whether or not records
-    /// arrived: where wall-clock logic runs without new data (Java's sinks get the same chance
-    /// from the empty `put` calls of an idle poll loop, e.g. the S3 sink's
-    /// `rotate.schedule.interval.ms`).
+    /// arrived, and after [`SinkTaskContext::wake`]: where wall-clock logic runs without new
+    /// data (Java's sinks get the same chance from the empty `put` calls of an idle poll loop,
+    /// e.g. the S3 sink's `rotate.schedule.interval.ms`). An error fails the task.
     async fn tick(&mut self) -> Result<()> {
         Ok(())
     }

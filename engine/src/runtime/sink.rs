@@ -864,6 +864,12 @@ impl Driver {
                     Some(Event::Error(e)) => return Err(e),
                     None => break,
                 },
+                _ = self.shared.wake.notified() => {
+                    if self.redelivery.is_none() {
+                        self.task.tick().await?;
+                        self.apply_requests().await?;
+                    }
+                }
                 _ = tokio::time::sleep_until(commit_at) => {
                     if self.redelivery.is_none() {
                         self.task.tick().await?;
