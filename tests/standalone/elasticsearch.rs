@@ -488,8 +488,17 @@ fn a_malformed_document_fails_the_task_by_default() {
             ),
         )],
     );
-    let trace = wait_task_failed(&w, "es-fail");
-    assert!(trace.contains("Indexing record failed"), "{trace}");
+    wait_rest(&w);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let trace = loop {
+        let (_, status) = w.get("/connectors/es-fail/status");
+        if status["tasks"][0]["state"] == "FAILED" {
+            break status["tasks"][0]["trace"].as_str().unwrap_or_default().to_string();
+        }
+        assert!(Instant::now() < deadline, "never failed: {status}\n{}", w.log());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(trace.contains("Indexing record failed"), "{trace}\n{}", w.log());
     assert!(trace.contains("mapper_parsing_exception"), "{trace}");
     w.stop();
     delete_index(&topic);
@@ -699,6 +708,7 @@ fn server_stopped_30s_mid_stream_loses_nothing_and_duplicates_nothing() {
                     ("schema.ignore", "true"),
                     ("max.buffered.bytes", &(budget_mb * 1024 * 1024).to_string()),
                     ("max.buffered.records", "5000"),
+                    ("batch.size", "1000"),
                     ("retry.backoff.ms", "200"),
                     ("read.timeout.ms", "2000"),
                 ],
