@@ -493,12 +493,23 @@ fn a_malformed_document_fails_the_task_by_default() {
     let trace = loop {
         let (_, status) = w.get("/connectors/es-fail/status");
         if status["tasks"][0]["state"] == "FAILED" {
-            break status["tasks"][0]["trace"].as_str().unwrap_or_default().to_string();
+            break status["tasks"][0]["trace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
         }
-        assert!(Instant::now() < deadline, "never failed: {status}\n{}", w.log());
+        assert!(
+            Instant::now() < deadline,
+            "never failed: {status}\n{}",
+            w.log()
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
-    assert!(trace.contains("Indexing record failed"), "{trace}\n{}", w.log());
+    assert!(
+        trace.contains("Indexing record failed"),
+        "{trace}\n{}",
+        w.log()
+    );
     assert!(trace.contains("mapper_parsing_exception"), "{trace}");
     w.stop();
     delete_index(&topic);
