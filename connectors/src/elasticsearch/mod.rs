@@ -1197,10 +1197,8 @@ impl SinkTask for ElasticsearchSinkTask {
                 .expect("tracker lock")
                 .close(partitions);
         }
-        if self.paused {
-            // Paused partitions that come back are resumed on the next regulate.
-            self.paused = !partitions.is_empty() && self.paused;
-        }
+        // While paused, partitions assigned later are resumed with the others once the
+        // buffer drains (`regulate` resumes the whole assignment).
         Ok(())
     }
 
