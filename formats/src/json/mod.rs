@@ -679,6 +679,19 @@ fn normalize_plain(payloads: &BinaryArray) -> Result<(BinaryArray, Vec<RowError>
     Ok((array, errors))
 }
 
+/// Whether the payload's first JSON value (what Jackson's `readTree` reads; it ignores what
+/// follows) is valid UTF-8; the whole payload when it has no valid first value (the row fails
+/// either way).
+fn first_value_is_utf8(bytes: &[u8]) -> bool {
+    let mut sc = Scanner::new(bytes);
+    let end = if sc.peek().is_some() && sc.skip_value().is_ok() {
+        sc.pos
+    } else {
+        bytes.len()
+    };
+    std::str::from_utf8(&bytes[..end]).is_ok()
+}
+
 /// The Data error for a failed row, worded as Java's.
 fn fail_error(fail: Fail) -> Error {
     match fail {
@@ -721,7 +734,7 @@ fn decode_rows(
                 });
             }
             Input::Json(bytes) => {
-                let result = if validate_utf8 && std::str::from_utf8(bytes).is_err() {
+                let result = if validate_utf8 && !first_value_is_utf8(bytes) {
                     Err(Fail::Syntax("Invalid UTF-8 in the payload".into()))
                 } else {
                     let mut sc = Scanner::new(bytes);
@@ -1042,6 +1055,22 @@ mod tests {
             .unwrap();
         let failed: Vec<usize> = decoded.errors.iter().map(|e| e.row).collect();
         assert_eq!(failed, vec![0, 1]);
+    }
+
+    #[test]
+    fn bytes_after_the_first_value_are_ignored_even_when_another_row_is_not_utf8() {
+        // Found by the fuzzer: the strict UTF-8 pass (taken because row 0 holds an invalid
+        // string) used to check row 1's trailing byte too, and refused it; Jackson's readTree
+        // never reads it.
+        let c = conv(&[("schemas.enable", "false")]);
+        let rows: Vec<Option<&[u8]>> = vec![Some(b"\"=\xa3\""), Some(b""), Some(b"22\xcd")];
+        let input = BinaryArray::from(rows);
+        let decoded = c.to_connect(&input).unwrap();
+        let failed: Vec<usize> = decoded.errors.iter().map(|e| e.row).collect();
+        assert_eq!(failed, vec![0]);
+        let (plain, errors) = c.normalize_plain_json(&input).unwrap();
+        assert_eq!(errors.iter().map(|e| e.row).collect::<Vec<_>>(), vec![0]);
+        assert_eq!(plain.value(2), b"22");
     }
 
     #[test]
