@@ -102,6 +102,7 @@ struct Rec<'a> {
     key: Option<&'a str>,
     value: Option<String>,
     headers: Vec<(&'a str, String)>,
+    timestamp: Option<i64>,
 }
 
 fn rec<'a>(partition: i32, key: Option<&'a str>, value: Option<String>) -> Rec<'a> {
@@ -110,6 +111,7 @@ fn rec<'a>(partition: i32, key: Option<&'a str>, value: Option<String>) -> Rec<'
         key,
         value,
         headers: Vec::new(),
+        timestamp: None,
     }
 }
 
@@ -137,6 +139,9 @@ fn produce(topic: &str, records: &[Rec<'_>]) {
         }
         if let Some(v) = &r.value {
             record = record.payload(v.as_str());
+        }
+        if let Some(ts) = r.timestamp {
+            record = record.timestamp(ts);
         }
         let mut record = record;
         loop {
@@ -513,6 +518,77 @@ fn a_malformed_document_fails_the_task_by_default() {
     assert!(trace.contains("mapper_parsing_exception"), "{trace}");
     w.stop();
     delete_index(&topic);
+}
+
+/// Strait's `index.name.format`: the index from a field of the value and the record time,
+/// without SMTs; names follow Confluent's rules (lower case).
+#[test]
+fn index_names_from_fields_and_record_time() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if opensearch().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("es-routed");
+    super::s3::create_topic(&topic, 1);
+    // 2026-09-30T23:30:00Z and 2026-10-01T00:30:00Z: two months.
+    let sept = 1_790_811_000_000i64;
+    let oct = sept + 3_600_000;
+    let run = topic.rsplit('-').next().unwrap().to_string();
+    let mut records = Vec::new();
+    for (i, (service, ts)) in [("Api", sept), ("Web", sept), ("Api", oct), ("Api", oct)]
+        .iter()
+        .enumerate()
+    {
+        let mut r = rec(
+            0,
+            None,
+            Some(json!({"svc": {"name": format!("{service}{run}")}, "i": i}).to_string()),
+        );
+        r.timestamp = Some(*ts);
+        records.push(r);
+    }
+    produce(&topic, &records);
+    let w = Worker::start(
+        dir.path(),
+        "es-routed",
+        JSON_WORKER,
+        &[(
+            "es.json",
+            connector(
+                "es-routed",
+                &topic,
+                &[
+                    ("key.ignore", "true"),
+                    ("schema.ignore", "true"),
+                    (
+                        "index.name.format",
+                        "routed-%{field:svc.name}-%{timestamp:yyyy.MM}",
+                    ),
+                ],
+            ),
+        )],
+    );
+    let api_sept = format!("routed-api{run}-2026.09");
+    let web_sept = format!("routed-web{run}-2026.09");
+    let api_oct = format!("routed-api{run}-2026.10");
+    wait_count(&w, &api_oct, 2, Duration::from_secs(60));
+    wait_count(&w, &api_sept, 1, Duration::from_secs(10));
+    wait_count(&w, &web_sept, 1, Duration::from_secs(10));
+    let docs = documents(&api_oct);
+    let mut ids: Vec<i64> = docs
+        .values()
+        .map(|(_, s)| s["i"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, vec![2, 3]);
+    assert!(docs
+        .values()
+        .all(|(_, s)| s["svc"]["name"] == format!("Api{run}")));
+    w.stop();
+    for i in [api_sept, web_sept, api_oct] {
+        delete_index(&i);
+    }
 }
 
 /// Data streams: `logs-<dataset>-<topic>`, written with `create`, `@timestamp` from the record.

@@ -32,10 +32,10 @@
 //!   topics when partitions are opened, as 10.x did.
 //!
 //! **Beyond Confluent** (group "Strait"):
-//! - `index.name.format`: a template for index names (`${topic}`, `${field:<dotted.path>}`,
-//!   `${timestamp:<Joda pattern>}`); empty (the default) keeps Confluent's topic-derived names.
+//! - `index.name.format`: a template for index names (`%{topic}`, `%{field:<dotted.path>}`,
+//!   `%{timestamp:<Joda pattern>}`); empty (the default) keeps Confluent's topic-derived names.
 //!   Only its syntax is checked here.
-//! - `index.name.timezone`: the zone of `${timestamp:…}`, a Joda zone id as the S3 sink's
+//! - `index.name.timezone`: the zone of `%{timestamp:…}`, a Joda zone id as the S3 sink's
 //!   `timezone` takes.
 //! - `max.buffered.bytes`: the memory budget of the records a task holds (buffered or in
 //!   flight); partitions pause above it.
@@ -67,7 +67,6 @@ use strait_engine::declare_config;
 use strait_engine::error::{Error, Result};
 
 use crate::s3::config::joda_zone_known;
-use crate::s3::joda::{JodaFormat, Zone};
 
 /// Prefix of the Kafka client SSL keys (Confluent's `SSL_CONFIG_PREFIX`).
 pub const SSL_PREFIX: &str = "elastic.https.";
@@ -421,117 +420,23 @@ static INDEX_TIMEZONE_VALIDATOR: CustomValidator = CustomValidator {
 };
 
 static INDEX_NAME_FORMAT_VALIDATOR: CustomValidator = CustomValidator {
-    describe: "A template of literal text and ${topic}, ${field:<dotted.path>}, ${timestamp:<Joda pattern>}",
+    describe: "A template of literal text and %{topic}, %{field:<dotted.path>}, %{timestamp:<Joda pattern>}",
     check: |name, value| match value {
         Value::Str(format) => {
-            check_index_name_format(format).map_err(|message| invalid(name, format, &message))
+            let _ = name;
+            check_index_name_format(format)
         }
         _ => Ok(()),
     },
 };
 
-/// One placeholder of `index.name.format`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IndexNamePart {
-    /// Literal text.
-    Literal(String),
-    /// `${topic}`.
-    Topic,
-    /// `${field:a.b.c}`, the path split on dots.
-    Field(Vec<String>),
-    /// `${timestamp:<Joda pattern>}`.
-    Timestamp(String),
-}
-
-/// Split an `index.name.format` template into its parts, or say what is wrong with it: every
-/// `${` closed by a `}` (no nesting), no `}` outside a placeholder, a known placeholder kind,
-/// a field path without empty segments, a Joda pattern that compiles. The first `}` ends a
-/// placeholder, so a timestamp pattern cannot contain one (index names have no use for it).
-pub fn parse_index_name_format(format: &str) -> std::result::Result<Vec<IndexNamePart>, String> {
-    let mut parts = Vec::new();
-    let mut literal = String::new();
-    let mut rest = format;
-    let mut offset = 0;
-    while !rest.is_empty() {
-        let open = rest.find("${");
-        let close = rest.find('}');
-        match (open, close) {
-            (Some(o), c) if c.is_none_or(|c| o < c) => {
-                literal.push_str(&rest[..o]);
-                let body_start = o + 2;
-                let Some(len) = rest[body_start..].find('}') else {
-                    return Err(format!(
-                        "'${{' at position {} is not closed by '}}'",
-                        offset + o
-                    ));
-                };
-                let body = &rest[body_start..body_start + len];
-                if body.contains("${") {
-                    return Err(format!(
-                        "placeholders cannot be nested (at position {})",
-                        offset + o
-                    ));
-                }
-                if !literal.is_empty() {
-                    parts.push(IndexNamePart::Literal(std::mem::take(&mut literal)));
-                }
-                parts.push(placeholder(body)?);
-                let consumed = body_start + len + 1;
-                offset += consumed;
-                rest = &rest[consumed..];
-            }
-            (_, Some(c)) => {
-                return Err(format!(
-                    "'}}' at position {} has no matching '${{'",
-                    offset + c
-                ));
-            }
-            (_, None) => {
-                literal.push_str(rest);
-                rest = "";
-            }
-        }
+/// `index.name.format`'s syntax, checked by the renderer's own parser
+/// ([`IndexNameFormat::parse`](super::naming::IndexNameFormat::parse)), which words the error.
+fn check_index_name_format(format: &str) -> Result<()> {
+    if format.trim().is_empty() {
+        return Ok(());
     }
-    if !literal.is_empty() {
-        parts.push(IndexNamePart::Literal(literal));
-    }
-    Ok(parts)
-}
-
-fn placeholder(body: &str) -> std::result::Result<IndexNamePart, String> {
-    let (kind, arg) = match body.split_once(':') {
-        Some((kind, arg)) => (kind, Some(arg)),
-        None => (body, None),
-    };
-    match (kind, arg) {
-        ("topic", None) => Ok(IndexNamePart::Topic),
-        ("topic", Some(_)) => Err("${topic} takes no argument".to_string()),
-        ("field", Some(path)) if !path.trim().is_empty() => {
-            let segments: Vec<String> = path.split('.').map(str::to_string).collect();
-            if segments.iter().any(|s| s.trim().is_empty()) {
-                return Err(format!("the field path '{path}' has an empty segment"));
-            }
-            Ok(IndexNamePart::Field(segments))
-        }
-        ("field", _) => Err("${field:<path>} needs a field path, such as ${field:a.b}".to_string()),
-        ("timestamp", Some(pattern)) if !pattern.is_empty() => {
-            JodaFormat::compile(pattern, Zone::utc(), "en")
-                .map_err(|e| format!("the timestamp pattern '{pattern}' is invalid: {e}"))?;
-            Ok(IndexNamePart::Timestamp(pattern.to_string()))
-        }
-        ("timestamp", _) => Err(
-            "${timestamp:<pattern>} needs a Joda pattern, such as ${timestamp:yyyy.MM.dd}"
-                .to_string(),
-        ),
-        (other, _) => Err(format!(
-            "unknown placeholder '${{{other}}}' (expected ${{topic}}, ${{field:<path>}} or \
-             ${{timestamp:<pattern>}})"
-        )),
-    }
-}
-
-fn check_index_name_format(format: &str) -> std::result::Result<(), String> {
-    parse_index_name_format(format).map(|_| ())
+    super::naming::IndexNameFormat::parse(format.trim(), "UTC").map(|_| ())
 }
 
 /// A key Strait rejects whenever it is set.
@@ -1473,7 +1378,7 @@ declare_config! {
             default: "",
             validator: Validator::Custom(&INDEX_NAME_FORMAT_VALIDATOR),
             importance: Medium,
-            doc: "Strait (beyond Confluent): a template for the index name of each record. Literal text with the placeholders ``${topic}`` (the record's topic), ``${field:<dotted.path>}`` (a field of the record value) and ``${timestamp:<Joda pattern>}`` (the record timestamp, formatted in ``index.name.timezone``), e.g. ``logs-${field:service}-${timestamp:yyyy.MM.dd}``. Empty (the default) keeps Confluent's naming: the topic, lower-cased.",
+            doc: "Strait (beyond Confluent): a template for the index name of each record. Literal text with the placeholders ``%{topic}`` (the record's topic), ``%{field:<dotted.path>}`` (a field of the record value; ``%{field:<path>:<Joda pattern>}`` formats a date) and ``%{timestamp:<Joda pattern>}`` (the record timestamp, formatted in ``index.name.timezone``), e.g. ``logs-%{field:service}-%{timestamp:yyyy.MM.dd}``. Logstash-style ``%{…}``, not ``${…}``, which Kafka Connect reserves for config providers. Empty (the default) keeps Confluent's naming: the topic, lower-cased.",
             group: "Strait", order: 1,
             width: Long,
             display: "Index Name Format",
@@ -1485,7 +1390,7 @@ declare_config! {
             default: "UTC",
             validator: Validator::Custom(&INDEX_TIMEZONE_VALIDATOR),
             importance: Low,
-            doc: "Strait (beyond Confluent): the timezone of ``${timestamp:…}`` in ``index.name.format``: ``UTC``, a tz database id such as ``Europe/Paris``, or a fixed offset ``[+-]hh:mm``.",
+            doc: "Strait (beyond Confluent): the timezone of ``%{timestamp:…}`` in ``index.name.format``: ``UTC``, a tz database id such as ``Europe/Paris``, or a fixed offset ``[+-]hh:mm``.",
             group: "Strait", order: 2,
             width: Medium,
             display: "Index Name Timezone",
@@ -3412,66 +3317,26 @@ mod tests {
     }
 
     #[test]
-    fn index_name_format_syntax() {
-        let c = parse(&[
-            (
-                "index.name.format",
-                "logs-${topic}-${field:meta.service}-${timestamp:yyyy.MM.dd}",
-            ),
-            ("index.name.timezone", "Europe/Paris"),
-        ]);
-        assert_eq!(c.index_name_timezone, "Europe/Paris");
-        assert_eq!(
-            parse_index_name_format(&c.index_name_format).unwrap(),
-            [
-                IndexNamePart::Literal("logs-".into()),
-                IndexNamePart::Topic,
-                IndexNamePart::Literal("-".into()),
-                IndexNamePart::Field(vec!["meta".into(), "service".into()]),
-                IndexNamePart::Literal("-".into()),
-                IndexNamePart::Timestamp("yyyy.MM.dd".into()),
-            ]
+    fn index_name_format_syntax_is_checked_by_the_renderer() {
+        assert!(parse(&[(
+            "index.name.format",
+            "logs-%{topic}-%{field:meta.service}-%{timestamp:yyyy.MM.dd}"
+        )])
+        .index_name_format
+        .starts_with("logs-"));
+        let message = err(&[("index.name.format", "logs-%{nope}")]);
+        assert!(
+            message.contains("index.name.format") && message.contains("unknown placeholder"),
+            "{message}"
         );
         assert_eq!(
-            parse_index_name_format("plain$name").unwrap(),
-            [IndexNamePart::Literal("plain$name".into())]
+            errors_on(
+                &[("index.name.format", "%{timestamp:yyyy")],
+                "index.name.format"
+            )
+            .len(),
+            1
         );
-        for (bad, why) in [
-            ("logs-${topic", "'${' at position 5 is not closed by '}'"),
-            ("logs-topic}", "'}' at position 10 has no matching '${'"),
-            (
-                "${${topic}}",
-                "placeholders cannot be nested (at position 0)",
-            ),
-            ("${topic:x}", "${topic} takes no argument"),
-            (
-                "${field:}",
-                "${field:<path>} needs a field path, such as ${field:a.b}",
-            ),
-            (
-                "${field:a..b}",
-                "the field path 'a..b' has an empty segment",
-            ),
-            (
-                "${timestamp:}",
-                "${timestamp:<pattern>} needs a Joda pattern, such as ${timestamp:yyyy.MM.dd}",
-            ),
-            (
-                "${partition}",
-                "unknown placeholder '${partition}' (expected ${topic}, ${field:<path>} or \
-                 ${timestamp:<pattern>})",
-            ),
-        ] {
-            let message = format!("Invalid value {bad} for configuration index.name.format: {why}");
-            assert_eq!(err(&[("index.name.format", bad)]), message, "{bad}");
-            assert_eq!(
-                errors_on(&[("index.name.format", bad)], "index.name.format"),
-                [message]
-            );
-        }
-        // A pattern Joda refuses.
-        assert!(err(&[("index.name.format", "${timestamp:yyyy-zzzz}")])
-            .contains("the timestamp pattern 'yyyy-zzzz' is invalid"));
     }
 
     #[test]

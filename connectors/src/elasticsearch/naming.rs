@@ -11,12 +11,12 @@
 //!
 //! | Placeholder | Renders |
 //! |---|---|
-//! | `${topic}` | the record's topic |
-//! | `${field:a.b.c}` | a field of the record value (dotted path through structs and string-keyed maps) |
-//! | `${field:a.b.c:<pattern>}` | a date-ish field formatted with a Joda-Time pattern |
-//! | `${timestamp:<pattern>}` | the Kafka record timestamp formatted with a Joda-Time `DateTimeFormat` pattern |
+//! | `%{topic}` | the record's topic |
+//! | `%{field:a.b.c}` | a field of the record value (dotted path through structs and string-keyed maps) |
+//! | `%{field:a.b.c:<pattern>}` | a date-ish field formatted with a Joda-Time pattern |
+//! | `%{timestamp:<pattern>}` | the Kafka record timestamp formatted with a Joda-Time `DateTimeFormat` pattern |
 //!
-//! e.g. `logs-${field:service}-${timestamp:yyyy.MM.dd}`. A `$` not followed by `{` is literal
+//! e.g. `logs-%{field:service}-%{timestamp:yyyy.MM.dd}`. A `%` not followed by `{` is literal
 //! text. Patterns are Joda's (as the S3 sink's `path.format`, see [`crate::s3::joda`]), printed
 //! in the configured timezone with English names; a `}` inside a pattern must be quoted (`'}'`).
 //!
@@ -29,7 +29,7 @@
 //! strings); a Date or Time is formatted in UTC, anything else in the configured timezone.
 //! Floats, decimals, bytes, arrays, maps and structs are not rendered: such a record fails, as
 //! does one where the field is missing or null, or where the record has no timestamp for a
-//! `${timestamp:…}` (each failure is that record's error, for `errors.tolerance` and the DLQ).
+//! `%{timestamp:…}` (each failure is that record's error, for `errors.tolerance` and the DLQ).
 //!
 //! The rendered text then goes through [`index_name`] (lower case, at most 255 characters, no
 //! leading `-`/`_`, `.`/`..` → `dot`), as a topic does.
@@ -149,7 +149,7 @@ fn pattern_end(chars: &[char], start: usize) -> Option<(String, usize)> {
 
 impl IndexNameFormat {
     /// Parse a template; `timezone` is a Joda zone id (`UTC`, `Europe/Paris`, `+05:30`; empty
-    /// means UTC) for `${timestamp:…}` and Timestamp fields.
+    /// means UTC) for `%{timestamp:…}` and Timestamp fields.
     pub fn parse(template: &str, timezone: &str) -> Result<Self> {
         if template.trim().is_empty() {
             return Err(invalid(template, "the template is empty"));
@@ -172,7 +172,7 @@ impl IndexNameFormat {
         let mut literal = String::new();
         let mut i = 0;
         while i < chars.len() {
-            if !(chars[i] == '$' && chars.get(i + 1) == Some(&'{')) {
+            if !(chars[i] == '%' && chars.get(i + 1) == Some(&'{')) {
                 literal.push(chars[i]);
                 i += 1;
                 continue;
@@ -188,7 +188,7 @@ impl IndexNameFormat {
             } else if rest.starts_with("timestamp:") {
                 let p = start + "timestamp:".len();
                 let (pattern, next) = pattern_end(&chars, p).ok_or_else(|| {
-                    invalid(template, "a ${timestamp:…} placeholder has no closing '}'")
+                    invalid(template, "a %{timestamp:…} placeholder has no closing '}'")
                 })?;
                 parts.push(Part::Timestamp(compile(&pattern, zone.clone())?));
                 i = next;
@@ -199,7 +199,7 @@ impl IndexNameFormat {
                     .position(|&c| c == ':' || c == '}')
                     .map(|k| p + k)
                     .ok_or_else(|| {
-                        invalid(template, "a ${field:…} placeholder has no closing '}'")
+                        invalid(template, "a %{field:…} placeholder has no closing '}'")
                     })?;
                 let name: String = chars[p..stop].iter().collect();
                 let path: Vec<String> = name.split('.').map(str::to_string).collect();
@@ -211,7 +211,7 @@ impl IndexNameFormat {
                 }
                 let (format, next) = if chars[stop] == ':' {
                     let (pattern, next) = pattern_end(&chars, stop + 1).ok_or_else(|| {
-                        invalid(template, "a ${field:…} placeholder has no closing '}'")
+                        invalid(template, "a %{field:…} placeholder has no closing '}'")
                     })?;
                     (
                         Some((
@@ -230,8 +230,8 @@ impl IndexNameFormat {
                 return Err(invalid(
                     template,
                     format!(
-                        "unknown placeholder ${{{shown}}} (use ${{topic}}, ${{field:<path>}} or \
-                         ${{timestamp:<pattern>}})"
+                        "unknown placeholder %{{{shown}}} (use %{{topic}}, %{{field:<path>}} or \
+                         %{{timestamp:<pattern>}})"
                     ),
                 ));
             }
@@ -247,12 +247,12 @@ impl IndexNameFormat {
         })
     }
 
-    /// Whether a `${field:…}` reads the record value (which must then be decoded).
+    /// Whether a `%{field:…}` reads the record value (which must then be decoded).
     pub fn needs_value(&self) -> bool {
         self.parts.iter().any(|p| matches!(p, Part::Field { .. }))
     }
 
-    /// Whether a `${timestamp:…}` reads the record timestamp.
+    /// Whether a `%{timestamp:…}` reads the record timestamp.
     pub fn needs_timestamp(&self) -> bool {
         self.parts.iter().any(|p| matches!(p, Part::Timestamp(_)))
     }
@@ -594,7 +594,7 @@ mod tests {
 
     #[test]
     fn topic_and_literals() {
-        let f = IndexNameFormat::parse("Archive-${topic}-v2", "UTC").unwrap();
+        let f = IndexNameFormat::parse("Archive-%{topic}-v2", "UTC").unwrap();
         assert!(!f.needs_value());
         assert!(!f.needs_timestamp());
         let (out, errors) = f.render_column(&topics(&["Orders", "Orders", "pay"]), None, None);
@@ -607,17 +607,17 @@ mod tests {
                 Some("archive-pay-v2")
             ]
         );
-        // A literal `$` and a dictionary topic column.
-        let f = IndexNameFormat::parse("a$b-${topic}", "").unwrap();
+        // A literal `%` and a dictionary topic column.
+        let f = IndexNameFormat::parse("a%b-%{topic}", "").unwrap();
         let dict: DictionaryArray<DictKey> = vec!["x", "y", "x"].into_iter().collect();
         let (out, _) = f.render_column(&(Arc::new(dict) as ArrayRef), None, None);
-        assert_eq!(names(&out), [Some("a$b-x"), Some("a$b-y"), Some("a$b-x")]);
+        assert_eq!(names(&out), [Some("a%b-x"), Some("a%b-y"), Some("a%b-x")]);
     }
 
-    /// `${timestamp:…}` in the configured zone; rows without a timestamp fail alone.
+    /// `%{timestamp:…}` in the configured zone; rows without a timestamp fail alone.
     #[test]
     fn timestamps_in_zone() {
-        let f = IndexNameFormat::parse("logs-${timestamp:yyyy.MM.dd-HH}", "Europe/Paris").unwrap();
+        let f = IndexNameFormat::parse("logs-%{timestamp:yyyy.MM.dd-HH}", "Europe/Paris").unwrap();
         assert!(f.needs_timestamp());
         // 2024-03-31T00:30Z is 01:30 CET; 01:30Z is 03:30 CEST (after the switch).
         let ts: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![
@@ -636,7 +636,7 @@ mod tests {
         assert_eq!(errors[0].1.fault(), strait_engine::Fault::Data);
         // Int64 timestamps, and no column at all.
         let ts: ArrayRef = Arc::new(Int64Array::from(vec![0]));
-        let f = IndexNameFormat::parse("${timestamp:YYYY}", "UTC").unwrap();
+        let f = IndexNameFormat::parse("%{timestamp:YYYY}", "UTC").unwrap();
         assert_eq!(
             names(&f.render_column(&topics(&["t"]), Some(&ts), None).0),
             [Some("1970")]
@@ -646,7 +646,7 @@ mod tests {
         assert_eq!(errors.len(), 1);
     }
 
-    /// `${field:…}` through nested structs and maps; text of each supported type; per-row
+    /// `%{field:…}` through nested structs and maps; text of each supported type; per-row
     /// errors for null, missing and unsupported values.
     #[test]
     fn fields_of_the_value() {
@@ -672,7 +672,7 @@ mod tests {
             assert!(f.needs_value());
             f.render_column(&t, None, Some((&vf, &va)))
         };
-        let (out, errors) = render("${field:svc}-${field:meta.shard}-${field:meta.hot}");
+        let (out, errors) = render("%{field:svc}-%{field:meta.shard}-%{field:meta.hot}");
         assert_eq!(names(&out), [Some("billing-3-true"), None]);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].0, 1);
@@ -682,22 +682,22 @@ mod tests {
             errors[0].1.message()
         );
 
-        let (out, errors) = render("${field:meta.shard}_${field:meta.hot}");
+        let (out, errors) = render("%{field:meta.shard}_%{field:meta.hot}");
         assert!(errors.is_empty());
         // The leading '-' of -1 goes, as index_name drops it from a topic.
         assert_eq!(names(&out), [Some("3_true"), Some("1_false")]);
 
-        let (out, errors) = render("x-${field:meta.tags.env}");
+        let (out, errors) = render("x-%{field:meta.tags.env}");
         assert_eq!(names(&out), [Some("x-prod"), None]);
         assert_eq!(errors[0].0, 1);
 
-        let (out, _) = render("${field:day}|${field:at}");
+        let (out, _) = render("%{field:day}|%{field:at}");
         assert_eq!(
             names(&out)[0],
             Some("2022-01-08|2020-09-13t12:26:40.123+0000")
         );
 
-        let (out, errors) = render("${field:score}");
+        let (out, errors) = render("%{field:score}");
         assert!(out.is_null(0));
         assert!(
             errors[0].1.message().contains("Float64"),
@@ -705,13 +705,13 @@ mod tests {
             errors[0].1.message()
         );
 
-        let (_, errors) = render("${field:nope}");
+        let (_, errors) = render("%{field:nope}");
         assert_eq!(errors.len(), 2);
-        let (_, errors) = render("${field:svc.deeper}");
+        let (_, errors) = render("%{field:svc.deeper}");
         assert_eq!(errors.len(), 2);
     }
 
-    /// `${field:path:pattern}`: Dates in UTC, Timestamps, epoch-millis integers and ISO strings
+    /// `%{field:path:pattern}`: Dates in UTC, Timestamps, epoch-millis integers and ISO strings
     /// in the zone.
     #[test]
     fn fields_with_patterns() {
@@ -728,7 +728,7 @@ mod tests {
             ],
         );
         let f = IndexNameFormat::parse(
-            "${field:day:yyyy.MM.dd}-${field:at:yyyy.MM.dd'T'HH}-${field:ms:HH}-${field:iso:dd}",
+            "%{field:day:yyyy.MM.dd}-%{field:at:yyyy.MM.dd'T'HH}-%{field:ms:HH}-%{field:iso:dd}",
             "Asia/Tokyo",
         )
         .unwrap();
@@ -736,7 +736,7 @@ mod tests {
         assert!(errors.is_empty(), "{:?}", errors[0].1.message());
         // 1600000000123 is 2020-09-13T12:26:40Z, 21:26 in Tokyo; the ISO string is the 14th there.
         assert_eq!(names(&out), [Some("2022.01.08-2020.09.13t21-21-14")]);
-        let f = IndexNameFormat::parse("${field:b:yyyy}", "UTC").unwrap();
+        let f = IndexNameFormat::parse("%{field:b:yyyy}", "UTC").unwrap();
         let (_, errors) = f.render_column(&topics(&["t"]), None, Some((&vf, &va)));
         assert!(errors[0].1.message().contains("Boolean"));
     }
@@ -744,7 +744,7 @@ mod tests {
     /// A value that is not a struct or map, or not decoded, fails every row.
     #[test]
     fn value_must_be_a_struct_or_map() {
-        let f = IndexNameFormat::parse("${field:a}", "UTC").unwrap();
+        let f = IndexNameFormat::parse("%{field:a}", "UTC").unwrap();
         let raw: ArrayRef = Arc::new(BinaryArray::from(vec![Some(b"{}".as_ref())]));
         let field = Field::new("value", DataType::Binary, true);
         let (out, errors) = f.render_column(&topics(&["t"]), None, Some((&field, &raw)));
@@ -757,7 +757,7 @@ mod tests {
     /// The rendered text is sanitised as a topic is.
     #[test]
     fn rendered_names_are_sanitised() {
-        let f = IndexNameFormat::parse("_${topic}", "UTC").unwrap();
+        let f = IndexNameFormat::parse("_%{topic}", "UTC").unwrap();
         let (out, _) = f.render_column(&topics(&["ABC"]), None, None);
         assert_eq!(names(&out), [Some("abc")]);
     }
@@ -766,14 +766,14 @@ mod tests {
     fn bad_templates_are_config_errors() {
         for (template, needle) in [
             ("", "empty"),
-            ("${topic", "unknown placeholder"),
-            ("${nope}", "unknown placeholder ${nope}"),
-            ("${field:}", "not a field path"),
-            ("${field:a..b}", "not a field path"),
-            ("${field:a", "no closing"),
-            ("${timestamp:yyyy", "no closing"),
-            ("${timestamp:}", "pattern ''"),
-            ("${timestamp:yyyy-MMMM}", ""),
+            ("%{topic", "unknown placeholder"),
+            ("%{nope}", "unknown placeholder %{nope}"),
+            ("%{field:}", "not a field path"),
+            ("%{field:a..b}", "not a field path"),
+            ("%{field:a", "no closing"),
+            ("%{timestamp:yyyy", "no closing"),
+            ("%{timestamp:}", "pattern ''"),
+            ("%{timestamp:yyyy-MMMM}", ""),
         ] {
             match IndexNameFormat::parse(template, "UTC") {
                 Err(e) => {
@@ -782,14 +782,14 @@ mod tests {
                     assert!(e.message().contains(needle), "{template}: {}", e.message());
                 }
                 // An English month name is fine (locale en).
-                Ok(_) if template == "${timestamp:yyyy-MMMM}" => {}
+                Ok(_) if template == "%{timestamp:yyyy-MMMM}" => {}
                 Ok(_) => panic!("{template} accepted"),
             }
         }
-        let e = IndexNameFormat::parse("${topic}", "Mars/Base").unwrap_err();
+        let e = IndexNameFormat::parse("%{topic}", "Mars/Base").unwrap_err();
         assert!(e.message().contains("Mars/Base"));
         // A quoted '}' belongs to the pattern.
-        let f = IndexNameFormat::parse("${timestamp:yyyy'}'}", "UTC").unwrap();
+        let f = IndexNameFormat::parse("%{timestamp:yyyy'}'}", "UTC").unwrap();
         let ts: ArrayRef = Arc::new(Int64Array::from(vec![0]));
         assert_eq!(
             names(&f.render_column(&topics(&["t"]), Some(&ts), None).0),
