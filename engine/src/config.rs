@@ -499,6 +499,31 @@ pub enum Value {
     Password(String),
 }
 
+impl Value {
+    /// The value as Java prints it in a `ConfigException` (a list as `List.toString`, a
+    /// password hidden).
+    pub fn java_text(&self) -> String {
+        match self {
+            Value::Null => "null".to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Short(i) => i.to_string(),
+            Value::Long(i) => i.to_string(),
+            Value::Double(d) => d.to_string(),
+            Value::Str(s) | Value::Class(s) => s.clone(),
+            Value::List(l) => format!("[{}]", l.join(", ")),
+            Value::Password(_) => "[hidden]".to_string(),
+        }
+    }
+}
+
+/// Java's `ConfigException(name, value, message)`: "Invalid value V for configuration K: M".
+pub fn config_exception(name: &str, value: impl std::fmt::Display, message: &str) -> Error {
+    Error::config(format!(
+        "Invalid value {value} for configuration {name}: {message}"
+    ))
+}
+
 /// Validation result for one key, shaped like Kafka's `ConfigValue`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConfigValue {
@@ -677,9 +702,7 @@ fn case_insensitive_one_of(allowed: &[&str]) -> String {
 }
 
 fn invalid(value: &str, name: &str, message: &str) -> Error {
-    Error::config(format!(
-        "Invalid value {value} for configuration {name}: {message}"
-    ))
+    config_exception(name, value, message)
 }
 
 /// What the key's validator says of a null value, as Java's validators do: a range and a list

@@ -646,19 +646,17 @@ impl ElasticsearchSinkTask {
                 .ok_or_else(|| Error::bug("plain JSON values are not binary"));
         }
         let topics = batch.column(columns::TOPIC).and_then(TopicColumn::new);
-        // Schemas are ignored per topic; preprocess unless every row's topic ignores them.
-        let any_schema = (0..batch.num_rows()).any(|r| {
-            topics
-                .as_ref()
-                .and_then(|t| t.get(r))
-                .is_some_and(|t| !self.config.ignore_schema(t))
-        });
-        let any_ignored = (0..batch.num_rows()).any(|r| {
-            topics
-                .as_ref()
-                .and_then(|t| t.get(r))
-                .is_some_and(|t| self.config.ignore_schema(t))
-        });
+        // Schemas are ignored per topic: which rows ignore them, and whether both kinds occur.
+        let ignored: Vec<bool> = (0..batch.num_rows())
+            .map(|r| {
+                topics
+                    .as_ref()
+                    .and_then(|t| t.get(r))
+                    .is_some_and(|t| self.config.ignore_schema(t))
+            })
+            .collect();
+        let any_ignored = ignored.iter().any(|&i| i);
+        let any_schema = ignored.iter().any(|&i| !i);
         let processed = if any_schema {
             let (f, a) = preprocess::preprocess(&field, column, self.config.compact_map_entries)?;
             Some(self.json.from_connect(&f, &a)?)
@@ -676,11 +674,7 @@ impl ElasticsearchSinkTask {
             (Some(p), Some(r)) => {
                 let docs: Vec<Option<&[u8]>> = (0..batch.num_rows())
                     .map(|row| {
-                        let ignored = topics
-                            .as_ref()
-                            .and_then(|t| t.get(row))
-                            .is_some_and(|t| self.config.ignore_schema(t));
-                        let from = if ignored { &r } else { &p };
+                        let from = if ignored[row] { &r } else { &p };
                         (!from.is_null(row)).then(|| from.value(row))
                     })
                     .collect();

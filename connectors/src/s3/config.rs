@@ -128,24 +128,12 @@ pub enum Encryption {
 
 /// Java's `ConfigException(name, value, message)` text.
 fn invalid(name: &str, value: impl std::fmt::Display, message: &str) -> Error {
-    Error::config(format!(
-        "Invalid value {value} for configuration {name}: {message}"
-    ))
+    strait_engine::config::config_exception(name, value, message)
 }
 
 /// A value as Java prints it in a `ConfigException`.
 fn show(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Short(i) => i.to_string(),
-        Value::Long(i) => i.to_string(),
-        Value::Double(d) => d.to_string(),
-        Value::Str(s) | Value::Class(s) => s.clone(),
-        Value::List(l) => format!("[{}]", l.join(", ")),
-        Value::Password(_) => "[hidden]".to_string(),
-    }
+    value.java_text()
 }
 
 fn unsupported(name: &str, value: &Value, why: &str) -> Result<()> {
