@@ -99,11 +99,15 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         say!("{k}={v}");
     }
 
+    report_free_disk(ctx, "before the fuzz smoke");
     let mut fuzz_failed = false;
     if args.fuzz_smoke || ci() {
         if let Err(e) = fuzz::smoke(ctx, args.fuzz_seconds) {
             say!("fuzz smoke FAILED: {e:#}");
             fuzz_failed = true;
+        }
+        if ci() {
+            free_fuzz_build_if_disk_is_short(ctx);
         }
     }
 
@@ -122,6 +126,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         }
     }
 
+    report_free_disk(ctx, "before the workspace tests");
     let nextest =
         !args.no_nextest && util::succeeds(Command::new("cargo").args(["nextest", "--version"]));
     let mut ok = true;
@@ -166,6 +171,39 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Free disk below which a CI run deletes the fuzz smoke's build before compiling the workspace's
+/// tests. The sanitizer-instrumented dev build of the fuzz targets is a second copy of the whole
+/// dependency tree (several GiB), and the workspace's test binaries (each linking arrow, parquet,
+/// rdkafka, tokio, reqwest, …) need more than that again: a CI machine with a small disk once
+/// failed its test compile with "No space left on device" while keeping both. With plenty of
+/// room the fuzz build stays, so a re-run on the same machine is incremental.
+const MIN_FREE_FOR_TESTS: u64 = 24 << 30;
+
+fn report_free_disk(ctx: &Ctx, when: &str) {
+    if let Some(free) = util::free_bytes(&ctx.root) {
+        say!("disk: {} free {when}", util::fmt_gib(free));
+    }
+}
+
+fn free_fuzz_build_if_disk_is_short(ctx: &Ctx) {
+    let Some(free) = util::free_bytes(&ctx.root) else {
+        return;
+    };
+    let fuzz_target = ctx.root.join("fuzz/target");
+    if free >= MIN_FREE_FOR_TESTS || !fuzz_target.exists() {
+        return;
+    }
+    match std::fs::remove_dir_all(&fuzz_target) {
+        Ok(()) => say!(
+            "disk: {} free, under {}: removed the fuzz build ({}) to make room for the tests",
+            util::fmt_gib(free),
+            util::fmt_gib(MIN_FREE_FOR_TESTS),
+            fuzz_target.display()
+        ),
+        Err(e) => say!("disk: could not remove {}: {e}", fuzz_target.display()),
+    }
 }
 
 /// Totals over every test binary of a run.

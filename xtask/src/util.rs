@@ -428,6 +428,27 @@ pub fn http_request(host_port: &str, method: &str, path: &str) -> Result<(u16, S
     }
 }
 
+/// Free bytes on the filesystem holding `path` (from `df -Pk`, which every Debian has), or None
+/// when `df` is missing or prints something unexpected.
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    let out = Command::new("df").arg("-Pk").arg(path).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    parse_df_available_kib(&String::from_utf8_lossy(&out.stdout)).map(|kib| kib * 1024)
+}
+
+/// The "Available" column (KiB) of `df -Pk`'s one data line. POSIX fixes the columns:
+/// Filesystem, 1024-blocks, Used, Available, Capacity, Mounted on.
+fn parse_df_available_kib(text: &str) -> Option<u64> {
+    text.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// Bytes as GiB with one decimal, for log lines.
+pub fn fmt_gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,5 +543,14 @@ mod tests {
     fn durations() {
         assert_eq!(fmt_dur(Duration::from_millis(1500)), "1.5s");
         assert_eq!(fmt_dur(Duration::from_secs(184)), "3m04s");
+    }
+
+    #[test]
+    fn df_available_column_is_read_in_kib() {
+        let out = "Filesystem     1024-blocks     Used Available Capacity Mounted on\n\
+                   /dev/vda         264092676 12582912  83886080      13% /\n";
+        assert_eq!(parse_df_available_kib(out), Some(83_886_080));
+        assert_eq!(parse_df_available_kib("Filesystem\n"), None);
+        assert_eq!(parse_df_available_kib(""), None);
     }
 }
