@@ -17,6 +17,7 @@ use std::sync::Arc;
 use strait_engine::plugin::{connector_plugin, ConnectorPlugin};
 
 pub mod blackhole;
+pub mod cassandra;
 pub mod datagen;
 pub mod elasticsearch;
 pub mod file;
