@@ -27,6 +27,8 @@
 
 mod azurite;
 mod connect_ref;
+mod ctl;
+mod jvm;
 pub mod kafka;
 mod opensearch;
 mod s3;
@@ -95,6 +97,12 @@ pub trait Service: Sync {
 
     fn dir(&self, ctx: &Ctx) -> PathBuf {
         ctx.services_dir.join(self.name())
+    }
+    /// [`Service::dir`] with symlinks resolved, for paths baked into command lines and scripts
+    /// that outlive xtask (`run/ctl.sh`): a worktree whose `.test-services` links to a shared one
+    /// then leaves nothing behind that points through the worktree.
+    fn real_dir(&self, ctx: &Ctx) -> PathBuf {
+        fs::canonicalize(self.dir(ctx)).unwrap_or_else(|_| self.dir(ctx))
     }
     fn run_dir(&self, ctx: &Ctx) -> PathBuf {
         self.dir(ctx).join("run")
