@@ -65,7 +65,7 @@ pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// Where [`write`] puts a service's script.
+/// Where [`write()`] puts a service's script.
 pub fn ctl_file(s: &dyn Service, ctx: &Ctx) -> PathBuf {
     s.run_dir(ctx).join("ctl.sh")
 }
