@@ -63,7 +63,8 @@
 //! `cassandra-all` jar already in `~/.m2`, and 52 s with the same POM and plugin from an empty
 //! local Maven repository (100 jars, 67 MB in `libs/`, 92 MB into `~/.m2`). A start to a CQL
 //! answer takes 16-26 s on an empty `data/` (it creates the system keyspaces) and 14-20 s with
-//! data, through `services up` or `ctl.sh start`; the same start at load ~2 took 20 s fresh.
+//! data (up to 27 s at load 8), through `services up` or `ctl.sh start`; at load ~2 a fresh
+//! start took 20 s.
 //! RSS is ~1.2-1.3 GB idle at `-Xmx768m` (1.47 GB at `-Xmx1g`) and 1.36 GB at most after
 //! 100,000 1 KiB inserts from 128 concurrent requests (59 s, none failed, no GC pause logged);
 //! 768 MB is kept for that reason. `ctl.sh stop` or `services down` takes 2.6-3.1 s (the drain;
