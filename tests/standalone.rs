@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 mod avro;
 #[path = "standalone/avro_interop.rs"]
 mod avro_interop;
+#[path = "standalone/cassandra.rs"]
+mod cassandra;
 #[path = "standalone/distributed.rs"]
 mod distributed;
 #[path = "standalone/elasticsearch.rs"]

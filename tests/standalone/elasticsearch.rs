@@ -97,15 +97,15 @@ fn wait_count(w: &Worker, index: &str, want: i64, timeout: Duration) {
 }
 
 /// One record to produce: partition, key, value, headers.
-struct Rec<'a> {
-    partition: i32,
-    key: Option<&'a str>,
-    value: Option<String>,
-    headers: Vec<(&'a str, String)>,
-    timestamp: Option<i64>,
+pub(super) struct Rec<'a> {
+    pub(super) partition: i32,
+    pub(super) key: Option<&'a str>,
+    pub(super) value: Option<String>,
+    pub(super) headers: Vec<(&'a str, String)>,
+    pub(super) timestamp: Option<i64>,
 }
 
-fn rec<'a>(partition: i32, key: Option<&'a str>, value: Option<String>) -> Rec<'a> {
+pub(super) fn rec<'a>(partition: i32, key: Option<&'a str>, value: Option<String>) -> Rec<'a> {
     Rec {
         partition,
         key,
@@ -115,7 +115,7 @@ fn rec<'a>(partition: i32, key: Option<&'a str>, value: Option<String>) -> Rec<'
     }
 }
 
-fn produce(topic: &str, records: &[Rec<'_>]) {
+pub(super) fn produce(topic: &str, records: &[Rec<'_>]) {
     use rdkafka::message::{Header, OwnedHeaders};
     use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
     let producer: BaseProducer = rdkafka::ClientConfig::new()
@@ -168,7 +168,7 @@ fn produce(topic: &str, records: &[Rec<'_>]) {
 
 /// Worker settings: JSON values without schemas (the converter the seed example relies on),
 /// string keys.
-const JSON_WORKER: &str = "value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n";
+pub(super) const JSON_WORKER: &str = "value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n";
 
 fn connector(name: &str, topic: &str, extra: &[(&str, &str)]) -> String {
     let mut config = serde_json::Map::new();

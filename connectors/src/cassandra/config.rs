@@ -26,8 +26,7 @@ impl Identifier {
     pub fn cql(&self) -> String {
         let s = &self.0;
         let bare = s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-            && s
-                .chars()
+            && s.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if bare {
             s.clone()
@@ -64,7 +63,10 @@ pub enum IgnoreErrors {
 pub enum Auth {
     None,
     /// `PLAIN`: `auth.username` / `auth.password`.
-    Plain { username: String, password: String },
+    Plain {
+        username: String,
+        password: String,
+    },
 }
 
 /// `ssl.provider` and the `ssl.*` keys it uses. `None` = plain connections.
