@@ -2,3 +2,4 @@
 //! not registered with the worker yet.
 
 pub mod config;
+pub mod mapping;
