@@ -44,6 +44,10 @@ public class CassandraConfigOracle {
           "datastax-java-driver.advanced.metrics.node.cql-messages.highest-latency");
 
   public static void main(String[] args) throws Exception {
+    if (args[0].equals("--mappings")) {
+      mappings(args[1]);
+      return;
+    }
     JsonNode cases = JSON.readTree(new File(args[0]));
     ArrayNode out = JSON.createArrayNode();
     for (JsonNode c : cases) {
@@ -62,6 +66,40 @@ public class CassandraConfigOracle {
     StringBuilder text = new StringBuilder("[\n");
     for (int i = 0; i < out.size(); i++) {
       text.append(JSON.writeValueAsString(out.get(i))).append(i + 1 < out.size() ? ",\n" : "\n");
+    }
+    System.out.print(text.append("]\n"));
+  }
+
+  /**
+   * The mapping grammar alone: for each mapping text of the input list, DataStax's error (what
+   * follows "for configuration topic.t.ks.tb.mapping: ") or its parsed pairs (column, field, in
+   * DataStax's internal names). Output: one {@code [text, {"error": …} | {"mapping": […]}]} a line.
+   */
+  private static void mappings(String file) throws Exception {
+    String key = "topic.t.ks.tb.mapping";
+    StringBuilder text = new StringBuilder("[\n");
+    JsonNode inputs = JSON.readTree(new File(file));
+    for (int i = 0; i < inputs.size(); i++) {
+      String mapping = inputs.get(i).asText();
+      ArrayNode line = JSON.createArrayNode();
+      line.add(mapping);
+      ObjectNode result = line.addObject();
+      try {
+        CassandraSinkConfig config = new CassandraSinkConfig(Map.of(key, mapping));
+        ArrayNode pairs = result.putArray("mapping");
+        TableConfig table = config.getTopicConfigs().get("t").getTableConfigs().iterator().next();
+        for (Map.Entry<CqlIdentifier, CqlIdentifier> e : table.getMapping().entrySet()) {
+          pairs.addArray().add(e.getKey().asInternal()).add(e.getValue().asInternal());
+        }
+      } catch (RuntimeException e) {
+        String prefix = "Invalid value '" + mapping.trim() + "' for configuration " + key + ": ";
+        String message = e.getMessage();
+        if (!message.startsWith(prefix)) {
+          throw new IllegalStateException("unexpected message: " + message, e);
+        }
+        result.put("error", message.substring(prefix.length()));
+      }
+      text.append(JSON.writeValueAsString(line)).append(i + 1 < inputs.size() ? ",\n" : "\n");
     }
     System.out.print(text.append("]\n"));
   }
