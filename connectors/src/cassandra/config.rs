@@ -797,6 +797,9 @@ declare_config! {
             default: "",
             importance: High,
             doc: "Password for PLAIN (username/password) provider authentication",
+            // Kafka's ConfigDef trims a PASSWORD as it trims a STRING (DataStax sees " p " as
+            // "p"); the engine's parser keeps it as given.
+            map: |p: String| p.trim().to_string(),
         },
         keytab: String {
             key: "auth.gssapi.keyTab",
