@@ -39,6 +39,7 @@
 
 pub mod bind;
 pub mod config;
+pub mod mapping;
 pub mod plan;
 pub mod session;
 

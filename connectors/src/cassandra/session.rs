@@ -38,21 +38,17 @@ pub fn consistency(c: Consistency) -> DriverConsistency {
     }
 }
 
-/// `host:port` for each contact point (`localhost` when none is set, as DataStax).
+/// `host:port` for each node to contact ([`CassandraSinkConfig::endpoints`]), IPv6 addresses
+/// bracketed.
 pub fn known_nodes(config: &CassandraSinkConfig) -> Vec<String> {
-    let hosts: Vec<&str> = if config.contact_points.is_empty() {
-        vec!["localhost"]
-    } else {
-        config.contact_points.iter().map(String::as_str).collect()
-    };
-    hosts
+    config
+        .endpoints()
         .into_iter()
-        .map(|h| {
+        .map(|(h, port)| {
             if h.contains(':') && !h.starts_with('[') {
-                // A bare IPv6 address.
-                format!("[{h}]:{}", config.port)
+                format!("[{h}]:{port}")
             } else {
-                format!("{h}:{}", config.port)
+                format!("{h}:{port}")
             }
         })
         .collect()
@@ -291,23 +287,21 @@ mod tests {
 
     #[test]
     fn contact_points_get_the_port() {
-        let mut c = CassandraSinkConfig {
-            contact_points: vec!["cassandra1".into(), "::1".into()],
-            port: 9043,
-            local_dc: None,
-            max_concurrent_requests: 500,
-            max_records_in_batch: 32,
-            query_execution_timeout: Duration::from_secs(30),
-            connection_pool_local_size: 4,
-            compression: Compression::None,
-            ignore_errors: super::super::config::IgnoreErrors::None,
-            auth: Auth::None,
-            ssl: Ssl::None,
-            topics: Default::default(),
-        };
+        let props = strait_engine::config::props_from(&[
+            ("topics", "t"),
+            ("contactPoints", "cassandra1,::1"),
+            ("loadBalancing.localDc", "dc1"),
+            ("port", "9043"),
+            ("topic.t.ks.tb.mapping", "a=key"),
+        ]);
+        let c = CassandraSinkConfig::from_props(&props).unwrap();
         assert_eq!(known_nodes(&c), vec!["cassandra1:9043", "[::1]:9043"]);
-        c.contact_points.clear();
-        assert_eq!(known_nodes(&c), vec!["localhost:9043"]);
+        let c = CassandraSinkConfig::from_props(&strait_engine::config::props_from(&[
+            ("topics", "t"),
+            ("topic.t.ks.tb.mapping", "a=key"),
+        ]))
+        .unwrap();
+        assert_eq!(known_nodes(&c), vec!["127.0.0.1:9042"]);
     }
 
     #[test]
