@@ -9,6 +9,7 @@
 //! | [`blackhole`] | `io.strait.connect.blackhole.BlackholeSinkConnector` (alias `blackhole`) | sink |
 //! | [`s3`] | `io.confluent.connect.s3.S3SinkConnector` | sink |
 //! | [`elasticsearch`] | `io.confluent.connect.elasticsearch.ElasticsearchSinkConnector` | sink |
+//! | [`cassandra`] | `com.datastax.oss.kafka.sink.CassandraSinkConnector` | sink |
 //!
 //! [`connectors`] is the one explicit table the binary hands to the engine's registry.
 
@@ -34,5 +35,6 @@ pub fn connectors() -> Vec<Arc<dyn ConnectorPlugin>> {
         connector_plugin::<blackhole::BlackholeSinkConnector>(),
         connector_plugin::<s3::S3SinkConnector>(),
         connector_plugin::<elasticsearch::ElasticsearchSinkConnector>(),
+        connector_plugin::<cassandra::CassandraSinkConnector>(),
     ]
 }

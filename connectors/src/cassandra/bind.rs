@@ -94,9 +94,26 @@ pub enum Reader<'a> {
     List(&'a ListArray, Box<Reader<'a>>),
     Map(&'a MapArray, Box<Reader<'a>>, Box<Reader<'a>>),
     Struct(&'a StructArray, Vec<(&'a str, Reader<'a>)>),
+    /// Text holding each row's raw JSON (a schemaless field whose type varies between records).
+    RawJson(&'a StringArray),
 }
 
 impl<'a> Reader<'a> {
+    /// The reader for a column with its field: raw JSON text is read as JSON.
+    pub fn for_field(
+        field: &arrow::datatypes::Field,
+        array: &'a dyn Array,
+    ) -> Result<Self, String> {
+        let raw_json = field
+            .metadata()
+            .get(strait_engine::schema::RAW_JSON)
+            .is_some_and(|v| v == "true");
+        match array.data_type() {
+            DataType::Utf8 if raw_json => Ok(Reader::RawJson(array.as_string())),
+            _ => Reader::new(array),
+        }
+    }
+
     /// The reader for `array`, or why its Arrow type cannot feed a CQL column.
     pub fn new(array: &'a dyn Array) -> Result<Self, String> {
         Ok(match array.data_type() {
@@ -143,7 +160,7 @@ impl<'a> Reader<'a> {
                 let st = array.as_struct();
                 let mut children = Vec::with_capacity(fields.len());
                 for (f, c) in fields.iter().zip(st.columns()) {
-                    children.push((f.name().as_str(), Reader::new(c.as_ref())?));
+                    children.push((f.name().as_str(), Reader::for_field(f, c.as_ref())?));
                 }
                 Reader::Struct(st, children)
             }
@@ -153,6 +170,9 @@ impl<'a> Reader<'a> {
 
     /// Whether row `row` is null.
     pub fn is_null(&self, row: usize) -> bool {
+        if let Reader::RawJson(a) = self {
+            return a.is_null(row) || a.value(row).trim() == "null";
+        }
         match self.array() {
             None => true,
             Some(a) => a.is_null(row),
@@ -189,6 +209,7 @@ impl<'a> Reader<'a> {
             Reader::List(a, _) => *a,
             Reader::Map(a, _, _) => *a,
             Reader::Struct(a, _) => *a,
+            Reader::RawJson(a) => *a,
         })
     }
 
@@ -207,6 +228,9 @@ impl<'a> Reader<'a> {
     pub fn integer(&self, row: usize) -> Result<Option<i64>, ConvError> {
         if self.is_null(row) {
             return Ok(None);
+        }
+        if let Reader::RawJson(a) = self {
+            return parse_integer(a.value(row)).map(Some);
         }
         match scalar(self, row) {
             Some(s) => s.to_i64().map(Some),
@@ -323,7 +347,11 @@ fn scalar<'a>(r: &Reader<'a>, row: usize) -> Option<Scalar<'a>> {
         Reader::TimestampMs(a) => Scalar::TimestampMs(a.value(row)),
         Reader::TimestampUs(a) => Scalar::TimestampMs(a.value(row).div_euclid(1000)),
         Reader::TimestampNs(a) => Scalar::TimestampMs(a.value(row).div_euclid(1_000_000)),
-        Reader::Null | Reader::List(..) | Reader::Map(..) | Reader::Struct(..) => return None,
+        Reader::Null
+        | Reader::List(..)
+        | Reader::Map(..)
+        | Reader::Struct(..)
+        | Reader::RawJson(_) => return None,
     })
 }
 
@@ -338,6 +366,12 @@ pub fn write_value(
 ) -> Result<bool, ConvError> {
     if r.is_null(row) {
         return Ok(false);
+    }
+    if let Reader::RawJson(a) = r {
+        let text = a.value(row);
+        let json: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| ConvError(format!("could not parse '{text}' as JSON: {e}")))?;
+        return write_json(&json, ty, codec, out);
     }
     match ty {
         ColumnType::Native(nt) => match scalar(r, row) {
@@ -1138,6 +1172,7 @@ pub fn to_json(r: &Reader<'_>, row: usize) -> serde_json::Value {
                     .collect(),
             )
         }
+        Reader::RawJson(a) => serde_json::from_str(a.value(row)).unwrap_or(J::Null),
         Reader::Struct(_, children) => J::Object(
             children
                 .iter()

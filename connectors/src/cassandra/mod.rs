@@ -234,16 +234,16 @@ impl CassandraSinkTask {
         applied: &mut Vec<usize>,
     ) -> std::result::Result<Vec<RowFailure>, Error> {
         let mut failures = Vec::new();
-        let key = batch.column(columns::KEY);
-        let value = batch.column(columns::VALUE);
-        let key_reader = key
-            .map(|c| Reader::new(c.as_ref()))
-            .transpose()
-            .map_err(Error::data)?;
-        let value_reader = value
-            .map(|c| Reader::new(c.as_ref()))
-            .transpose()
-            .map_err(Error::data)?;
+        let reader = |name: &str| -> Result<Option<Reader<'_>>> {
+            match (batch.field(name), batch.column(name)) {
+                (Some(f), Some(c)) => Reader::for_field(&f, c.as_ref())
+                    .map(Some)
+                    .map_err(Error::data),
+                _ => Ok(None),
+            }
+        };
+        let key_reader = reader(columns::KEY)?;
+        let value_reader = reader(columns::VALUE)?;
         let timestamps = batch
             .column(columns::TIMESTAMP)
             .and_then(|c| c.as_any().downcast_ref::<TimestampMillisecondArray>());
