@@ -30,8 +30,17 @@ use crate::{fuzz, say};
 /// interop tests need Kafka and the registry at once; `opensearch` (OpenSearch 2.19.1, a JVM at
 /// -Xms512m/-Xmx512m, ~380 MB RSS idle, ~420 MB after a 20k-document bulk) about 8 s of Maven
 /// download (95 jars, 53 MB, 77 MB in an empty `~/.m2`) and 5 s of start-up, for the
-/// Elasticsearch sink.)
-const DEFAULT_SERVICES: &[&str] = &["kafka", "s3", "azurite", "schema-registry", "opensearch"];
+/// Elasticsearch sink; `cassandra` (Apache Cassandra 5.0.7 from `cassandra-all`, -Xmx768m,
+/// ~1.3 GB RSS) about 35 s of Maven download on a fresh machine and 15-25 s of start-up, for the
+/// Cassandra sink.)
+const DEFAULT_SERVICES: &[&str] = &[
+    "kafka",
+    "s3",
+    "azurite",
+    "schema-registry",
+    "opensearch",
+    "cassandra",
+];
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -583,7 +583,7 @@ fn begin_element(out: &mut Vec<u8>) -> usize {
     at
 }
 
-fn end_element(out: &mut Vec<u8>, at: usize) {
+fn end_element(out: &mut [u8], at: usize) {
     let len = (out.len() - at - 4) as i32;
     out[at..at + 4].copy_from_slice(&len.to_be_bytes());
 }

@@ -269,8 +269,32 @@ impl CassandraSinkTask {
         ];
         // Per statement, the batch rows of its cell rows.
         let mut origin: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+        // The shorthand maps every value field to its column: a field without one is refused.
+        let extraneous: Vec<(&str, &Reader<'_>)> =
+            match (&plan.config.mapping, value_reader.as_ref()) {
+                (config::Mapping::ValueFieldsByName, Some(Reader::Struct(_, children))) => children
+                    .iter()
+                    .filter(|(name, _)| plan.schema.column(name).is_none())
+                    .map(|(name, r)| (*name, r))
+                    .collect(),
+                _ => Vec::new(),
+            };
         for &row in rows {
             if skip(row) {
+                continue;
+            }
+            if let Some((name, _)) = extraneous.iter().find(|(_, r)| !r.is_null(row)) {
+                failures.push(RowFailure {
+                    row,
+                    message: format!(
+                        "Extraneous field 'value.{name}' was found in record: table {}.{} has no \
+                         column {} (the mapping maps every value field to the same-named column)",
+                        plan.config.keyspace,
+                        plan.config.table,
+                        config::Identifier(name.to_string()).cql()
+                    ),
+                    driver: false,
+                });
                 continue;
             }
             let which = match &delete_vars {
