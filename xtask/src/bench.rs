@@ -27,6 +27,22 @@
 //! sink and, as the JVM peer, by Kafka Connect running `bench/jvm/opensearch-sink` (built once
 //! per source change with Maven into `.test-services/bench-peers/opensearch/`). `--no-strait`
 //! runs the peer alone.
+//!
+//! `cargo xtask bench kafka_to_cassandra` runs the Cassandra sink benchmark (see
+//! `bench/src/bin/e2e/kafka_to_cassandra.rs`): D1 JSON (1,000,000 records unless `--records`)
+//! pre-loaded into Kafka, written into a `bench.d1_<stamp>` table of the Cassandra of
+//! `services up cassandra` (or `--cassandra host:port`) by Strait's Cassandra sink
+//! (`com.datastax.oss.kafka.sink.CassandraSinkConnector`) and, as the JVM peer, by Kafka
+//! Connect running `bench/jvm/cassandra-sink` (DataStax connector core 1.0.15 with a glue layer
+//! written here; built like the OpenSearch peer, into `.test-services/bench-peers/cassandra/`).
+//! Reports each sink's records per CPU-second, wall time and peak RSS, the node's CPU over each
+//! drain, and the requests. `--no-strait` runs the peer alone (a Strait build without the
+//! Cassandra sink is refused up front with that advice).
+//!
+//! Kafka: when 127.0.0.1:9092 already answers as a broker that this checkout did not start (a
+//! colleague's, or another checkout's), the run uses it as if given `--bootstrap` and never
+//! stops it; the JVM peers then run on this checkout's Kafka jars, fetched (not started) as
+//! `services up kafka` would.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -43,13 +59,19 @@ mod distributed;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Scenario to run; without one, the default run (source, raw consume, drains, SMTs).
-    #[arg(value_parser = ["kafka_to_s3", "distributed", "exactly_once", "kafka_to_opensearch"])]
+    #[arg(value_parser = [
+        "kafka_to_s3",
+        "distributed",
+        "exactly_once",
+        "kafka_to_opensearch",
+        "kafka_to_cassandra",
+    ])]
     scenario: Option<String>,
     /// distributed: clusters started per implementation (alternating Java and Strait).
     #[arg(long, default_value_t = 3)]
     runs: usize,
     /// Records to pre-load and drain (default: 2,000,000; kafka_to_s3: 6,400,000;
-    /// kafka_to_opensearch: 2,000,000 per sink).
+    /// kafka_to_opensearch: 2,000,000 per sink; kafka_to_cassandra: 1,000,000).
     #[arg(long)]
     records: Option<u64>,
     /// kafka_to_s3: the S3 sink's flush.size (records per partition must be a multiple).
@@ -73,7 +95,7 @@ pub struct Args {
     /// Skip the JVM Kafka Connect peer.
     #[arg(long)]
     no_peer: bool,
-    /// kafka_to_opensearch: skip Strait's drain (run the JVM peer alone).
+    /// kafka_to_opensearch, kafka_to_cassandra: skip Strait's drain (run the JVM peer alone).
     #[arg(long)]
     no_strait: bool,
     /// kafka_to_opensearch: use the OpenSearch already running at this URL instead of the test
@@ -81,7 +103,12 @@ pub struct Args {
     /// listening on the URL's port).
     #[arg(long)]
     opensearch_url: Option<String>,
-    /// Stop Kafka afterwards if this run started it.
+    /// kafka_to_cassandra: use the Cassandra already running at this CQL address (host:port)
+    /// instead of the test service (then it is neither started nor stopped; its CPU is read
+    /// from the process listening on the port).
+    #[arg(long)]
+    cassandra: Option<String>,
+    /// Stop Kafka (and the scenario's server) afterwards if this run started it.
     #[arg(long)]
     stop_services: bool,
     /// Use the broker already running at this address instead of starting the test service.
@@ -103,14 +130,34 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let kafka = services::find("kafka")?;
     let to_s3 = args.scenario.as_deref() == Some("kafka_to_s3");
     let to_opensearch = args.scenario.as_deref() == Some("kafka_to_opensearch");
-    if args.no_strait && !to_opensearch {
-        anyhow::bail!("--no-strait applies to the kafka_to_opensearch scenario");
+    let to_cassandra = args.scenario.as_deref() == Some("kafka_to_cassandra");
+    if args.no_strait && !(to_opensearch || to_cassandra) {
+        anyhow::bail!(
+            "--no-strait applies to the kafka_to_opensearch and kafka_to_cassandra scenarios"
+        );
+    }
+    if args.cassandra.is_some() && !to_cassandra {
+        anyhow::bail!("--cassandra applies to the kafka_to_cassandra scenario");
+    }
+    let mut args = args;
+    if args.bootstrap.is_none() && services::running_pid(ctx, kafka).is_none() && kafka.healthy(ctx)
+    {
+        say!(
+            "kafka: {} is served by a broker this checkout did not start; using it (and leaving it running)",
+            services::kafka::BOOTSTRAP
+        );
+        args.bootstrap = Some(services::kafka::BOOTSTRAP.to_string());
     }
     let outcome = match &args.bootstrap {
         // Someone else's broker: neither start nor stop it.
         Some(_) => services::Outcome::AlreadyUp,
         None => services::up(ctx, kafka)?,
     };
+    // The JVM peers run on this checkout's Kafka jars unless told otherwise; with a broker
+    // started here they are installed already, with someone else's they may not be.
+    if args.java_libs.is_none() && !args.no_peer {
+        services::kafka::install_jars(ctx)?;
+    }
     if args.scenario.as_deref() == Some("distributed") {
         let result = distributed::run(
             ctx,
@@ -160,11 +207,24 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         _ => (None, services::Outcome::AlreadyUp),
     };
     let opensearch_plugin = if to_opensearch && !args.no_peer {
-        Some(install_opensearch_plugin(ctx)?)
+        Some(install_peer_plugin(ctx, &OPENSEARCH_PEER)?)
     } else {
         None
     };
-    if to_opensearch && args.no_strait && args.no_peer {
+    // The Cassandra test service, unless the run is pointed at a node of its own.
+    let (cassandra, cassandra_outcome) = match (&args.cassandra, to_cassandra) {
+        (None, true) => {
+            let s = services::find("cassandra")?;
+            (Some(s), services::up(ctx, s)?)
+        }
+        _ => (None, services::Outcome::AlreadyUp),
+    };
+    let cassandra_plugin = if to_cassandra && !args.no_peer {
+        Some(install_peer_plugin(ctx, &CASSANDRA_PEER)?)
+    } else {
+        None
+    };
+    if args.no_strait && args.no_peer {
         anyhow::bail!("--no-strait and --no-peer together leave nothing to run");
     }
     let mut build = Command::new("cargo");
@@ -217,6 +277,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if let Some(plugin) = &opensearch_plugin {
         cmd.arg("--opensearch-plugin").arg(plugin);
     }
+    if to_cassandra {
+        cmd.args(["--scenario", "kafka_to_cassandra", "--cassandra"])
+            .arg(args.cassandra.as_deref().unwrap_or(CASSANDRA_SERVICE_ADDR));
+        // The service's own pid file names the node whose CPU is reported.
+        if let Some(pid) = cassandra.and_then(|s| services::running_pid(ctx, s)) {
+            cmd.arg("--cassandra-pid").arg(pid.to_string());
+        }
+        if args.no_strait {
+            cmd.arg("--peer-only");
+        }
+    }
+    if let Some(plugin) = &cassandra_plugin {
+        cmd.arg("--cassandra-plugin").arg(plugin);
+    }
     cmd.arg("--partitions")
         .arg(args.partitions.to_string())
         .arg("--strait")
@@ -247,32 +321,67 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     ) {
         services::down(ctx, s)?;
     }
+    if let (true, Some(s)) = (
+        args.stop_services && cassandra_outcome == services::Outcome::Started,
+        cassandra,
+    ) {
+        services::down(ctx, s)?;
+    }
     result
 }
 
 /// Where `services up opensearch` serves (its `STRAIT_TEST_OPENSEARCH`).
 const OPENSEARCH_SERVICE_URL: &str = "http://127.0.0.1:9200";
 
-/// The Maven project of kafka_to_opensearch's JVM peer, relative to the repository root.
-const OPENSEARCH_PEER_PROJECT: &str = "bench/jvm/opensearch-sink";
+/// Where `services up cassandra` serves CQL (its `STRAIT_TEST_CASSANDRA`).
+const CASSANDRA_SERVICE_ADDR: &str = "127.0.0.1:9042";
 
-/// Builds the JVM peer of kafka_to_opensearch (`bench/jvm/opensearch-sink`: a Kafka Connect
-/// sink on OpenSearch's Java client) into a Kafka Connect plugin directory under
-/// `.test-services/bench-peers/opensearch/`, and returns the worker's `plugin.path`. Rebuilt only
+/// A JVM peer written in this repository: a Maven project packaged as a Kafka Connect plugin
+/// directory.
+struct PeerProject {
+    /// The scenario it serves (for messages).
+    scenario: &'static str,
+    /// The Maven project, relative to the repository root.
+    project: &'static str,
+    /// Its home under `.test-services/bench-peers/`.
+    home: &'static str,
+    /// The plugin's directory under `plugins/` (the pom's `plugin.dir`).
+    plugin: &'static str,
+    /// The jar the pom builds (its `finalName`), present once a build succeeded.
+    jar: &'static str,
+}
+
+/// kafka_to_opensearch's peer: a Kafka Connect sink on OpenSearch's Java client.
+const OPENSEARCH_PEER: PeerProject = PeerProject {
+    scenario: "kafka_to_opensearch",
+    project: "bench/jvm/opensearch-sink",
+    home: "opensearch",
+    plugin: "opensearch-sink",
+    jar: "strait-opensearch-sink.jar",
+};
+
+/// kafka_to_cassandra's peer: DataStax's connector core behind a glue layer written here.
+const CASSANDRA_PEER: PeerProject = PeerProject {
+    scenario: "kafka_to_cassandra",
+    project: "bench/jvm/cassandra-sink",
+    home: "cassandra",
+    plugin: "cassandra-sink",
+    jar: "strait-cassandra-sink.jar",
+};
+
+/// Builds a JVM peer (`bench/jvm/…`) into a Kafka Connect plugin directory under
+/// `.test-services/bench-peers/<home>/`, and returns the worker's `plugin.path`. Rebuilt only
 /// when the project's sources change (a hash of them is kept beside the build). As for Iceberg,
-/// the jars sit one level down, in `plugins/opensearch-sink/`, so Connect loads them as one
-/// plugin.
-fn install_opensearch_plugin(ctx: &Ctx) -> Result<PathBuf> {
-    let project = ctx.root.join(OPENSEARCH_PEER_PROJECT);
-    let home = ctx.services_dir.join("bench-peers/opensearch");
+/// the jars sit one level down, in `plugins/<plugin>/`, so Connect loads them as one plugin.
+fn install_peer_plugin(ctx: &Ctx, peer: &PeerProject) -> Result<PathBuf> {
+    let project = ctx.root.join(peer.project);
+    let home = ctx.services_dir.join("bench-peers").join(peer.home);
     let build = home.join("build");
     let plugins = build.join("plugins");
     let marker = home.join(".complete");
     let stamp = format!("{:016x}\n", source_hash(&project)?);
     if std::fs::read_to_string(&marker).ok().as_deref() == Some(stamp.as_str())
-        && plugins
-            .join("opensearch-sink/strait-opensearch-sink.jar")
-            .exists()
+        && plugins.join(peer.plugin).join(peer.jar).exists()
     {
         return Ok(plugins);
     }
@@ -286,7 +395,11 @@ fn install_opensearch_plugin(ctx: &Ctx) -> Result<PathBuf> {
         std::fs::remove_dir_all(&build)?;
     }
     std::fs::create_dir_all(&home)?;
-    say!("kafka_to_opensearch: building the JVM peer ({OPENSEARCH_PEER_PROJECT}) with Maven…");
+    say!(
+        "{}: building the JVM peer ({}) with Maven…",
+        peer.scenario,
+        peer.project
+    );
     let t0 = std::time::Instant::now();
     util::run_quiet(
         Command::new("mvn")
@@ -296,7 +409,8 @@ fn install_opensearch_plugin(ctx: &Ctx) -> Result<PathBuf> {
     )?;
     util::write_if_changed(&marker, &stamp)?;
     say!(
-        "kafka_to_opensearch: JVM peer built in {}",
+        "{}: JVM peer built in {}",
+        peer.scenario,
         util::fmt_dur(t0.elapsed())
     );
     Ok(plugins)

@@ -29,15 +29,25 @@
 //! of [`kafka_to_s3`] (D1 → Kafka → Parquet on S3, beside a JVM Parquet sink);
 //! `--scenario exactly_once` the exactly-once source benchmark of [`exactly_once`];
 //! `--scenario kafka_to_opensearch` the Elasticsearch/OpenSearch sink benchmark of
-//! [`kafka_to_opensearch`] (D1 → Kafka → OpenSearch `_bulk`, beside a JVM bulk sink).
+//! [`kafka_to_opensearch`] (D1 → Kafka → OpenSearch `_bulk`, beside a JVM bulk sink);
+//! `--scenario kafka_to_cassandra` the Cassandra sink benchmark of [`kafka_to_cassandra`]
+//! (D1 → Kafka → CQL writes, beside DataStax's connector core on the JVM).
 
 // A crate root looks for its modules beside it, where Cargo would take the file for a binary.
+/// xtask's CQL client (its services probe Cassandra with it), shared rather than copied: the
+/// driver creates, truncates and counts the kafka_to_cassandra tables with it.
+#[path = "../../../xtask/src/services/cql.rs"]
+mod cql;
 #[path = "e2e/exactly_once.rs"]
 mod exactly_once;
+#[path = "e2e/kafka_to_cassandra.rs"]
+mod kafka_to_cassandra;
 #[path = "e2e/kafka_to_opensearch.rs"]
 mod kafka_to_opensearch;
 #[path = "e2e/kafka_to_s3.rs"]
 mod kafka_to_s3;
+#[path = "e2e/sink_bench.rs"]
+mod sink_bench;
 
 /// Same allocator as the `strait` binary (see Cargo.toml).
 #[global_allocator]
@@ -63,8 +73,8 @@ struct Args {
     work: PathBuf,
     /// `--smt-only TOPIC`: run only the SMT drains on that pre-loaded topic.
     smt_only: Option<String>,
-    /// `--scenario NAME`: `default` (the six above), `kafka_to_s3`, `exactly_once` or
-    /// `kafka_to_opensearch`.
+    /// `--scenario NAME`: `default` (the six above), `kafka_to_s3`, `exactly_once`,
+    /// `kafka_to_opensearch` or `kafka_to_cassandra`.
     scenario: String,
     /// `kafka_to_s3`: the S3 sink's `flush.size`.
     flush_size: u64,
@@ -74,7 +84,8 @@ struct Args {
     /// `kafka_to_s3`: Kafka Connect plugin directory holding Apache Iceberg's sink and its
     /// dependencies (the JVM peer); without it, or without `--java-libs`, no peer runs.
     iceberg_plugin: Option<PathBuf>,
-    /// `kafka_to_s3`/`kafka_to_opensearch --peer-only`: pre-load and run the JVM peer alone
+    /// `kafka_to_s3`/`kafka_to_opensearch`/`kafka_to_cassandra --peer-only`: pre-load and run
+    /// the JVM peer alone
     /// (for working on it, or while Strait's side does not run).
     peer_only: bool,
     /// `kafka_to_s3 --memory-budget BYTES`: the memory test. Strait alone, hourly partitioner
@@ -97,6 +108,14 @@ struct Args {
     /// `kafka_to_opensearch`: Kafka Connect plugin directory holding the JVM peer
     /// (`bench/jvm/opensearch-sink` packaged); without it, or without `--java-libs`, no peer runs.
     opensearch_plugin: Option<PathBuf>,
+    /// `kafka_to_cassandra`: the CQL address (`host:port`) of the node both sinks write to.
+    cassandra: String,
+    /// `kafka_to_cassandra`: the node's pid, whose CPU is reported per drain; without it, the
+    /// process listening on the CQL port.
+    cassandra_pid: Option<u32>,
+    /// `kafka_to_cassandra`: Kafka Connect plugin directory holding the JVM peer
+    /// (`bench/jvm/cassandra-sink` packaged); without it, or without `--java-libs`, no peer runs.
+    cassandra_plugin: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -120,6 +139,9 @@ fn parse_args() -> Result<Args> {
         opensearch_url: "http://127.0.0.1:9200".into(),
         opensearch_pid: None,
         opensearch_plugin: None,
+        cassandra: "127.0.0.1:9042".into(),
+        cassandra_pid: None,
+        cassandra_plugin: None,
     };
     let mut records = None;
     let mut it = std::env::args().skip(1);
@@ -145,6 +167,9 @@ fn parse_args() -> Result<Args> {
             "--opensearch-url" => a.opensearch_url = val()?,
             "--opensearch-pid" => a.opensearch_pid = Some(val()?.parse()?),
             "--opensearch-plugin" => a.opensearch_plugin = Some(val()?.into()),
+            "--cassandra" => a.cassandra = val()?,
+            "--cassandra-pid" => a.cassandra_pid = Some(val()?.parse()?),
+            "--cassandra-plugin" => a.cassandra_plugin = Some(val()?.into()),
             other => bail!("unknown flag {other}"),
         }
     }
@@ -152,6 +177,7 @@ fn parse_args() -> Result<Args> {
         "kafka_to_s3" => kafka_to_s3::DEFAULT_RECORDS,
         "exactly_once" => exactly_once::DEFAULT_RECORDS,
         "kafka_to_opensearch" => kafka_to_opensearch::DEFAULT_RECORDS,
+        "kafka_to_cassandra" => kafka_to_cassandra::DEFAULT_RECORDS,
         _ => a.records,
     });
     Ok(a)
@@ -463,8 +489,10 @@ fn main() -> Result<()> {
         "kafka_to_s3" => return kafka_to_s3::run(&a, stamp),
         "exactly_once" => return exactly_once::run(&a, stamp),
         "kafka_to_opensearch" => return kafka_to_opensearch::run(&a, stamp),
+        "kafka_to_cassandra" => return kafka_to_cassandra::run(&a, stamp),
         other => bail!(
-            "unknown --scenario {other} (default, kafka_to_s3, exactly_once, kafka_to_opensearch)"
+            "unknown --scenario {other} (default, kafka_to_s3, exactly_once, kafka_to_opensearch, \
+             kafka_to_cassandra)"
         ),
     }
     let topic = format!("bench-users-{stamp}");

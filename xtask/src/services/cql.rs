@@ -1,8 +1,12 @@
 //! The smallest CQL client that proves a Cassandra node serves reads: native protocol v4 over a
 //! raw socket, `STARTUP` (no compression, no authentication) then one `QUERY` at consistency
-//! ONE, whose rows it returns as raw cell bytes. For readiness probes only: one request at a
-//! time on stream 0, no paging (the first page is all there is for `system.local`), no
-//! user-defined column types.
+//! ONE, whose rows it returns as raw cell bytes. One request at a time on stream 0, no paging
+//! (the first page is all there is for `system.local`), no user-defined column types.
+//!
+//! Two callers: the services' readiness probes ([`query`]), and the benchmark driver
+//! (`bench/src/bin/e2e.rs` includes this file as a module of its own), which also creates,
+//! truncates and counts tables with [`execute`]. Neither needs more, so it stays this small;
+//! it is not the Cassandra sink's client.
 //!
 //! Frame layout (protocol v4 spec): a 9-byte header { version u8 (0x04 request, 0x84
 //! response), flags u8, stream i16, opcode u8, body length i32 }, then the body. Strings are an
@@ -22,8 +26,11 @@ const OP_READY: u8 = 0x02;
 const OP_AUTHENTICATE: u8 = 0x03;
 const OP_QUERY: u8 = 0x07;
 const OP_RESULT: u8 = 0x08;
-/// RESULT kind `Rows`.
+/// RESULT kinds: `Void`, `Rows`, `Set_keyspace`, `Schema_change`.
+const KIND_VOID: i32 = 1;
 const KIND_ROWS: i32 = 2;
+const KIND_SET_KEYSPACE: i32 = 3;
+const KIND_SCHEMA_CHANGE: i32 = 5;
 /// Response header flags.
 const FLAG_COMPRESSED: u8 = 0x01;
 const FLAG_TRACING: u8 = 0x02;
@@ -35,16 +42,34 @@ const MAX_BODY: usize = 16 << 20;
 /// One row: `(column name, cell bytes or None for null)` in the result's column order.
 pub type Row = Vec<(String, Option<Vec<u8>>)>;
 
-/// Run `cql` on the node at `addr` and return its rows.
+/// How long a probe waits to connect, and then for each read or write.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Run `cql` on the node at `addr` and return its rows; an answer without rows is an error.
+/// Probe timeouts (5 s).
 pub fn query(addr: &str, cql: &str) -> Result<Vec<Row>> {
+    parse_rows(&exchange(addr, cql, PROBE_TIMEOUT)?)
+}
+
+/// Run any statement (DDL, TRUNCATE, a SELECT) on the node at `addr`, waiting up to `timeout`
+/// for its answer; returns the rows of a SELECT and none for a statement that has no result
+/// set.
+// xtask itself only probes; the benchmark driver, which includes this file, calls this.
+#[allow(dead_code)]
+pub fn execute(addr: &str, cql: &str, timeout: Duration) -> Result<Vec<Row>> {
+    parse_result(&exchange(addr, cql, timeout)?)
+}
+
+/// Connects, starts a session and sends one QUERY; returns the RESULT body.
+fn exchange(addr: &str, cql: &str, timeout: Duration) -> Result<Vec<u8>> {
     let sa = addr
         .to_socket_addrs()
         .with_context(|| format!("bad address {addr}"))?
         .next()
         .with_context(|| format!("{addr} resolves to nothing"))?;
     let mut s = TcpStream::connect_timeout(&sa, Duration::from_secs(2))?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    s.set_write_timeout(Some(Duration::from_secs(5)))?;
+    s.set_read_timeout(Some(timeout))?;
+    s.set_write_timeout(Some(timeout))?;
     s.write_all(&frame(OP_STARTUP, &startup_body()))?;
     match read_frame(&mut s)? {
         (OP_READY, _) => {}
@@ -53,7 +78,7 @@ pub fn query(addr: &str, cql: &str) -> Result<Vec<Row>> {
     }
     s.write_all(&frame(OP_QUERY, &query_body(cql)))?;
     match read_frame(&mut s)? {
-        (OP_RESULT, body) => parse_rows(&body),
+        (OP_RESULT, body) => Ok(body),
         (op, body) => Err(unexpected(op, &body, "RESULT")),
     }
 }
@@ -135,6 +160,15 @@ fn unexpected(op: u8, body: &[u8], wanted: &str) -> anyhow::Error {
         }
     }
     anyhow::anyhow!("expected a {wanted} frame, got opcode {op:#04x}")
+}
+
+/// Any RESULT body but `Prepared`: the rows of a `Rows` result, none for the kinds that carry
+/// no result set.
+fn parse_result(body: &[u8]) -> Result<Vec<Row>> {
+    match Reader::new(body).i32()? {
+        KIND_VOID | KIND_SET_KEYSPACE | KIND_SCHEMA_CHANGE => Ok(Vec::new()),
+        _ => parse_rows(body),
+    }
 }
 
 /// A RESULT body of kind Rows: metadata (column names and types), then the rows.
@@ -361,6 +395,25 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn results_without_rows_are_empty_only_where_allowed() {
+        for kind in [KIND_VOID, KIND_SET_KEYSPACE, KIND_SCHEMA_CHANGE] {
+            // Whatever follows the kind (keyspace name, change description) is not read.
+            let mut body = kind.to_be_bytes().to_vec();
+            body.extend_from_slice(b"\x00\x07CREATED");
+            assert_eq!(
+                parse_result(&body).unwrap(),
+                Vec::<Row>::new(),
+                "kind {kind}"
+            );
+        }
+        let rows = rows_body(&["a"], &[&[Some("x")]]);
+        assert_eq!(parse_result(&rows).unwrap(), parse_rows(&rows).unwrap());
+        // A Prepared result (kind 4) is not something QUERY answers.
+        assert!(parse_result(&4i32.to_be_bytes()).is_err());
+        assert!(parse_result(&[0, 0]).is_err());
+    }
+
+    #[test]
     fn strips_warnings_before_the_body() {
         let mut body = 1u16.to_be_bytes().to_vec();
         put_string(&mut body, "a warning");
@@ -378,6 +431,18 @@ pub(super) mod tests {
         put_string(&mut body, "unconfigured table local");
         let e = unexpected(OP_ERROR, &body, "RESULT").to_string();
         assert_eq!(e, "CQL error 0x2200: unconfigured table local");
+    }
+
+    #[test]
+    fn execute_accepts_an_answer_without_rows() {
+        let mut void = KIND_VOID.to_be_bytes().to_vec();
+        void.extend_from_slice(&[0; 4]);
+        let addr = serve_once(response(0, OP_RESULT, &void));
+        let rows = execute(&addr, "SELECT 1", Duration::from_secs(5)).unwrap();
+        assert!(rows.is_empty());
+        // The probe insists on rows.
+        let addr = serve_once(response(0, OP_RESULT, &void));
+        assert!(query(&addr, "SELECT 1").is_err());
     }
 
     #[test]

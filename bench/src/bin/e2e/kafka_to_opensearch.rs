@@ -35,15 +35,9 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
-use rdkafka::admin::{AdminClient, AdminOptions};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::ClientConfig;
 
-use super::kafka_to_s3::{create_topics, preload};
-use super::{
-    committed, consumer, jvm_worker, measure, proc_usage, strait_worker, topic_end, Args, Measured,
-    JSON_CONVERTERS, PEER_HEAP,
-};
+use super::sink_bench::{self, Peer};
+use super::{committed, consumer, measure, proc_usage, Args, Measured};
 
 /// Records pre-loaded per sink when `--records` is not given: a 2-core OpenSearch indexes some
 /// 20–50k documents per second, so a drain stays within about two minutes.
@@ -72,10 +66,8 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
     let version = rt
         .block_on(os.version())
         .with_context(|| format!("OpenSearch at {} (--opensearch-url)", a.opensearch_url))?;
-    let server_pid = match a.opensearch_pid {
-        Some(pid) => Some(pid),
-        None => url_port(&a.opensearch_url).and_then(listener_pid),
-    };
+    let server_pid =
+        sink_bench::server_pid(a.opensearch_pid, sink_bench::url_port(&a.opensearch_url));
     match server_pid {
         Some(pid) => println!(
             "OpenSearch {version} at {}, server pid {pid}",
@@ -87,10 +79,7 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
             a.opensearch_url
         ),
     }
-    let peer_plugin = match (&a.java_libs, &a.opensearch_plugin) {
-        (Some(libs), Some(plugin)) => Some((libs, plugin)),
-        _ => None,
-    };
+    let peer_plugin = Peer::from_args(&a.java_libs, &a.opensearch_plugin);
     let strait_topic = (!a.peer_only).then(|| format!("bench-es-strait-{stamp}"));
     let peer_topic = peer_plugin.map(|_| format!("bench-es-peer-{stamp}"));
     let topics: Vec<&String> = strait_topic.iter().chain(peer_topic.iter()).collect();
@@ -100,24 +89,7 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
     );
     let mut json_bytes = 0;
     for topic in &topics {
-        create_topics(a, &rt, &[(topic.as_str(), a.partitions)])?;
-        let t0 = Instant::now();
-        json_bytes = preload(a, &rt, topic)?;
-        let probe = consumer(&a.bootstrap, &format!("bench-probe-{stamp}"))?;
-        let end = topic_end(&probe, topic, a.partitions)?;
-        ensure!(
-            end == a.records,
-            "pre-load: topic end is {end}, {} records were sent",
-            a.records
-        );
-        println!(
-            "Pre-loaded {} D1 records ({:.1} MB of JSON, {:.0} B each) into {topic} ({} partitions) in {:.1} s",
-            a.records,
-            json_bytes as f64 / 1e6,
-            json_bytes as f64 / a.records as f64,
-            a.partitions,
-            t0.elapsed().as_secs_f64()
-        );
+        json_bytes = sink_bench::preload_d1(a, &rt, topic, stamp)?;
     }
 
     let result = (|| -> Result<(Option<Drain>, Option<Drain>)> {
@@ -133,14 +105,9 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
         };
         Ok((strait, peer))
     })();
-    // The topics hold hundreds of MB each; a failed run must not leave them behind either.
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", &a.bootstrap)
-        .create()?;
+    // A failed run must not leave the topics behind either.
     let names: Vec<&str> = topics.iter().map(|t| t.as_str()).collect();
-    if let Err(e) = rt.block_on(admin.delete_topics(&names, &AdminOptions::new())) {
-        eprintln!("deleting topics {names:?}: {e}");
-    }
+    sink_bench::delete_topics(a, &rt, &names);
     let (strait, peer) = result?;
 
     println!(
@@ -222,7 +189,7 @@ fn drain(
     server_pid: Option<u32>,
     stamp: u64,
     topic: &str,
-    peer: Option<(&std::path::PathBuf, &std::path::PathBuf)>,
+    peer: Option<Peer>,
 ) -> Result<Drain> {
     let total = a.records;
     // Confluent's index name for a topic: lower-cased (the bench topics need nothing else).
@@ -248,31 +215,11 @@ fn drain(
         a.opensearch_url
     );
     let server_before = server_pid.map(proc_usage).transpose()?;
-    let (child, log, label) = match peer {
-        None => {
-            let (child, log) = strait_worker(a, &format!("es-{who}"), &connector, JSON_CONVERTERS)?;
-            (
-                child,
-                log,
-                "Strait: Kafka → Elasticsearch sink (key.ignore, schema.ignore) → OpenSearch _bulk",
-            )
-        }
-        Some((libs, plugin)) => {
-            let (child, log) = jvm_worker(
-                a,
-                libs,
-                &format!("es-{who}"),
-                &connector,
-                &format!("{JSON_CONVERTERS}\nplugin.path={}", plugin.display()),
-                PEER_HEAP,
-            )?;
-            (
-                child,
-                log,
-                "Kafka Connect 4.1.2 (JVM) + OpenSearch Java client BulkProcessor sink: Kafka → OpenSearch _bulk",
-            )
-        }
+    let label = match peer {
+        None => "Strait: Kafka → Elasticsearch sink (key.ignore, schema.ignore) → OpenSearch _bulk",
+        Some(_) => "Kafka Connect 4.1.2 (JVM) + OpenSearch Java client BulkProcessor sink: Kafka → OpenSearch _bulk",
     };
+    let (child, log) = sink_bench::start_worker(a, &format!("es-{who}"), &connector, peer)?;
     let group = consumer(&a.bootstrap, &format!("connect-{name}"))?;
     let mut server_after = None;
     let mut docs = 0;
@@ -446,104 +393,5 @@ impl OpenSearch {
         body["count"]
             .as_u64()
             .with_context(|| format!("no count in {index}/_count: {body}"))
-    }
-}
-
-/// The port of an `http://host:port[/…]` URL (80 or 443 when none is given).
-fn url_port(url: &str) -> Option<u16> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split('/').next()?;
-    match authority.rsplit_once(':') {
-        Some((_, port)) => port.parse().ok(),
-        None => match scheme {
-            "http" => Some(80),
-            "https" => Some(443),
-            _ => None,
-        },
-    }
-}
-
-/// The process listening on TCP `port` on this machine, from /proc/net/tcp{,6} (the socket's
-/// inode) and /proc/<pid>/fd (who holds it). Only this user's processes can be seen.
-fn listener_pid(port: u16) -> Option<u32> {
-    let mut inodes = Vec::new();
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = std::fs::read_to_string(table) else {
-            continue;
-        };
-        inodes.extend(listening_inodes(&text, port));
-    }
-    if inodes.is_empty() {
-        return None;
-    }
-    let wanted: Vec<String> = inodes.iter().map(|i| format!("socket:[{i}]")).collect();
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
-            continue;
-        };
-        for fd in fds.flatten() {
-            if let Ok(target) = std::fs::read_link(fd.path()) {
-                if wanted.iter().any(|w| target.as_os_str() == w.as_str()) {
-                    return Some(pid);
-                }
-            }
-        }
-    }
-    None
-}
-
-/// Inodes of the sockets in LISTEN state (`0A`) on `port` in a /proc/net/tcp table.
-fn listening_inodes(table: &str, port: u16) -> Vec<u64> {
-    table
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let local_port = f.get(1)?.rsplit_once(':')?.1;
-            let listening = *f.get(3)? == "0A";
-            (listening && u16::from_str_radix(local_port, 16).ok()? == port)
-                .then(|| f.get(9)?.parse().ok())
-                .flatten()
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn url_ports() {
-        assert_eq!(url_port("http://127.0.0.1:9240"), Some(9240));
-        assert_eq!(url_port("http://localhost:9200/"), Some(9200));
-        assert_eq!(url_port("https://search.example/x"), Some(443));
-        assert_eq!(url_port("http://h"), Some(80));
-        assert_eq!(url_port("127.0.0.1:9200"), None);
-    }
-
-    #[test]
-    fn finds_listening_sockets_on_a_port() {
-        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
-   0: 0100007F:2398 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0000000000000000 100 0 0 10 0
-   1: 0100007F:2398 0100007F:D1C2 01 00000000:00000000 00:00000000 00000000  1000        0 4343 1 0000000000000000 20 4 30 10 -1
-   2: 0100007F:2384 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4444 1 0000000000000000 100 0 0 10 0";
-        // 0x2398 = 9112: the listener, not the established connection on the same port.
-        assert_eq!(listening_inodes(table, 9112), vec![4242]);
-        assert_eq!(listening_inodes(table, 0x2384), vec![4444]);
-        assert!(listening_inodes(table, 9200).is_empty());
-    }
-
-    #[test]
-    fn finds_this_process_listening() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        assert_eq!(listener_pid(port), Some(std::process::id()));
     }
 }
