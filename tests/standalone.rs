@@ -17,11 +17,11 @@ mod avro;
 #[path = "standalone/avro_interop.rs"]
 mod avro_interop;
 #[path = "standalone/cassandra.rs"]
-mod cassandra;
+mod cassandra_sink;
 #[path = "standalone/distributed.rs"]
 mod distributed;
 #[path = "standalone/elasticsearch.rs"]
-mod elasticsearch;
+mod elasticsearch_sink;
 #[path = "standalone/exactly_once.rs"]
 mod exactly_once;
 #[path = "standalone/internal_topics.rs"]

@@ -14,7 +14,7 @@ use scylla::client::session_builder::SessionBuilder;
 use scylla::value::{CqlValue, Row};
 use serde_json::{json, Value};
 
-use super::elasticsearch::{produce, rec, Rec, JSON_WORKER};
+use super::elasticsearch_sink::{produce, rec, Rec, JSON_WORKER};
 use super::*;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -260,14 +260,16 @@ fn seed_example_writes_every_record_with_its_kafka_timestamp() {
             Some(CqlValue::Timestamp(t)) => assert_eq!(t.0, 1_714_558_530_123, "row {id}"),
             other => panic!("row {id}: at = {other:?}"),
         }
-        assert_eq!(
-            row[4],
-            Some(CqlValue::List(vec![
-                CqlValue::Text("a".into()),
-                CqlValue::Text(format!("t{id}"))
-            ])),
-            "row {id}"
-        );
+        // A record delivered twice (a rebalance among the three tasks' consumers, or a batch
+        // retried after a timeout on a loaded machine) appends its list elements again: with
+        // the same write time, the overwrite's tombstone is older than the first write's
+        // elements (Cassandra's list semantics, documented). Anything else is wrong.
+        let once = vec![CqlValue::Text("a".into()), CqlValue::Text(format!("t{id}"))];
+        match &row[4] {
+            Some(CqlValue::List(items))
+                if !items.is_empty() && items.chunks(2).all(|c| c == once.as_slice()) => {}
+            other => panic!("row {id}: tags = {other:?}"),
+        }
         assert_eq!(
             int(&row[5]),
             Some((1_700_000_000_000 + id) * 1000),

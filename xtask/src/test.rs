@@ -1,14 +1,24 @@
 //! `cargo xtask test [-- extra args]`: the project's one test command.
 //!
-//! 1. Starts the services the integration tests need (those already up are reused and left
-//!    running; only the ones started here are stopped at the end, whatever the outcome).
-//! 2. Optionally (`--fuzz-smoke`, or `CI=true`) runs every fuzz target for a few seconds.
-//!    With the schema registry up, also installs the Python clients of the interop tests
-//!    ([`crate::pyclients`]) and sets `STRAIT_TEST_PYTHON`.
-//! 3. Runs the whole workspace's tests with `STRAIT_TEST_*` variables pointing at the services:
-//!    `cargo nextest run --workspace --no-fail-fast` when cargo-nextest is installed (plus
-//!    `cargo test --doc` first, which nextest does not run), else `cargo test --workspace
-//!    --no-fail-fast`.
+//! It runs in stages so that the machine (CI's has 2 cores) never carries a JVM that no running
+//! test needs, and never compiles while services idle:
+//!
+//! 1. Optionally (`--fuzz-smoke`, or `CI=true`) runs every fuzz target for a few seconds.
+//! 2. Compiles every test binary (`cargo test --workspace --no-run`) with no service up.
+//! 3. **Base stage**: starts Kafka (and, under CI or `--conformance`, runs the REST conformance
+//!    scenario against Apache Kafka Connect, which brings its own reference worker up and down),
+//!    then the other light services (S3, Azurite, the schema registry; with the registry, the
+//!    Python clients of the interop tests, [`crate::pyclients`], and `STRAIT_TEST_PYTHON`), and
+//!    runs the whole workspace's tests except those of the service stages below. The services
+//!    this run started, but Kafka, are then stopped.
+//! 4. **Service stages** ([`SERVICE_STAGES`]): for each heavy service (OpenSearch, Cassandra),
+//!    start it, run the end-to-end tests that need it, stop it.
+//!
+//! Services already up are reused and left running; only the ones started here are stopped,
+//! whatever the outcome. With extra arguments (`cargo xtask test -- <filter or cargo flags>`)
+//! there is one stage: every requested service up, one `cargo test` with those arguments.
+//! `cargo nextest run` replaces `cargo test` when cargo-nextest is installed (plus `cargo test
+//! --doc`, which nextest does not run).
 //!
 //! The test runner's own summary is the last thing printed on success (teardown is silent
 //! unless it fails), so a log's last test-summary line is the runner's.
@@ -22,17 +32,12 @@ use crate::services::{self, Service};
 use crate::util::{self, fmt_dur, Ctx};
 use crate::{fuzz, say};
 
-/// What the workspace's tests need today. Add names here as integration tests grow. (The runner
-/// starts one set of services for the whole workspace run; `azurite`, for the S3 sink's `az://`
-/// smoke test alone, costs about 20 s of npm install on a fresh machine and 1–2 s of start-up;
-/// `schema-registry` (Apicurio, a second JVM beside Kafka's, -Xmx384m, ~250 MB RSS) about 8 s of
-/// Maven download and 6–7 s of start-up, for the registry client and the AvroConverter, whose
-/// interop tests need Kafka and the registry at once; `opensearch` (OpenSearch 2.19.1, a JVM at
-/// -Xms512m/-Xmx512m, ~380 MB RSS idle, ~420 MB after a 20k-document bulk) about 8 s of Maven
-/// download (95 jars, 53 MB, 77 MB in an empty `~/.m2`) and 5 s of start-up, for the
-/// Elasticsearch sink; `cassandra` (Apache Cassandra 5.0.7 from `cassandra-all`, -Xmx768m,
-/// ~1.3 GB RSS) about 35 s of Maven download on a fresh machine and 15-25 s of start-up, for the
-/// Cassandra sink.)
+/// What the workspace's tests need today. Add names here as integration tests grow. Costs on a
+/// fresh machine: `azurite` (the S3 sink's `az://` test) about 20 s of npm install and 1–2 s of
+/// start-up; `schema-registry` (Apicurio, a JVM at -Xmx384m, ~250 MB RSS) about 8 s of Maven
+/// download and 6–7 s of start-up; `opensearch` (OpenSearch 2.19.1, a JVM at -Xmx512m, ~400 MB
+/// RSS) about 8 s of download and 5 s of start-up; `cassandra` (Apache Cassandra 5.0.7 from
+/// `cassandra-all`, -Xmx768m, ~1.3 GB RSS) about 35 s of download and 15–25 s of start-up.
 const DEFAULT_SERVICES: &[&str] = &[
     "kafka",
     "s3",
@@ -40,6 +45,29 @@ const DEFAULT_SERVICES: &[&str] = &[
     "schema-registry",
     "opensearch",
     "cassandra",
+];
+
+/// A heavy service whose tests run in a stage of their own, so that at most one JVM besides
+/// Kafka's is up while tests run (a CI run once took 77 minutes with four JVMs idling through the
+/// compile and every test).
+pub struct ServiceStage {
+    /// The service, started for the stage and stopped after it.
+    pub service: &'static str,
+    /// Module prefix of its tests in the `standalone` test binary (`tests/standalone.rs`); the
+    /// base stage skips these. (A prefix no unit test's path contains: libtest's `--skip` is a
+    /// substring match over every binary.)
+    pub tests: &'static str,
+}
+
+pub const SERVICE_STAGES: &[ServiceStage] = &[
+    ServiceStage {
+        service: "opensearch",
+        tests: "elasticsearch_sink::",
+    },
+    ServiceStage {
+        service: "cassandra",
+        tests: "cassandra_sink::",
+    },
 ];
 
 #[derive(clap::Args)]
@@ -72,7 +100,7 @@ fn ci() -> bool {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let t_all = Instant::now();
-    let wanted: Vec<&dyn Service> = if args.services.iter().any(|s| s == "none") {
+    let wanted: Vec<&'static dyn Service> = if args.services.iter().any(|s| s == "none") {
         Vec::new()
     } else {
         args.services
@@ -80,6 +108,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             .map(|n| services::find(n))
             .collect::<Result<_>>()?
     };
+    // With extra arguments the developer chose what runs: one stage, everything up.
+    let stages: Vec<&ServiceStage> = if args.extra.is_empty() {
+        SERVICE_STAGES
+            .iter()
+            .filter(|st| wanted.iter().any(|s| s.name() == st.service))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let base: Vec<&'static dyn Service> = wanted
+        .iter()
+        .copied()
+        .filter(|s| !stages.iter().any(|st| st.service == s.name()))
+        .collect();
 
     // Stop exactly the services this run launched (dependencies included), never ones that
     // were already up (a developer's, or a colleague's concurrent run).
@@ -87,26 +129,6 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         ctx,
         started: Vec::new(),
     };
-    for s in &wanted {
-        services::up_tracked(ctx, *s, &mut guard.started)?;
-    }
-
-    let mut env: Vec<(&str, &str)> = Vec::new();
-    for s in services::registry() {
-        if services::running_pid(ctx, *s).is_some() {
-            env.extend_from_slice(s.env());
-        }
-    }
-    // The Python clients of the interop tests (confluent-kafka's Avro serde) talk to the
-    // registry: install them (cached) when it is up.
-    let python;
-    if services::running_pid(ctx, services::find("schema-registry")?).is_some() {
-        python = crate::pyclients::install(ctx)?.display().to_string();
-        env.push((crate::pyclients::ENV, &python));
-    }
-    for (k, v) in &env {
-        say!("{k}={v}");
-    }
 
     report_free_disk(ctx, "before the fuzz smoke");
     let mut fuzz_failed = false;
@@ -120,6 +142,30 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         }
     }
 
+    report_free_disk(ctx, "before the workspace tests");
+    let nextest =
+        !args.no_nextest && util::succeeds(Command::new("cargo").args(["nextest", "--version"]));
+    let runner: &[&str] = if nextest {
+        &["nextest", "run", "--no-fail-fast"]
+    } else {
+        &["test", "--no-fail-fast"]
+    };
+    let mut ok = true;
+    let mut tally = Tally::default();
+
+    // Compile before any service starts: the compile is most of a fresh run and needs both cores.
+    let t_build = Instant::now();
+    let mut build = Command::new("cargo");
+    build.args(runner).args(["--workspace", "--no-run"]);
+    build.args(args.extra.iter().take_while(|a| *a != "--"));
+    say!("compiling the tests: {}", util::describe(&build));
+    ok &= run_tests(ctx, &mut build, &[], &mut tally)?;
+    say!("test build took {}", fmt_dur(t_build.elapsed()));
+
+    // Kafka first, alone, for the conformance scenario (it adds its Java reference worker).
+    if let Some(kafka) = base.iter().find(|s| s.name() == "kafka") {
+        services::up_tracked(ctx, *kafka, &mut guard.started)?;
+    }
     let mut conformance_failed = false;
     if args.conformance || ci() {
         use clap::Parser;
@@ -135,11 +181,21 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         }
     }
 
-    report_free_disk(ctx, "before the workspace tests");
-    let nextest =
-        !args.no_nextest && util::succeeds(Command::new("cargo").args(["nextest", "--version"]));
-    let mut ok = true;
-    let mut tally = Tally::default();
+    for s in &base {
+        services::up_tracked(ctx, *s, &mut guard.started)?;
+    }
+    let mut env = running_services_env(ctx);
+    // The Python clients of the interop tests (confluent-kafka's Avro serde) talk to the
+    // registry: install them (cached) when it is up.
+    let python;
+    if services::running_pid(ctx, services::find("schema-registry")?).is_some() {
+        python = crate::pyclients::install(ctx)?.display().to_string();
+        env.push((crate::pyclients::ENV, python.clone()));
+    }
+    for (k, v) in &env {
+        say!("{k}={v}");
+    }
+
     if nextest {
         // nextest does not run doctests; run them first so nextest's summary comes last.
         let mut doc = Command::new("cargo");
@@ -147,18 +203,42 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         ok &= run_tests(ctx, &mut doc, &env, &mut tally)?;
     }
     let mut cmd = Command::new("cargo");
-    if nextest {
-        cmd.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
-    } else {
-        cmd.args(["test", "--workspace", "--no-fail-fast"]);
-    }
-    cmd.args(&args.extra);
+    cmd.args(runner).arg("--workspace").args(&args.extra);
+    skip_stage_tests(&mut cmd, nextest, &stages, &args.extra);
     say!(
         "running {} (services + setup took {})",
         util::describe(&cmd),
         fmt_dur(t_all.elapsed())
     );
     ok &= run_tests(ctx, &mut cmd, &env, &mut tally)?;
+
+    for stage in &stages {
+        // Leave Kafka and this stage's service the machine: stop what the base stage started.
+        guard.stop_all_but(&["kafka"]);
+        let service = services::find(stage.service)?;
+        let t_stage = Instant::now();
+        if let Err(e) = services::up_tracked(ctx, service, &mut guard.started) {
+            say!("{}: could not start, its tests fail: {e:#}", stage.service);
+            ok = false;
+            continue;
+        }
+        let env = running_services_env(ctx);
+        let mut cmd = Command::new("cargo");
+        cmd.args(runner)
+            .args(["-p", "strait", "--test", "standalone"]);
+        if nextest {
+            cmd.args(["-E", &format!("test(/^{}/)", stage.tests)]);
+        } else {
+            cmd.args(["--", stage.tests]);
+        }
+        say!("stage {}: running {}", stage.service, util::describe(&cmd));
+        ok &= run_tests(ctx, &mut cmd, &env, &mut tally)?;
+        say!(
+            "stage {} took {}",
+            stage.service,
+            fmt_dur(t_stage.elapsed())
+        );
+    }
 
     // Stop what we started before deciding the exit code (quietly: keep the summary last).
     drop(guard);
@@ -169,7 +249,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         say!("conformance failed (see above)");
     }
     // The closing line: what the whole run did, in the plain form any reader understands.
-    // (nextest prints its own closing summary.)
+    // (nextest prints its own closing summary, per stage.)
     if !nextest {
         println!(
             "summary: {} passed, {} failed, {} skipped",
@@ -180,6 +260,38 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// `STRAIT_TEST_*` variables of every service running now.
+fn running_services_env(ctx: &Ctx) -> Vec<(&'static str, String)> {
+    let mut env = Vec::new();
+    for s in services::registry() {
+        if services::running_pid(ctx, *s).is_some() {
+            env.extend(s.env().iter().map(|(k, v)| (*k, v.to_string())));
+        }
+    }
+    env
+}
+
+/// Keep the service stages' tests out of the base stage's run.
+fn skip_stage_tests(cmd: &mut Command, nextest: bool, stages: &[&ServiceStage], extra: &[String]) {
+    if stages.is_empty() {
+        return;
+    }
+    if nextest {
+        let any: Vec<String> = stages
+            .iter()
+            .map(|st| format!("test(/^{}/)", st.tests))
+            .collect();
+        cmd.args(["-E", &format!("not ({})", any.join(" | "))]);
+        return;
+    }
+    if !extra.iter().any(|a| a == "--") {
+        cmd.arg("--");
+    }
+    for st in stages {
+        cmd.args(["--skip", st.tests]);
+    }
 }
 
 /// Free disk below which a CI run deletes the fuzz smoke's build before compiling the workspace's
@@ -251,7 +363,7 @@ impl Tally {
 fn run_tests(
     ctx: &Ctx,
     cmd: &mut Command,
-    env: &[(&str, &str)],
+    env: &[(&str, String)],
     tally: &mut Tally,
 ) -> Result<bool> {
     use std::io::{BufRead, BufReader, Write};
@@ -279,16 +391,33 @@ struct Teardown<'a> {
     started: Vec<&'static dyn Service>,
 }
 
-impl Drop for Teardown<'_> {
-    fn drop(&mut self) {
-        for s in self.started.iter().rev() {
-            if let Some(pid) = services::running_pid(self.ctx, *s) {
+impl Teardown<'_> {
+    /// Stop the services started so far, except those named.
+    fn stop_all_but(&mut self, keep: &[&str]) {
+        let (kept, stop): (Vec<_>, Vec<_>) = self
+            .started
+            .drain(..)
+            .partition(|s| keep.contains(&s.name()));
+        self.started = stop;
+        self.stop_started();
+        self.started = kept;
+    }
+
+    fn stop_started(&mut self) {
+        for s in self.started.drain(..).rev() {
+            if let Some(pid) = services::running_pid(self.ctx, s) {
                 if let Err(e) = util::terminate(pid, s.process_marker(), s.stop_grace()) {
                     say!("{}: could not stop pid {pid}: {e:#}", s.name());
                 }
                 let _ = std::fs::remove_file(s.pid_file(self.ctx));
             }
         }
+    }
+}
+
+impl Drop for Teardown<'_> {
+    fn drop(&mut self) {
+        self.stop_started();
     }
 }
 

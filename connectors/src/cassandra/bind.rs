@@ -37,6 +37,9 @@ pub struct Codec {
     pub time_zone: chrono_tz::Tz,
     /// Unit of numbers bound to `timestamp` / `time` columns (`codec.unit`).
     pub unit: TimeUnit,
+    /// `codec.timestamp=UNITS_SINCE_EPOCH`: text bound to a `timestamp` column must be a count
+    /// of `unit` since the epoch (dsbulk's numeric timestamp format); ISO text is refused.
+    pub timestamp_as_units: bool,
 }
 
 impl Default for Codec {
@@ -44,6 +47,7 @@ impl Default for Codec {
         Codec {
             time_zone: chrono_tz::UTC,
             unit: TimeUnit::Milliseconds,
+            timestamp_as_units: false,
         }
     }
 }
@@ -848,6 +852,18 @@ fn write_native(
             let ms = match s {
                 Scalar::TimestampMs(m) => m,
                 Scalar::Date(d) => d * 86_400_000,
+                Scalar::Str(t) if codec.timestamp_as_units => t
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|v| to_millis(v, codec.unit))
+                    .ok_or_else(|| {
+                        ConvError(format!(
+                            "could not parse '{t}' as a CQL timestamp: codec.timestamp is \
+                             UNITS_SINCE_EPOCH, which expects a number of {} since the epoch",
+                            unit_name(codec.unit)
+                        ))
+                    })?,
                 Scalar::Str(t) => parse_timestamp(t, codec).ok_or_else(|| {
                     ConvError(format!(
                         "could not parse '{t}' as a CQL timestamp (ISO-8601 or CQL literal, e.g. \
@@ -1460,6 +1476,7 @@ mod tests {
         let paris = Codec {
             time_zone: chrono_tz::Europe::Paris,
             unit: TimeUnit::Seconds,
+            timestamp_as_units: false,
         };
         // 12:00 in Paris in May is 10:00 UTC.
         assert_eq!(
@@ -1475,6 +1492,34 @@ mod tests {
             Some(1_714_557_600_000)
         );
         assert_eq!(parse_timestamp("May 1st", &paris), None);
+    }
+
+    #[test]
+    fn units_since_epoch_reads_numbers_and_refuses_iso_text() {
+        let codec = Codec {
+            timestamp_as_units: true,
+            ..Codec::default()
+        };
+        let ts = NativeType::Timestamp;
+        let mut out = Vec::new();
+        write_native(Scalar::Str("1700000000123"), &ts, &codec, &mut out).unwrap();
+        assert_eq!(out, 1_700_000_000_123i64.to_be_bytes());
+        out.clear();
+        write_native(Scalar::I64(1_700_000_000_123), &ts, &codec, &mut out).unwrap();
+        assert_eq!(out, 1_700_000_000_123i64.to_be_bytes());
+        let err =
+            write_native(Scalar::Str("2024-05-01T10:15:30Z"), &ts, &codec, &mut out).unwrap_err();
+        assert!(err.0.contains("UNITS_SINCE_EPOCH"), "{err}");
+        // The default pattern reads both.
+        out.clear();
+        write_native(
+            Scalar::Str("2024-05-01T10:15:30Z"),
+            &ts,
+            &Codec::default(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, 1_714_558_530_000i64.to_be_bytes());
     }
 
     #[test]

@@ -190,6 +190,7 @@ impl CassandraSinkTask {
             "ISO_LOCAL_DATE_TIME",
             "ISO_INSTANT",
             "ISO_DATE_TIME",
+            "UNITS_SINCE_EPOCH",
         ];
         let unsupported = |key: &str, value: &str, allowed: &[&str]| {
             Error::unsupported(format!(
@@ -218,6 +219,7 @@ impl CassandraSinkTask {
         Ok(Codec {
             time_zone,
             unit: settings.unit,
+            timestamp_as_units: settings.timestamp == "UNITS_SINCE_EPOCH",
         })
     }
 
