@@ -5,7 +5,9 @@
 
 use std::collections::BTreeSet;
 
+use scylla::client::execution_profile::ExecutionProfileHandle;
 use scylla::client::session::Session;
+use scylla::cluster::metadata::Strategy;
 use scylla::frame::response::result::{ColumnType, NativeType};
 use scylla::statement::prepared::PreparedStatement;
 
@@ -365,8 +367,39 @@ pub fn ttl_seconds(table: &TableConfig) -> Option<i64> {
 }
 
 /// Read the schema, check the mapping, prepare the statements.
-pub async fn plan_table(session: &Session, topic: &str, table: &TableConfig) -> Result<TablePlan> {
+///
+/// `simple_strategy`: with `loadBalancing.localDc` set, that data centre and the execution
+/// profile that replaces the session's for a table whose keyspace uses `SimpleStrategy` (see
+/// [`super::session::execution_profile`]).
+pub async fn plan_table(
+    session: &Session,
+    topic: &str,
+    table: &TableConfig,
+    simple_strategy: Option<(&str, &ExecutionProfileHandle)>,
+) -> Result<TablePlan> {
     let schema = table_schema(session, table).await?;
+    let state = session.get_cluster_state();
+    let ks_name = table.keyspace.internal();
+    let simple = simple_strategy.filter(|_| {
+        state
+            .get_keyspace(ks_name)
+            .is_some_and(|ks| matches!(ks.strategy, Strategy::SimpleStrategy { .. }))
+    });
+    if let Some((local_dc, _)) = simple {
+        let remote = state
+            .get_nodes_info()
+            .iter()
+            .filter_map(|n| n.datacenter.as_deref())
+            .find(|dc| *dc != local_dc);
+        if let Some(dc) = remote {
+            tracing::warn!(
+                "keyspace {ks_name} uses SimpleStrategy, whose replicas ignore data centres, in \
+                 a cluster with nodes outside {local_dc} (e.g. {dc}): a write whose replicas \
+                 are all remote goes to a remote node; NetworkTopologyStrategy avoids that"
+            );
+        }
+    }
+    let profile = simple.map(|(_, handle)| handle);
     let entries = resolved_entries(table, &schema);
     let custom_query = table.query.is_some();
     let all_mapped = if custom_query {
@@ -394,6 +427,9 @@ pub async fn plan_table(session: &Session, topic: &str, table: &TableConfig) -> 
             )
         })?;
         p.set_consistency(consistency);
+        if let Some(handle) = profile {
+            p.set_execution_profile_handle(Some(handle.clone()));
+        }
         Ok::<_, Error>(p)
     };
     let write = StatementPlan::new(prepare(write_cql).await?, &entries, &schema);

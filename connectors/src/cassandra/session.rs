@@ -57,16 +57,7 @@ pub fn known_nodes(config: &CassandraSinkConfig) -> Vec<String> {
 /// Connect. An unreachable cluster is retriable (the task start is retried by the worker's
 /// restart policy only when the user asks; the message says what failed).
 pub async fn connect(config: &CassandraSinkConfig) -> Result<Session> {
-    let mut policy = DefaultPolicy::builder().token_aware(true);
-    if let Some(dc) = &config.local_dc {
-        policy = policy
-            .prefer_datacenter(dc.clone())
-            .permit_dc_failover(false);
-    }
-    let profile = ExecutionProfile::builder()
-        .request_timeout(Some(config.query_execution_timeout))
-        .load_balancing_policy(policy.build())
-        .build();
+    let profile = execution_profile(config, false);
     let pool = NonZeroUsize::new(config.connection_pool_local_size.max(1)).expect("max(1)");
     let mut builder = SessionBuilder::new()
         .known_nodes(known_nodes(config))
@@ -93,6 +84,30 @@ pub async fn connect(config: &CassandraSinkConfig) -> Result<Session> {
             true,
         )
     })
+}
+
+/// Token-aware routing, to `loadBalancing.localDc`'s nodes only (DataStax's driver never
+/// sends to a remote data centre unless told to) unless `permit_dc_failover`.
+///
+/// `permit_dc_failover` is for tables in a `SimpleStrategy` keyspace: its replicas ignore data
+/// centres, and the driver logs a warning on every request that prefers a data centre without
+/// a failover (a million log lines for a million rows). Their profile appends the other data
+/// centres' nodes at the end of the plan instead: where every node is in the local data centre
+/// (the usual case for `SimpleStrategy`) the plan is the same.
+pub fn execution_profile(
+    config: &CassandraSinkConfig,
+    permit_dc_failover: bool,
+) -> ExecutionProfile {
+    let mut policy = DefaultPolicy::builder().token_aware(true);
+    if let Some(dc) = &config.local_dc {
+        policy = policy
+            .prefer_datacenter(dc.clone())
+            .permit_dc_failover(permit_dc_failover);
+    }
+    ExecutionProfile::builder()
+        .request_timeout(Some(config.query_execution_timeout))
+        .load_balancing_policy(policy.build())
+        .build()
 }
 
 fn read_pem(path: &str, what: &str) -> Result<Vec<u8>> {
