@@ -296,7 +296,7 @@ pub fn first_error(path: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
-/// "first error: …\nlast N lines of <log>:\n…" for start-up failures.
+/// `"first error: …\nlast N lines of <log>:\n…"` for start-up failures.
 pub fn log_report(path: &Path, n: usize) -> String {
     let headline = first_error(path)
         .map(|l| format!("first error in log: {l}\n"))

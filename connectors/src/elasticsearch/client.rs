@@ -223,7 +223,7 @@ impl EsClient {
     }
 
     /// `call` with the retry policy; `what` names the call in errors (Confluent's wording:
-    /// "Failed to <what> due to '…' after N attempt(s)"). Any answer that is not transient
+    /// `Failed to <what> due to '…' after N attempt(s)`). Any answer that is not transient
     /// ends the retries and is returned, whatever its status.
     pub async fn call_with_retries(
         &self,
