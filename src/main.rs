@@ -169,8 +169,14 @@ fn main() -> ExitCode {
             }
         }
         Command::Plugins => {
+            use std::io::Write;
+            // `strait plugins | head`: a reader that stops early ends the listing quietly
+            // (`println!` panics on the broken pipe).
+            let mut out = std::io::stdout().lock();
             for info in registry().plugin_infos() {
-                println!("{:<18} {}", info.kind.as_str(), info.class);
+                if writeln!(out, "{:<18} {}", info.kind.as_str(), info.class).is_err() {
+                    break;
+                }
             }
             ExitCode::SUCCESS
         }
