@@ -53,6 +53,7 @@ pub(crate) mod connect;
 pub(crate) mod decode;
 pub(crate) mod encode;
 mod infer;
+pub mod pointer;
 pub(crate) mod scan;
 pub(crate) mod write;
 
