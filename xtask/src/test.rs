@@ -187,10 +187,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let mut env = running_services_env(ctx);
     // The Python clients of the interop tests (confluent-kafka's Avro serde) talk to the
     // registry: install them (cached) when it is up.
-    let python;
     if services::running_pid(ctx, services::find("schema-registry")?).is_some() {
-        python = crate::pyclients::install(ctx)?.display().to_string();
-        env.push((crate::pyclients::ENV, python.clone()));
+        let python = crate::pyclients::install(ctx)?.display().to_string();
+        env.push((crate::pyclients::ENV, python));
     }
     for (k, v) in &env {
         say!("{k}={v}");

@@ -852,11 +852,7 @@ fn write_native(
             let ms = match s {
                 Scalar::TimestampMs(m) => m,
                 Scalar::Date(d) => d * 86_400_000,
-                Scalar::Str(t) if codec.timestamp_as_units => t
-                    .trim()
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(|v| to_millis(v, codec.unit))
+                Scalar::Str(t) if codec.timestamp_as_units => units_since_epoch(t, codec.unit)
                     .ok_or_else(|| {
                         ConvError(format!(
                             "could not parse '{t}' as a CQL timestamp: codec.timestamp is \
@@ -1105,13 +1101,19 @@ fn to_nanos(v: i64, unit: TimeUnit) -> Option<i64> {
     convert_units(v, unit, TimeUnit::Nanoseconds)
 }
 
+/// An integer count of `unit` since the epoch, in milliseconds (`UNITS_SINCE_EPOCH`, and bare
+/// digits under the other patterns).
+fn units_since_epoch(t: &str, unit: TimeUnit) -> Option<i64> {
+    to_millis(t.trim().parse().ok()?, unit)
+}
+
 /// CQL timestamp literals and ISO-8601 (`T` or space, optional seconds, fraction and zone; a
 /// date alone is midnight), in `codec.time_zone` when no zone is written; a bare integer is a
 /// count of `codec.unit` since the epoch.
 pub fn parse_timestamp(t: &str, codec: &Codec) -> Option<i64> {
     let t = t.trim();
-    if let Ok(v) = t.parse::<i64>() {
-        return to_millis(v, codec.unit);
+    if let Some(ms) = units_since_epoch(t, codec.unit) {
+        return Some(ms);
     }
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
         return Some(dt.timestamp_millis());

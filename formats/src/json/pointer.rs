@@ -11,6 +11,8 @@
 
 use std::ops::Range;
 
+use strait_engine::{Error, Result};
+
 use super::scan::{Fail, Scanner};
 
 /// A parsed JSON Pointer: `""` is the whole document, `/a/0/b~1c` is member `a`, element (or
@@ -22,15 +24,20 @@ pub struct JsonPointer {
 }
 
 impl JsonPointer {
+    /// The whole document (`""`).
+    pub fn root() -> Self {
+        JsonPointer {
+            text: String::new(),
+            tokens: Vec::new(),
+        }
+    }
+
     /// Parse RFC 6901's form; `~0` is `~` and `~1` is `/`, any other `~` is an error, and a
-    /// non-empty pointer starts with `/`.
-    pub fn parse(text: &str) -> Result<Self, PointerError> {
-        let bad = |why: &str| PointerError(format!("Invalid JSON Pointer '{text}': {why}"));
+    /// non-empty pointer starts with `/`. A bad pointer is the configuration's fault.
+    pub fn parse(text: &str) -> Result<Self> {
+        let bad = |why: &str| Error::config(format!("Invalid JSON Pointer '{text}': {why}"));
         if text.is_empty() {
-            return Ok(JsonPointer {
-                text: String::new(),
-                tokens: Vec::new(),
-            });
+            return Ok(Self::root());
         }
         let Some(rest) = text.strip_prefix('/') else {
             return Err(bad("a non-empty pointer starts with '/'"));
@@ -82,33 +89,10 @@ impl std::fmt::Display for JsonPointer {
     }
 }
 
-/// A pointer that is not RFC 6901: the configuration's fault.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PointerError(pub String);
-
-impl std::fmt::Display for PointerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for PointerError {}
-
-/// A document that is not JSON (Jackson's message where the scanner has one): the server's
-/// fault, not the configuration's.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError(pub String);
-
-impl std::fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SyntaxError {}
-
-fn syntax(f: Fail) -> SyntaxError {
-    SyntaxError(f.to_string())
+/// A document that is not JSON (Jackson's message where the scanner has one): the data's
+/// fault (the server's), not the configuration's.
+fn syntax(f: Fail) -> Error {
+    Error::data(f.to_string())
 }
 
 /// What one scan of a document found.
@@ -126,11 +110,7 @@ pub struct Split {
 /// Split `doc` into the records at `data` and find the values at `others`, in one scan that
 /// also checks the whole document's syntax (what follows the first value is ignored, as
 /// Jackson's `readTree` ignores it).
-pub fn split(
-    doc: &[u8],
-    data: &JsonPointer,
-    others: &[&JsonPointer],
-) -> Result<Split, SyntaxError> {
+pub fn split(doc: &[u8], data: &JsonPointer, others: &[&JsonPointer]) -> Result<Split> {
     let mut pointers = Vec::with_capacity(others.len() + 1);
     pointers.push(data);
     pointers.extend_from_slice(others);
@@ -151,25 +131,26 @@ pub fn split(
 }
 
 /// The byte range of the value at `pointer` in `doc` (checking the whole document's syntax).
-pub fn find(doc: &[u8], pointer: &JsonPointer) -> Result<Option<Range<usize>>, SyntaxError> {
-    let root = JsonPointer::parse("").expect("the empty pointer");
-    Ok(split(doc, &root, &[pointer])?.found.remove(0))
+pub fn find(doc: &[u8], pointer: &JsonPointer) -> Result<Option<Range<usize>>> {
+    Ok(split(doc, &JsonPointer::root(), &[pointer])?
+        .found
+        .remove(0))
 }
 
 /// A found value as offset text: a string's content (unescaped), else the value's JSON text
 /// (a number as written, `true`, an object's text).
-pub fn text_of(json: &[u8]) -> Result<String, SyntaxError> {
+pub fn text_of(json: &[u8]) -> Result<String> {
     let mut sc = Scanner::new(json);
-    if sc.peek() == Some(b'"') {
+    let text = if sc.peek() == Some(b'"') {
         let mut out = Vec::new();
         sc.string_into(&mut out).map_err(syntax)?;
-        return String::from_utf8(out)
-            .map_err(|e| SyntaxError(format!("Invalid UTF-8 in a string: {e}")));
-    }
-    let start = sc.pos;
-    sc.skip_value().map_err(syntax)?;
-    String::from_utf8(json[start..sc.pos].to_vec())
-        .map_err(|e| SyntaxError(format!("Invalid UTF-8: {e}")))
+        out
+    } else {
+        let start = sc.pos;
+        sc.skip_value().map_err(syntax)?;
+        json[start..sc.pos].to_vec()
+    };
+    String::from_utf8(text).map_err(|e| Error::data(format!("Invalid UTF-8 in a JSON value: {e}")))
 }
 
 struct Walk<'p> {
@@ -297,9 +278,12 @@ mod tests {
         assert_eq!(p("/a~1b/m~0n/0").tokens, vec!["a/b", "m~n", "0"]);
         assert!(JsonPointer::parse("data")
             .unwrap_err()
-            .0
+            .message()
             .contains("starts with '/'"));
-        assert!(JsonPointer::parse("/a~2").unwrap_err().0.contains("'~'"));
+        assert!(JsonPointer::parse("/a~2")
+            .unwrap_err()
+            .message()
+            .contains("'~'"));
         assert!(JsonPointer::parse("/a~").is_err());
         let q = p("/x/01/10");
         assert_eq!((q.index(1), q.index(2)), (None, Some(10)));
@@ -379,7 +363,7 @@ mod tests {
         }
         let deep = "[".repeat(600) + &"]".repeat(600);
         let err = split(deep.as_bytes(), &p("/data"), &[]).unwrap_err();
-        assert!(err.0.contains("nesting depth"), "{err}");
+        assert!(err.message().contains("nesting depth"), "{err}");
         // What follows the first value is ignored, as Jackson's readTree ignores it.
         assert_eq!(
             split(br#"{"data": [1]} trailing"#, &p("/data"), &[])
