@@ -24,6 +24,8 @@ mod distributed;
 mod elasticsearch_sink;
 #[path = "standalone/exactly_once.rs"]
 mod exactly_once;
+#[path = "standalone/http_server.rs"]
+mod http_server;
 #[path = "standalone/internal_topics.rs"]
 mod internal_topics;
 #[path = "standalone/java_worker.rs"]

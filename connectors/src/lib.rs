@@ -22,6 +22,7 @@ pub mod cassandra;
 pub mod datagen;
 pub mod elasticsearch;
 pub mod file;
+pub mod http;
 pub mod s3;
 
 pub use blackhole::{blackhole_stats, reset_blackhole_stats};

@@ -1,0 +1,7 @@
+//! HTTP connectors: the HTTP source (Confluent's V1 `HttpSourceConnector` and V2
+//! `GenericHttpSourceConnector` keys) and the HTTP sink (Confluent's V1 `HttpSinkConnector` and
+//! Aiven's `HttpSinkConnector`), on one shared client ([`client`]) and one template syntax
+//! ([`template`]).
+
+pub mod client;
+pub mod template;
