@@ -368,6 +368,19 @@ impl HttpClient {
     /// after the backoff. A 401 with OAuth2 fetches a new token and tries once more without
     /// counting against the retries. Returns the first 2xx answer, or the last failure.
     pub async fn send(&self, request: &Request) -> std::result::Result<Response, Failure> {
+        self.send_with(request, |status| self.retry.on_status.contains(status))
+            .await
+    }
+
+    /// [`send`](Self::send) with the statuses worth another try chosen by `retry_status`
+    /// instead of `retry.on.status.codes` (the HTTP sink, splitting a rejected batch, does not
+    /// retry the status that rejected it). Transport errors, `Retry-After`, backoff and the
+    /// OAuth2 401 refresh are as in `send`.
+    pub async fn send_with(
+        &self,
+        request: &Request,
+        retry_status: impl Fn(u16) -> bool,
+    ) -> std::result::Result<Response, Failure> {
         let mut attempt = 0u32;
         let mut refreshed = false;
         loop {
@@ -383,7 +396,7 @@ impl HttpClient {
                     *self.token.lock().await = None;
                     continue;
                 }
-                Ok(r) if self.retry.on_status.contains(r.status.as_u16()) => {
+                Ok(r) if retry_status(r.status.as_u16()) => {
                     Some(retry_after(&r.headers).unwrap_or_else(|| self.retry.backoff(attempt)))
                 }
                 Ok(_) => None,

@@ -70,6 +70,22 @@ impl Template {
         out
     }
 
+    /// Append the text to `out`, each variable replaced by what `value(name, out)` appends:
+    /// the allocation-free form for per-record rendering (the HTTP sink's URLs and batch keys).
+    pub fn render_into(&self, out: &mut String, mut value: impl FnMut(&str, &mut String)) {
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Var(v) => value(v, out),
+            }
+        }
+    }
+
+    /// Whether the template has no variables (it renders to the same text every time).
+    pub fn is_constant(&self) -> bool {
+        !self.parts.iter().any(|p| matches!(p, Part::Var(_)))
+    }
+
     /// The text with each variable replaced by its value from `values` (missing ones by "").
     pub fn render(&self, values: &[(&str, &str)]) -> String {
         self.render_with(
@@ -123,6 +139,16 @@ mod tests {
             t.render_with(|_| "x y/z".into(), |v| url_encode(v)),
             "/a b/x%20y%2Fz"
         );
+    }
+
+    #[test]
+    fn render_into_appends() {
+        let t = Template::parse("k-${topic}-${key}", &["topic", "key"]);
+        assert!(!t.is_constant());
+        assert!(Template::parse("someKey", &["topic", "key"]).is_constant());
+        let mut out = String::from(">");
+        t.render_into(&mut out, |name, out| out.push_str(name));
+        assert_eq!(out, ">k-topic-key");
     }
 
     #[test]

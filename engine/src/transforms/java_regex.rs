@@ -75,6 +75,42 @@ impl JavaPattern {
         Ok(out)
     }
 
+    /// `pattern.matcher(text).replaceAll(replacement)`: every match (left to right, not
+    /// overlapping, as `find()` walks them) replaced by the expanded replacement. Borrowed when
+    /// nothing matches. (Used by the HTTP sink's `regex.patterns`.)
+    pub fn replace_all<'t>(
+        &self,
+        text: &'t str,
+        replacement: &JavaReplacement,
+    ) -> Result<std::borrow::Cow<'t, str>, JavaRegexError> {
+        let mut out: Option<String> = None;
+        let mut last = 0;
+        for caps in self.find.captures_iter(text) {
+            let Some(whole) = caps.get(0) else { continue };
+            let buf = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
+            buf.push_str(&text[last..whole.start()]);
+            for piece in &replacement.pieces {
+                match piece {
+                    Piece::Literal(s) => buf.push_str(s),
+                    Piece::Group(n) => {
+                        if let Some(m) = caps.get(*n) {
+                            buf.push_str(m.as_str());
+                        }
+                    }
+                    Piece::Fail(e) => return Err(e.clone()),
+                }
+            }
+            last = whole.end();
+        }
+        Ok(match out {
+            None => std::borrow::Cow::Borrowed(text),
+            Some(mut buf) => {
+                buf.push_str(&text[last..]);
+                std::borrow::Cow::Owned(buf)
+            }
+        })
+    }
+
     /// Number of capturing groups (`Matcher.groupCount()`).
     fn group_count(&self) -> usize {
         self.find.captures_len() - 1
@@ -285,6 +321,20 @@ mod tests {
         let p = JavaPattern::compile(pattern).unwrap();
         let r = JavaReplacement::parse(&p, replacement);
         p.replace_first(text, &r)
+    }
+
+    #[test]
+    fn replace_all_replaces_every_match() {
+        let p = JavaPattern::compile("(\\d+)").unwrap();
+        let r = JavaReplacement::parse(&p, "<$1>");
+        assert_eq!(p.replace_all("a1b22c", &r).unwrap(), "a<1>b<22>c");
+        assert!(matches!(
+            p.replace_all("none", &r).unwrap(),
+            std::borrow::Cow::Borrowed("none")
+        ));
+        let bad = JavaReplacement::parse(&p, "$2");
+        assert!(p.replace_all("1", &bad).is_err());
+        assert_eq!(p.replace_all("x", &bad).unwrap(), "x", "no match, no expansion");
     }
 
     #[test]
