@@ -39,6 +39,17 @@
 //! drain, and the requests. `--no-strait` runs the peer alone (a Strait build without the
 //! Cassandra sink is refused up front with that advice).
 //!
+//! `cargo xtask bench kafka_to_http` runs the HTTP sink benchmark (see
+//! `bench/src/bin/e2e/kafka_to_http.rs`): D1 JSON (1,000,000 records unless `--records`)
+//! pre-loaded into Kafka, POSTed as JSON arrays of 500 records to a local endpoint (the driver
+//! re-run as `e2e http-endpoint`, counting what arrives; its CPU is charged to neither sink) by
+//! Strait's HTTP sink (`io.confluent.connect.http.HttpSinkConnector`, Confluent V1 keys) and, as
+//! the JVM peer, by Kafka Connect running `bench/jvm/http-sink` (Confluent HTTP Sink V1's per-put
+//! work on `java.net.http`: no Confluent, Aiven or Camel HTTP sink resolves from Maven Central
+//! here; built like the OpenSearch peer, into `.test-services/bench-peers/http/`). No service
+//! besides Kafka. `--no-strait` runs the peer alone (a Strait build without the HTTP sink is
+//! refused up front with that advice).
+//!
 //! Kafka: when 127.0.0.1:9092 already answers as a broker that this checkout did not start (a
 //! colleague's, or another checkout's), the run uses it as if given `--bootstrap` and never
 //! stops it; the JVM peers then run on this checkout's Kafka jars, fetched (not started) as
@@ -65,13 +76,14 @@ pub struct Args {
         "exactly_once",
         "kafka_to_opensearch",
         "kafka_to_cassandra",
+        "kafka_to_http",
     ])]
     scenario: Option<String>,
     /// distributed: clusters started per implementation (alternating Java and Strait).
     #[arg(long, default_value_t = 3)]
     runs: usize,
     /// Records to pre-load and drain (default: 2,000,000; kafka_to_s3: 6,400,000;
-    /// kafka_to_opensearch: 2,000,000 per sink; kafka_to_cassandra: 1,000,000).
+    /// kafka_to_opensearch: 2,000,000 per sink; kafka_to_cassandra, kafka_to_http: 1,000,000).
     #[arg(long)]
     records: Option<u64>,
     /// kafka_to_s3: the S3 sink's flush.size (records per partition must be a multiple).
@@ -95,7 +107,8 @@ pub struct Args {
     /// Skip the JVM Kafka Connect peer.
     #[arg(long)]
     no_peer: bool,
-    /// kafka_to_opensearch, kafka_to_cassandra: skip Strait's drain (run the JVM peer alone).
+    /// kafka_to_opensearch, kafka_to_cassandra, kafka_to_http: skip Strait's drain (run the JVM
+    /// peer alone).
     #[arg(long)]
     no_strait: bool,
     /// kafka_to_opensearch: use the OpenSearch already running at this URL instead of the test
@@ -131,9 +144,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let to_s3 = args.scenario.as_deref() == Some("kafka_to_s3");
     let to_opensearch = args.scenario.as_deref() == Some("kafka_to_opensearch");
     let to_cassandra = args.scenario.as_deref() == Some("kafka_to_cassandra");
-    if args.no_strait && !(to_opensearch || to_cassandra) {
+    let to_http = args.scenario.as_deref() == Some("kafka_to_http");
+    if args.no_strait && !(to_opensearch || to_cassandra || to_http) {
         anyhow::bail!(
-            "--no-strait applies to the kafka_to_opensearch and kafka_to_cassandra scenarios"
+            "--no-strait applies to the kafka_to_opensearch, kafka_to_cassandra and \
+             kafka_to_http scenarios"
         );
     }
     if args.cassandra.is_some() && !to_cassandra {
@@ -224,6 +239,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     } else {
         None
     };
+    let http_plugin = if to_http && !args.no_peer {
+        Some(install_peer_plugin(ctx, &HTTP_PEER)?)
+    } else {
+        None
+    };
     if args.no_strait && args.no_peer {
         anyhow::bail!("--no-strait and --no-peer together leave nothing to run");
     }
@@ -290,6 +310,15 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     if let Some(plugin) = &cassandra_plugin {
         cmd.arg("--cassandra-plugin").arg(plugin);
+    }
+    if to_http {
+        cmd.args(["--scenario", "kafka_to_http"]);
+        if args.no_strait {
+            cmd.arg("--peer-only");
+        }
+    }
+    if let Some(plugin) = &http_plugin {
+        cmd.arg("--http-plugin").arg(plugin);
     }
     cmd.arg("--partitions")
         .arg(args.partitions.to_string())
@@ -367,6 +396,15 @@ const CASSANDRA_PEER: PeerProject = PeerProject {
     home: "cassandra",
     plugin: "cassandra-sink",
     jar: "strait-cassandra-sink.jar",
+};
+
+/// kafka_to_http's peer: Confluent HTTP Sink V1's per-put work on the JDK's HTTP client.
+const HTTP_PEER: PeerProject = PeerProject {
+    scenario: "kafka_to_http",
+    project: "bench/jvm/http-sink",
+    home: "http",
+    plugin: "http-sink",
+    jar: "strait-http-sink.jar",
 };
 
 /// Builds a JVM peer (`bench/jvm/…`) into a Kafka Connect plugin directory under

@@ -31,7 +31,10 @@
 //! `--scenario kafka_to_opensearch` the Elasticsearch/OpenSearch sink benchmark of
 //! [`kafka_to_opensearch`] (D1 → Kafka → OpenSearch `_bulk`, beside a JVM bulk sink);
 //! `--scenario kafka_to_cassandra` the Cassandra sink benchmark of [`kafka_to_cassandra`]
-//! (D1 → Kafka → CQL writes, beside DataStax's connector core on the JVM).
+//! (D1 → Kafka → CQL writes, beside DataStax's connector core on the JVM);
+//! `--scenario kafka_to_http` the HTTP sink benchmark of [`kafka_to_http`] (D1 → Kafka →
+//! batched JSON POSTs to a local endpoint, this binary re-run as `e2e http-endpoint`, beside
+//! Confluent HTTP Sink V1's work on the JVM).
 
 // A crate root looks for its modules beside it, where Cargo would take the file for a binary.
 /// xtask's CQL client (its services probe Cassandra with it), shared rather than copied: the
@@ -40,8 +43,12 @@
 mod cql;
 #[path = "e2e/exactly_once.rs"]
 mod exactly_once;
+#[path = "e2e/http_endpoint.rs"]
+mod http_endpoint;
 #[path = "e2e/kafka_to_cassandra.rs"]
 mod kafka_to_cassandra;
+#[path = "e2e/kafka_to_http.rs"]
+mod kafka_to_http;
 #[path = "e2e/kafka_to_opensearch.rs"]
 mod kafka_to_opensearch;
 #[path = "e2e/kafka_to_s3.rs"]
@@ -74,7 +81,7 @@ struct Args {
     /// `--smt-only TOPIC`: run only the SMT drains on that pre-loaded topic.
     smt_only: Option<String>,
     /// `--scenario NAME`: `default` (the six above), `kafka_to_s3`, `exactly_once`,
-    /// `kafka_to_opensearch` or `kafka_to_cassandra`.
+    /// `kafka_to_opensearch`, `kafka_to_cassandra` or `kafka_to_http`.
     scenario: String,
     /// `kafka_to_s3`: the S3 sink's `flush.size`.
     flush_size: u64,
@@ -84,8 +91,8 @@ struct Args {
     /// `kafka_to_s3`: Kafka Connect plugin directory holding Apache Iceberg's sink and its
     /// dependencies (the JVM peer); without it, or without `--java-libs`, no peer runs.
     iceberg_plugin: Option<PathBuf>,
-    /// `kafka_to_s3`/`kafka_to_opensearch`/`kafka_to_cassandra --peer-only`: pre-load and run
-    /// the JVM peer alone
+    /// `kafka_to_s3`/`kafka_to_opensearch`/`kafka_to_cassandra`/`kafka_to_http --peer-only`:
+    /// pre-load and run the JVM peer alone
     /// (for working on it, or while Strait's side does not run).
     peer_only: bool,
     /// `kafka_to_s3 --memory-budget BYTES`: the memory test. Strait alone, hourly partitioner
@@ -116,6 +123,9 @@ struct Args {
     /// `kafka_to_cassandra`: Kafka Connect plugin directory holding the JVM peer
     /// (`bench/jvm/cassandra-sink` packaged); without it, or without `--java-libs`, no peer runs.
     cassandra_plugin: Option<PathBuf>,
+    /// `kafka_to_http`: Kafka Connect plugin directory holding the JVM peer
+    /// (`bench/jvm/http-sink` packaged); without it, or without `--java-libs`, no peer runs.
+    http_plugin: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -142,6 +152,7 @@ fn parse_args() -> Result<Args> {
         cassandra: "127.0.0.1:9042".into(),
         cassandra_pid: None,
         cassandra_plugin: None,
+        http_plugin: None,
     };
     let mut records = None;
     let mut it = std::env::args().skip(1);
@@ -170,6 +181,7 @@ fn parse_args() -> Result<Args> {
             "--cassandra" => a.cassandra = val()?,
             "--cassandra-pid" => a.cassandra_pid = Some(val()?.parse()?),
             "--cassandra-plugin" => a.cassandra_plugin = Some(val()?.into()),
+            "--http-plugin" => a.http_plugin = Some(val()?.into()),
             other => bail!("unknown flag {other}"),
         }
     }
@@ -178,6 +190,7 @@ fn parse_args() -> Result<Args> {
         "exactly_once" => exactly_once::DEFAULT_RECORDS,
         "kafka_to_opensearch" => kafka_to_opensearch::DEFAULT_RECORDS,
         "kafka_to_cassandra" => kafka_to_cassandra::DEFAULT_RECORDS,
+        "kafka_to_http" => kafka_to_http::DEFAULT_RECORDS,
         _ => a.records,
     });
     Ok(a)
@@ -473,6 +486,10 @@ fn main() -> Result<()> {
         argv.next();
         return raw_consume(argv);
     }
+    if argv.peek().map(String::as_str) == Some("http-endpoint") {
+        argv.next();
+        return http_endpoint::main(argv);
+    }
     let mut a = parse_args()?;
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -490,9 +507,10 @@ fn main() -> Result<()> {
         "exactly_once" => return exactly_once::run(&a, stamp),
         "kafka_to_opensearch" => return kafka_to_opensearch::run(&a, stamp),
         "kafka_to_cassandra" => return kafka_to_cassandra::run(&a, stamp),
+        "kafka_to_http" => return kafka_to_http::run(&a, stamp),
         other => bail!(
             "unknown --scenario {other} (default, kafka_to_s3, exactly_once, kafka_to_opensearch, \
-             kafka_to_cassandra)"
+             kafka_to_cassandra, kafka_to_http)"
         ),
     }
     let topic = format!("bench-users-{stamp}");

@@ -43,8 +43,6 @@
 //! Then the ratio line (Strait / JVM records per sink CPU-second; target ≥ 5×) and the peak RSS
 //! ratio.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
@@ -109,7 +107,12 @@ pub(crate) fn run(a: &Args, stamp: u64) -> Result<()> {
     }
     let peer = Peer::from_args(&a.java_libs, &a.cassandra_plugin);
     if !a.peer_only {
-        ensure_strait_has_the_sink(&a.strait)?;
+        sink_bench::ensure_strait_has(
+            &a.strait,
+            STRAIT_CLASS,
+            "the Cassandra sink",
+            "kafka_to_cassandra",
+        )?;
     }
     ensure!(
         !a.peer_only || peer.is_some(),
@@ -233,30 +236,6 @@ fn row(d: &Drain, json_bytes: u64) -> String {
         d.node.partition_writes,
         d.rows
     )
-}
-
-/// Refuses a Strait build that does not provide the Cassandra sink, before the run loads
-/// anything: otherwise its worker would only fail at start with an unknown connector class.
-fn ensure_strait_has_the_sink(strait: &Path) -> Result<()> {
-    let out = Command::new(strait)
-        .arg("plugins")
-        .output()
-        .with_context(|| format!("running {} plugins", strait.display()))?;
-    ensure!(
-        out.status.success(),
-        "{} plugins failed ({}): {}",
-        strait.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !String::from_utf8_lossy(&out.stdout).contains(STRAIT_CLASS) {
-        bail!(
-            "this Strait build ({}) has no {STRAIT_CLASS}: the Cassandra sink is not in it yet. \
-             `cargo xtask bench kafka_to_cassandra --no-strait` runs the JVM peer alone.",
-            strait.display()
-        );
-    }
-    Ok(())
 }
 
 /// One sink draining `topic` into `bench.<table>`: Strait's when `peer` is None, else the JVM

@@ -1,19 +1,50 @@
 //! What the benchmarks of sinks writing into a server (`kafka_to_opensearch`,
-//! `kafka_to_cassandra`) share: pre-loading D1 into a fresh topic, starting Strait or the JVM
-//! peer on one connector config, removing the topics afterwards, and finding the server's
-//! process so its CPU can be read beside the sink's.
+//! `kafka_to_cassandra`, `kafka_to_http`) share: refusing a Strait build without the sink,
+//! pre-loading D1 into a fresh topic, starting Strait or the JVM peer on one connector config,
+//! removing the topics afterwards, and finding the server's process so its CPU can be read
+//! beside the sink's.
 
 use std::path::{Path, PathBuf};
-use std::process::Child;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use anyhow::{ensure, Result};
+use anyhow::{bail, ensure, Context, Result};
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::ClientConfig;
 
 use super::kafka_to_s3::{create_topics, preload};
 use super::{consumer, jvm_worker, strait_worker, topic_end, Args, JSON_CONVERTERS, PEER_HEAP};
+
+/// Refuses a Strait build that does not provide `class` (`what`, e.g. "the HTTP sink"), before
+/// the run loads anything: otherwise its worker would only fail at start with an unknown
+/// connector class. The message says how to run `scenario`'s JVM peer alone.
+pub(super) fn ensure_strait_has(
+    strait: &Path,
+    class: &str,
+    what: &str,
+    scenario: &str,
+) -> Result<()> {
+    let out = Command::new(strait)
+        .arg("plugins")
+        .output()
+        .with_context(|| format!("running {} plugins", strait.display()))?;
+    ensure!(
+        out.status.success(),
+        "{} plugins failed ({}): {}",
+        strait.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !String::from_utf8_lossy(&out.stdout).contains(class) {
+        bail!(
+            "this Strait build ({}) has no {class}: {what} is not in it yet. \
+             `cargo xtask bench {scenario} --no-strait` runs the JVM peer alone.",
+            strait.display()
+        );
+    }
+    Ok(())
+}
 
 /// Creates `topic` with `a.partitions` partitions and produces `a.records` D1 records into it
 /// (round-robin: record `i` lands in partition `i % partitions` at offset `i / partitions`),
