@@ -10,6 +10,8 @@
 //! | [`s3`] | `io.confluent.connect.s3.S3SinkConnector` | sink |
 //! | [`elasticsearch`] | `io.confluent.connect.elasticsearch.ElasticsearchSinkConnector` | sink |
 //! | [`cassandra`] | `com.datastax.oss.kafka.sink.CassandraSinkConnector` | sink |
+//! | [`http::source`] | `io.confluent.connect.http.HttpSourceConnector` | source |
+//! | [`http::source`] | `io.confluent.connect.http.source.GenericHttpSourceConnector` | source |
 //!
 //! [`connectors`] is the one explicit table the binary hands to the engine's registry.
 
@@ -37,5 +39,7 @@ pub fn connectors() -> Vec<Arc<dyn ConnectorPlugin>> {
         connector_plugin::<s3::S3SinkConnector>(),
         connector_plugin::<elasticsearch::ElasticsearchSinkConnector>(),
         connector_plugin::<cassandra::CassandraSinkConnector>(),
+        connector_plugin::<http::source::HttpSourceConnector>(),
+        connector_plugin::<http::source::GenericHttpSourceConnector>(),
     ]
 }

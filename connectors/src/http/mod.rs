@@ -4,4 +4,6 @@
 //! ([`template`]).
 
 pub mod client;
+pub mod source;
+pub mod source_config;
 pub mod template;
