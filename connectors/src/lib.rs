@@ -12,6 +12,8 @@
 //! | [`cassandra`] | `com.datastax.oss.kafka.sink.CassandraSinkConnector` | sink |
 //! | [`http::source`] | `io.confluent.connect.http.HttpSourceConnector` | source |
 //! | [`http::source`] | `io.confluent.connect.http.source.GenericHttpSourceConnector` | source |
+//! | [`http::sink`] | `io.confluent.connect.http.HttpSinkConnector` | sink |
+//! | [`http::sink`] | `io.aiven.kafka.connect.http.HttpSinkConnector` | sink |
 //!
 //! [`connectors`] is the one explicit table the binary hands to the engine's registry.
 
@@ -41,5 +43,7 @@ pub fn connectors() -> Vec<Arc<dyn ConnectorPlugin>> {
         connector_plugin::<cassandra::CassandraSinkConnector>(),
         connector_plugin::<http::source::HttpSourceConnector>(),
         connector_plugin::<http::source::GenericHttpSourceConnector>(),
+        connector_plugin::<http::sink::HttpSinkConnector>(),
+        connector_plugin::<http::sink::AivenHttpSinkConnector>(),
     ]
 }

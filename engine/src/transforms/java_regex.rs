@@ -334,7 +334,11 @@ mod tests {
         ));
         let bad = JavaReplacement::parse(&p, "$2");
         assert!(p.replace_all("1", &bad).is_err());
-        assert_eq!(p.replace_all("x", &bad).unwrap(), "x", "no match, no expansion");
+        assert_eq!(
+            p.replace_all("x", &bad).unwrap(),
+            "x",
+            "no match, no expansion"
+        );
     }
 
     #[test]
