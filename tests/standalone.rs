@@ -26,6 +26,8 @@ mod elasticsearch_sink;
 mod exactly_once;
 #[path = "standalone/http_server.rs"]
 mod http_server;
+#[path = "standalone/http_sink.rs"]
+mod http_sink;
 #[path = "standalone/internal_topics.rs"]
 mod internal_topics;
 #[path = "standalone/java_worker.rs"]
