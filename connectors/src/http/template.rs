@@ -136,7 +136,7 @@ mod tests {
     fn escaping_applies_to_values_only() {
         let t = Template::parse("/a b/${offset}", &["offset"]);
         assert_eq!(
-            t.render_with(|_| "x y/z".into(), |v| url_encode(v)),
+            t.render_with(|_| "x y/z".into(), url_encode),
             "/a b/x%20y%2Fz"
         );
     }
