@@ -733,7 +733,7 @@ impl HttpSinkTask {
             if self.progress.as_ref().is_some_and(|p| p.done[row]) {
                 continue;
             }
-            if let Some(e) = ctx.bad.get(&row) {
+            if let Some(e) = (!ctx.bad.is_empty()).then(|| ctx.bad.get(&row)).flatten() {
                 let e = Error::new(e.fault(), e.message());
                 self.record_failed(ctx, row, e, true)?;
                 continue;
