@@ -28,6 +28,8 @@ mod exactly_once;
 mod http_server;
 #[path = "standalone/http_sink.rs"]
 mod http_sink;
+#[path = "standalone/http_source.rs"]
+mod http_source;
 #[path = "standalone/internal_topics.rs"]
 mod internal_topics;
 #[path = "standalone/java_worker.rs"]

@@ -33,8 +33,9 @@
 //!   target (resolved against the request URL). Without a next link the same page is asked again
 //!   later, with the delivered records skipped as for cursors.
 //!
-//! A page that delivered records is followed by the next request at once; an empty page, or the
-//! last page, waits `request.interval.ms`. `http.requests.per.second` (Strait addition) caps the
+//! A page that delivered records is followed by the next request at once when the request
+//! depends on `${offset}` (or follows a link); an empty page, the last page, or a request that
+//! does not use `${offset}` (the seed's example) waits `request.interval.ms`. `http.requests.per.second` (Strait addition) caps the
 //! request rate of each API in a task, retries included. Delivery is at-least-once (a crash
 //! repeats the responses after the last offset commit); in distributed mode with
 //! `exactly.once.source.support=enabled` the source declares exactly-once support (a Strait
@@ -304,7 +305,7 @@ pub fn step(
     let n = all.len() as u64;
     // Records of a page asked again that were delivered before.
     let fresh = |skip: u64| all.iter().skip(skip as usize).cloned().collect::<Vec<_>>();
-    Ok(match &api.mode {
+    let mut step = match &api.mode {
         OffsetMode::SimpleIncrementing => {
             let current: i64 = at.offset.trim().parse().map_err(|_| {
                 Error::config(format!(
@@ -393,7 +394,14 @@ pub fn step(
                 }
             }
         },
-    })
+    };
+    // A request that does not depend on the offset would ask the same question again: it
+    // waits for the interval (the seed's example polls one URL every 60 s). A link is a new
+    // question whatever the templates say.
+    if !api.uses_offset && api.mode != OffsetMode::LinkHeader {
+        step.more = false;
+    }
+    Ok(step)
 }
 
 /// The target of the first `rel="next"` link in the `Link` headers (RFC 8288), resolved
@@ -739,6 +747,13 @@ mod tests {
         assert_eq!(
             (s.records.len(), s.next.clone(), s.more),
             (0, at("12", 0), false)
+        );
+        // The same URL every time: the offset still counts, but the next request waits.
+        let a = api("SIMPLE_INCREMENTING", &[("url", "http://h/items")]);
+        let s = step(&a, &at("10", 0), "u", &HeaderMap::new(), body).unwrap();
+        assert_eq!(
+            (s.records.len(), s.next.clone(), s.more),
+            (2, at("12", 0), false)
         );
         let e = step(&a, &at("12", 0), "u", &HeaderMap::new(), b"{\"data\":[1,").unwrap_err();
         assert!(e.message().contains("not valid JSON"), "{e}");

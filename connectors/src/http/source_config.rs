@@ -474,6 +474,9 @@ pub struct ApiSpec {
     pub initial_offset: String,
     pub data_pointer: JsonPointer,
     pub interval: Duration,
+    /// Whether a request depends on `${offset}` (URL, parameters, headers or body). One that
+    /// does not asks the same question every time, so it always waits `request.interval.ms`.
+    pub uses_offset: bool,
     /// Shortest gap between two requests (from `http.requests.per.second`).
     pub min_gap: Duration,
     pub retry: RetryPolicy,
@@ -611,28 +614,37 @@ impl ApiSpec {
         } else {
             Duration::ZERO
         };
+        let url = Template::parse(url, SOURCE_VARS);
+        let headers = pairs(
+            &key("http.request.headers"),
+            &k.headers,
+            &k.headers_separator,
+            ':',
+        )?;
+        let parameters = pairs(
+            &key("http.request.parameters"),
+            &k.parameters,
+            &k.parameters_separator,
+            '=',
+        )?;
+        let body = (!k.body.is_empty()).then(|| Template::parse(&k.body, SOURCE_VARS));
+        let uses_offset = url.uses("offset")
+            || headers.iter().any(|(_, t)| t.uses("offset"))
+            || parameters.iter().any(|(_, t)| t.uses("offset"))
+            || body.as_ref().is_some_and(|b| b.uses("offset"));
         Ok(ApiSpec {
             name: name.to_string(),
             method,
-            url: Template::parse(url, SOURCE_VARS),
-            headers: pairs(
-                &key("http.request.headers"),
-                &k.headers,
-                &k.headers_separator,
-                ':',
-            )?,
-            parameters: pairs(
-                &key("http.request.parameters"),
-                &k.parameters,
-                &k.parameters_separator,
-                '=',
-            )?,
-            body: (!k.body.is_empty()).then(|| Template::parse(&k.body, SOURCE_VARS)),
+            url,
+            headers,
+            parameters,
+            body,
             topic: Template::parse(topic, SOURCE_VARS),
             mode,
             initial_offset,
             data_pointer: pointer(&key("http.response.data.json.pointer"), &k.data_pointer)?,
             interval: Duration::from_millis(k.interval_ms as u64),
+            uses_offset,
             min_gap,
             retry: RetryPolicy {
                 max_retries: k.max_retries as u32,
