@@ -4,6 +4,7 @@
 //! ([`template`]).
 
 pub mod client;
+pub mod confluent_keys;
 pub mod sink;
 pub mod source;
 pub mod source_config;

@@ -13,9 +13,8 @@ use strait_engine::declare_config;
 use strait_engine::{Error, Result};
 use strait_formats::json::pointer::JsonPointer;
 
-use super::client::{
-    check_store_type, Auth, BackoffPolicy, OAuth2, RetryPolicy, StatusCodes, Transport,
-};
+use super::client::{Auth, BackoffPolicy, RetryPolicy, StatusCodes, Transport};
+use super::confluent_keys::ConfluentConnectionKeys;
 use super::template::Template;
 
 /// Variables the source's templates know.
@@ -189,7 +188,8 @@ declare_config! {
 }
 
 declare_config! {
-    /// Settings every API shares: entities, errors, authentication, TLS and proxy.
+    /// Settings every API shares: entities, errors, and Confluent's proxy, TLS and
+    /// authentication keys.
     #[derive(Debug, Clone)]
     pub struct ConnectionKeys {
         pub entity_names: Vec<String> {
@@ -207,141 +207,7 @@ declare_config! {
             importance: Low,
             doc: "What to do when a request still fails after its retries: FAIL the task, or IGNORE (log it and ask again after request.interval.ms from the same offset).",
         },
-        pub auth_type: String {
-            key: "auth.type",
-            ty: String,
-            default: "NONE",
-            validator: Validator::OneOfIgnoreCase(&["NONE", "BASIC", "BEARER", "OAUTH2"]),
-            importance: High,
-            doc: "Authentication type of the endpoint: NONE, BASIC, BEARER or OAUTH2 (client credentials).",
-        },
-        pub user: Option<String> {
-            key: "connection.user",
-            ty: String,
-            default: null,
-            importance: High,
-            doc: "The username to be used with an endpoint requiring basic authentication.",
-        },
-        pub password: Option<String> {
-            key: "connection.password",
-            ty: Password,
-            default: null,
-            importance: High,
-            doc: "The password to be used with an endpoint requiring basic authentication.",
-        },
-        pub bearer_token: Option<String> {
-            key: "bearer.token",
-            ty: Password,
-            default: null,
-            importance: High,
-            doc: "The token sent as 'Authorization: Bearer <token>' with auth.type=BEARER.",
-        },
-        pub oauth2_token_url: Option<String> {
-            key: "oauth2.token.url",
-            ty: String,
-            default: null,
-            importance: High,
-            doc: "The URL to be used for fetching the OAuth2 token (client credentials grant).",
-        },
-        pub oauth2_client_id: Option<String> {
-            key: "oauth2.client.id",
-            ty: String,
-            default: null,
-            importance: High,
-            doc: "The client id used when fetching the OAuth2 token.",
-        },
-        pub oauth2_client_secret: Option<String> {
-            key: "oauth2.client.secret",
-            ty: Password,
-            default: null,
-            importance: High,
-            doc: "The secret used when fetching the OAuth2 token.",
-        },
-        pub oauth2_token_property: String {
-            key: "oauth2.token.property",
-            ty: String,
-            default: "access_token",
-            importance: Low,
-            doc: "The name of the property containing the OAuth2 token returned by the token URL.",
-        },
-        pub oauth2_scope: String {
-            key: "oauth2.client.scope",
-            ty: String,
-            default: "any",
-            importance: Low,
-            doc: "The scope parameter sent to the token URL.",
-        },
-        pub oauth2_auth_mode: String {
-            key: "oauth2.client.auth.mode",
-            ty: String,
-            default: "header",
-            validator: Validator::OneOfIgnoreCase(&["header", "url"]),
-            importance: Low,
-            doc: "How the client credentials reach the token URL: 'header' (HTTP Basic) or 'url' (form fields).",
-        },
-        pub truststore_location: Option<String> {
-            key: "https.ssl.truststore.location",
-            ty: String,
-            default: null,
-            importance: Medium,
-            doc: "A PEM file of trusted CA certificates, added to the system's.",
-        },
-        pub truststore_type: String {
-            key: "https.ssl.truststore.type",
-            ty: String,
-            default: "PEM",
-            importance: Low,
-            doc: "The trust store's format: PEM only (convert JKS/PKCS12 stores with keytool/openssl).",
-        },
-        pub keystore_location: Option<String> {
-            key: "https.ssl.keystore.location",
-            ty: String,
-            default: null,
-            importance: Medium,
-            doc: "A PEM file with the client's certificate chain and private key, for mutual TLS.",
-        },
-        pub keystore_type: String {
-            key: "https.ssl.keystore.type",
-            ty: String,
-            default: "PEM",
-            importance: Low,
-            doc: "The key store's format: PEM only.",
-        },
-        pub verify_hostname: bool {
-            key: "https.host.verifier.enabled",
-            ty: Boolean,
-            default: "true",
-            importance: Low,
-            doc: "Whether the server's certificate must name the host.",
-        },
-        pub proxy_host: String {
-            key: "http.proxy.host",
-            ty: String,
-            default: "",
-            importance: Low,
-            doc: "The host of an HTTP proxy; empty: no proxy.",
-        },
-        pub proxy_port: i32 {
-            key: "http.proxy.port",
-            ty: Int,
-            default: "0",
-            importance: Low,
-            doc: "The port of the HTTP proxy.",
-        },
-        pub proxy_user: String {
-            key: "http.proxy.user",
-            ty: String,
-            default: "",
-            importance: Low,
-            doc: "The user name of the HTTP proxy.",
-        },
-        pub proxy_password: String {
-            key: "http.proxy.password",
-            ty: Password,
-            default: "",
-            importance: Low,
-            doc: "The password of the HTTP proxy.",
-        },
+        pub conn: ConfluentConnectionKeys { flatten },
     }
 }
 
@@ -674,51 +540,16 @@ fn required(value: Option<String>, key: &str, alias: &str) -> Result<String> {
 }
 
 fn connection(c: &ConnectionKeys) -> Result<(Auth, Transport, bool)> {
-    let need = |v: &Option<String>, key: &str, ty: &str| {
-        v.clone()
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::config(format!("{key} is required with auth.type={ty}")))
-    };
-    let auth = match c.auth_type.trim().to_ascii_uppercase().as_str() {
-        "BASIC" => Auth::Basic {
-            user: need(&c.user, "connection.user", "BASIC")?,
-            password: c.password.clone().unwrap_or_default(),
-        },
-        "BEARER" => Auth::Bearer(need(&c.bearer_token, "bearer.token", "BEARER")?),
-        "OAUTH2" => {
-            let mut o = OAuth2::new(
-                need(&c.oauth2_token_url, "oauth2.token.url", "OAUTH2")?,
-                need(&c.oauth2_client_id, "oauth2.client.id", "OAUTH2")?,
-                need(&c.oauth2_client_secret, "oauth2.client.secret", "OAUTH2")?,
-            );
-            o.token_property = c.oauth2_token_property.clone();
-            o.scope = c.oauth2_scope.clone();
-            o.credentials_in_header = c.oauth2_auth_mode.trim().eq_ignore_ascii_case("header");
-            Auth::OAuth2(o)
-        }
-        _ => Auth::None,
-    };
-    if c.truststore_location.is_some() {
-        check_store_type("https.ssl.truststore.type", &c.truststore_type)?;
+    let mut problems = Vec::new();
+    let auth = c.conn.auth(&mut problems);
+    problems.extend(c.conn.tls_problems());
+    if let Some((message, _)) = problems.into_iter().next() {
+        return Err(Error::config(message));
     }
-    if c.keystore_location.is_some() {
-        check_store_type("https.ssl.keystore.type", &c.keystore_type)?;
-    }
-    let proxy = if c.proxy_host.trim().is_empty() {
-        None
-    } else {
-        let url = format!("http://{}:{}", c.proxy_host.trim(), c.proxy_port);
-        let credentials =
-            (!c.proxy_user.is_empty()).then(|| (c.proxy_user.clone(), c.proxy_password.clone()));
-        Some((url, credentials))
-    };
-    let transport = Transport {
-        trust_pem: c.truststore_location.clone().filter(|s| !s.is_empty()),
-        identity_pem: c.keystore_location.clone().filter(|s| !s.is_empty()),
-        verify_hostname: c.verify_hostname,
-        proxy,
-        ..Transport::default()
-    };
+    // Timeouts are per API (set when a task builds its clients).
+    let transport = c
+        .conn
+        .transport(Duration::from_secs(30), Duration::from_secs(30));
     let fail = c.behavior_on_error.trim().eq_ignore_ascii_case("FAIL");
     Ok((auth, transport, fail))
 }
