@@ -422,3 +422,214 @@ fn v2_spreads_apis_and_entities_over_tasks() {
     assert_eq!(seen.lock().unwrap().len(), 4);
     w.stop();
 }
+
+/// Run `openssl` in `dir`, failing the test with its output when it fails.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl command (Debian package openssl) is needed for the TLS test");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A test CA, a server certificate for 127.0.0.1 and a client certificate it signed; the
+/// client's key and chain in one PEM file (what `https.ssl.keystore.location` takes).
+fn make_pki(dir: &std::path::Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=strait-test-ca",
+        ],
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    // Extensions make both X.509 v3 certificates (rustls refuses v1).
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    for (name, ext) in [("server", "server.ext"), ("client", "client.ext")] {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.csr"),
+                "-subj",
+                &format!("/CN={name}"),
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &format!("{name}.csr"),
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                &format!("{name}.pem"),
+                "-days",
+                "2",
+                "-extfile",
+                ext,
+            ],
+        );
+    }
+    let identity = std::fs::read_to_string(dir.join("client.pem")).unwrap()
+        + &std::fs::read_to_string(dir.join("client.key")).unwrap();
+    std::fs::write(dir.join("client-identity.pem"), identity).unwrap();
+}
+
+/// `openssl s_server -WWW` serving the files of its directory over TLS 1.2/1.3, demanding a
+/// client certificate signed by the test CA: a real TLS HTTP server from a Debian package.
+struct TlsFileServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl TlsFileServer {
+    fn start(dir: &std::path::Path) -> TlsFileServer {
+        let port = super::free_port();
+        let child = std::process::Command::new("openssl")
+            .args([
+                "s_server",
+                "-quiet",
+                "-WWW",
+                "-accept",
+                &port.to_string(),
+                "-cert",
+                "server.pem",
+                "-key",
+                "server.key",
+                "-Verify",
+                "1",
+                "-CAfile",
+                "ca.pem",
+            ])
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "openssl s_server did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        TlsFileServer { child, port }
+    }
+}
+
+impl Drop for TlsFileServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn https_with_a_pem_trust_store_and_a_client_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    std::fs::create_dir(&pki).unwrap();
+    make_pki(&pki);
+    std::fs::write(
+        pki.join("events.json"),
+        r#"{"data":[{"id":0},{"id":1},{"id":2}]}"#,
+    )
+    .unwrap();
+    let server = TlsFileServer::start(&pki);
+    let url = format!("https://127.0.0.1:{}/events.json", server.port);
+    let trusted = unique("https-ok");
+    let untrusted = unique("https-untrusted");
+    create_topic(&trusted, 1);
+    create_topic(&untrusted, 1);
+    let tls = format!(
+        "https.ssl.truststore.location={}\nhttps.ssl.truststore.type=PEM\n\
+         https.ssl.keystore.location={}\nhttps.ssl.keystore.type=PEM\n",
+        pki.join("ca.pem").display(),
+        pki.join("client-identity.pem").display()
+    );
+    let good = source_props(
+        "tls-good",
+        &trusted,
+        &format!("url={url}\nrequest.interval.ms=60000\n{tls}"),
+    );
+    // The system's roots do not know the test CA.
+    let bad = source_props(
+        "tls-bad",
+        &untrusted,
+        &format!("url={url}\nmax.retries=1\n"),
+    );
+    let no_cert = source_props(
+        "tls-no-client-cert",
+        &untrusted,
+        &format!(
+            "url={url}\nmax.retries=1\nhttps.ssl.truststore.location={}\nhttps.ssl.truststore.type=PEM\n",
+            pki.join("ca.pem").display()
+        ),
+    );
+    let w = Worker::start(
+        dir.path(),
+        "tls",
+        "",
+        &[
+            ("good.properties", good),
+            ("bad.properties", bad),
+            ("no-cert.properties", no_cert),
+        ],
+    );
+    let got = read_all(&trusted, 3, &w);
+    assert_eq!(ids(&got), vec![0, 1, 2]);
+    wait_rest(&w);
+    let trace = wait_task_failed(&w, "tls-bad");
+    assert!(
+        trace.to_lowercase().contains("certificate"),
+        "an untrusted server certificate fails the task, saying why: {trace}"
+    );
+    // The server demands a client certificate: trusting it is not enough.
+    let trace = wait_task_failed(&w, "tls-no-client-cert");
+    assert!(!trace.is_empty());
+    assert_eq!(
+        task_state(&w, "tls-good"),
+        "RUNNING",
+        "the connector with both stores keeps running"
+    );
+    w.stop();
+}
+
+/// The state of task 0 of `connector`.
+fn task_state(w: &Worker, connector: &str) -> String {
+    let (_, status) = w.get(&format!("/connectors/{connector}/status"));
+    status["tasks"][0]["state"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}

@@ -352,9 +352,9 @@ impl HttpClient {
         if transport.trust_all {
             b = b.danger_accept_invalid_certs(true);
         }
-        let http = b
-            .build()
-            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let http = b.build().map_err(|e| {
+            Error::config(format!("cannot build the HTTP client: {}", error_chain(&e)))
+        })?;
         Ok(HttpClient {
             http,
             auth,
