@@ -633,3 +633,44 @@ fn task_state(w: &Worker, connector: &str) -> String {
         .unwrap_or("")
         .to_string()
 }
+
+#[test]
+fn the_request_rate_limit_spaces_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("http-rate");
+    create_topic(&topic, 1);
+    let arrivals = Arc::new(Mutex::new(Vec::<Instant>::new()));
+    let a = arrivals.clone();
+    // 100 items, 20 a page: without a limit the five pages come back to back.
+    let server = HttpServer::start(move |req| {
+        a.lock().unwrap().push(Instant::now());
+        let from: usize = req.query("offset").unwrap().parse().unwrap();
+        Reply::json(
+            200,
+            &json!({"data": (from.min(100)..(from + PAGE).min(100)).map(item).collect::<Vec<_>>()}),
+        )
+    });
+    let props = source_props(
+        "rate",
+        &topic,
+        &format!(
+            "url={}\nhttp.request.parameters=offset=${{offset}}\nhttp.requests.per.second=4\n",
+            server.url("/items")
+        ),
+    );
+    let w = Worker::start(dir.path(), "rate", "", &[("http.properties", props)]);
+    let got = read_all(&topic, 100, &w);
+    assert_eq!(ids(&got), (0..100).collect::<Vec<u64>>());
+    let times = arrivals.lock().unwrap().clone();
+    assert!(
+        times.len() >= 6,
+        "five pages and an empty one: {}",
+        times.len()
+    );
+    for pair in times.windows(2) {
+        let gap = pair[1] - pair[0];
+        // 4 per second: 250 ms apart (a little less for clock granularity).
+        assert!(gap >= Duration::from_millis(240), "requests {gap:?} apart");
+    }
+    w.stop();
+}
