@@ -9,6 +9,7 @@
 
 mod bench;
 mod conformance;
+mod deploy;
 mod docs;
 mod fuzz;
 mod golden;
@@ -47,6 +48,9 @@ enum Command {
     /// Regenerate docs/configuration.md from the code's config definitions (`--check`: fail
     /// if the committed file is out of date).
     Docs(docs::Args),
+    /// Lint the shipping recipes under deploy/ (Kubernetes schemas, hadolint, shellcheck,
+    /// systemd-analyze, the image entrypoint's CONNECT_* translation); `--build-image` builds it.
+    LintDeploy(deploy::Args),
 }
 
 fn main() {
@@ -64,6 +68,7 @@ fn main() {
         Command::Bench(args) => bench::run(&ctx, args),
         Command::Docs(args) => docs::run(&ctx, args),
         Command::PyClients(args) => pyclients::run(&ctx, args),
+        Command::LintDeploy(args) => deploy::run(&ctx, args),
     };
     if let Err(e) = result {
         fail(e);
