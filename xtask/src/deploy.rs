@@ -46,7 +46,7 @@ const REQUIRED_KEYS: &[&str] = &[
     "status.storage.topic",
 ];
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Default)]
 pub struct Args {
     /// Also build the image (`docker build -f deploy/Dockerfile .`, or podman), which needs a
     /// running engine and access to its base images' registry.

@@ -3,7 +3,8 @@
 //! It runs in stages so that the machine (CI's has 2 cores) never carries a JVM that no running
 //! test needs, and never compiles while services idle:
 //!
-//! 1. Optionally (`--fuzz-smoke`, or `CI=true`) runs every fuzz target for a few seconds.
+//! 1. Optionally (`--fuzz-smoke`, or `CI=true`) runs every fuzz target for a few seconds; under
+//!    CI, `cargo xtask lint-deploy` ([`crate::deploy`]) before it.
 //! 2. Compiles every test binary (`cargo test --workspace --no-run`) with no service up.
 //! 3. **Base stage**: starts Kafka (and, under CI or `--conformance`, runs the REST conformance
 //!    scenario against Apache Kafka Connect, which brings its own reference worker up and down),
@@ -130,6 +131,15 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         started: Vec::new(),
     };
 
+    // Under CI, the shipping recipes' offline lints first (`cargo xtask lint-deploy`, ~15 s).
+    let mut lint_deploy_failed = false;
+    if ci() {
+        if let Err(e) = crate::deploy::run(ctx, crate::deploy::Args::default()) {
+            say!("lint-deploy FAILED: {e:#}");
+            lint_deploy_failed = true;
+        }
+    }
+
     report_free_disk(ctx, "before the fuzz smoke");
     let mut fuzz_failed = false;
     if args.fuzz_smoke || ci() {
@@ -247,6 +257,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if conformance_failed {
         say!("conformance failed (see above)");
     }
+    if lint_deploy_failed {
+        say!("lint-deploy failed (see above)");
+    }
     // The closing line: what the whole run did, in the plain form any reader understands.
     // (nextest prints its own closing summary, per stage.)
     if !nextest {
@@ -255,7 +268,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             tally.passed, tally.failed, tally.ignored
         );
     }
-    if !ok || fuzz_failed || conformance_failed {
+    if !ok || fuzz_failed || conformance_failed || lint_deploy_failed {
         std::process::exit(1);
     }
     Ok(())
