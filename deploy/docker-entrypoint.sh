@@ -12,7 +12,8 @@
 # strip CONNECT_, lower-case, `___` -> `-`, `__` -> `_`, `_` -> `.`
 # (CONNECT_BOOTSTRAP_SERVERS -> bootstrap.servers, CONNECT_PRODUCER_LINGER__MS would be
 # producer.linger_ms). A variable wins over the same key in the file. It is written to
-# $STRAIT_WORKER_GENERATED (default /var/lib/strait/worker.properties).
+# $STRAIT_WORKER_GENERATED (default /var/lib/strait/worker.properties; $TMPDIR or /tmp when that
+# directory is not writable).
 #
 # Not turned into properties: CONNECT_LOG4J_ROOT_LOGLEVEL (it sets STRAIT_LOG, the log filter, when
 # that is unset), CONNECT_LOG4J_LOGGERS, CONNECT_LOG4J_APPENDER_STDOUT_LAYOUT_CONVERSIONPATTERN and
@@ -29,7 +30,11 @@ generate_worker_properties() {
     if [ ! -r "$base" ]; then
         base=/dev/null
     fi
-    mkdir -p "$(dirname "$out")"
+    mkdir -p "$(dirname "$out")" 2>/dev/null || true
+    if [ -z "${STRAIT_WORKER_GENERATED:-}" ] && [ ! -w "$(dirname "$out")" ]; then
+        # Run as another uid (e.g. OpenShift's arbitrary ones): the temporary directory will do.
+        out="${TMPDIR:-/tmp}/strait-worker.properties"
+    fi
     tmp="$out.tmp.$$"
     awk '
         function excluded(name) {
