@@ -47,7 +47,12 @@ pub fn configuration_reference(registry: &Registry) -> String {
         "\nPrefixed keys: `producer.*`, `consumer.*` and `admin.*` configure the Kafka clients \
          (passed to librdkafka, Java-only client keys dropped); `key.converter.*`, \
          `value.converter.*` and `header.converter.*` configure the converters (see \
-         [converters](#converters)).\n\n",
+         [converters](#converters)); `config.providers.<name>.class` names the class of each \
+         provider listed in `config.providers` (Java's `FileConfigProvider`, \
+         `DirectoryConfigProvider` or `EnvVarConfigProvider`, by full class name) and \
+         `config.providers.<name>.param.*` configures it (`allowed.paths`, \
+         `allowlist.pattern`). Any value of the worker file may hold a variable of a provider \
+         the file declares.\n\n",
     );
     let _ = writeln!(
         out,
@@ -91,9 +96,10 @@ pub fn configuration_reference(registry: &Registry) -> String {
          a class name or any alias listed under [connectors](#connectors); \
          `producer.override.*` / `consumer.override.*` / `admin.override.*` override the \
          worker's client settings for one connector, as far as the worker's \
-         `connector.client.config.override.policy` allows. A value holding a config provider \
-         reference (`${env:NAME}`, `${file:path:key}`) is rejected: config providers do not \
-         exist yet.\n\n\
+         `connector.client.config.override.policy` allows. Values may hold config provider \
+         variables (`${env:NAME}`, `${file:path:key}`, `${dir:path:key}`), resolved with the \
+         worker's `config.providers` when the connector is validated and started; the API \
+         keeps showing the variables.\n\n\
          ### All connectors\n\n",
     );
     let base = ConnectorKeys::config_def();

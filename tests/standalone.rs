@@ -18,6 +18,8 @@ mod avro;
 mod avro_interop;
 #[path = "standalone/cassandra.rs"]
 mod cassandra_sink;
+#[path = "standalone/config_providers.rs"]
+mod config_providers;
 #[path = "standalone/distributed.rs"]
 mod distributed;
 #[path = "standalone/elasticsearch.rs"]
@@ -568,15 +570,6 @@ fn security_keys_are_enforced_not_ignored() {
     assert!(err.contains("rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"), "{err}");
     assert!(err.contains("REST API unprotected"), "{err}");
 
-    let (code, err) = run_to_exit(
-        dir.path(),
-        &format!("{base}config.providers=file\nconfig.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider\n"),
-        &[],
-    );
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("config.providers=file"), "{err}");
-    assert!(err.contains("config providers are not supported"), "{err}");
-
     // override.policy=None: the connector's consumer override is refused with Java's message.
     let topic = unique("sec-policy");
     let sink = format!(
@@ -598,19 +591,7 @@ fn security_keys_are_enforced_not_ignored() {
         "{err}"
     );
 
-    // An unresolved provider reference is refused instead of naming a file `${env:OUT_FILE}`.
-    let literal = dir.path().join("${env:OUT_FILE}");
-    let sink = format!(
-        "name={topic}-ref\nconnector.class=FileStreamSink\ntopics={topic}\nfile={}\n",
-        literal.display()
-    );
-    let (code, err) = run_to_exit(dir.path(), &base, &[("sink.properties", &sink)]);
-    assert_eq!(code, 3, "{err}");
-    assert!(
-        err.contains("The value of file contains the config provider reference ${env:OUT_FILE}"),
-        "{err}"
-    );
-    assert!(!literal.exists());
+    // Config providers (`config.providers`) are implemented: tests/standalone/config_providers.rs.
 
     // Principal lets the principal keys through to a client that really connects.
     let w = Worker::start(

@@ -505,6 +505,10 @@ impl DistributedConfig {
     pub fn from_props(props: &Props) -> Result<Self> {
         let extra = DistributedKeys::config_def();
         let worker = WorkerConfig::from_props_with(props, &extra)?;
+        // The distributed keys are read with their `${provider:…}` variables resolved too
+        // (`originals` holds the resolved values).
+        let resolved = worker.originals.clone();
+        let props = &resolved;
         let errors = extra.errors(props);
         if !errors.is_empty() {
             return Err(Error::config(format!(
@@ -710,7 +714,6 @@ mod tests {
                 "DES",
                 "MAC algorithms",
             ),
-            ("config.providers", "file", "config providers"),
         ] {
             let e = DistributedConfig::from_props(&with(&[(key, value)]))
                 .unwrap_err()

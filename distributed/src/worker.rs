@@ -134,7 +134,11 @@ impl LocalWork {
             .and_then(|class| {
                 strait_engine::herder::validate::find_connector(&self.worker.registry, class)
             });
-        let checked = plugin.and_then(|p| lifecycle::check_connector(&*p, config).map(|_| p));
+        // Checked with its variables resolved; `config` (raw) is what is kept.
+        let checked = plugin.and_then(|p| {
+            let resolved = lifecycle::resolved(&self.worker.config, config)?;
+            lifecycle::check_connector(&*p, &resolved).map(|_| p)
+        });
         let (plugin, status) = match checked {
             Ok(p) => (Some(p), status_of(target)),
             Err(e) => {
@@ -186,7 +190,8 @@ impl LocalWork {
         if c.target != TargetState::Started || c.status.state != State::Running {
             return None;
         }
-        match lifecycle::generate_task_configs(name, &*c.plugin, &c.config) {
+        // Raw (reverse-transformed) configs: they go to the config topic.
+        match lifecycle::generate_task_configs(name, &*c.plugin, &c.config, &self.worker.config) {
             Ok(configs) => Some(configs),
             Err(e) => {
                 tracing::error!(connector = name, error = %e, "connector failed to generate task configs");
@@ -226,12 +231,13 @@ impl LocalWork {
             })
             .and_then(|plugin| {
                 let tracked = TrackedPlugin::wrap(plugin, connector, self.topics.clone());
+                // Both configs are stored raw; the task runs with their variables resolved.
                 lifecycle::task_spec(
                     connector,
                     id,
                     tracked,
-                    connector_config,
-                    task_config,
+                    &lifecycle::resolved(&self.worker.config, connector_config)?,
+                    lifecycle::resolved(&self.worker.config, &task_config)?,
                     worker,
                 )
             });

@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod config;
+pub mod config_provider;
 pub mod error;
 pub mod java_json;
 pub mod java_text;

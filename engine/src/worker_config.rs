@@ -1,12 +1,17 @@
 //! Worker configuration: the keys and defaults of Kafka Connect's `connect-standalone.properties`
 //! / `connect-distributed.properties` (`WorkerConfig`, `StandaloneConfig`, `RestServerConfig`).
 //! Java-only keys that mean nothing here (e.g. `plugin.path`) are accepted with a warning; keys
-//! whose absence would weaken security (`rest.extension.classes`, `config.providers`) are refused
-//! until Strait implements them; any other key Strait does not use gets Java's "not used" warning.
+//! whose absence would weaken security (`rest.extension.classes`) are refused until Strait
+//! implements them; any other key Strait does not use gets Java's "not used" warning.
+//!
+//! `${provider:[path:]key}` variables in the worker file are resolved with the providers the file
+//! declares (`config.providers`, see [`crate::config_provider`]) before any key is parsed, as
+//! Java's `AbstractConfig` does; that reads the files and environment they name.
 
 use std::time::Duration;
 
 use crate::config::{with_prefix, ConfigDef, Props, Validator};
+use crate::config_provider::{resolve_worker_props, ConfigProviders};
 use crate::declare_config;
 use crate::error::{Error, Result};
 use crate::kafka::{ClientOverridePolicy, OVERRIDE_POLICY_CONFIG};
@@ -28,9 +33,8 @@ pub const IGNORED_KEYS: &[&str] = &[
 /// `rest.extension.classes`: refused when set, since the extensions (e.g. Java's
 /// `BasicAuthSecurityRestExtension`) do not exist here and ignoring them would open the REST API.
 pub const REST_EXTENSION_CLASSES_CONFIG: &str = "rest.extension.classes";
-/// `config.providers`: refused when set, since ignoring it would leave `${provider:…}`
-/// references literal (a file named `${env:OUT}`, a reference sent as a password).
-pub const CONFIG_PROVIDERS_CONFIG: &str = "config.providers";
+/// `config.providers`: the names of the worker's config providers (KIP-297).
+pub const CONFIG_PROVIDERS_CONFIG: &str = crate::config_provider::CONFIG_PROVIDERS_CONFIG;
 
 /// Prefixes of keys that belong to other configs (clients, converters, the pre-3.0 REST
 /// settings' successors), as Java's `WorkerConfig` passes them on with `originalsWithPrefix`;
@@ -43,6 +47,8 @@ const PASSED_ON_PREFIXES: &[&str] = &[
     "value.converter.",
     "header.converter.",
     "listeners.https.",
+    // `config.providers.<name>.class` / `.param.*`, read by `crate::config_provider`.
+    "config.providers.",
 ];
 
 /// Keys read outside the definition: the pre-3.0 REST listener settings.
@@ -240,16 +246,17 @@ declare_config! {
             width: Long,
             display: "REST extensions",
         },
-        // As `rest.extension.classes`: declared, refused when set, never read.
-        _config_providers: Vec<String> {
+        /// `config.providers`: provider names; each one's class and parameters are
+        /// `config.providers.<name>.class` / `.param.*` (see [`crate::config_provider`]).
+        pub config_provider_names: Vec<String> {
             key: CONFIG_PROVIDERS_CONFIG,
             ty: List,
             default: "",
             importance: Low,
-            doc: "Comma-separated names of ConfigProvider classes. Not supported by Strait yet: \
-                  a non-empty value is refused at start-up, and connector configs with \
-                  ${provider:path:key} references are rejected, instead of passing the \
-                  references on unresolved.",
+            doc: "Comma-separated names of ConfigProvider classes, loaded and used in the order \
+                  specified. Implementing the interface  ConfigProvider allows you to replace \
+                  variable references in connector configurations, such as for externalized \
+                  secrets. ",
             group: WORKER, order: 16,
             width: Long,
             display: "Config providers",
@@ -274,8 +281,12 @@ declare_config! {
             display: "Sink buffer memory",
             map: |n: i64| n as usize,
         },
-        /// Every key as given, for the `producer.`, `consumer.`, `admin.` and converter prefixes.
+        /// Every key as given (variables resolved), for the `producer.`, `consumer.`, `admin.`
+        /// and converter prefixes.
         pub originals: Props { originals },
+        /// The providers that resolve variables in connector configs (Java's
+        /// `WorkerConfigTransformer`).
+        pub config_providers: ConfigProviders { derived },
     }
 }
 
@@ -287,10 +298,7 @@ fn refused(key: &str, value: &str) -> Option<Error> {
     if value.split(',').all(|v| v.trim().is_empty()) {
         return None;
     }
-    let why = match key {
-        REST_EXTENSION_CLASSES_CONFIG => "REST extensions are not supported by Strait yet, and starting without them (e.g. without BasicAuthSecurityRestExtension) would leave the REST API unprotected. Remove the key to run without REST extensions",
-        _ => "config providers are not supported by Strait yet, and ${provider:path:key} references would be passed on unresolved. Remove the key and put the values in the configurations themselves",
-    };
+    let why = "REST extensions are not supported by Strait yet, and starting without them (e.g. without BasicAuthSecurityRestExtension) would leave the REST API unprotected. Remove the key to run without REST extensions";
     Some(Error::unsupported(format!(
         "Invalid worker configuration: {key}={}: {why}",
         value.trim()
@@ -321,6 +329,9 @@ impl WorkerConfig {
     /// As [`from_props`](Self::from_props), for a mode that defines more keys (`extra`, e.g.
     /// distributed mode's): those are validated by the caller and not reported as unused.
     pub fn from_props_with(props: &Props, extra: &ConfigDef) -> Result<Self> {
+        // Java's `AbstractConfig` resolves the variables first; the keys are parsed from (and
+        // `originals` keeps) the resolved values.
+        let props = &resolve_worker_props(props)?;
         let def = Self::config_def();
         let errors = def.errors(props);
         if !errors.is_empty() {
@@ -356,14 +367,16 @@ impl WorkerConfig {
             }
         }
         let props = &props;
-        for key in [REST_EXTENSION_CLASSES_CONFIG, CONFIG_PROVIDERS_CONFIG] {
-            if let Some(e) = props.get(key).and_then(|v| refused(key, v)) {
-                return Err(e);
-            }
+        if let Some(e) = props
+            .get(REST_EXTENSION_CLASSES_CONFIG)
+            .and_then(|v| refused(REST_EXTENSION_CLASSES_CONFIG, v))
+        {
+            return Err(e);
         }
         // Every `ConfigDef` check passed above; what can still fail is the override policy's
-        // class, which Java resolves when the worker starts.
-        let config = Self::parse(props)?;
+        // class, which Java resolves when the worker starts, and the providers' classes.
+        let mut config = Self::parse(props)?;
+        config.config_providers = ConfigProviders::from_worker_props(props)?;
         for key in IGNORED_KEYS {
             if props.contains_key(*key) {
                 tracing::warn!(
@@ -550,24 +563,65 @@ mod tests {
     }
 
     #[test]
-    fn rest_extensions_and_config_providers_are_refused_when_set() {
-        for (key, value, says) in [
+    fn rest_extensions_are_refused_when_set() {
+        let (key, value) = (
+            "rest.extension.classes",
+            "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
+        );
+        let mut p = base();
+        p.insert(key.into(), value.into());
+        let err = WorkerConfig::from_props(&p).unwrap_err();
+        assert!(err.message().contains(&format!("{key}={value}")), "{err}");
+        assert!(err.message().contains("REST API unprotected"), "{err}");
+        // Empty means "none", as in Java.
+        p.insert(key.into(), " ".into());
+        WorkerConfig::from_props(&p).unwrap();
+    }
+
+    #[test]
+    fn variables_resolve_before_parsing_and_providers_serve_connectors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("worker-secrets.properties");
+        std::fs::write(&file, "port=9999\nlinger=7\n").unwrap();
+        let mut p = base();
+        for (k, v) in [
+            ("config.providers", "file"),
             (
-                "rest.extension.classes",
-                "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
-                "REST API unprotected",
+                "config.providers.file.class",
+                crate::config_provider::FILE_CONFIG_PROVIDER,
             ),
-            ("config.providers", "env", "unresolved"),
+            (
+                "config.providers.file.param.allowed.paths",
+                &dir.path().display().to_string(),
+            ),
+            (
+                "offset.flush.timeout.ms",
+                &format!("${{file:{}:port}}", file.display()),
+            ),
+            (
+                "producer.linger.ms",
+                &format!("${{file:{}:linger}}", file.display()),
+            ),
         ] {
-            let mut p = base();
-            p.insert(key.into(), value.into());
-            let err = WorkerConfig::from_props(&p).unwrap_err();
-            assert!(err.message().contains(&format!("{key}={value}")), "{err}");
-            assert!(err.message().contains(says), "{err}");
-            // Empty means "none", as in Java.
-            p.insert(key.into(), " ".into());
-            WorkerConfig::from_props(&p).unwrap();
+            p.insert(k.into(), v.to_string());
         }
+        let w = WorkerConfig::from_props(&p).unwrap();
+        assert_eq!(w.offset_flush_timeout, Duration::from_millis(9999));
+        assert_eq!(w.client_props("producer.")["linger.ms"], "7");
+        assert_eq!(w.config_provider_names, ["file"]);
+        let connector =
+            crate::config::props_from(&[("topic", &format!("${{file:{}:port}}", file.display()))]);
+        assert_eq!(
+            w.config_providers.transform(&connector).unwrap()["topic"],
+            "9999"
+        );
+        // `config.providers.*` keys are the providers', not unused.
+        assert!(unused_keys(&WorkerConfig::config_def(), &p).is_empty());
+        // No providers: nothing resolves.
+        assert!(WorkerConfig::from_props(&base())
+            .unwrap()
+            .config_providers
+            .is_empty());
     }
 
     #[test]

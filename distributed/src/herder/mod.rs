@@ -346,6 +346,8 @@ impl DistributedHerder {
         if snapshot.target_state(name) != Some(TargetState::Stopped) {
             return Err(offsets::not_stopped(name));
         }
+        // The offsets API works with the resolved config, as Java's `connectorConfig`.
+        let config = lifecycle::resolved(&core.worker.config, &config)?;
         let plugin = find_connector(
             &self.registry,
             config

@@ -54,7 +54,9 @@
 //! Each field is a key, `{ flatten }`, which embeds another declared config's keys at that
 //! position (Java's `JsonConverterConfig` extends `ConverterConfig` this way), or
 //! `{ originals }`, a [`Props`] field that keeps every key as given (Java's `originals()`, for
-//! prefixed keys passed on to clients). A key's entries come in this order; those marked
+//! prefixed keys passed on to clients), or `{ derived }`, a field no key fills: `parse` sets its
+//! `Default` and the config's own constructor derives it from the parsed keys afterwards
+//! (e.g. the worker's config providers). A key's entries come in this order; those marked
 //! optional may be left out:
 //!
 //! | entry | meaning |
@@ -195,6 +197,9 @@ macro_rules! declare_config {
     (@def $def:ident, $field_ty:ty; originals) => {
         $def
     };
+    (@def $def:ident, $field_ty:ty; derived) => {
+        $def
+    };
     (@def $def:ident, $field_ty:ty; $($body:tt)*) => {
         $def.with_key($crate::declare_config!(@key $field_ty; $($body)*).0)
     };
@@ -204,6 +209,9 @@ macro_rules! declare_config {
     };
     (@parse $props:ident, $field_ty:ty; originals) => {
         <$crate::config::Props as ::std::clone::Clone>::clone($props)
+    };
+    (@parse $props:ident, $field_ty:ty; derived) => {
+        <$field_ty as ::std::default::Default>::default()
     };
     (@parse $props:ident, $field_ty:ty; $($body:tt)*) => {{
         let (key, parse) = $crate::declare_config!(@key $field_ty; $($body)*);

@@ -19,14 +19,24 @@ pub fn check_connector(plugin: &dyn ConnectorPlugin, config: &Props) -> Result<(
     FrameworkConfig::parse(plugin.connector_type(), config).and_then(|_| plugin.check(config))
 }
 
+/// A stored (raw) connector or task config with its `${provider:…}` variables resolved by the
+/// worker's config providers (Java's `ClusterConfigState.connectorConfig` / `taskConfig`): what
+/// connectors and tasks are started with. The raw form stays what is stored and shown.
+pub fn resolved(worker: &WorkerConfig, raw: &Props) -> Result<Props> {
+    worker.config_providers.transform(raw)
+}
+
 /// Java's `Worker.connectorTaskConfigs`: the connector's task configs, at most `tasks.max`
 /// unless `tasks.max.enforce=false`, each with `task.class` and the sink's `topics` /
-/// `topics.regex`.
+/// `topics.regex`. The connector sees its config resolved; the task configs come back in raw
+/// form (`AbstractHerder.reverseTransform`), ready to store and compare with stored ones.
 pub fn generate_task_configs(
     name: &str,
     plugin: &dyn ConnectorPlugin,
-    config: &Props,
+    raw_config: &Props,
+    worker: &WorkerConfig,
 ) -> Result<Vec<Props>> {
+    let config = &resolved(worker, raw_config)?;
     let framework = FrameworkConfig::parse(plugin.connector_type(), config)?;
     let mut configs = plugin.task_configs(config, framework.tasks_max)?;
     let enforce = config
@@ -48,7 +58,9 @@ pub fn generate_task_configs(
             }
         }
     }
-    Ok(configs)
+    Ok(crate::config_provider::reverse_transform(
+        raw_config, configs,
+    ))
 }
 
 /// The spec of task `task_id` of connector `name`.

@@ -125,7 +125,8 @@ impl StandaloneHerder {
     /// Start the connector instance in its target state: check the config, set the status.
     /// Returns whether it started (a failure leaves it FAILED with a trace, as in Java).
     fn start_connector(&self, name: &str, e: &mut Entry) -> bool {
-        let checked = super::lifecycle::check_connector(&*e.plugin, &e.config);
+        let checked = super::lifecycle::resolved(&self.worker.config, &e.config)
+            .and_then(|config| super::lifecycle::check_connector(&*e.plugin, &config));
         match checked {
             Ok(()) => {
                 e.status = Status::new(match e.target {
@@ -178,13 +179,18 @@ impl StandaloneHerder {
     }
 
     fn generate_task_configs(&self, name: &str, e: &Entry) -> Result<Vec<Props>> {
-        super::lifecycle::generate_task_configs(name, &*e.plugin, &e.config)
+        super::lifecycle::generate_task_configs(name, &*e.plugin, &e.config, &self.worker.config)
     }
 
     /// Start (or restart, replacing the handle) tasks `ids` from the committed task configs,
     /// paused if the target state says so.
     fn spawn_tasks(&self, name: &str, e: &mut Entry, ids: &[u32]) {
-        let framework = match FrameworkConfig::parse(e.kind(), &e.config) {
+        let resolve = |raw: &Props| super::lifecycle::resolved(&self.worker.config, raw);
+        let started = resolve(&e.config).and_then(|connector_props| {
+            let framework = FrameworkConfig::parse(e.kind(), &connector_props)?;
+            Ok((connector_props, framework))
+        });
+        let (connector_props, framework) = match started {
             Ok(f) => f,
             Err(err) => {
                 e.status = Status {
@@ -197,13 +203,24 @@ impl StandaloneHerder {
         let plugin = TrackedPlugin::wrap(e.plugin.clone(), name, self.topics.clone());
         let paused = e.target == TargetState::Paused;
         for &id in ids {
-            let Some(task_props) = e.task_configs.get(id as usize).cloned() else {
+            let Some(raw_task_props) = e.task_configs.get(id as usize) else {
                 continue;
+            };
+            let task_props = match resolve(raw_task_props) {
+                Ok(p) => p,
+                Err(err) => {
+                    tracing::error!(connector = name, task = id, error = %err, "task failed to start");
+                    e.status = Status {
+                        state: State::Failed,
+                        trace: Some(err.trace()),
+                    };
+                    return;
+                }
             };
             let spec = TaskSpec {
                 connector: name.to_string(),
                 task_id: id,
-                connector_props: e.config.clone(),
+                connector_props: connector_props.clone(),
                 task_props,
                 framework: framework.clone(),
                 plugin: plugin.clone(),
@@ -296,15 +313,17 @@ impl StandaloneHerder {
         }
     }
 
-    /// Config, plugin and whether offsets may be modified now, for the offsets API (which
-    /// then talks to Kafka without holding the herder lock).
+    /// Config (resolved, as Java's offsets API reads it) and plugin of a connector whose offsets
+    /// may be modified now, for the offsets API (which then talks to Kafka without holding the
+    /// herder lock).
     async fn stopped_connector(&self, name: &str) -> Result<(Props, Arc<dyn ConnectorPlugin>)> {
         let map = self.connectors.lock().await;
         let e = map.get(name).ok_or_else(|| not_found(name))?;
         if e.target != TargetState::Stopped || !e.task_configs.is_empty() || !e.tasks.is_empty() {
             return Err(offsets::not_stopped(name));
         }
-        Ok((e.config.clone(), e.plugin.clone()))
+        let config = super::lifecycle::resolved(&self.worker.config, &e.config)?;
+        Ok((config, e.plugin.clone()))
     }
 
     /// Create or update; `check_name` is off for patches (see `patch_connector_config`).

@@ -7,9 +7,9 @@
 //! connector's own keys, then the client overrides the worker's override policy judged
 //! (producer, consumer, admin). `error_count` is the number of error messages across all values.
 //!
-//! Config provider references (`${env:NAME}`, `${file:path:key}`) are errors on their key:
-//! Strait has no config providers yet, and passing a reference on literally would write to a file
-//! named `${env:OUT}` or send a reference as a password.
+//! Config provider variables (`${env:NAME}`, `${file:path:key}`) are resolved first, with the
+//! worker's providers ([`crate::config_provider`]); the values are validated resolved, and a
+//! variable no provider resolves stays as written, as in Java.
 
 use super::{enrich, ConfigInfo, ConfigInfos, ConfigKeyInfo, RawConfig};
 use crate::config::{ConfigValue, Props, Validator};
@@ -174,6 +174,8 @@ pub fn validate_connector_config(
     config: &RawConfig,
     exactly_once: ExactlyOncePreflight,
 ) -> Result<ConfigInfos> {
+    // Java's first step: resolve `${provider:…}` variables; the rest validates resolved values.
+    let config = &worker.config_providers.transform_raw(config)?;
     let class = match config.get("connector.class") {
         Some(Some(c)) => c.trim().to_string(),
         _ => return Err(no_connector_type(config)),
@@ -273,7 +275,6 @@ pub fn validate_connector_config(
             &props,
         ));
     }
-    reject_provider_references(config, &mut infos);
     let error_count = infos
         .iter()
         .filter_map(|i| i.value.as_ref())
@@ -331,59 +332,6 @@ fn client_overrides(
             }),
         })
         .collect()
-}
-
-/// The first config provider reference in `value`, as Java's `ConfigTransformer` pattern
-/// `\$\{([^}]*?):(([^}]*?):)?([^}]*?)\}` finds them: `${provider:key}` or
-/// `${provider:path:key}`.
-pub fn provider_reference(value: &str) -> Option<&str> {
-    let mut rest = value;
-    while let Some(start) = rest.find("${") {
-        let tail = &rest[start..];
-        let end = tail.find('}')?;
-        let reference = &tail[..=end];
-        if reference[2..end].contains(':') {
-            return Some(reference);
-        }
-        rest = &tail[2..];
-    }
-    None
-}
-
-/// The error for a reference Strait cannot resolve (Java would resolve it, or pass it on
-/// literally when no provider of that name is configured).
-pub fn provider_reference_error(key: &str, reference: &str) -> String {
-    format!(
-        "The value of {key} contains the config provider reference {reference}, but Strait does not support config providers yet and will not pass the reference on unresolved; put the value itself in the configuration"
-    )
-}
-
-/// An error on every key whose value holds a provider reference; keys no definition covers get
-/// an entry of their own.
-fn reject_provider_references(config: &RawConfig, infos: &mut Vec<ConfigInfo>) {
-    for (name, value) in config {
-        let Some(reference) = value.as_deref().and_then(provider_reference) else {
-            continue;
-        };
-        let error = provider_reference_error(name, reference);
-        match infos
-            .iter_mut()
-            .filter_map(|i| i.value.as_mut())
-            .find(|v| v.name == *name)
-        {
-            Some(v) => v.errors.push(error),
-            None => infos.push(ConfigInfo {
-                definition: None,
-                value: Some(ConfigValue {
-                    name: name.clone(),
-                    value: value.clone(),
-                    recommended_values: Vec::new(),
-                    errors: vec![error],
-                    visible: true,
-                }),
-            }),
-        }
-    }
 }
 
 /// Converter keys: the class must be installed; recommended values list what is installed.
@@ -449,25 +397,6 @@ mod tests {
     }
 
     #[test]
-    fn provider_references_are_found_like_java_config_transformer() {
-        assert_eq!(
-            provider_reference("${env:OUT_FILE}"),
-            Some("${env:OUT_FILE}")
-        );
-        assert_eq!(
-            provider_reference("/data/${file:/etc/s.properties:dir}/x"),
-            Some("${file:/etc/s.properties:dir}")
-        );
-        assert_eq!(
-            provider_reference("${not a reference} ${env:A}"),
-            Some("${env:A}")
-        );
-        assert_eq!(provider_reference("${HOME}/x"), None);
-        assert_eq!(provider_reference("$ {env:A}"), None);
-        assert_eq!(provider_reference("${env:A"), None);
-    }
-
-    #[test]
     fn overrides_are_validated_per_client_the_connector_uses() {
         let mut props = Props::new();
         props.insert("consumer.override.max.poll.records".into(), "10".into());
@@ -500,34 +429,6 @@ mod tests {
         );
         let all = client_overrides(ClientOverridePolicy::All, ClientRole::Consumer, &props);
         assert!(all[0].value.as_ref().unwrap().errors.is_empty());
-    }
-
-    #[test]
-    fn a_reference_is_an_error_on_its_key() {
-        let mut config = RawConfig::new();
-        config.insert("file".into(), Some("${env:OUT_FILE}".into()));
-        config.insert("x.unknown".into(), Some("a${file:/p:k}".into()));
-        config.insert("topics".into(), Some("t".into()));
-        let mut infos = vec![ConfigInfo {
-            definition: None,
-            value: Some(ConfigValue {
-                name: "file".into(),
-                value: Some("${env:OUT_FILE}".into()),
-                recommended_values: Vec::new(),
-                errors: Vec::new(),
-                visible: true,
-            }),
-        }];
-        reject_provider_references(&config, &mut infos);
-        assert_eq!(infos.len(), 2);
-        let file = infos[0].value.as_ref().unwrap();
-        assert_eq!(
-            file.errors,
-            vec![provider_reference_error("file", "${env:OUT_FILE}")]
-        );
-        let unknown = infos[1].value.as_ref().unwrap();
-        assert_eq!(unknown.name, "x.unknown");
-        assert_eq!(unknown.errors.len(), 1);
     }
 
     #[test]
