@@ -15,6 +15,7 @@ use crate::config_provider::{resolve_worker_props, ConfigProviders};
 use crate::declare_config;
 use crate::error::{Error, Result};
 use crate::kafka::{ClientOverridePolicy, OVERRIDE_POLICY_CONFIG};
+use crate::naming_policy::{ConnectorNamePolicy, CONNECTOR_NAME_POLICY_CONFIG, POLICIES};
 use crate::plugin::ConverterRole;
 
 /// Keys accepted for compatibility that have no effect in Strait.
@@ -281,6 +282,30 @@ declare_config! {
             display: "Sink buffer memory",
             map: |n: i64| n as usize,
         },
+        /// Strait's connector naming policy, checked when a connector is created (see
+        /// [`crate::naming_policy`]).
+        pub connector_name_policy: ConnectorNamePolicy {
+            key: CONNECTOR_NAME_POLICY_CONFIG,
+            ty: String,
+            default: "none",
+            validator: Validator::OneOf(POLICIES),
+            importance: Low,
+            doc: "Strait only. The names a connector may be created with. `none` (the default, \
+                  as Kafka Connect): any name. `dedicated`: \
+                  `{business_unit}-{stage}-{id}-connector`, e.g. \
+                  `sales-dev-analytics-snowflake-connector`. `shared`: \
+                  `{landing_zone}-{business_unit}-{stage}-{id}-connector`, e.g. \
+                  `edh-shared-scada-dev-analytics-snowflake-connector`. Words are lowercase \
+                  letters and digits; landing_zone and id are one or more words joined by `-`, \
+                  business_unit is one word, stage is `dev`, `qas` or `run`. Creating a \
+                  connector with another name (POST /connectors, PUT \
+                  /connectors/{name}/config, a standalone connector file) is refused with 400; \
+                  existing connectors can still be updated.",
+            group: WORKER, order: 18,
+            width: Short,
+            display: "Connector naming policy",
+            try_map: |policy: String| ConnectorNamePolicy::from_config(&policy),
+        },
         /// Every key as given (variables resolved), for the `producer.`, `consumer.`, `admin.`
         /// and converter prefixes.
         pub originals: Props { originals },
@@ -512,7 +537,22 @@ mod tests {
         // The declaration numbers the keys of its one group in declaration order.
         let def = WorkerConfig::config_def();
         let orders: Vec<i32> = def.keys().iter().map(|k| k.order).collect();
-        assert_eq!(orders, (1..=17).collect::<Vec<_>>());
+        assert_eq!(orders, (1..=18).collect::<Vec<_>>());
+        assert_eq!(defaults.connector_name_policy, ConnectorNamePolicy::None);
+        let mut shared = base();
+        shared.insert(CONNECTOR_NAME_POLICY_CONFIG.into(), "shared".into());
+        assert_eq!(
+            WorkerConfig::from_props(&shared)
+                .unwrap()
+                .connector_name_policy,
+            ConnectorNamePolicy::Shared
+        );
+        shared.insert(CONNECTOR_NAME_POLICY_CONFIG.into(), "strict".into());
+        let err = WorkerConfig::from_props(&shared).unwrap_err();
+        assert!(
+            err.message().contains(CONNECTOR_NAME_POLICY_CONFIG),
+            "{err}"
+        );
         assert_eq!(def.groups(), ["Worker"]);
     }
 

@@ -2,6 +2,8 @@
 //! variables in connector configs resolve when connectors and tasks start (records flow to the
 //! resolved topic), the REST API and task configs keep the raw `${…}` text, a worker key
 //! resolves from a file, and `allowed.paths` keeps paths outside it unread with Java's message.
+//! Also the worker's connector naming policy (`connector.name.policy`, a Strait addition), which
+//! these operations keys sit beside.
 
 use super::*;
 
@@ -208,5 +210,142 @@ fn paths_outside_allowed_paths_are_refused_with_javas_messages() {
         );
         assert!(!infos.to_string().contains("leaked"));
     }
+    w.stop();
+}
+
+/// `connector.name.policy`: creates with other names are refused with a Kafka Connect-shaped
+/// 400 naming the form, over REST and from a standalone connector file; good names are created.
+#[test]
+fn the_naming_policy_refuses_other_names_on_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("naming");
+    let sink = |name: &str| {
+        serde_json::json!({"connector.class": "FileStreamSink", "tasks.max": "1", "name": name,
+            "topics": topic, "file": dir.path().join(format!("{name}.out")).display().to_string()})
+    };
+
+    // A standalone connector file with another name fails start-up (exit code 3).
+    let base = string_worker(dir.path());
+    let file = format!(
+        "name=my-sink\nconnector.class=FileStreamSink\ntopics={topic}\nfile={}\n",
+        dir.path().join("f.out").display()
+    );
+    let (code, err) = run_to_exit(
+        dir.path(),
+        &format!("{base}connector.name.policy=dedicated\n"),
+        &[("bad.properties", &file)],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("Connector name 'my-sink' does not follow this worker's naming policy (connector.name.policy=dedicated)"),
+        "{err}"
+    );
+    let (code, err) = run_to_exit(
+        dir.path(),
+        &format!("{base}connector.name.policy=strict\n"),
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("connector.name.policy"), "{err}");
+
+    let w = Worker::start(dir.path(), "naming", "connector.name.policy=dedicated", &[]);
+    wait_rest(&w);
+    let (code, body) = send(
+        w.port,
+        "POST",
+        "/connectors",
+        &serde_json::json!({"name": "my-sink", "config": sink("my-sink")}),
+    );
+    assert_eq!(code, 400, "{body}");
+    assert_eq!(body["error_code"], 400);
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("expected {business_unit}-{stage}-{id}-connector (e.g. sales-dev-analytics-snowflake-connector)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("stage is one of dev, qas, run"),
+        "{message}"
+    );
+    let (code, body) = send(
+        w.port,
+        "PUT",
+        "/connectors/sales-prod-x-connector/config",
+        &sink("sales-prod-x-connector"),
+    );
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("'sales-prod-x-connector'"),
+        "{body}"
+    );
+    // The shared form is not the dedicated one.
+    let shared = "edh-shared-scada-dev-analytics-snowflake-connector";
+    let (code, _) = send(
+        w.port,
+        "POST",
+        "/connectors",
+        &serde_json::json!({"name": shared, "config": sink(shared)}),
+    );
+    assert_eq!(code, 400);
+
+    let good = "sales-dev-analytics-snowflake-connector";
+    let (code, body) = send(
+        w.port,
+        "POST",
+        "/connectors",
+        &serde_json::json!({"name": good, "config": sink(good)}),
+    );
+    assert_eq!(code, 201, "{body}");
+    let good_put = "sales-qas-crm-http-connector";
+    let (code, body) = send(
+        w.port,
+        "PUT",
+        &format!("/connectors/{good_put}/config"),
+        &sink(good_put),
+    );
+    assert_eq!(code, 201, "{body}");
+    // Updating an existing connector is not a create.
+    let (code, body) = send(
+        w.port,
+        "PUT",
+        &format!("/connectors/{good}/config"),
+        &sink(good),
+    );
+    assert_eq!(code, 200, "{body}");
+    let (_, names) = w.get("/connectors");
+    assert_eq!(names.as_array().unwrap().len(), 2, "{names}");
+    w.stop();
+
+    let w = Worker::start(
+        dir.path(),
+        "naming-shared",
+        "connector.name.policy=shared",
+        &[],
+    );
+    wait_rest(&w);
+    let (code, body) = send(
+        w.port,
+        "POST",
+        "/connectors",
+        &serde_json::json!({"name": shared, "config": sink(shared)}),
+    );
+    assert_eq!(code, 201, "{body}");
+    let (code, body) = send(
+        w.port,
+        "POST",
+        "/connectors",
+        &serde_json::json!({"name": good, "config": sink(good)}),
+    );
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("connector.name.policy=shared"),
+        "{body}"
+    );
     w.stop();
 }

@@ -256,6 +256,10 @@ impl DistributedHerder {
         if exists && !allow_replace {
             return Err(Error::conflict(format!("Connector {name} already exists")));
         }
+        if !exists {
+            // The leader's policy decides (requests are forwarded to it).
+            lifecycle::check_new_connector_name(&core.worker.config, name)?;
+        }
         let target = if exists {
             None
         } else {

@@ -121,6 +121,12 @@ pub fn checked_connector_config(
     Ok(config)
 }
 
+/// The worker's connector naming policy, for a connector about to be created (updates of
+/// existing connectors are not checked).
+pub fn check_new_connector_name(worker: &WorkerConfig, name: &str) -> Result<()> {
+    worker.connector_name_policy.check(name)
+}
+
 /// KIP-477 `PATCH /connectors/{c}/config`: keys with a value are set, keys with `null` removed.
 pub fn apply_patch(config: &mut Props, patch: BTreeMap<String, Option<String>>) {
     for (k, v) in patch {

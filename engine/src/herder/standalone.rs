@@ -359,6 +359,7 @@ impl StandaloneHerder {
                 false
             }
             None => {
+                super::lifecycle::check_new_connector_name(&self.worker.config, name)?;
                 let target = initial_state
                     .map(TargetState::from)
                     .unwrap_or(TargetState::Started);
