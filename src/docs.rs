@@ -64,6 +64,22 @@ pub fn configuration_reference(registry: &Registry) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    out.push_str(
+        "### REST server security\n\n\
+         The worker file's keys for the REST server's HTTPS listener (`listeners=https://…`), \
+         client certificates, CORS and the basic auth extension, as Java's `RestServerConfig` \
+         and `SslConfigs` define them. The `ssl.*` keys may also be given as \
+         `listeners.https.ssl.*`: when any key has that prefix, only the prefixed keys apply \
+         (Java's all-or-nothing rule). Key stores are read as PEM only \
+         (`ssl.keystore.type=PEM`).\n\n",
+    );
+    table(
+        &mut out,
+        strait_engine::rest::server_config::RestServerConfig::config_def()
+            .keys()
+            .iter(),
+    );
+    out.push('\n');
 
     let _ = write!(
         out,

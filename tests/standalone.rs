@@ -44,6 +44,8 @@ mod mixed_cluster;
 mod object_stores;
 #[path = "standalone/protobuf_interop.rs"]
 mod protobuf_interop;
+#[path = "standalone/rest_security.rs"]
+mod rest_security;
 #[path = "standalone/s3.rs"]
 mod s3;
 #[path = "standalone/transforms.rs"]

@@ -73,6 +73,19 @@ impl DistributedWorker {
             .map_err(StartError::InvalidWorkerConfig)?;
         strait_engine::memory::BufferBudget::worker()
             .set_limit(config.worker.sink_buffer_memory_bytes);
+        // Requests forwarded to other workers go over plain HTTP (rest/forward.rs has no TLS
+        // client), so an https listener would cut the cluster in pieces: refused.
+        if config
+            .worker
+            .rest_listener_is_https()
+            .map_err(StartError::InvalidWorkerConfig)?
+        {
+            return Err(StartError::InvalidWorkerConfig(Error::unsupported(
+                "Invalid worker configuration: listeners: https listeners are supported in standalone mode only; distributed workers forward requests to each other over plain HTTP (put a TLS-terminating proxy in front of the workers instead)",
+            )));
+        }
+        let security = strait_engine::rest::security::RestSecurity::from_worker(&config.worker)
+            .map_err(StartError::starting)?;
         let (listener, host, port) = bind_rest(&config.worker)
             .await
             .map_err(StartError::starting)?;
@@ -85,12 +98,16 @@ impl DistributedWorker {
             core_rx,
         ));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (rest_addr, rest_join) =
-            strait_engine::rest::serve(herder.clone() as Arc<dyn Herder>, listener, async {
+        let (rest_addr, rest_join) = strait_engine::rest::serve_with(
+            herder.clone() as Arc<dyn Herder>,
+            listener,
+            security,
+            async {
                 let _ = rx.await;
-            })
-            .await
-            .map_err(StartError::starting)?;
+            },
+        )
+        .await
+        .map_err(StartError::starting)?;
         let core = match Self::open(config, registry, worker_id, url).await {
             Ok(core) => core,
             Err(e) => {

@@ -197,6 +197,8 @@ impl StandaloneWorker {
         tokio::sync::oneshot::Sender<()>,
         tokio::task::JoinHandle<()>,
     )> {
+        // The key, trust, JAAS and credentials files are read first: a bad one fails fast.
+        let security = crate::rest::security::RestSecurity::from_worker(&config)?;
         let offsets = Arc::new(FileOffsetStore::open(&offsets_file)?);
         let cluster_id = {
             let c = config.clone();
@@ -213,11 +215,15 @@ impl StandaloneWorker {
         });
         let herder = Arc::new(StandaloneHerder::new(worker, cluster_id));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (rest_addr, rest_join) =
-            crate::rest::serve(herder.clone() as Arc<dyn Herder>, listener, async {
+        let (rest_addr, rest_join) = crate::rest::serve_with(
+            herder.clone() as Arc<dyn Herder>,
+            listener,
+            security,
+            async {
                 let _ = rx.await;
-            })
-            .await?;
+            },
+        )
+        .await?;
         Ok((herder, rest_addr, tx, rest_join))
     }
 

@@ -1,8 +1,9 @@
 //! Worker configuration: the keys and defaults of Kafka Connect's `connect-standalone.properties`
 //! / `connect-distributed.properties` (`WorkerConfig`, `StandaloneConfig`, `RestServerConfig`).
 //! Java-only keys that mean nothing here (e.g. `plugin.path`) are accepted with a warning; keys
-//! whose absence would weaken security (`rest.extension.classes`) are refused until Strait
-//! implements them; any other key Strait does not use gets Java's "not used" warning.
+//! whose absence would weaken security (a REST extension other than the basic auth one, a
+//! separate `admin.listeners`) are refused; any other key Strait does not use gets Java's "not
+//! used" warning. The REST server's security keys are [`RestServerConfig`]'s.
 //!
 //! `${provider:[path:]key}` variables in the worker file are resolved with the providers the file
 //! declares (`config.providers`, see [`crate::config_provider`]) before any key is parsed, as
@@ -17,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::kafka::{ClientOverridePolicy, OVERRIDE_POLICY_CONFIG};
 use crate::naming_policy::{ConnectorNamePolicy, CONNECTOR_NAME_POLICY_CONFIG, POLICIES};
 use crate::plugin::ConverterRole;
+use crate::rest::server_config::RestServerConfig;
 
 /// Keys accepted for compatibility that have no effect in Strait.
 pub const IGNORED_KEYS: &[&str] = &[
@@ -31,8 +33,9 @@ pub const IGNORED_KEYS: &[&str] = &[
     "client.dns.lookup",
 ];
 
-/// `rest.extension.classes`: refused when set, since the extensions (e.g. Java's
-/// `BasicAuthSecurityRestExtension`) do not exist here and ignoring them would open the REST API.
+/// `rest.extension.classes`: Java's `BasicAuthSecurityRestExtension` is implemented (see
+/// [`crate::rest::basic_auth`]); any other extension is refused, since ignoring it could open
+/// the REST API.
 pub const REST_EXTENSION_CLASSES_CONFIG: &str = "rest.extension.classes";
 /// `config.providers`: the names of the worker's config providers (KIP-297).
 pub const CONFIG_PROVIDERS_CONFIG: &str = crate::config_provider::CONFIG_PROVIDERS_CONFIG;
@@ -48,6 +51,7 @@ const PASSED_ON_PREFIXES: &[&str] = &[
     "value.converter.",
     "header.converter.",
     "listeners.https.",
+    "admin.listeners.https.",
     // `config.providers.<name>.class` / `.param.*`, read by `crate::config_provider`.
     "config.providers.",
 ];
@@ -232,17 +236,18 @@ declare_config! {
             display: "Client override policy",
             try_map: |class: String| ClientOverridePolicy::from_class(&class),
         },
-        // Declared for the definition (documentation, validation); a non-empty value is
-        // refused before parsing (see `refused`), so the parsed value is never read.
-        _rest_extension_classes: Vec<String> {
+        /// REST extensions: only Java's basic auth extension (checked in `from_props_with`).
+        pub rest_extension_classes: Vec<String> {
             key: REST_EXTENSION_CLASSES_CONFIG,
             ty: List,
             default: "",
             importance: Low,
-            doc: "Comma-separated names of ConnectRestExtension classes. Not supported by Strait \
-                  yet: a non-empty value is refused at start-up, because running without the \
-                  extensions (e.g. BasicAuthSecurityRestExtension) would leave the REST API \
-                  open.",
+            doc: "Comma-separated names of ConnectRestExtension classes, loaded and called in \
+                  the order specified. Strait implements \
+                  org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension \
+                  (HTTP basic authentication against the KafkaConnect entry of the JAAS file, \
+                  see java.security.auth.login.config); any other class is refused at \
+                  start-up.",
             group: WORKER, order: 15,
             width: Long,
             display: "REST extensions",
@@ -312,6 +317,8 @@ declare_config! {
         /// The providers that resolve variables in connector configs (Java's
         /// `WorkerConfigTransformer`).
         pub config_providers: ConfigProviders { derived },
+        /// The REST server's security keys (CORS, `admin.listeners`, `ssl.*`, the JAAS file).
+        pub rest: RestServerConfig { derived },
     }
 }
 
@@ -320,13 +327,21 @@ declare_config! {
 pub const SINK_BUFFER_MEMORY_BYTES_CONFIG: &str = "sink.buffer.memory.bytes";
 
 fn refused(key: &str, value: &str) -> Option<Error> {
-    if value.split(',').all(|v| v.trim().is_empty()) {
+    let unknown: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && *v != crate::rest::basic_auth::EXTENSION_CLASS)
+        .collect();
+    if unknown.is_empty() {
         return None;
     }
-    let why = "REST extensions are not supported by Strait yet, and starting without them (e.g. without BasicAuthSecurityRestExtension) would leave the REST API unprotected. Remove the key to run without REST extensions";
+    let why = format!(
+        "Strait implements only the REST extension {}, and starting without the others would leave the REST API unprotected",
+        crate::rest::basic_auth::EXTENSION_CLASS
+    );
     Some(Error::unsupported(format!(
-        "Invalid worker configuration: {key}={}: {why}",
-        value.trim()
+        "Invalid worker configuration: {key}: {}: {why}",
+        unknown.join(", ")
     )))
 }
 
@@ -338,6 +353,7 @@ fn unused_keys<'a>(def: &ConfigDef, props: &'a Props) -> Vec<&'a str> {
         .map(String::as_str)
         .filter(|k| {
             def.key(k).is_none()
+                && RestServerConfig::config_def().key(k).is_none()
                 && !IGNORED_KEYS.contains(k)
                 && !LEGACY_KEYS.contains(k)
                 && !PASSED_ON_PREFIXES.iter().any(|p| k.starts_with(p))
@@ -402,6 +418,8 @@ impl WorkerConfig {
         // class, which Java resolves when the worker starts, and the providers' classes.
         let mut config = Self::parse(props)?;
         config.config_providers = ConfigProviders::from_worker_props(props)?;
+        config.rest = RestServerConfig::from_worker_props(props)?;
+        config.rest_listener_is_https()?;
         for key in IGNORED_KEYS {
             if props.contains_key(*key) {
                 tracing::warn!(
@@ -438,8 +456,21 @@ impl WorkerConfig {
         with_prefix(&self.originals, prefix)
     }
 
-    /// The first listener as (host, port). Kafka's form is `protocol://host:port`; an empty host
-    /// binds every interface. Only `http` is supported for now (TLS listeners are rejected).
+    /// Whether the first listener is `https` (its TLS settings: [`RestServerConfig::https_ssl`]).
+    pub fn rest_listener_is_https(&self) -> Result<bool> {
+        let first = self
+            .listeners
+            .first()
+            .map(String::as_str)
+            .unwrap_or("http://:8083");
+        self.rest_listener()?;
+        Ok(first
+            .split_once("://")
+            .is_some_and(|(proto, _)| proto.eq_ignore_ascii_case("https")))
+    }
+
+    /// The first listener as (host, port). Kafka's form is `protocol://host:port`, protocol
+    /// `http` or `https`; an empty host binds every interface.
     pub fn rest_listener(&self) -> Result<(String, u16)> {
         let first = self
             .listeners
@@ -449,10 +480,10 @@ impl WorkerConfig {
         let (proto, rest) = first
             .split_once("://")
             .ok_or_else(|| Error::config(format!("Could not parse listener URL {first}")))?;
-        if !proto.eq_ignore_ascii_case("http") {
-            return Err(Error::unsupported(format!(
-                "Listener protocol {proto} is not supported yet (only http)"
-            )));
+        if !proto.eq_ignore_ascii_case("http") && !proto.eq_ignore_ascii_case("https") {
+            return Err(Error::config(
+                "Listener protocol must be either \"http\" or \"https\".",
+            ));
         }
         let (host, port) = rest
             .rsplit_once(':')
@@ -592,10 +623,11 @@ mod tests {
             .contains("rest.port"));
         p.remove("rest.port");
         p.insert("listeners".into(), "https://:8443".into());
-        assert!(WorkerConfig::from_props(&p)
-            .unwrap()
-            .rest_listener()
-            .is_err());
+        let w = WorkerConfig::from_props(&p).unwrap();
+        assert_eq!(w.rest_listener().unwrap(), ("".to_string(), 8443));
+        assert!(w.rest_listener_is_https().unwrap());
+        p.insert("listeners".into(), "ftp://:21".into());
+        assert!(WorkerConfig::from_props(&p).is_err());
     }
 
     fn base() -> Props {
@@ -603,15 +635,18 @@ mod tests {
     }
 
     #[test]
-    fn rest_extensions_are_refused_when_set() {
-        let (key, value) = (
-            "rest.extension.classes",
-            "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
-        );
+    fn only_the_basic_auth_rest_extension_is_accepted() {
+        let key = "rest.extension.classes";
         let mut p = base();
-        p.insert(key.into(), value.into());
+        p.insert(key.into(), crate::rest::basic_auth::EXTENSION_CLASS.into());
+        let w = WorkerConfig::from_props(&p).unwrap();
+        assert_eq!(w.rest_extension_classes, [crate::rest::basic_auth::EXTENSION_CLASS]);
+        p.insert(
+            key.into(),
+            format!("{}, com.example.Audit", crate::rest::basic_auth::EXTENSION_CLASS),
+        );
         let err = WorkerConfig::from_props(&p).unwrap_err();
-        assert!(err.message().contains(&format!("{key}={value}")), "{err}");
+        assert!(err.message().contains("com.example.Audit"), "{err}");
         assert!(err.message().contains("REST API unprotected"), "{err}");
         // Empty means "none", as in Java.
         p.insert(key.into(), " ".into());
@@ -690,7 +725,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             unused_keys(&WorkerConfig::config_def(), &p),
-            vec!["group.id", "ssl.keystore.location"]
+            vec!["group.id"]
         );
     }
 }

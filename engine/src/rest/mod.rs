@@ -8,15 +8,22 @@
 //! * [`forward`]: distributed mode's forwarding of a request to the worker that serves it.
 //! * [`body`]: the pure body parsers (also the fuzz target's entry point).
 //! * [`logging`]: the live, reloadable log levels behind `/admin/loggers`.
+//! * [`security`]: HTTPS ([`tls`]), the basic auth extension ([`basic_auth`]), CORS
+//!   ([`cors`]) and `admin.listeners`, configured by [`server_config`].
 //!
 //! Like Jersey, the server ignores one trailing slash (`/connectors/` is `/connectors`).
 
 pub mod admin;
+pub mod basic_auth;
 pub mod body;
 pub mod connectors;
+pub mod cors;
 pub mod forward;
 pub mod logging;
 pub mod plugins;
+pub mod security;
+pub mod server_config;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -118,10 +125,22 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/admin/loggers/{logger}"),
 ];
 
+/// The internal routes other workers call (not part of the documented API).
+pub const INTERNAL_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/connectors/{name}/tasks"),
+    ("PUT", "/connectors/{name}/fence"),
+];
+
 /// Build the router.
 pub fn router(herder: Shared) -> Router {
+    router_with(herder, &security::RestSecurity::default())
+}
+
+/// Build the router with the worker's REST security settings (basic auth, CORS, admin routes;
+/// TLS is the listener's, see [`serve_with`]).
+pub fn router_with(herder: Shared, security: &security::RestSecurity) -> Router {
     use connectors as c;
-    Router::new()
+    let routes = Router::new()
         .route("/", get(admin::server_info))
         .route("/health", get(admin::health))
         .route("/connectors", get(c::list).post(c::create))
@@ -167,7 +186,16 @@ pub fn router(herder: Shared) -> Router {
         .route(
             "/admin/loggers/{logger}",
             get(admin::logger).put(admin::set_logger),
-        )
+        );
+    // Inside the media type check: Jersey answers 415/406 while matching, before filters run.
+    let routes = match &security.basic_auth {
+        Some(auth) => routes.route_layer(axum::middleware::from_fn_with_state(
+            auth.clone(),
+            security::basic_auth_filter,
+        )),
+        None => routes,
+    };
+    routes
         .route_layer(axum::middleware::from_fn(media_types))
         // Jetty buffers any request size; keep a bound, but far above real configs.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -178,6 +206,10 @@ pub fn router(herder: Shared) -> Router {
             RestError::new(405, "HTTP 405 Method Not Allowed")
         })
         .with_state(herder)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(security.clone()),
+            security::edge_filter,
+        ))
 }
 
 /// Largest request body accepted (axum's default of 2 MiB is below what Java accepts).
@@ -190,7 +222,10 @@ async fn json_errors(resp: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|ct| ct.to_str().unwrap_or("").starts_with("application/json"));
-    if resp.status().as_u16() < 400 || is_json {
+    if resp.status().as_u16() < 400
+        || is_json
+        || resp.extensions().get::<security::RawErrorBody>().is_some()
+    {
         return resp;
     }
     let status = resp.status().as_u16();
@@ -275,8 +310,30 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> crate::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    serve_with(
+        herder,
+        listener,
+        security::RestSecurity::default(),
+        shutdown,
+    )
+    .await
+}
+
+/// Serve the API on `listener` with the worker's REST security (HTTPS when `security.tls`).
+pub async fn serve_with(
+    herder: Shared,
+    listener: tokio::net::TcpListener,
+    security: security::RestSecurity,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> crate::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let bound = listener.local_addr()?;
-    let app = tower::util::MapRequestLayer::new(trim_trailing_slash).layer(router(herder));
+    let app = tower::util::MapRequestLayer::new(trim_trailing_slash)
+        .layer(router_with(herder, &security));
+    if let Some(tls) = security.tls.clone() {
+        let join = tokio::spawn(security::serve_tls(listener, app, tls, shutdown));
+        tracing::info!(%bound, "REST server listening (HTTPS)");
+        return Ok((bound, join));
+    }
     let join = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
             .with_graceful_shutdown(shutdown)

@@ -1,0 +1,331 @@
+//! The REST server's security keys, as Java's `RestServerConfig` and `SslConfigs` define them:
+//! CORS (`access.control.allow.*`), `admin.listeners`, the HTTPS listener's TLS settings
+//! (`ssl.*`, or `listeners.https.ssl.*` which replace them all-or-nothing, as Java's
+//! `SSLUtils.createServerSideSslContextFactory` reads them) and, Strait only, where the JAAS file
+//! of the basic auth extension is (`java.security.auth.login.config`; Java reads the JVM system
+//! property of that name, which `KAFKA_OPTS=-Djava.security.auth.login.config=…` sets, and
+//! Strait reads that too, see [`super::basic_auth`]).
+//!
+//! Parsing is pure; the key and trust material is read when the server starts
+//! ([`super::tls::server_config`]).
+
+use crate::config::{with_prefix, Props, Validator};
+use crate::declare_config;
+use crate::error::Result;
+
+/// The prefix of the HTTPS listener's TLS keys (Java's `listeners.https.`).
+pub const LISTENERS_HTTPS_PREFIX: &str = "listeners.https.";
+/// The Strait worker key naming the JAAS file (the JVM system property's name).
+pub const JAAS_CONFIG_KEY: &str = "java.security.auth.login.config";
+
+/// A secret (a `Password` key's value): never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[hidden]")
+    }
+}
+
+fn secret(value: Option<String>) -> Option<Secret> {
+    value.map(Secret)
+}
+
+/// `ssl.client.auth` values (Java's `SslClientAuth`).
+pub const CLIENT_AUTH_VALUES: &[&str] = &["required", "requested", "none"];
+
+declare_config! {
+    /// The TLS settings of an HTTPS listener (Java's `SslConfigs` keys that `SSLUtils` reads,
+    /// plus `ssl.client.auth`).
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SslConfig {
+        pub keystore_type: String {
+            key: "ssl.keystore.type",
+            ty: String,
+            default: "JKS",
+            importance: Medium,
+            doc: "The file format of the key store file. Strait reads `PEM` (a file with the \
+                  private key and certificate chain, or the inline `ssl.keystore.key` and \
+                  `ssl.keystore.certificate.chain`); `JKS` and `PKCS12` key stores are refused \
+                  with the command that converts them to PEM.",
+        },
+        pub keystore_location: Option<String> {
+            key: "ssl.keystore.location",
+            ty: String,
+            default: null,
+            importance: High,
+            doc: "The location of the key store file.",
+        },
+        pub keystore_password: Option<Secret> {
+            key: "ssl.keystore.password",
+            ty: Password,
+            default: null,
+            importance: High,
+            doc: "The store password for the key store file. Not needed for PEM.",
+            map: secret,
+        },
+        pub key_password: Option<Secret> {
+            key: "ssl.key.password",
+            ty: Password,
+            default: null,
+            importance: High,
+            doc: "The password of the private key in the key store file. Strait reads \
+                  unencrypted PEM keys only: an encrypted key is refused at start-up.",
+            map: secret,
+        },
+        pub keystore_key: Option<Secret> {
+            key: "ssl.keystore.key",
+            ty: Password,
+            default: null,
+            importance: High,
+            doc: "Private key in the format specified by 'ssl.keystore.type' (PEM only: a \
+                  PKCS#8 or PKCS#1 key, unencrypted).",
+            map: secret,
+        },
+        pub keystore_certificate_chain: Option<Secret> {
+            key: "ssl.keystore.certificate.chain",
+            ty: Password,
+            default: null,
+            importance: High,
+            doc: "Certificate chain in the format specified by 'ssl.keystore.type' (PEM only: \
+                  a list of X.509 certificates).",
+            map: secret,
+        },
+        pub truststore_type: String {
+            key: "ssl.truststore.type",
+            ty: String,
+            default: "JKS",
+            importance: Medium,
+            doc: "The file format of the trust store file (checked when ssl.client.auth is \
+                  requested or required). Strait reads `PEM`.",
+        },
+        pub truststore_location: Option<String> {
+            key: "ssl.truststore.location",
+            ty: String,
+            default: null,
+            importance: High,
+            doc: "The location of the trust store file.",
+        },
+        pub truststore_password: Option<Secret> {
+            key: "ssl.truststore.password",
+            ty: Password,
+            default: null,
+            importance: High,
+            doc: "The password for the trust store file. Not needed for PEM.",
+            map: secret,
+        },
+        pub truststore_certificates: Option<Secret> {
+            key: "ssl.truststore.certificates",
+            ty: Password,
+            default: null,
+            importance: High,
+            doc: "Trusted certificates in the format specified by 'ssl.truststore.type' (PEM).",
+            map: secret,
+        },
+        pub enabled_protocols: Vec<String> {
+            key: "ssl.enabled.protocols",
+            ty: List,
+            default: "TLSv1.2,TLSv1.3",
+            importance: Medium,
+            doc: "The list of protocols enabled for SSL connections. Strait speaks TLSv1.2 and \
+                  TLSv1.3; older protocols in the list are ignored with a warning.",
+        },
+        pub cipher_suites: Option<Vec<String>> {
+            key: "ssl.cipher.suites",
+            ty: List,
+            default: null,
+            importance: Low,
+            doc: "A list of cipher suites (IANA names, e.g. TLS_AES_128_GCM_SHA256). By \
+                  default all the available cipher suites are supported; a suite Strait does \
+                  not implement is refused at start-up.",
+        },
+        pub protocol: String {
+            key: "ssl.protocol",
+            ty: String,
+            default: "TLSv1.3",
+            importance: Medium,
+            doc: "The SSL protocol used to generate the SSLContext. No effect in Strait (see \
+                  ssl.enabled.protocols).",
+        },
+        pub provider: Option<String> {
+            key: "ssl.provider",
+            ty: String,
+            default: null,
+            importance: Medium,
+            doc: "The name of the security provider used for SSL connections. No effect in \
+                  Strait (rustls with aws-lc-rs).",
+        },
+        pub keymanager_algorithm: String {
+            key: "ssl.keymanager.algorithm",
+            ty: String,
+            default: "SunX509",
+            importance: Low,
+            doc: "The algorithm used by key manager factory for SSL connections. No effect in \
+                  Strait.",
+        },
+        pub trustmanager_algorithm: String {
+            key: "ssl.trustmanager.algorithm",
+            ty: String,
+            default: "PKIX",
+            importance: Low,
+            doc: "The algorithm used by trust manager factory for SSL connections. No effect in \
+                  Strait.",
+        },
+        pub secure_random_implementation: Option<String> {
+            key: "ssl.secure.random.implementation",
+            ty: String,
+            default: null,
+            importance: Low,
+            doc: "The SecureRandom PRNG implementation to use for SSL cryptography operations. \
+                  No effect in Strait.",
+        },
+        pub endpoint_identification_algorithm: String {
+            key: "ssl.endpoint.identification.algorithm",
+            ty: String,
+            default: "https",
+            importance: Low,
+            doc: "The endpoint identification algorithm to validate server hostname using \
+                  server certificate. Client side only: no effect on the REST server.",
+        },
+        pub client_auth: String {
+            key: "ssl.client.auth",
+            ty: String,
+            default: "none",
+            validator: Validator::OneOf(CLIENT_AUTH_VALUES),
+            importance: Low,
+            doc: "Configures kafka broker to request client authentication. The following \
+                  settings are common: `ssl.client.auth=required` If set to required client \
+                  authentication is required. `ssl.client.auth=requested` This means client \
+                  authentication is optional. unlike required, if this option is set client can \
+                  choose not to provide authentication information about itself \
+                  `ssl.client.auth=none` This means client authentication is not needed.",
+        },
+    }
+}
+
+declare_config! {
+    /// The REST server keys of the worker besides `listeners` / `rest.advertised.*` /
+    /// `rest.extension.classes` (which [`crate::worker_config::WorkerConfig`] declares).
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RestServerConfig {
+        pub allowed_origins: String {
+            key: "access.control.allow.origin",
+            ty: String,
+            default: "",
+            importance: Low,
+            doc: "Value to set the Access-Control-Allow-Origin header to for REST API \
+                  requests.To enable cross origin access, set this to the domain of the \
+                  application that should be permitted to access the API, or '*' to allow \
+                  access from any domain. The default value only allows access from the domain \
+                  of the REST API.",
+        },
+        pub allowed_methods: String {
+            key: "access.control.allow.methods",
+            ty: String,
+            default: "",
+            importance: Low,
+            doc: "Sets the methods supported for cross origin requests by setting the \
+                  Access-Control-Allow-Methods header. The default value of the \
+                  Access-Control-Allow-Methods header allows cross origin requests for GET, \
+                  POST and HEAD.",
+        },
+        pub admin_listeners: Option<Vec<String>> {
+            key: "admin.listeners",
+            ty: List,
+            default: null,
+            importance: Low,
+            doc: "List of comma-separated URIs the Admin REST API will listen on. The \
+                  supported protocols are HTTP and HTTPS. An empty or blank string will disable \
+                  this feature. The default behavior is to use the regular listener (specified \
+                  by the 'listeners' property). Strait: separate admin listeners are not \
+                  supported yet (a non-empty list is refused at start-up); empty disables \
+                  /admin/loggers.",
+        },
+        pub jaas_config: Option<String> {
+            key: JAAS_CONFIG_KEY,
+            ty: String,
+            default: null,
+            importance: Low,
+            doc: "Strait only. The JAAS file BasicAuthSecurityRestExtension reads (Java takes \
+                  it from the JVM system property of this name). When unset, Strait reads \
+                  `-Djava.security.auth.login.config=<path>` from the KAFKA_OPTS environment \
+                  variable, as Kafka's start scripts pass it to the JVM.",
+        },
+        /// The unprefixed `ssl.*` keys.
+        pub ssl: SslConfig { flatten },
+    }
+}
+
+impl RestServerConfig {
+    /// Parse the REST server keys of a worker file: Java's checks, plus Strait's refusal of
+    /// what it does not implement (separate admin listeners), and the `listeners.https.*` keys.
+    pub fn from_worker_props(props: &Props) -> Result<Self> {
+        let config = Self::parse(props)?;
+        if let Some(admin) = config.admin_listeners.as_ref().filter(|l| !l.is_empty()) {
+            return Err(crate::error::Error::unsupported(format!(
+                "Invalid worker configuration: admin.listeners={}: separate admin listeners are not supported by Strait yet; leave admin.listeners unset to serve /admin/loggers on the regular listener, or set it empty to disable those endpoints",
+                admin.join(",")
+            )));
+        }
+        config.https_ssl(props)?;
+        Ok(config)
+    }
+
+    /// The TLS settings of `https` listeners: the `listeners.https.*` keys when any is given
+    /// (all-or-nothing: the unprefixed ones are then ignored), else the unprefixed `ssl.*`.
+    pub fn https_ssl(&self, originals: &Props) -> Result<SslConfig> {
+        let prefixed = with_prefix(originals, LISTENERS_HTTPS_PREFIX);
+        if prefixed.is_empty() {
+            Ok(self.ssl.clone())
+        } else {
+            SslConfig::parse(&prefixed)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::props_from;
+
+    #[test]
+    fn prefixed_ssl_keys_replace_the_unprefixed_ones_all_or_nothing() {
+        let props = props_from(&[
+            ("ssl.keystore.location", "/plain.pem"),
+            ("ssl.keystore.type", "PEM"),
+            ("ssl.key.password", "s3cret"),
+        ]);
+        let rest = RestServerConfig::parse(&props).unwrap();
+        let ssl = rest.https_ssl(&props).unwrap();
+        assert_eq!(ssl.keystore_location.as_deref(), Some("/plain.pem"));
+        assert_eq!(ssl.keystore_type, "PEM");
+        assert_eq!(ssl.client_auth, "none");
+        // Secrets never show in Debug output.
+        assert!(!format!("{rest:?}").contains("s3cret"));
+        let mut props = props;
+        props.insert(
+            "listeners.https.ssl.keystore.location".into(),
+            "/https.pem".into(),
+        );
+        let ssl = rest.https_ssl(&props).unwrap();
+        assert_eq!(ssl.keystore_location.as_deref(), Some("/https.pem"));
+        // Not inherited from the unprefixed keys: Java's default.
+        assert_eq!(ssl.keystore_type, "JKS");
+        assert_eq!(ssl.key_password, None);
+        props.insert("listeners.https.ssl.client.auth".into(), "maybe".into());
+        let err = rest.https_ssl(&props).unwrap_err();
+        assert!(err.message().contains("ssl.client.auth"), "{err}");
+    }
+
+    #[test]
+    fn defaults_are_javas() {
+        let rest = RestServerConfig::parse(&Props::new()).unwrap();
+        assert_eq!(rest.allowed_origins, "");
+        assert_eq!(rest.admin_listeners, None);
+        assert_eq!(rest.ssl.enabled_protocols, ["TLSv1.2", "TLSv1.3"]);
+        assert_eq!(rest.ssl.keystore_type, "JKS");
+        let empty = RestServerConfig::parse(&props_from(&[("admin.listeners", "")])).unwrap();
+        assert_eq!(empty.admin_listeners, Some(vec![]));
+    }
+}

@@ -1,0 +1,443 @@
+//! REST security end to end: a standalone worker on `listeners=https://…` with a PEM key store
+//! signed by a test CA (made with the `openssl` CLI), Java's `BasicAuthSecurityRestExtension`
+//! with its JAAS file named by `KAFKA_OPTS=-Djava.security.auth.login.config=…` as Kafka's
+//! scripts pass it, and CORS; then a second worker demanding client certificates. Checked with a
+//! real HTTPS client (reqwest on rustls) that trusts the test CA only.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const EXTENSION: &str =
+    "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension";
+const LOGIN_MODULE: &str =
+    "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule";
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl command (Debian package openssl) is needed for the HTTPS test");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A test CA, a server certificate for 127.0.0.1 (chain and key in `server-identity.pem`, what
+/// `ssl.keystore.location` takes with `ssl.keystore.type=PEM`) and a client certificate.
+fn make_pki(dir: &Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=strait-rest-test-ca",
+        ],
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    // Extensions make X.509 v3 certificates (rustls refuses v1).
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    for (name, ext) in [("server", "server.ext"), ("client", "client.ext")] {
+        let key = format!("{name}.key");
+        let csr = format!("{name}.csr");
+        let pem = format!("{name}.pem");
+        openssl(
+            dir,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &key,
+                "-out",
+                &csr,
+                "-subj",
+                &format!("/CN={name}"),
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                &pem,
+                "-days",
+                "2",
+                "-extfile",
+                ext,
+            ],
+        );
+        let identity = std::fs::read_to_string(dir.join(&pem)).unwrap()
+            + &std::fs::read_to_string(dir.join(&key)).unwrap();
+        std::fs::write(dir.join(format!("{name}-identity.pem")), identity).unwrap();
+    }
+}
+
+/// Start `strait standalone` on an https listener (the shared `Worker::start` writes an http
+/// one) with `extra` worker keys and `env`.
+fn start_https(dir: &Path, name: &str, extra: &str, env: &[(&str, String)]) -> super::Worker {
+    let port = super::free_port();
+    let worker = dir.join(format!("{name}-worker.properties"));
+    std::fs::write(
+        &worker,
+        format!(
+            "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename={}\nlisteners=https://127.0.0.1:{port}\n{extra}\n",
+            super::bootstrap(),
+            dir.join(format!("{name}.offsets")).display()
+        ),
+    )
+    .unwrap();
+    let log = dir.join(format!("{name}.log"));
+    let child = Command::new(env!("CARGO_BIN_EXE_strait"))
+        .arg("standalone")
+        .arg(&worker)
+        .env(
+            "STRAIT_LOG",
+            std::env::var("STRAIT_TEST_WORKER_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .env_remove("KAFKA_OPTS")
+        .envs(env.iter().cloned())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let w = super::Worker { child, port, log };
+    super::wait_rest(&w);
+    w
+}
+
+fn client(dir: &Path, identity: Option<&str>) -> reqwest::Client {
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(dir.join("ca.pem")).unwrap()).unwrap();
+    let mut b = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .timeout(Duration::from_secs(30));
+    if let Some(file) = identity {
+        let pem = std::fs::read(dir.join(file)).unwrap();
+        b = b.identity(reqwest::Identity::from_pem(&pem).unwrap());
+    }
+    b.build().unwrap()
+}
+
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+}
+
+fn call(
+    client: &reqwest::Client,
+    method: &str,
+    url: &str,
+    auth: Option<(&str, &str)>,
+    headers: &[(&str, &str)],
+) -> Result<Answer, reqwest::Error> {
+    super::s3::runtime().block_on(async {
+        let mut req = client.request(method.parse().unwrap(), url);
+        if let Some((user, password)) = auth {
+            req = req.basic_auth(user, Some(password));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.text().await?;
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    })
+}
+
+#[test]
+fn https_listener_with_basic_auth_and_cors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    make_pki(d);
+    std::fs::write(
+        d.join("credentials.properties"),
+        "# users\nalice: s3cret\nbob=builder\n",
+    )
+    .unwrap();
+    let jaas = d.join("jaas.conf");
+    std::fs::write(
+        &jaas,
+        format!(
+            "KafkaConnect {{\n  {LOGIN_MODULE} required\n  file=\"{}\";\n}};\n",
+            d.join("credentials.properties").display()
+        ),
+    )
+    .unwrap();
+    let w = start_https(
+        d,
+        "secure",
+        &format!(
+            "listeners.https.ssl.keystore.type=PEM\nlisteners.https.ssl.keystore.location={}\nrest.extension.classes={EXTENSION}\naccess.control.allow.origin=https://ui.example.com\naccess.control.allow.methods=GET,POST,PUT\n",
+            d.join("server-identity.pem").display()
+        ),
+        &[(
+            "KAFKA_OPTS",
+            format!("-Xmx256m -Djava.security.auth.login.config={}", jaas.display()),
+        )],
+    );
+    let base = format!("https://127.0.0.1:{}", w.port);
+    let c = client(d, None);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // REST accepts connections before the worker answers; wait for a 200.
+    loop {
+        match call(
+            &c,
+            "GET",
+            &format!("{base}/"),
+            Some(("alice", "s3cret")),
+            &[],
+        ) {
+            Ok(a) if a.status == 200 => break,
+            other => assert!(
+                Instant::now() < deadline,
+                "no 200 from GET /: {:?}; log:\n{}",
+                other.map(|a| (a.status, a.body)),
+                w.log()
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // No credentials, wrong password, unknown user: Java's 401, plain-text body, no challenge.
+    for auth in [None, Some(("alice", "wrong")), Some(("mallory", "s3cret"))] {
+        let a = call(&c, "GET", &format!("{base}/connectors"), auth, &[]).unwrap();
+        assert_eq!(a.status, 401, "{auth:?}: {}", a.body);
+        assert_eq!(a.body, "User cannot access the resource.");
+        assert_eq!(a.header("www-authenticate"), None);
+    }
+    // Right credentials: the API over TLS.
+    let a = call(
+        &c,
+        "GET",
+        &format!("{base}/"),
+        Some(("alice", "s3cret")),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(a.status, 200);
+    let info = a.json();
+    assert!(
+        info["version"].is_string() && info["kafka_cluster_id"].is_string(),
+        "{info}"
+    );
+    let a = call(
+        &c,
+        "GET",
+        &format!("{base}/connectors"),
+        Some(("bob", "builder")),
+        &[],
+    )
+    .unwrap();
+    assert_eq!((a.status, a.json()), (200, serde_json::json!([])));
+    // Unknown paths are 404 whatever the credentials (the filter runs on matched routes).
+    let a = call(&c, "GET", &format!("{base}/nope"), None, &[]).unwrap();
+    assert_eq!(a.status, 404);
+    // Internal requests from other workers skip authentication (standalone then refuses them).
+    let a = call(
+        &c,
+        "POST",
+        &format!("{base}/connectors/x/tasks"),
+        None,
+        &[("content-type", "application/json")],
+    )
+    .unwrap();
+    assert_ne!(a.status, 401, "{}", a.body);
+    // A malformed Base64 header is Java's uncaught IllegalArgumentException: 500.
+    let a = call(
+        &c,
+        "GET",
+        &format!("{base}/connectors"),
+        None,
+        &[("authorization", "Basic ab-c")],
+    )
+    .unwrap();
+    assert_eq!(a.status, 500, "{}", a.body);
+
+    // CORS: a simple request from the allowed origin gets it back, another origin nothing.
+    let origin = "https://ui.example.com";
+    let a = call(
+        &c,
+        "GET",
+        &format!("{base}/connectors"),
+        Some(("alice", "s3cret")),
+        &[("origin", origin)],
+    )
+    .unwrap();
+    assert_eq!(a.header("access-control-allow-origin"), Some(origin));
+    assert_eq!(a.header("access-control-allow-credentials"), Some("true"));
+    let a = call(
+        &c,
+        "GET",
+        &format!("{base}/connectors"),
+        Some(("alice", "s3cret")),
+        &[("origin", "https://evil.example")],
+    )
+    .unwrap();
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("access-control-allow-origin"), None);
+    // A preflight for an allowed method answers with the configured methods.
+    let preflight = |method: &str, origin: &str| {
+        call(
+            &c,
+            "OPTIONS",
+            &format!("{base}/connectors/c/config"),
+            Some(("alice", "s3cret")),
+            &[
+                ("origin", origin),
+                ("access-control-request-method", method),
+                ("access-control-request-headers", "content-type"),
+            ],
+        )
+        .unwrap()
+    };
+    let a = preflight("PUT", origin);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.header("access-control-allow-origin"), Some(origin));
+    assert_eq!(
+        a.header("access-control-allow-methods"),
+        Some("GET,POST,PUT")
+    );
+    assert_eq!(a.header("access-control-max-age"), Some("1800"));
+    assert!(
+        a.header("allow").unwrap().contains("PUT"),
+        "{:?}",
+        a.headers
+    );
+    let a = preflight("DELETE", origin);
+    assert_eq!(a.header("access-control-allow-origin"), None);
+    let a = preflight("PUT", "https://evil.example");
+    assert_eq!(a.header("access-control-allow-origin"), None);
+
+    // A client that does not trust the test CA cannot connect; plain HTTP gets no answer.
+    let untrusting = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    assert!(call(&untrusting, "GET", &format!("{base}/"), None, &[]).is_err());
+    let plain = format!("http://127.0.0.1:{}/", w.port);
+    assert!(!matches!(
+        call(&c, "GET", &plain, None, &[]).map(|a| a.status),
+        Ok(200)
+    ));
+    // Secrets never reach the log.
+    let log = w.log();
+    assert!(!log.contains("s3cret") && !log.contains("builder"), "{log}");
+    w.stop();
+}
+
+#[test]
+fn client_certificates_are_required_when_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    make_pki(d);
+    let w = start_https(
+        d,
+        "mtls",
+        &format!(
+            "ssl.keystore.type=PEM\nssl.keystore.location={}\nssl.truststore.type=PEM\nssl.truststore.location={}\nssl.client.auth=required\n",
+            d.join("server-identity.pem").display(),
+            d.join("ca.pem").display()
+        ),
+        &[],
+    );
+    let base = format!("https://127.0.0.1:{}/", w.port);
+    let with_cert = client(d, Some("client-identity.pem"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match call(&with_cert, "GET", &base, None, &[]) {
+            Ok(a) if a.status == 200 => break,
+            other => assert!(
+                Instant::now() < deadline,
+                "no 200 with a client certificate: {:?}; log:\n{}",
+                other.map(|a| (a.status, a.body)),
+                w.log()
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let without = client(d, None);
+    assert!(call(&without, "GET", &base, None, &[]).is_err());
+    w.stop();
+}
+
+#[test]
+fn a_jks_or_missing_key_store_fails_start_up_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, extra, expect) in [
+        (
+            "jks",
+            "ssl.keystore.location=/etc/ks.jks\nssl.keystore.password=changeit\n".to_string(),
+            "ssl.keystore.type=JKS",
+        ),
+        (
+            "missing",
+            "ssl.keystore.type=PEM\nssl.keystore.location=/nonexistent.pem\n".to_string(),
+            "ssl.keystore.location=/nonexistent.pem",
+        ),
+    ] {
+        let worker = d.join(format!("{name}.properties"));
+        std::fs::write(
+            &worker,
+            format!(
+                "bootstrap.servers=127.0.0.1:1\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename={}\nlisteners=https://127.0.0.1:0\n{extra}",
+                d.join("o").display()
+            ),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_strait"))
+            .arg("standalone")
+            .arg(&worker)
+            .env_remove("KAFKA_OPTS")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expect), "{name}: {stderr}");
+        assert!(!stderr.contains("changeit"), "{stderr}");
+    }
+}
