@@ -273,9 +273,12 @@ fn https_listener_with_basic_auth_and_cors() {
     )
     .unwrap();
     assert_eq!((a.status, a.json()), (200, serde_json::json!([])));
-    // Unknown paths are 404 whatever the credentials (the filter runs on matched routes).
+    // Unknown paths and methods are 404 / 405 whatever the credentials (Jersey matches the
+    // resource method before the filter runs).
     let a = call(&c, "GET", &format!("{base}/nope"), None, &[]).unwrap();
     assert_eq!(a.status, 404);
+    let a = call(&c, "DELETE", &format!("{base}/connectors"), None, &[]).unwrap();
+    assert_eq!(a.status, 405, "{}", a.body);
     // Internal requests from other workers skip authentication (standalone then refuses them).
     let a = call(
         &c,
