@@ -272,7 +272,9 @@ pub(crate) async fn serve_tls<S>(
                 hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     app.clone().oneshot(req.map(axum::body::Body::new))
                 });
+            // The timer enables hyper's header read timeout (30 s) against idle half-requests.
             if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                 .await
             {
