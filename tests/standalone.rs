@@ -48,6 +48,8 @@ mod protobuf_interop;
 mod rest_security;
 #[path = "standalone/s3.rs"]
 mod s3;
+#[path = "standalone/topic_creation.rs"]
+mod topic_creation;
 #[path = "standalone/transforms.rs"]
 mod transforms;
 

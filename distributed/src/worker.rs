@@ -137,7 +137,7 @@ impl LocalWork {
         // Checked with its variables resolved; `config` (raw) is what is kept.
         let checked = plugin.and_then(|p| {
             let resolved = lifecycle::resolved(&self.worker.config, config)?;
-            lifecycle::check_connector(&*p, &resolved).map(|_| p)
+            lifecycle::check_connector(&*p, &resolved, &self.worker.config).map(|_| p)
         });
         let (plugin, status) = match checked {
             Ok(p) => (Some(p), status_of(target)),

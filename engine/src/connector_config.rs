@@ -1,7 +1,8 @@
 //! Framework keys of every connector config (`ConnectorConfig`, `SinkConnectorConfig`,
 //! `SourceConnectorConfig`): same names, types, defaults, groups and messages as Kafka Connect.
-//! Topic creation, not built yet, is rejected with a clear error instead of being ignored. The
-//! keys each transform and predicate alias adds are defined and validated by
+//! The per-group topic creation keys (`topic.creation.<group>.*`) are parsed by
+//! [`topic_creation`](crate::topic_creation) when a source starts, as Java does. The keys each
+//! transform and predicate alias adds are defined and validated by
 //! [`herder::enrich`](crate::herder::enrich), which needs the plugin registry.
 
 use std::time::Duration;
@@ -18,6 +19,7 @@ pub const COMMON: &str = "Common";
 pub const TRANSFORMS: &str = "Transforms";
 pub const PREDICATES: &str = "Predicates";
 pub const ERROR_HANDLING: &str = "Error Handling";
+pub const TOPIC_CREATION: &str = "Topic Creation";
 pub const EXACTLY_ONCE_SUPPORT: &str = "Exactly Once Support";
 pub const OFFSETS_TOPIC: &str = "offsets.topic";
 
@@ -48,8 +50,7 @@ fn non_empty(value: String) -> Option<String> {
 // and validation results: its documentation texts, widths and `order` numbers. Java numbers the
 // "Common" group with one counter that also runs through the transforms and predicates keys and
 // the KIP-891 `*.plugin.version` keys Strait does not define (orders 3, 7, 9, 11); accepting
-// those would promise behaviour Strait does not have. `topic.creation.groups` is left out for the
-// same reason.
+// those would promise behaviour Strait does not have.
 
 declare_config! {
     /// Keys every connector config takes (Java's `ConnectorConfig`), typed.
@@ -349,6 +350,17 @@ declare_config! {
     #[derive(Debug, Clone)]
     pub struct SourceKeys {
         pub connector: ConnectorKeys { flatten },
+        /// Topic creation groups besides `default`, in matching order; unique.
+        pub topic_creation_groups: Vec<String> {
+            key: "topic.creation.groups",
+            ty: List,
+            default: "",
+            importance: Low,
+            doc: "Groups of configurations for topics created by source connectors",
+            group: TOPIC_CREATION, order: 1,
+            width: Long,
+            display: "Topic Creation Groups",
+        },
         pub exactly_once_support: String {
             key: "exactly.once.support",
             ty: String,
@@ -438,8 +450,13 @@ pub fn framework_rules(kind: ConnectorType, props: &Props, values: &mut [ConfigV
         }
     };
     let non_empty = |k: &str| props.get(k).map(|v| !v.trim().is_empty()).unwrap_or(false);
-    // Java's `aliasValidator` on `transforms` and `predicates`.
-    for key in ["transforms", "predicates"] {
+    // Java's `aliasValidator` on `transforms` and `predicates`, and the unique-groups validator
+    // of a source's `topic.creation.groups` (same message).
+    let alias_keys: &[&str] = match kind {
+        ConnectorType::Sink => &["transforms", "predicates"],
+        ConnectorType::Source => &["transforms", "predicates", "topic.creation.groups"],
+    };
+    for &key in alias_keys {
         if let Some(e) = duplicate_alias(key, &alias_list(props, key)) {
             add(key, e);
         }
@@ -478,11 +495,6 @@ pub fn framework_rules(kind: ConnectorType, props: &Props, values: &mut [ConfigV
                 );
             }
         }
-    } else if props.keys().any(|k| k.starts_with("topic.creation.")) {
-        add(
-            "connector.class",
-            "Topic creation (topic.creation.*) is not supported by Strait yet".into(),
-        );
     }
 }
 
@@ -621,6 +633,30 @@ mod tests {
             vec!["Invalid value [a, b, a] for configuration transforms: Duplicate alias provided."]
         );
         assert!(errors("predicates").is_empty());
+    }
+
+    #[test]
+    fn sources_define_topic_creation_groups_as_java() {
+        let source = framework_def(ConnectorType::Source);
+        let k = source.key("topic.creation.groups").unwrap();
+        assert_eq!((k.group.as_deref(), k.order), (Some(TOPIC_CREATION), 1));
+        assert!(framework_def(ConnectorType::Sink)
+            .key("topic.creation.groups")
+            .is_none());
+        let p = props(&[
+            ("name", "s"),
+            ("connector.class", "X"),
+            ("topic.creation.groups", "a,b, a"),
+            ("topic.creation.default.partitions", "0"),
+        ]);
+        let mut values = source.validate(&p);
+        framework_rules(ConnectorType::Source, &p, &mut values);
+        let errors: Vec<String> = values.into_iter().flat_map(|v| v.errors).collect();
+        // Only the groups list is checked here; the group keys are read when the source starts.
+        assert_eq!(
+            errors,
+            vec!["Invalid value [a, b, a] for configuration topic.creation.groups: Duplicate alias provided."]
+        );
     }
 
     #[test]

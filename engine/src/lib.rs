@@ -27,3 +27,4 @@ pub mod worker_config;
 /// Process logging with live, REST-adjustable levels (`strait_engine::logging::init()`).
 pub use rest::logging;
 pub mod standalone;
+pub mod topic_creation;

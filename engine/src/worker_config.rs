@@ -311,6 +311,21 @@ declare_config! {
             display: "Connector naming policy",
             try_map: |policy: String| ConnectorNamePolicy::from_config(&policy),
         },
+        /// Whether source connectors with `topic.creation.*` keys create their topics (see
+        /// [`crate::topic_creation`]); when off those keys are ignored.
+        pub topic_creation_enable: bool {
+            key: "topic.creation.enable",
+            ty: Boolean,
+            default: "true",
+            importance: Low,
+            doc: "Whether to allow automatic creation of topics used by source connectors, when \
+                  source connectors are configured with `topic.creation.` properties. Each task \
+                  will use an admin client to create its topics and will not depend on the Kafka \
+                  brokers to create topics automatically.",
+            group: WORKER, order: 19,
+            width: Short,
+            display: "Topic creation",
+        },
         /// Every key as given (variables resolved), for the `producer.`, `consumer.`, `admin.`
         /// and converter prefixes.
         pub originals: Props { originals },
@@ -568,7 +583,8 @@ mod tests {
         // The declaration numbers the keys of its one group in declaration order.
         let def = WorkerConfig::config_def();
         let orders: Vec<i32> = def.keys().iter().map(|k| k.order).collect();
-        assert_eq!(orders, (1..=18).collect::<Vec<_>>());
+        assert_eq!(orders, (1..=19).collect::<Vec<_>>());
+        assert!(defaults.topic_creation_enable);
         assert_eq!(defaults.connector_name_policy, ConnectorNamePolicy::None);
         let mut shared = base();
         shared.insert(CONNECTOR_NAME_POLICY_CONFIG.into(), "shared".into());
@@ -640,10 +656,16 @@ mod tests {
         let mut p = base();
         p.insert(key.into(), crate::rest::basic_auth::EXTENSION_CLASS.into());
         let w = WorkerConfig::from_props(&p).unwrap();
-        assert_eq!(w.rest_extension_classes, [crate::rest::basic_auth::EXTENSION_CLASS]);
+        assert_eq!(
+            w.rest_extension_classes,
+            [crate::rest::basic_auth::EXTENSION_CLASS]
+        );
         p.insert(
             key.into(),
-            format!("{}, com.example.Audit", crate::rest::basic_auth::EXTENSION_CLASS),
+            format!(
+                "{}, com.example.Audit",
+                crate::rest::basic_auth::EXTENSION_CLASS
+            ),
         );
         let err = WorkerConfig::from_props(&p).unwrap_err();
         assert!(err.message().contains("com.example.Audit"), "{err}");

@@ -13,10 +13,19 @@ use crate::registry::Registry;
 use crate::runtime::{TaskSpec, WorkerContext};
 use crate::worker_config::WorkerConfig;
 
-/// Start a connector instance's checks: the framework keys, then the connector's own
-/// validation (Java's `Worker.startConnector` up to `connector.start`).
-pub fn check_connector(plugin: &dyn ConnectorPlugin, config: &Props) -> Result<()> {
-    FrameworkConfig::parse(plugin.connector_type(), config).and_then(|_| plugin.check(config))
+/// Start a connector instance's checks: the framework keys, a source's topic creation keys
+/// when the worker creates topics, then the connector's own validation (Java's
+/// `Worker.startConnector` up to `connector.start`).
+pub fn check_connector(
+    plugin: &dyn ConnectorPlugin,
+    config: &Props,
+    worker: &WorkerConfig,
+) -> Result<()> {
+    FrameworkConfig::parse(plugin.connector_type(), config)?;
+    if plugin.connector_type() == crate::plugin::ConnectorType::Source {
+        crate::topic_creation::TopicCreation::for_worker(worker, config)?;
+    }
+    plugin.check(config)
 }
 
 /// A stored (raw) connector or task config with its `${provider:…}` variables resolved by the

@@ -125,8 +125,10 @@ impl StandaloneHerder {
     /// Start the connector instance in its target state: check the config, set the status.
     /// Returns whether it started (a failure leaves it FAILED with a trace, as in Java).
     fn start_connector(&self, name: &str, e: &mut Entry) -> bool {
-        let checked = super::lifecycle::resolved(&self.worker.config, &e.config)
-            .and_then(|config| super::lifecycle::check_connector(&*e.plugin, &config));
+        let checked =
+            super::lifecycle::resolved(&self.worker.config, &e.config).and_then(|config| {
+                super::lifecycle::check_connector(&*e.plugin, &config, &self.worker.config)
+            });
         match checked {
             Ok(()) => {
                 e.status = Status::new(match e.target {

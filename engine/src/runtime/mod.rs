@@ -12,6 +12,7 @@ mod retry;
 pub mod sink;
 pub mod source;
 pub mod split;
+mod topic_creator;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

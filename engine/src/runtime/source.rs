@@ -22,6 +22,7 @@ use rdkafka::ClientContext;
 
 use super::exactly_once;
 use super::retry::RetryPolicy;
+use super::topic_creator::TopicCreator;
 use super::{Converters, DriverContext, State, TaskMetrics};
 use crate::batch::{
     columns, header_entries, with_columns, Batch, HeaderListBuilder, Provenance, SourceMap,
@@ -140,6 +141,11 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
         Ok(x) => x,
         Err(e) => return ctx.fail(&e),
     };
+    // Topic creation (KIP-158): missing topics are created before the first record to them.
+    let mut topic_creator = match TopicCreator::for_task(&spec) {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(&e),
+    };
     let producer = Arc::new(producer);
     let mut txn = match &eos {
         Some(eos) => match exactly_once::Transactions::start(&ctx, producer.clone(), eos).await {
@@ -199,6 +205,9 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
                     for piece in transform(&ctx, &chain, &converters, batch)? {
                         if let Some(t) = txn.as_ref() {
                             t.refuse_offsets_topic(&piece)?;
+                        }
+                        if let Some(c) = topic_creator.as_mut() {
+                            c.ensure_batch(&piece).await?;
                         }
                         produce_batch(&ctx, &producer, &converters, piece, &mut pending).await?;
                     }

@@ -163,8 +163,7 @@ fn is(connector: &'static str, tasks: &'static [&'static str]) -> impl Fn(&Value
     }
 }
 
-/// Validate a FileStreamSink config with `chain` (transforms and predicates) added. (A sink:
-/// a source's groups include "Topic Creation", which Strait does not define yet.)
+/// Validate a FileStreamSink config with `chain` (transforms and predicates) added.
 fn validate_chain(id: &str, chain: Value) -> Step {
     let mut config = json!({"connector.class": "FileStreamSink", "name": "${SNK}", "file": "${OUT}", "topics": "${TOPIC}"});
     if let (Some(c), Value::Object(extra)) = (config.as_object_mut(), chain) {
@@ -363,6 +362,20 @@ pub fn steps(in_len: usize, distributed: bool) -> Vec<Step> {
             Some(
                 json!({"connector.class": "FileStreamSource", "tasks.max": "0", "key.converter": "Nope", "batch.size": "x"}),
             ),
+            sets(&["$.configs", "$.configs[*].value.recommended_values"]),
+        ),
+        // Topic creation (KIP-158): validation checks `topic.creation.groups` only; the group
+        // keys (here a missing default replication factor, partitions 0, a broken regex) are
+        // read when the source starts.
+        check_with(
+            "validate.topic-creation",
+            "PUT",
+            "/connector-plugins/FileStreamSource/config/validate",
+            Some(json!({
+                "connector.class": "FileStreamSource", "name": "${SRC}", "file": "${IN}", "topic": "${TOPIC}",
+                "topic.creation.groups": "a, b,a", "topic.creation.default.partitions": "0",
+                "topic.creation.a.include": "[", "topic.creation.b.cleanup.policy": "compact",
+            })),
             sets(&["$.configs", "$.configs[*].value.recommended_values"]),
         ),
         check_with(
