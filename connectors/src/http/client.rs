@@ -470,13 +470,13 @@ impl HttpClient {
             Auth::Bearer(token) => format!("Bearer {token}"),
             Auth::OAuth2(o) => {
                 let mut slot = self.token.lock().await;
-                let fresh = slot
-                    .as_ref()
-                    .is_some_and(|t| t.refresh_at.is_none_or(|at| Instant::now() < at));
-                if !fresh {
-                    *slot = Some(self.fetch_token(o).await?);
-                }
-                format!("Bearer {}", slot.as_ref().expect("token").value)
+                let token = match slot.take() {
+                    Some(t) if t.refresh_at.is_none_or(|at| Instant::now() < at) => t,
+                    _ => self.fetch_token(o).await?,
+                };
+                let value = format!("Bearer {}", token.value);
+                *slot = Some(token);
+                value
             }
         };
         let mut v = HeaderValue::from_str(&value)
