@@ -42,6 +42,8 @@ mod json_schema_interop;
 mod mixed_cluster;
 #[path = "standalone/object_stores.rs"]
 mod object_stores;
+#[path = "standalone/pki.rs"]
+mod pki;
 #[path = "standalone/protobuf_interop.rs"]
 mod protobuf_interop;
 #[path = "standalone/rest_security.rs"]

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::http_server::{HttpServer, Recorded, Reply};
+use super::pki::make_pki;
 use super::s3::create_topic;
 use super::{bootstrap, unique, wait_rest, wait_task_failed, Worker};
 
@@ -421,90 +422,6 @@ fn v2_spreads_apis_and_entities_over_tasks() {
     assert_eq!(status["tasks"].as_array().unwrap().len(), 2, "{status}");
     assert_eq!(seen.lock().unwrap().len(), 4);
     w.stop();
-}
-
-/// Run `openssl` in `dir`, failing the test with its output when it fails.
-fn openssl(dir: &std::path::Path, args: &[&str]) {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl command (Debian package openssl) is needed for the TLS test");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A test CA, a server certificate for 127.0.0.1 and a client certificate it signed; the
-/// client's key and chain in one PEM file (what `https.ssl.keystore.location` takes).
-fn make_pki(dir: &std::path::Path) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=strait-test-ca",
-        ],
-    );
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
-    )
-    .unwrap();
-    // Extensions make both X.509 v3 certificates (rustls refuses v1).
-    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
-    for (name, ext) in [("server", "server.ext"), ("client", "client.ext")] {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                &format!("{name}.key"),
-                "-out",
-                &format!("{name}.csr"),
-                "-subj",
-                &format!("/CN={name}"),
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &format!("{name}.csr"),
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                &format!("{name}.pem"),
-                "-days",
-                "2",
-                "-extfile",
-                ext,
-            ],
-        );
-    }
-    let identity = std::fs::read_to_string(dir.join("client.pem")).unwrap()
-        + &std::fs::read_to_string(dir.join("client.key")).unwrap();
-    std::fs::write(dir.join("client-identity.pem"), identity).unwrap();
 }
 
 /// `openssl s_server -WWW` serving the files of its directory over TLS 1.2/1.3, demanding a

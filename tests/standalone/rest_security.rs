@@ -5,6 +5,8 @@
 //! real HTTPS client (reqwest on rustls) that trusts the test CA only.
 
 use std::path::Path;
+
+use super::pki::make_pki;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,92 +16,6 @@ const EXTENSION: &str =
     "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension";
 const LOGIN_MODULE: &str =
     "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule";
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl command (Debian package openssl) is needed for the HTTPS test");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A test CA, a server certificate for 127.0.0.1 (chain and key in `server-identity.pem`, what
-/// `ssl.keystore.location` takes with `ssl.keystore.type=PEM`) and a client certificate.
-fn make_pki(dir: &Path) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=strait-rest-test-ca",
-        ],
-    );
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
-    )
-    .unwrap();
-    // Extensions make X.509 v3 certificates (rustls refuses v1).
-    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
-    for (name, ext) in [("server", "server.ext"), ("client", "client.ext")] {
-        let key = format!("{name}.key");
-        let csr = format!("{name}.csr");
-        let pem = format!("{name}.pem");
-        openssl(
-            dir,
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                &key,
-                "-out",
-                &csr,
-                "-subj",
-                &format!("/CN={name}"),
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &csr,
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                &pem,
-                "-days",
-                "2",
-                "-extfile",
-                ext,
-            ],
-        );
-        let identity = std::fs::read_to_string(dir.join(&pem)).unwrap()
-            + &std::fs::read_to_string(dir.join(&key)).unwrap();
-        std::fs::write(dir.join(format!("{name}-identity.pem")), identity).unwrap();
-    }
-}
 
 /// Start `strait standalone` on an https listener (the shared `Worker::start` writes an http
 /// one) with `extra` worker keys and `env`.
