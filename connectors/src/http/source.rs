@@ -271,6 +271,8 @@ impl Position {
 
 struct Job {
     api: Arc<ApiSpec>,
+    /// Index of `api` in the config (its client and rate limit).
+    api_index: usize,
     entity: Option<String>,
     partition: SourceMap,
     topic: String,
@@ -605,6 +607,7 @@ impl SourceTask for HttpSourceTask {
                 .render(&[("entityName", entity.as_deref().unwrap_or(""))]);
             self.jobs.push(Job {
                 api,
+                api_index: *api_index,
                 entity: entity.clone(),
                 partition,
                 topic,
@@ -618,23 +621,12 @@ impl SourceTask for HttpSourceTask {
     async fn poll(&mut self) -> Result<Option<Batch>> {
         let Some(i) = (0..self.jobs.len()).min_by_key(|&i| {
             let job = &self.jobs[i];
-            let api = self
-                .config
-                .apis
-                .iter()
-                .position(|a| Arc::ptr_eq(a, &job.api))
-                .unwrap_or(0);
-            job.due.max(self.next_request[api])
+            job.due.max(self.next_request[job.api_index])
         }) else {
             tokio::time::sleep(MAX_IDLE_WAIT).await;
             return Ok(None);
         };
-        let api_index = self
-            .config
-            .apis
-            .iter()
-            .position(|a| Arc::ptr_eq(a, &self.jobs[i].api))
-            .unwrap_or(0);
+        let api_index = self.jobs[i].api_index;
         let due = self.jobs[i].due.max(self.next_request[api_index]);
         let now = Instant::now();
         if due > now {
@@ -859,6 +851,7 @@ mod tests {
         let task = HttpSourceTask::new(config.clone(), config.jobs());
         let job = Job {
             api: config.apis[0].clone(),
+            api_index: 0,
             entity: Some("a b".into()),
             partition: SourceMap::new(),
             topic: "t-a b".into(),
