@@ -191,13 +191,18 @@ pub(crate) fn produce(topic: &str, records: &[Rec], value: impl Fn(&Rec) -> Stri
     }
 }
 
+/// Creates `topic` with infinite time retention: test records carry fixed timestamps (e.g.
+/// [`BASE_TS`]) that fall out of the broker's default 7-day `retention.ms` as the calendar moves
+/// on, and its retention check (every 5 minutes) would then delete them mid-test: a restarted
+/// task would find its partition empty and commit nothing.
 pub(crate) fn create_topic(topic: &str, partitions: i32) {
     use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
     let admin: AdminClient<rdkafka::client::DefaultClientContext> = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
         .create()
         .unwrap();
-    let topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
+    let topic =
+        NewTopic::new(topic, partitions, TopicReplication::Fixed(1)).set("retention.ms", "-1");
     let result = runtime()
         .block_on(admin.create_topics([&topic], &AdminOptions::new()))
         .unwrap();
@@ -330,9 +335,19 @@ pub(crate) fn wait_commits(group: &str, topic: &str, want: &BTreeMap<i32, i64>, 
                         .join("; ")
                 })
                 .unwrap_or_else(|e| format!("(cannot describe the group: {e})"));
+            // Records deleted under the consumer (retention) show as a raised low watermark.
+            let low: BTreeMap<i32, String> = want
+                .keys()
+                .map(|p| {
+                    let w = consumer
+                        .fetch_watermarks(topic, *p, Duration::from_secs(10))
+                        .map_or_else(|e| e.to_string(), |(lo, hi)| format!("{lo}..{hi}"));
+                    (*p, w)
+                })
+                .collect();
             panic!(
-                "group {group} committed {got:?} on {topic}, want {want:?}; group: {members}; \
-                 log:\n{}",
+                "group {group} committed {got:?} on {topic}, want {want:?}; log offsets {low:?}; \
+                 group: {members}; log:\n{}",
                 w.log()
             );
         }
