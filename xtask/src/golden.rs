@@ -4,7 +4,13 @@
 //! - `strait.golden.Main`, which writes `formats/tests/golden/json_converter.jsonl`;
 //! - `strait.golden.Transforms`, which runs Kafka's transforms over every
 //!   `formats/tests/golden/transforms/<Name>.cases.jsonl` and writes `<Name>.java.jsonl` beside
-//!   it (checked by `cargo test -p strait-formats --test golden transforms`).
+//!   it (checked by `cargo test -p strait-formats --test golden transforms`);
+//! - `strait.golden.Metrics`, which registers every metric template of Kafka Connect's
+//!   `ConnectMetricsRegistry` with Kafka's `JmxReporter` (prefix `kafka.connect`) and scrapes
+//!   them with the Prometheus JMX exporter's own collector (empty config, its default naming),
+//!   writing `engine/tests/golden/connect_metrics.tsv`: per template its group, name, tags,
+//!   Prometheus name and label names (both empty for the string-valued metrics, which the
+//!   exporter does not export) and description.
 //!
 //! Review the diff before committing: a change means Kafka and our expectations differ.
 
@@ -18,6 +24,7 @@ use crate::util::{self, fmt_dur, Ctx};
 
 const OUTPUT: &str = "formats/tests/golden/json_converter.jsonl";
 const TRANSFORMS_DIR: &str = "formats/tests/golden/transforms";
+const METRICS_OUTPUT: &str = "engine/tests/golden/connect_metrics.tsv";
 const CLASSPATH: &str = "xtask/golden/target/golden.jar:xtask/golden/target/lib/*";
 
 #[derive(clap::Args)]
@@ -69,6 +76,16 @@ pub fn run(ctx: &Ctx, _args: Args) -> Result<()> {
     ]))?;
     say!(
         "golden: wrote {TRANSFORMS_DIR}/*.java.jsonl in {}",
+        fmt_dur(t0.elapsed())
+    );
+    util::run_checked(Command::new("java").current_dir(&ctx.root).args([
+        "-cp",
+        CLASSPATH,
+        "strait.golden.Metrics",
+        METRICS_OUTPUT,
+    ]))?;
+    say!(
+        "golden: wrote {METRICS_OUTPUT} in {}",
         fmt_dur(t0.elapsed())
     );
     Ok(())
