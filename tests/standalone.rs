@@ -38,6 +38,8 @@ mod internal_topics;
 mod java_worker;
 #[path = "standalone/json_schema_interop.rs"]
 mod json_schema_interop;
+#[path = "standalone/metrics.rs"]
+mod metrics;
 #[path = "standalone/mixed_cluster.rs"]
 mod mixed_cluster;
 #[path = "standalone/object_stores.rs"]

@@ -98,6 +98,7 @@ impl ConnectorOffsetTopics {
             registry: worker.registry.clone(),
             offsets: Arc::new(store),
             worker_id: worker.worker_id.clone(),
+            metrics: worker.metrics.clone(),
         }))
     }
 

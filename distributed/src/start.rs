@@ -230,6 +230,9 @@ impl DistributedWorker {
             registry,
             offsets: offsets.clone(),
             worker_id,
+            metrics: Arc::new(strait_engine::metrics::WorkerMetrics::from_props(
+                &config.worker.originals,
+            )),
         });
         let topics = Arc::new(TopicTracker::new());
         let local = LocalWork::new(worker.clone(), topics.clone(), statuses.clone());

@@ -139,6 +139,8 @@ impl LocalWork {
             let resolved = lifecycle::resolved(&self.worker.config, config)?;
             lifecycle::check_connector(&*p, &resolved, &self.worker.config).map(|_| p)
         });
+        self.worker.metrics.connector_startup(None);
+        self.worker.metrics.connector_startup(Some(checked.is_ok()));
         let (plugin, status) = match checked {
             Ok(p) => (Some(p), status_of(target)),
             Err(e) => {

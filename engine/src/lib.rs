@@ -19,6 +19,7 @@ pub use error::{Error, Fault, Result};
 pub mod connector_config;
 pub mod herder;
 pub mod kafka;
+pub mod metrics;
 pub mod naming_policy;
 pub mod offsets;
 pub mod rest;

@@ -207,11 +207,13 @@ impl StandaloneWorker {
                 .map_err(|e| Error::bug(format!("cluster lookup panicked: {e}")))??
         };
         let (listener, advertised_host, advertised_port) = bind_rest(&config).await?;
+        let metrics = Arc::new(crate::metrics::WorkerMetrics::from_props(&config.originals));
         let worker = Arc::new(WorkerContext {
             config,
             registry,
             offsets,
             worker_id: format!("{advertised_host}:{advertised_port}"),
+            metrics,
         });
         let herder = Arc::new(StandaloneHerder::new(worker, cluster_id));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -396,6 +396,13 @@ impl Herder for DistributedHerder {
         &self.registry
     }
 
+    fn worker_metrics(&self) -> Option<Arc<strait_engine::metrics::WorkerMetrics>> {
+        self.core
+            .borrow()
+            .as_ref()
+            .map(|c| c.worker.metrics.clone())
+    }
+
     async fn connectors(&self) -> Vec<String> {
         match self.core().await {
             Ok(core) => core

@@ -231,6 +231,7 @@ impl Loop {
     /// One JoinGroup + SyncGroup round and what follows it (Java's `ensureActive` and
     /// `handleRebalanceCompleted`).
     async fn rebalance(&mut self) -> Result<()> {
+        self.core.worker.metrics.rebalance_started();
         let mode = self.core.config.distributed.connect_protocol;
         if self.protocol == Some(Protocol::Eager) {
             // Eager: everything is given back before rejoining.
@@ -307,6 +308,11 @@ impl Loop {
             revoked_tasks = received.revoked_tasks.len(),
             delay = received.delay,
             "joined the group"
+        );
+        self.core.worker.metrics.rebalance_completed(
+            protocol.protocol(),
+            &received.leader_url,
+            i64::from(joined.generation),
         );
         if received.failed() {
             tracing::warn!("assignment failed (config mismatch); reading the config topic to its end and rejoining");

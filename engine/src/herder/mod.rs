@@ -237,6 +237,8 @@ pub trait Herder: Send + Sync {
     /// Whether start-up is complete (standalone: all command-line connectors submitted).
     fn is_ready(&self) -> bool;
     fn registry(&self) -> &Registry;
+    /// This worker's metrics (`GET /metrics`); `None` while a distributed worker starts.
+    fn worker_metrics(&self) -> Option<std::sync::Arc<crate::metrics::WorkerMetrics>>;
 
     async fn connectors(&self) -> Vec<String>;
     async fn connector_info(&self, name: &str) -> Result<ConnectorInfo>;

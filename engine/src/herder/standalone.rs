@@ -129,6 +129,8 @@ impl StandaloneHerder {
             super::lifecycle::resolved(&self.worker.config, &e.config).and_then(|config| {
                 super::lifecycle::check_connector(&*e.plugin, &config, &self.worker.config)
             });
+        self.worker.metrics.connector_startup(None);
+        self.worker.metrics.connector_startup(Some(checked.is_ok()));
         match checked {
             Ok(()) => {
                 e.status = Status::new(match e.target {
@@ -387,6 +389,10 @@ impl StandaloneHerder {
 
 #[async_trait]
 impl Herder for StandaloneHerder {
+    fn worker_metrics(&self) -> Option<Arc<crate::metrics::WorkerMetrics>> {
+        Some(self.worker.metrics.clone())
+    }
+
     fn worker_id(&self) -> String {
         self.worker.worker_id.clone()
     }

@@ -36,6 +36,38 @@ pub async fn health(State(h): State<Shared>) -> Response {
     }
 }
 
+/// `GET /metrics` (Strait): every Kafka Connect metric of this worker in the Prometheus text
+/// format (see [`crate::metrics`]). Connectors count as this worker's when it runs them.
+pub async fn metrics(State(h): State<Shared>) -> Response {
+    use crate::metrics;
+    let mut samples = Vec::new();
+    if let Some(m) = h.worker_metrics() {
+        let me = h.worker_id();
+        let mut local = Vec::new();
+        for name in h.connectors().await {
+            if let Ok(status) = h.connector_status(&name).await {
+                if status.connector.worker_id == me {
+                    local.push(name);
+                }
+            }
+        }
+        metrics::worker_samples(&m, &local, &mut samples);
+        metrics::rebalance_samples(&m, &mut samples);
+        for ((connector, task), entry) in m.tasks() {
+            metrics::task_samples(&connector, task, &entry, &mut samples);
+        }
+    }
+    (
+        StatusCode::OK,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics::prometheus::render(&samples),
+    )
+        .into_response()
+}
+
 pub async fn loggers() -> Response {
     json_response(StatusCode::OK, logging::global().all())
 }

@@ -143,6 +143,7 @@ pub fn router_with(herder: Shared, security: &security::RestSecurity) -> Router 
     let routes = Router::new()
         .route("/", get(admin::server_info))
         .route("/health", get(admin::health))
+        .route("/metrics", get(admin::metrics))
         .route("/connectors", get(c::list).post(c::create))
         .route("/connectors/{name}", get(c::info).delete(c::delete))
         .route(

@@ -25,7 +25,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
 
 use super::source::{AckContext, BatchAck, Pending};
-use super::{DriverContext, ExactlyOnceTask, TaskMetrics, TransactionBoundary};
+use super::{DriverContext, ExactlyOnceTask, TransactionBoundary};
 use crate::batch::{columns, Batch, SourceMap, TopicColumn};
 use crate::error::{Error, Result};
 use crate::kafka::is_queue_full;
@@ -281,6 +281,7 @@ impl Transactions {
         pending: &mut VecDeque<Pending>,
         task: &mut dyn SourceTask,
     ) -> Result<()> {
+        let rows: usize = pending.iter().map(|p| p.rows).sum();
         let offsets = latest_offsets(pending.drain(..));
         let store = ctx.spec.worker.offsets.clone();
         let transactional = store
@@ -301,6 +302,7 @@ impl Transactions {
         }
         // Offsets of an aborted transaction commit in a transaction of their own.
         self.begin().await?;
+        let started = Instant::now();
         let result = self.commit_with(&records).await.map_err(|e| {
             Error::external(
                 format!(
@@ -312,6 +314,7 @@ impl Transactions {
             )
         });
         self.open = false;
+        ctx.metrics.record_commit(result.is_ok(), started.elapsed());
         if let Err(e) = result {
             // The records and offsets of this transaction are aborted together: a restarted
             // task reads them again.
@@ -320,9 +323,7 @@ impl Transactions {
             return Err(e);
         }
         transactional.committed(&records);
-        if !records.is_empty() {
-            TaskMetrics::add(&ctx.metrics.offset_commits, 1);
-        }
+        ctx.metrics.record_transaction(rows as u64);
         task.commit().await
     }
 
@@ -406,6 +407,7 @@ mod tests {
                 .iter()
                 .map(|(f, p)| (map("file", *f), map("position", *p)))
                 .collect(),
+            rows: offsets.len(),
         }
     }
 

@@ -7,6 +7,7 @@
 //! Stop, pause and shutdown are cancellation with a defined commit point: a stopping driver
 //! commits what is durable, then stops its task.
 
+mod commit_queue;
 mod exactly_once;
 mod retry;
 pub mod sink;
@@ -14,7 +15,6 @@ pub mod source;
 pub mod split;
 mod topic_creator;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -56,50 +56,83 @@ impl Status {
     }
 }
 
-/// Shared, updatable status of one task.
+/// Shared, updatable status of one task, with how long it spent in each state (Java's
+/// `StateTracker`, for `running-ratio` and `pause-ratio`).
 #[derive(Debug, Clone)]
-pub struct StatusCell(Arc<Mutex<Status>>);
+pub struct StatusCell(Arc<Mutex<StatusTimes>>);
+
+#[derive(Debug)]
+struct StatusTimes {
+    status: Status,
+    created: std::time::Instant,
+    since: std::time::Instant,
+    /// Time spent in each state before `since`, by state.
+    spent: Vec<(State, Duration)>,
+}
+
+impl StatusTimes {
+    fn change(&mut self, status: Status) {
+        let now = std::time::Instant::now();
+        let elapsed = now - self.since;
+        match self.spent.iter_mut().find(|(s, _)| *s == self.status.state) {
+            Some((_, d)) => *d += elapsed,
+            None => self.spent.push((self.status.state, elapsed)),
+        }
+        self.since = now;
+        self.status = status;
+    }
+}
 
 impl StatusCell {
     pub fn new(state: State) -> Self {
-        StatusCell(Arc::new(Mutex::new(Status::new(state))))
+        let now = std::time::Instant::now();
+        StatusCell(Arc::new(Mutex::new(StatusTimes {
+            status: Status::new(state),
+            created: now,
+            since: now,
+            spent: Vec::new(),
+        })))
+    }
+    fn lock(&self) -> std::sync::MutexGuard<'_, StatusTimes> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
     pub fn get(&self) -> Status {
-        self.0.lock().expect("status lock").clone()
+        self.lock().status.clone()
     }
     pub fn set(&self, state: State) {
-        *self.0.lock().expect("status lock") = Status::new(state);
+        let mut t = self.lock();
+        if t.status.state != state || t.status.trace.is_some() {
+            t.change(Status::new(state));
+        }
     }
     pub fn fail(&self, error: &Error) {
-        *self.0.lock().expect("status lock") = Status {
+        self.lock().change(Status {
             state: State::Failed,
             trace: Some(error.trace()),
-        };
+        });
+    }
+    /// The share of its life so far this task spent in `state`, in [0, 1].
+    pub fn time_ratio(&self, state: State) -> f64 {
+        let t = self.lock();
+        let now = std::time::Instant::now();
+        let total = (now - t.created).as_secs_f64();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        let mut spent: f64 = t
+            .spent
+            .iter()
+            .filter(|(s, _)| *s == state)
+            .map(|(_, d)| d.as_secs_f64())
+            .sum();
+        if t.status.state == state {
+            spent += (now - t.since).as_secs_f64();
+        }
+        (spent / total).clamp(0.0, 1.0)
     }
 }
 
-/// Counters of one task, named after Kafka Connect's task metrics.
-#[derive(Debug, Default)]
-pub struct TaskMetrics {
-    /// `source-record-poll-total` / `sink-record-read-total`.
-    pub records_in: AtomicU64,
-    /// `source-record-write-total` / `sink-record-send-total`.
-    pub records_out: AtomicU64,
-    /// Payload bytes written (sources) or read (sinks).
-    pub bytes: AtomicU64,
-    /// `deadletterqueue-produce-total`.
-    pub dlq_records: AtomicU64,
-    /// Records skipped under `errors.tolerance=all` (`total-records-skipped`).
-    pub records_skipped: AtomicU64,
-    /// `offset-commit-completion-total`.
-    pub offset_commits: AtomicU64,
-}
-
-impl TaskMetrics {
-    pub fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Ordering::Relaxed);
-    }
-}
+pub use crate::metrics::TaskMetrics;
 
 /// What every task driver shares: worker config, plugins, offsets, identity.
 pub struct WorkerContext {
@@ -107,6 +140,8 @@ pub struct WorkerContext {
     pub registry: Registry,
     pub offsets: Arc<dyn OffsetStore>,
     pub worker_id: String,
+    /// The worker's metrics (`GET /metrics`): every task registers there.
+    pub metrics: Arc<crate::metrics::WorkerMetrics>,
 }
 
 impl std::fmt::Debug for WorkerContext {
@@ -250,13 +285,29 @@ pub struct TaskHandle {
     cancel: CancellationToken,
     paused: watch::Sender<bool>,
     join: Option<JoinHandle<()>>,
+    /// Where the metrics are registered, to take them out when the task goes.
+    registered: (Arc<crate::metrics::WorkerMetrics>, String, u64),
 }
 
 impl TaskHandle {
     /// Start a task driver; `paused` starts it in PAUSED state.
     pub fn spawn(spec: TaskSpec, paused: bool) -> TaskHandle {
         let status = StatusCell::new(State::Unassigned);
-        let metrics = Arc::new(TaskMetrics::default());
+        let registry = spec.worker.metrics.clone();
+        let metrics = Arc::new(registry.new_task_metrics());
+        let kind = match spec.plugin.connector_type() {
+            crate::plugin::ConnectorType::Source => crate::metrics::TaskKind::Source,
+            crate::plugin::ConnectorType::Sink => crate::metrics::TaskKind::Sink,
+        };
+        let registration = registry.register_task(
+            &spec.connector,
+            spec.task_id,
+            kind,
+            metrics.clone(),
+            status.clone(),
+        );
+        registry.task_startup(None);
+        let connector = spec.connector.clone();
         let cancel = CancellationToken::new();
         let (paused_tx, paused_rx) = watch::channel(paused);
         let id = spec.task_id;
@@ -275,6 +326,7 @@ impl TaskHandle {
                 (Ok(crate::plugin::TaskInstance::Sink(t)), _) => sink::run(ctx, t).await,
                 (Err(e), _) => {
                     tracing::error!(task = %format!("{}-{}", ctx.spec.connector, ctx.spec.task_id), error = %e, "task could not be created");
+                    ctx.spec.worker.metrics.task_startup(Some(false));
                     ctx.status.fail(&e);
                 }
             }
@@ -286,6 +338,7 @@ impl TaskHandle {
             cancel,
             paused: paused_tx,
             join: Some(join),
+            registered: (registry, connector, registration),
         }
     }
 
@@ -317,6 +370,8 @@ impl TaskHandle {
 
 impl Drop for TaskHandle {
     fn drop(&mut self) {
+        let (registry, connector, registration) = &self.registered;
+        registry.deregister_task(connector, self.id, *registration);
         if let Some(join) = self.join.take() {
             self.cancel.cancel();
             join.abort();
@@ -342,6 +397,18 @@ impl DriverContext {
     pub fn fail(&self, error: &Error) {
         tracing::error!(task = %self.name(), error = %error, "task failed");
         self.status.fail(error);
+    }
+
+    /// A failure before the task started (`task-startup-failure-total`).
+    pub fn fail_start(&self, error: &Error) {
+        self.spec.worker.metrics.task_startup(Some(false));
+        self.fail(error);
+    }
+
+    /// The task started (`task-startup-success-total`).
+    pub fn started(&self) {
+        self.spec.worker.metrics.task_startup(Some(true));
+        self.status.set(State::Running);
     }
 
     /// Wait while paused; returns false if cancelled meanwhile.

@@ -66,13 +66,15 @@ impl RetryPolicy {
     }
 
     /// Run `attempt` until `needs_retry` says its result is final or the policy gives up, then
-    /// return the last result. Cancellation ends the waiting early with the last result.
+    /// return the last result; `on_retry` hears of every retry (`total-retries`). Cancellation
+    /// ends the waiting early with the last result.
     /// [`RetryPolicy::run`] for an async attempt.
     pub async fn run_async<T, F, Fut>(
         &self,
         cancel: &CancellationToken,
         mut attempt: F,
         needs_retry: impl Fn(&T) -> bool,
+        on_retry: impl Fn(),
     ) -> T
     where
         F: FnMut() -> Fut,
@@ -90,6 +92,7 @@ impl RetryPolicy {
                 return result;
             };
             tracing::debug!(failures, ?delay, "retriable failure; retrying the stage");
+            on_retry();
             tokio::select! {
                 _ = cancel.cancelled() => return result,
                 _ = tokio::time::sleep(delay) => {}
@@ -102,9 +105,15 @@ impl RetryPolicy {
         cancel: &CancellationToken,
         mut attempt: impl FnMut() -> T,
         needs_retry: impl Fn(&T) -> bool,
+        on_retry: impl Fn(),
     ) -> T {
-        self.run_async(cancel, || std::future::ready(attempt()), needs_retry)
-            .await
+        self.run_async(
+            cancel,
+            || std::future::ready(attempt()),
+            needs_retry,
+            on_retry,
+        )
+        .await
     }
 }
 
@@ -177,6 +186,7 @@ mod tests {
                     calls
                 },
                 |n| *n < 3,
+                || {},
             )
             .await;
         assert_eq!((r, calls), (3, 3));
@@ -191,6 +201,7 @@ mod tests {
                     calls
                 },
                 |_| true,
+                || {},
             )
             .await;
         assert_eq!(r, 4);

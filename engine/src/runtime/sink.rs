@@ -33,13 +33,13 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::error::KafkaResult;
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::commit_queue::CommitQueue;
 use super::retry::RetryPolicy;
 use super::split;
 use super::{Converters, DriverContext, State, TaskMetrics};
@@ -168,6 +168,12 @@ struct SinkConsumerContext {
     pause: Mutex<PauseState>,
     /// Offsets the broker confirmed as committed (shared with the driver).
     confirmed: Arc<Mutex<OffsetMap>>,
+    /// Where asynchronous commits go and their results come back (set by the poll loop).
+    commit_queue: Mutex<Option<CommitQueue>>,
+    /// When each asynchronous commit in flight was sent, oldest first
+    /// (`offset-commit-*-time-ms`).
+    commits_in_flight: Mutex<VecDeque<std::time::Instant>>,
+    metrics: Arc<TaskMetrics>,
     stop: Arc<AtomicBool>,
     closing: AtomicBool,
     /// See [`reads_headers`].
@@ -197,11 +203,8 @@ impl ConsumerContext for SinkConsumerContext {
             // the sender when it stops.
             if let Ok(offsets) = rx.recv() {
                 if !offsets.is_empty() {
-                    match consumer.commit(&to_tpl(&offsets), CommitMode::Sync) {
-                        Ok(()) => {}
-                        Err(e) => {
-                            tracing::warn!(error = %e, "offset commit on partition revocation failed")
-                        }
+                    if let Err(e) = self.commit_sync(consumer, &offsets) {
+                        tracing::warn!(error = %e, "offset commit on partition revocation failed")
                     }
                 }
             }
@@ -229,22 +232,6 @@ impl ConsumerContext for SinkConsumerContext {
             }
             tracing::debug!(partitions = ?tps, "partitions assigned");
             self.send(consumer, Event::Assigned(tps), false);
-        }
-    }
-
-    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
-        match result {
-            Ok(()) => {
-                let mut confirmed = self.confirmed.lock().expect("confirmed lock");
-                for e in offsets.elements() {
-                    if let Offset::Offset(o) = e.offset() {
-                        confirmed.insert(TopicPartition::new(e.topic(), e.partition()), o);
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "offset commit failed; the next commit sends it again")
-            }
         }
     }
 }
@@ -372,12 +359,87 @@ impl SinkConsumerContext {
         };
     }
 
+    /// Commit and wait for the broker's answer (closing, revocation): confirmed offsets are
+    /// recorded at once.
+    fn commit_sync(&self, consumer: &BaseConsumer<Self>, offsets: &OffsetMap) -> Result<()> {
+        let started = std::time::Instant::now();
+        let result = consumer
+            .commit(&to_tpl(offsets), CommitMode::Sync)
+            .map_err(Error::from);
+        self.metrics
+            .record_commit(result.is_ok(), started.elapsed());
+        if result.is_ok() {
+            self.confirmed
+                .lock()
+                .expect("confirmed lock")
+                .extend(offsets.iter().map(|(k, v)| (k.clone(), *v)));
+        }
+        result
+    }
+
+    /// Send a commit whose result [`SinkConsumerContext::take_commit_results`] picks up later.
+    fn commit_async(&self, consumer: &BaseConsumer<Self>, offsets: &OffsetMap) -> Result<()> {
+        let queue = self.commit_queue.lock().expect("commit queue lock");
+        let result = match queue.as_ref() {
+            Some(q) => q.commit(consumer, &to_tpl(offsets)),
+            // Only before the poll loop set the queue up: no commit is due then.
+            None => consumer.commit(&to_tpl(offsets), CommitMode::Sync),
+        };
+        match result {
+            Ok(()) if queue.is_some() => {
+                self.commits_in_flight
+                    .lock()
+                    .expect("commit times lock")
+                    .push_back(std::time::Instant::now());
+                Ok(())
+            }
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.metrics.record_commit(false, Duration::ZERO);
+                Err(Error::from(e))
+            }
+        }
+    }
+
+    /// Results of asynchronous commits: confirmed offsets and the commit metrics.
+    fn take_commit_results(&self) {
+        let results = match self
+            .commit_queue
+            .lock()
+            .expect("commit queue lock")
+            .as_ref()
+        {
+            Some(q) => q.results(),
+            None => return,
+        };
+        for result in results {
+            let took = self
+                .commits_in_flight
+                .lock()
+                .expect("commit times lock")
+                .pop_front()
+                .map_or(Duration::ZERO, |t| t.elapsed());
+            self.metrics.record_commit(result.error.is_none(), took);
+            match result.error {
+                None => self
+                    .confirmed
+                    .lock()
+                    .expect("confirmed lock")
+                    .extend(result.offsets),
+                Some(e) => {
+                    tracing::warn!(error = %e, "offset commit failed; the next commit sends it again")
+                }
+            }
+        }
+    }
+
     /// Execute pending commands: commits, pauses and rewinds. Rewinds only run from the poll
     /// loop itself (`seek_now`); elsewhere (waiting for room in the channel, in a rebalance
     /// callback) they are deferred to it.
     fn run_commands(&self, consumer: &BaseConsumer<Self>, seek_now: bool) {
         // Taken out under the lock, run after it: a rewind sends events, and waiting for room
         // in the channel runs commands again.
+        self.take_commit_results();
         let commands: Vec<Command> = self
             .commands
             .lock()
@@ -395,15 +457,10 @@ impl SinkConsumerContext {
                 Command::Commit(offsets, reply) => {
                     let result = if offsets.is_empty() {
                         Ok(())
+                    } else if reply.is_some() {
+                        self.commit_sync(consumer, &offsets)
                     } else {
-                        let mode = if reply.is_some() {
-                            CommitMode::Sync
-                        } else {
-                            CommitMode::Async
-                        };
-                        consumer
-                            .commit(&to_tpl(&offsets), mode)
-                            .map_err(Error::from)
+                        self.commit_async(consumer, &offsets)
                     };
                     if let Err(e) = &result {
                         tracing::warn!(error = %e, "offset commit failed; the next commit retries");
@@ -511,6 +568,7 @@ fn consumer_base(connector: &str, task: u32) -> Vec<(&'static str, String)> {
 /// after each batch, and at least every [`COMMAND_CHECK_EVERY`] messages.
 fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
     let ctx = consumer.context();
+    *ctx.commit_queue.lock().expect("commit queue lock") = Some(CommitQueue::new(&consumer));
     // Whether the builder may hold records. A rebalance callback inside `poll` can flush it
     // behind our back; then this is stale-true for one zero-timeout poll, which is harmless.
     let mut pending = false;
@@ -582,6 +640,21 @@ fn poll_loop(consumer: BaseConsumer<SinkConsumerContext>) {
     ctx.run_commands(&consumer, false);
     ctx.closing.store(true, Ordering::Release);
     consumer.unsubscribe();
+    // Before the consumer goes: the queue belongs to its client.
+    drop(ctx.commit_queue.lock().expect("commit queue lock").take());
+}
+
+/// Bytes of the raw key and value columns: what a batch read from Kafka weighs.
+fn raw_payload_bytes(batch: &Batch) -> u64 {
+    [columns::KEY, columns::VALUE]
+        .iter()
+        .filter_map(|c| batch.column(c))
+        .filter_map(|a| a.as_any().downcast_ref::<BinaryArray>())
+        .map(|b| {
+            let offsets = b.value_offsets();
+            (offsets[offsets.len() - 1] - offsets[0]) as u64
+        })
+        .sum()
 }
 
 /// Whether the consumer thread must read record headers: when the sink reads them, when the
@@ -643,6 +716,9 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
             deferred_seeks: Mutex::default(),
             pause: Mutex::default(),
             confirmed: confirmed.clone(),
+            commit_queue: Mutex::new(None),
+            commits_in_flight: Mutex::default(),
+            metrics: ctx.metrics.clone(),
             stop: stop.clone(),
             closing: AtomicBool::new(false),
         };
@@ -684,11 +760,11 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
     };
     let (consumer, converters, chain, dlq, plan) = match setup() {
         Ok(x) => x,
-        Err(e) => return ctx.fail(&e),
+        Err(e) => return ctx.fail_start(&e),
     };
     if let Some(dlq) = &dlq {
         if let Err(e) = ensure_dlq_topic(&spec, &dlq.topic).await {
-            return ctx.fail(&e);
+            return ctx.fail_start(&e);
         }
     }
     drop(events_tx);
@@ -717,16 +793,18 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         ))
         .await
     {
-        return ctx.fail(&e);
+        return ctx.fail_start(&e);
     }
     let poller = match std::thread::Builder::new()
         .name(format!("strait-consumer-{}", ctx.name()))
         .spawn(move || poll_loop(consumer))
     {
         Ok(poller) => poller,
-        Err(e) => return ctx.fail(&Error::from(e).context("starting the sink consumer thread")),
+        Err(e) => {
+            return ctx.fail_start(&Error::from(e).context("starting the sink consumer thread"))
+        }
     };
-    ctx.status.set(State::Running);
+    ctx.started();
     tracing::info!(task = %ctx.name(), "sink task started");
 
     let flush_interval = worker
@@ -746,6 +824,7 @@ pub(crate) async fn run(ctx: DriverContext, mut task: Box<dyn SinkTask>) {
         errors,
         dlq,
         consumed: OffsetMap::new(),
+        first_read: OffsetMap::new(),
         assigned: BTreeSet::new(),
         redelivery: None,
         backlog: VecDeque::new(),
@@ -804,6 +883,9 @@ struct Driver {
     retry: RetryPolicy,
     /// Per assigned partition, the next offset after everything `put` accepted.
     consumed: OffsetMap,
+    /// Per assigned partition, the first offset read since it was assigned (the base of
+    /// `sink-record-active-count` until something is committed).
+    first_read: OffsetMap,
     assigned: BTreeSet<TopicPartition>,
     /// Decoded batches whose `put` failed retriably, and when to try again.
     redelivery: Option<(VecDeque<Batch>, Instant)>,
@@ -852,6 +934,7 @@ impl Driver {
                     Some(Event::Assigned(tps)) => {
                         self.assigned.extend(tps.iter().cloned());
                         self.publish_assignment();
+                        self.ctx.metrics.set_partition_count(self.assigned.len() as u64);
                         self.task.open(&tps).await?;
                         self.apply_requests().await?;
                     }
@@ -889,6 +972,25 @@ impl Driver {
             .map_err(|_| Error::bug("the sink consumer thread is gone"))
     }
 
+    /// `sink-record-active-count`: records put since the last confirmed commit.
+    fn publish_active(&self) {
+        let confirmed = self.confirmed.lock().expect("confirmed lock");
+        let active: i64 = self
+            .consumed
+            .iter()
+            .map(|(tp, next)| {
+                let base = confirmed
+                    .get(tp)
+                    .or_else(|| self.first_read.get(tp))
+                    .copied()
+                    .unwrap_or(*next);
+                (next - base).max(0)
+            })
+            .sum();
+        drop(confirmed);
+        self.ctx.metrics.set_active(active);
+    }
+
     fn publish_assignment(&self) {
         *self.shared.assignment.lock().expect("sink context lock") = self.assigned.clone();
     }
@@ -910,11 +1012,19 @@ impl Driver {
     }
 
     async fn process(&mut self, batch: Batch) -> Result<()> {
-        TaskMetrics::add(&self.ctx.metrics.records_in, batch.num_rows() as u64);
+        self.ctx
+            .metrics
+            .record_in(batch.num_rows() as u64, raw_payload_bytes(&batch));
+        if let Provenance::Sink(ranges) = &batch.provenance {
+            for (tp, range) in ranges {
+                self.first_read.entry(tp.clone()).or_insert(range.first);
+            }
+        }
         let mut pieces = match &self.converters {
             None => VecDeque::from([batch]),
             Some(converters) => {
-                decode(
+                let started = std::time::Instant::now();
+                let decoded = decode(
                     &self.ctx,
                     &self.retry,
                     &self.errors,
@@ -922,7 +1032,9 @@ impl Driver {
                     converters,
                     &self.plan,
                 )
-                .await?
+                .await?;
+                self.ctx.metrics.record_decode(started.elapsed());
+                decoded
             }
         };
         if !self.chain.is_empty() {
@@ -963,7 +1075,9 @@ impl Driver {
         while let Some(piece) = pieces.pop_front() {
             let rows = piece.num_rows() as u64;
             let next = piece.provenance.commit_offsets();
+            let started = std::time::Instant::now();
             let result = self.task.put(piece.clone()).await;
+            self.ctx.metrics.record_batch(rows, started.elapsed());
             // Records the task reported as errant during `put` go to the DLQ now, so no
             // commit can pass them before the DLQ has them.
             self.flush_errant().await?;
@@ -974,7 +1088,8 @@ impl Driver {
                             self.consumed.insert(tp, off);
                         }
                     }
-                    TaskMetrics::add(&self.ctx.metrics.records_out, rows);
+                    self.ctx.metrics.record_out(rows);
+                    self.publish_active();
                 }
                 Err(e) if e.is_retriable() => {
                     pieces.push_front(piece);
@@ -1065,7 +1180,11 @@ impl Driver {
             self.assigned.remove(tp);
             self.consumed.remove(tp);
             self.seeking.remove(tp);
+            self.first_read.remove(tp);
         }
+        self.ctx
+            .metrics
+            .set_partition_count(self.assigned.len() as u64);
         self.confirmed
             .lock()
             .expect("confirmed lock")
@@ -1144,6 +1263,7 @@ impl Driver {
         self.commit_requested = false;
         self.next_commit = Instant::now() + self.flush_interval;
         self.flush_errant().await?;
+        self.publish_active();
         let confirmed = self.confirmed.lock().expect("confirmed lock").clone();
         if !closing && pending_commit(&self.consumed, &confirmed).is_empty() {
             return Ok(());
@@ -1162,7 +1282,6 @@ impl Driver {
         tracing::debug!(task = %self.ctx.name(), offsets = ?changed, closing, "committing offsets");
         if !closing {
             self.command(Command::Commit(changed, None))?;
-            TaskMetrics::add(&self.ctx.metrics.offset_commits, 1);
             return Ok(());
         }
         let (tx, rx) = std::sync::mpsc::channel();
@@ -1180,7 +1299,7 @@ impl Driver {
                     .lock()
                     .expect("confirmed lock")
                     .extend(changed);
-                TaskMetrics::add(&self.ctx.metrics.offset_commits, 1);
+                self.publish_active();
             }
             Ok(Ok(Err(e))) => {
                 tracing::warn!(task = %self.ctx.name(), error = %e, "final offset commit failed")
@@ -1314,6 +1433,7 @@ async fn decode(
                 Ok(errors) => errors.iter().any(|e| e.error.is_retriable()),
                 Err(e) => e.is_retriable(),
             },
+            || ctx.metrics.record_retry(),
         )
         .await?;
     let mut failed: Vec<(usize, Stage, &'static str, Error)> = Vec::new();
@@ -1465,10 +1585,15 @@ async fn convert(
         converter.to_connect_for(topics, payloads)
     };
     let decoded = retry
-        .run_async(&ctx.cancel, attempt, |r| match r {
-            Ok(d) => d.errors.iter().any(|e| e.error.is_retriable()),
-            Err(e) => e.is_retriable(),
-        })
+        .run_async(
+            &ctx.cancel,
+            attempt,
+            |r| match r {
+                Ok(d) => d.errors.iter().any(|e| e.error.is_retriable()),
+                Err(e) => e.is_retriable(),
+            },
+            || ctx.metrics.record_retry(),
+        )
         .await;
     match decoded {
         Err(e) if e.is_retriable() => Ok(failed_rows(payloads.len(), &e)),
@@ -1573,6 +1698,7 @@ impl ErrorHandler {
     ) -> Result<()> {
         let record = RecordCoordinates::of(batch, row);
         if self.tolerance == Tolerance::None {
+            self.metrics.record_error(false, false);
             return Err(Error::data(format!(
                 "Tolerance exceeded in error handler: error in stage {} for record at offset {} of topic {}: {}",
                 stage.as_str(),
@@ -1582,7 +1708,7 @@ impl ErrorHandler {
             ))
             .with_source(error));
         }
-        TaskMetrics::add(&self.metrics.records_skipped, 1);
+        self.metrics.record_error(true, self.log_errors);
         if self.log_errors {
             tracing::error!(error = %error.trace(), "{}", self.log_message(stage, class, &record));
         }
@@ -1793,7 +1919,7 @@ impl DeadLetterQueue {
                 }
             }
         }
-        TaskMetrics::add(&ctx.metrics.dlq_records, records.len() as u64);
+        ctx.metrics.record_dlq(records.len() as u64, false);
         Ok(())
     }
 }

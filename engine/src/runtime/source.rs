@@ -71,6 +71,16 @@ impl ProducerContext for AckContext {
 pub(super) struct Pending {
     pub(super) ack: Arc<BatchAck>,
     pub(super) offsets: Vec<(SourceMap, SourceMap)>,
+    /// Records of the batch (for `transaction-size-*`).
+    pub(super) rows: usize,
+}
+
+/// Records sent and not yet acknowledged by the broker (`source-record-active-count`).
+fn active_records(pending: &VecDeque<Pending>) -> i64 {
+    pending
+        .iter()
+        .map(|p| p.ack.remaining.load(Ordering::Relaxed) as i64)
+        .sum()
 }
 
 /// Framework producer settings (`Worker.baseProducerConfigs`), tuned for librdkafka.
@@ -103,7 +113,7 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
     let eos = spec.exactly_once.clone();
     if let Some(check) = eos.as_ref().and_then(|e| e.before_producer.clone()) {
         if let Err(e) = check().await {
-            return ctx.fail(&e);
+            return ctx.fail_start(&e);
         }
     }
     let setup = || -> Result<_> {
@@ -139,18 +149,18 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
     };
     let (producer, converters, chain) = match setup() {
         Ok(x) => x,
-        Err(e) => return ctx.fail(&e),
+        Err(e) => return ctx.fail_start(&e),
     };
     // Topic creation (KIP-158): missing topics are created before the first record to them.
     let mut topic_creator = match TopicCreator::for_task(&spec) {
         Ok(c) => c,
-        Err(e) => return ctx.fail(&e),
+        Err(e) => return ctx.fail_start(&e),
     };
     let producer = Arc::new(producer);
     let mut txn = match &eos {
         Some(eos) => match exactly_once::Transactions::start(&ctx, producer.clone(), eos).await {
             Ok(t) => Some(t),
-            Err(e) => return ctx.fail(&e),
+            Err(e) => return ctx.fail_start(&e),
         },
         None => None,
     };
@@ -164,9 +174,9 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
         transactions: txn.as_ref().and_then(|t| t.context()),
     };
     if let Err(e) = task.start(start_ctx).await {
-        return ctx.fail(&e);
+        return ctx.fail_start(&e);
     }
-    ctx.status.set(State::Running);
+    ctx.started();
     tracing::info!(task = %ctx.name(), "source task started");
 
     let flush_interval = worker.config.offset_flush_interval;
@@ -191,11 +201,17 @@ pub(crate) async fn run(mut ctx: DriverContext, mut task: Box<dyn SourceTask>) {
         if !ctx.wait_while_paused().await {
             break;
         }
+        let poll_started = Instant::now();
         let polled = tokio::select! {
             _ = ctx.cancel.cancelled() => break,
             r = task.poll() => r,
         };
         let got_batch = matches!(polled, Ok(Some(_)));
+        if let Ok(Some(batch)) = &polled {
+            let rows = batch.num_rows() as u64;
+            ctx.metrics.record_in(rows, 0);
+            ctx.metrics.record_batch(rows, poll_started.elapsed());
+        }
         match polled {
             Ok(Some(batch)) => {
                 let produced = async {
@@ -329,7 +345,7 @@ fn transform(
             ))
             .with_source(e.error));
         }
-        TaskMetrics::add(&ctx.metrics.records_skipped, 1);
+        ctx.metrics.record_error(true, framework.log_errors);
         if framework.log_errors {
             tracing::error!(error = %e.error.trace(), "Error encountered in task {}. Executing stage '{}' with class '{}'.", ctx.name(), Stage::Transformation.as_str(), e.class);
         }
@@ -372,7 +388,6 @@ async fn produce_batch(
     pending: &mut VecDeque<Pending>,
 ) -> Result<()> {
     let rows = batch.num_rows();
-    TaskMetrics::add(&ctx.metrics.records_in, rows as u64);
     let offsets = match &batch.provenance {
         Provenance::Source(o) => o.clone(),
         _ => Vec::new(),
@@ -387,6 +402,7 @@ async fn produce_batch(
                 &ctx.cancel,
                 || prepare_encode(&batch, converters),
                 |r| r.as_ref().is_err_and(Error::is_retriable),
+                || ctx.metrics.record_retry(),
             )
             .await
         {
@@ -396,6 +412,7 @@ async fn produce_batch(
                         &ctx.cancel,
                         || encode(&batch, converters),
                         |r| r.as_ref().is_err_and(Error::is_retriable),
+                        || ctx.metrics.record_retry(),
                     )
                     .await
             }
@@ -406,8 +423,10 @@ async fn produce_batch(
             Err(e) if ctx.spec.framework.tolerance == Tolerance::All => {
                 // Converter stage errors are tolerable (KIP-298): skip the batch's records.
                 tracing::warn!(task = %ctx.name(), error = %e, rows, "skipping records that could not be converted");
-                TaskMetrics::add(&ctx.metrics.records_skipped, rows as u64);
-                pending.push_back(Pending { ack, offsets });
+                for _ in 0..rows {
+                    ctx.metrics.record_error(true, false);
+                }
+                pending.push_back(Pending { ack, offsets, rows });
                 return Ok(());
             }
             Err(e) => {
@@ -492,10 +511,11 @@ async fn produce_batch(
                 }
             }
         }
-        TaskMetrics::add(&ctx.metrics.records_out, rows as u64);
+        ctx.metrics.record_out(rows as u64);
         TaskMetrics::add(&ctx.metrics.bytes, bytes);
     }
-    pending.push_back(Pending { ack, offsets });
+    pending.push_back(Pending { ack, offsets, rows });
+    ctx.metrics.set_active(active_records(pending));
     Ok(())
 }
 
@@ -653,11 +673,16 @@ async fn commit_acked(
                 .map(|(p, o)| (p, Some(o)))
                 .collect(),
         );
-        tokio::task::spawn_blocking(move || store.flush())
+        let started = Instant::now();
+        let flushed = tokio::task::spawn_blocking(move || store.flush())
             .await
-            .map_err(|e| Error::bug(format!("offset flush panicked: {e}")))??;
-        TaskMetrics::add(&ctx.metrics.offset_commits, 1);
+            .map_err(|e| Error::bug(format!("offset flush panicked: {e}")))
+            .and_then(|r| r);
+        ctx.metrics
+            .record_commit(flushed.is_ok(), started.elapsed());
+        flushed?;
     }
+    ctx.metrics.set_active(active_records(pending));
     task.commit().await
 }
 
@@ -680,6 +705,7 @@ mod tests {
                 .iter()
                 .map(|(file, pos)| (map("file", *file), map("position", *pos)))
                 .collect(),
+            rows: offsets.len(),
         }
     }
 

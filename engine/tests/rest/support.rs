@@ -474,6 +474,7 @@ impl OfflineWorker {
             registry: registry(),
             offsets,
             worker_id: format!("127.0.0.1:{}", addr.port()),
+            metrics: Default::default(),
         };
         let herder = Arc::new(StandaloneHerder::new(
             Arc::new(ctx),
