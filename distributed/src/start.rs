@@ -230,8 +230,8 @@ impl DistributedWorker {
             registry,
             offsets: offsets.clone(),
             worker_id,
-            metrics: Arc::new(strait_engine::metrics::WorkerMetrics::from_props(
-                &config.worker.originals,
+            metrics: Arc::new(strait_engine::metrics::WorkerMetrics::from_config(
+                &config.worker,
             )),
         });
         let topics = Arc::new(TopicTracker::new());

@@ -207,7 +207,7 @@ impl StandaloneWorker {
                 .map_err(|e| Error::bug(format!("cluster lookup panicked: {e}")))??
         };
         let (listener, advertised_host, advertised_port) = bind_rest(&config).await?;
-        let metrics = Arc::new(crate::metrics::WorkerMetrics::from_props(&config.originals));
+        let metrics = Arc::new(crate::metrics::WorkerMetrics::from_config(&config));
         let worker = Arc::new(WorkerContext {
             config,
             registry,

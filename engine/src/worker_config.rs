@@ -25,8 +25,6 @@ pub const IGNORED_KEYS: &[&str] = &[
     "plugin.path",
     "plugin.discovery",
     "metric.reporters",
-    "metrics.sample.window.ms",
-    "metrics.num.samples",
     "metrics.recording.level",
     "internal.key.converter",
     "internal.value.converter",
@@ -326,6 +324,46 @@ declare_config! {
             width: Short,
             display: "Topic creation",
         },
+        /// The window of the windowed metrics (rates, averages, maxima) on `GET /metrics`.
+        pub metrics_sample_window_ms: u64 {
+            key: "metrics.sample.window.ms",
+            ty: Long,
+            default: "30000",
+            validator: Validator::at_least(1.0),
+            importance: Low,
+            doc: "The window of time a metrics sample is computed over.",
+            group: WORKER, order: 20,
+            width: Short,
+            display: "Metrics sample window",
+            map: |n: i64| n as u64,
+        },
+        /// How many windows the windowed metrics keep.
+        pub metrics_num_samples: usize {
+            key: "metrics.num.samples",
+            ty: Int,
+            default: "2",
+            validator: Validator::at_least(1.0),
+            importance: Low,
+            doc: "The number of samples maintained to compute metrics.",
+            group: WORKER, order: 21,
+            width: Short,
+            display: "Metrics samples",
+            map: |n: i32| n as usize,
+        },
+        /// Whether tasks record the windowed metrics (see [`crate::metrics`]).
+        pub strait_metrics_enabled: bool {
+            key: "strait.metrics.enabled",
+            ty: Boolean,
+            default: "true",
+            importance: Low,
+            doc: "Strait only. Whether tasks record the windowed metrics served on GET /metrics \
+                  (rates, averages, maxima, ratios). When false, only the totals are kept (e.g. \
+                  sink-record-read-total) and the windowed metrics read NaN or 0; recording \
+                  costs one uncontended lock per batch.",
+            group: WORKER, order: 22,
+            width: Short,
+            display: "Metrics",
+        },
         /// Every key as given (variables resolved), for the `producer.`, `consumer.`, `admin.`
         /// and converter prefixes.
         pub originals: Props { originals },
@@ -583,8 +621,20 @@ mod tests {
         // The declaration numbers the keys of its one group in declaration order.
         let def = WorkerConfig::config_def();
         let orders: Vec<i32> = def.keys().iter().map(|k| k.order).collect();
-        assert_eq!(orders, (1..=19).collect::<Vec<_>>());
+        assert_eq!(orders, (1..=22).collect::<Vec<_>>());
         assert!(defaults.topic_creation_enable);
+        assert_eq!(
+            (
+                defaults.metrics_sample_window_ms,
+                defaults.metrics_num_samples,
+                defaults.strait_metrics_enabled
+            ),
+            (30_000, 2, true)
+        );
+        let mut no_samples = base();
+        no_samples.insert("metrics.num.samples".into(), "0".into());
+        let err = WorkerConfig::from_props(&no_samples).unwrap_err();
+        assert!(err.message().contains("metrics.num.samples"), "{err}");
         assert_eq!(defaults.connector_name_policy, ConnectorNamePolicy::None);
         let mut shared = base();
         shared.insert(CONNECTOR_NAME_POLICY_CONFIG.into(), "shared".into());

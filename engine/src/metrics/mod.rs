@@ -312,31 +312,17 @@ impl Default for WorkerMetrics {
     }
 }
 
-/// The worker keys this module reads (`metrics.sample.window.ms`, `metrics.num.samples`,
-/// `strait.metrics.enabled`), with Java's defaults.
-fn settings_from(props: &crate::config::Props) -> (WindowConfig, bool) {
-    let defaults = WindowConfig::default();
-    let window_ms = props
-        .get("metrics.sample.window.ms")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|v| *v > 0)
-        .unwrap_or(defaults.window_ms);
-    let samples = props
-        .get("metrics.num.samples")
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|v| *v > 0)
-        .unwrap_or(defaults.samples);
-    let enabled = props
-        .get("strait.metrics.enabled")
-        .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
-    (WindowConfig { window_ms, samples }, enabled)
-}
-
 impl WorkerMetrics {
-    /// The metrics of a worker with these worker properties.
-    pub fn from_props(props: &crate::config::Props) -> Self {
-        let (config, enabled) = settings_from(props);
-        WorkerMetrics::new(config, enabled)
+    /// The metrics of a worker with this config (`metrics.sample.window.ms`,
+    /// `metrics.num.samples`, `strait.metrics.enabled`).
+    pub fn from_config(config: &crate::worker_config::WorkerConfig) -> Self {
+        WorkerMetrics::new(
+            WindowConfig {
+                window_ms: config.metrics_sample_window_ms,
+                samples: config.metrics_num_samples,
+            },
+            config.strait_metrics_enabled,
+        )
     }
 
     pub fn new(config: WindowConfig, enabled: bool) -> Self {

@@ -96,6 +96,7 @@ pub(crate) type RestResult<T> = Result<T, RestError>;
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/health"),
+    ("GET", "/metrics"),
     ("GET", "/connectors"),
     ("POST", "/connectors"),
     ("GET", "/connectors/{name}"),
