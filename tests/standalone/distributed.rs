@@ -668,3 +668,334 @@ fn eager_protocol_cluster_fails_over() {
 fn compatible_protocol_cluster_fails_over() {
     older_protocol_cluster_fails_over("compatible");
 }
+
+/// One family of a `/metrics` page: each series' labels and value.
+type Series = Vec<(BTreeMap<String, String>, f64)>;
+
+/// `GET /metrics` of a worker, parsed by family name (a copy of `metrics.rs`'s text-format
+/// reader: plain HTTP, no client dependency); panics on a line that is not the text format.
+fn metrics_page(port: u16) -> BTreeMap<String, Series> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    assert!(head.starts_with("HTTP/1.1 200"), "{resp}");
+    let mut out: BTreeMap<String, Series> = BTreeMap::new();
+    for line in body.lines() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').expect("a sample line");
+        let value: f64 = match value {
+            "NaN" => f64::NAN,
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            v => v.parse().unwrap_or_else(|_| panic!("bad value in {line}")),
+        };
+        let (name, labels) = match series.split_once('{') {
+            Some((name, rest)) => {
+                let inner = rest.strip_suffix('}').expect("closed labels");
+                let labels = inner
+                    .split(',')
+                    .filter(|kv| !kv.is_empty())
+                    .map(|kv| {
+                        let (k, v) = kv.split_once('=').expect("label=value");
+                        (k.to_string(), v.trim_matches('"').to_string())
+                    })
+                    .collect();
+                (name.to_string(), labels)
+            }
+            None => (series.to_string(), BTreeMap::new()),
+        };
+        out.entry(name).or_default().push((labels, value));
+    }
+    out
+}
+
+/// Rows of `engine/tests/golden/connect_metrics.tsv` with a Prometheus name: (group, metric,
+/// name, label names).
+fn golden_metrics() -> Vec<(String, String, String, BTreeSet<String>)> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/tests/golden/connect_metrics.tsv");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            (!cols[3].is_empty()).then(|| {
+                (
+                    cols[0].to_string(),
+                    cols[1].to_string(),
+                    cols[3].to_string(),
+                    cols[4]
+                        .split(',')
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The values of `name` on a page whose labels include `labels` (none when absent).
+fn series_values(page: &BTreeMap<String, Series>, name: &str, labels: &[(&str, &str)]) -> Vec<f64> {
+    page.get(name)
+        .map(|series| {
+            series
+                .iter()
+                .filter(|(l, _)| {
+                    labels
+                        .iter()
+                        .all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v))
+                })
+                .map(|(_, v)| *v)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `name`'s value (one unlabelled series) of the rebalance or worker group, `None` if absent.
+fn gauge(page: &BTreeMap<String, Series>, name: &str) -> Option<f64> {
+    match series_values(page, name, &[])[..] {
+        [v] => Some(v),
+        _ => None,
+    }
+}
+
+/// Both workers out of rebalancing, in the same generation: `Some(epoch)`.
+fn stable_epoch(pages: &[BTreeMap<String, Series>]) -> Option<f64> {
+    const R: &str = "kafka_connect_connect_worker_rebalance_metrics_";
+    let epochs: Vec<f64> = pages
+        .iter()
+        .map(|p| {
+            (gauge(p, &format!("{R}rebalancing")) == Some(0.0)
+                && gauge(p, &format!("{R}completed_rebalances")).is_some_and(|c| c >= 1.0))
+            .then(|| gauge(p, &format!("{R}epoch")))
+            .flatten()
+        })
+        .collect::<Option<_>>()?;
+    (epochs.iter().all(|e| *e >= 1.0 && *e == epochs[0])).then_some(epochs[0])
+}
+
+#[test]
+fn metrics_of_a_distributed_worker_name_the_rebalance_group_and_count_records() {
+    const R: &str = "kafka_connect_connect_worker_rebalance_metrics_";
+    const W: &str = "kafka_connect_connect_worker_metrics_";
+    let began = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let group = unique("dist-metrics");
+    let (src, sink) = (format!("{group}-src"), format!("{group}-sink"));
+    let topic = format!("{group}-lines");
+    let input = dir.path().join("in.txt");
+    let out = dir.path().join("out.txt");
+    let records = 1000;
+    std::fs::write(&input, "").unwrap();
+    let nodes: Vec<Node> = (0..2)
+        .map(|i| Node::start(dir.path(), &format!("w{i}"), &group, ""))
+        .collect();
+    nodes.iter().for_each(Node::wait_healthy);
+    let refs: Vec<&Node> = nodes.iter().collect();
+    let scrape = || -> Vec<BTreeMap<String, Series>> {
+        nodes.iter().map(|n| metrics_page(n.port)).collect()
+    };
+    // Both workers joined one generation before there is any work.
+    wait_for(
+        "both workers in one generation",
+        Duration::from_secs(60),
+        &refs,
+        || stable_epoch(&scrape()),
+    );
+
+    let (code, body) = nodes[1].call(
+        "POST",
+        "/connectors",
+        Some(connector(
+            &src,
+            json!({"connector.class": "FileStreamSource", "file": input.display().to_string(),
+                   "topic": topic, "tasks.max": "1"}),
+        )),
+    );
+    assert_eq!(code, 201, "{body}");
+    let (code, body) = nodes[0].call(
+        "POST",
+        "/connectors",
+        Some(connector(
+            &sink,
+            json!({"connector.class": "FileStreamSink", "file": out.display().to_string(),
+                   "topics": topic, "tasks.max": "1"}),
+        )),
+    );
+    assert_eq!(code, 201, "{body}");
+    let all = [(src.as_str(), 1), (sink.as_str(), 1)];
+    let workers: Vec<String> = nodes.iter().map(Node::worker_id).collect();
+    // Every connector and task RUNNING, the group settled, and each worker's counts those of
+    // what the status topic says it runs: no work moves once the records flow.
+    let (placed, epoch) = wait_for(
+        "both connectors RUNNING and the group settled",
+        Duration::from_secs(60),
+        &refs,
+        || {
+            let placed = placements(&nodes[0], &all)?;
+            let pages = scrape();
+            let epoch = stable_epoch(&pages)?;
+            let per_worker = load(&placed, &workers);
+            pages
+                .iter()
+                .zip(&per_worker)
+                .all(|(p, (connectors, tasks))| {
+                    gauge(p, &format!("{W}connector_count")) == Some(*connectors as f64)
+                        && gauge(p, &format!("{W}task_count")) == Some(*tasks as f64)
+                })
+                .then_some((placed, epoch))
+        },
+    );
+    append(&input, 0, records);
+    assert_eq!(
+        wait_delivered(&out, records, &refs),
+        0,
+        "no duplicates without failures"
+    );
+
+    // Metrics are per worker, as in Java: the counts summed over the cluster equal the records.
+    let n = records as f64;
+    let source_task = [("connector", src.as_str()), ("task", "0")];
+    let sink_task = [("connector", sink.as_str()), ("task", "0")];
+    let total = |pages: &[BTreeMap<String, Series>], name: &str, labels: &[(&str, &str)]| {
+        pages
+            .iter()
+            .flat_map(|p| series_values(p, name, labels))
+            .sum::<f64>()
+    };
+    let pages = wait_for(
+        "the counts summed over both workers equal the records",
+        Duration::from_secs(60),
+        &refs,
+        || {
+            let pages = scrape();
+            (stable_epoch(&pages).is_some()
+                && total(
+                    &pages,
+                    "kafka_connect_source_task_metrics_source_record_write",
+                    &source_task,
+                ) == n
+                && total(
+                    &pages,
+                    "kafka_connect_sink_task_metrics_sink_record_send",
+                    &sink_task,
+                ) == n)
+                .then_some(pages)
+        },
+    );
+    // Generations only grow (a rebalance under load may come, moving nothing).
+    let final_epoch = stable_epoch(&pages).unwrap();
+    assert!(final_epoch >= epoch, "{final_epoch} after {epoch}");
+    assert_eq!(total(&pages, &format!("{W}connector_count"), &[]), 2.0);
+    assert_eq!(total(&pages, &format!("{W}task_count"), &[]), 2.0);
+    assert_eq!(
+        total(
+            &pages,
+            "kafka_connect_source_task_metrics_source_record_poll",
+            &source_task
+        ),
+        n
+    );
+    assert_eq!(
+        total(
+            &pages,
+            "kafka_connect_sink_task_metrics_sink_record_read",
+            &sink_task
+        ),
+        n
+    );
+
+    let golden = golden_metrics();
+    let by_name: BTreeMap<&str, &BTreeSet<String>> =
+        golden.iter().map(|(_, _, n, l)| (n.as_str(), l)).collect();
+    for ((page, worker), node) in pages.iter().zip(&workers).zip(&nodes) {
+        let log = || tail(&node.log(), 30);
+        // A task's series are on the worker that runs it, and only there.
+        for (task, labels) in [
+            (format!("{src}-0"), &source_task),
+            (format!("{sink}-0"), &sink_task),
+        ] {
+            let here = placed[&task].1 == *worker;
+            assert_eq!(
+                series_values(
+                    page,
+                    "kafka_connect_connector_task_metrics_batch_size_max",
+                    labels
+                )
+                .len(),
+                usize::from(here),
+                "{task} runs on {}, page of {worker}",
+                placed[&task].1
+            );
+        }
+        // The rebalance group: this worker's generation, settled, its last rebalance done
+        // during this test.
+        assert_eq!(
+            gauge(page, &format!("{R}epoch")),
+            Some(final_epoch),
+            "{worker}"
+        );
+        assert!(final_epoch >= 1.0);
+        let completed = gauge(page, &format!("{R}completed_rebalances")).unwrap();
+        assert!(completed >= 1.0, "{worker}: {completed} rebalances");
+        assert_eq!(gauge(page, &format!("{R}rebalancing")), Some(0.0));
+        let since = gauge(page, &format!("{R}time_since_last_rebalance_ms")).unwrap();
+        assert!(
+            since.is_finite() && since >= 0.0 && since <= began.elapsed().as_millis() as f64,
+            "{worker}: time since the last rebalance {since} ms"
+        );
+        // Windowed: NaN once the window holds no rebalance, as Java's Max and Avg.
+        let max = gauge(page, &format!("{R}rebalance_max_time_ms")).unwrap();
+        let avg = gauge(page, &format!("{R}rebalance_avg_time_ms")).unwrap();
+        assert!(
+            (max.is_nan() && avg.is_nan()) || (avg >= 0.0 && avg <= max),
+            "{worker}: rebalance time avg {avg} max {max}"
+        );
+        // Every series is one of Java's metrics with the exporter's labels, or Strait's own.
+        for (name, series) in page {
+            if name.starts_with("strait_") {
+                continue;
+            }
+            assert!(
+                name.starts_with("kafka_connect_"),
+                "{worker}: {name} is neither Java's nor Strait's"
+            );
+            let labels = by_name.get(name.as_str()).unwrap_or_else(|| {
+                panic!(
+                    "{worker}: {name} is not a metric of Java's registry\n{}",
+                    log()
+                )
+            });
+            for (l, _) in series {
+                let got: BTreeSet<String> = l.keys().cloned().collect();
+                assert_eq!(&got, *labels, "{worker}: labels of {name}");
+            }
+        }
+        // Every worker-wide metric of the worker and rebalance groups is served (per-connector
+        // ones exist only for some connectors, so they are not required here).
+        for (group, metric, name, labels) in &golden {
+            if (group == "connect-worker-rebalance-metrics" || group == "connect-worker-metrics")
+                && labels.is_empty()
+            {
+                assert!(
+                    page.contains_key(name),
+                    "{worker}: {group} {metric} ({name}) is missing"
+                );
+            }
+        }
+    }
+    for n in nodes {
+        n.stop();
+    }
+}
