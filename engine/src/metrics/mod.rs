@@ -621,8 +621,8 @@ pub fn task_samples(connector: &str, task: u32, entry: &TaskEntry, out: &mut Vec
     );
 }
 
-/// The worker group's samples: counts of connectors and tasks on this worker, startups, and
-/// per connector its tasks here by state.
+/// The worker group's samples: counts of connectors (`connectors`: those running here) and
+/// tasks on this worker, startups, and per connector with tasks here those tasks by state.
 pub fn worker_samples(metrics: &WorkerMetrics, connectors: &[String], out: &mut Vec<Sample>) {
     const G: &str = "connect-worker-metrics";
     let tasks = metrics.tasks();
@@ -666,7 +666,10 @@ pub fn worker_samples(metrics: &WorkerMetrics, connectors: &[String], out: &mut 
         push(names[3], vec![], s.failures as f64);
         push(names[4], vec![], failed);
     }
-    for connector in connectors {
+    // Java's `ConnectorStatusMetricsGroup`: a connector has these series on every worker that
+    // runs one of its tasks, whether or not the connector itself runs there.
+    let with_tasks: std::collections::BTreeSet<&String> = tasks.keys().map(|(c, _)| c).collect();
+    for connector in with_tasks {
         let states: Vec<State> = tasks
             .iter()
             .filter(|((c, _), _)| c == connector)
@@ -915,7 +918,8 @@ mod tests {
         w.connector_startup(None);
         w.connector_startup(Some(true));
         let mut out = Vec::new();
-        worker_samples(&w, &["a".into(), "b".into()], &mut out);
+        // "b" runs on another worker; its task here still counts, as in Java.
+        worker_samples(&w, &["a".into()], &mut out);
         let tagged = |name: &str, connector: &str| {
             out.iter()
                 .find(|s| s.name == name && s.tags == vec![("connector", connector.to_string())])
@@ -924,7 +928,7 @@ mod tests {
         };
         assert_eq!(
             value(&out, "connect-worker-metrics", "connector-count"),
-            2.0
+            1.0
         );
         assert_eq!(value(&out, "connect-worker-metrics", "task-count"), 3.0);
         assert_eq!(tagged("connector-total-task-count", "a"), 2.0);
