@@ -107,6 +107,10 @@ pub struct Args {
     /// Skip the JVM Kafka Connect peer.
     #[arg(long)]
     no_peer: bool,
+    /// An extra `key=value` line for every Strait worker's properties (repeatable), e.g.
+    /// `--worker-prop strait.metrics.enabled=false` to measure what metrics cost.
+    #[arg(long = "worker-prop", value_name = "KEY=VALUE")]
+    worker_props: Vec<String>,
     /// kafka_to_opensearch, kafka_to_cassandra, kafka_to_http: skip Strait's drain (run the JVM
     /// peer alone).
     #[arg(long)]
@@ -319,6 +323,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     if let Some(plugin) = &http_plugin {
         cmd.arg("--http-plugin").arg(plugin);
+    }
+    for prop in &args.worker_props {
+        cmd.arg("--worker-prop").arg(prop);
     }
     cmd.arg("--partitions")
         .arg(args.partitions.to_string())

@@ -78,6 +78,9 @@ struct Args {
     strait: PathBuf,
     java_libs: Option<PathBuf>,
     work: PathBuf,
+    /// `--worker-prop KEY=VALUE` (repeatable): extra lines of the default run's Strait worker
+    /// properties.
+    worker_props: Vec<String>,
     /// `--smt-only TOPIC`: run only the SMT drains on that pre-loaded topic.
     smt_only: Option<String>,
     /// `--scenario NAME`: `default` (the six above), `kafka_to_s3`, `exactly_once`,
@@ -137,6 +140,7 @@ fn parse_args() -> Result<Args> {
         java_libs: None,
         work: std::env::temp_dir().join("strait-bench"),
         smt_only: None,
+        worker_props: Vec::new(),
         scenario: "default".into(),
         flush_size: 100_000,
         s3_endpoint: "http://127.0.0.1:5000".into(),
@@ -166,6 +170,13 @@ fn parse_args() -> Result<Args> {
             "--java-libs" => a.java_libs = Some(val()?.into()),
             "--work" => a.work = val()?.into(),
             "--smt-only" => a.smt_only = Some(val()?),
+            "--worker-prop" => {
+                let prop = val()?;
+                if !prop.contains('=') {
+                    bail!("--worker-prop takes KEY=VALUE, not {prop}");
+                }
+                a.worker_props.push(prop);
+            }
             "--scenario" => a.scenario = val()?,
             "--flush-size" => a.flush_size = val()?.parse()?,
             "--s3-endpoint" => a.s3_endpoint = val()?,
@@ -467,7 +478,8 @@ fn strait_worker(
     connector: &str,
     converters: &str,
 ) -> Result<(Child, PathBuf)> {
-    let files = worker_files(a, name, connector, converters)?;
+    let converters = format!("{converters}\n{}", a.worker_props.join("\n"));
+    let files = worker_files(a, name, connector, &converters)?;
     let child = Command::new(&a.strait)
         .arg("standalone")
         .arg(&files.worker)
