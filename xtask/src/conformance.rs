@@ -11,10 +11,17 @@
 //!    group with its own internal topics and an equivalent worker file ([`worker`]), run the
 //!    same scenario plus the distributed-only checks (internal endpoint signatures, the
 //!    `forward` parameter, every `worker_id` being the answering worker); step ids get a
-//!    `dist.` prefix. Both workers are stopped afterwards (`--mode` picks one scenario).
-//! 5. Prints every difference of both runs, marking those listed in
+//!    `dist.` prefix. Both workers are stopped afterwards.
+//! 5. Then the secure scenario ([`scenario::secure_steps`], step ids `secure.*`): a Java
+//!    `ConnectStandalone` and a `strait standalone` worker, each listening on `https://` with a
+//!    certificate of a CA made for the run (`openssl`), and each running Kafka's
+//!    `BasicAuthSecurityRestExtension` with the same JAAS and credentials files (Java: the
+//!    `connect-basic-auth-extension` jar on its classpath and
+//!    `-Djava.security.auth.login.config`; Strait: the same property in `KAFKA_OPTS`). The
+//!    client speaks TLS trusting that CA only.
+//! 6. Prints every difference of all runs, marking those listed in
 //!    `xtask/conformance-allowed.txt` ([`allow`], each with its reason) and exits non-zero on
-//!    any other.
+//!    any other. `--mode` picks the scenarios; each one's time is printed.
 //!
 //! `--bench N` also measures create → RUNNING latency through REST on both workers
 //! (N connectors each, interleaved), and `--bench-only` skips the scenario.
@@ -27,6 +34,8 @@ mod diff;
 pub(crate) mod http;
 #[path = "conformance/scenario.rs"]
 mod scenario;
+#[path = "conformance/secure.rs"]
+mod secure;
 #[path = "conformance/worker.rs"]
 mod worker;
 
@@ -42,7 +51,7 @@ use crate::say;
 use crate::services::{self, Service};
 use crate::util::{self, Ctx};
 use diff::Diff;
-use scenario::{Call, Step};
+use scenario::{Auth, Call, Step};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -67,9 +76,11 @@ pub struct Args {
     /// List every allowed difference, not only a count per allow-list entry.
     #[arg(long, short)]
     verbose: bool,
-    /// Which scenario runs: standalone (Java standalone vs `strait standalone`), distributed
-    /// (Java `ConnectDistributed` vs `strait distributed`), or both, in that order.
-    #[arg(long, value_enum, default_value_t = Mode::Both)]
+    /// Which scenarios run: standalone (Java standalone vs `strait standalone`), distributed
+    /// (Java `ConnectDistributed` vs `strait distributed`), secure (both standalone over HTTPS
+    /// with basic authentication), both (standalone and distributed) or all three, in that
+    /// order.
+    #[arg(long, value_enum, default_value_t = Mode::All)]
     mode: Mode,
 }
 
@@ -77,7 +88,23 @@ pub struct Args {
 pub enum Mode {
     Standalone,
     Distributed,
+    Secure,
+    /// Standalone, then distributed.
     Both,
+    /// Standalone, distributed, then secure.
+    All,
+}
+
+impl Mode {
+    fn standalone(self) -> bool {
+        matches!(self, Mode::Standalone | Mode::Both | Mode::All)
+    }
+    fn distributed(self) -> bool {
+        matches!(self, Mode::Distributed | Mode::Both | Mode::All)
+    }
+    fn secure(self) -> bool {
+        matches!(self, Mode::Secure | Mode::All)
+    }
 }
 
 /// One worker under test.
@@ -88,6 +115,10 @@ struct Side {
     vars: Vec<(String, String)>,
     /// Plugin and build versions this side reports (normalised away).
     versions: Vec<String>,
+    /// HTTPS, trusting the run's CA (the secure scenario).
+    tls: Option<http::Tls>,
+    /// The `Authorization` this side's worker wants, sent unless a call says otherwise.
+    auth: Option<String>,
 }
 
 impl Side {
@@ -110,6 +141,22 @@ impl Side {
         t
     }
 
+    /// One request with this side's transport; `auth` is the `Authorization` value, if any.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        auth: Option<&str>,
+        body: Option<&str>,
+    ) -> Result<http::Response> {
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if let Some(a) = auth {
+            all.push(("Authorization", a));
+        }
+        http::request_over(&self.host_port, self.tls.as_ref(), method, path, &all, body)
+    }
+
     fn send(&self, c: &Call) -> Result<http::Response> {
         let path = self.fill(&c.path);
         let body = c.body.as_deref().map(|b| self.fill(b));
@@ -122,9 +169,14 @@ impl Side {
             headers.push(("Accept", a));
         }
         headers.extend(c.headers.iter().copied());
+        let auth = match &c.auth {
+            Auth::Worker => self.auth.clone(),
+            Auth::Without => None,
+            Auth::Header(h) => Some(self.fill(h)),
+        };
         let mut attempt = 0;
         loop {
-            let r = http::request(&self.host_port, c.method, &path, &headers, body.as_deref())?;
+            let r = self.request(c.method, &path, &headers, auth.as_deref(), body.as_deref())?;
             attempt += 1;
             if r.status == 500 && c.retry_500 && attempt < 20 {
                 std::thread::sleep(Duration::from_millis(500));
@@ -135,7 +187,7 @@ impl Side {
     }
 
     fn get_json(&self, path: &str) -> Result<(u16, Value)> {
-        let r = http::request(&self.host_port, "GET", &self.fill(path), &[], None)?;
+        let r = self.request("GET", &self.fill(path), &[], self.auth.as_deref(), None)?;
         Ok((r.status, parse_body(&r.body)))
     }
 }
@@ -153,7 +205,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let reference = services::find("connect-ref")?;
     // The standalone reference worker only when the standalone scenario (or the benchmark,
     // which runs on it) is wanted; the distributed scenario starts its own Java worker.
-    let standalone = args.mode != Mode::Distributed || args.bench_only || args.bench > 0;
+    let standalone = args.mode.standalone() || args.bench_only || args.bench > 0;
     let needed = if standalone { reference } else { kafka };
     // Services already up (the shared broker, a colleague's reference worker) are reused and
     // left running; only what this call launched is stopped afterwards.
@@ -214,7 +266,9 @@ fn run_with_services(
     );
     let allowed = allow::load(&args.allow)?;
     let mut found = Findings::default();
-    if args.mode != Mode::Distributed || args.bench_only || args.bench > 0 {
+    let mut timings: Vec<(&str, Duration)> = Vec::new();
+    if args.mode.standalone() || args.bench_only || args.bench > 0 {
+        let t0 = Instant::now();
         let java_url = env_of(reference, "STRAIT_TEST_CONNECT_REF")?;
         let java_host = java_url
             .trim_start_matches("http://")
@@ -234,14 +288,25 @@ fn run_with_services(
             lines.len(),
             &mut found,
         )?;
+        timings.push(("standalone", t0.elapsed()));
     }
-    if args.mode != Mode::Standalone && !args.bench_only {
-        let env = Env {
-            input: &input,
-            dir: &dir,
-            run: &run_id,
-        };
+    let env = Env {
+        input: &input,
+        dir: &dir,
+        run: &run_id,
+    };
+    if args.mode.distributed() && !args.bench_only {
+        let t0 = Instant::now();
         distributed(ctx, &env, &bootstrap, lines.len(), &mut found)?;
+        timings.push(("distributed", t0.elapsed()));
+    }
+    if args.mode.secure() && !args.bench_only {
+        let t0 = Instant::now();
+        secure(ctx, &env, &bootstrap, &mut found)?;
+        timings.push(("secure", t0.elapsed()));
+    }
+    for (mode, t) in &timings {
+        println!("conformance: {mode} run took {}", util::fmt_dur(*t));
     }
     if found.checks == 0 {
         return Ok(());
@@ -304,7 +369,8 @@ fn standalone(
             cleanup(side)?;
         }
         if !args.bench_only {
-            run_scenario(&sides, in_len, false, found)?;
+            let steps = scenario::steps(in_len, false);
+            run_scenario(&sides, &steps, Run::Standalone, found)?;
         }
         let n = if args.bench_only && args.bench == 0 {
             20
@@ -365,13 +431,102 @@ fn distributed(
                 .push(("${WORKER}".to_string(), side.host_port.clone()));
             side.versions = versions(side)?;
         }
-        run_scenario(&sides, in_len, true, found)
+        let steps = scenario::steps(in_len, true);
+        run_scenario(&sides, &steps, Run::Distributed, found)
     })();
     let logs: Vec<String> = workers
         .iter()
         .map(|(_, w)| format!("{}: {}", w.label, w.log.display()))
         .collect();
     // Strait first: it leaves its group at once; the JVM takes a few seconds to shut down.
+    for (_, w) in workers.iter_mut().rev() {
+        w.stop();
+    }
+    outcome.with_context(|| format!("logs: {}", logs.join(", ")))
+}
+
+/// The secure scenario: a Java `ConnectStandalone` and a `strait standalone` worker on
+/// `https://` listeners with the basic auth extension ([`secure`] makes their files), started
+/// together and stopped when done.
+fn secure(ctx: &Ctx, env: &Env, bootstrap: &str, found: &mut Findings) -> Result<()> {
+    let dir = env.dir.join("secure");
+    let material = secure::material(&dir)?;
+    let jars = secure::install_basic_auth(ctx)?;
+    let jaas = material.jaas.display().to_string();
+    let mut workers = Vec::new();
+    for name in ["java-secure", "strait-secure"] {
+        let wdir = dir.join(name);
+        fs::create_dir_all(&wdir)?;
+        let port = worker::free_port()?;
+        let host = format!("127.0.0.1:{port}");
+        let offsets = wdir.join("connect.offsets");
+        let _ = fs::remove_file(&offsets);
+        let file = wdir.join("worker.properties");
+        let java = name.starts_with("java");
+        let store = if java {
+            secure::KeyStore::Pkcs12
+        } else {
+            secure::KeyStore::Pem
+        };
+        fs::write(
+            &file,
+            secure::worker_properties(bootstrap, port, &offsets, &material, store),
+        )?;
+        let w = if java {
+            worker::java_worker(
+                ctx,
+                worker::JavaWorker {
+                    label: "java secure",
+                    main: "org.apache.kafka.connect.cli.ConnectStandalone",
+                    dir: &wdir,
+                    worker_file: &file,
+                    host_port: &host,
+                    system_properties: &[("java.security.auth.login.config", jaas.clone())],
+                    extra_jars: Some(&jars),
+                },
+            )?
+        } else {
+            // As Kafka's scripts pass it to the JVM.
+            let opts = format!("-Djava.security.auth.login.config={jaas}");
+            worker::strait_with(
+                ctx,
+                "standalone",
+                &file,
+                &host,
+                wdir.join("strait.log"),
+                &[("KAFKA_OPTS", opts)],
+            )?
+        };
+        workers.push((name, w));
+    }
+    let tls = http::Tls::trusting(&material.ca)?;
+    let auth = scenario::basic(scenario::SECURE_USER.0, scenario::SECURE_USER.1);
+    say!("conformance: waiting for the secure workers (HTTPS, basic auth)");
+    for (_, w) in &mut workers {
+        let host = w.host_port.clone();
+        let headers = [("Authorization", auth.as_str())];
+        // Java answers 404 until its REST resources are up; both 401 without credentials.
+        w.wait_for(Duration::from_secs(120), || {
+            http::request_over(&host, Some(&tls), "GET", "/", &headers, None)
+                .is_ok_and(|r| r.status == 200)
+        })?;
+    }
+    let outcome = (|| -> Result<()> {
+        let mut sides = [
+            make_side(workers[0].0, &workers[0].1.host_port, env)?,
+            make_side(workers[1].0, &workers[1].1.host_port, env)?,
+        ];
+        for side in &mut sides {
+            side.tls = Some(tls.clone());
+            side.auth = Some(auth.clone());
+            side.versions = versions(side)?;
+        }
+        run_scenario(&sides, &scenario::secure_steps(), Run::Secure, found)
+    })();
+    let logs: Vec<String> = workers
+        .iter()
+        .map(|(_, w)| format!("{}: {}", w.label, w.log.display()))
+        .collect();
     for (_, w) in workers.iter_mut().rev() {
         w.stop();
     }
@@ -386,6 +541,7 @@ fn make_side(name: &'static str, host: &str, env: &Env) -> Result<Side> {
         ("${SRC}".to_string(), format!("conf-src-{name}-{run}")),
         ("${SNK}".to_string(), format!("conf-sink-{name}-{run}")),
         ("${BAD}".to_string(), format!("conf-bad-{name}-{run}")),
+        ("${PW}".to_string(), format!("conf-pw-{name}-{run}")),
         ("${TOPIC}".to_string(), format!("conformance-{name}-{run}")),
         (
             "${OUT}".to_string(),
@@ -401,6 +557,8 @@ fn make_side(name: &'static str, host: &str, env: &Env) -> Result<Side> {
         host_port: host.to_string(),
         vars,
         versions: Vec::new(),
+        tls: None,
+        auth: None,
     })
 }
 
@@ -432,11 +590,11 @@ fn cleanup(side: &Side) -> Result<()> {
         .filter_map(Value::as_str)
     {
         if n.starts_with("conf-") {
-            http::request(
-                &side.host_port,
+            side.request(
                 "DELETE",
                 &format!("/connectors/{n}"),
                 &[],
+                side.auth.as_deref(),
                 None,
             )?;
         }
@@ -444,6 +602,7 @@ fn cleanup(side: &Side) -> Result<()> {
     Ok(())
 }
 
+/// A normalised answer: status, body, the `Location` path.
 fn answer(side: &Side, r: &http::Response) -> (u16, Value, Option<String>) {
     let mut body = parse_body(&r.body);
     diff::normalize(&mut body, &side.tokens(), &side.versions);
@@ -485,32 +644,41 @@ fn foreign_worker_ids(v: &Value, path: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// Run the scenario against both sides and collect the differences. In distributed mode the
-/// step ids get a `dist.` prefix (so the allow-list can tell the two runs apart), the
-/// distributed-only checks are added, and every `worker_id` must be the answering worker's
-/// own (each side is alone in its group, so it runs everything).
-fn run_scenario(
-    sides: &[Side; 2],
-    in_len: usize,
-    distributed: bool,
-    found: &mut Findings,
-) -> Result<()> {
+/// Which run a scenario is: its step-id prefix and name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Standalone,
+    Distributed,
+    Secure,
+}
+
+impl Run {
+    fn name(self) -> &'static str {
+        match self {
+            Run::Standalone => "standalone",
+            Run::Distributed => "distributed",
+            Run::Secure => "secure",
+        }
+    }
+}
+
+/// Run `steps` against both sides and collect the differences. In the distributed run the
+/// step ids get a `dist.` prefix (so the allow-list can tell the runs apart; the secure
+/// scenario's ids start with `secure.` already) and every `worker_id` must be the answering
+/// worker's own (each side is alone in its group, so it runs everything).
+fn run_scenario(sides: &[Side; 2], steps: &[Step], run: Run, found: &mut Findings) -> Result<()> {
+    let distributed = run == Run::Distributed;
     let prefix = if distributed { "dist." } else { "" };
     let diffs = &mut found.diffs;
-    let steps = scenario::steps(in_len, distributed);
     let total = steps.iter().filter(|s| matches!(s, Step::Check(_))).count();
     found.checks += total;
     say!(
         "conformance: {total} {} checks against {} and {}",
-        if distributed {
-            "distributed"
-        } else {
-            "standalone"
-        },
+        run.name(),
         sides[0].host_port,
         sides[1].host_port
     );
-    for step in &steps {
+    for step in steps {
         match step {
             Step::Do(c) => {
                 for side in sides {
@@ -519,8 +687,19 @@ fn run_scenario(
             }
             Step::Check(c) => {
                 let id = format!("{prefix}{}", c.id);
-                let j = answer(&sides[0], &sides[0].send(c)?);
-                let s = answer(&sides[1], &sides[1].send(c)?);
+                let (jr, sr) = (sides[0].send(c)?, sides[1].send(c)?);
+                for name in &c.compare_headers {
+                    let (jh, sh) = (jr.header(name), sr.header(name));
+                    if jh != sh {
+                        diffs.push(Diff {
+                            step: id.clone(),
+                            path: format!("$header.{name}"),
+                            detail: format!("{name}: java {jh:?} / strait {sh:?}"),
+                        });
+                    }
+                }
+                let j = answer(&sides[0], &jr);
+                let s = answer(&sides[1], &sr);
                 if j.0 != s.0 {
                     diffs.push(Diff {
                         step: id.clone(),
@@ -739,6 +918,51 @@ mod tests {
                 "10.0.0.9:8083".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn secure_scenario_refuses_bad_credentials_and_lets_the_right_ones_through() {
+        // RFC 7617's example.
+        assert_eq!(
+            scenario::basic("Aladdin", "open sesame"),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        let checks: Vec<(String, Option<u16>, Auth)> = scenario::secure_steps()
+            .into_iter()
+            .filter_map(|s| match s {
+                Step::Check(c) => Some((c.id, c.expect, c.auth)),
+                _ => None,
+            })
+            .collect();
+        assert!(checks.iter().all(|(id, _, _)| id.starts_with("secure.")));
+        for (id, expect, auth) in &checks {
+            if id.ends_with(".no-credentials") {
+                assert_eq!(*auth, Auth::Without, "{id}");
+            }
+            if *auth == Auth::Worker {
+                assert!(
+                    expect.is_some_and(|e| e < 400),
+                    "{id} with credentials: {expect:?}"
+                );
+            }
+        }
+        let status = |want: &str| checks.iter().find(|(id, _, _)| id == want).map(|c| c.1);
+        assert_eq!(status("secure.root.no-credentials"), Some(Some(401)));
+        assert_eq!(status("secure.connectors.wrong-password"), Some(Some(401)));
+        assert_eq!(status("secure.create"), Some(Some(201)));
+        assert_eq!(
+            status("secure.internal.tasks.no-credentials"),
+            Some(Some(500))
+        );
+    }
+
+    #[test]
+    fn modes_pick_their_scenarios() {
+        let picks = |m: Mode| (m.standalone(), m.distributed(), m.secure());
+        assert_eq!(picks(Mode::All), (true, true, true));
+        assert_eq!(picks(Mode::Both), (true, true, false));
+        assert_eq!(picks(Mode::Secure), (false, false, true));
+        assert_eq!(picks(Mode::Standalone), (true, false, false));
     }
 
     #[test]

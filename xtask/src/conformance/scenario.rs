@@ -9,8 +9,12 @@
 //! pause, resume, the restart matrix (legacy, `includeTasks`, `onlyFailed`, on a healthy and on
 //! a failed connector), task restart, stop, source and sink offsets (get / patch / reset and
 //! their errors), `initial_state`, unknown connectors, unknown routes and methods, media types,
-//! malformed bodies, and loggers.
+//! malformed bodies, and loggers. Masking: PASSWORD-type values are `[hidden]` in validation
+//! answers and raw in a connector's config.
+//!
+//! [`secure_steps`] is the HTTPS + basic authentication scenario (`--mode secure`).
 
+use base64::Engine;
 use serde_json::{json, Value};
 
 use super::diff::Cmp;
@@ -50,6 +54,29 @@ pub struct Call {
     /// Retry a side answering 500 (e.g. sink offsets while the stopped task's consumer is
     /// still leaving its group; Java's own message says to retry).
     pub retry_500: bool,
+    /// The credentials sent.
+    pub auth: Auth,
+    /// Response headers (lower case) whose values are compared too.
+    pub compare_headers: Vec<&'static str>,
+}
+
+/// The `Authorization` a call sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// The side's own credentials (none unless its worker requires them).
+    Worker,
+    /// None.
+    Without,
+    /// This header value.
+    Header(String),
+}
+
+/// `Basic base64(user:password)`.
+pub fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
 }
 
 fn call(id: &str, method: &'static str, path: &str, body: Option<Value>) -> Call {
@@ -64,6 +91,8 @@ fn call(id: &str, method: &'static str, path: &str, body: Option<Value>) -> Call
         expect: None,
         cmp: Cmp::default(),
         retry_500: false,
+        auth: Auth::Worker,
+        compare_headers: Vec::new(),
     }
 }
 
@@ -282,6 +311,307 @@ fn distributed_checks(src: &str, src_config: &Value) -> Vec<Step> {
     ]
 }
 
+/// Where Java hides PASSWORD-type values, and where it does not. Kafka's FileStream connectors,
+/// converters and transforms define no PASSWORD key; the client overrides do: validation types
+/// `<client>.override.<key>` with the client's own definition (`ProducerConfig`,
+/// `ConsumerConfig`, `AdminClientConfig`), so a password there is answered `[hidden]` while a
+/// LONG or INT override is shown as given. A connector's stored config (`GET
+/// /connectors/{c}/config`, its info, `?expand=info`) is returned raw.
+fn masking_steps() -> Vec<Step> {
+    let pw = "/connectors/${PW}";
+    let validate = || sets(&["$.configs", "$.configs[*].value.recommended_values"]);
+    vec![
+        check_with(
+            "validate.masking.source",
+            "PUT",
+            "/connector-plugins/FileStreamSource/config/validate",
+            Some(json!({
+                "connector.class": "FileStreamSource", "name": "${PW}", "file": "${IN}", "topic": "${TOPIC}",
+                "producer.override.ssl.key.password": "conformance-secret-1",
+                "producer.override.sasl.jaas.config": "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"conformance-secret-2\";",
+                "producer.override.linger.ms": "7",
+            })),
+            validate(),
+        ),
+        // A sink with a dead letter queue: its consumer's, producer's and admin's overrides.
+        check_with(
+            "validate.masking.sink",
+            "PUT",
+            "/connector-plugins/FileStreamSink/config/validate",
+            Some(json!({
+                "connector.class": "FileStreamSink", "name": "${PW}", "file": "${OUT}", "topics": "${TOPIC}",
+                "errors.tolerance": "all", "errors.deadletterqueue.topic.name": "${TOPIC}-dlq",
+                "consumer.override.ssl.truststore.password": "conformance-secret-3",
+                "consumer.override.max.poll.records": "10",
+                "producer.override.ssl.keystore.password": "conformance-secret-4",
+                "admin.override.ssl.key.password": "conformance-secret-5",
+            })),
+            validate(),
+        ),
+        // Created STOPPED: the checks are about the stored config, and no client is built with
+        // TLS settings for a plaintext broker.
+        check(
+            "masking.create",
+            "POST",
+            "/connectors",
+            Some(json!({"name": "${PW}", "config": {
+                "connector.class": "FileStreamSource", "file": "${IN}", "topic": "${TOPIC}",
+                "producer.override.ssl.key.password": "conformance-secret-1",
+            }, "initial_state": "STOPPED"})),
+        ),
+        check_with(
+            "masking.config",
+            "GET",
+            &format!("{pw}/config"),
+            None,
+            map(),
+        ),
+        get("masking.info", pw),
+        check_with(
+            "masking.expand",
+            "GET",
+            "/connectors?expand=info",
+            None,
+            ours(),
+        ),
+        check("masking.delete", "DELETE", pw, None),
+        wait_gone("wait.masking.deleted", pw),
+    ]
+}
+
+/// The user the secure workers' credentials file has as `user: password`; the side's own
+/// credentials.
+pub const SECURE_USER: (&str, &str) = ("connect", "conformance-secret");
+/// A second user, written `user=password` (Java's `Properties` takes both forms).
+pub const SECURE_USER2: (&str, &str) = ("operator", "conformance-other");
+
+/// The HTTPS + basic authentication scenario (`--mode secure`): both workers listen on
+/// `https://` with a certificate of the run's own CA and run Kafka's
+/// `BasicAuthSecurityRestExtension` with the same credentials file. Every request goes over
+/// TLS; refusals (no credentials, a wrong password, an unknown user, another scheme, a user
+/// without a password) are 401 with Java's body and headers, an undecodable header is Java's
+/// 500, the right credentials (either user) are let through, and the internal endpoints and
+/// unknown routes are not authenticated.
+pub fn secure_steps() -> Vec<Step> {
+    let src = "/connectors/${SRC}";
+    let create = json!({"name": "${SRC}", "config": {"connector.class": "FileStreamSource", "file": "${IN}", "topic": "${TOPIC}"}});
+    let (user, password) = SECURE_USER;
+    let headers = || vec!["content-type", "www-authenticate"];
+    let refused = |id: &str, method: &'static str, path: &str, body: Option<Value>, auth: Auth| {
+        Step::Check(Call {
+            auth,
+            expect: Some(401),
+            compare_headers: headers(),
+            ..call(id, method, path, body)
+        })
+    };
+    let expect = |status: u16, auth: Auth, cmp: Cmp, c: Call| {
+        Step::Check(Call {
+            auth,
+            expect: Some(status),
+            compare_headers: headers(),
+            cmp,
+            ..c
+        })
+    };
+    let header = |v: String| Auth::Header(v);
+    vec![
+        refused(
+            "secure.root.no-credentials",
+            "GET",
+            "/",
+            None,
+            Auth::Without,
+        ),
+        refused(
+            "secure.connectors.no-credentials",
+            "GET",
+            "/connectors",
+            None,
+            Auth::Without,
+        ),
+        refused(
+            "secure.root.wrong-password",
+            "GET",
+            "/",
+            None,
+            header(basic(user, "wrong")),
+        ),
+        refused(
+            "secure.connectors.wrong-password",
+            "GET",
+            "/connectors",
+            None,
+            header(basic(user, "wrong")),
+        ),
+        refused(
+            "secure.connectors.other-users-password",
+            "GET",
+            "/connectors",
+            None,
+            header(basic(user, SECURE_USER2.1)),
+        ),
+        refused(
+            "secure.connectors.unknown-user",
+            "GET",
+            "/connectors",
+            None,
+            header(basic("nobody", password)),
+        ),
+        refused(
+            "secure.connectors.no-colon",
+            "GET",
+            "/connectors",
+            None,
+            header(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(user)
+            )),
+        ),
+        refused(
+            "secure.connectors.bearer",
+            "GET",
+            "/connectors",
+            None,
+            header(format!("Bearer {password}")),
+        ),
+        expect(
+            500,
+            header("Basic !!!".into()),
+            Cmp::default(),
+            call("secure.connectors.bad-base64", "GET", "/connectors", None),
+        ),
+        expect(
+            200,
+            Auth::Worker,
+            Cmp::default(),
+            call("secure.root", "GET", "/", None),
+        ),
+        expect(
+            200,
+            Auth::Worker,
+            ours(),
+            call("secure.connectors", "GET", "/connectors", None),
+        ),
+        expect(
+            200,
+            Auth::Worker,
+            sets(&["$"]),
+            call(
+                "secure.plugins.connectors",
+                "GET",
+                "/connector-plugins",
+                None,
+            ),
+        ),
+        refused(
+            "secure.plugins.no-credentials",
+            "GET",
+            "/connector-plugins",
+            None,
+            Auth::Without,
+        ),
+        refused(
+            "secure.create.no-credentials",
+            "POST",
+            "/connectors",
+            Some(create.clone()),
+            Auth::Without,
+        ),
+        refused(
+            "secure.create.wrong-password",
+            "POST",
+            "/connectors",
+            Some(create.clone()),
+            header(basic(user, "wrong")),
+        ),
+        expect(
+            200,
+            Auth::Worker,
+            ours(),
+            call(
+                "secure.connectors.after-refused",
+                "GET",
+                "/connectors",
+                None,
+            ),
+        ),
+        expect(
+            201,
+            Auth::Worker,
+            Cmp::default(),
+            call("secure.create", "POST", "/connectors", Some(create)),
+        ),
+        expect(
+            200,
+            header(basic(SECURE_USER2.0, SECURE_USER2.1)),
+            Cmp::default(),
+            call("secure.info.second-user", "GET", src, None),
+        ),
+        wait(
+            "wait.secure.running",
+            &format!("{src}/status"),
+            "source RUNNING",
+            is("RUNNING", &["RUNNING"]),
+        ),
+        expect(
+            200,
+            Auth::Worker,
+            Cmp::default(),
+            call("secure.status", "GET", &format!("{src}/status"), None),
+        ),
+        // Java's filter lets the internal requests through unauthenticated (their session-key
+        // signature is checked instead); a standalone worker then refuses them itself.
+        expect(
+            500,
+            Auth::Without,
+            Cmp::default(),
+            call(
+                "secure.internal.tasks.no-credentials",
+                "POST",
+                &format!("{src}/tasks"),
+                Some(json!([])),
+            ),
+        ),
+        expect(
+            500,
+            Auth::Without,
+            Cmp::default(),
+            call(
+                "secure.internal.fence.no-credentials",
+                "PUT",
+                &format!("{src}/fence"),
+                None,
+            ),
+        ),
+        Step::Check(Call {
+            auth: Auth::Without,
+            expect: Some(404),
+            ..call("secure.route.unknown.no-credentials", "GET", "/nope", None)
+        }),
+        refused(
+            "secure.delete.no-credentials",
+            "DELETE",
+            src,
+            None,
+            Auth::Without,
+        ),
+        expect(
+            204,
+            Auth::Worker,
+            Cmp::default(),
+            call("secure.delete", "DELETE", src, None),
+        ),
+        wait_gone("wait.secure.deleted", src),
+        expect(
+            200,
+            Auth::Worker,
+            ours(),
+            call("secure.connectors.final", "GET", "/connectors", None),
+        ),
+    ]
+}
+
 /// The scenario. `in_len` is the byte length of the source input file; `distributed` adds the
 /// checks that only a distributed worker answers ([`distributed_checks`]).
 pub fn steps(in_len: usize, distributed: bool) -> Vec<Step> {
@@ -399,6 +729,9 @@ pub fn steps(in_len: usize, distributed: bool) -> Vec<Step> {
             "/connector-plugins/FileStreamSource/config/validate",
             Some(json!({})),
         ),
+    ];
+    s.extend(masking_steps());
+    s.extend([
         // Transforms and predicates: definitions by class name and by the aliases Java keeps
         // (nested `$Key`/`$Value` classes have none: `Cast$Value` is unknown, `Value` ambiguous).
         check_with(
@@ -552,7 +885,7 @@ pub fn steps(in_len: usize, distributed: bool) -> Vec<Step> {
             is("RUNNING", &["RUNNING"]),
         ),
         get("status", &format!("{src}/status")),
-    ];
+    ]);
     if distributed {
         s.extend(distributed_checks(src, &src_config));
     }

@@ -1,6 +1,6 @@
 //! The workers under test that this command starts itself, as child processes: Strait
-//! (standalone or distributed) and, for the distributed scenario, one Apache Kafka Connect
-//! `ConnectDistributed` JVM. Each is stopped when its guard is dropped (TERM, then KILL), so
+//! (standalone or distributed) and Apache Kafka Connect JVMs (`ConnectDistributed` for the
+//! distributed scenario, `ConnectStandalone` on HTTPS for the secure one). Each is stopped when its guard is dropped (TERM, then KILL), so
 //! an error or a panic half-way through leaves no process behind.
 
 use std::fs;
@@ -57,6 +57,16 @@ impl Worker {
     /// Wait until `GET /` (and `GET /health` when `health`: a distributed worker has read its
     /// internal topics and joined its group) answer 200; stops the worker if it never does.
     pub fn wait_ready(&mut self, timeout: Duration, health: bool) -> Result<()> {
+        let host_port = self.host_port.clone();
+        self.wait_for(timeout, move || {
+            let answers = |path: &str| matches!(util::http_get(&host_port, path), Ok((200, _)));
+            answers("/") && (!health || answers("/health"))
+        })
+    }
+
+    /// Wait until `ready` holds (polled every 200 ms); stops the worker if it exits first or
+    /// the time runs out.
+    pub fn wait_for(&mut self, timeout: Duration, mut ready: impl FnMut() -> bool) -> Result<()> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(c) = self.child.as_mut() {
@@ -69,9 +79,7 @@ impl Worker {
                     );
                 }
             }
-            let answers =
-                |path: &str| matches!(util::http_get(&self.host_port, path), Ok((200, _)));
-            if answers("/") && (!health || answers("/health")) {
+            if ready() {
                 say!(
                     "conformance: {} up on {} (log {})",
                     self.label,
@@ -135,8 +143,23 @@ pub fn strait(
     host_port: &str,
     log: PathBuf,
 ) -> Result<Worker> {
+    strait_with(ctx, mode, worker_file, host_port, log, &[])
+}
+
+/// [`strait`] with more environment variables (`KAFKA_OPTS`).
+pub fn strait_with(
+    ctx: &Ctx,
+    mode: &str,
+    worker_file: &Path,
+    host_port: &str,
+    log: PathBuf,
+    env: &[(&str, String)],
+) -> Result<Worker> {
     let mut cmd = Command::new(strait_bin(ctx));
     cmd.arg(mode).arg(worker_file).env("STRAIT_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let label = if mode == "standalone" {
         "strait"
     } else {
@@ -185,6 +208,35 @@ pub fn java_distributed(
     worker_file: &Path,
     host_port: &str,
 ) -> Result<Worker> {
+    java_worker(
+        ctx,
+        JavaWorker {
+            label: "java distributed",
+            main: "org.apache.kafka.connect.cli.ConnectDistributed",
+            dir,
+            worker_file,
+            host_port,
+            system_properties: &[],
+            extra_jars: None,
+        },
+    )
+}
+
+/// A Java Connect worker to start: its main class, work directory, worker file and REST
+/// address, more `-D` system properties, and a directory of jars to add to the classpath.
+pub struct JavaWorker<'a> {
+    pub label: &'static str,
+    pub main: &'a str,
+    pub dir: &'a Path,
+    pub worker_file: &'a Path,
+    pub host_port: &'a str,
+    pub system_properties: &'a [(&'a str, String)],
+    pub extra_jars: Option<&'a Path>,
+}
+
+/// A Connect 4.1.2 JVM (standalone or distributed) from the broker's `libs/` with a small heap,
+/// logging as the standalone reference worker does (root WARN, which `/admin/loggers` reports).
+pub fn java_worker(ctx: &Ctx, w: JavaWorker) -> Result<Worker> {
     let libs = kafka::home(ctx).join("libs");
     if !libs.join("connect-runtime-4.1.2.jar").is_file() {
         bail!(
@@ -192,9 +244,12 @@ pub fn java_distributed(
             libs.display()
         );
     }
-    // The standalone reference worker's logging (root WARN), which `/admin/loggers` reports.
-    let log4j = dir.join("log4j2.properties");
+    let log4j = w.dir.join("log4j2.properties");
     fs::write(&log4j, kafka::LOG4J2_PROPERTIES)?;
+    let mut classpath = kafka::classpath(ctx);
+    if let Some(extra) = w.extra_jars {
+        classpath = format!("{classpath}:{}/*", extra.display());
+    }
     let mut cmd = Command::new("java");
     cmd.args([
         "-Xms64m",
@@ -204,11 +259,14 @@ pub fn java_distributed(
         "-XX:TieredStopAtLevel=1",
         "-Djava.awt.headless=true",
     ])
-    .arg(format!("-Dlog4j2.configurationFile={}", log4j.display()))
-    .arg("-cp")
-    .arg(kafka::classpath(ctx))
-    .arg("org.apache.kafka.connect.cli.ConnectDistributed")
-    .arg(worker_file)
-    .current_dir(dir);
-    Worker::spawn("java distributed", cmd, host_port, dir.join("connect.log"))
+    .arg(format!("-Dlog4j2.configurationFile={}", log4j.display()));
+    for (k, v) in w.system_properties {
+        cmd.arg(format!("-D{k}={v}"));
+    }
+    cmd.arg("-cp")
+        .arg(classpath)
+        .arg(w.main)
+        .arg(w.worker_file)
+        .current_dir(w.dir);
+    Worker::spawn(w.label, cmd, w.host_port, w.dir.join("connect.log"))
 }
