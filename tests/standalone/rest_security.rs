@@ -51,15 +51,7 @@ fn start_https(dir: &Path, name: &str, extra: &str, env: &[(&str, String)]) -> s
 }
 
 fn client(dir: &Path, identity: Option<&str>) -> reqwest::Client {
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(dir.join("ca.pem")).unwrap()).unwrap();
-    let mut b = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .timeout(Duration::from_secs(30));
-    if let Some(file) = identity {
-        let pem = std::fs::read(dir.join(file)).unwrap();
-        b = b.identity(reqwest::Identity::from_pem(&pem).unwrap());
-    }
-    b.build().unwrap()
+    super::pki::https_client(dir, identity)
 }
 
 struct Answer {
@@ -331,7 +323,7 @@ fn a_jks_or_missing_key_store_fails_start_up_with_the_reason() {
         (
             "jks",
             "ssl.keystore.location=/etc/ks.jks\nssl.keystore.password=changeit\n".to_string(),
-            "ssl.keystore.type=JKS",
+            "ssl.keystore.location=/etc/ks.jks: cannot read",
         ),
         (
             "missing",
@@ -358,5 +350,183 @@ fn a_jks_or_missing_key_store_fails_start_up_with_the_reason() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expect), "{name}: {stderr}");
         assert!(!stderr.contains("changeit"), "{stderr}");
+    }
+}
+
+/// Wait until `GET url` answers 200 with `c` (REST accepts connections before the worker
+/// answers).
+fn wait_ok(c: &reqwest::Client, url: &str, w: &super::Worker) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match call(c, "GET", url, None, &[]) {
+            Ok(a) if a.status == 200 => return,
+            other => assert!(
+                Instant::now() < deadline,
+                "no 200 from GET {url}: {:?}; log:\n{}",
+                other.map(|a| (a.status, a.body)),
+                w.log()
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Java's key and trust stores as keytool and openssl write them (JKS with its own key
+/// password, PKCS12 of JDK 17+ and of openssl, legacy 3DES/RC2 PKCS12), on `https` listeners
+/// with and without client certificates.
+#[test]
+fn https_listener_with_jks_and_pkcs12_stores() {
+    use super::pki::{make_java_stores, KEY_PASSWORD, STORE_PASSWORD, TRUST_PASSWORD};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    make_pki(d);
+    make_java_stores(d);
+    let at = |file: &str| d.join(file).display().to_string();
+    let variants = [
+        // JKS, Java's default type; the key under its own password; a PKCS12 trust store.
+        (
+            "jks",
+            format!(
+                "ssl.keystore.location={}\nssl.keystore.password={STORE_PASSWORD}\nssl.key.password={KEY_PASSWORD}\nssl.truststore.type=PKCS12\nssl.truststore.location={}\nssl.truststore.password={TRUST_PASSWORD}\nssl.client.auth=required\n",
+                at("server.jks"),
+                at("truststore.p12")
+            ),
+            true,
+        ),
+        // keytool's PKCS12 under listeners.https.*, a JKS trust store.
+        (
+            "p12",
+            format!(
+                "listeners.https.ssl.keystore.type=PKCS12\nlisteners.https.ssl.keystore.location={}\nlisteners.https.ssl.keystore.password={STORE_PASSWORD}\nlisteners.https.ssl.truststore.location={}\nlisteners.https.ssl.truststore.password={TRUST_PASSWORD}\nlisteners.https.ssl.client.auth=required\n",
+                at("server.p12"),
+                at("truststore.jks")
+            ),
+            true,
+        ),
+        // openssl's PKCS12 with the default type JKS (Java reads either format either way).
+        (
+            "openssl-p12",
+            format!(
+                "ssl.keystore.location={}\nssl.keystore.password={STORE_PASSWORD}\n",
+                at("server-openssl.p12")
+            ),
+            false,
+        ),
+        (
+            "legacy-p12",
+            format!(
+                "ssl.keystore.type=PKCS12\nssl.keystore.location={}\nssl.keystore.password={STORE_PASSWORD}\n",
+                at("server-legacy.p12")
+            ),
+            false,
+        ),
+    ];
+    let workers: Vec<_> = variants
+        .iter()
+        .map(|(name, extra, mtls)| (*name, start_https(d, name, extra, &[]), *mtls))
+        .collect();
+    let with_cert = client(d, Some("client-identity.pem"));
+    let without = client(d, None);
+    for (name, w, mtls) in workers {
+        let url = format!("https://127.0.0.1:{}/", w.port);
+        wait_ok(if mtls { &with_cert } else { &without }, &url, &w);
+        if mtls {
+            assert!(
+                call(&without, "GET", &url, None, &[]).is_err(),
+                "{name}: a client without a certificate was let in"
+            );
+        }
+        let log = w.log();
+        assert!(
+            !log.contains(STORE_PASSWORD) && !log.contains(KEY_PASSWORD),
+            "{name}: {log}"
+        );
+        w.stop();
+    }
+}
+
+/// What `strait standalone` prints when it refuses to start with the worker keys `extra`.
+fn start_up_error(dir: &Path, name: &str, extra: &str) -> String {
+    let worker = dir.join(format!("{name}.properties"));
+    std::fs::write(
+        &worker,
+        format!(
+            "bootstrap.servers=127.0.0.1:1\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename={}\nlisteners=https://127.0.0.1:0\n{extra}",
+            dir.join("o").display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_strait"))
+        .arg("standalone")
+        .arg(&worker)
+        .env_remove("KAFKA_OPTS")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{name} started");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_wrong_store_password_fails_start_up_naming_the_key() {
+    use super::pki::{make_java_stores, KEY_PASSWORD, STORE_PASSWORD, TRUST_PASSWORD};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    make_pki(d);
+    make_java_stores(d);
+    let at = |file: &str| d.join(file).display().to_string();
+    let wrong = "Wr0ngPassw0rd";
+    for (name, extra, expect) in [
+        (
+            "p12-store",
+            format!(
+                "ssl.keystore.type=PKCS12\nssl.keystore.location={}\nssl.keystore.password={wrong}\n",
+                at("server.p12")
+            ),
+            "Invalid value [hidden] for configuration ssl.keystore.password: ",
+        ),
+        (
+            "jks-store",
+            format!(
+                "ssl.keystore.location={}\nssl.keystore.password={wrong}\nssl.key.password={KEY_PASSWORD}\n",
+                at("server.jks")
+            ),
+            "Invalid value [hidden] for configuration ssl.keystore.password: ",
+        ),
+        (
+            "jks-key",
+            format!(
+                "ssl.keystore.location={}\nssl.keystore.password={STORE_PASSWORD}\nssl.key.password={wrong}\n",
+                at("server.jks")
+            ),
+            "Invalid value [hidden] for configuration ssl.key.password: ",
+        ),
+        (
+            "trust",
+            format!(
+                "ssl.keystore.location={}\nssl.keystore.password={STORE_PASSWORD}\nssl.truststore.location={}\nssl.truststore.password={wrong}\nssl.client.auth=required\n",
+                at("server-openssl.p12"),
+                at("truststore.jks")
+            ),
+            "Invalid value [hidden] for configuration ssl.truststore.password: ",
+        ),
+        (
+            "no-password",
+            format!("ssl.keystore.location={}\n", at("server.p12")),
+            "Invalid value null for configuration ssl.keystore.password: ",
+        ),
+        (
+            "type",
+            format!(
+                "ssl.keystore.type=JCEKS\nssl.keystore.location={}\nssl.keystore.password={STORE_PASSWORD}\n",
+                at("server.p12")
+            ),
+            "Invalid value JCEKS for configuration ssl.keystore.type: ",
+        ),
+    ] {
+        let stderr = start_up_error(d, name, &extra);
+        assert!(stderr.contains(expect), "{name}: {stderr}");
+        for secret in [wrong, STORE_PASSWORD, KEY_PASSWORD, TRUST_PASSWORD] {
+            assert!(!stderr.contains(secret), "{name}: {stderr}");
+        }
     }
 }

@@ -14,9 +14,15 @@
 //! * the remote status, body and `Location` come back unchanged, so `PUT /config` keeps its
 //!   201-versus-200 answer.
 //!
+//! The HTTP client ([`client`]) is the worker's (Java's `RestClient`): the distributed herder's
+//! internal requests to the leader use it too. A worker on an `https` listener installs the TLS
+//! settings of its listener with [`use_tls`] (the worker's trust store, and its key store for
+//! peers that ask for a client certificate), so it reaches the other workers' `https` URLs.
+//! One client serves the process: a process runs one distributed worker.
+//!
 //! [`Error::not_target`]: crate::error::Error::not_target
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -35,14 +41,34 @@ pub struct ForwardTo(pub Option<String>);
 /// Java's `RestClient` waits this long for a forwarded request (`RestServer.DEFAULT_REST_REQUEST_TIMEOUT_MS`).
 const FORWARD_TIMEOUT: Duration = Duration::from_secs(90);
 
-fn client() -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+fn slot() -> &'static RwLock<reqwest::Client> {
+    static CLIENT: OnceLock<RwLock<reqwest::Client>> = OnceLock::new();
     CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .timeout(FORWARD_TIMEOUT)
-            .build()
-            .unwrap_or_default()
+        RwLock::new(
+            reqwest::Client::builder()
+                .timeout(FORWARD_TIMEOUT)
+                .build()
+                .unwrap_or_default(),
+        )
     })
+}
+
+/// The HTTP client requests to other workers go out with (cheap to clone).
+pub fn client() -> reqwest::Client {
+    slot().read().map(|c| c.clone()).unwrap_or_default()
+}
+
+/// Send requests to other workers with `tls` (from [`super::tls::client_config`]) from now on.
+pub fn use_tls(tls: Arc<rustls::ClientConfig>) -> crate::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(FORWARD_TIMEOUT)
+        .tls_backend_preconfigured((*tls).clone())
+        .build()
+        .map_err(|e| crate::error::Error::bug(format!("the REST client's TLS settings: {e}")))?;
+    if let Ok(mut slot) = slot().write() {
+        *slot = client;
+    }
+    Ok(())
 }
 
 /// How a request arrived: the `forward` query parameter (`None` = from a user).
