@@ -59,6 +59,28 @@ fn log_clients(config: &DistributedConfig, suffix: &str) -> Result<LogClients> {
     )
 }
 
+/// The scheme of the URL this worker gives out (Java's `RestServer.determineAdvertisedProtocol`):
+/// `rest.advertised.listener` when set, else the listener's. Strait serves one listener, so an
+/// advertised protocol it does not serve is refused.
+fn advertised_scheme(worker: &strait_engine::worker_config::WorkerConfig) -> Result<&'static str> {
+    let served = if worker.rest_listener_is_https()? {
+        "https"
+    } else {
+        "http"
+    };
+    match worker.originals.get(ADVERTISED_LISTENER).map(|v| v.trim()) {
+        None => Ok(served),
+        Some(v) if v.eq_ignore_ascii_case(served) => Ok(served),
+        Some(v) => Err(Error::config(format!(
+            "Invalid value {v} for configuration {ADVERTISED_LISTENER}: the worker listens on {served} only (listeners={})",
+            worker.listeners.join(",")
+        ))),
+    }
+}
+
+/// Java's `WorkerConfig.REST_ADVERTISED_LISTENER_CONFIG`.
+const ADVERTISED_LISTENER: &str = "rest.advertised.listener";
+
 impl DistributedWorker {
     /// Start the worker; returns once REST is served and the internal topics are read (the
     /// group is joined in the background; `/health` turns healthy after the first rebalance).
@@ -73,24 +95,27 @@ impl DistributedWorker {
             .map_err(StartError::InvalidWorkerConfig)?;
         strait_engine::memory::BufferBudget::worker()
             .set_limit(config.worker.sink_buffer_memory_bytes);
-        // Requests forwarded to other workers go over plain HTTP (rest/forward.rs has no TLS
-        // client), so an https listener would cut the cluster in pieces: refused.
-        if config
-            .worker
-            .rest_listener_is_https()
-            .map_err(StartError::InvalidWorkerConfig)?
-        {
-            return Err(StartError::InvalidWorkerConfig(Error::unsupported(
-                "Invalid worker configuration: listeners: https listeners are supported in standalone mode only; distributed workers forward requests to each other over plain HTTP (put a TLS-terminating proxy in front of the workers instead)",
-            )));
-        }
         let security = strait_engine::rest::security::RestSecurity::from_worker(&config.worker)
             .map_err(StartError::starting)?;
+        // On an https listener the other workers are reached over HTTPS too, with the
+        // listener's TLS settings (Java's `RestClient`: `listeners.https.ssl.*`, else `ssl.*`).
+        let scheme = advertised_scheme(&config.worker).map_err(StartError::InvalidWorkerConfig)?;
+        if scheme == "https" {
+            let ssl = config
+                .worker
+                .rest
+                .https_ssl(&config.worker.originals)
+                .map_err(StartError::InvalidWorkerConfig)?;
+            let tls = strait_engine::rest::tls::client_config(&ssl).map_err(|e| {
+                StartError::starting(e.context("the REST client (requests to the other workers)"))
+            })?;
+            strait_engine::rest::forward::use_tls(tls).map_err(StartError::starting)?;
+        }
         let (listener, host, port) = bind_rest(&config.worker)
             .await
             .map_err(StartError::starting)?;
         let worker_id = format!("{host}:{port}");
-        let url = format!("http://{host}:{port}/");
+        let url = format!("{scheme}://{host}:{port}/");
         let (core_tx, core_rx) = tokio::sync::watch::channel(None);
         let herder = Arc::new(DistributedHerder::new(
             registry.clone(),
@@ -271,5 +296,45 @@ impl DistributedWorker {
             let _ = tokio::time::timeout(Duration::from_secs(5), j).await;
         }
         tracing::info!("Strait distributed worker stopped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strait_engine::config::props_from;
+    use strait_engine::worker_config::WorkerConfig;
+
+    fn worker(pairs: &[(&str, &str)]) -> WorkerConfig {
+        let mut all = vec![
+            ("bootstrap.servers", "localhost:9092"),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+        ];
+        all.extend_from_slice(pairs);
+        WorkerConfig::from_props(&props_from(&all)).unwrap()
+    }
+
+    #[test]
+    fn the_advertised_url_has_the_listeners_scheme() {
+        assert_eq!(advertised_scheme(&worker(&[])).unwrap(), "http");
+        let https = [("listeners", "https://127.0.0.1:8443")];
+        assert_eq!(advertised_scheme(&worker(&https)).unwrap(), "https");
+        let mut named = https.to_vec();
+        named.push(("rest.advertised.listener", "HTTPS"));
+        assert_eq!(advertised_scheme(&worker(&named)).unwrap(), "https");
+        named[1].1 = "http";
+        let err = advertised_scheme(&worker(&named)).unwrap_err();
+        assert!(
+            err.message()
+                .starts_with("Invalid value http for configuration rest.advertised.listener"),
+            "{err}"
+        );
     }
 }

@@ -999,3 +999,140 @@ fn metrics_of_a_distributed_worker_name_the_rebalance_group_and_count_records() 
         n.stop();
     }
 }
+
+/// HTTPS between workers (Java's `RestClient` with the worker's `ssl.*`): two workers on
+/// `https` listeners with the test CA's server certificate in a PKCS12 key store, the CA in a
+/// JKS trust store, client certificates required. Connectors created on the worker that does
+/// not lead are forwarded to the leader over TLS (presenting the worker's certificate), their
+/// task configs reach the leader as signed internal requests over TLS, and the pipeline runs.
+#[test]
+fn https_workers_forward_to_the_leader_over_tls() {
+    use super::pki::{https_client, make_java_stores, make_pki, STORE_PASSWORD, TRUST_PASSWORD};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    make_pki(d);
+    make_java_stores(d);
+    let group = unique("dist-https");
+    let extra = format!(
+        "ssl.keystore.type=PKCS12\nssl.keystore.location={}\nssl.keystore.password={STORE_PASSWORD}\nssl.truststore.location={}\nssl.truststore.password={TRUST_PASSWORD}\nssl.client.auth=required",
+        d.join("server.p12").display(),
+        d.join("truststore.jks").display()
+    );
+    let nodes: Vec<Node> = ["a", "b"]
+        .iter()
+        .map(|name| {
+            let port = free_port();
+            let props = cluster_properties(&group, port, &extra)
+                .replace("listeners=http://", "listeners=https://");
+            Node::start_with_properties(d, name, port, &props)
+        })
+        .collect();
+    let rt = super::s3::runtime();
+    let client = https_client(d, Some("client-identity.pem"));
+    let call = |n: &Node, method: &str, path: &str, body: Option<Value>| -> Option<(u16, Value)> {
+        rt.block_on(async {
+            let url = format!("https://127.0.0.1:{}{path}", n.port);
+            let mut req = client.request(method.parse().unwrap(), url);
+            if let Some(b) = body {
+                req = req
+                    .header("content-type", "application/json")
+                    .body(b.to_string());
+            }
+            let resp = req.send().await.ok()?;
+            let status = resp.status().as_u16();
+            let text = resp.text().await.ok()?;
+            Some((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+        })
+    };
+    let refs: Vec<&Node> = nodes.iter().collect();
+    wait_for(
+        "both workers healthy over HTTPS",
+        Duration::from_secs(90),
+        &refs,
+        || {
+            nodes
+                .iter()
+                .all(|n| matches!(call(n, "GET", "/health", None), Some((200, _))))
+                .then_some(())
+        },
+    );
+    // The worker whose latest rebalance made it leader, and the other one.
+    let leads = |n: &Node| {
+        n.log()
+            .lines()
+            .rev()
+            .find(|l| l.contains("joined the group"))
+            .is_some_and(|l| l.contains("leader=true"))
+    };
+    let (leader, follower) = wait_for("one leader", Duration::from_secs(60), &refs, || {
+        match (leads(&nodes[0]), leads(&nodes[1])) {
+            (true, false) => Some((&nodes[0], &nodes[1])),
+            (false, true) => Some((&nodes[1], &nodes[0])),
+            _ => None,
+        }
+    });
+    // The REST API refuses clients without a certificate.
+    let anonymous = https_client(d, None);
+    let url = format!("https://127.0.0.1:{}/", follower.port);
+    assert!(rt
+        .block_on(async { anonymous.get(url).send().await })
+        .is_err());
+
+    let topic = format!("{group}-lines");
+    let input = d.join("in.txt");
+    let out = d.join("out.txt");
+    append(&input, 0, 200);
+    for (name, config) in [
+        (
+            format!("{group}-src"),
+            json!({"connector.class": "FileStreamSource", "file": input.display().to_string(),
+                   "topic": topic, "tasks.max": "1"}),
+        ),
+        (
+            format!("{group}-sink"),
+            json!({"connector.class": "FileStreamSink", "file": out.display().to_string(),
+                   "topics": topic, "tasks.max": "1"}),
+        ),
+    ] {
+        // Only the leader writes configs: the follower forwards the request over TLS.
+        let answer = call(
+            follower,
+            "POST",
+            "/connectors",
+            Some(connector(&name, config)),
+        );
+        assert!(
+            matches!(answer, Some((201, _))),
+            "creating {name} through the follower: {answer:?}; follower log:\n{}",
+            tail(&follower.log(), 30)
+        );
+    }
+    wait_for(
+        "both connectors and their tasks RUNNING",
+        Duration::from_secs(90),
+        &refs,
+        || {
+            [format!("{group}-src"), format!("{group}-sink")]
+                .iter()
+                .all(|c| {
+                    let Some((200, s)) =
+                        call(leader, "GET", &format!("/connectors/{c}/status"), None)
+                    else {
+                        return false;
+                    };
+                    s["connector"]["state"] == "RUNNING" && s["tasks"][0]["state"] == "RUNNING"
+                })
+                .then_some(())
+        },
+    );
+    wait_delivered(&out, 200, &refs);
+    // The leader gives out an https URL: no request went over plain HTTP.
+    for n in &nodes {
+        let log = n.log();
+        assert!(!log.contains("IO Error trying to forward"), "{log}");
+        assert!(!log.contains(STORE_PASSWORD), "{log}");
+    }
+    for n in nodes {
+        n.stop();
+    }
+}

@@ -804,7 +804,8 @@ pub(crate) async fn signed_request_to_leader(
         .leader_url
         .ok_or_else(|| Error::external("no known leader to send the request to", true))?;
     let url = format!("{}/{path}", leader.trim_end_matches('/'));
-    let client = reqwest::Client::new();
+    // The worker's client: over HTTPS with the listener's TLS settings (rest::forward::use_tls).
+    let client = strait_engine::rest::forward::client();
     let mut req = client
         .request(method, &url)
         .header("Content-Type", "application/json")
