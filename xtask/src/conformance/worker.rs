@@ -258,6 +258,9 @@ pub fn java_worker(ctx: &Ctx, w: JavaWorker) -> Result<Worker> {
         // C1 only: the worker runs for a minute, and starts noticeably faster without C2.
         "-XX:TieredStopAtLevel=1",
         "-Djava.awt.headless=true",
+        // Messages of NullPointerExceptions stay the same once the JIT has compiled a hot path
+        // (see services/connect_ref.rs).
+        "-XX:-OmitStackTraceInFastThrow",
     ])
     .arg(format!("-Dlog4j2.configurationFile={}", log4j.display()));
     for (k, v) in w.system_properties {

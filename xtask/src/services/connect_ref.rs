@@ -81,6 +81,11 @@ impl Service for ConnectRef {
         let dir = self.dir(ctx);
         let mut cmd = Command::new("java");
         cmd.args(kafka::jvm_opts(&dir.join("log4j2.properties")))
+            // Once the JIT has compiled a hot path, HotSpot throws a preallocated
+            // NullPointerException without a message ("Invalid regex: null" instead of the
+            // "Cannot invoke …" that a fresh JVM answers): keep the reference worker's error
+            // messages the same however long it has been up.
+            .arg("-XX:-OmitStackTraceInFastThrow")
             .arg("-cp")
             .arg(kafka::classpath(ctx))
             .arg(self.process_marker())
