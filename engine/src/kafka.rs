@@ -68,6 +68,34 @@ impl ClientRole {
 }
 
 /// The worker key naming the override policy.
+/// The Java clients' `PASSWORD` keys (`SslConfigs`, `SaslConfigs`): shown as `[hidden]` in
+/// validation answers and error messages, as Java shows them.
+pub const PASSWORD_KEYS: &[&str] = &[
+    "ssl.key.password",
+    "ssl.keystore.password",
+    "ssl.keystore.key",
+    "ssl.keystore.certificate.chain",
+    "ssl.truststore.password",
+    "ssl.truststore.certificates",
+    "sasl.jaas.config",
+    "sasl.oauthbearer.client.credentials.client.secret",
+    "sasl.oauthbearer.assertion.private.key.passphrase",
+];
+
+/// Whether a client key (without its `producer.` / `….override.` prefix) holds a secret.
+pub fn is_password_key(key: &str) -> bool {
+    PASSWORD_KEYS.contains(&key)
+}
+
+/// `value`, or `[hidden]` when `key` holds a secret.
+fn shown(key: &str, value: &str) -> String {
+    if is_password_key(key) {
+        "[hidden]".into()
+    } else {
+        value.to_string()
+    }
+}
+
 pub const OVERRIDE_POLICY_CONFIG: &str = "connector.client.config.override.policy";
 
 /// Java's `ConnectorClientConfigOverridePolicy` implementations: which client settings a
@@ -176,7 +204,7 @@ pub fn client_config(
         .filter_map(|(k, v)| {
             policy
                 .violation(k)
-                .map(|m| format!("[{k},{v},[],[{m}],true]"))
+                .map(|m| format!("[{k},{},[],[{m}],true]", shown(k, v)))
         })
         .collect();
     if !denied.is_empty() {
@@ -186,7 +214,24 @@ pub fn client_config(
             denied.join(", ")
         )));
     }
+    // Java's clients read `ssl.*` only when the protocol is SSL or SASL_SSL; librdkafka refuses
+    // them outright in a build without TLS, so they are left out otherwise, as Java ignores them.
+    let protocol = connector_keys
+        .get("security.protocol")
+        .or_else(|| worker_keys.get("security.protocol"))
+        .or_else(|| {
+            base.iter()
+                .find(|(k, _)| *k == "security.protocol")
+                .map(|(_, v)| v)
+        })
+        .map(|p| p.trim().to_ascii_lowercase())
+        .unwrap_or_else(|| "plaintext".into());
+    let uses_tls = protocol == "ssl" || protocol == "sasl_ssl";
     for (k, v) in worker_keys.iter().chain(connector_keys.iter()) {
+        if k.starts_with("ssl.") && !uses_tls {
+            tracing::debug!(key = %k, %protocol, "TLS client setting unused with this security.protocol; ignored");
+            continue;
+        }
         if JAVA_ONLY.contains(&k.as_str()) {
             tracing::debug!(key = %k, "Java-only client setting has no librdkafka equivalent; ignored");
             continue;
@@ -210,9 +255,18 @@ pub(crate) fn is_queue_full(e: &rdkafka::error::KafkaError) -> bool {
 
 pub fn create<T: rdkafka::config::FromClientConfig>(cfg: &ClientConfig, what: &str) -> Result<T> {
     cfg.create().map_err(|e| match e {
-        rdkafka::error::KafkaError::ClientConfig(_, ref desc, ref key, ref value) => Error::config(
-            format!("Invalid {what} client setting {key}={value}: {desc}"),
-        ),
+        rdkafka::error::KafkaError::ClientConfig(_, ref desc, ref key, ref value) => {
+            // librdkafka's description repeats the value: a secret is left out entirely.
+            let desc = if is_password_key(key) {
+                "refused by librdkafka".to_string()
+            } else {
+                desc.clone()
+            };
+            Error::config(format!(
+                "Invalid {what} client setting {key}={}: {desc}",
+                shown(key, value)
+            ))
+        }
         other => Error::from(other).context(format!("creating {what}")),
     })
 }
@@ -220,6 +274,39 @@ pub fn create<T: rdkafka::config::FromClientConfig>(cfg: &ClientConfig, what: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_keys_only_with_a_tls_protocol_and_secrets_never_in_errors() {
+        let mut conn = Props::new();
+        conn.insert("producer.override.ssl.key.password".into(), "s3cret".into());
+        conn.insert("producer.override.linger.ms".into(), "3".into());
+        let plain = client_config("b:1", ClientRole::Producer, &[], &Props::new(), &conn).unwrap();
+        assert_eq!(plain.get("ssl.key.password"), None);
+        assert_eq!(plain.get("linger.ms"), Some("3"));
+        conn.insert("producer.override.security.protocol".into(), "SSL".into());
+        let tls = client_config("b:1", ClientRole::Producer, &[], &Props::new(), &conn).unwrap();
+        assert_eq!(tls.get("ssl.key.password"), Some("s3cret"));
+        let mut bad = ClientConfig::new();
+        bad.set("sasl.jaas.config", "secret-jaas");
+        let err = create::<rdkafka::producer::BaseProducer>(&bad, "producer")
+            .err()
+            .map(|e| e.message().to_string())
+            .expect("librdkafka has no sasl.jaas.config");
+        assert!(err.contains("sasl.jaas.config=[hidden]"), "{err}");
+        assert!(!err.contains("secret-jaas"), "{err}");
+        let mut worker = Props::new();
+        worker.insert(OVERRIDE_POLICY_CONFIG.into(), "None".into());
+        let mut secret = Props::new();
+        secret.insert(
+            "producer.override.sasl.jaas.config".into(),
+            "secret-jaas".into(),
+        );
+        let err = client_config("b:1", ClientRole::Producer, &[], &worker, &secret)
+            .unwrap_err()
+            .message()
+            .to_string();
+        assert!(err.contains("[sasl.jaas.config,[hidden],"), "{err}");
+    }
 
     #[test]
     fn layering_and_java_only_keys() {

@@ -301,17 +301,17 @@ pub trait Herder: Send + Sync {
         _configs: Vec<Props>,
         _request: InternalRequest,
     ) -> Result<()> {
-        Err(
-            Error::bug("Internal request endpoints are not available in standalone mode")
-                .with_java_class("java.lang.UnsupportedOperationException"),
+        Err(Error::bug(
+            "Kafka Connect in standalone mode does not support externally setting task configurations.",
         )
+        .with_java_class("java.lang.UnsupportedOperationException"))
     }
     /// Internal `PUT /connectors/{c}/fence`: a zombie-fencing round for an exactly-once source.
     async fn fence_zombies(&self, _name: &str, _request: InternalRequest) -> Result<()> {
-        Err(
-            Error::bug("Internal request endpoints are not available in standalone mode")
-                .with_java_class("java.lang.UnsupportedOperationException"),
+        Err(Error::bug(
+            "Kafka Connect in standalone mode does not support exactly-once source connectors.",
         )
+        .with_java_class("java.lang.UnsupportedOperationException"))
     }
     /// Stop every connector gracefully (final offset commits).
     async fn shutdown(&self);

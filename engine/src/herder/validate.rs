@@ -325,7 +325,13 @@ fn client_overrides(
             definition: None,
             value: Some(ConfigValue {
                 name: format!("{}{key}", role.override_prefix()),
-                value: Some(value),
+                // Java validates overrides with the client's own definitions and hides its
+                // PASSWORD values.
+                value: Some(if crate::kafka::is_password_key(&key) {
+                    "[hidden]".to_string()
+                } else {
+                    value
+                }),
                 recommended_values: Vec::new(),
                 errors: policy.violation(&key).into_iter().collect(),
                 visible: true,
