@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "standalone/admin_listeners.rs"]
+mod admin_listeners;
 #[path = "standalone/avro.rs"]
 mod avro;
 #[path = "standalone/avro_interop.rs"]

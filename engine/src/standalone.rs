@@ -1,7 +1,7 @@
 //! Standalone worker assembly (`connect-standalone.sh worker.properties [connector files…]`):
 //! offsets file, herder, REST server, command-line connectors, graceful shutdown.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -244,26 +244,11 @@ impl StandaloneWorker {
 
 /// Bind the REST listener of `config` and work out the advertised host and port (Java's
 /// `RestServer.advertisedUrl`: `rest.advertised.*`, else the listener's host, else this
-/// machine's host name; the bound port).
+/// machine's host name; the bound port). The admin listeners (`admin.listeners`) are bound by
+/// [`crate::rest::serve_with`].
 pub async fn bind_rest(config: &WorkerConfig) -> Result<(tokio::net::TcpListener, String, u16)> {
     let (host, port) = config.rest_listener()?;
-    let bind_ip: IpAddr = if host.is_empty() {
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-    } else {
-        tokio::net::lookup_host((host.as_str(), 0))
-            .await
-            .ok()
-            .and_then(|mut a| a.next())
-            .map(|a| a.ip())
-            .ok_or_else(|| Error::config(format!("Could not resolve listener host {host}")))?
-    };
-    let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind_ip, port))
-        .await
-        .map_err(|e| {
-            Error::config(format!(
-                "REST listener could not bind {bind_ip}:{port}: {e}"
-            ))
-        })?;
+    let listener = crate::rest::bind(&host, port, "listener").await?;
     let bound = listener.local_addr()?;
     let advertised_host = config.rest_advertised_host_name.clone().unwrap_or_else(|| {
         if host.is_empty() {

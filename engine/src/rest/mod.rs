@@ -11,6 +11,9 @@
 //! * [`security`]: HTTPS ([`tls`]), the basic auth extension ([`basic_auth`]), CORS
 //!   ([`cors`]) and `admin.listeners`, configured by [`server_config`].
 //!
+//! [`serve_with`] serves the regular listener ([`router_with`]) and, when `admin.listeners` is
+//! set, each admin listener ([`admin_router`]: `/admin/*` only, as Java's admin context).
+//!
 //! Like Jersey, the server ignores one trailing slash (`/connectors/` is `/connectors`).
 
 pub mod admin;
@@ -137,11 +140,56 @@ pub fn router(herder: Shared) -> Router {
     router_with(herder, &security::RestSecurity::default())
 }
 
-/// Build the router with the worker's REST security settings (basic auth, CORS, admin routes;
-/// TLS is the listener's, see [`serve_with`]).
+/// Build the regular listener's router with the worker's REST security settings (basic auth,
+/// CORS, whether the admin routes are here; TLS is the listener's, see [`serve_with`]).
 pub fn router_with(herder: Shared, security: &security::RestSecurity) -> Router {
+    let (routes, which) = if security.admin_on_regular_listener() {
+        (
+            regular_routes().merge(admin_routes()),
+            security::Routes::All,
+        )
+    } else {
+        (regular_routes(), security::Routes::NoAdmin)
+    };
+    finish(
+        routes,
+        herder,
+        security::Edge {
+            cors: security.cors.clone(),
+            basic_auth: security.basic_auth.clone(),
+            routes: which,
+        },
+    )
+}
+
+/// Build an admin listener's router (`admin.listeners`): the `/admin/*` routes only, without
+/// the REST extensions (basic auth) and CORS, as Java's admin context has neither.
+pub fn admin_router(herder: Shared) -> Router {
+    finish(
+        admin_routes(),
+        herder,
+        security::Edge {
+            cors: None,
+            basic_auth: None,
+            routes: security::Routes::AdminOnly,
+        },
+    )
+}
+
+/// Java's `LoggingResource` (`ConnectRestServer.adminResources()`).
+fn admin_routes() -> Router<Shared> {
+    Router::new()
+        .route("/admin/loggers", get(admin::loggers))
+        .route(
+            "/admin/loggers/{logger}",
+            get(admin::logger).put(admin::set_logger),
+        )
+}
+
+/// Every other route (`ConnectRestServer.regularResources()`, plus Strait's `/metrics`).
+fn regular_routes() -> Router<Shared> {
     use connectors as c;
-    let routes = Router::new()
+    Router::new()
         .route("/", get(admin::server_info))
         .route("/health", get(admin::health))
         .route("/metrics", get(admin::metrics))
@@ -184,13 +232,13 @@ pub fn router_with(herder: Shared, security: &security::RestSecurity) -> Router 
             "/connector-plugins/{plugin}/config/validate",
             put(plugins::validate),
         )
-        .route("/admin/loggers", get(admin::loggers))
-        .route(
-            "/admin/loggers/{logger}",
-            get(admin::logger).put(admin::set_logger),
-        );
+}
+
+/// The layers every listener's routes get: basic auth when `edge` has it, Jersey's media type
+/// checks, the error bodies, forwarding, the 404/405 fallbacks and the edge filter.
+fn finish(routes: Router<Shared>, herder: Shared, edge: security::Edge) -> Router {
     // Inside the media type check: Jersey answers 415/406 while matching, before filters run.
-    let routes = match &security.basic_auth {
+    let routes = match &edge.basic_auth {
         Some(auth) => routes.route_layer(axum::middleware::from_fn_with_state(
             auth.clone(),
             security::basic_auth_filter,
@@ -209,7 +257,7 @@ pub fn router_with(herder: Shared, security: &security::RestSecurity) -> Router 
         })
         .with_state(herder)
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(security.clone()),
+            Arc::new(edge),
             security::edge_filter,
         ))
 }
@@ -321,7 +369,11 @@ pub async fn serve(
     .await
 }
 
-/// Serve the API on `listener` with the worker's REST security (HTTPS when `security.tls`).
+/// Serve the API on `listener` with the worker's REST security (HTTPS when `security.tls`),
+/// and the admin endpoints on the admin listeners when `security.admin` has some (bound here,
+/// before anything is served, so a listener that cannot bind fails start-up with nothing
+/// running). Returns the regular listener's address and a handle that ends once `shutdown`
+/// resolved and every listener stopped.
 pub async fn serve_with(
     herder: Shared,
     listener: tokio::net::TcpListener,
@@ -329,23 +381,82 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> crate::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let bound = listener.local_addr()?;
-    let app = tower::util::MapRequestLayer::new(trim_trailing_slash)
-        .layer(router_with(herder, &security));
-    if let Some(tls) = security.tls.clone() {
-        let join = tokio::spawn(security::serve_tls(listener, app, tls, shutdown));
-        tracing::info!(%bound, "REST server listening (HTTPS)");
-        return Ok((bound, join));
+    let mut admin = Vec::new();
+    if let security::AdminListeners::Separate(listeners) = &security.admin {
+        for l in listeners {
+            let tcp = bind(&l.listener.host, l.listener.port, "admin listener").await?;
+            admin.push((tcp, l));
+        }
+    }
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut servers = vec![spawn_server(
+        listener,
+        router_with(herder.clone(), &security),
+        security.tls.clone(),
+        stop.clone().cancelled_owned(),
+    )];
+    match security.tls {
+        Some(_) => tracing::info!(%bound, "REST server listening (HTTPS)"),
+        None => tracing::info!(%bound, "REST server listening"),
+    }
+    for (tcp, l) in admin {
+        let admin_bound = tcp.local_addr()?;
+        servers.push(spawn_server(
+            tcp,
+            admin_router(herder.clone()),
+            l.tls.clone(),
+            stop.clone().cancelled_owned(),
+        ));
+        tracing::info!(bound = %admin_bound, listener = %l.listener.url, "REST admin endpoints listening");
     }
     let join = tokio::spawn(async move {
+        shutdown.await;
+        stop.cancel();
+        for server in servers {
+            let _ = server.await;
+        }
+    });
+    Ok((bound, join))
+}
+
+/// Serve `router` on `listener` (over TLS when `tls`) until `shutdown` resolves.
+fn spawn_server(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    let app = tower::util::MapRequestLayer::new(trim_trailing_slash).layer(router);
+    if let Some(tls) = tls {
+        return tokio::spawn(security::serve_tls(listener, app, tls, shutdown));
+    }
+    tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
             .with_graceful_shutdown(shutdown)
             .await
         {
             tracing::error!(error = %e, "REST server failed");
         }
-    });
-    tracing::info!(%bound, "REST server listening");
-    Ok((bound, join))
+    })
+}
+
+/// Bind a REST listener on `host` (empty: every interface) and `port` (0: any free port);
+/// `what` names it in errors ("listener", "admin listener"), which are the configuration's.
+pub async fn bind(host: &str, port: u16, what: &str) -> crate::Result<tokio::net::TcpListener> {
+    use std::net::{IpAddr, Ipv4Addr};
+    let bind_ip: IpAddr = if host.is_empty() {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    } else {
+        tokio::net::lookup_host((host, 0))
+            .await
+            .ok()
+            .and_then(|mut a| a.next())
+            .map(|a| a.ip())
+            .ok_or_else(|| Error::config(format!("Could not resolve {what} host {host}")))?
+    };
+    tokio::net::TcpListener::bind(SocketAddr::new(bind_ip, port))
+        .await
+        .map_err(|e| Error::config(format!("REST {what} could not bind {bind_ip}:{port}: {e}")))
 }
 
 pub(crate) fn json_response(status: StatusCode, value: impl serde::Serialize) -> Response {

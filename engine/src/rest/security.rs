@@ -1,8 +1,12 @@
 //! What a worker's REST server enforces besides the API itself, built once at start-up from the
 //! worker config ([`RestSecurity::from_worker`], which reads the key, trust, JAAS and
 //! credentials files): HTTPS ([`super::tls`]), the basic auth extension ([`super::basic_auth`]),
-//! CORS ([`super::cors`]) and `admin.listeners=` (empty: no `/admin/loggers`), plus the
-//! middleware that applies them and the HTTPS accept loop.
+//! CORS ([`super::cors`]) and where `admin.listeners` puts the `/admin/*` endpoints
+//! ([`AdminListeners`]), plus the middleware that applies them and the HTTPS accept loop.
+//!
+//! As Java's `RestServer`: the basic auth extension and CORS apply to the regular listener only;
+//! separate admin listeners serve the admin resources bare (Java registers the REST extensions
+//! and the `CrossOriginFilter` on the regular context only).
 //!
 //! Like Jersey, every matched route answers `OPTIONS` (200, `Allow`, empty body); the basic
 //! auth filter checks those too, as Java's filter runs for Jersey's generated OPTIONS methods.
@@ -17,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::basic_auth::{BasicAuth, Decision, UNAUTHORIZED_BODY};
 use super::cors::Cors;
+use super::server_config::{AdminEndpoints, ListenerUrl, ADMIN_LISTENERS_HTTPS_PREFIX};
 use super::RestError;
 use crate::error::{Error, Result};
 use crate::worker_config::WorkerConfig;
@@ -30,8 +35,8 @@ pub struct RestSecurity {
     pub basic_auth: Option<Arc<BasicAuth>>,
     /// `access.control.allow.origin` set.
     pub cors: Option<Cors>,
-    /// `/admin/loggers` served (false when `admin.listeners` is empty).
-    pub admin_enabled: bool,
+    /// Where `/admin/*` is served (`admin.listeners`).
+    pub admin: AdminListeners,
 }
 
 impl Default for RestSecurity {
@@ -40,9 +45,66 @@ impl Default for RestSecurity {
             tls: None,
             basic_auth: None,
             cors: None,
-            admin_enabled: true,
+            admin: AdminListeners::Regular,
         }
     }
+}
+
+/// Where the `/admin/*` endpoints are served, ready to bind.
+#[derive(Clone, Debug, Default)]
+pub enum AdminListeners {
+    /// On the regular listener (`admin.listeners` unset).
+    #[default]
+    Regular,
+    /// Nowhere (`admin.listeners=`).
+    Disabled,
+    /// On these listeners only; they serve nothing else.
+    Separate(Vec<AdminListener>),
+}
+
+/// One `admin.listeners` entry.
+#[derive(Clone, Debug)]
+pub struct AdminListener {
+    pub listener: ListenerUrl,
+    /// `https`: the TLS config (`admin.listeners.https.ssl.*`, else `ssl.*`).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl RestSecurity {
+    /// Whether the regular listener serves `/admin/*`.
+    pub fn admin_on_regular_listener(&self) -> bool {
+        matches!(self.admin, AdminListeners::Regular)
+    }
+}
+
+/// Which routes a listener serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Routes {
+    /// The regular listener with the admin routes (`admin.listeners` unset).
+    All,
+    /// The regular listener without them.
+    NoAdmin,
+    /// An admin listener.
+    AdminOnly,
+}
+
+impl Routes {
+    fn serves(self, template: &str) -> bool {
+        let admin = template == "/admin" || template.starts_with("/admin/");
+        match self {
+            Routes::All => true,
+            Routes::NoAdmin => !admin,
+            Routes::AdminOnly => admin,
+        }
+    }
+}
+
+/// What the outer layer of one listener applies.
+#[derive(Clone, Debug)]
+pub(crate) struct Edge {
+    pub cors: Option<Cors>,
+    pub basic_auth: Option<Arc<BasicAuth>>,
+    pub routes: Routes,
 }
 
 /// Marks a response whose body is not Kafka Connect's JSON error body (the 401 of the basic
@@ -82,11 +144,37 @@ impl RestSecurity {
             tracing::info!(jaas = %path, "REST basic authentication enabled");
             Some(Arc::new(auth))
         };
+        let admin = match rest.admin_endpoints()? {
+            AdminEndpoints::Regular => AdminListeners::Regular,
+            AdminEndpoints::Disabled => AdminListeners::Disabled,
+            AdminEndpoints::Separate(listeners) => {
+                // One TLS config serves every https admin listener: they share the keys.
+                let tls = if listeners.iter().any(|l| l.https) {
+                    let ssl = rest.admin_https_ssl(&config.originals)?;
+                    Some(super::tls::server_config(&ssl).map_err(|e| {
+                        e.context(format!(
+                            "https admin listener ({ADMIN_LISTENERS_HTTPS_PREFIX}ssl.* keys, else ssl.*)"
+                        ))
+                    })?)
+                } else {
+                    None
+                };
+                AdminListeners::Separate(
+                    listeners
+                        .into_iter()
+                        .map(|listener| AdminListener {
+                            tls: tls.clone().filter(|_| listener.https),
+                            listener,
+                        })
+                        .collect(),
+                )
+            }
+        };
         Ok(RestSecurity {
             tls,
             basic_auth,
             cors: Cors::new(&rest.allowed_origins, &rest.allowed_methods),
-            admin_enabled: rest.admin_listeners.as_ref().is_none_or(|l| !l.is_empty()),
+            admin,
         })
     }
 }
@@ -150,12 +238,14 @@ pub(crate) async fn basic_auth_filter(
     }
 }
 
-/// The methods a route template serves, if `path` matches one of [`super::ROUTES`].
-fn route_methods(path: &str) -> Option<Vec<&'static str>> {
+/// The methods a route template serves, if `path` matches one of [`super::ROUTES`] that
+/// `routes` has.
+fn route_methods(path: &str, routes: Routes) -> Option<Vec<&'static str>> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     let mut methods: Vec<&'static str> = super::ROUTES
         .iter()
         .chain(super::INTERNAL_ROUTES)
+        .filter(|(_, template)| routes.serves(template))
         .filter(|(_, template)| {
             let t: Vec<&str> = template.trim_end_matches('/').split('/').collect();
             t.len() == segments.len()
@@ -177,10 +267,10 @@ fn route_methods(path: &str) -> Option<Vec<&'static str>> {
     Some(methods)
 }
 
-/// Outer layer: `admin.listeners=` (no admin routes), Jersey's OPTIONS answers and the CORS
+/// Outer layer: Jersey's OPTIONS answers (for the routes this listener serves) and the CORS
 /// headers on every response.
 pub(crate) async fn edge_filter(
-    State(security): State<Arc<RestSecurity>>,
+    State(security): State<Arc<Edge>>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -189,12 +279,8 @@ pub(crate) async fn edge_filter(
         .as_ref()
         .map(|c| c.response_headers(req.method(), req.headers()))
         .unwrap_or_default();
-    let admin =
-        req.uri().path() == "/admin/loggers" || req.uri().path().starts_with("/admin/loggers/");
-    let mut resp = if admin && !security.admin_enabled {
-        RestError::new(404, "HTTP 404 Not Found").into_response()
-    } else if req.method() == Method::OPTIONS {
-        match route_methods(req.uri().path()) {
+    let mut resp = if req.method() == Method::OPTIONS {
+        match route_methods(req.uri().path(), security.routes) {
             Some(methods) => match security
                 .basic_auth
                 .as_ref()
@@ -305,17 +391,112 @@ mod tests {
     #[test]
     fn options_lists_the_route_methods() {
         assert_eq!(
-            route_methods("/connectors").unwrap(),
+            route_methods("/connectors", Routes::All).unwrap(),
             ["GET", "HEAD", "OPTIONS", "POST"]
         );
         assert_eq!(
-            route_methods("/connectors/c/tasks").unwrap(),
+            route_methods("/connectors/c/tasks", Routes::NoAdmin).unwrap(),
             ["GET", "HEAD", "OPTIONS", "POST"]
         );
         assert_eq!(
-            route_methods("/connectors/c/pause").unwrap(),
+            route_methods("/connectors/c/pause", Routes::All).unwrap(),
             ["OPTIONS", "PUT"]
         );
-        assert_eq!(route_methods("/nope"), None);
+        assert_eq!(route_methods("/nope", Routes::All), None);
+    }
+
+    #[test]
+    fn options_answers_only_the_routes_a_listener_serves() {
+        assert_eq!(
+            route_methods("/admin/loggers/x", Routes::All).unwrap(),
+            ["GET", "HEAD", "OPTIONS", "PUT"]
+        );
+        assert_eq!(
+            route_methods("/admin/loggers/x", Routes::AdminOnly).unwrap(),
+            ["GET", "HEAD", "OPTIONS", "PUT"]
+        );
+        assert_eq!(route_methods("/admin/loggers", Routes::NoAdmin), None);
+        assert_eq!(route_methods("/connectors", Routes::AdminOnly), None);
+        assert_eq!(route_methods("/", Routes::AdminOnly), None);
+    }
+
+    fn worker(pairs: &[(&str, &str)]) -> crate::Result<WorkerConfig> {
+        let mut props = crate::config::props_from(&[
+            ("bootstrap.servers", "localhost:9092"),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+        ]);
+        for (k, v) in pairs {
+            props.insert(k.to_string(), v.to_string());
+        }
+        WorkerConfig::from_props(&props)
+    }
+
+    #[test]
+    fn admin_listeners_decide_where_admin_routes_are_served() {
+        let security = RestSecurity::from_worker(&worker(&[]).unwrap()).unwrap();
+        assert!(matches!(security.admin, AdminListeners::Regular));
+        assert!(security.admin_on_regular_listener());
+        let security =
+            RestSecurity::from_worker(&worker(&[("admin.listeners", " ")]).unwrap()).unwrap();
+        assert!(matches!(security.admin, AdminListeners::Disabled));
+        assert!(!security.admin_on_regular_listener());
+        let config = worker(&[("admin.listeners", "http://127.0.0.1:0, http://[::1]:8084")]);
+        let security = RestSecurity::from_worker(&config.unwrap()).unwrap();
+        let AdminListeners::Separate(listeners) = &security.admin else {
+            panic!("{:?}", security.admin)
+        };
+        assert_eq!(listeners.len(), 2);
+        assert_eq!(listeners[1].listener.host, "::1");
+        assert_eq!(listeners[1].listener.port, 8084);
+        assert!(listeners.iter().all(|l| l.tls.is_none()));
+        assert!(!security.admin_on_regular_listener());
+    }
+
+    #[test]
+    fn an_https_admin_listener_reads_its_own_keys_first() {
+        // Unprefixed keys: read as the regular https listener reads them.
+        let config = worker(&[
+            ("admin.listeners", "https://127.0.0.1:0"),
+            ("ssl.keystore.type", "PEM"),
+            ("ssl.keystore.location", "/nonexistent/plain.pem"),
+        ])
+        .unwrap();
+        let err = RestSecurity::from_worker(&config).unwrap_err();
+        assert_eq!(err.fault(), crate::error::Fault::Config);
+        assert!(err.message().contains("https admin listener"), "{err}");
+        assert!(err.message().contains("/nonexistent/plain.pem"), "{err}");
+        // admin.listeners.https.* replaces them all-or-nothing.
+        let config = worker(&[
+            ("admin.listeners", "https://127.0.0.1:0"),
+            ("ssl.keystore.type", "PEM"),
+            ("ssl.keystore.location", "/nonexistent/plain.pem"),
+            ("admin.listeners.https.ssl.keystore.type", "PEM"),
+            (
+                "admin.listeners.https.ssl.keystore.location",
+                "/nonexistent/admin.pem",
+            ),
+        ])
+        .unwrap();
+        let err = RestSecurity::from_worker(&config).unwrap_err();
+        assert!(
+            err.message()
+                .contains("ssl.keystore.location=/nonexistent/admin.pem"),
+            "{err}"
+        );
+        // The regular listener's prefix is not the admin listener's.
+        let config = worker(&[
+            ("admin.listeners", "http://127.0.0.1:0"),
+            ("admin.listeners.https.ssl.keystore.location", "/unused.pem"),
+        ])
+        .unwrap();
+        let security = RestSecurity::from_worker(&config).unwrap();
+        assert!(security.tls.is_none());
     }
 }

@@ -1,7 +1,9 @@
 //! The REST server's security keys, as Java's `RestServerConfig` and `SslConfigs` define them:
-//! CORS (`access.control.allow.*`), `admin.listeners`, the HTTPS listener's TLS settings
-//! (`ssl.*`, or `listeners.https.ssl.*` which replace them all-or-nothing, as Java's
-//! `SSLUtils.createServerSideSslContextFactory` reads them) and, Strait only, where the JAAS file
+//! CORS (`access.control.allow.*`), `admin.listeners` (KIP-495: the listeners that serve the
+//! `/admin/*` endpoints, parsed as Java's `RestServer.createConnector` does), the HTTPS
+//! listeners' TLS settings (`ssl.*`, or `listeners.https.ssl.*` / `admin.listeners.https.ssl.*`
+//! which replace them all-or-nothing, as Java's `SSLUtils.createServerSideSslContextFactory`
+//! reads them) and, Strait only, where the JAAS file
 //! of the basic auth extension is (`java.security.auth.login.config`; Java reads the JVM system
 //! property of that name, which `KAFKA_OPTS=-Djava.security.auth.login.config=…` sets, and
 //! Strait reads that too, see [`super::basic_auth`]).
@@ -9,12 +11,17 @@
 //! Parsing is pure; the key and trust material is read when the server starts
 //! ([`super::tls::server_config`]).
 
-use crate::config::{with_prefix, Props, Validator};
+use crate::config::{config_exception, with_prefix, CustomValidator, Props, Validator, Value};
 use crate::declare_config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The prefix of the HTTPS listener's TLS keys (Java's `listeners.https.`).
 pub const LISTENERS_HTTPS_PREFIX: &str = "listeners.https.";
+/// The prefix of the HTTPS admin listeners' TLS keys (Java's
+/// `RestServerConfig.ADMIN_LISTENERS_HTTPS_CONFIGS_PREFIX`).
+pub const ADMIN_LISTENERS_HTTPS_PREFIX: &str = "admin.listeners.https.";
+/// The key naming the admin listeners.
+pub const ADMIN_LISTENERS_KEY: &str = "admin.listeners";
 /// The Strait worker key naming the JAAS file (the JVM system property's name).
 pub const JAAS_CONFIG_KEY: &str = "java.security.auth.login.config";
 
@@ -231,16 +238,19 @@ declare_config! {
                   POST and HEAD.",
         },
         pub admin_listeners: Option<Vec<String>> {
-            key: "admin.listeners",
+            key: ADMIN_LISTENERS_KEY,
             ty: List,
             default: null,
+            validator: Validator::Custom(&ADMIN_LISTENERS_VALIDATOR),
             importance: Low,
             doc: "List of comma-separated URIs the Admin REST API will listen on. The \
                   supported protocols are HTTP and HTTPS. An empty or blank string will disable \
                   this feature. The default behavior is to use the regular listener (specified \
-                  by the 'listeners' property). Strait: separate admin listeners are not \
-                  supported yet (a non-empty list is refused at start-up); empty disables \
-                  /admin/loggers.",
+                  by the 'listeners' property). As in Java, admin listeners serve /admin/* \
+                  only (the regular listeners then answer 404 there), without the REST \
+                  extensions and CORS headers of the regular listeners; an https admin \
+                  listener takes its TLS settings from admin.listeners.https.ssl.* (all or \
+                  nothing), else from ssl.*.",
         },
         pub jaas_config: Option<String> {
             key: JAAS_CONFIG_KEY,
@@ -257,29 +267,136 @@ declare_config! {
     }
 }
 
+/// Java's `RestServerConfig.AdminListenersValidator`: null and the empty list pass, a blank
+/// item does not.
+static ADMIN_LISTENERS_VALIDATOR: CustomValidator = CustomValidator {
+    describe: "List of comma-separated URLs, ex: http://localhost:8080,https://localhost:8443.",
+    check: |_name, value| match value {
+        Value::List(items) if items.iter().any(|i| i.trim().is_empty()) => Err(Error::config(
+            "Empty URL found when parsing admin.listeners list.",
+        )),
+        _ => Ok(()),
+    },
+};
+
+/// Where the `/admin/*` endpoints are served (Java's `RestServerConfig.adminListeners()`:
+/// null, empty, or a list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminEndpoints {
+    /// `admin.listeners` unset: on the regular listener, with the regular resources.
+    Regular,
+    /// `admin.listeners=` (empty or blank): nowhere.
+    Disabled,
+    /// On these listeners only, which serve nothing else.
+    Separate(Vec<ListenerUrl>),
+}
+
+/// One `protocol://host:port` listener, as Java's `RestServer.createConnector` reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerUrl {
+    /// The listener as configured.
+    pub url: String,
+    /// `https` (else `http`).
+    pub https: bool,
+    /// Empty: every interface.
+    pub host: String,
+    /// 0: any free port.
+    pub port: u16,
+}
+
+impl ListenerUrl {
+    /// Parse `url` as Java's `LISTENER_PATTERN`
+    /// (`^(.*)://\[?([0-9a-zA-Z\-%._:]*)\]?:(-?[0-9]+)`, whole string) and protocol check do,
+    /// with their messages; `key` names the configuration in the error.
+    pub fn parse(key: &str, url: &str) -> Result<Self> {
+        let format = || {
+            config_exception(
+                key,
+                url,
+                "Listener doesn't have the right format (protocol://hostname:port).",
+            )
+        };
+        // The host class has no '/', so only the last "://" can start a match.
+        let (protocol, rest) = url.rsplit_once("://").ok_or_else(format)?;
+        let (host, port) = rest.rsplit_once(':').ok_or_else(format)?;
+        let digits = port.strip_prefix('-').unwrap_or(port);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format());
+        }
+        let host = host.strip_prefix('[').unwrap_or(host);
+        let host = host.strip_suffix(']').unwrap_or(host);
+        let host_char = |c: char| c.is_ascii_alphanumeric() || "-%._:".contains(c);
+        if !host.chars().all(host_char) {
+            return Err(format());
+        }
+        let protocol = protocol.to_ascii_lowercase();
+        if protocol != "http" && protocol != "https" {
+            return Err(config_exception(
+                key,
+                url,
+                "Listener protocol must be either \"http\" or \"https\".",
+            ));
+        }
+        // Jetty refuses a port outside 0..=65535 when it binds; Strait says so up front.
+        let port = port
+            .parse::<u16>()
+            .map_err(|_| config_exception(key, url, &format!("port out of range: {port}")))?;
+        Ok(ListenerUrl {
+            url: url.to_string(),
+            https: protocol == "https",
+            host: host.to_string(),
+            port,
+        })
+    }
+}
+
 impl RestServerConfig {
-    /// Parse the REST server keys of a worker file: Java's checks, plus Strait's refusal of
-    /// what it does not implement (separate admin listeners), and the `listeners.https.*` keys.
+    /// Parse the REST server keys of a worker file: Java's checks, the admin listeners' URLs
+    /// and the `listeners.https.*` / `admin.listeners.https.*` keys.
     pub fn from_worker_props(props: &Props) -> Result<Self> {
         let config = Self::parse(props)?;
-        if let Some(admin) = config.admin_listeners.as_ref().filter(|l| !l.is_empty()) {
-            return Err(crate::error::Error::unsupported(format!(
-                "Invalid worker configuration: admin.listeners={}: separate admin listeners are not supported by Strait yet; leave admin.listeners unset to serve /admin/loggers on the regular listener, or set it empty to disable those endpoints",
-                admin.join(",")
-            )));
-        }
         config.https_ssl(props)?;
+        if let AdminEndpoints::Separate(listeners) = config.admin_endpoints()? {
+            if listeners.iter().any(|l| l.https) {
+                config.admin_https_ssl(props)?;
+            }
+        }
         Ok(config)
+    }
+
+    /// Where the admin endpoints are served, the URLs checked (errors name `admin.listeners`).
+    pub fn admin_endpoints(&self) -> Result<AdminEndpoints> {
+        match &self.admin_listeners {
+            None => Ok(AdminEndpoints::Regular),
+            Some(list) if list.is_empty() => Ok(AdminEndpoints::Disabled),
+            Some(list) => list
+                .iter()
+                .map(|url| ListenerUrl::parse(ADMIN_LISTENERS_KEY, url))
+                .collect::<Result<_>>()
+                .map(AdminEndpoints::Separate),
+        }
     }
 
     /// The TLS settings of `https` listeners: the `listeners.https.*` keys when any is given
     /// (all-or-nothing: the unprefixed ones are then ignored), else the unprefixed `ssl.*`.
     pub fn https_ssl(&self, originals: &Props) -> Result<SslConfig> {
-        let prefixed = with_prefix(originals, LISTENERS_HTTPS_PREFIX);
+        self.ssl_with_prefix(originals, LISTENERS_HTTPS_PREFIX)
+    }
+
+    /// The TLS settings of `https` admin listeners: `admin.listeners.https.*` all-or-nothing,
+    /// else the unprefixed `ssl.*` (Java's `SSLUtils.createServerSideSslContextFactory(config,
+    /// ADMIN_LISTENERS_HTTPS_CONFIGS_PREFIX)`).
+    pub fn admin_https_ssl(&self, originals: &Props) -> Result<SslConfig> {
+        self.ssl_with_prefix(originals, ADMIN_LISTENERS_HTTPS_PREFIX)
+    }
+
+    /// Java's `AbstractConfig.valuesWithPrefixAllOrNothing(prefix)` over the `ssl.*` keys.
+    fn ssl_with_prefix(&self, originals: &Props, prefix: &str) -> Result<SslConfig> {
+        let prefixed = with_prefix(originals, prefix);
         if prefixed.is_empty() {
             Ok(self.ssl.clone())
         } else {
-            SslConfig::parse(&prefixed)
+            SslConfig::parse(&prefixed).map_err(|e| e.context(format!("{prefix}*")))
         }
     }
 }
@@ -327,5 +444,116 @@ mod tests {
         assert_eq!(rest.ssl.keystore_type, "JKS");
         let empty = RestServerConfig::parse(&props_from(&[("admin.listeners", "")])).unwrap();
         assert_eq!(empty.admin_listeners, Some(vec![]));
+    }
+
+    fn admin(value: &str) -> Result<AdminEndpoints> {
+        RestServerConfig::from_worker_props(&props_from(&[("admin.listeners", value)]))?
+            .admin_endpoints()
+    }
+
+    #[test]
+    fn admin_listeners_as_javas_rest_server_config_test() {
+        assert_eq!(
+            RestServerConfig::from_worker_props(&Props::new())
+                .unwrap()
+                .admin_endpoints()
+                .unwrap(),
+            AdminEndpoints::Regular
+        );
+        assert_eq!(admin("").unwrap(), AdminEndpoints::Disabled);
+        assert_eq!(admin("  ").unwrap(), AdminEndpoints::Disabled);
+        let AdminEndpoints::Separate(list) = admin("http://a.b:9999, https://a.b:7812").unwrap()
+        else {
+            panic!()
+        };
+        let urls: Vec<_> = list.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(urls, ["http://a.b:9999", "https://a.b:7812"]);
+        assert_eq!((list[0].https, list[1].https), (false, true));
+        assert_eq!((list[0].host.as_str(), list[0].port), ("a.b", 9999));
+        // AdminListenersValidator: a trailing comma or a blank item is an empty URL.
+        for value in ["http://a.b:9999,", "http://a.b:9999, ,https://a.b:9999"] {
+            let err = admin(value).unwrap_err();
+            assert_eq!(
+                err.message(),
+                "Empty URL found when parsing admin.listeners list.",
+                "{value}"
+            );
+            assert!(err.message().contains(" admin.listeners"));
+        }
+    }
+
+    #[test]
+    fn listener_urls_parse_as_javas_listener_pattern() {
+        let ok = |url: &str| ListenerUrl::parse("admin.listeners", url).unwrap();
+        let l = ok("http://:8083");
+        assert_eq!((l.host.as_str(), l.port, l.https), ("", 8083, false));
+        let l = ok("HTTPS://[::1]:0");
+        assert_eq!((l.host.as_str(), l.port, l.https), ("::1", 0, true));
+        assert_eq!(ok("http://fe80::1%eth0:80").host, "fe80::1%eth0");
+        assert_eq!(ok("http://my-host.example_1:1").host, "my-host.example_1");
+        let format = "Listener doesn't have the right format (protocol://hostname:port).";
+        for bad in [
+            "localhost:8083",
+            "http://localhost",
+            "http://localhost:",
+            "http://localhost:80/",
+            "http://local host:80",
+            "http://localhost:8o",
+        ] {
+            let err = ListenerUrl::parse("admin.listeners", bad).unwrap_err();
+            assert_eq!(err.fault(), crate::error::Fault::Config);
+            assert_eq!(
+                err.message(),
+                format!("Invalid value {bad} for configuration admin.listeners: {format}")
+            );
+        }
+        let err = ListenerUrl::parse("admin.listeners", "ftp://h:21").unwrap_err();
+        assert!(
+            err.message()
+                .ends_with("Listener protocol must be either \"http\" or \"https\"."),
+            "{err}"
+        );
+        let err = ListenerUrl::parse("admin.listeners", "http://h:-1").unwrap_err();
+        assert!(err.message().contains("port out of range: -1"), "{err}");
+        let err = ListenerUrl::parse("admin.listeners", "http://h:65536").unwrap_err();
+        assert!(err.message().contains("port out of range"), "{err}");
+        // from_worker_props checks every URL.
+        let err = admin("http://ok:1,nope").unwrap_err();
+        assert!(err.message().contains("Invalid value nope"), "{err}");
+    }
+
+    #[test]
+    fn admin_https_keys_replace_ssl_all_or_nothing() {
+        let props = props_from(&[
+            ("admin.listeners", "https://:8084"),
+            ("ssl.keystore.location", "/plain.pem"),
+            ("listeners.https.ssl.keystore.location", "/https.pem"),
+        ]);
+        let rest = RestServerConfig::from_worker_props(&props).unwrap();
+        // No admin.listeners.https.* key: the unprefixed ones, not listeners.https.*.
+        let ssl = rest.admin_https_ssl(&props).unwrap();
+        assert_eq!(ssl.keystore_location.as_deref(), Some("/plain.pem"));
+        let mut props = props;
+        props.insert(
+            "admin.listeners.https.ssl.keystore.location".into(),
+            "/admin.pem".into(),
+        );
+        let ssl = rest.admin_https_ssl(&props).unwrap();
+        assert_eq!(ssl.keystore_location.as_deref(), Some("/admin.pem"));
+        assert_eq!(
+            rest.https_ssl(&props).unwrap().keystore_location.as_deref(),
+            Some("/https.pem")
+        );
+        // A bad admin TLS key fails the worker config when an admin listener is https.
+        props.insert(
+            "admin.listeners.https.ssl.client.auth".into(),
+            "maybe".into(),
+        );
+        let err = RestServerConfig::from_worker_props(&props).unwrap_err();
+        assert!(
+            err.message().starts_with("admin.listeners.https.*: "),
+            "{err}"
+        );
+        assert!(err.message().contains("ssl.client.auth"), "{err}");
     }
 }
