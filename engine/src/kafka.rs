@@ -195,7 +195,13 @@ pub fn client_config(
     for (k, v) in base {
         cfg.set(*k, v.as_str());
     }
-    let worker_keys = with_prefix(worker, role.worker_prefix());
+    let mut worker_keys = with_prefix(worker, role.worker_prefix());
+    if role == ClientRole::Admin {
+        // `admin.listeners` and `admin.listeners.https.*` are the REST server's keys (Java's
+        // `RestServerConfig`): Java's `Worker.adminConfigs` hands them to its AdminClient, which
+        // ignores unknown keys with a warning; librdkafka would refuse them.
+        worker_keys.retain(|k, _| k != "listeners" && !k.starts_with("listeners.https."));
+    }
     let connector_keys = with_prefix(connector, role.override_prefix());
     let policy = ClientOverridePolicy::of_worker(worker)?;
     // Java's `ConfigValue.toString()` per rejected key: `[name,value,[],[message],true]`.
@@ -306,6 +312,19 @@ mod tests {
             .message()
             .to_string();
         assert!(err.contains("[sasl.jaas.config,[hidden],"), "{err}");
+    }
+
+    #[test]
+    fn admin_listener_keys_are_not_admin_client_keys() {
+        let worker = crate::config::props_from(&[
+            ("admin.listeners", "http://:8084"),
+            ("admin.listeners.https.ssl.keystore.location", "/admin.pem"),
+            ("admin.retries", "3"),
+        ]);
+        let cfg = client_config("b:1", ClientRole::Admin, &[], &worker, &Props::new()).unwrap();
+        assert_eq!(cfg.get("listeners"), None);
+        assert_eq!(cfg.get("listeners.https.ssl.keystore.location"), None);
+        assert_eq!(cfg.get("retries"), Some("3"));
     }
 
     #[test]

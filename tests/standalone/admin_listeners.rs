@@ -88,7 +88,6 @@ fn wait_status(w: &mut Worker, port: u16, path: &str, expect: u16) {
 }
 
 #[test]
-#[ignore = "needs engine/src/kafka.rs to keep admin.listeners* out of the admin client config (librdkafka refuses `listeners`)"]
 fn a_separate_admin_listener_serves_only_the_admin_endpoints() {
     let dir = tempfile::tempdir().unwrap();
     let admin = free_port();
@@ -223,7 +222,6 @@ fn a_separate_admin_listener_serves_only_the_admin_endpoints() {
 }
 
 #[test]
-#[ignore = "needs engine/src/kafka.rs to keep admin.listeners* out of the admin client config (librdkafka refuses `listeners`)"]
 fn empty_admin_listeners_disable_the_admin_endpoints() {
     let dir = tempfile::tempdir().unwrap();
     let mut w = Worker::start(dir.path(), "admin-off", "admin.listeners=\n", &[]);
@@ -315,7 +313,6 @@ fn malformed_admin_listeners_fail_start_up_with_javas_messages() {
 }
 
 #[test]
-#[ignore = "needs engine/src/kafka.rs to keep admin.listeners* out of the admin client config (librdkafka refuses `listeners`)"]
 fn an_admin_listener_that_cannot_bind_fails_start_up() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -338,7 +335,6 @@ fn an_admin_listener_that_cannot_bind_fails_start_up() {
 }
 
 #[test]
-#[ignore = "needs engine/src/kafka.rs to keep admin.listeners* out of the admin client config (librdkafka refuses `listeners`)"]
 fn an_https_admin_listener_reads_its_own_keys_and_has_no_basic_auth() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -428,7 +424,6 @@ fn an_https_admin_listener_reads_its_own_keys_and_has_no_basic_auth() {
 }
 
 #[test]
-#[ignore = "needs engine/src/kafka.rs to keep admin.listeners* out of the admin client config (librdkafka refuses `listeners`)"]
 fn a_distributed_worker_serves_its_admin_listener() {
     let dir = tempfile::tempdir().unwrap();
     let admin = free_port();
