@@ -150,11 +150,13 @@ fn https_listener_with_basic_auth_and_cors() {
         std::thread::sleep(Duration::from_millis(200));
     }
 
-    // No credentials, wrong password, unknown user: Java's 401, plain-text body, no challenge.
+    // No credentials, wrong password, unknown user: Java's 401, plain-text body labelled JSON
+    // (as Java's), no challenge.
     for auth in [None, Some(("alice", "wrong")), Some(("mallory", "s3cret"))] {
         let a = call(&c, "GET", &format!("{base}/connectors"), auth, &[]).unwrap();
         assert_eq!(a.status, 401, "{auth:?}: {}", a.body);
         assert_eq!(a.body, "User cannot access the resource.");
+        assert_eq!(a.header("content-type"), Some("application/json"));
         assert_eq!(a.header("www-authenticate"), None);
     }
     // Right credentials: the API over TLS.

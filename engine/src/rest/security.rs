@@ -213,9 +213,15 @@ fn authenticate(auth: &BasicAuth, req: &Request) -> Option<Response> {
     match auth.check(header) {
         Decision::Allow => None,
         Decision::Unauthorized => {
+            // Java's JAX-RS response keeps the request's negotiated JSON media type for this
+            // plain-text body: `Content-Type: application/json` (seen by `cargo xtask
+            // conformance --mode secure`).
             let mut resp = (
                 StatusCode::UNAUTHORIZED,
-                [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"))],
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
                 UNAUTHORIZED_BODY,
             )
                 .into_response();

@@ -52,10 +52,10 @@ declare_config! {
             ty: String,
             default: "JKS",
             importance: Medium,
-            doc: "The file format of the key store file. Strait reads `PEM` (a file with the \
-                  private key and certificate chain, or the inline `ssl.keystore.key` and \
-                  `ssl.keystore.certificate.chain`); `JKS` and `PKCS12` key stores are refused \
-                  with the command that converts them to PEM.",
+            doc: "The file format of the key store file. Strait reads `JKS` and `PKCS12` files \
+                  (either type reads either format, as Java's key stores do) and `PEM` (a file \
+                  with the private key and certificate chain, or the inline `ssl.keystore.key` \
+                  and `ssl.keystore.certificate.chain`); other types (JCEKS, …) are refused.",
         },
         pub keystore_location: Option<String> {
             key: "ssl.keystore.location",
@@ -69,7 +69,8 @@ declare_config! {
             ty: Password,
             default: null,
             importance: High,
-            doc: "The store password for the key store file. Not needed for PEM.",
+            doc: "The store password for the key store file. Needed for JKS and PKCS12 (a wrong \
+                  one stops start-up); not used for PEM.",
             map: secret,
         },
         pub key_password: Option<Secret> {
@@ -77,8 +78,10 @@ declare_config! {
             ty: Password,
             default: null,
             importance: High,
-            doc: "The password of the private key in the key store file. Strait reads \
-                  unencrypted PEM keys only: an encrypted key is refused at start-up.",
+            doc: "The password of the private key in the key store file; defaults to the store \
+                  password, as Jetty's. A PKCS12 store protects its keys with the store \
+                  password. Strait reads unencrypted PEM keys only: an encrypted PEM key is \
+                  refused at start-up.",
             map: secret,
         },
         pub keystore_key: Option<Secret> {
@@ -104,8 +107,9 @@ declare_config! {
             ty: String,
             default: "JKS",
             importance: Medium,
-            doc: "The file format of the trust store file (checked when ssl.client.auth is \
-                  requested or required). Strait reads `PEM`.",
+            doc: "The file format of the trust store file: `JKS`, `PKCS12` (either reads either \
+                  format) or `PEM`. Used when ssl.client.auth is requested or required, and by \
+                  the client that sends requests to the other workers' https listeners.",
         },
         pub truststore_location: Option<String> {
             key: "ssl.truststore.location",
@@ -119,7 +123,8 @@ declare_config! {
             ty: Password,
             default: null,
             importance: High,
-            doc: "The password for the trust store file. Not needed for PEM.",
+            doc: "The password for the trust store file. If a password is not set, a JKS trust \
+                  store is still used, but integrity checking is disabled. Not used for PEM.",
             map: secret,
         },
         pub truststore_certificates: Option<Secret> {
@@ -193,7 +198,9 @@ declare_config! {
             default: "https",
             importance: Low,
             doc: "The endpoint identification algorithm to validate server hostname using \
-                  server certificate. Client side only: no effect on the REST server.",
+                  server certificate. Used by the client that sends requests to the other \
+                  workers (distributed mode, https listeners); empty turns the host name check \
+                  off. No effect on the REST server.",
         },
         pub client_auth: String {
             key: "ssl.client.auth",
