@@ -669,80 +669,13 @@ fn compatible_protocol_cluster_fails_over() {
     older_protocol_cluster_fails_over("compatible");
 }
 
-/// One family of a `/metrics` page: each series' labels and value.
-type Series = Vec<(BTreeMap<String, String>, f64)>;
+use super::metrics::{golden as golden_metrics, parse as parse_metrics, Series};
 
-/// `GET /metrics` of a worker, parsed by family name (a copy of `metrics.rs`'s text-format
-/// reader: plain HTTP, no client dependency); panics on a line that is not the text format.
+/// `GET /metrics` of a worker, parsed by family name.
 fn metrics_page(port: u16) -> BTreeMap<String, Series> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(
-        s,
-        "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
-    assert!(head.starts_with("HTTP/1.1 200"), "{resp}");
-    let mut out: BTreeMap<String, Series> = BTreeMap::new();
-    for line in body.lines() {
-        if line.starts_with('#') || line.is_empty() {
-            continue;
-        }
-        let (series, value) = line.rsplit_once(' ').expect("a sample line");
-        let value: f64 = match value {
-            "NaN" => f64::NAN,
-            "+Inf" => f64::INFINITY,
-            "-Inf" => f64::NEG_INFINITY,
-            v => v.parse().unwrap_or_else(|_| panic!("bad value in {line}")),
-        };
-        let (name, labels) = match series.split_once('{') {
-            Some((name, rest)) => {
-                let inner = rest.strip_suffix('}').expect("closed labels");
-                let labels = inner
-                    .split(',')
-                    .filter(|kv| !kv.is_empty())
-                    .map(|kv| {
-                        let (k, v) = kv.split_once('=').expect("label=value");
-                        (k.to_string(), v.trim_matches('"').to_string())
-                    })
-                    .collect();
-                (name.to_string(), labels)
-            }
-            None => (series.to_string(), BTreeMap::new()),
-        };
-        out.entry(name).or_default().push((labels, value));
-    }
-    out
-}
-
-/// Rows of `engine/tests/golden/connect_metrics.tsv` with a Prometheus name: (group, metric,
-/// name, label names).
-fn golden_metrics() -> Vec<(String, String, String, BTreeSet<String>)> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/tests/golden/connect_metrics.tsv");
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let cols: Vec<&str> = line.split('\t').collect();
-            (!cols[3].is_empty()).then(|| {
-                (
-                    cols[0].to_string(),
-                    cols[1].to_string(),
-                    cols[3].to_string(),
-                    cols[4]
-                        .split(',')
-                        .filter(|l| !l.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                )
-            })
-        })
-        .collect()
+    let (status, _, body) = super::metrics::get_text(port, "/metrics");
+    assert_eq!(status, 200, "{body}");
+    parse_metrics(&body)
 }
 
 /// The values of `name` on a page whose labels include `labels` (none when absent).

@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::*;
 
 /// One series of the page: its labels and value.
-type Series = Vec<(BTreeMap<String, String>, f64)>;
+pub(crate) type Series = Vec<(BTreeMap<String, String>, f64)>;
 
-fn get_text(port: u16, path: &str) -> (u16, String, String) {
+pub(crate) fn get_text(port: u16, path: &str) -> (u16, String, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         s,
@@ -35,7 +35,7 @@ fn get_text(port: u16, path: &str) -> (u16, String, String) {
 }
 
 /// The page's series by family name; panics on a line that is not the text format.
-fn parse(page: &str) -> BTreeMap<String, Series> {
+pub(crate) fn parse(page: &str) -> BTreeMap<String, Series> {
     let mut out: BTreeMap<String, Series> = BTreeMap::new();
     for line in page.lines() {
         if line.starts_with('#') || line.is_empty() {
@@ -69,7 +69,7 @@ fn parse(page: &str) -> BTreeMap<String, Series> {
 }
 
 /// Golden rows with a Prometheus name: (group, metric, name, label names).
-fn golden() -> Vec<(String, String, String, BTreeSet<String>)> {
+pub(crate) fn golden() -> Vec<(String, String, String, BTreeSet<String>)> {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/tests/golden/connect_metrics.tsv");
     std::fs::read_to_string(path)
