@@ -88,7 +88,7 @@ pub fn is_password_key(key: &str) -> bool {
 }
 
 /// `value`, or `[hidden]` when `key` holds a secret.
-fn shown(key: &str, value: &str) -> String {
+pub fn shown(key: &str, value: &str) -> String {
     if is_password_key(key) {
         "[hidden]".into()
     } else {

@@ -199,12 +199,24 @@ fn a_separate_admin_listener_serves_only_the_admin_endpoints() {
     let r = request(w.port, "GET", "/connectors", &[], None);
     assert_eq!((r.status, r.body), (200, json!([])));
     assert_eq!(request(w.port, "GET", "/", &[], None).status, 200);
-    for path in ["/admin/loggers", "/admin/loggers/root", "/admin/loggers/"] {
-        let a = request(w.port, "GET", path, &[], None);
+    assert_no_admin_routes(
+        w.port,
+        &["/admin/loggers", "/admin/loggers/root", "/admin/loggers/"],
+    );
+    let log = w.log();
+    assert!(log.contains("REST admin endpoints listening"), "{log}");
+    w.stop();
+    assert!(TcpStream::connect(("127.0.0.1", admin)).is_err());
+}
+
+/// Every admin route answers Java's 404 on `port`: GET of `paths`, a PUT and an OPTIONS.
+fn assert_no_admin_routes(port: u16, paths: &[&str]) {
+    for path in paths {
+        let a = request(port, "GET", path, &[], None);
         assert_eq!((a.status, a.body), (404, not_found()), "GET {path}");
     }
     let put = request(
-        w.port,
+        port,
         "PUT",
         "/admin/loggers/x",
         &[],
@@ -212,13 +224,9 @@ fn a_separate_admin_listener_serves_only_the_admin_endpoints() {
     );
     assert_eq!((put.status, put.body), (404, not_found()));
     assert_eq!(
-        request(w.port, "OPTIONS", "/admin/loggers", &[], None).status,
+        request(port, "OPTIONS", "/admin/loggers", &[], None).status,
         404
     );
-    let log = w.log();
-    assert!(log.contains("REST admin endpoints listening"), "{log}");
-    w.stop();
-    assert!(TcpStream::connect(("127.0.0.1", admin)).is_err());
 }
 
 #[test]
@@ -227,22 +235,7 @@ fn empty_admin_listeners_disable_the_admin_endpoints() {
     let mut w = Worker::start(dir.path(), "admin-off", "admin.listeners=\n", &[]);
     let port = w.port;
     wait_ok(&mut w, port, "/connectors");
-    for path in ["/admin/loggers", "/admin/loggers/root"] {
-        let a = request(w.port, "GET", path, &[], None);
-        assert_eq!((a.status, a.body), (404, not_found()), "GET {path}");
-    }
-    let put = request(
-        w.port,
-        "PUT",
-        "/admin/loggers/x",
-        &[],
-        Some(r#"{"level":"INFO"}"#),
-    );
-    assert_eq!((put.status, put.body), (404, not_found()));
-    assert_eq!(
-        request(w.port, "OPTIONS", "/admin/loggers", &[], None).status,
-        404
-    );
+    assert_no_admin_routes(w.port, &["/admin/loggers", "/admin/loggers/root"]);
     w.stop();
 }
 

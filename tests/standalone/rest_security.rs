@@ -333,23 +333,7 @@ fn a_jks_or_missing_key_store_fails_start_up_with_the_reason() {
             "ssl.keystore.location=/nonexistent.pem",
         ),
     ] {
-        let worker = d.join(format!("{name}.properties"));
-        std::fs::write(
-            &worker,
-            format!(
-                "bootstrap.servers=127.0.0.1:1\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename={}\nlisteners=https://127.0.0.1:0\n{extra}",
-                d.join("o").display()
-            ),
-        )
-        .unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_strait"))
-            .arg("standalone")
-            .arg(&worker)
-            .env_remove("KAFKA_OPTS")
-            .output()
-            .unwrap();
-        assert!(!out.status.success());
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = start_up_error(d, name, &extra);
         assert!(stderr.contains(expect), "{name}: {stderr}");
         assert!(!stderr.contains("changeit"), "{stderr}");
     }

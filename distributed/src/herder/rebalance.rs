@@ -309,11 +309,10 @@ impl Loop {
             delay = received.delay,
             "joined the group"
         );
-        self.core.worker.metrics.rebalance_completed(
-            protocol.protocol(),
-            &received.leader_url,
-            i64::from(joined.generation),
-        );
+        self.core
+            .worker
+            .metrics
+            .rebalance_completed(i64::from(joined.generation));
         if received.failed() {
             tracing::warn!("assignment failed (config mismatch); reading the config topic to its end and rejoining");
             self.read_config_to_end().await;

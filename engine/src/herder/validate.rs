@@ -327,11 +327,7 @@ fn client_overrides(
                 name: format!("{}{key}", role.override_prefix()),
                 // Java validates overrides with the client's own definitions and hides its
                 // PASSWORD values.
-                value: Some(if crate::kafka::is_password_key(&key) {
-                    "[hidden]".to_string()
-                } else {
-                    value
-                }),
+                value: Some(crate::kafka::shown(&key, &value)),
                 recommended_values: Vec::new(),
                 errors: policy.violation(&key).into_iter().collect(),
                 visible: true,

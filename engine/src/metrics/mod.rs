@@ -62,8 +62,6 @@ struct TaskWindows {
     commit_outcomes: Outcomes,
     /// `offset-commit-completion-rate`.
     commit_rate: Rate,
-    /// `offset-commit-skip-rate`.
-    skip_rate: Rate,
     /// `source-record-active-count`, and its `-max` / `-avg`.
     active: i64,
     active_stats: Distribution,
@@ -94,8 +92,6 @@ pub struct TaskMetrics {
     pub records_skipped: AtomicU64,
     /// `offset-commit-completion-total`.
     pub offset_commits: AtomicU64,
-    /// `offset-commit-skip-total`.
-    pub offset_commit_skips: AtomicU64,
     /// `total-record-failures`: failed attempts, retried ones included.
     pub record_failures: AtomicU64,
     /// `total-record-errors`: records that failed for good.
@@ -128,7 +124,6 @@ impl TaskMetrics {
             dlq_records: AtomicU64::new(0),
             records_skipped: AtomicU64::new(0),
             offset_commits: AtomicU64::new(0),
-            offset_commit_skips: AtomicU64::new(0),
             record_failures: AtomicU64::new(0),
             record_errors: AtomicU64::new(0),
             retries: AtomicU64::new(0),
@@ -196,12 +191,6 @@ impl TaskMetrics {
         });
     }
 
-    /// A commit was not sent because nothing changed since the last one.
-    pub fn record_commit_skip(&self) {
-        Self::add(&self.offset_commit_skips, 1);
-        self.windows(|w, c, now| w.skip_rate.record(c, 1.0, now));
-    }
-
     /// Records polled or read and not yet committed.
     pub fn set_active(&self, count: i64) {
         self.windows(|w, c, now| {
@@ -219,15 +208,15 @@ impl TaskMetrics {
         self.windows(|w, _, _| w.partitions = partitions);
     }
 
-    /// A record failed for good: `skipped` when tolerated, `logged` when written to the log.
-    pub fn record_error(&self, skipped: bool, logged: bool) {
-        Self::add(&self.record_failures, 1);
-        Self::add(&self.record_errors, 1);
+    /// `records` failed for good: `skipped` when tolerated, `logged` when written to the log.
+    pub fn record_errors(&self, records: u64, skipped: bool, logged: bool) {
+        Self::add(&self.record_failures, records);
+        Self::add(&self.record_errors, records);
         if skipped {
-            Self::add(&self.records_skipped, 1);
+            Self::add(&self.records_skipped, records);
         }
         if logged {
-            Self::add(&self.errors_logged, 1);
+            Self::add(&self.errors_logged, records);
         }
         self.windows(|w, _, now| w.last_error_ms = now);
     }
@@ -260,8 +249,6 @@ struct Startups {
 /// `connect-worker-rebalance-metrics` (distributed mode only, as in Java).
 #[derive(Debug)]
 pub struct RebalanceMetrics {
-    pub protocol: String,
-    pub leader: String,
     pub epoch: i64,
     completed: u64,
     rebalancing: bool,
@@ -273,8 +260,6 @@ pub struct RebalanceMetrics {
 impl RebalanceMetrics {
     fn new() -> Self {
         RebalanceMetrics {
-            protocol: String::new(),
-            leader: String::new(),
             epoch: -1,
             completed: 0,
             rebalancing: false,
@@ -385,13 +370,6 @@ impl WorkerMetrics {
         Self::lock(&self.tasks).clone()
     }
 
-    /// A task of `connector` is `task`'s metrics, if it runs here.
-    pub fn task(&self, connector: &str, task: u32) -> Option<Arc<TaskMetrics>> {
-        Self::lock(&self.tasks)
-            .get(&(connector.to_string(), task))
-            .map(|e| e.metrics.clone())
-    }
-
     fn record_startup(&self, startups: &Mutex<Startups>, ok: Option<bool>) {
         let mut s = Self::lock(startups);
         match ok {
@@ -425,8 +403,9 @@ impl WorkerMetrics {
         r.started = Some(Instant::now());
     }
 
-    /// Distributed mode: a rebalance completed with this protocol, leader and epoch.
-    pub fn rebalance_completed(&self, protocol: &str, leader: &str, epoch: i64) {
+    /// Distributed mode: a rebalance completed in generation `epoch` (Java's text-valued
+    /// `connect-protocol` and `leader-name` have no series, see [`prometheus`]).
+    pub fn rebalance_completed(&self, epoch: i64) {
         let mut r = Self::lock(&self.rebalance);
         let r = r.get_or_insert_with(RebalanceMetrics::new);
         let now = now_ms();
@@ -436,13 +415,7 @@ impl WorkerMetrics {
         r.rebalancing = false;
         r.completed += 1;
         r.last_completed_ms = Some(now);
-        r.protocol = protocol.to_string();
-        r.leader = leader.to_string();
         r.epoch = epoch;
-    }
-
-    pub fn config(&self) -> WindowConfig {
-        self.config
     }
 }
 
@@ -454,12 +427,6 @@ pub struct Sample {
     /// Tag names and values, in Java's order (`connector`, then `task`).
     pub tags: Vec<(&'static str, String)>,
     pub value: f64,
-}
-
-/// How much of its life a task spent in each state (`running-ratio`, `pause-ratio`), from the
-/// state changes its [`StatusCell`] saw.
-fn state_ratio(status: &StatusCell, state: State) -> f64 {
-    status.time_ratio(state)
 }
 
 /// The task groups' samples of one task.
@@ -488,13 +455,9 @@ pub fn task_samples(connector: &str, task: u32, entry: &TaskEntry, out: &mut Vec
     push(
         TASK,
         "running-ratio",
-        state_ratio(&entry.status, State::Running),
+        entry.status.time_ratio(State::Running),
     );
-    push(
-        TASK,
-        "pause-ratio",
-        state_ratio(&entry.status, State::Paused),
-    );
+    push(TASK, "pause-ratio", entry.status.time_ratio(State::Paused));
     push(
         TASK,
         "offset-commit-max-time-ms",
@@ -574,12 +537,9 @@ pub fn task_samples(connector: &str, task: u32, entry: &TaskEntry, out: &mut Vec
                 "offset-commit-completion-total",
                 total(&m.offset_commits),
             );
-            push(
-                G,
-                "offset-commit-skip-rate",
-                w.skip_rate.measure(config, now),
-            );
-            push(G, "offset-commit-skip-total", total(&m.offset_commit_skips));
+            // Java counts commit completions that arrived too late to use; Strait has none.
+            push(G, "offset-commit-skip-rate", 0.0);
+            push(G, "offset-commit-skip-total", 0.0);
             push(G, "put-batch-max-time-ms", batch_max);
             push(G, "put-batch-avg-time-ms", batch_avg);
             push(G, "sink-record-active-count", active);
@@ -841,7 +801,7 @@ mod tests {
     fn errors_count_as_java_counts_them() {
         let m = TaskMetrics::default();
         m.record_retry();
-        m.record_error(true, true);
+        m.record_errors(1, true, true);
         m.record_dlq(1, false);
         let e = TaskEntry {
             kind: TaskKind::Sink,

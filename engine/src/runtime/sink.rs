@@ -1294,13 +1294,8 @@ impl Driver {
             .offset_flush_timeout
             .max(Duration::from_secs(1));
         match tokio::task::spawn_blocking(move || rx.recv_timeout(timeout)).await {
-            Ok(Ok(Ok(()))) => {
-                self.confirmed
-                    .lock()
-                    .expect("confirmed lock")
-                    .extend(changed);
-                self.publish_active();
-            }
+            // `commit_sync` already recorded the confirmed offsets.
+            Ok(Ok(Ok(()))) => self.publish_active(),
             Ok(Ok(Err(e))) => {
                 tracing::warn!(task = %self.ctx.name(), error = %e, "final offset commit failed")
             }
@@ -1698,7 +1693,7 @@ impl ErrorHandler {
     ) -> Result<()> {
         let record = RecordCoordinates::of(batch, row);
         if self.tolerance == Tolerance::None {
-            self.metrics.record_error(false, false);
+            self.metrics.record_errors(1, false, false);
             return Err(Error::data(format!(
                 "Tolerance exceeded in error handler: error in stage {} for record at offset {} of topic {}: {}",
                 stage.as_str(),
@@ -1708,7 +1703,7 @@ impl ErrorHandler {
             ))
             .with_source(error));
         }
-        self.metrics.record_error(true, self.log_errors);
+        self.metrics.record_errors(1, true, self.log_errors);
         if self.log_errors {
             tracing::error!(error = %error.trace(), "{}", self.log_message(stage, class, &record));
         }

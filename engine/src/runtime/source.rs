@@ -345,7 +345,7 @@ fn transform(
             ))
             .with_source(e.error));
         }
-        ctx.metrics.record_error(true, framework.log_errors);
+        ctx.metrics.record_errors(1, true, framework.log_errors);
         if framework.log_errors {
             tracing::error!(error = %e.error.trace(), "Error encountered in task {}. Executing stage '{}' with class '{}'.", ctx.name(), Stage::Transformation.as_str(), e.class);
         }
@@ -423,9 +423,7 @@ async fn produce_batch(
             Err(e) if ctx.spec.framework.tolerance == Tolerance::All => {
                 // Converter stage errors are tolerable (KIP-298): skip the batch's records.
                 tracing::warn!(task = %ctx.name(), error = %e, rows, "skipping records that could not be converted");
-                for _ in 0..rows {
-                    ctx.metrics.record_error(true, false);
-                }
+                ctx.metrics.record_errors(rows as u64, true, false);
                 pending.push_back(Pending { ack, offsets, rows });
                 return Ok(());
             }
